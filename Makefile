@@ -1,0 +1,47 @@
+# One entry point per job. `make run` serves the demo, `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO_DB ?= var/demo.sqlite
+DEMO_SIZE ?= 100000
+
+.PHONY: help install run test check lint typecheck pytest bench data clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the package with its dev tools
+
+run: $(STAMP)  ## serve the demo dataset on http://127.0.0.1:8000 (built on first start)
+	$(BIN)/ror serve --demo --db $(DEMO_DB) --demo-size $(DEMO_SIZE)
+
+test: check pytest  ## lint, type-check and run the whole test suite
+
+check: lint typecheck  ## ruff and mypy
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)  ## benchmark at 1 M synthetic offers; writes bench/results.json
+	$(BIN)/python -m bench
+
+data: $(STAMP)  ## rebuild the shipped reference tables from ../shared/data
+	$(BIN)/python scripts/build_nomenclatures.py
+	$(BIN)/python scripts/build_gazetteer.py
+
+clean:  ## remove the virtualenv, caches and built data
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache test-output

@@ -1,0 +1,54 @@
+"""The Offer JSON form round-trips without loss."""
+
+from datetime import UTC, date, datetime, time
+
+from ror.model import (
+    Capacity,
+    Contact,
+    Equipment,
+    Establishment,
+    Offer,
+    OpeningHours,
+    Place,
+    Price,
+    Zone,
+)
+
+
+def test_offer_round_trips_through_json_form() -> None:
+    offer = Offer(
+        id="hs-1",
+        name="EHPAD Les Tilleuls",
+        establishment=Establishment(
+            id="eg-1",
+            name="Les Tilleuls",
+            finess="310000000",
+            category="500",
+            financial_help=("02",),
+            prices=(Price(type="02", unit="2", amount_eur=70.5, start_date=date(2026, 1, 1)),),
+        ),
+        place=Place(lat=43.6, lon=1.44, commune="31555", departement="31", region="76"),
+        activity=("293",),
+        age_min=60,
+        age_max=120,
+        capacities=(
+            Capacity(
+                nature="02",
+                status="02",
+                temporality="01",
+                count=3,
+                updated_at=datetime(2026, 11, 26, 10, 0, tzinfo=UTC),
+                location_id="loc-1",
+            ),
+        ),
+        equipment=(Equipment(code="088", feature="001", limit_value=250, limit_unit="kg"),),
+        zones=(Zone(code="31555", type="3"),),
+        hours=(OpeningHours(days=(1, 2), start=time(8), end=time(18), kind="01"),),
+        contacts=(Contact(value="05 00 00 00 00", channel="2", confidentiality="2"),),
+        last_updated=datetime(2026, 11, 1, tzinfo=UTC),
+    )
+    again = Offer.from_dict(offer.to_dict())
+    assert again == offer
+    assert again.establishment.social_aid
+    assert again.establishment.prices[0].monthly_eur == 2143.2
+    assert again.home_based
