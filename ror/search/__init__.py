@@ -1,0 +1,1 @@
+"""Search: criteria, query planning, engines (embedded and Elasticsearch), facets, overview."""

@@ -1,0 +1,84 @@
+"""Criteria: one validated, typed search request (DESIGN §6), shared by API, CLI and engines.
+
+The HTTP edge and the CLI build it; the pipeline resolves ``place`` and ``text`` into a point,
+a commune and codes; engines and ranking only read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Literal
+
+from ror.model import Codes
+
+Profile = Literal["default", "emergency", "nursing_home", "consultation"]
+Precision = Literal["exact", "street", "city"]
+Reception = Literal["permanent", "temporary"]
+
+PROFILES: tuple[Profile, ...] = ("default", "emergency", "nursing_home", "consultation")
+RECEPTION_CODES: dict[Reception, str] = {"temporary": "01", "permanent": "02"}  # TRE_R240
+
+MAX_LIMIT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class BedNeed:
+    """Beds or places available now: summed over the counters matching one indicator."""
+
+    nature: str = "01"  # R329: 01 Lit, 02 Place
+    min_available: int = 1
+    gender: str | None = None  # R332; None = any gender counter
+    temporality: str = "01"  # R331: 01 Courant
+    assignment: str = "01"  # R337: 01 Aucune
+
+
+@dataclass(frozen=True, slots=True)
+class EquipmentNeed:
+    """Equipment of a type (R212), optionally with a limit at least ``min_value`` (R340)."""
+
+    code: str
+    feature: str | None = None
+    min_value: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Criteria:
+    """A referral search. Code lists are any-of within a field and all-of across fields."""
+
+    lat: float | None = None
+    lon: float | None = None
+    place: str | None = None  # commune name, postcode or INSEE code, before resolution
+    commune: str | None = None  # INSEE code of the patient's commune (zones), once resolved
+    precision: Precision = "exact"
+    radius_km: float | None = None  # None: nearest N that fit, widening as needed
+    limit: int = 10
+    offset: int = 0
+    profile: Profile = "default"
+    activity: Codes = ()  # R211
+    offer_type: Codes = ()  # R244
+    champ: Codes = ()  # R227
+    care_mode: Codes = ()  # R213
+    public: Codes = ()  # R239
+    modalities: Codes = ()  # R338
+    specialisations: Codes = ()  # R245
+    professions: Codes = ()  # G15
+    reception: Reception | None = None
+    age: int | None = None
+    text: str | None = None
+    beds: BedNeed | None = None
+    social_aid: bool = False
+    max_monthly_price_eur: float | None = None
+    equipment: tuple[EquipmentNeed, ...] = ()
+    open_at: datetime | None = None
+    now: datetime | None = None  # the time the search is made for (tests pin it)
+    explain: bool = True
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def has_point(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+    def with_(self, **changes: object) -> Criteria:
+        """A copy with some fields changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
