@@ -1,0 +1,70 @@
+"""The one place where exceptions become HTTP answers: ``{"error": {"code", "message", "field"}}``.
+
+- ``RorError`` (and its subclasses) -> its own ``status`` and ``code``;
+- Starlette's ``HTTPException`` (unknown route 404, wrong method 405) -> the same shape;
+- anything else -> 500 ``internal_error``, logged with its traceback; the caller gets no detail.
+"""
+
+from __future__ import annotations
+
+import http
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ror.errors import RorError
+
+log = logging.getLogger("ror.api")
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "field": field, **(extra or {})}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def ror_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RorError)
+    data = exc.to_dict()
+    extra = {k: v for k, v in data.items() if k not in {"code", "message", "field"}}
+    return error_response(exc.status, exc.code, exc.message, exc.field, extra=extra)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    code = _HTTP_CODES.get(status, http.HTTPStatus(status).phrase.lower().replace(" ", "_"))
+    if status == 404:
+        message = f"no such resource: {request.url.path} (the endpoints are listed at /docs)"
+    elif status == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        message = f"{request.method} is not allowed on {request.url.path}; use {allowed}"
+    else:
+        message = str(exc.detail)
+    return error_response(status, code, message, headers=exc.headers)
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    log.exception("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(
+        500, "internal_error", "internal error: it has been logged; please report it"
+    )
+
+
+EXCEPTION_HANDLERS = {
+    RorError: ror_error,
+    HTTPException: http_error,
+    Exception: internal_error,
+}
