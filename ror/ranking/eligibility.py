@@ -1,0 +1,286 @@
+"""Hard criteria (DESIGN §5): which criteria an offer fails, each with a short French reason.
+
+``check`` returns one :class:`Failure` per failed criterion (empty = eligible); a unit failing
+exactly one is a near-miss (:func:`near_miss_reason`). Rules worth knowing:
+
+- codes: any-of within a field, all-of across fields;
+- age: ``age_min ≤ age ≤ age_max``, both inclusive, a missing bound is open;
+- reception: the offer must list the R240 code (02 permanent, 01 temporary);
+- social aid: the EG is accredited (R241 02); when a reception is asked and the EG declares
+  **zero** accredited places for it, the criterion fails too (unknown counts pass);
+- price ceiling: the selected base price (``prices.select_price``) as a monthly estimate must be
+  ``≤`` the budget; no such price fails ("tarif non renseigné");
+- equipment: an item of the R212 type (and R340 feature when given) whose ``limit_value`` is
+  ``≥ min_value`` (same unit, kg for weights);
+- open at: from the opening hours in the offer's local time; no hours = unknown = open;
+- closed: at ``open_at`` when asked, else at ``now`` (see ``hours.closed_until``);
+- beds: ``available_beds`` (gender rule in ``beds.py``) ``≥ min_available``;
+- zone / radius: a home-based offer (``offer.home_based``) is matched by zone when the patient's
+  zone keys are known: it is eligible iff one of its zones is among them, whatever the distance;
+  otherwise (or with unknown patient zones) ``criteria.radius_km``, when set, bounds the
+  great-circle distance.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from ror.model import Offer
+from ror.ranking import french
+from ror.ranking.beds import available_beds
+from ror.ranking.hours import closed_until, is_open, local, next_opening
+from ror.ranking.labels import CODE_FIELD_KEYS, labels_or, short_label
+from ror.ranking.prices import select_price
+from ror.search.criteria import RECEPTION_CODES, Criteria
+
+try:  # the geo helper publishes it; same format ("C:31555", "D:31", "R:76")
+    from ror.geo import zone_key  # type: ignore[attr-defined,unused-ignore]
+except ImportError:  # pragma: no cover - until ror.geo lands
+    _ZONE_PREFIX = {"1": "R", "2": "D", "3": "C", "4": "T", "5": "P", "6": "Z"}
+
+    def zone_key(zone_type: str, code: str) -> str:
+        return f"{_ZONE_PREFIX.get(zone_type, zone_type)}:{code}"
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A failed hard criterion: the Criteria field name and a short French reason."""
+
+    criterion: str
+    reason: str
+
+
+NNBSP = french.NNBSP
+EARTH_RADIUS_KM = 6371.0088
+
+
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Haversine distance on the mean Earth radius."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def offer_distance_km(offer: Offer, criteria: Criteria) -> float | None:
+    if criteria.lat is None or criteria.lon is None:
+        return None
+    return great_circle_km(criteria.lat, criteria.lon, offer.place.lat, offer.place.lon)
+
+
+def zone_matched(offer: Offer, patient_zone_keys: frozenset[str]) -> bool | None:
+    """True/False for a home-based offer judged by zone; None when zones do not apply."""
+    if not offer.zones or not patient_zone_keys:
+        return None
+    return any(zone_key(z.type, z.code) in patient_zone_keys for z in offer.zones)
+
+
+# --- one function per criterion: None when it passes ----------------------------------------
+
+
+def _codes(offer: Offer, criteria: Criteria) -> list[Failure]:
+    failures = []
+    for name, key in CODE_FIELD_KEYS.items():
+        wanted: tuple[str, ...] = getattr(criteria, name)
+        if wanted and not any(code in getattr(offer, name) for code in wanted):
+            failures.append(Failure(name, f"ne propose pas : {labels_or(key, wanted)}"))
+    return failures
+
+
+def _age(offer: Offer, criteria: Criteria) -> Failure | None:
+    age = criteria.age
+    if age is None:
+        return None
+    if offer.age_min is not None and age < offer.age_min:
+        return Failure("age", f"accueille à partir de {french.years(offer.age_min)}")
+    if offer.age_max is not None and age > offer.age_max:
+        return Failure("age", f"accueille jusqu'à {french.years(offer.age_max)}")
+    return None
+
+
+def _reception(offer: Offer, criteria: Criteria) -> Failure | None:
+    if criteria.reception is None or RECEPTION_CODES[criteria.reception] in offer.reception:
+        return None
+    if not offer.reception:
+        return Failure("reception", "type d'accueil non renseigné")
+    other = "temporaire" if criteria.reception == "permanent" else "permanent"
+    return Failure("reception", f"accueil {other} uniquement")
+
+
+def _social_aid(offer: Offer, criteria: Criteria) -> Failure | None:
+    if not criteria.social_aid:
+        return None
+    est = offer.establishment
+    if not est.social_aid:
+        return Failure("social_aid", "non habilité à l'aide sociale")
+    places = {
+        "permanent": est.social_aid_places_permanent,
+        "temporary": est.social_aid_places_temporary,
+    }.get(criteria.reception or "")
+    if places == 0:
+        kind = "permanent" if criteria.reception == "permanent" else "temporaire"
+        return Failure("social_aid", f"aucune place habilitée à l'aide sociale en accueil {kind}")
+    return None
+
+
+def _price(offer: Offer, criteria: Criteria, now: datetime) -> Failure | None:
+    ceiling = criteria.max_monthly_price_eur
+    if ceiling is None:
+        return None
+    price = select_price(offer, criteria, local(offer, now).date())
+    monthly = price.monthly_eur if price is not None else None
+    if monthly is None:
+        return Failure("max_monthly_price_eur", "tarif non renseigné")
+    if monthly <= ceiling:
+        return None
+    decimals = 2 if round(monthly) <= ceiling else 0
+    return Failure(
+        "max_monthly_price_eur",
+        f"tarif estimé {french.euros(monthly, decimals)}/mois, "
+        f"au-delà de {french.euros(ceiling, 0 if float(ceiling).is_integer() else 2)}",
+    )
+
+
+def _equipment(offer: Offer, criteria: Criteria) -> Failure | None:
+    reasons = []
+    for need in criteria.equipment:
+        items = [
+            e
+            for e in offer.equipment
+            if e.code == need.code and (need.feature is None or e.feature == need.feature)
+        ]
+        name = short_label("R212", need.code)
+        if not items:
+            reasons.append(f"pas de {name}")
+            continue
+        if need.min_value is None:
+            continue
+        limits = [(e.limit_value, e.limit_unit) for e in items if e.limit_value is not None]
+        if not limits:
+            reasons.append(f"{name} : limite non renseignée")
+            continue
+        best, unit = max(limits, key=lambda lu: lu[0] or 0.0)
+        assert best is not None
+        if best < need.min_value:
+            u = f"{NNBSP}{unit}" if unit else ""
+            reasons.append(
+                f"{name} jusqu'à {french.compact(best)}{u}, "
+                f"{french.compact(need.min_value)}{u} demandés"
+            )
+    return Failure("equipment", " ; ".join(reasons)) if reasons else None
+
+
+def _open_at(offer: Offer, criteria: Criteria) -> Failure | None:
+    moment = criteria.open_at
+    if moment is None or is_open(offer, moment) is not False:
+        return None
+    at = local(offer, moment)
+    reason = f"fermé {french.weekday(at)} à {french.clock(at.time())}"
+    opening = next_opening(offer, moment)
+    if opening is not None:
+        when = "" if opening.date() == at.date() else f"{french.weekday(opening)} "
+        reason += f", ouvre {when}à {french.clock(opening.time())}"
+    return Failure("open_at", reason)
+
+
+def _closed(offer: Offer, criteria: Criteria, now: datetime) -> Failure | None:
+    closed, reopens = closed_until(offer, criteria.open_at or now)
+    if not closed:
+        return None
+    if reopens is None:
+        return Failure("closed", "fermé, réouverture non renseignée")
+    today = local(offer, now).date()
+    return Failure("closed", f"fermé jusqu'au {french.day(local(offer, reopens).date(), today)}")
+
+
+_GENDER_WORDS = {"01": "les femmes", "02": "les hommes"}
+
+
+def _beds(offer: Offer, criteria: Criteria) -> Failure | None:
+    need = criteria.beds
+    if need is None:
+        return None
+    count, _ = available_beds(offer, need)
+    if count >= need.min_available:
+        return None
+    if count == 0:
+        who = _GENDER_WORDS.get(need.gender or "")
+        return Failure("beds", f"complet pour {who}" if who else "complet")
+    if need.nature == "02":
+        have = french.plural(count, "place disponible", "places disponibles")
+        return Failure("beds", f"{have}, {need.min_available} demandées")
+    have = french.plural(count, "lit disponible", "lits disponibles")
+    return Failure("beds", f"{have}, {need.min_available} demandés")
+
+
+def _where(
+    offer: Offer,
+    criteria: Criteria,
+    patient_zone_keys: frozenset[str],
+    distance_km: float | None,
+) -> Failure | None:
+    matched = zone_matched(offer, patient_zone_keys)
+    if matched is not None:
+        return None if matched else Failure("zone", "zone d'intervention hors de votre commune")
+    radius = criteria.radius_km
+    if radius is None:
+        return None
+    if distance_km is None:
+        distance_km = offer_distance_km(offer, criteria)
+    if distance_km is None or distance_km <= radius:
+        return None
+    return Failure(
+        "radius_km",
+        f"à {french.km(distance_km)}, au-delà du rayon de {french.compact(radius)}{NNBSP}km",
+    )
+
+
+def check(
+    offer: Offer,
+    criteria: Criteria,
+    *,
+    now: datetime,
+    patient_zone_keys: frozenset[str] = frozenset(),
+    distance_km: float | None = None,
+) -> tuple[Failure, ...]:
+    """Every hard criterion ``offer`` fails for ``criteria`` (empty tuple: eligible).
+
+    ``patient_zone_keys`` are the ``zone_key`` of the patient's commune and its parent areas;
+    ``distance_km`` (optional) is the distance the engine already computed, else it is computed
+    from the criteria point when a radius must be checked.
+    """
+    failures = _codes(offer, criteria) if _asks_codes(criteria) else []
+    for failure in (
+        _age(offer, criteria),
+        _reception(offer, criteria),
+        _social_aid(offer, criteria),
+        _price(offer, criteria, now),
+        _equipment(offer, criteria),
+        _beds(offer, criteria),
+        _open_at(offer, criteria),
+        _closed(offer, criteria, now),
+        _where(offer, criteria, patient_zone_keys, distance_km),
+    ):
+        if failure is not None:
+            failures.append(failure)
+    return tuple(failures)
+
+
+def _asks_codes(criteria: Criteria) -> bool:
+    return bool(
+        criteria.activity
+        or criteria.offer_type
+        or criteria.champ
+        or criteria.care_mode
+        or criteria.public
+        or criteria.modalities
+        or criteria.specialisations
+        or criteria.professions
+    )
+
+
+def near_miss_reason(failures: tuple[Failure, ...]) -> Failure | None:
+    """The one failure of a near-miss (fails exactly one hard criterion), else None."""
+    return failures[0] if len(failures) == 1 else None

@@ -1,0 +1,56 @@
+"""Nomenclature labels for French sentences, with a graceful fallback to the code itself."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+import ror.errors
+import ror.nomenclature
+
+# The nomenclature each Criteria code field draws from (ROR-MODEL §11).
+CODE_FIELD_KEYS: Final = {
+    "activity": "R211",
+    "offer_type": "R244",
+    "champ": "R227",
+    "care_mode": "R213",
+    "public": "R239",
+    "modalities": "R338",
+    "specialisations": "R245",
+    "professions": "G15",
+}
+
+# "Table de bloc opératoire obésité (poids entre 150 et 250 kg) - bariatrique" is a label made
+# for a code list; in a sentence the parenthesis and the trailing qualifier are noise.
+_NOISE = re.compile(r"\s*\([^)]*\)|\s+-\s+.*$")
+
+
+def label(key: str, code: str) -> str | None:
+    """The label of ``code`` in nomenclature ``key`` ("R211"…), or None when unknown."""
+    lookup = getattr(ror.nomenclature, "label", None)
+    if lookup is None:
+        return None
+    try:
+        found = lookup(key, code)
+    except (LookupError, ValueError, ror.errors.RorError):
+        return None
+    return found if isinstance(found, str) and found else None
+
+
+def short_label(key: str, code: str) -> str:
+    """A label fit for the middle of a sentence: de-noised, lower-cased unless an acronym.
+
+    Falls back to "code 088" when the nomenclature does not know the code.
+    """
+    found = label(key, code)
+    if found is None:
+        return f"code {code}"
+    text = _NOISE.sub("", found).strip() or found
+    if len(text) > 1 and text[1].islower():
+        text = text[0].lower() + text[1:]
+    return text
+
+
+def labels_or(key: str, codes: tuple[str, ...]) -> str:
+    """ "réanimation médicale ou réanimation polyvalente"."""
+    return " ou ".join(short_label(key, code) for code in codes)

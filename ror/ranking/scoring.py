@@ -1,0 +1,169 @@
+r"""Score an eligible offer: a product of factors, one per concern (weights in ``weights.py``).
+
+The score is the product of the factors present in ``Scored.parts`` (an absent factor is 1),
+the same model as an Elasticsearch ``function_score`` with ``score_mode: multiply`` and
+``boost_mode: replace``::
+
+    score = D(d) · K · S · A · P
+
+**Distance** ``D`` — ES ``gauss`` decay on the offer's point, with
+``o = distance_offset_km + PRECISION_UNCERTAINTY_KM[criteria.precision]``,
+``s = distance_scale_km``, ``δ = distance_decay``::
+
+    D(d) = exp( -max(0, d - o)² / (2σ²) ),   σ² = -s² / (2 ln δ)      so D(o + s) = δ
+
+``D = 1`` when the search has no point (``distance_km is None``) and for a home-based offer
+(``offer.home_based``) when the patient's commune is known (``criteria.commune``): such offers
+are matched by intervention zone, not by distance.
+
+**Capacity × freshness** ``K`` — scored when the criteria ask for beds (``criteria.beds``) or the
+profile scores capacity anyway (``capacity_when_not_asked``, with ``implicit_bed_nature``), and
+present in ``parts`` when ``capacity_weight > 0``. With ``n`` the free beds of the needed kind
+and ``a`` the age in hours of the oldest counter summed (``beds.available_beds``)::
+
+    C = 1 - exp(-n / capacity_saturation_beds)                      free-capacity credit, [0, 1)
+    F = 2^(-a / freshness_half_life_hours) · (stale_capacity_factor if a > stale_after_hours)
+    K = 1 - capacity_weight · (1 - C · F)                           in [1 - capacity_weight, 1]
+
+(``a`` is clamped at 0 for clocks ahead of ours.) A count older than ``stale_after_hours`` is
+flagged ``Scored.stale``. In ES: a ``script_score`` on the denormalised available count and
+its ``updated_at`` (or an ``exp`` decay on ``updated_at`` with ``scale = half-life`` and
+``decay = 0.5`` inside the script).
+
+**Size** ``S = 1 + size_weight · (1 - exp(-installed / size_saturation_beds))``, with the
+installed beds (R330 01) of the needed nature; present when ``size_weight > 0``.
+
+**Soft preferences** (ES ``filter`` + ``weight`` functions):
+``A = 1 + social_aid_bonus`` when the EG is accredited for social aid and it was not required;
+``P = 1 + price_weight · clamp(1 - m / r, 0, 1)`` with ``m`` the monthly estimate of the selected
+base price (``prices.select_price``) and ``r`` the budget (``max_monthly_price_eur``) or
+``reference_monthly_price_eur``; present when ``price_weight > 0`` and a price is known.
+
+:func:`score_upper_bound` is ``D(d) · 1 · (1 + size_weight) · A_max · (1 + price_weight)``,
+multiplied in the same order as :func:`score`, so float rounding keeps it a true bound.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ror.model import Offer
+from ror.ranking.beds import available_beds, installed_beds
+from ror.ranking.hours import local
+from ror.ranking.prices import select_price
+from ror.ranking.weights import PRECISION_UNCERTAINTY_KM, Weights
+from ror.search.criteria import BedNeed, Criteria
+
+_HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A score and its factors (``score == product of parts.values()``)."""
+
+    score: float
+    parts: dict[str, float] = field(default_factory=dict)
+    stale: bool = False  # the capacity figure is older than the profile's stale_after_hours
+    freshness_hours: float | None = None  # age of that figure (oldest counter summed)
+
+
+def bed_need(criteria: Criteria, weights: Weights) -> BedNeed | None:
+    """The beds to score: those asked, else the profile's implicit need, else None."""
+    if criteria.beds is not None:
+        return criteria.beds
+    if weights.capacity_when_not_asked:
+        return BedNeed(nature=weights.implicit_bed_nature, min_available=0)
+    return None
+
+
+def gauss_sigma_sq(weights: Weights) -> float:
+    """σ² of the distance gauss, ES style: D(offset + scale) = decay."""
+    return -(weights.distance_scale_km**2) / (2.0 * math.log(weights.distance_decay))
+
+
+def distance_factor(distance_km: float, criteria: Criteria, weights: Weights) -> float:
+    offset = weights.distance_offset_km + PRECISION_UNCERTAINTY_KM.get(criteria.precision, 0.0)
+    excess = max(0.0, distance_km - offset)
+    return math.exp(-(excess * excess) / (2.0 * gauss_sigma_sq(weights)))
+
+
+def matched_by_zone(offer: Offer, criteria: Criteria) -> bool:
+    """A home-based offer searched for a known commune is matched by zone, not distance."""
+    return offer.home_based and criteria.commune is not None
+
+
+def score(
+    offer: Offer,
+    criteria: Criteria,
+    *,
+    distance_km: float | None,
+    now: datetime,
+    weights: Weights,
+) -> Scored:
+    """The blended score of an (eligible) offer, with its factors; see the module docstring."""
+    parts: dict[str, float] = {}
+    if distance_km is not None and not matched_by_zone(offer, criteria):
+        parts["distance"] = distance_factor(distance_km, criteria, weights)
+    else:
+        parts["distance"] = 1.0
+
+    stale = False
+    freshness_hours: float | None = None
+    need = bed_need(criteria, weights)
+    if need is not None:
+        count, updated = available_beds(offer, need)
+        credit = 0.0
+        if updated is not None:
+            freshness_hours = max(0.0, (now - updated) / _HOUR)
+            stale = freshness_hours > weights.stale_after_hours
+            fresh = 0.5 ** (freshness_hours / weights.freshness_half_life_hours)
+            if stale:
+                fresh *= weights.stale_capacity_factor
+            credit = (1.0 - math.exp(-count / weights.capacity_saturation_beds)) * fresh
+        if weights.capacity_weight > 0:
+            parts["capacity"] = 1.0 - weights.capacity_weight * (1.0 - credit)
+        if weights.size_weight > 0:
+            installed = installed_beds(offer, need.nature)
+            saturation = 1.0 - math.exp(-installed / weights.size_saturation_beds)
+            parts["size"] = 1.0 + weights.size_weight * saturation
+
+    if weights.social_aid_bonus > 0 and not criteria.social_aid and offer.establishment.social_aid:
+        parts["social_aid"] = 1.0 + weights.social_aid_bonus
+
+    if weights.price_weight > 0:
+        price = select_price(offer, criteria, local(offer, now).date())
+        monthly = price.monthly_eur if price is not None else None
+        if monthly is not None:
+            reference = criteria.max_monthly_price_eur or weights.reference_monthly_price_eur
+            cheapness = min(1.0, max(0.0, 1.0 - monthly / reference))
+            parts["price"] = 1.0 + weights.price_weight * cheapness
+
+    return Scored(_product(parts), parts, stale, freshness_hours)
+
+
+_ORDER = ("distance", "capacity", "size", "social_aid", "price")
+
+
+def _product(parts: dict[str, float]) -> float:
+    total = 1.0
+    for name in _ORDER:
+        total *= parts.get(name, 1.0)
+    return total
+
+
+def score_upper_bound(distance_km: float, criteria: Criteria, weights: Weights) -> float:
+    """The best score any offer at ``distance_km`` or farther can get (not zone-matched ones).
+
+    Home-based offers matched by zone have ``D = 1`` at any distance: collect them by zone, not
+    by a growing radius.
+    """
+    best = {
+        "distance": distance_factor(distance_km, criteria, weights),
+        "capacity": 1.0,
+        "size": 1.0 + weights.size_weight,
+        "social_aid": 1.0 + weights.social_aid_bonus if not criteria.social_aid else 1.0,
+        "price": 1.0 + weights.price_weight,
+    }
+    return _product(best)
