@@ -37,18 +37,20 @@ def label(key: str, code: str) -> str | None:
     return found if isinstance(found, str) and found else None
 
 
-def short_label(key: str, code: str) -> str:
-    """A label fit for the middle of a sentence: de-noised, lower-cased unless an acronym.
-
-    Falls back to "code 088" when the nomenclature does not know the code.
-    """
-    found = label(key, code)
-    if found is None:
-        return f"code {code}"
-    text = _NOISE.sub("", found).strip() or found
+def in_sentence(text: str) -> str:
+    """A code-list label fit for the middle of a sentence: de-noised, lower-cased unless an
+    acronym ("IRM…" stays, "Table de bloc opératoire obésité (…) - bariatrique" ->
+    "table de bloc opératoire obésité")."""
+    text = _NOISE.sub("", text).strip() or text.strip()
     if len(text) > 1 and text[1].islower():
         text = text[0].lower() + text[1:]
     return text
+
+
+def short_label(key: str, code: str) -> str:
+    """``in_sentence`` of the label, or "code 088" when the nomenclature does not know it."""
+    found = label(key, code)
+    return in_sentence(found) if found is not None else f"code {code}"
 
 
 def labels_or(key: str, codes: tuple[str, ...]) -> str:

@@ -31,7 +31,8 @@ its ``updated_at`` (or an ``exp`` decay on ``updated_at`` with ``scale = half-li
 ``decay = 0.5`` inside the script).
 
 **Size** ``S = 1 + size_weight · (1 - exp(-installed / size_saturation_beds))``, with the
-installed beds (R330 01) of the needed nature; present when ``size_weight > 0``.
+installed beds (R330 01, current) of the needed nature (the profile's ``implicit_bed_nature``
+when no beds are asked); present when ``size_weight > 0``.
 
 **Soft preferences** (ES ``filter`` + ``weight`` functions):
 ``A = 1 + social_aid_bonus`` when the EG is accredited for social aid and it was not required;
@@ -124,10 +125,11 @@ def score(
             credit = (1.0 - math.exp(-count / weights.capacity_saturation_beds)) * fresh
         if weights.capacity_weight > 0:
             parts["capacity"] = 1.0 - weights.capacity_weight * (1.0 - credit)
-        if weights.size_weight > 0:
-            installed = installed_beds(offer, need.nature)
-            saturation = 1.0 - math.exp(-installed / weights.size_saturation_beds)
-            parts["size"] = 1.0 + weights.size_weight * saturation
+
+    if weights.size_weight > 0:
+        nature = need.nature if need is not None else weights.implicit_bed_nature
+        saturation = 1.0 - math.exp(-installed_beds(offer, nature) / weights.size_saturation_beds)
+        parts["size"] = 1.0 + weights.size_weight * saturation
 
     if weights.social_aid_bonus > 0 and not criteria.social_aid and offer.establishment.social_aid:
         parts["social_aid"] = 1.0 + weights.social_aid_bonus
