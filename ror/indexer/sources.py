@@ -1,0 +1,134 @@
+"""Where FHIR resources come from: Bundle JSON, NDJSON, single resources, directories.
+
+:func:`read_resources` streams ``(resource, source, position, full_url)`` tuples
+(:class:`Sourced`) from any mix of paths, and :class:`SourceError` items for what cannot be
+read (a malformed NDJSON line, a file that is not JSON), so that one bad line never stops a
+load. Positions are 1-based line numbers in NDJSON files and 0-based entry indexes in Bundles
+(0 for a file holding a single resource). Bundles nested in a Bundle or on an NDJSON line are
+flattened (their resources take the outer position). NDJSON is read line by line; a JSON file
+is parsed whole. ``.gz`` files are read through gzip.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+from ror.errors import InvalidInput
+
+from .fhir import Json, objects
+
+SUFFIXES = (".json", ".ndjson", ".json.gz", ".ndjson.gz")
+
+
+class Sourced(NamedTuple):
+    """A resource and where it was read."""
+
+    resource: Json
+    source: str
+    position: int
+    full_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceError:
+    """Something at ``source``/``position`` that is not a readable FHIR resource."""
+
+    source: str
+    position: int
+    reason: str
+
+
+def read_resources(paths: Iterable[Path]) -> Iterator[Sourced | SourceError]:
+    """Every resource of every path, in a deterministic order (directories sorted)."""
+    for path in paths:
+        if path.is_dir():
+            for file in data_files(path):
+                yield from read_file(file)
+        else:
+            yield from read_file(path)
+
+
+def data_files(directory: Path) -> list[Path]:
+    """The ``.json``/``.ndjson`` (optionally gzipped) files under a directory, sorted."""
+    return sorted(
+        p for p in directory.rglob("*") if p.is_file() and p.name.lower().endswith(SUFFIXES)
+    )
+
+
+def read_file(path: Path) -> Iterator[Sourced | SourceError]:
+    """Resources of one file: NDJSON by extension, otherwise one JSON document."""
+    source = str(path)
+    if not path.exists():
+        raise InvalidInput(f"no such file or directory: {path}", "paths")
+    name = path.name.lower().removesuffix(".gz")
+    try:
+        with _open(path) as handle:
+            if name.endswith(".ndjson"):
+                yield from _read_ndjson(handle, source)
+            else:
+                yield from _read_json(handle, source)
+    except (OSError, UnicodeDecodeError, EOFError) as exc:
+        yield SourceError(source, 0, f"cannot read file: {exc}")
+
+
+def _open(path: Path) -> IO[str]:
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8-sig")
+    return path.open(encoding="utf-8-sig")
+
+
+def _read_ndjson(handle: IO[str], source: str) -> Iterator[Sourced | SourceError]:
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            document = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield SourceError(source, number, f"malformed JSON: {exc.msg} at column {exc.colno}")
+            continue
+        yield from _resources_of(document, source, number, None)
+
+
+def _read_json(handle: IO[str], source: str) -> Iterator[Sourced | SourceError]:
+    try:
+        document = json.load(handle)
+    except json.JSONDecodeError as exc:
+        yield SourceError(
+            source, 0, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        )
+        return
+    if isinstance(document, dict) and document.get("resourceType") == "Bundle":
+        yield from _bundle_entries(document, source, None)
+    else:
+        yield from _resources_of(document, source, 0, None)
+
+
+def _resources_of(
+    document: Any, source: str, position: int, full_url: str | None
+) -> Iterator[Sourced | SourceError]:
+    if not isinstance(document, dict) or not isinstance(document.get("resourceType"), str):
+        yield SourceError(source, position, "not a FHIR resource (no resourceType)")
+    elif document["resourceType"] == "Bundle":
+        yield from _bundle_entries(document, source, position)
+    else:
+        yield Sourced(document, source, position, full_url)
+
+
+def _bundle_entries(
+    bundle: Json, source: str, outer: int | None
+) -> Iterator[Sourced | SourceError]:
+    for index, entry in enumerate(objects(bundle.get("entry"))):
+        position = index if outer is None else outer
+        resource = entry.get("resource")
+        if resource is None:
+            request = entry.get("request")
+            if isinstance(request, dict) and request.get("method") == "DELETE":
+                yield SourceError(source, position, "DELETE entries are not supported")
+            continue
+        full_url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
+        yield from _resources_of(resource, source, position, full_url)
