@@ -180,7 +180,10 @@ def _open_at(offer: Offer, criteria: Criteria) -> Failure | None:
     reason = f"fermé {french.weekday(at)} à {french.clock(at.time())}"
     opening = next_opening(offer, moment)
     if opening is not None:
-        when = "" if opening.date() == at.date() else f"{french.weekday(opening)} "
+        days = (opening.date() - at.date()).days
+        when = "" if days == 0 else f"{french.weekday(opening)} "
+        if days >= 6:  # "jeudi" alone would read as today
+            when += f"{french.day(opening.date(), at.date())} "
         reason += f", ouvre {when}à {french.clock(opening.time())}"
     return Failure("open_at", reason)
 

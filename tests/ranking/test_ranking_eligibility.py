@@ -349,6 +349,12 @@ OPEN_AT = [
         datetime(2026, 11, 28, 10, 0, tzinfo=UTC),
         [("open_at", f"fermé samedi à 11{N}h, ouvre lundi à 9{N}h")],
     ),
+    (
+        "next opening a week later",
+        (OpeningHours(days=(4,), start=time(9), end=time(12)),),
+        datetime(2026, 11, 26, 13, 0, tzinfo=UTC),
+        [("open_at", f"fermé jeudi à 14{N}h, ouvre jeudi 3 décembre à 9{N}h")],
+    ),
     ("no hours published: open", (), datetime(2026, 11, 28, 10, 0, tzinfo=UTC), []),
     (
         "24/7 rows",
