@@ -22,6 +22,7 @@ are alternatives, never extra conditions.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from bisect import bisect_left
@@ -30,7 +31,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
-from types import MappingProxyType
 from typing import Any, Literal
 
 from rapidfuzz import process
@@ -94,7 +94,7 @@ class TermMatch:
     label: str
     field: str
     codes: tuple[str, ...]
-    also: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+    also: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     corrected: bool = False  # matched after a typo correction
     age: AgeHint | None = None
 
@@ -151,7 +151,7 @@ class _Entry:
     field: str
     codes: tuple[str, ...]
     kind: Kind
-    also: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+    also: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     age: AgeHint | None = None
 
     @property

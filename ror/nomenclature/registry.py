@@ -116,6 +116,12 @@ class Nomenclature:
             s.rstrip("/").lower(): k for s, k in document["system_aliases"].items()
         }
         self._keys: dict[str, str | None] = {}
+        self._fields: dict[str, str] = {}
+        for fld, key in FIELD_SYSTEMS.items():
+            self._fields.setdefault(key, fld)
+            member = self._systems.get(key)
+            for origin in set(member.origin.values()) if member else ():
+                self._fields.setdefault(origin, fld)  # R253 (in J227) -> expertise
 
     @classmethod
     def load(cls) -> Nomenclature:
@@ -165,6 +171,13 @@ class Nomenclature:
             resolved = self.system_key(key)
             found = self._systems.get(resolved) if resolved else None
         return found
+
+    def field_for_system(self, system: str) -> str | None:
+        """The Offer field whose codes come from this system, in any spelling: "activity" for
+        R211 or J17, and for the TREs a mixed table folds in ("expertise" for R253 and R344,
+        "professions" for R94, "category" for R02); None for other systems."""
+        key = system if system in self._fields else self.system_key(system)
+        return self._fields.get(key) if key else None
 
     def keys(self) -> list[str]:
         """Every system key the package has an entry for."""
@@ -278,6 +291,10 @@ def system_key(system: str) -> str | None:
 
 def label(key: str, code: str) -> str | None:
     return default().label(key, code)
+
+
+def field_for_system(system: str) -> str | None:
+    return default().field_for_system(system)
 
 
 def is_known(key: str, code: str) -> bool:
