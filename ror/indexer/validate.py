@@ -1,0 +1,139 @@
+"""Validation: codes against the NOS tables, required fields, and the rejects report.
+
+Codings are recognised by their code system's TRE/JDV number (:func:`ror.nomenclature.system_key`),
+never by URL spelling. A code of a system we ship a table for must be in it (else
+:class:`~ror.errors.UnknownCode`); codes of systems we have no table for (e.g. R210 acts) are
+kept as given. Parsers raise :class:`~ror.errors.RorError` subclasses carrying the FHIR path;
+the assembler turns them into :class:`Issue` rows of the rejects report.
+
+What makes a HealthcareService a reject (decided from the ME 3.0 cardinalities and what the
+real examples carry): a malformed id, no name, no operational activity (R211 ``specialty``),
+no champ d'activité (R227 ``type``), no age range (``ror-healthcareservice-patient-type``
+``ageRange``) or low > high, an unknown code in a validated system, coordinates outside
+France, no place at all (no Location with coordinates or a known commune, and no EG
+geolocation), an unresolved ``providedBy``/``partOf`` chain, or a malformed resource it uses.
+A missing care mode (R213) is only a warning: the IG's own realistic example has none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from functools import cache
+from typing import Any
+
+from ror import nomenclature
+from ror.errors import InvalidInput, UnknownCode
+
+from .fhir import Json, codings, text
+
+FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+_TABLE_NAME = re.compile(r"/NOS/((?:TRE|JDV)_[^/]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One line of the rejects (or warnings) report."""
+
+    source: str
+    position: int
+    resource: str  # "HealthcareService/123", or the resource the problem is in
+    field: str | None  # FHIR path inside ``resource``
+    reason: str
+    offer: str | None = None  # the HealthcareService rejected, when ``resource`` is another one
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if data["offer"] is None:
+            del data["offer"]
+        return data
+
+
+def table_name(system: str | None, key: str) -> str:
+    """A readable name for a code system: ``TRE_R211-ActiviteOperationnelle`` or ``TRE_R211``."""
+    if system:
+        match = _TABLE_NAME.search(system)
+        if match:
+            return match.group(1)
+    return f"TRE_{key}" if key[:1] in "RG" else key
+
+
+def coding_key(coding: Json, default: str | None) -> str | None:
+    """The TRE/JDV key of a coding's system, or ``default`` when the system is not recognised."""
+    system = text(coding.get("system"))
+    key = nomenclature.system_key(system) if system else None
+    return key or default
+
+
+def checked_code(key: str, code: str, system: str | None, path: str) -> str:
+    """The normalised code; :class:`UnknownCode` when ``key`` has a table without it."""
+    normal = nomenclature.normalise_code(key, code)
+    if nomenclature.has_table(key) and not nomenclature.is_known(key, normal):
+        raise UnknownCode(f"unknown code {code} in {table_name(system, key)}", path)
+    return normal
+
+
+def slot_code(concept: Any, path: str, key: str) -> str:
+    """The code from system ``key`` in a CodeableConcept bound to that one system.
+
+    Codings from other recognised systems are skipped (translations); a coding without a
+    recognised system is read as ``key`` (the doc examples put odd URLs there).
+    """
+    found = codings(concept)
+    for j, coding in enumerate(found):
+        code = text(coding.get("code"))
+        if code is not None and coding_key(coding, key) == key:
+            system = text(coding.get("system"))
+            return checked_code(key, code, system, f"{path}.coding[{j}].code")
+    if not found:
+        raise InvalidInput("missing code", path)
+    raise InvalidInput(f"no code from {table_name(None, key)}", path)
+
+
+def optional_slot_code(concept: Any, path: str, key: str) -> str | None:
+    return None if concept is None else slot_code(concept, path, key)
+
+
+def field_keys() -> Mapping[str, tuple[str, ...]]:
+    """Offer code field -> the keys whose codes go there.
+
+    From :data:`ror.nomenclature.FIELD_SYSTEMS`, plus the TREs a mixed value set draws from
+    (J227 expertise holds R253 maternity types and R344 labels; G15 holds R94/R95… codes).
+    """
+    return _field_keys()
+
+
+@cache
+def _field_keys() -> Mapping[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for name, key in nomenclature.FIELD_SYSTEMS.items():
+        info = nomenclature.default().info(key) or {}
+        origins = info.get("origin") or {}
+        out[name] = (key, *sorted(set(origins.values()) - {key}))
+    return out
+
+
+def key_fields() -> dict[str, str]:
+    """Key -> Offer code field (the inverse of :func:`field_keys`, service codes only)."""
+    parts = {"category", "financial_help", "equipment"}  # codes of other parts of the Offer
+    return {k: name for name, keys in field_keys().items() if name not in parts for k in keys}
+
+
+def part_key(part: str, name: str) -> str:
+    """The key of a code field of an Offer part (``part_key("Capacity", "status")`` -> R330)."""
+    return nomenclature.PART_SYSTEMS[part][name]
+
+
+def check_id(rid: object) -> str | None:
+    """A valid FHIR id, None when absent; :class:`InvalidInput` when malformed."""
+    if rid is None:
+        return None
+    if not isinstance(rid, str) or not FHIR_ID.match(rid):
+        raise InvalidInput(f"malformed id {rid!r}", "id")
+    return rid
+
+
+def dedupe(codes: Iterable[str]) -> tuple[str, ...]:
+    """Codes in first-seen order without repeats."""
+    return tuple(dict.fromkeys(codes))
