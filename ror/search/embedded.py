@@ -1,0 +1,552 @@
+"""The embedded engine: SQLite (standard library), WAL mode, one file (DESIGN §4).
+
+Readers in any number of threads or processes see committed data at once; one writer at a
+time (capacity pushes commit in well under a millisecond). Tables: ``embedded_schema.py``;
+how candidates are read: ``planner.py``; full loads: ``embedded_load.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+import orjson
+
+import ror
+from ror.errors import NotFound
+from ror.model import Capacity, Offer
+from ror.search import cells, planner
+from ror.search.embedded_load import bulk_load, stats
+from ror.search.embedded_rows import (
+    CAPACITY_SELECT,
+    StoredCounter,
+    capacity_from_row,
+    cover_values,
+    decode_doc,
+    encode_doc,
+    field_range,
+    location_key,
+    location_keys,
+    offer_codes,
+    zone_keys,
+)
+from ror.search.embedded_schema import (
+    CAPACITY_KEY_COLUMNS,
+    SCHEMA_VERSION,
+    STAR_CODE_ID,
+    ensure_schema,
+)
+from ror.search.engine import (
+    Candidate,
+    CandidateQuery,
+    Candidates,
+    CounterOutcome,
+    FacetCounts,
+    LoadStats,
+    Progress,
+    SearchRecord,
+    UpdateResult,
+)
+from ror.search.prefilter import OfferColumns, available_counts
+
+FACET_MAX_UNITS: Final = 20_000  # a facet over more units is left out (and said so)
+OFFER_CACHE_SIZE: Final = 50_000
+_FETCH: Final = 256
+
+_KEY_WHERE: Final = " AND ".join(f"{c} = ?" for c in ("loc", *CAPACITY_KEY_COLUMNS))
+
+
+class EmbeddedEngine:
+    """Offers in one SQLite file. Thread-safe: one connection per thread."""
+
+    name = "embedded"
+
+    def __init__(self, path: str | Path, *, cache_size_mb: int = 256) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.version = f"embedded-{SCHEMA_VERSION}/ror-{getattr(ror, '__version__', '0')}"
+        self._cache_kib = cache_size_mb * 1024
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._docs_version = -1
+        self._codes: dict[tuple[str, str], tuple[int, int]] = {}
+        self._code_names: dict[int, tuple[str, str]] = {}
+        self._total = 0
+        self._offer_cache: dict[int, tuple[Offer, tuple[str, ...]]] = {}
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            ensure_schema(conn)
+            conn.execute("COMMIT")
+        self._refresh()
+
+    # --- connections and cached state ------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=60.0
+            )
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute(f"PRAGMA cache_size = -{self._cache_kib}")
+            conn.execute("PRAGMA secure_delete = OFF")
+            conn.execute("PRAGMA temp_store = MEMORY")
+            self._local.conn = conn
+        return conn
+
+    def _refresh(self) -> None:
+        """Reload the code table and drop cached documents when offers changed anywhere."""
+        conn = self._conn()
+        row = conn.execute("SELECT value FROM meta WHERE key = 'docs_version'").fetchone()
+        version = int(row[0]) if row else 0
+        if version == self._docs_version:
+            return
+        codes: dict[tuple[str, str], tuple[int, int]] = {}
+        names: dict[int, tuple[str, str]] = {}
+        total = 0
+        for code_id, name, code, postings in conn.execute("SELECT * FROM codes"):
+            if code_id == STAR_CODE_ID:
+                total = postings
+                continue
+            codes[(name, code)] = (code_id, postings)
+            names[code_id] = (name, code)
+        self._codes, self._code_names, self._total = codes, names, total
+        self._offer_cache = {}
+        self._docs_version = version
+
+    def _code_id(self, name: str, code: str) -> int | None:
+        found = self._codes.get((name, code))
+        return found[0] if found else None
+
+    def _postings(self, code_id: int) -> int:
+        name = self._code_names.get(code_id)
+        return self._codes[name][1] if name else 0
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        conn = self._conn()
+        if conn.in_transaction:  # nested: the outer snapshot holds
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def count(self) -> int:
+        self._refresh()
+        return self._total
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def load(
+        self,
+        offers: Iterable[Offer],
+        *,
+        replace_all: bool,
+        progress: Progress | None = None,
+    ) -> LoadStats:
+        """Bulk load: ``replace_all`` rebuilds every table and swaps it in atomically;
+        otherwise offers are upserted in batches."""
+        if replace_all:
+            with self._write_lock:
+                loaded, rejected, seconds = bulk_load(self._conn(), offers, progress)
+            self._refresh()
+            return stats(loaded, rejected, seconds)
+        started = time.perf_counter()
+        done = 0
+        batch: list[Offer] = []
+        for offer in offers:
+            batch.append(offer)
+            if len(batch) >= 2000:
+                done += self.upsert(batch)
+                batch.clear()
+                if progress is not None:
+                    progress(done)
+        done += self.upsert(batch)
+        if progress is not None:
+            progress(done)
+        return LoadStats(done, time.perf_counter() - started, False)
+
+    def upsert(self, offers: Iterable[Offer]) -> int:
+        """Insert or replace offers (by id). Counters merge per Location, newest wins."""
+        n = 0
+        with self._writing() as conn:
+            touched: set[str] = set()
+            for offer in offers:
+                touched.update(self._write_offer(conn, offer))
+                n += 1
+            self._recount_locations(conn, touched)
+            self._bump(conn)
+        self._refresh()
+        return n
+
+    def delete(self, ids: Iterable[str]) -> int:
+        n = 0
+        with self._writing() as conn:
+            touched: set[str] = set()
+            for offer_id in ids:
+                row = conn.execute("SELECT rid FROM offers WHERE id = ?", (offer_id,)).fetchone()
+                if row is None:
+                    continue
+                touched.update(self._remove_offer_rows(conn, row[0]))
+                conn.execute("DELETE FROM offers WHERE rid = ?", (row[0],))
+                conn.execute("DELETE FROM offer_meta WHERE rid = ?", (row[0],))
+                self._add_postings(conn, STAR_CODE_ID, -1)
+                n += 1
+            for loc in touched:
+                if conn.execute(
+                    "SELECT 1 FROM location_offers WHERE loc = ? LIMIT 1", (loc,)
+                ).fetchone():
+                    continue
+                conn.execute("DELETE FROM capacities WHERE loc = ?", (loc,))
+            self._recount_locations(conn, touched)
+            self._bump(conn)
+        self._refresh()
+        return n
+
+    def _bump(self, conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'docs_version'"
+        )
+
+    def _add_postings(self, conn: sqlite3.Connection, code_id: int, delta: int) -> None:
+        conn.execute("UPDATE codes SET postings = postings + ? WHERE code_id = ?", (delta, code_id))
+
+    def _ensure_code(self, conn: sqlite3.Connection, name: str, code: str) -> int:
+        row = conn.execute(
+            "SELECT code_id FROM codes WHERE field = ? AND code = ?", (name, code)
+        ).fetchone()
+        if row is not None:
+            return int(row[0])
+        lo, hi = field_range(name)
+        top = conn.execute(
+            "SELECT max(code_id) FROM codes WHERE code_id BETWEEN ? AND ?", (lo, hi)
+        ).fetchone()[0]
+        code_id = int(top or lo) + 1
+        conn.execute("INSERT INTO codes VALUES (?, ?, ?, 0)", (code_id, name, code))
+        return code_id
+
+    def _remove_offer_rows(self, conn: sqlite3.Connection, rid: int) -> list[str]:
+        """Delete the cover, zone and Location rows of an offer; returns its Location keys."""
+        meta = conn.execute(
+            "SELECT cell, code_ids, loc_keys, zone_keys FROM offer_meta WHERE rid = ?", (rid,)
+        ).fetchone()
+        if meta is None:
+            return []
+        cell, code_ids, locs, zones = meta
+        for code_id in (STAR_CODE_ID, *orjson.loads(code_ids)):
+            conn.execute(
+                "DELETE FROM cover WHERE code_id = ? AND cell = ? AND rid = ?", (code_id, cell, rid)
+            )
+            if code_id != STAR_CODE_ID:
+                self._add_postings(conn, code_id, -1)
+        for key in orjson.loads(zones):
+            conn.execute("DELETE FROM zones WHERE key = ? AND rid = ?", (key, rid))
+        loc_list: list[str] = orjson.loads(locs)
+        for loc in loc_list:
+            conn.execute("DELETE FROM location_offers WHERE loc = ? AND rid = ?", (loc, rid))
+        return loc_list
+
+    def _write_offer(self, conn: sqlite3.Connection, offer: Offer) -> set[str]:
+        touched: set[str] = set()
+        row = conn.execute("SELECT rid FROM offers WHERE id = ?", (offer.id,)).fetchone()
+        doc = encode_doc(offer)
+        if row is not None:
+            rid = int(row[0])
+            touched.update(self._remove_offer_rows(conn, rid))
+            conn.execute("UPDATE offers SET doc = ? WHERE rid = ?", (doc, rid))
+        else:
+            cur = conn.execute("INSERT INTO offers (id, doc) VALUES (?, ?)", (offer.id, doc))
+            rid = int(cur.lastrowid or 0)
+            self._add_postings(conn, STAR_CODE_ID, 1)
+        cell = cells.cell_of(offer.place.lat, offer.place.lon)
+        values = cover_values(offer, OfferColumns.of(offer))
+        code_ids = []
+        for name, code in offer_codes(offer):
+            code_id = self._ensure_code(conn, name, code)
+            code_ids.append(code_id)
+            self._add_postings(conn, code_id, 1)
+        marks = ", ".join("?" * 16)
+        conn.executemany(
+            f"INSERT INTO cover VALUES ({marks})",
+            [(c, cell, rid, *values) for c in (STAR_CODE_ID, *code_ids)],
+        )
+        zones = zone_keys(offer)
+        conn.executemany("INSERT INTO zones VALUES (?, ?, ?)", [(k, rid, cell) for k in zones])
+        locs = location_keys(offer)
+        conn.executemany("INSERT INTO location_offers VALUES (?, ?)", [(loc, rid) for loc in locs])
+        touched.update(locs)
+        for c in offer.capacities:
+            self._store_counter(conn, location_key(offer.id, c.location_id), c)
+        conn.execute(
+            "INSERT OR REPLACE INTO offer_meta VALUES (?, ?, ?, ?, ?, 0, 0)",
+            (
+                rid,
+                cell,
+                orjson.dumps(code_ids).decode(),
+                orjson.dumps(locs).decode(),
+                orjson.dumps(zones).decode(),
+            ),
+        )
+        return touched
+
+    def _store_counter(self, conn: sqlite3.Connection, loc: str, c: Capacity) -> CounterOutcome:
+        """Store a counter unless the stored one is as new or newer."""
+        key = c.key()
+        row = conn.execute(
+            f"SELECT updated_ts, updated_at, pos FROM capacities WHERE {_KEY_WHERE}", (loc, *key)
+        ).fetchone()
+        if row is not None and c.updated_at.timestamp() <= row[0]:
+            return CounterOutcome(key, False, "stale", datetime.fromisoformat(row[1]))
+        if row is not None:
+            pos = int(row[2])
+        else:
+            top = conn.execute("SELECT max(pos) FROM capacities WHERE loc = ?", (loc,)).fetchone()[
+                0
+            ]
+            pos = int(top) + 1 if top is not None else 0
+        marks = ", ".join("?" * 15)
+        conn.execute(
+            f"INSERT OR REPLACE INTO capacities VALUES ({marks})",
+            StoredCounter(loc, c, pos).row(),
+        )
+        return CounterOutcome(key, True, "applied", c.updated_at)
+
+    def _recount_locations(self, conn: sqlite3.Connection, locs: Iterable[str]) -> list[int]:
+        """Recompute the availability columns of every offer using these Locations."""
+        rids: set[int] = set()
+        for loc in locs:
+            rids.update(
+                r[0] for r in conn.execute("SELECT rid FROM location_offers WHERE loc = ?", (loc,))
+            )
+        for rid in sorted(rids):
+            meta = conn.execute("SELECT loc_keys FROM offer_meta WHERE rid = ?", (rid,)).fetchone()
+            if meta is None:
+                continue
+            counters = [c for _, c in self._counters(conn, orjson.loads(meta[0]))]
+            beds, places = available_counts(counters)
+            conn.execute(
+                "UPDATE offer_meta SET beds = ?, places = ? WHERE rid = ?", (beds, places, rid)
+            )
+        return sorted(rids)
+
+    def _counters(
+        self, conn: sqlite3.Connection, locs: Sequence[str]
+    ) -> list[tuple[str, Capacity]]:
+        if not locs:
+            return []
+        marks = ", ".join("?" * len(locs))
+        rows = conn.execute(
+            f"{CAPACITY_SELECT} WHERE loc IN ({marks}) ORDER BY loc, pos", tuple(locs)
+        )
+        return [capacity_from_row(r) for r in rows]
+
+    # --- capacities ------------------------------------------------------------------------
+
+    def update_capacities(self, location_id: str, counters: Sequence[Capacity]) -> UpdateResult:
+        """Apply pushed counters of one Location: per counter key, a newer ``updated_at`` wins;
+        older (or equal) ones are ignored and reported. Every offer using the Location sees
+        the change in the same transaction."""
+        with self._writing() as conn:
+            if not conn.execute(
+                "SELECT 1 FROM location_offers WHERE loc = ? LIMIT 1", (location_id,)
+            ).fetchone():
+                raise NotFound(f"Location inconnue : {location_id}", "location_id")
+            outcomes = [
+                self._store_counter(
+                    conn, location_id, dataclasses.replace(c, location_id=location_id)
+                )
+                for c in counters
+            ]
+            rids = self._recount_locations(conn, [location_id])
+            marks = ", ".join("?" * len(rids))
+            ids = tuple(
+                r[0]
+                for r in conn.execute(
+                    f"SELECT id FROM offers WHERE rid IN ({marks}) ORDER BY id", tuple(rids)
+                )
+            )
+        applied = sum(o.applied for o in outcomes)
+        return UpdateResult(location_id, applied, len(outcomes) - applied, ids, tuple(outcomes))
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def get(self, offer_id: str) -> Offer | None:
+        self._refresh()
+        row = self._conn().execute("SELECT rid FROM offers WHERE id = ?", (offer_id,)).fetchone()
+        if row is None:
+            return None
+        return self.offers([int(row[0])])[0]
+
+    def offers(self, refs: Sequence[int]) -> list[Offer]:
+        conn = self._conn()
+        cache = self._offer_cache
+        missing = [r for r in dict.fromkeys(refs) if r not in cache]
+        if missing:
+            if len(cache) + len(missing) > OFFER_CACHE_SIZE:
+                cache.clear()
+            marks = ", ".join("?" * len(missing))
+            docs = dict(
+                conn.execute(f"SELECT rid, doc FROM offers WHERE rid IN ({marks})", missing)
+            )
+            locs = dict(
+                conn.execute(
+                    f"SELECT rid, loc_keys FROM offer_meta WHERE rid IN ({marks})", missing
+                )
+            )
+            for rid in missing:
+                if rid not in docs:
+                    raise NotFound(f"offre inconnue (ref {rid})")
+                cache[rid] = (decode_doc(docs[rid]), tuple(orjson.loads(locs.get(rid, "[]"))))
+        wanted = {loc for r in refs for loc in cache[r][1]}
+        by_loc: dict[str, list[Capacity]] = {}
+        for loc, c in self._counters(conn, sorted(wanted)):
+            by_loc.setdefault(loc, []).append(c)
+        out = []
+        for r in refs:
+            offer, offer_locs = cache[r]
+            caps = tuple(c for loc in offer_locs for c in by_loc.get(loc, ()))
+            out.append(dataclasses.replace(offer, capacities=caps) if caps else offer)
+        return out
+
+    def candidates(self, query: CandidateQuery) -> Candidates:
+        self._refresh()
+        plan = planner.choose_plan(query, self._code_id, self._postings, self._total)
+        conn = self._conn()
+        by_zone: list[Candidate] = []
+        zone = planner.zone_statement(query, plan)
+        if zone is not None:
+            for rid, dot, fails in conn.execute(*zone):
+                km = cells.dot_to_km(dot) if dot is not None else None
+                by_zone.append(Candidate(int(rid), km, int(fails)))
+            by_zone.sort(key=lambda c: (c.distance_km or 0.0, c.ref))
+        exclude = {c.ref for c in by_zone}
+        return Candidates(by_zone, self._stream(conn, query, plan, exclude), plan.strategy)
+
+    def _stream(
+        self,
+        conn: sqlite3.Connection,
+        query: CandidateQuery,
+        plan: planner.Plan,
+        exclude: set[int],
+    ) -> Iterator[Candidate]:
+        seen = set(exclude)
+        for sql, params in planner.stream_statements(query, plan):
+            cursor = conn.execute(sql, params)
+            try:
+                while rows := cursor.fetchmany(_FETCH):
+                    for rid, dot, fails in rows:
+                        if rid in seen:
+                            continue
+                        seen.add(rid)
+                        km = cells.dot_to_km(dot) if dot is not None else None
+                        yield Candidate(rid, km, fails)
+            finally:
+                cursor.close()
+
+    def facets(
+        self, query: CandidateQuery, radius_km: float | None, fields: Sequence[str]
+    ) -> FacetCounts:
+        """Counts per code of each facet field, each ignoring its own selection.
+
+        A unit counts for field F when it lies within ``radius_km`` (or is a home-based offer
+        matched by zone), carries a code of every *other* requested field, and fails no
+        prefilter criterion (``prefilter.py``); units with more than
+        :data:`FACET_MAX_UNITS` to count leave that facet out (listed in ``incomplete``).
+        """
+        self._refresh()
+        conn = self._conn()
+        groups: dict[tuple[tuple[str, tuple[str, ...]], ...], list[str]] = {}
+        for name in fields:
+            codes = tuple((k, v) for k, v in query.codes if k != name)
+            groups.setdefault(codes, []).append(name)
+        counts: dict[str, dict[str, int]] = {name: {} for name in fields}
+        incomplete: list[str] = []
+        for codes, names in groups.items():
+            sub = dataclasses.replace(query, codes=codes)
+            plan = planner.choose_plan(sub, self._code_id, self._postings, self._total)
+            statement = planner.population_statement(sub, plan, radius_km, FACET_MAX_UNITS + 1)
+            if statement is None:
+                continue
+            sql, params = statement
+            ranges = " OR ".join(
+                "j.value BETWEEN {} AND {}".format(*field_range(name)) for name in names
+            )
+            rows = conn.execute(
+                f"WITH pop(rid) AS MATERIALIZED ({sql}) "
+                "SELECT -1, count(*) FROM pop UNION ALL "
+                "SELECT j.value, count(*) FROM pop JOIN offer_meta m ON m.rid = pop.rid, "
+                f"json_each(m.code_ids) j WHERE {ranges} GROUP BY j.value",
+                params,
+            ).fetchall()
+            if rows and rows[0][1] > FACET_MAX_UNITS:
+                incomplete.extend(names)
+                continue
+            for code_id, n in rows[1:]:
+                name, code = self._code_names.get(int(code_id), ("", ""))
+                if name in counts:
+                    counts[name][code] = n
+        for name in incomplete:
+            counts.pop(name, None)
+        return FacetCounts(
+            counts,
+            "units within the radius used (or matched by zone) having a code of every other "
+            "requested field and failing no prefilter criterion",
+            tuple(incomplete),
+        )
+
+    # --- replay ----------------------------------------------------------------------------
+
+    def save_search(self, record: SearchRecord) -> None:
+        with self._writing() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO searches VALUES (?, ?, ?)",
+                (record.id, record.created_at.isoformat(), orjson.dumps(record.to_dict())),
+            )
+
+    def get_search(self, search_id: str) -> SearchRecord | None:
+        row = (
+            self._conn()
+            .execute("SELECT record FROM searches WHERE id = ?", (search_id,))
+            .fetchone()
+        )
+        if row is None:
+            return None
+        data: dict[str, Any] = orjson.loads(row[0])
+        return SearchRecord(
+            id=data["id"],
+            created_at=datetime.fromisoformat(data["created_at"]),
+            engine=data["engine"],
+            engine_version=data["engine_version"],
+            criteria=data["criteria"],
+            result=data["result"],
+        )

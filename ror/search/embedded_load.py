@@ -1,0 +1,284 @@
+"""Full (re)build of the embedded engine's tables, swapped in atomically.
+
+Offers stream in; documents are written as they come, everything else is gathered per offer and
+written sorted at the end (the covering table in key order, so SQLite appends). The new tables
+carry a suffix; one write transaction then keeps the counters pushed meanwhile when newer,
+drops the old tables and renames the new ones: readers see the old index or the new one, never
+a mix.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import orjson
+
+from ror.errors import RorError
+from ror.model import Capacity, Offer
+from ror.search import cells
+from ror.search.embedded_rows import (
+    CoverValues,
+    StoredCounter,
+    cover_values,
+    encode_doc,
+    field_range,
+    location_key,
+    location_keys,
+    offer_codes,
+    zone_keys,
+)
+from ror.search.embedded_schema import (
+    CAPACITY_KEY_COLUMNS,
+    DATA_TABLES,
+    STAR_CODE_ID,
+    data_tables_ddl,
+)
+from ror.search.engine import LoadStats, Progress
+from ror.search.prefilter import OfferColumns, available_counts
+
+SUFFIX: Final = "_new"
+BATCH: Final = 2000
+REBUILT: Final = (*DATA_TABLES, "capacities")
+
+
+@dataclass(slots=True)
+class _Gathered:
+    cell: int
+    codes: list[tuple[str, str]]
+    values: CoverValues
+    zones: list[str]
+    locs: list[str]
+
+
+@dataclass(slots=True)
+class BulkBuilder:
+    """Builds the ``*_new`` tables from a stream of offers."""
+
+    conn: sqlite3.Connection
+    rids: dict[str, int] = field(default_factory=dict)
+    gathered: list[_Gathered | None] = field(default_factory=lambda: [None])
+    counters: dict[tuple[str, ...], StoredCounter] = field(default_factory=dict)
+    docs: list[tuple[int, str, bytes]] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+
+    def start(self) -> None:
+        for name in REBUILT:
+            self.conn.execute(f"DROP TABLE IF EXISTS {name}{SUFFIX}")
+        for ddl in data_tables_ddl(SUFFIX):
+            self.conn.execute(ddl)
+        capacities = self.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'capacities'"
+        ).fetchone()[0]
+        self.conn.execute(capacities.replace("capacities", f"capacities{SUFFIX}", 1))
+
+    def add(self, offer: Offer) -> None:
+        try:
+            gathered = _gather(offer)
+            doc = encode_doc(offer)
+        except (TypeError, ValueError, AttributeError, RorError) as exc:
+            self.rejected.append((getattr(offer, "id", "?"), f"{type(exc).__name__}: {exc}"))
+            return
+        rid = self.rids.get(offer.id)
+        if rid is None:
+            rid = len(self.gathered)
+            self.rids[offer.id] = rid
+            self.gathered.append(gathered)
+        else:  # the same id again: the last one wins
+            self.gathered[rid] = gathered
+        for c in offer.capacities:
+            self._counter(location_key(offer.id, c.location_id), c)
+        self.docs.append((rid, offer.id, doc))
+        if len(self.docs) >= BATCH:
+            self.flush_docs()
+
+    def _counter(self, loc: str, c: Capacity) -> None:
+        key = (loc, *c.key())
+        old = self.counters.get(key)
+        if old is None:
+            self.counters[key] = StoredCounter(loc, c, len(self.counters))
+        elif c.updated_at > old.capacity.updated_at:
+            self.counters[key] = StoredCounter(loc, c, old.pos)
+
+    def flush_docs(self) -> None:
+        insert_chunks(
+            self.conn,
+            f"INSERT OR REPLACE INTO offers{SUFFIX} (rid, id, doc) VALUES (?, ?, ?)",
+            self.docs,
+        )
+        self.docs.clear()
+
+    def finish(self) -> None:
+        """Write everything gathered, sorted."""
+        self.flush_docs()
+        code_ids = self._write_codes()
+        self._write_cover(code_ids)
+        self._write_zones_and_locations()
+        self._write_capacities()
+        self._write_meta(code_ids)
+
+    def _write_codes(self) -> dict[tuple[str, str], int]:
+        counts: dict[tuple[str, str], int] = {}
+        for g in self.gathered[1:]:
+            assert g is not None
+            for pair in g.codes:
+                counts[pair] = counts.get(pair, 0) + 1
+        next_id: dict[str, int] = {}
+        ids: dict[tuple[str, str], int] = {}
+        for name, code in sorted(counts):
+            base = next_id.get(name, field_range(name)[0] + 1)
+            ids[(name, code)] = base
+            next_id[name] = base + 1
+        rows = [(i, name, code, counts[(name, code)]) for (name, code), i in ids.items()]
+        rows.append((STAR_CODE_ID, "*", "*", len(self.gathered) - 1))
+        insert_chunks(self.conn, f"INSERT INTO codes{SUFFIX} VALUES (?, ?, ?, ?)", rows)
+        return ids
+
+    def _write_cover(self, code_ids: dict[tuple[str, str], int]) -> None:
+        n = sum(len(g.codes) + 1 for g in self.gathered[1:] if g is not None)
+        keys = np.empty((n, 3), dtype=np.int64)
+        i = 0
+        for rid, g in enumerate(self.gathered):
+            if g is None:
+                continue
+            keys[i] = (STAR_CODE_ID, g.cell, rid)
+            i += 1
+            for pair in g.codes:
+                keys[i] = (code_ids[pair], g.cell, rid)
+                i += 1
+        order = np.lexsort((keys[:, 2], keys[:, 1], keys[:, 0]))
+        keys = keys[order]
+        gathered = self.gathered
+        rows = ((int(c), int(cell), int(r), *gathered[r].values) for c, cell, r in keys.tolist())  # type: ignore[union-attr]
+        marks = ", ".join("?" * 16)
+        insert_chunks(self.conn, f"INSERT INTO cover{SUFFIX} VALUES ({marks})", rows)
+
+    def _write_zones_and_locations(self) -> None:
+        zones = sorted(
+            (key, rid, g.cell)
+            for rid, g in enumerate(self.gathered)
+            if g is not None
+            for key in g.zones
+        )
+        insert_chunks(self.conn, f"INSERT INTO zones{SUFFIX} VALUES (?, ?, ?)", zones)
+        links = sorted(
+            {(loc, rid) for rid, g in enumerate(self.gathered) if g is not None for loc in g.locs}
+        )
+        insert_chunks(self.conn, f"INSERT INTO location_offers{SUFFIX} VALUES (?, ?)", links)
+
+    def _write_capacities(self) -> None:
+        marks = ", ".join("?" * 15)
+        insert_chunks(
+            self.conn,
+            f"INSERT INTO capacities{SUFFIX} VALUES ({marks})",
+            (c.row() for c in self.counters.values()),
+        )
+
+    def _write_meta(self, code_ids: dict[tuple[str, str], int]) -> None:
+        by_loc: dict[str, list[Capacity]] = {}
+        for stored in self.counters.values():
+            by_loc.setdefault(stored.loc, []).append(stored.capacity)
+        rows: list[tuple[Any, ...]] = []
+        for rid, g in enumerate(self.gathered):
+            if g is None:
+                continue
+            beds, places = available_counts(c for loc in g.locs for c in by_loc.get(loc, ()))
+            rows.append(
+                (
+                    rid,
+                    g.cell,
+                    orjson.dumps([code_ids[p] for p in g.codes]).decode(),
+                    orjson.dumps(g.locs).decode(),
+                    orjson.dumps(g.zones).decode(),
+                    beds,
+                    places,
+                )
+            )
+        insert_chunks(
+            self.conn, f"INSERT INTO offer_meta{SUFFIX} VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+        )
+
+
+def insert_chunks(
+    conn: sqlite3.Connection, sql: str, rows: Iterable[tuple[Any, ...]], size: int = 100_000
+) -> None:
+    """executemany in transactions of ``size`` rows, so other writers can interleave."""
+    iterator = iter(rows)
+    while True:
+        chunk = list(itertools.islice(iterator, size))
+        if not chunk:
+            return
+        conn.execute("BEGIN")
+        try:
+            conn.executemany(sql, chunk)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _gather(offer: Offer) -> _Gathered:
+    return _Gathered(
+        cell=cells.cell_of(offer.place.lat, offer.place.lon),
+        codes=offer_codes(offer),
+        values=cover_values(offer, OfferColumns.of(offer)),
+        zones=zone_keys(offer),
+        locs=location_keys(offer),
+    )
+
+
+def swap_in(conn: sqlite3.Connection) -> None:
+    """Replace the live tables by the ``*_new`` ones in one transaction (call inside it).
+
+    Counters stored in the live table that are newer than the loaded ones (pushed while the
+    load ran) are kept, for the Locations the new data still has.
+    """
+    key = ", ".join(("loc", *CAPACITY_KEY_COLUMNS))
+    conn.execute(
+        f"INSERT INTO capacities{SUFFIX} SELECT old.* FROM capacities old "
+        f"WHERE old.loc IN (SELECT loc FROM location_offers{SUFFIX}) AND true "
+        f"ON CONFLICT ({key}) DO UPDATE SET count = excluded.count, source = excluded.source, "
+        "updated_at = excluded.updated_at, updated_ts = excluded.updated_ts "
+        f"WHERE excluded.updated_ts > capacities{SUFFIX}.updated_ts"
+    )
+    for name in REBUILT:
+        conn.execute(f"DROP TABLE IF EXISTS {name}")
+        conn.execute(f"ALTER TABLE {name}{SUFFIX} RENAME TO {name}")
+    conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'docs_version'")
+
+
+def bulk_load(
+    conn: sqlite3.Connection,
+    offers: Iterable[Offer],
+    progress: Progress | None,
+) -> tuple[int, list[tuple[str, str]], float]:
+    """Build and swap in; returns (offers loaded, rejected, seconds)."""
+    started = time.perf_counter()
+    builder = BulkBuilder(conn)
+    builder.start()
+    seen = 0
+    for offer in offers:
+        builder.add(offer)
+        seen += 1
+        if progress is not None and seen % 10_000 == 0:
+            progress(seen)
+    builder.finish()
+    if progress is not None:
+        progress(seen)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        swap_in(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return len(builder.rids), builder.rejected, time.perf_counter() - started
+
+
+def stats(loaded: int, rejected: list[tuple[str, str]], seconds: float) -> LoadStats:
+    return LoadStats(loaded, seconds, True, tuple(rejected))

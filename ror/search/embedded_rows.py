@@ -1,0 +1,155 @@
+"""An Offer as rows of the embedded engine, and back.
+
+The stored document is the Offer's JSON form (``Offer.to_dict``, written with ``orjson``)
+without its capacities: counters live once per Location in ``capacities`` (a Location may be
+shared by several offers) and are put back when an offer is read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+import orjson
+
+from ror.geo import zone_key
+from ror.model import Capacity, Offer
+from ror.search import cells
+from ror.search.prefilter import CODE_FIELDS, OfferColumns
+
+# code_id = FIELD_BASE * (position of the field + 1) + n: one contiguous range per field.
+FIELD_BASE: Final = 1_000_000
+CoverValues = tuple[Any, ...]  # the cover columns after (code_id, cell, rid)
+
+
+def field_range(name: str) -> tuple[int, int]:
+    """The inclusive code_id range of a code field."""
+    base = FIELD_BASE * (CODE_FIELDS.index(name) + 1)
+    return base, base + FIELD_BASE - 1
+
+
+def field_of(code_id: int) -> str:
+    return CODE_FIELDS[code_id // FIELD_BASE - 1]
+
+
+def location_key(offer_id: str, location_id: str) -> str:
+    """The Location a counter belongs to; counters with no Location stay with their offer."""
+    return location_id or f"#{offer_id}"
+
+
+def encode_doc(offer: Offer) -> bytes:
+    return orjson.dumps(dataclasses.replace(offer, capacities=()))
+
+
+def decode_doc(doc: bytes) -> Offer:
+    return Offer.from_dict(orjson.loads(doc))
+
+
+def location_keys(offer: Offer) -> list[str]:
+    """Location keys in order: those of the counters first (as they come), then the others."""
+    keys: list[str] = []
+    for c in offer.capacities:
+        key = location_key(offer.id, c.location_id)
+        if key not in keys:
+            keys.append(key)
+    for loc in offer.location_ids:
+        if loc not in keys:
+            keys.append(loc)
+    return keys
+
+
+def zone_keys(offer: Offer) -> list[str]:
+    return sorted({zone_key(z.type, z.code) for z in offer.zones})
+
+
+def cover_values(offer: Offer, columns: OfferColumns) -> CoverValues:
+    x, y, z = cells.unit_vector(offer.place.lat, offer.place.lon)
+    c = columns
+    return (
+        x,
+        y,
+        z,
+        int(c.home),
+        c.age_min,
+        c.age_max,
+        int(c.social_aid),
+        c.aid_places_permanent,
+        c.aid_places_temporary,
+        c.reception_mask,
+        c.min_monthly_price_eur,
+        c.closed_from,
+        c.reopens_at,
+    )
+
+
+def offer_codes(offer: Offer) -> list[tuple[str, str]]:
+    """(field, code) pairs of an offer, each once."""
+    pairs: list[tuple[str, str]] = []
+    for name in CODE_FIELDS:
+        for code in dict.fromkeys(getattr(offer, name)):
+            pairs.append((name, code))
+    return pairs
+
+
+# --- capacities ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCounter:
+    """A capacity row: its Location key, the counter, and its position (read order)."""
+
+    loc: str
+    capacity: Capacity
+    pos: int
+
+    def row(self) -> tuple[Any, ...]:
+        c = self.capacity
+        return (
+            self.loc,
+            *c.key(),
+            c.count,
+            c.source,
+            c.updated_at.isoformat(),
+            c.updated_at.timestamp(),
+            c.location_id,
+            self.pos,
+        )
+
+
+CAPACITY_SELECT: Final = (
+    "SELECT loc, nature, status, temporality, gender, closing_type, extra_bed_type, crisis, "
+    "assignment, count, source, updated_at, location_id FROM capacities"
+)
+
+
+def capacity_from_row(row: Sequence[Any]) -> tuple[str, Capacity]:
+    (loc, nature, status, temporality, gender, closing, extra, crisis, assignment) = row[:9]
+    count, source, updated_at, location_id = row[9:13]
+    return loc, Capacity(
+        nature=nature,
+        status=status,
+        temporality=temporality,
+        count=count,
+        updated_at=datetime.fromisoformat(updated_at),
+        source=source,
+        gender=gender or None,
+        closing_type=closing or None,
+        extra_bed_type=extra or None,
+        crisis=crisis or None,
+        assignment=assignment,
+        location_id=location_id,
+    )
+
+
+def newest_counters(offers_counters: Iterable[tuple[str, Capacity]]) -> dict[Any, Capacity]:
+    """Per (Location key, counter key), the counter with the newest ``updated_at``."""
+    kept: dict[Any, Capacity] = {}
+    for loc, c in offers_counters:
+        key = (loc, *c.key())
+        old = kept.get(key)
+        if old is None or c.updated_at > old.updated_at:
+            kept[key] = c
+    return kept

@@ -1,0 +1,200 @@
+"""The engine interface: what the search pipeline needs from a storage backend.
+
+Two implementations share it: the embedded SQLite engine (``embedded.py``, the default) and the
+Elasticsearch backend. The pipeline (``pipeline.py``) is written against this module only.
+
+The contract that makes results exact: :meth:`Engine.candidates` streams every unit that passes
+the query's code filters, with the number of *prefilter* criteria it fails (``fails``), in
+increasing distance. Units failing two or more prefilter criteria may be left out (they can be
+neither matches nor near-misses). The pipeline then decides eligibility with
+``ror.ranking.check`` (the one source of truth), scores, and stops widening when the ranking's
+upper bound says no farther unit can enter the results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+from ror.model import Capacity, Offer
+from ror.search.prefilter import Prefilter
+
+Progress = Callable[[int], None]  # called with the number of offers loaded so far
+
+
+@dataclass(frozen=True, slots=True)
+class LoadStats:
+    """What a bulk load did."""
+
+    loaded: int
+    seconds: float
+    replaced_all: bool
+    rejected: tuple[tuple[str, str], ...] = ()  # (offer id, reason) of offers that could not land
+
+    @property
+    def per_second(self) -> float:
+        return self.loaded / self.seconds if self.seconds > 0 else float("inf")
+
+
+@dataclass(frozen=True, slots=True)
+class CounterOutcome:
+    """What happened to one pushed counter."""
+
+    key: tuple[str, ...]  # Capacity.key()
+    applied: bool
+    reason: str  # "applied", "stale" (older or same updated_at as the stored one)
+    stored_updated_at: datetime | None  # the updated_at kept after the update
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateResult:
+    """Answer to a capacity push for one Location."""
+
+    location_id: str
+    applied: int
+    ignored_stale: int
+    offers: tuple[str, ...]  # ids of the offers that use the Location (all see the new counts)
+    results: tuple[CounterOutcome, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "location_id": self.location_id,
+            "applied": self.applied,
+            "ignored_stale": self.ignored_stale,
+            "offers": list(self.offers),
+            "results": [
+                {
+                    "key": list(r.key),
+                    "applied": r.applied,
+                    "reason": r.reason,
+                    "stored_updated_at": r.stored_updated_at.isoformat()
+                    if r.stored_updated_at
+                    else None,
+                }
+                for r in self.results
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateQuery:
+    """The engine-level query: hard code filters, prefilter criteria and geometry.
+
+    ``codes`` holds only the requested code fields (any-of within a field, all-of across).
+    ``zone_keys`` are the patient's zone keys: when not empty, home-based offers are matched by
+    intervention zone (returned in :attr:`Candidates.by_zone`, whatever their distance) and
+    count one prefilter failure in the distance stream unless matched.
+    ``max_radius_km`` bounds the distance stream (None: nationwide).
+    """
+
+    point: tuple[float, float] | None
+    codes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    prefilter: Prefilter = field(default_factory=Prefilter)
+    zone_keys: frozenset[str] = frozenset()
+    max_radius_km: float | None = None
+
+    def codes_of(self, name: str) -> tuple[str, ...]:
+        return dict(self.codes).get(name, ())
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A unit that passed the code filters. ``ref`` is the engine's handle to load it."""
+
+    ref: int
+    distance_km: float | None
+    fails: int  # prefilter criteria failed (0 or 1 in streams)
+
+
+@dataclass(slots=True)
+class Candidates:
+    """Candidates of a query: zone matches (any distance) and the distance-ordered stream.
+
+    ``by_zone`` may hold units failing one prefilter criterion too (near-miss material).
+    """
+
+    by_zone: list[Candidate]
+    stream: Iterator[Candidate]
+    strategy: str  # how the engine produced them ("facet-first", "spatial", "scan", …)
+
+
+@dataclass(frozen=True, slots=True)
+class FacetCounts:
+    """Per facet field: code -> number of units (see ``Engine.facets``)."""
+
+    counts: Mapping[str, Mapping[str, int]]
+    population: str  # what was counted, in words
+    incomplete: tuple[str, ...] = ()  # fields left out: too many units to count in time
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRecord:
+    """A search kept for replay: what was asked, by which engine, and what was answered."""
+
+    id: str
+    created_at: datetime
+    engine: str
+    engine_version: str
+    criteria: dict[str, Any]
+    result: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "created_at": self.created_at.isoformat(),
+            "engine": self.engine,
+            "engine_version": self.engine_version,
+            "criteria": self.criteria,
+            "result": self.result,
+        }
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """A storage and retrieval backend for offers (embedded SQLite or Elasticsearch)."""
+
+    name: str  # "embedded" | "elasticsearch"
+    version: str
+
+    def load(
+        self,
+        offers: Iterable[Offer],
+        *,
+        replace_all: bool,
+        progress: Progress | None = None,
+    ) -> LoadStats:
+        """Bulk load. ``replace_all`` builds a new index and swaps it in atomically."""
+        ...
+
+    def upsert(self, offers: Iterable[Offer]) -> int: ...
+
+    def delete(self, ids: Iterable[str]) -> int: ...
+
+    def get(self, offer_id: str) -> Offer | None: ...
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """A consistent view for the duration of one search (a read transaction)."""
+        ...
+
+    def offers(self, refs: Sequence[int]) -> list[Offer]:
+        """The offers behind candidate refs, in the same order."""
+        ...
+
+    def candidates(self, query: CandidateQuery) -> Candidates: ...
+
+    def facets(
+        self, query: CandidateQuery, radius_km: float | None, fields: Sequence[str]
+    ) -> FacetCounts: ...
+
+    def update_capacities(self, location_id: str, counters: Sequence[Capacity]) -> UpdateResult: ...
+
+    def save_search(self, record: SearchRecord) -> None: ...
+
+    def get_search(self, search_id: str) -> SearchRecord | None: ...
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,200 @@
+"""Prefilter: the cheap hard criteria an engine evaluates on flat columns before Python.
+
+Every offer is reduced to a few columns (:class:`OfferColumns`); a request is reduced to a
+:class:`Prefilter`. An engine counts, per unit, how many prefilter criteria it fails, so that
+only units failing at most one reach ``ror.ranking.check`` (matches and near-misses).
+
+The prefilter must never be stricter than ``ranking.check``: each test below is either
+*exact* (the same verdict as ``check``) or a *necessary condition* (lenient). When the request
+uses a lenient or Python-only criterion, :attr:`Prefilter.exact` is False and the pipeline
+checks every candidate in Python before counting it.
+
+=================  ==========================================================  =========
+criterion          column test                                                  verdict
+=================  ==========================================================  =========
+age                ``age_min ≤ age ≤ age_max`` (missing bound open)             exact
+reception          the offer lists the R240 code                                exact
+social aid         EG accredited (R241 02) and not zero places for the asked    exact
+                   reception
+closed             ``closed_from ≤ t < reopens_at`` at ``open_at`` or now       exact
+beds (no gender,   Σ available counters (R330 02, temporality 01, assignment    exact
+current, none)     01) of the nature ``≥ min_available``
+beds (gender …)    the same sum over every gender, an upper bound               lenient
+price ceiling      cheapest base price (R246 02) as monthly estimate ≤ budget;  lenient
+                   none at all fails
+equipment,         not evaluated here                                           Python
+open at
+=================  ==========================================================  =========
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from ror.model import Capacity, Offer
+from ror.search.criteria import RECEPTION_CODES, Criteria
+
+# The Criteria/Offer code fields, any-of within a field, all-of across fields.
+CODE_FIELDS: Final = (
+    "activity",
+    "offer_type",
+    "champ",
+    "care_mode",
+    "public",
+    "modalities",
+    "specialisations",
+    "professions",
+)
+
+RECEPTION_BITS: Final = {"01": 1, "02": 2}  # R240 01 Temporaire, 02 Permanent
+BASE_PRICE: Final = "02"  # R246 Forfait socle hébergement
+AVAILABLE: Final = "02"  # R330 Disponible
+CURRENT: Final = "01"  # R331 Courant
+NO_ASSIGNMENT: Final = "01"  # R337 Aucune
+
+
+@dataclass(frozen=True, slots=True)
+class Prefilter:
+    """The request side: which column tests apply, with their values."""
+
+    age: int | None = None
+    reception_bit: int | None = None
+    social_aid: bool = False
+    social_aid_reception: str | None = None  # "permanent" | "temporary" | None
+    max_monthly_price_eur: float | None = None
+    closed_at: float | None = None  # epoch seconds of the moment "closed" is judged at
+    bed_nature: str | None = None  # "01" lits / "02" places, when beds are prefiltered
+    bed_min: int = 0
+    exact: bool = True  # every criterion of the request is decided exactly by the columns
+
+    @classmethod
+    def from_criteria(cls, criteria: Criteria, now: datetime) -> Prefilter:
+        exact = not (criteria.equipment or criteria.open_at is not None)
+        bed_nature: str | None = None
+        bed_min = 0
+        need = criteria.beds
+        if need is not None:
+            if need.temporality == CURRENT and need.assignment == NO_ASSIGNMENT:
+                bed_nature, bed_min = need.nature, need.min_available
+                exact = exact and need.gender is None
+            else:
+                exact = False
+        if criteria.max_monthly_price_eur is not None:
+            exact = False
+        moment = criteria.open_at or now
+        return cls(
+            age=criteria.age,
+            reception_bit=RECEPTION_BITS[RECEPTION_CODES[criteria.reception]]
+            if criteria.reception
+            else None,
+            social_aid=criteria.social_aid,
+            social_aid_reception=criteria.reception if criteria.social_aid else None,
+            max_monthly_price_eur=criteria.max_monthly_price_eur,
+            closed_at=moment.timestamp(),
+            bed_nature=bed_nature if bed_nature in ("01", "02") else None,
+            bed_min=bed_min,
+            exact=exact and (bed_nature in (None, "01", "02")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OfferColumns:
+    """The offer side: flat values the prefilter tests read."""
+
+    home: bool
+    age_min: int | None
+    age_max: int | None
+    social_aid: bool
+    aid_places_permanent: int | None
+    aid_places_temporary: int | None
+    reception_mask: int
+    min_monthly_price_eur: float | None
+    closed_from: float | None
+    reopens_at: float | None
+    beds_available: int  # R329 01 lits, available now (any gender)
+    places_available: int  # R329 02 places, available now (any gender)
+
+    @classmethod
+    def of(cls, offer: Offer) -> OfferColumns:
+        est = offer.establishment
+        mask = 0
+        for code in offer.reception:
+            mask |= RECEPTION_BITS.get(code, 0)
+        monthly = [
+            m for m in (p.monthly_eur for p in est.prices if p.type == BASE_PRICE) if m is not None
+        ]
+        beds, places = available_now(offer)
+        return cls(
+            home=offer.home_based,
+            age_min=offer.age_min,
+            age_max=offer.age_max,
+            social_aid=est.social_aid,
+            aid_places_permanent=est.social_aid_places_permanent,
+            aid_places_temporary=est.social_aid_places_temporary,
+            reception_mask=mask,
+            min_monthly_price_eur=min(monthly) if monthly else None,
+            closed_from=offer.closed_from.timestamp() if offer.closed_from else None,
+            reopens_at=offer.reopens_at.timestamp() if offer.reopens_at else None,
+            beds_available=beds,
+            places_available=places,
+        )
+
+
+def available_now(offer: Offer) -> tuple[int, int]:
+    """Available (lits, places) now, every gender: what ``ranking.available_beds`` sums."""
+    return available_counts(offer.capacities)
+
+
+def available_counts(counters: Iterable[Capacity]) -> tuple[int, int]:
+    """Free (lits, places) now over some counters (R330 02, R331 01, R337 01, any gender)."""
+    beds = places = 0
+    for c in counters:
+        if c.status == AVAILABLE and c.temporality == CURRENT and c.assignment == NO_ASSIGNMENT:
+            if c.nature == "01":
+                beds += max(c.count, 0)
+            elif c.nature == "02":
+                places += max(c.count, 0)
+    return beds, places
+
+
+def fails(columns: OfferColumns, prefilter: Prefilter) -> int:
+    """How many prefilter criteria the offer fails (zones and codes aside)."""
+    p, c = prefilter, columns
+    n = 0
+    if p.age is not None and (
+        (c.age_min is not None and p.age < c.age_min)
+        or (c.age_max is not None and p.age > c.age_max)
+    ):
+        n += 1
+    if p.reception_bit is not None and not c.reception_mask & p.reception_bit:
+        n += 1
+    if p.social_aid:
+        places = {
+            "permanent": c.aid_places_permanent,
+            "temporary": c.aid_places_temporary,
+        }.get(p.social_aid_reception or "")
+        if not c.social_aid or places == 0:
+            n += 1
+    if p.max_monthly_price_eur is not None and (
+        c.min_monthly_price_eur is None or c.min_monthly_price_eur > p.max_monthly_price_eur
+    ):
+        n += 1
+    if p.closed_at is not None and is_closed(c.closed_from, c.reopens_at, p.closed_at):
+        n += 1
+    if p.bed_nature is not None:
+        have = c.beds_available if p.bed_nature == "01" else c.places_available
+        if have < p.bed_min:
+            n += 1
+    return n
+
+
+def is_closed(closed_from: float | None, reopens_at: float | None, moment: float) -> bool:
+    """``ranking.hours.closed_until`` on epoch seconds."""
+    if closed_from is None and reopens_at is None:
+        return False
+    if closed_from is not None and moment < closed_from:
+        return False
+    return reopens_at is None or moment < reopens_at
