@@ -1,9 +1,9 @@
 """Field names of the indexed offer document, defined once for every engine.
 
 The document is :meth:`ror.model.Offer.to_dict` (so an offer can be rebuilt from what an engine
-returns) plus a few *derived* fields that exist only to be searched: the geo point, the age
-range, the intervention-zone keys with their parent areas, the social-aid flag and a folded
-full-text field. Paths are dotted as Elasticsearch spells them (``capacities.count``); nested
+returns) plus *derived* fields that exist only to be searched and ranked: the geo point, the age
+range, the intervention-zone keys, the social-aid flag, availability sums per indicator, base
+prices per request variant, normalised opening rows and a full-text field. Paths are dotted as Elasticsearch spells them (``capacities.count``); nested
 objects are named by their path (``CAPACITIES``) so queries can say ``nested(path=CAPACITIES)``.
 
 ``tests/mappings`` checks every name here against the dataclasses of :mod:`ror.model`, so a
@@ -130,7 +130,36 @@ ZONE_KEYS: Final = "zone_keys"  # ror.geo.zone_key of each zone (and its parent 
 SOCIAL_AID: Final = "social_aid"  # establishment accredited for social aid (R241 02)
 ALL_TEXT: Final = "all_text"  # copy_to target: offer, establishment and city names
 
-DERIVED: Final = (LOCATION, AGE_RANGE, ZONE_KEYS, SOCIAL_AID)
+# Availability, denormalised from the capacities by ror.ranking.beds so that filters and the
+# function_score read doc values (one key per indicator, see ror.search.es_documents.free_key):
+FREE: Final = "free"  # free.<nature>_<temporality>_<assignment>_<gender|all>: beds free now
+FREE_SINCE: Final = "free_since"  # same keys: updated_at of the oldest counter summed
+INSTALLED: Final = "installed"  # installed.<nature>: installed beds, current temporality
+# The monthly base price a request would pay (ror.ranking.prices.select_price), per request
+# variant: base_price_monthly.<permanent|temporary|any>_<aid|public>_<u60|all>.
+BASE_PRICE_MONTHLY: Final = "base_price_monthly"
+
+# Opening rows normalised for range queries on the offer's wall clock ("HH:MM:SS" text,
+# "24:00:00" for midnight at the end of a day; overnight rows run past midnight).
+OPENING: Final = "opening"
+OPENING_DAYS: Final = "opening.days"
+OPENING_FROM: Final = "opening.from"
+OPENING_TO: Final = "opening.to"
+OPENING_OVERNIGHT: Final = "opening.overnight"
+OPENING_VALID_FROM: Final = "opening.valid_from"
+OPENING_VALID_TO: Final = "opening.valid_to"
+
+DERIVED: Final = (
+    LOCATION,
+    AGE_RANGE,
+    ZONE_KEYS,
+    SOCIAL_AID,
+    FREE,
+    FREE_SINCE,
+    INSTALLED,
+    BASE_PRICE_MONTHLY,
+    OPENING,
+)
 
 # Criteria attribute -> the keyword field it filters (any-of within, all-of across fields).
 CODE_FIELDS: Final[dict[str, str]] = {

@@ -105,6 +105,9 @@ def test_synonyms_apply_at_search_time_only(body: dict[str, Any]) -> None:
         (f.EQUIPMENT, "nested"),
         (f.HOURS, "nested"),
         (f.PRICES, "nested"),
+        (f.OPENING, "nested"),
+        (f.OPENING_FROM, "keyword"),
+        (f.OPENING_DAYS, "byte"),
         (f.CAP_COUNT, "integer"),
         (f.CAP_UPDATED_AT, "date"),
         (f.LAST_UPDATED, "date"),
@@ -186,9 +189,24 @@ def _model_paths(cls: type, prefix: str = "") -> Iterator[str]:
 
 def test_every_model_field_is_mapped_and_nothing_else(paths: dict[str, dict[str, Any]]) -> None:
     from_model = set(_model_paths(model.Offer))
-    derived = {*f.DERIVED, f.ALL_TEXT, f.NAME_SORT}
+    derived = {p for p in paths if p.split(".")[0] in f.DERIVED} | {f.ALL_TEXT, f.NAME_SORT}
     assert from_model - set(paths) == set()
     assert set(paths) - from_model == derived
+
+
+def test_each_open_ended_object_has_a_typed_dynamic_template(
+    body: dict[str, Any], paths: dict[str, dict[str, Any]]
+) -> None:
+    dynamic = {p for p, spec in paths.items() if spec.get("dynamic") is True}
+    assert dynamic == {f.FREE, f.FREE_SINCE, f.INSTALLED, f.BASE_PRICE_MONTHLY}
+    templates = [next(iter(t.values())) for t in body["mappings"]["dynamic_templates"]]
+    by_path = {t["path_match"]: t["mapping"]["type"] for t in templates}
+    assert by_path == {
+        f"{f.FREE}.*": "integer",
+        f"{f.FREE_SINCE}.*": "date",
+        f"{f.INSTALLED}.*": "integer",
+        f"{f.BASE_PRICE_MONTHLY}.*": "scaled_float",
+    }
 
 
 def test_the_shipped_file_is_plain_json() -> None:

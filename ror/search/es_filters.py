@@ -1,0 +1,309 @@
+"""Hard criteria as Elasticsearch filter clauses: one small builder per criterion.
+
+Each builder is a pure function returning a query clause, or None when its input is unset
+(pelias "views"), so :func:`hard_filters` is a comprehension that drops the Nones. Every clause
+is named by the ``Failure.criterion`` of :func:`ror.ranking.eligibility.check` it stands for,
+and means the same thing (see each docstring), so the Python check can confirm and explain
+what Elasticsearch selected. The only clause wider than its check is the price ceiling (see
+:func:`price_filter`): the check then rejects the few extra documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta, tzinfo
+from functools import cache
+from typing import Any, Final
+
+from ror.mappings import fields as f
+from ror.model import Codes, Place
+from ror.ranking.beds import AVAILABLE, UNDIFFERENTIATED
+from ror.ranking.hours import PARIS, local_zone
+from ror.ranking.prices import BASE_PRICE
+from ror.search.criteria import RECEPTION_CODES, BedNeed, Criteria, EquipmentNeed, Reception
+from ror.search.es_documents import free_key
+
+Clause = dict[str, Any]
+Named = tuple[str, Clause]
+
+DAYS_PER_MONTH: Final = 30.4
+DAILY: Final = "2"  # R228 journalier
+MONTHLY: Final = "3"  # R228 mensuel
+_CENT: Final = 0.01
+
+
+# --- small DSL helpers ------------------------------------------------------------------------
+
+
+def term(field: str, value: Any) -> Clause:
+    return {"term": {field: value}}
+
+
+def exists(field: str) -> Clause:
+    return {"exists": {"field": field}}
+
+
+def missing(field: str) -> Clause:
+    return {"bool": {"must_not": [exists(field)]}}
+
+
+def any_of(*clauses: Clause) -> Clause:
+    return {"bool": {"should": list(clauses), "minimum_should_match": 1}}
+
+
+def all_of(*clauses: Clause) -> Clause:
+    return {"bool": {"filter": list(clauses)}}
+
+
+def none_of(*clauses: Clause) -> Clause:
+    return {"bool": {"must_not": list(clauses)}}
+
+
+def nested(path: str, query: Clause) -> Clause:
+    return {"nested": {"path": path, "query": query}}
+
+
+def km(value: float) -> str:
+    """A distance for the DSL, never in scientific notation ("12.5km")."""
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return f"{text or '0'}km"
+
+
+# --- one builder per criterion ----------------------------------------------------------------
+
+
+def codes_filter(field: str, codes: Codes) -> Clause | None:
+    """Any of ``codes`` in ``field`` (all-of across fields comes from the enclosing bool)."""
+    return {"terms": {field: list(codes)}} if codes else None
+
+
+def code_filters(criteria: Criteria) -> list[Named]:
+    named = []
+    for name, field in f.CODE_FIELDS.items():
+        clause = codes_filter(field, getattr(criteria, name))
+        if clause is not None:
+            named.append((name, clause))
+    return named
+
+
+def age_filter(age: int | None) -> Clause | None:
+    """``age_min ≤ age ≤ age_max``: a ``term`` on the ``integer_range`` matches ranges holding
+    the value; an offer with no bound at all has no range and fits every age."""
+    if age is None:
+        return None
+    return any_of(term(f.AGE_RANGE, age), missing(f.AGE_RANGE))
+
+
+def reception_filter(reception: Reception | None) -> Clause | None:
+    """The offer lists the R240 code (02 permanent, 01 temporary)."""
+    return term(f.RECEPTION, RECEPTION_CODES[reception]) if reception else None
+
+
+def social_aid_filter(social_aid: bool, reception: Reception | None = None) -> Clause | None:
+    """Accredited EG (R241 02), and not zero accredited places for the asked reception."""
+    if not social_aid:
+        return None
+    clause: Clause = {"bool": {"filter": [term(f.SOCIAL_AID, True)]}}
+    places = {
+        "permanent": f.EST_SOCIAL_AID_PLACES_PERMANENT,
+        "temporary": f.EST_SOCIAL_AID_PLACES_TEMPORARY,
+    }.get(reception or "")
+    if places is not None:
+        clause["bool"]["must_not"] = [term(places, 0)]
+    return clause
+
+
+def price_filter(max_monthly_eur: float | None) -> Clause | None:
+    """Some base price (R246 02) within the budget, per day (× 30.4) or per month.
+
+    Necessary, not sufficient: the check compares the one price the request would pay
+    (``prices.select_price``: reception, social-aid and age conditions, dates in force). The
+    bounds are a cent wide so that rounding never drops an offer the check would keep.
+    """
+    if max_monthly_eur is None:
+        return None
+    daily = (max_monthly_eur + _CENT) / DAYS_PER_MONTH + _CENT
+    per_unit = any_of(
+        all_of(term(f.PRICE_UNIT, DAILY), {"range": {f.PRICE_AMOUNT_EUR: {"lte": daily}}}),
+        all_of(
+            term(f.PRICE_UNIT, MONTHLY),
+            {"range": {f.PRICE_AMOUNT_EUR: {"lte": max_monthly_eur + _CENT}}},
+        ),
+    )
+    return nested(f.PRICES, all_of(term(f.PRICE_TYPE, BASE_PRICE), per_unit))
+
+
+def equipment_filter(need: EquipmentNeed) -> Clause:
+    """One item of the type (and feature) whose limit reaches ``min_value`` when asked."""
+    clauses = [term(f.EQ_CODE, need.code)]
+    if need.feature is not None:
+        clauses.append(term(f.EQ_FEATURE, need.feature))
+    if need.min_value is not None:
+        clauses.append({"range": {f.EQ_LIMIT_VALUE: {"gte": need.min_value}}})
+    return nested(f.EQUIPMENT, all_of(*clauses))
+
+
+def equipment_filters(needs: Iterable[EquipmentNeed]) -> Clause | None:
+    clauses = [equipment_filter(need) for need in needs]
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else all_of(*clauses)
+
+
+def gender_clause(gender: str | None) -> Clause | None:
+    """The R332 rule of ``ranking.beds``: the gender asked, undifferentiated, or none given."""
+    if gender is None:
+        return None
+    genders = sorted({gender, UNDIFFERENTIATED})
+    return any_of({"terms": {f.CAP_GENDER: genders}}, missing(f.CAP_GENDER))
+
+
+def beds_filter(need: BedNeed | None) -> Clause | None:
+    """Free beds of the needed kind now: ``available_beds(offer, need) ≥ min_available``.
+
+    A nested query finds one matching counter with a free bed (status, nature, temporality,
+    assignment and gender on the *same* counter); when more than one bed is asked, the sum over
+    matching counters (denormalised into ``free.<key>`` at index time) must reach it too.
+    """
+    if need is None or need.min_available <= 0:
+        return None
+    counter = [
+        term(f.CAP_STATUS, AVAILABLE),
+        term(f.CAP_NATURE, need.nature),
+        term(f.CAP_TEMPORALITY, need.temporality),
+        term(f.CAP_ASSIGNMENT, need.assignment),
+        {"range": {f.CAP_COUNT: {"gte": 1}}},
+    ]
+    gender = gender_clause(need.gender)
+    if gender is not None:
+        counter.append(gender)
+    one = nested(f.CAPACITIES, all_of(*counter))
+    if need.min_available == 1:
+        return one
+    total = {"range": {f"{f.FREE}.{free_key(need)}": {"gte": need.min_available}}}
+    return all_of(one, total)
+
+
+# Opening hours: local wall-clock time, per time zone of the offers' départements.
+
+_OVERSEAS_CODES: Final = tuple(str(n) for n in range(971, 990))
+
+
+@cache
+def _time_zone_groups() -> tuple[tuple[tzinfo, tuple[str, ...]], ...]:
+    """Départements whose time is not Paris time, grouped by zone (from ``ranking.hours``)."""
+    groups: dict[tzinfo, list[str]] = {}
+    for code in _OVERSEAS_CODES:
+        zone = local_zone(Place(lat=0.0, lon=0.0, commune="", departement=code, region=""))
+        if zone is not PARIS:
+            groups.setdefault(zone, []).append(code)
+    return tuple((zone, tuple(codes)) for zone, codes in groups.items())
+
+
+def _valid_on(day: date) -> Clause:
+    return none_of(
+        {"range": {f.OPENING_VALID_FROM: {"gt": day.isoformat()}}},
+        {"range": {f.OPENING_VALID_TO: {"lt": day.isoformat()}}},
+    )
+
+
+def open_on_wall_clock(at: datetime) -> Clause:
+    """Some opening row covers this local time (rows as ``es_documents.opening_row``)."""
+    clock = at.time().replace(tzinfo=None).isoformat()
+    day = at.date()
+    before = day - timedelta(days=1)
+    same_day = all_of(
+        term(f.OPENING_DAYS, day.isoweekday()),
+        _valid_on(day),
+        {"range": {f.OPENING_FROM: {"lte": clock}}},
+        any_of(term(f.OPENING_OVERNIGHT, True), {"range": {f.OPENING_TO: {"gt": clock}}}),
+    )
+    after_midnight = all_of(
+        term(f.OPENING_OVERNIGHT, True),
+        term(f.OPENING_DAYS, before.isoweekday()),
+        _valid_on(before),
+        {"range": {f.OPENING_TO: {"gt": clock}}},
+    )
+    return nested(f.OPENING, any_of(same_day, after_midnight))
+
+
+def open_at_filter(moment: datetime | None) -> Clause | None:
+    """Open at ``moment`` in each offer's own time zone; no hours published = open."""
+    if moment is None:
+        return None
+    no_hours = none_of(nested(f.OPENING, {"match_all": {}}))
+    groups = _time_zone_groups()
+    elsewhere = [code for _, codes in groups for code in codes]
+    per_zone = [
+        all_of(
+            none_of({"terms": {f.PLACE_DEPARTEMENT: elsewhere}}),
+            open_on_wall_clock(moment.astimezone(PARIS)),
+        )
+    ]
+    for zone, codes in groups:
+        per_zone.append(
+            all_of(
+                {"terms": {f.PLACE_DEPARTEMENT: list(codes)}},
+                open_on_wall_clock(moment.astimezone(zone)),
+            )
+        )
+    return any_of(no_hours, *per_zone)
+
+
+def not_closed_filter(moment: datetime) -> Clause:
+    """Not closed at ``moment``: closed means ``closed_from ≤ t < reopens_at``, a missing
+    ``closed_from`` (with a reopening) meaning closed until then and a missing ``reopens_at``
+    meaning closed for good (``ranking.hours.closed_until``)."""
+    t = moment.isoformat()
+    closed = all_of(
+        any_of(exists(f.CLOSED_FROM), exists(f.REOPENS_AT)),
+        none_of({"range": {f.CLOSED_FROM: {"gt": t}}}),
+        none_of({"range": {f.REOPENS_AT: {"lte": t}}}),
+    )
+    return none_of(closed)
+
+
+def geo_distance_filter(lat: float, lon: float, radius_km: float) -> Clause:
+    return {"geo_distance": {"distance": km(radius_km), f.LOCATION: {"lat": lat, "lon": lon}}}
+
+
+def where_filter(
+    criteria: Criteria, radius_km: float | None, patient_zone_keys: Iterable[str] = ()
+) -> Named | None:
+    """Home-based offers by intervention zone when the patient's zones are known, whatever the
+    distance; every other offer within ``radius_km`` of the point (when both are given)."""
+    keys = sorted(set(patient_zone_keys))
+    within = None
+    if radius_km is not None and criteria.lat is not None and criteria.lon is not None:
+        within = geo_distance_filter(criteria.lat, criteria.lon, radius_km)
+    if keys:
+        not_home_based = missing(f.ZONE_KEYS)
+        if within is not None:
+            not_home_based = {"bool": {"must_not": [exists(f.ZONE_KEYS)], "filter": [within]}}
+        return "zone", any_of({"terms": {f.ZONE_KEYS: keys}}, not_home_based)
+    return ("radius_km", within) if within is not None else None
+
+
+def hard_filters(
+    criteria: Criteria,
+    *,
+    now: datetime,
+    radius_km: float | None,
+    patient_zone_keys: Iterable[str] = (),
+) -> list[Named]:
+    """Every hard criterion of ``criteria`` as ``(criterion, clause)``, in the check's order."""
+    named: list[tuple[str, Clause | None]] = [
+        *code_filters(criteria),
+        ("age", age_filter(criteria.age)),
+        ("reception", reception_filter(criteria.reception)),
+        ("social_aid", social_aid_filter(criteria.social_aid, criteria.reception)),
+        ("max_monthly_price_eur", price_filter(criteria.max_monthly_price_eur)),
+        ("equipment", equipment_filters(criteria.equipment)),
+        ("beds", beds_filter(criteria.beds)),
+        ("open_at", open_at_filter(criteria.open_at)),
+        ("closed", not_closed_filter(criteria.open_at or now)),
+    ]
+    where = where_filter(criteria, radius_km, patient_zone_keys)
+    if where is not None:
+        named.append(where)
+    return [(name, clause) for name, clause in named if clause is not None]
