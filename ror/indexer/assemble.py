@@ -42,7 +42,7 @@ from .services import (
     service_codes,
     zones,
 )
-from .validate import check_id, field_keys
+from .validate import check_id
 
 #: A warning: (resource, FHIR path, reason).
 Note = tuple[str, str, str]
@@ -246,11 +246,10 @@ class Assembler:
 
     @staticmethod
     def _professions(roles: list[Json]) -> tuple[str, ...]:
-        key = field_keys().get("professions", ("G15",))[0]
         codes: list[str] = []
         for role in roles:
             try:
-                codes += professions(role, key)
+                codes += professions(role)
             except RorError as exc:
                 raise Rejected(resource_key(role), exc.field, exc.message) from exc
         return tuple(dict.fromkeys(codes))

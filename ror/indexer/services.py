@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
+from ror import nomenclature
 from ror.errors import InvalidInput
 from ror.model import Contact, OpeningHours, Zone
 
@@ -39,10 +40,10 @@ from .validate import (
     checked_code,
     coding_key,
     dedupe,
-    field_keys,
-    key_fields,
+    field_key,
     optional_slot_code,
     part_key,
+    service_field,
     slot_code,
 )
 
@@ -67,7 +68,6 @@ OFFER_ID_TYPE = "35"  # TRE_R355: identifiant fonctionnel de l'offre
 
 def service_codes(hs: Json, warn: Warn) -> dict[str, tuple[str, ...]]:
     """Offer code field -> codes, from every coding of the coded elements."""
-    fields = key_fields()
     found: dict[str, list[str]] = defaultdict(list)
     for element in CODED_ELEMENTS:
         for i, concept in enumerate(as_list(hs.get(element))):
@@ -82,7 +82,7 @@ def service_codes(hs: Json, warn: Warn) -> dict[str, tuple[str, ...]]:
                     warn(path, f"unrecognised code system {coding.get('system')!r}; ignored")
                     continue
                 code = checked_code(key, code, text(coding.get("system")), f"{path}.code")
-                name = "acts" if is_act else fields.get(key)
+                name = "acts" if is_act else service_field(key)
                 if name is not None:
                     found[name].append(code)
     return {name: dedupe(codes) for name, codes in found.items()}
@@ -95,7 +95,7 @@ def patient_type(hs: Json) -> tuple[int | None, int | None, tuple[str, ...]]:
     for i, ext in extensions(hs, PATIENT_TYPE):
         for k, sub in extensions(ext, "supportedPatientInfo"):
             path = f"extension[{i}].extension[{k}].valueCodeableConcept"
-            publics.append(slot_code(value(sub), path, field_keys()["public"][0]))
+            publics.append(slot_code(value(sub), path, field_key("public")))
         found = extension(ext, "ageRange")
         if found and age_range is None and isinstance(value(found[1]), dict):
             age_range = (i, value(found[1]))
@@ -310,13 +310,15 @@ def offer_identifier(hs: Json) -> str | None:
     return text(idents[0].get("value")) if idents else None
 
 
-def professions(role: Json, key: str) -> tuple[str, ...]:
-    """Profession codes (TRE_G15) of a PractitionerRole."""
+def professions(role: Json) -> tuple[str, ...]:
+    """Profession codes (TRE_G15 and the tables J54/J229 fold in) of a PractitionerRole."""
     codes = []
+    default = field_key("professions")
     for i, concept in enumerate(as_list(role.get("code"))):
         for j, coding in enumerate(codings(concept)):
             code = text(coding.get("code"))
-            if code and coding_key(coding, key) == key:
+            key = coding_key(coding, default)
+            if code and key and nomenclature.field_for_system(key) == "professions":
                 path = f"code[{i}].coding[{j}].code"
                 codes.append(checked_code(key, code, text(coding.get("system")), path))
     return dedupe(codes)

@@ -18,9 +18,8 @@ A missing care mode (R213) is only a warning: the IG's own realistic example has
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from functools import cache
 from typing import Any
 
 from ror import nomenclature
@@ -77,15 +76,20 @@ def checked_code(key: str, code: str, system: str | None, path: str) -> str:
 def slot_code(concept: Any, path: str, key: str) -> str:
     """The code from system ``key`` in a CodeableConcept bound to that one system.
 
-    Codings from other recognised systems are skipped (translations); a coding without a
-    recognised system is read as ``key`` (the doc examples put odd URLs there).
+    A coding recognised as ``key`` wins; otherwise a coding without a recognised system is read
+    as ``key`` (the doc examples put odd URLs there); codings of other recognised systems are
+    translations and skipped.
     """
     found = codings(concept)
-    for j, coding in enumerate(found):
-        code = text(coding.get("code"))
-        if code is not None and coding_key(coding, key) == key:
-            system = text(coding.get("system"))
-            return checked_code(key, code, system, f"{path}.coding[{j}].code")
+    candidates = [
+        (j, c, coding_key(c, None)) for j, c in enumerate(found) if text(c.get("code")) is not None
+    ]
+    chosen = next((c for c in candidates if c[2] == key), None)
+    chosen = chosen or next((c for c in candidates if c[2] is None), None)
+    if chosen is not None:
+        j, coding, _ = chosen
+        system = text(coding.get("system"))
+        return checked_code(key, str(text(coding.get("code"))), system, f"{path}.coding[{j}].code")
     if not found:
         raise InvalidInput("missing code", path)
     raise InvalidInput(f"no code from {table_name(None, key)}", path)
@@ -95,29 +99,32 @@ def optional_slot_code(concept: Any, path: str, key: str) -> str | None:
     return None if concept is None else slot_code(concept, path, key)
 
 
-def field_keys() -> Mapping[str, tuple[str, ...]]:
-    """Offer code field -> the keys whose codes go there.
-
-    From :data:`ror.nomenclature.FIELD_SYSTEMS`, plus the TREs a mixed value set draws from
-    (J227 expertise holds R253 maternity types and R344 labels; G15 holds R94/R95… codes).
-    """
-    return _field_keys()
-
-
-@cache
-def _field_keys() -> Mapping[str, tuple[str, ...]]:
-    out: dict[str, tuple[str, ...]] = {}
-    for name, key in nomenclature.FIELD_SYSTEMS.items():
-        info = nomenclature.default().info(key) or {}
-        origins = info.get("origin") or {}
-        out[name] = (key, *sorted(set(origins.values()) - {key}))
-    return out
+#: Offer fields holding codes of the HealthcareService itself.
+SERVICE_FIELDS = frozenset(
+    {
+        "activity",
+        "offer_type",
+        "champ",
+        "care_mode",
+        "reception",
+        "modalities",
+        "specialisations",
+        "acts",
+        "public",
+        "expertise",
+    }
+)
 
 
-def key_fields() -> dict[str, str]:
-    """Key -> Offer code field (the inverse of :func:`field_keys`, service codes only)."""
-    parts = {"category", "financial_help", "equipment"}  # codes of other parts of the Offer
-    return {k: name for name, keys in field_keys().items() if name not in parts for k in keys}
+def service_field(key: str) -> str | None:
+    """The Offer field a service coding of system ``key`` goes to (mixed tables included)."""
+    name = nomenclature.field_for_system(key)
+    return name if name in SERVICE_FIELDS else None
+
+
+def field_key(name: str) -> str:
+    """The key of an Offer code field (``field_key("public")`` -> R239)."""
+    return nomenclature.FIELD_SYSTEMS[name]
 
 
 def part_key(part: str, name: str) -> str:
