@@ -1,0 +1,520 @@
+"""Referral search, top-down (DESIGN §5).
+
+    resolve place -> resolve text -> validate codes -> plan -> engine candidates
+    -> check, score (ranking) -> widen until the nearest N that fit are certain -> near-misses
+    -> cut -> explain -> facets -> keep for replay
+
+Semantics worth knowing:
+
+- **Eligibility** is ``ror.ranking.check`` and nothing else; the engine only prefilters.
+- **Order**: score (best first), then distance, then offer id, so a page never depends on the
+  page size.
+- **Nearest N that fit** (no ``radius_km``): the radius grows through :data:`RADIUS_STEPS_KM`
+  and stops at the first step where ``offset + limit`` eligible units are found *and* the
+  ranking's upper bound for any unit beyond the step is below the last of them: the answer is
+  then exactly the one a nationwide ranking would give. ``radius_km`` of the result is that
+  step (None: the whole country was needed).
+- **Home-based units** are matched by intervention zone when the patient's commune is known
+  (from the place, or from the point by reverse geocoding), whatever their distance; they count
+  in ``total`` and are ranked like the others (the ranking gives them no distance penalty).
+- **Precision**: a place given as a commune or postcode is a commune centre, so the search
+  runs at "city" precision at least; the ranking does not penalise distance within that
+  uncertainty (``ranking.weights.PRECISION_UNCERTAINTY_KM`` added to the distance offset).
+  Distances shown stay the distances from the point.
+- **Near-misses**: up to :data:`NEAR_MISSES` units within the radius used that carry the
+  requested codes (of every code field) and fail exactly one other hard criterion, nearest
+  first (ties by id). A unit of another kind is not a near-miss.
+- **total**: eligible units within the radius used, plus zone matches.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Final
+
+from ror import nomenclature
+from ror.errors import InvalidInput, NotFound, UnknownCode, UnknownPlace
+from ror.geo import gazetteer, patient_zone_keys, reverse
+from ror.model import Offer
+from ror.ranking import Weights, check, explain, near_miss_reason, score, score_upper_bound
+from ror.ranking import weights_for as ranking_weights
+from ror.search.criteria import MAX_LIMIT, Criteria
+from ror.search.engine import Candidate, CandidateQuery, Engine, SearchRecord
+from ror.search.prefilter import CODE_FIELDS, Prefilter
+from ror.search.result import (
+    Facet,
+    FacetValue,
+    Match,
+    NearMiss,
+    SearchResult,
+    criteria_to_dict,
+)
+
+RADIUS_STEPS_KM: Final = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
+NEAR_MISSES: Final = 5
+FACET_FIELDS: Final = ("activity", "offer_type", "champ", "care_mode", "public")
+PRECISION_ORDER: Final = {"exact": 0, "street": 1, "city": 2}
+_LOOKAHEAD: Final = 32
+
+
+# --- the pipeline --------------------------------------------------------------------------
+
+
+def search(criteria: Criteria, engine: Engine, *, now: datetime | None = None) -> SearchResult:
+    """Run one referral search; see the module docstring for what the answer means."""
+    started = time.perf_counter()
+    now = now or criteria.now or datetime.now(UTC)
+    criteria = resolve_place(criteria)
+    criteria = resolve_text(criteria)
+    criteria = validate(criteria)
+    zone_keys = patient_zones(criteria)
+    query = plan(criteria, now, zone_keys)
+    weights = ranking_weights(criteria.profile)
+    with engine.snapshot():
+        ranked = rank(engine, query, criteria, weights, now, zone_keys)
+        near = near_misses(engine, ranked, criteria, now, zone_keys)
+        page = cut(ranked.top, criteria)
+        matches = explain_matches(page, criteria, now)
+        facets, facet_warnings = count_facets(engine, query, ranked.radius_km, criteria)
+    result = SearchResult(
+        id=uuid.uuid4().hex,
+        took_ms=(time.perf_counter() - started) * 1000.0,
+        radius_km=ranked.radius_km,
+        total=ranked.total,
+        matches=matches,
+        near_misses=near,
+        facets=facets,
+        warnings=(*criteria.warnings, *facet_warnings),
+        criteria=criteria,
+        strategy=ranked.strategy,
+    )
+    keep_for_replay(engine, result, now)
+    return result
+
+
+def get_offer(engine: Engine, offer_id: str) -> Offer:
+    offer = engine.get(offer_id)
+    if offer is None:
+        raise NotFound(f"offre inconnue : {offer_id}", "id")
+    return offer
+
+
+def replay(engine: Engine, search_id: str) -> SearchRecord:
+    """A past search: its criteria, the engine that answered, and the answer."""
+    record = engine.get_search(search_id)
+    if record is None:
+        raise NotFound(f"recherche inconnue : {search_id}", "id")
+    return record
+
+
+# --- resolve -------------------------------------------------------------------------------
+
+
+def resolve_place(criteria: Criteria) -> Criteria:
+    """``place`` -> point and commune; a point alone -> its commune (for zones)."""
+    if criteria.has_point:
+        _check_point(criteria)
+        if criteria.commune:
+            return criteria
+        area = reverse(criteria.lat, criteria.lon)  # type: ignore[arg-type]
+        if area is None:
+            return _warn(
+                criteria,
+                "point hors des communes connues : les services à domicile sont cherchés "
+                "par distance",
+            )
+        return criteria.with_(commune=area.insee)
+    if not criteria.place or not criteria.place.strip():
+        return criteria
+    found = gazetteer().resolve(criteria.place, 2)
+    if not found:
+        raise UnknownPlace(f"lieu inconnu : « {criteria.place} »", "where.place")
+    best = found[0]
+    resolved = criteria.with_(
+        lat=best.lat,
+        lon=best.lon,
+        commune=best.insee,
+        precision=_coarser(criteria.precision, best.precision),
+    )
+    if len(found) > 1 and found[1].score >= best.score - 0.05:
+        other = found[1]
+        resolved = _warn(
+            resolved,
+            f"« {criteria.place} » : retenu {best.name} ({best.departement}), "
+            f"aussi possible : {other.name} ({other.departement})",
+        )
+    return resolved
+
+
+def _check_point(criteria: Criteria) -> None:
+    assert criteria.lat is not None and criteria.lon is not None
+    if not -90.0 <= criteria.lat <= 90.0:
+        raise InvalidInput(f"latitude hors de [-90, 90] : {criteria.lat}", "where.lat")
+    if not -180.0 <= criteria.lon <= 180.0:
+        raise InvalidInput(f"longitude hors de [-180, 180] : {criteria.lon}", "where.lon")
+
+
+def _coarser(a: str, b: str) -> str:
+    return a if PRECISION_ORDER.get(a, 0) >= PRECISION_ORDER.get(b, 0) else b
+
+
+def _warn(criteria: Criteria, message: str) -> Criteria:
+    return criteria.with_(warnings=(*criteria.warnings, message))
+
+
+def resolve_text(criteria: Criteria) -> Criteria:
+    """Free text -> codes of the fields left empty; words not understood are warnings."""
+    if not criteria.text or not criteria.text.strip():
+        return criteria
+    meaning = nomenclature.resolve_text(criteria.text)
+    changes: dict[str, object] = {}
+    warnings: list[str] = []
+    for name, codes in meaning.codes.items():
+        if name not in CODE_FIELDS:
+            warnings.append(f"« {criteria.text} » : {name} ne sert pas de filtre, ignoré")
+        elif getattr(criteria, name):
+            warnings.append(f"texte ignoré pour {name} : des codes sont déjà demandés")
+        else:
+            changes[name] = tuple(codes)
+    if meaning.age is not None and criteria.age is None:
+        changes["age"] = meaning.age
+    if meaning.unknown:
+        warnings.append("mots non compris : " + ", ".join(meaning.unknown))
+    if meaning.vague:
+        warnings.append("mots trop vagues pour filtrer : " + ", ".join(meaning.vague))
+    if not meaning.codes and meaning.age is None:
+        warnings.append(f"« {criteria.text} » : aucun code reconnu, texte ignoré")
+    resolved = criteria.with_(**changes) if changes else criteria
+    for message in warnings:
+        resolved = _warn(resolved, message)
+    return resolved
+
+
+# --- validate ------------------------------------------------------------------------------
+
+
+def validate(criteria: Criteria) -> Criteria:
+    """Codes known in their nomenclature (normalised: "22" -> "022"), numbers in range."""
+    if not 0 <= criteria.limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit doit être entre 0 et {MAX_LIMIT}", "limit")
+    if criteria.offset < 0:
+        raise InvalidInput("offset doit être positif", "offset")
+    if criteria.radius_km is not None and not criteria.radius_km > 0:
+        raise InvalidInput("radius_km doit être positif", "radius_km")
+    if criteria.age is not None and not 0 <= criteria.age <= 150:
+        raise InvalidInput("age doit être entre 0 et 150", "age")
+    changes: dict[str, object] = {}
+    for name in CODE_FIELDS:
+        codes: tuple[str, ...] = getattr(criteria, name)
+        if codes:
+            key = nomenclature.FIELD_SYSTEMS[name]
+            changes[name] = tuple(
+                dict.fromkeys(_known(key, code, f"{name}[{i}]") for i, code in enumerate(codes))
+            )
+    if criteria.beds is not None:
+        need = criteria.beds
+        for part, key in (
+            ("nature", "R329"),
+            ("gender", "R332"),
+            ("temporality", "R331"),
+            ("assignment", "R337"),
+        ):
+            value = getattr(need, part)
+            if value is not None:
+                _known(key, value, f"beds.{part}")
+        if need.min_available < 0:
+            raise InvalidInput("beds.min_available doit être positif", "beds.min_available")
+    for i, item in enumerate(criteria.equipment):
+        _known("R212", item.code, f"equipment[{i}].code")
+        if item.feature is not None:
+            _known("R340", item.feature, f"equipment[{i}].feature")
+    return criteria.with_(**changes) if changes else criteria
+
+
+def _known(key: str, code: str, where: str) -> str:
+    if not nomenclature.has_table(key):
+        return code
+    normal = nomenclature.normalise_code(key, code)
+    if not nomenclature.is_known(key, normal):
+        title = nomenclature.system_title(key)
+        raise UnknownCode(f"code inconnu « {code} » dans {key} ({title})", where)
+    return normal
+
+
+def patient_zones(criteria: Criteria) -> frozenset[str]:
+    """Zone keys of the patient's commune and its parent areas (empty when unknown)."""
+    if not criteria.commune:
+        return frozenset()
+    try:
+        return patient_zone_keys(criteria.commune)
+    except UnknownPlace as exc:
+        raise UnknownPlace(exc.message, "commune") from None
+
+
+# --- plan and rank -------------------------------------------------------------------------
+
+
+def plan(criteria: Criteria, now: datetime, zone_keys: frozenset[str]) -> CandidateQuery:
+    point = (criteria.lat, criteria.lon) if criteria.has_point else None
+    return CandidateQuery(
+        point=point,  # type: ignore[arg-type]
+        codes=tuple(
+            (name, getattr(criteria, name)) for name in CODE_FIELDS if getattr(criteria, name)
+        ),
+        prefilter=Prefilter.from_criteria(criteria, now),
+        zone_keys=zone_keys,
+        max_radius_km=criteria.radius_km,
+    )
+
+
+@dataclass(order=True, frozen=True, slots=True)
+class Ranked:
+    """An eligible unit: sorts best first (score, then distance, then id)."""
+
+    key: tuple[float, float, str]
+    offer: Offer = field(compare=False)
+    distance_km: float | None = field(compare=False)
+    score: float = field(compare=False)
+    parts: dict[str, float] = field(compare=False)
+    stale: bool = field(compare=False)
+    by_zone: bool = field(compare=False)
+
+
+@dataclass(slots=True)
+class Ranking:
+    top: list[Ranked]
+    total: int
+    radius_km: float | None
+    strategy: str
+    pool: list[Candidate]  # near-miss material within the radius (distance order)
+    known: dict[int, Offer]  # offers already read
+
+
+def rank(
+    engine: Engine,
+    query: CandidateQuery,
+    criteria: Criteria,
+    weights: Weights,
+    now: datetime,
+    zone_keys: frozenset[str],
+) -> Ranking:
+    """The best ``offset + limit`` eligible units, exactly, widening the radius as needed."""
+    wanted = criteria.offset + criteria.limit
+    exact = query.prefilter.exact
+    top: list[Ranked] = []
+    total = 0
+    pool: list[Candidate] = []
+    known: dict[int, Offer] = {}
+
+    def bound(distance: float | None) -> float:
+        return float("inf") if distance is None else score_upper_bound(distance, criteria, weights)
+
+    def may_enter(distance: float | None) -> bool:
+        return len(top) < wanted or bound(distance) >= top[wanted - 1].score
+
+    def consider(c: Candidate, offer: Offer, by_zone: bool) -> bool:
+        """Check and score one unit; True when eligible."""
+        failures = check(
+            offer, criteria, now=now, patient_zone_keys=zone_keys, distance_km=c.distance_km
+        )
+        if failures:
+            if len(failures) == 1:
+                pool.append(c)
+            return False
+        scored = score(offer, criteria, distance_km=c.distance_km, now=now, weights=weights)
+        key = (-scored.score, c.distance_km or 0.0, offer.id)
+        bisect.insort(
+            top,
+            Ranked(key, offer, c.distance_km, scored.score, scored.parts, scored.stale, by_zone),
+        )
+        del top[max(wanted, 0) :]
+        return True
+
+    candidates = engine.candidates(query)
+    for c, offer in zip(candidates.by_zone, _read(engine, candidates.by_zone, known), strict=True):
+        if c.fails == 0 and consider(c, offer, True):
+            total += 1
+        elif c.fails == 1:
+            pool.append(c)
+
+    steps: tuple[float | None, ...] = (*RADIUS_STEPS_KM, None)
+    if query.point is None:
+        steps = (None,)  # no point: distances, hence radii, do not apply
+    elif criteria.radius_km is not None:
+        steps = (criteria.radius_km,)
+    step = 0
+    radius: float | None = steps[0]
+    stream = candidates.stream
+    stopped = False
+    try:
+        for batch in _batches(stream, _LOOKAHEAD):
+            for c in batch:
+                d = c.distance_km
+                while d is not None and radius is not None and d > radius:
+                    if len(top) >= wanted and (wanted == 0 or top[-1].score > bound(radius)):
+                        stopped = True
+                        break
+                    step += 1
+                    radius = steps[step]
+                if stopped:
+                    break
+                if c.fails != 0:
+                    pool.append(c)
+                elif exact and not may_enter(d):
+                    total += 1  # eligible for sure, cannot reach the page: not read
+                else:
+                    if c.ref not in known:
+                        _prefetch(engine, batch, known, lambda d: not exact or may_enter(d))
+                    if consider(c, known[c.ref], False):
+                        total += 1
+            if stopped:
+                break
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+    # The stream ran out (every candidate seen): the first step where the answer is certain.
+    while not stopped and radius is not None and criteria.radius_km is None:
+        if len(top) >= wanted and (wanted == 0 or top[-1].score > bound(radius)):
+            break
+        step += 1
+        radius = steps[step] if step < len(steps) else None
+    return Ranking(top, total, radius, candidates.strategy, pool, known)
+
+
+def _batches(stream: Iterator[Candidate], size: int) -> Iterator[list[Candidate]]:
+    batch: list[Candidate] = []
+    for c in stream:
+        batch.append(c)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _read(engine: Engine, cands: list[Candidate], known: dict[int, Offer]) -> list[Offer]:
+    missing = [c.ref for c in cands if c.ref not in known]
+    if missing:
+        known.update(zip(missing, engine.offers(missing), strict=True))
+    return [known[c.ref] for c in cands]
+
+
+def _prefetch(
+    engine: Engine,
+    batch: list[Candidate],
+    known: dict[int, Offer],
+    needed: Callable[[float | None], bool],
+) -> None:
+    """Read, in one go, the units of the look-ahead batch that may be needed."""
+    refs = [c.ref for c in batch if c.fails == 0 and c.ref not in known and needed(c.distance_km)]
+    if refs:
+        known.update(zip(refs, engine.offers(refs), strict=True))
+
+
+# --- near-misses, cut, explain, facets -----------------------------------------------------
+
+
+def near_misses(
+    engine: Engine,
+    ranked: Ranking,
+    criteria: Criteria,
+    now: datetime,
+    zone_keys: frozenset[str],
+) -> tuple[NearMiss, ...]:
+    """The nearest units within the radius used failing exactly one hard criterion."""
+    radius = ranked.radius_km
+    pool = sorted(
+        (
+            c
+            for c in ranked.pool
+            if radius is None or c.distance_km is None or c.distance_km <= radius
+        ),
+        key=lambda c: c.distance_km or 0.0,
+    )
+    found: list[tuple[float, str, NearMiss]] = []
+    i = 0
+    while i < len(pool):
+        if len(found) >= NEAR_MISSES and (pool[i].distance_km or 0.0) > found[NEAR_MISSES - 1][0]:
+            break
+        batch = pool[i : i + 8]
+        i += len(batch)
+        for c, offer in zip(batch, _read(engine, batch, ranked.known), strict=True):
+            failures = check(
+                offer, criteria, now=now, patient_zone_keys=zone_keys, distance_km=c.distance_km
+            )
+            failure = near_miss_reason(failures)
+            if failure is None:
+                continue
+            miss = NearMiss(offer, c.distance_km, failure.criterion, failure.reason)
+            bisect.insort(found, (c.distance_km or 0.0, offer.id, miss), key=lambda t: t[:2])
+    return tuple(t[2] for t in found[:NEAR_MISSES])
+
+
+def cut(top: list[Ranked], criteria: Criteria) -> list[Ranked]:
+    return top[criteria.offset : criteria.offset + criteria.limit]
+
+
+def explain_matches(page: list[Ranked], criteria: Criteria, now: datetime) -> tuple[Match, ...]:
+    weights = ranking_weights(criteria.profile)
+    out = []
+    for r in page:
+        sentences: tuple[str, ...] = ()
+        if criteria.explain:
+            scored = score(r.offer, criteria, distance_km=r.distance_km, now=now, weights=weights)
+            sentences = explain(r.offer, criteria, scored, distance_km=r.distance_km, now=now)
+        out.append(Match(r.offer, r.distance_km, r.score, r.parts, sentences, r.stale, r.by_zone))
+    return tuple(out)
+
+
+def count_facets(
+    engine: Engine,
+    query: CandidateQuery,
+    radius_km: float | None,
+    criteria: Criteria,
+) -> tuple[tuple[Facet, ...], tuple[str, ...]]:
+    """Facets with labels; see ``Engine.facets`` for exactly what they count."""
+    counted = engine.facets(query, radius_km, FACET_FIELDS)
+    facets = []
+    for name in FACET_FIELDS:
+        counts = counted.counts.get(name)
+        if counts is None:
+            continue
+        selected = set(getattr(criteria, name))
+        key = nomenclature.FIELD_SYSTEMS[name]
+        values = tuple(
+            FacetValue(code, nomenclature.label(key, code), n, code in selected)
+            for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
+        facets.append(Facet(name, values))
+    warnings = tuple(
+        f"facette {name} non calculée : trop d'unités dans le rayon" for name in counted.incomplete
+    )
+    return tuple(facets), warnings
+
+
+# --- replay --------------------------------------------------------------------------------
+
+
+def keep_for_replay(engine: Engine, result: SearchResult, now: datetime) -> None:
+    summary = result.to_dict()
+    for item in summary["matches"] + summary["near_misses"]:
+        offer = item.pop("offer")
+        item["offer_id"] = offer["id"]
+        item["name"] = offer["name"]
+    summary.pop("criteria")
+    engine.save_search(
+        SearchRecord(
+            id=result.id,
+            created_at=now,
+            engine=engine.name,
+            engine_version=engine.version,
+            criteria=criteria_to_dict(result.criteria),
+            result=summary,
+        )
+    )

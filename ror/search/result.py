@@ -1,0 +1,127 @@
+"""What a search answers (DESIGN §6): matches, near-misses, facets, and their JSON form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time
+from typing import Any
+
+from ror.model import Offer
+from ror.search.criteria import Criteria
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """An eligible unit, its score with factors, and why it is here in French."""
+
+    offer: Offer
+    distance_km: float | None
+    score: float
+    parts: dict[str, float]
+    explain: tuple[str, ...]
+    stale: bool  # its capacity figure is older than the profile tolerates
+    by_zone: bool  # a home-based unit matched by intervention zone (distance does not count)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "offer": self.offer.to_dict(),
+            "distance_km": _km(self.distance_km),
+            "score": round(self.score, 6),
+            "parts": {k: round(v, 6) for k, v in self.parts.items()},
+            "explain": list(self.explain),
+            "stale": self.stale,
+            "by_zone": self.by_zone,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NearMiss:
+    """A unit failing exactly one hard criterion: which one, and why."""
+
+    offer: Offer
+    distance_km: float | None
+    criterion: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "offer": self.offer.to_dict(),
+            "distance_km": _km(self.distance_km),
+            "criterion": self.criterion,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValue:
+    code: str
+    label: str | None
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Facet:
+    """Counts per code of one field (see ``EmbeddedEngine.facets`` for what is counted)."""
+
+    field: str
+    values: tuple[FacetValue, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "values": [
+                {"code": v.code, "label": v.label, "count": v.count, "selected": v.selected}
+                for v in self.values
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """The answer to one referral search."""
+
+    id: str
+    took_ms: float
+    radius_km: float | None  # the radius used; None: the whole country
+    total: int  # eligible units within radius_km (plus home-based units matched by zone)
+    matches: tuple[Match, ...]
+    near_misses: tuple[NearMiss, ...]
+    facets: tuple[Facet, ...]
+    warnings: tuple[str, ...]
+    criteria: Criteria  # as resolved: point, commune, codes from text, normalised codes
+    strategy: str = ""  # how the engine read its candidates
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "took_ms": round(self.took_ms, 3),
+            "radius_km": self.radius_km,
+            "total": self.total,
+            "matches": [m.to_dict() for m in self.matches],
+            "near_misses": [n.to_dict() for n in self.near_misses],
+            "facets": [f.to_dict() for f in self.facets],
+            "warnings": list(self.warnings),
+            "criteria": criteria_to_dict(self.criteria),
+            "strategy": self.strategy,
+        }
+
+
+def _km(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_json(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: _json(getattr(value, f.name)) for f in fields(value)}
+    return value
+
+
+def criteria_to_dict(criteria: Criteria) -> dict[str, Any]:
+    """Criteria as JSON (None and empty values left out)."""
+    data: dict[str, Any] = _json(criteria)
+    return {k: v for k, v in data.items() if v not in (None, [], ())}
