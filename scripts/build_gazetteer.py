@@ -17,6 +17,7 @@ and no shape.
 
 Commune points, in order of preference (the source is recorded per commune):
   laposte          the La Poste GPS point of the commune
+  etalab           the ``centre`` of the Etalab commune, in editions that have one
   arrondissements  Paris, Lyon, Marseille: mean of their municipal arrondissements' points
   former_communes  communes created after the La Poste edition: mean of their former communes
   postcode         mean of the points of the other communes sharing one of its postcodes
@@ -109,8 +110,7 @@ def read_sources(source: Path) -> Sources:
     missing = [str(path) for path in files.values() if not path.is_file()]
     if missing:
         raise SystemExit(f"build_gazetteer: missing source files: {', '.join(missing)}")
-    with files["laposte"].open(encoding="utf-8", newline="") as handle:
-        laposte = list(csv.DictReader(handle, delimiter=";"))
+    laposte = read_laposte(files["laposte"])
     with files["departement_points"].open(encoding="utf-8", newline="") as handle:
         points = {
             row["code_departement"]: (float(row["point_lat"]), float(row["point_lon"]))
@@ -133,31 +133,70 @@ def read_sources(source: Path) -> Sources:
     )
 
 
+# La Poste column names across editions -> ours (headers compared lower-cased, "#" stripped).
+LAPOSTE_COLUMNS = {
+    "code_commune_insee": "insee",
+    "nom_commune": "name",
+    "nom_de_la_commune": "name",
+    "code_postal": "postcode",
+    "coordonnees_gps": "gps",
+    "coordonnees_geographiques": "gps",
+}
+
+
+def read_laposte(path: Path) -> list[dict[str, str]]:
+    """Rows of the La Poste file as {insee, name, postcode, gps}; UTF-8 or Latin-1 (older
+    and newer editions differ), "gps" empty when the edition has no coordinates."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    reader = csv.reader(text.splitlines(), delimiter=";")
+    header = [LAPOSTE_COLUMNS.get(name.strip().lstrip("#").lower(), "") for name in next(reader)]
+    missing = {"insee", "name", "postcode"} - set(header)
+    if missing:
+        raise SystemExit(f"build_gazetteer: {path.name} lacks columns {sorted(missing)}")
+    rows = []
+    for values in reader:
+        row = {key: value.strip() for key, value in zip(header, values, strict=False) if key}
+        if row.get("insee"):
+            rows.append({"gps": "", **row})
+    return rows
+
+
 def laposte_points(rows: Iterable[Mapping[str, str]]) -> dict[str, Point]:
-    """INSEE code -> (lat, lon) from the ``coordonnees_gps`` column ("lat,lon")."""
+    """INSEE code -> (lat, lon) from the GPS column ("lat,lon")."""
     points: dict[str, Point] = {}
     for row in rows:
-        gps = (row.get("coordonnees_gps") or "").strip()
-        if not gps:
-            continue
-        lat_text, _, lon_text = gps.partition(",")
+        lat_text, _, lon_text = row["gps"].partition(",")
         try:
             lat, lon = float(lat_text), float(lon_text)
         except ValueError:
             continue
         if -90 <= lat <= 90 and -180 <= lon <= 180:
-            points.setdefault(row["Code_commune_INSEE"].strip(), (lat, lon))
+            points.setdefault(row["insee"], (lat, lon))
+    return points
+
+
+def etalab_centres(communes: Iterable[Row]) -> dict[str, Point]:
+    """INSEE code -> (lat, lon) from a ``centre`` GeoJSON point, in editions that have one."""
+    points: dict[str, Point] = {}
+    for row in communes:
+        coordinates = (row.get("centre") or {}).get("coordinates")
+        if isinstance(coordinates, list) and len(coordinates) == 2:
+            points[row["code"]] = (float(coordinates[1]), float(coordinates[0]))
     return points
 
 
 def laposte_names(rows: Iterable[Mapping[str, str]]) -> dict[str, str]:
-    return {row["Code_commune_INSEE"].strip(): row["Nom_commune"].strip() for row in rows}
+    return {row["insee"]: row["name"] for row in rows}
 
 
 def laposte_postcodes(rows: Iterable[Mapping[str, str]]) -> dict[str, set[str]]:
     postcodes: dict[str, set[str]] = defaultdict(set)
     for row in rows:
-        postcodes[row["Code_commune_INSEE"].strip()].add(row["Code_postal"].strip())
+        postcodes[row["insee"]].add(row["postcode"])
     return postcodes
 
 
@@ -180,8 +219,11 @@ def build_gazetteer(src: Sources) -> dict[str, Any]:
     arrondissements = sorted(by_type[ARRONDISSEMENT], key=lambda r: r["code"])
     current_codes = {r["code"] for r in current}
 
-    former = former_communes(by_type, current_codes, laposte_names(src.laposte), gps)
-    points = commune_points(current, arrondissements, former, gps, src.departement_points)
+    known = {**etalab_centres(src.communes), **gps}  # La Poste first
+    former = former_communes(by_type, current_codes, laposte_names(src.laposte), known)
+    points = commune_points(
+        current, arrondissements, former, gps, etalab_centres(src.communes), src.departement_points
+    )
     fallback_postcodes = laposte_postcodes(src.laposte)
 
     places = [(row, "") for row in current] + [(row, row["commune"]) for row in arrondissements]
@@ -281,6 +323,7 @@ def commune_points(
     arrondissements: list[Row],
     former: list[Row],
     gps: Mapping[str, Point],
+    centres: Mapping[str, Point],
     departement_points: Mapping[str, Point],
 ) -> dict[str, tuple[Point, str]]:
     """INSEE code -> (rounded point, how it was obtained) for every commune and arrondissement."""
@@ -288,22 +331,24 @@ def commune_points(
     for row in [*current, *arrondissements]:
         if row["code"] in gps:
             points[row["code"]] = (rounded(gps[row["code"]]), "laposte")
+        elif row["code"] in centres:
+            points[row["code"]] = (rounded(centres[row["code"]]), "etalab")
 
     by_parent: dict[str, list[Point]] = defaultdict(list)
     for row in arrondissements:
-        if row["code"] in gps:
-            by_parent[row["commune"]].append(gps[row["code"]])
+        if row["code"] in points:
+            by_parent[row["commune"]].append(points[row["code"]][0])
     former_points: dict[str, list[Point]] = defaultdict(list)
     for row in former:
         if row["lat"] is not None:
             former_points[row["current"]].append((row["lat"], row["lon"]))
     postcode_points: dict[str, list[Point]] = defaultdict(list)
-    for row in current:
-        if row["code"] in gps:
+    for row in [*current, *arrondissements]:
+        if row["code"] in points:
             for postcode in row.get("codesPostaux", ()):
-                postcode_points[postcode].append(gps[row["code"]])
+                postcode_points[postcode].append(points[row["code"]][0])
 
-    for row in current:
+    for row in [*current, *arrondissements]:
         code = row["code"]
         if code in points:
             continue
