@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+from numbers import Real
 
 from pyproj import Transformer
 
@@ -39,7 +40,7 @@ def to_wgs84(x: float, y: float, epsg: int) -> tuple[float, float]:
         supported = ", ".join(str(code) for code in SUPPORTED_EPSG)
         raise InvalidInput(f"unsupported EPSG code {epsg} (supported: {supported})", "epsg")
     for name, value in (("x", x), ("y", y)):
-        if not isinstance(value, int | float) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
             raise InvalidInput(f"coordinate {name} must be a finite number, got {value!r}", name)
     lon, lat = _transformer(epsg).transform(float(x), float(y))
     if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90):

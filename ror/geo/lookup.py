@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ror.errors import InvalidInput
 from ror.geo.names import alias_key, name_key, name_tokens
 
 if TYPE_CHECKING:
@@ -78,6 +79,8 @@ class Hit:
 
 def resolve(gaz: Gazetteer, query: str, limit: int = 10) -> list[Candidate]:
     """Candidates for a free-text place, best first; ``[]`` when nothing matches."""
+    if not isinstance(query, str):
+        raise InvalidInput(f"a place must be text, got {type(query).__name__}", "place")
     tokens = name_tokens(query)
     if not tokens or limit < 1:
         return []

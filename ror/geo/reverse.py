@@ -16,6 +16,7 @@ import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -167,7 +168,7 @@ def area_shape(level: str, code: str) -> Any | None:
 
 def check_point(lat: float, lon: float) -> None:
     for name, value, bound in (("lat", lat, 90.0), ("lon", lon, 180.0)):
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, Real):
             raise InvalidInput(f"{name} must be a number, got {value!r}", name)
         if not math.isfinite(value) or abs(value) > bound:
             raise InvalidInput(

@@ -9,6 +9,7 @@ terrain: mountain and island trips are underestimated.
 from __future__ import annotations
 
 import math
+from numbers import Real
 
 from ror.errors import InvalidInput
 
@@ -33,7 +34,7 @@ def travel_minutes(
     >>> round(travel_minutes(10.0), 1)  # 13 road km: 5 at 30 km/h, 8 at 60 km/h
     18.0
     """
-    if isinstance(distance_km, bool) or not isinstance(distance_km, int | float):
+    if isinstance(distance_km, bool) or not isinstance(distance_km, Real):
         raise InvalidInput(f"distance must be a number, got {distance_km!r}", "distance_km")
     if not math.isfinite(distance_km) or distance_km < 0:
         raise InvalidInput(f"distance must be finite and >= 0, got {distance_km}", "distance_km")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ror.errors import InvalidInput
 from ror.geo import Candidate, Gazetteer
 
 
@@ -153,3 +154,9 @@ def test_scores_are_non_increasing(gaz: Gazetteer) -> None:
     for query in ("saint", "31000", "Toulouze", "Saint-Denis"):
         scores = [c.score for c in gaz.resolve(query, limit=20)]
         assert scores == sorted(scores, reverse=True)
+
+
+def test_non_text_query_is_invalid_input(gaz: Gazetteer) -> None:
+    with pytest.raises(InvalidInput) as error:
+        gaz.resolve(31000)  # type: ignore[arg-type]
+    assert error.value.field == "place"

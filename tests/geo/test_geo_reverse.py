@@ -129,3 +129,8 @@ def test_commune_centres_reverse_to_themselves(gaz: Gazetteer) -> None:
         assert area is not None, commune
         agree += area.insee == commune.insee or area.parent_insee == commune.insee
     assert agree >= 298
+
+
+def test_numpy_scalars_are_numbers() -> None:
+    area = reverse(np.float32(43.6045), np.float64(1.4440))
+    assert area is not None and area.insee == "31555"
