@@ -132,5 +132,5 @@ def test_commune_centres_reverse_to_themselves(gaz: Gazetteer) -> None:
 
 
 def test_numpy_scalars_are_numbers() -> None:
-    area = reverse(np.float32(43.6045), np.float64(1.4440))
+    area = reverse(np.float32(43.6045), np.float64(1.4440))  # type: ignore[arg-type]
     assert area is not None and area.insee == "31555"
