@@ -47,10 +47,10 @@ async def http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code
     code = _HTTP_CODES.get(status, http.HTTPStatus(status).phrase.lower().replace(" ", "_"))
     if status == 404:
-        message = f"no such resource: {request.url.path} (the endpoints are listed at /docs)"
+        message = f"ressource inconnue : {request.url.path} (les points d'accès sont sur /docs)"
     elif status == 405:
         allowed = (exc.headers or {}).get("Allow", "")
-        message = f"{request.method} is not allowed on {request.url.path}; use {allowed}"
+        message = f"{request.method} non permis sur {request.url.path} ; utiliser {allowed}"
     else:
         message = str(exc.detail)
     return error_response(status, code, message, headers=exc.headers)
@@ -59,7 +59,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
 async def internal_error(request: Request, exc: Exception) -> Response:
     log.exception("internal error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(
-        500, "internal_error", "internal error: it has been logged; please report it"
+        500, "internal_error", "erreur interne : elle est journalisée, merci de la signaler"
     )
 
 

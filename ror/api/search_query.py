@@ -73,7 +73,7 @@ def body_from_query(params: Sequence[tuple[str, str]]) -> dict[str, Any]:
         if name in ("where", "beds"):
             flat = "lat, lon, place" if name == "where" else ", ".join(BEDS_PARAMS)
             raise InvalidValue(
-                f"{name} is flattened in a query: use {flat}", name, code="unknown_field"
+                f"{name} s'écrit à plat dans une URL : {flat}", name, code="unknown_field"
             )
         value = _single(name, values)
         if name in WHERE_PARAMS:
@@ -102,7 +102,7 @@ def param_name(body_path: str) -> str:
 
 def _single(name: str, values: list[str]) -> str:
     if len(values) > 1:
-        raise InvalidValue(f"{name} is given {len(values)} times; give it once", name)
+        raise InvalidValue(f"{name} est donné {len(values)} fois ; le donner une seule fois", name)
     return values[0]
 
 
@@ -112,7 +112,7 @@ def _equipment(items: list[str]) -> list[dict[str, str]]:
         parts = item.split(":")
         if len(parts) > 3:
             raise InvalidValue(
-                f"equipment item {item!r} is not CODE[:FEATURE[:MIN_VALUE]]", "equipment"
+                f"equipment {item!r} n'est pas de la forme CODE[:FEATURE[:MIN_VALUE]]", "equipment"
             )
         entry = dict(zip(("code", "feature", "min_value"), parts, strict=False))
         out.append({k: v for k, v in entry.items() if v != ""})

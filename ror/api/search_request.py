@@ -58,15 +58,15 @@ class Where(_Strict):
     def _one_kind(self) -> Where:
         if self.place is not None and (self.lat is not None or self.lon is not None):
             raise PydanticCustomError(
-                "where_both", "give either lat and lon or place, not both", {"field": "place"}
+                "where_both", "donner soit lat et lon, soit place, pas les deux", {"field": "place"}
             )
         if (self.lat is None) != (self.lon is None):
             missing = "lon" if self.lon is None else "lat"
             raise PydanticCustomError(
-                "missing", "lat and lon go together: {field} is missing", {"field": missing}
+                "missing", "lat et lon vont ensemble : {field} manque", {"field": missing}
             )
         if self.place is None and self.lat is None:
-            raise PydanticCustomError("missing", "give lat and lon, or place", {"field": "place"})
+            raise PydanticCustomError("missing", "donner lat et lon, ou place", {"field": "place"})
         return self
 
 
@@ -91,7 +91,9 @@ class EquipmentRequest(_Strict):
     def _feature_with_value(self) -> EquipmentRequest:
         if self.min_value is not None and self.feature is None:
             raise PydanticCustomError(
-                "missing", "min_value needs the feature it limits", {"field": "feature"}
+                "missing",
+                "min_value exige la caractéristique (feature) qu'elle limite",
+                {"field": "feature"},
             )
         return self
 

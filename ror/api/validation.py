@@ -23,17 +23,19 @@ M = TypeVar("M", bound=BaseModel)
 def parse_json_object(raw: bytes) -> dict[str, Any]:
     """The JSON object in ``raw``; ``InvalidJson`` when empty, malformed or not an object."""
     if not raw.strip():
-        raise InvalidJson("the request body is empty: send the criteria as a JSON object")
+        raise InvalidJson("le corps de la requête est vide : envoyer un objet JSON")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise InvalidJson(f"the request body is not UTF-8 text: {err.reason}") from None
+        raise InvalidJson(
+            f"le corps de la requête n'est pas du texte UTF-8 : {err.reason}"
+        ) from None
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except ValueError as err:
-        raise InvalidJson(f"the request body is not valid JSON: {err}") from None
+        raise InvalidJson(f"le corps de la requête n'est pas du JSON valide : {err}") from None
     if not isinstance(data, dict):
-        raise InvalidJson(f"the request body must be a JSON object, not {_json_type(data)}")
+        raise InvalidJson(f"le corps de la requête doit être un objet JSON, pas {_json_type(data)}")
     return data
 
 
@@ -45,7 +47,7 @@ def validate(model: type[M], data: Any, *, rename: Callable[[str], str] = lambda
         problems = [_problem(model, e, rename) for e in err.errors(include_url=False)]
         code, field, message = problems[0]
         if len(problems) > 1:
-            message += f" (and {len(problems) - 1} more problem(s), see details)"
+            message += f" (et {len(problems) - 1} autre(s) problème(s), voir details)"
         details = tuple({"field": f, "message": m} for _, f, m in problems)
         raise InvalidValue(message, field, code=code, details=details) from None
 
@@ -71,43 +73,73 @@ def _problem(
     field = rename(field_path(loc)) if loc else ""
     kind = error["type"]
     if kind == "missing":
-        message = error["msg"] if ctx else f"{field} is required"
+        message = error["msg"] if ctx else f"{field} est obligatoire"
         return "missing_field", field, message
     if kind == "extra_forbidden":
         return "unknown_field", field, _unknown_field_message(model, field, loc)
     return "invalid_value", field, _message(field, kind, error["msg"], ctx, error["input"])
 
 
+_EXPECTED = {
+    "int_parsing": "un entier",
+    "int_type": "un entier",
+    "int_from_float": "un entier",
+    "float_parsing": "un nombre",
+    "float_type": "un nombre",
+    "bool_parsing": "un booléen (true ou false)",
+    "bool_type": "un booléen (true ou false)",
+    "list_type": "une liste",
+    "model_type": "un objet JSON",
+    "model_attributes_type": "un objet JSON",
+    "dict_type": "un objet JSON",
+    "datetime_parsing": "une date et heure ISO 8601, p. ex. 2026-11-26T14:00:00+01:00",
+    "datetime_from_date_parsing": "une date et heure ISO 8601, p. ex. 2026-11-26T14:00:00+01:00",
+    "datetime_type": "une date et heure ISO 8601, p. ex. 2026-11-26T14:00:00+01:00",
+}
+
+
 def _message(field: str, kind: str, msg: str, ctx: dict[str, Any], value: Any) -> str:
-    if kind == "less_than_equal":
-        return f"{field} too large: at most {_num(ctx['le'])}"
-    if kind == "less_than":
-        return f"{field} too large: must be less than {_num(ctx['lt'])}"
-    if kind == "greater_than_equal":
-        return f"{field} too small: at least {_num(ctx['ge'])}"
-    if kind == "greater_than":
-        return f"{field} must be greater than {_num(ctx['gt'])}"
-    if kind == "too_long":
-        return f"{field} is too long: at most {ctx['max_length']} items or characters"
-    if kind == "string_type":
-        return f'{field} must be a string (codes are strings like "01"), not {_json_type(value)}'
-    if kind == "string_pattern_mismatch":
-        return f"{field} is not a code: {value!r}"
-    if kind == "timezone_aware":
-        return f"{field} needs a UTC offset, e.g. 2026-11-26T14:00:00+01:00"
-    if kind == "finite_number":
-        return f"{field} must be a finite number"
     if ctx.get("field") is not None:
-        return msg
-    return msg.replace("Input should", f"{field} should", 1) + f" (got {_short(value)})"
+        return msg  # our own model checks: already a full sentence
+    if kind == "less_than_equal" and field == "limit":
+        return f"limit trop grand : {_num(ctx['le'])} au plus ; paginer avec offset"
+    if kind == "less_than_equal":
+        return f"{field} trop grand : {_num(ctx['le'])} au plus"
+    if kind == "less_than":
+        return f"{field} trop grand : doit être inférieur à {_num(ctx['lt'])}"
+    if kind == "greater_than_equal":
+        return f"{field} trop petit : {_num(ctx['ge'])} au moins"
+    if kind == "greater_than":
+        return f"{field} doit être supérieur à {_num(ctx['gt'])}"
+    if kind == "too_long":
+        return f"{field} trop long : {ctx['max_length']} éléments au plus"
+    if kind == "string_too_long":
+        return f"{field} trop long : {ctx['max_length']} caractères au plus"
+    if kind == "string_too_short":
+        return f"{field} ne doit pas être vide"
+    if kind == "string_type":
+        return f'{field} doit être une chaîne (les codes s\'écrivent "01"), pas {_json_type(value)}'
+    if kind == "string_pattern_mismatch":
+        return f"{field} n'est pas un code : {_short(value)}"
+    if kind == "literal_error":
+        return (
+            f"{field} doit valoir {ctx['expected'].replace(' or ', ' ou ')} (reçu {_short(value)})"
+        )
+    if kind == "timezone_aware":
+        return f"{field} doit préciser son décalage horaire, p. ex. 2026-11-26T14:00:00+01:00"
+    if kind == "finite_number":
+        return f"{field} doit être un nombre fini"
+    if kind in _EXPECTED:
+        return f"{field} doit être {_EXPECTED[kind]} (reçu {_short(value)})"
+    return f"{field} : {msg} (reçu {_short(value)})"
 
 
 def _unknown_field_message(model: type[BaseModel], field: str, loc: list[int | str]) -> str:
     name = str(loc[-1])
     known = _names_at(model, [p for p in loc[:-1] if isinstance(p, str)])
     close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(known)}"
-    return f"unknown field {field!r}{hint}"
+    hint = f" ; vouliez-vous dire {close[0]!r} ?" if close else f" ; connus : {', '.join(known)}"
+    return f"champ inconnu {field!r}{hint}"
 
 
 def _names_at(model: type[BaseModel], path: list[str]) -> list[str]:
@@ -138,15 +170,15 @@ def _num(value: Any) -> str:
 
 
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+    raise ValueError(f"{name} n'est pas un nombre JSON")
 
 
 def _json_type(value: Any) -> str:
-    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+    names = {dict: "un objet", list: "un tableau", str: "une chaîne", bool: "un booléen"}
     if value is None:
         return "null"
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return "a number"
+        return "un nombre"
     return names.get(type(value), type(value).__name__)
 
 

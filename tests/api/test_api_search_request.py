@@ -68,35 +68,40 @@ def test_defaults_and_place() -> None:
 @pytest.mark.parametrize(
     ("body", "field", "code", "words"),
     [
-        ({"where": {"lat": 43.6}}, "where.lon", "missing_field", "lon is missing"),
-        ({"where": {"lat": 91, "lon": 1}}, "where.lat", "invalid_value", "at most 90"),
-        ({"where": {"lat": "north", "lon": 1}}, "where.lat", "invalid_value", "number"),
-        ({"where": {"lat": 1, "lon": 2, "place": "x"}}, "where.place", "invalid_value", "not both"),
-        ({"where": {}}, "where.place", "missing_field", "lat and lon, or place"),
-        ({"where": "Toulouse"}, "where", "invalid_value", "dictionary"),
-        ({"radius_km": 0}, "radius_km", "invalid_value", "greater than 0"),
-        ({"radius_km": -5}, "radius_km", "invalid_value", "greater than 0"),
-        ({"limit": 201}, "limit", "invalid_value", "limit too large"),
-        ({"limit": 0}, "limit", "invalid_value", "at least 1"),
-        ({"offset": -1}, "offset", "invalid_value", "at least 0"),
-        ({"age": 131}, "age", "invalid_value", "at most 130"),
-        ({"age": 8.5}, "age", "invalid_value", "integer"),
-        ({"activity": [126]}, "activity[0]", "invalid_value", "strings like"),
-        ({"activity": "126"}, "activity", "invalid_value", "list"),
-        ({"activity": ["1 2"]}, "activity[0]", "invalid_value", "not a code"),
-        ({"beds": {"min_available": 0}}, "beds.min_available", "invalid_value", "at least 1"),
-        ({"beds": {"min_available": "two"}}, "beds.min_available", "invalid_value", "integer"),
+        ({"where": {"lat": 43.6}}, "where.lon", "missing_field", "lon manque"),
+        ({"where": {"lat": 91, "lon": 1}}, "where.lat", "invalid_value", "90 au plus"),
+        ({"where": {"lat": "north", "lon": 1}}, "where.lat", "invalid_value", "un nombre"),
+        (
+            {"where": {"lat": 1, "lon": 2, "place": "x"}},
+            "where.place",
+            "invalid_value",
+            "pas les deux",
+        ),
+        ({"where": {}}, "where.place", "missing_field", "lat et lon, ou place"),
+        ({"where": "Toulouse"}, "where", "invalid_value", "objet JSON"),
+        ({"radius_km": 0}, "radius_km", "invalid_value", "supérieur à 0"),
+        ({"radius_km": -5}, "radius_km", "invalid_value", "supérieur à 0"),
+        ({"limit": 201}, "limit", "invalid_value", "limit trop grand"),
+        ({"limit": 0}, "limit", "invalid_value", "1 au moins"),
+        ({"offset": -1}, "offset", "invalid_value", "0 au moins"),
+        ({"age": 131}, "age", "invalid_value", "130 au plus"),
+        ({"age": 8.5}, "age", "invalid_value", "un entier"),
+        ({"activity": [126]}, "activity[0]", "invalid_value", "s'écrivent"),
+        ({"activity": "126"}, "activity", "invalid_value", "une liste"),
+        ({"activity": ["1 2"]}, "activity[0]", "invalid_value", "n'est pas un code"),
+        ({"beds": {"min_available": 0}}, "beds.min_available", "invalid_value", "1 au moins"),
+        ({"beds": {"min_available": "two"}}, "beds.min_available", "invalid_value", "un entier"),
         ({"beds": {"min": 1}}, "beds.min", "unknown_field", "min_available"),
         ({"equipment": [{"code": "088", "min_value": 200}]}, "equipment[0].feature", "", "feature"),
-        ({"equipment": [{"feature": "001"}]}, "equipment[0].code", "missing_field", "required"),
-        ({"open_at": "2026-11-26T14:00:00"}, "open_at", "invalid_value", "UTC offset"),
-        ({"open_at": "tomorrow"}, "open_at", "invalid_value", "datetime"),
+        ({"equipment": [{"feature": "001"}]}, "equipment[0].code", "missing_field", "obligatoire"),
+        ({"open_at": "2026-11-26T14:00:00"}, "open_at", "invalid_value", "décalage horaire"),
+        ({"open_at": "tomorrow"}, "open_at", "invalid_value", "ISO 8601"),
         ({"profile": "urgent"}, "profile", "invalid_value", "'emergency'"),
         ({"reception": "always"}, "reception", "invalid_value", "'permanent'"),
         ({"precision": "rough"}, "precision", "invalid_value", "'city'"),
-        ({"max_monthly_price_eur": 0}, "max_monthly_price_eur", "invalid_value", "greater"),
-        ({"social_aid": "maybe"}, "social_aid", "invalid_value", "boolean"),
-        ({"activty": ["126"]}, "activty", "unknown_field", "did you mean 'activity'"),
+        ({"max_monthly_price_eur": 0}, "max_monthly_price_eur", "invalid_value", "supérieur"),
+        ({"social_aid": "maybe"}, "social_aid", "invalid_value", "booléen"),
+        ({"activty": ["126"]}, "activty", "unknown_field", "vouliez-vous dire 'activity'"),
     ],
 )
 def test_bad_values_name_their_field(
@@ -113,18 +118,18 @@ def test_several_problems_are_all_listed() -> None:
     err = invalid({"limit": 500, "age": -1, "activity": [1]})
     fields = {d["field"] for d in err.details}
     assert fields == {"limit", "age", "activity[0]"}
-    assert "2 more" in err.message and "details" in err.to_dict()
+    assert "2 autre(s)" in err.message and "details" in err.to_dict()
 
 
 @pytest.mark.parametrize(
     ("raw", "words"),
     [
-        (b"", "empty"),
-        (b"   \n", "empty"),
-        (b'{"limit": ', "not valid JSON"),
+        (b"", "vide"),
+        (b"   \n", "vide"),
+        (b'{"limit": ', "pas du JSON valide"),
         (b'{"age": NaN}', "NaN"),
-        (b"[1, 2]", "an array"),
-        (b'"where"', "a string"),
+        (b"[1, 2]", "un tableau"),
+        (b'"where"', "une chaîne"),
         (b"\xff\xfe", "UTF-8"),
     ],
 )
@@ -178,15 +183,15 @@ def test_query_lists_repeat_or_split() -> None:
 @pytest.mark.parametrize(
     ("params", "field", "words"),
     [
-        ([("lat", "43.6")], "lon", "lon is missing"),
-        ([("place", "x"), ("beds_min", "many")], "beds_min", "integer"),
-        ([("limit", "1000")], "limit", "limit too large"),
-        ([("limit", "5"), ("limit", "6")], "limit", "once"),
+        ([("lat", "43.6")], "lon", "lon manque"),
+        ([("place", "x"), ("beds_min", "many")], "beds_min", "un entier"),
+        ([("limit", "1000")], "limit", "limit trop grand"),
+        ([("limit", "5"), ("limit", "6")], "limit", "une seule fois"),
         ([("equipment", "1:2:3:4")], "equipment", "CODE[:FEATURE"),
-        ([("equipment", "088::x")], "equipment", "number"),
+        ([("equipment", "088::x")], "equipment", "un nombre"),
         ([("where", "Toulouse")], "where", "lat, lon, place"),
-        ([("lat", "1"), ("lon", "2"), ("place", "x")], "place", "not both"),
-        ([("activty", "126")], "activty", "did you mean"),
+        ([("lat", "1"), ("lon", "2"), ("place", "x")], "place", "pas les deux"),
+        ([("activty", "126")], "activty", "vouliez-vous dire"),
     ],
 )
 def test_query_errors_name_the_parameter(

@@ -1,0 +1,92 @@
+"""The Starlette application: glue between HTTP and the ``ror`` library (DESIGN §6).
+
+Routes come from the route modules' ``ENDPOINTS``; the same list generates ``/openapi.json``.
+The lifespan opens the engine named by the settings (unless one is injected, as tests do),
+keeps it on ``app.state.engine`` and closes it at shutdown. Errors are translated in
+:mod:`ror.api.error_handlers`, nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
+
+import ror.nomenclature as nomenclature
+from ror import __version__
+from ror.api import routes_offers, routes_reference, routes_search, routes_system
+from ror.api.access import ANONYMOUS_PROFILE
+from ror.api.endpoints import Endpoint
+from ror.api.error_handlers import EXCEPTION_HANDLERS
+from ror.api.openapi import openapi_document
+from ror.api.present import check_profile
+from ror.config import Settings
+from ror.geo import gazetteer
+from ror.search.engine import Engine
+
+log = logging.getLogger("ror.api")
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    *routes_search.ENDPOINTS,
+    *routes_offers.ENDPOINTS,
+    *routes_reference.ENDPOINTS,
+    *routes_system.ENDPOINTS,
+)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    anonymous_profile: int = ANONYMOUS_PROFILE,
+) -> Starlette:
+    """The API over ``engine`` (or the engine ``settings`` name, opened at startup).
+
+    ``anonymous_profile`` is the ROR access profile of callers without a token: 0 (open data)
+    unless a deployment decides otherwise.
+    """
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        owned = engine is None
+        app.state.engine = engine if engine is not None else _open_engine(settings)
+        await run_in_threadpool(_warm_up)
+        log.info("ror API ready: engine %s", app.state.engine.version)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.engine.close()
+
+    app = Starlette(
+        routes=[Route(ep.path, ep.handler, methods=[ep.method]) for ep in ENDPOINTS],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.anonymous_profile = check_profile(anonymous_profile)
+    app.state.openapi = openapi_document(ENDPOINTS, version=__version__)
+    return app
+
+
+def app_factory() -> Starlette:
+    """For ``uvicorn --factory ror.api.app:app_factory``: settings from ``ROR_*`` variables."""
+    return create_app(Settings.from_env())
+
+
+def _open_engine(settings: Settings) -> Engine:
+    from ror.search.embedded import EmbeddedEngine
+
+    return EmbeddedEngine(settings.db_path)
+
+
+def _warm_up() -> None:
+    """Load the reference tables before the first request rather than during it."""
+    gazetteer()
+    nomenclature.default()
+    nomenclature.suggest("ehpad", 1)

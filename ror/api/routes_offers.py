@@ -1,0 +1,43 @@
+"""``GET /v1/offers/{id}``: one offer, as the caller may see it."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ror.api.access import caller_profile
+from ror.api.endpoints import Endpoint, Param
+from ror.api.present import may_see_offer, present_offer
+from ror.api.response_models import OfferOut
+from ror.errors import NotFound
+from ror.search.engine import Engine
+
+
+async def offer(request: Request) -> Response:
+    offer_id = str(request.path_params["id"])
+    engine: Engine = request.app.state.engine
+    profile = caller_profile(request)
+    found = await run_in_threadpool(engine.get, offer_id)
+    if found is None or not may_see_offer(found, profile):
+        # a hidden sensitive unit answers exactly like a missing one
+        raise NotFound(f"offre inconnue : {offer_id}", "id")
+    return JSONResponse(present_offer(found, profile=profile))
+
+
+ENDPOINTS = (
+    Endpoint(
+        "GET",
+        "/v1/offers/{id}",
+        offer,
+        "One offer by its HealthcareService id",
+        "search",
+        description=(
+            "Codes come with their labels; `capacities` only for callers allowed to see them, "
+            "`contacts` filtered by confidentiality level."
+        ),
+        params=(Param("id", "The HealthcareService resource id.", where="path", required=True),),
+        response=OfferOut,
+        errors=(404,),
+    ),
+)

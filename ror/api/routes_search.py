@@ -1,0 +1,167 @@
+"""Referral search: ``POST /v1/referrals/search``, ``GET /v1/search`` (the same criteria as query
+parameters) and ``GET /v1/referrals/{id}`` (replay). Validate, call the pipeline, present."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ror.api.access import caller_profile
+from ror.api.endpoints import Endpoint, Param
+from ror.api.params import params_of, query_of, read_body, scalar_schema
+from ror.api.present import (
+    may_see_capacities,
+    may_see_offer,
+    present_replay,
+    present_result,
+    replay_offer_ids,
+)
+from ror.api.response_models import ReplayResponse, SearchResponse
+from ror.api.search_query import RESPONSE_PARAMS, query_param_names, search_request_from_query
+from ror.api.search_request import SearchRequest
+from ror.api.validation import parse_json_object, validate
+from ror.errors import Forbidden
+from ror.ranking import weights_for
+from ror.search import pipeline
+from ror.search.engine import Engine
+
+EXAMPLE = {
+    "where": {"place": "Toulouse"},
+    "profile": "nursing_home",
+    "offer_type": ["21"],
+    "max_monthly_price_eur": 2500,
+    "social_aid": True,
+    "limit": 5,
+}
+
+
+class SearchOptions(BaseModel):
+    """How to answer (query parameters of both search endpoints), not what to search."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    explain: bool = Field(True, description="French sentences per match (false: a bit faster).")
+    debug: bool = Field(False, description="Add the engine strategy and the ranking weights.")
+
+
+async def search_post(request: Request) -> Response:
+    options = query_of(request, SearchOptions)
+    body = parse_json_object(await read_body(request))
+    return await _search(request, validate(SearchRequest, body), options)
+
+
+async def search_get(request: Request) -> Response:
+    items = request.query_params.multi_items()
+    options = validate(SearchOptions, {k: v for k, v in items if k in RESPONSE_PARAMS})
+    criteria = search_request_from_query([(k, v) for k, v in items if k not in RESPONSE_PARAMS])
+    return await _search(request, criteria, options)
+
+
+async def _search(request: Request, body: SearchRequest, options: SearchOptions) -> Response:
+    profile = caller_profile(request)
+    criteria = body.to_criteria().with_(explain=options.explain)
+    if criteria.beds is not None and not may_see_capacities(profile):
+        raise Forbidden(
+            "les disponibilités en lits sont des données restreintes : "
+            "ce profil d'accès ne peut pas chercher par lits disponibles",
+            "beds",
+        )
+    engine: Engine = request.app.state.engine
+    result = await run_in_threadpool(pipeline.search, criteria, engine)
+    answer = present_result(result, profile=profile)
+    if options.debug:
+        answer["debug"] = {
+            "strategy": result.strategy,
+            "engine_version": engine.version,
+            "weights": dataclasses.asdict(weights_for(result.criteria.profile)),
+        }
+    return JSONResponse(answer)
+
+
+async def referral(request: Request) -> Response:
+    search_id = str(request.path_params["id"])
+    engine: Engine = request.app.state.engine
+    profile = caller_profile(request)
+    record = await run_in_threadpool(pipeline.replay, engine, search_id)
+    hidden: set[str] = set()
+    if profile == 0:
+        ids = replay_offer_ids(record)
+        offers = await run_in_threadpool(lambda: [engine.get(i) for i in ids])
+        hidden = {o.id for o in offers if o is not None and not may_see_offer(o, profile)}
+    return JSONResponse(present_replay(record, profile=profile, hidden=hidden))
+
+
+def _search_query_params() -> tuple[Param, ...]:
+    """``GET /v1/search`` parameters, documented from the body model's own JSON Schema."""
+    schema = SearchRequest.model_json_schema()
+    defs = schema.get("$defs", {})
+    params = []
+    for name, path in query_param_names().items():
+        head, _, tail = path.partition(".")
+        prop = schema["properties"][head]
+        if tail:
+            ref = next(s["$ref"] for s in prop["anyOf"] if "$ref" in s)
+            prop = defs[ref.rsplit("/", 1)[-1]]["properties"][tail]
+        description = str(prop.get("description", ""))
+        if prop.get("type") == "array":
+            description += " Comma-separated."
+            if name == "equipment":
+                description = "CODE[:FEATURE[:MIN_VALUE]], comma-separated: 088:001:200."
+            param_schema: dict[str, object] = {"type": "string"}
+        else:
+            param_schema = scalar_schema(prop)
+        params.append(Param(name, f"`{path}` of the body. {description}".strip(), param_schema))
+    return (*params, *params_of(SearchOptions))
+
+
+ENDPOINTS = (
+    Endpoint(
+        "POST",
+        "/v1/referrals/search",
+        search_post,
+        "Referral search: units that fit a need near a place",
+        "search",
+        description=(
+            "Hard criteria filter (codes any-of within a field, all-of across fields; age, "
+            "reception, social aid, price, equipment, opening, beds); the profile weights the "
+            "ranking. Without `radius_km`, the nearest `limit` that fit, the radius widening "
+            "as needed (`radius_km` of the answer says which). Searching by `beds` needs an "
+            "access profile that may see capacities (403 otherwise)."
+        ),
+        params=params_of(SearchOptions),
+        body=SearchRequest,
+        body_example=EXAMPLE,
+        response=SearchResponse,
+        errors=(400, 403, 413, 422),
+    ),
+    Endpoint(
+        "GET",
+        "/v1/search",
+        search_get,
+        "Referral search with the criteria as query parameters",
+        "search",
+        description=(
+            "The same criteria and validation as `POST /v1/referrals/search`: `lat`, `lon`, "
+            "`place` for `where`; `beds_nature`, `beds_min`, `beds_gender` for `beds`; lists "
+            "comma-separated. Errors name the query parameter."
+        ),
+        params=_search_query_params(),
+        response=SearchResponse,
+        errors=(400, 403, 422),
+        example="/v1/search?place=Toulouse&offer_type=21&social_aid=true&limit=5",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/referrals/{id}",
+        referral,
+        "Replay a past search: its criteria, engine version and results",
+        "search",
+        params=(Param("id", "The `id` of a search answer.", where="path", required=True),),
+        response=ReplayResponse,
+        errors=(404,),
+    ),
+)
