@@ -157,7 +157,11 @@ def ehpad_daily_price(rng: Draw, region: str, status: str) -> float:
     mean = _EHPAD_DAILY_MEAN.get(region)
     if mean is None:
         mean = _EHPAD_DAILY_OVERSEAS if len(region) == 2 and region < "10" else _EHPAD_DAILY_DEFAULT
-    value = rng.gauss(mean * _STATUS_FACTOR[status], mean * 0.12)
+    return _daily(rng.gauss(mean * _STATUS_FACTOR[status], mean * 0.12))
+
+
+def _daily(value: float) -> float:
+    """A daily accommodation price kept within what French EHPAD charge (52–160 EUR)."""
     return round(min(max(value, 52.0), 160.0), 2)
 
 
@@ -175,17 +179,17 @@ def ehpad_prices(
     prices = [Price("02", "2", base, condition="01", reception="02", residential_type="02",
                     start_date=start)]  # fmt: skip
     if social_aid:
-        aid = base if status != "commercial" else round(base * rng.uniform(0.62, 0.75), 2)
+        aid = base if status != "commercial" else _daily(base * rng.uniform(0.62, 0.75))
         prices.append(Price("02", "2", aid, condition="02", reception="02", start_date=start))
     if temporary:
-        temp = round(base * rng.uniform(1.0, 1.08), 2)
+        temp = _daily(base * rng.uniform(1.0, 1.08))
         prices.append(Price("02", "2", temp, condition="01", reception="01", start_date=start))
     if rng.chance(0.3):
-        double = round(base - rng.uniform(4, 12), 2)
+        double = _daily(base - rng.uniform(4, 12))
         prices.append(Price("02", "2", double, condition="01", reception="02",
                             residential_type="01", start_date=start))  # fmt: skip
     if rng.chance(0.2):
-        under = round(base + rng.uniform(15, 25), 2)
+        under = _daily(base + rng.uniform(15, 25))
         prices.append(Price("02", "2", under, condition="01", reception="02", under_60=True,
                             start_date=start))  # fmt: skip
     gir56 = round(rng.uniform(5.5, 7.5), 2)
