@@ -293,6 +293,7 @@ class Ranking:
     strategy: str
     pool: list[Candidate]  # near-miss material within the radius (distance order)
     known: dict[int, Offer]  # offers already read
+    by_zone: set[int]  # refs of the home-based units matched by zone (any distance)
 
 
 def rank(
@@ -384,7 +385,8 @@ def rank(
             break
         step += 1
         radius = steps[step] if step < len(steps) else None
-    return Ranking(top, total, radius, candidates.strategy, pool, known)
+    zoned = {c.ref for c in candidates.by_zone}
+    return Ranking(top, total, radius, candidates.strategy, pool, known, zoned)
 
 
 def _batches(stream: Iterator[Candidate], size: int) -> Iterator[list[Candidate]]:
@@ -433,7 +435,10 @@ def near_misses(
         (
             c
             for c in ranked.pool
-            if radius is None or c.distance_km is None or c.distance_km <= radius
+            if c.ref in ranked.by_zone
+            or radius is None
+            or c.distance_km is None
+            or c.distance_km <= radius
         ),
         key=lambda c: c.distance_km or 0.0,
     )

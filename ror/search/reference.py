@@ -15,6 +15,7 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 
+from ror.geo import zone_key
 from ror.model import Offer
 from ror.ranking import check, near_miss_reason, score, score_upper_bound, weights_for
 from ror.search import cells
@@ -96,6 +97,15 @@ class Reference:
             mask &= hit
         return mask
 
+    def zone_matched(self, zone_keys: frozenset[str]) -> Mask:
+        """Home-based offers one of whose zones holds a patient zone key."""
+        matched = np.zeros(self.size, dtype=bool)
+        if zone_keys:
+            for i in np.flatnonzero(self.home).tolist():
+                zones = self.offers[i].zones
+                matched[i] = any(zone_key(z.type, z.code) in zone_keys for z in zones)
+        return matched
+
     def prefilter_fails(self, p: Prefilter) -> NDArray[np.int64]:
         """``prefilter.fails`` over every offer at once."""
         fails = np.zeros(self.size, dtype=np.int64)
@@ -141,7 +151,7 @@ class Reference:
         else:
             fails = self.prefilter_fails(Prefilter.from_criteria(criteria, now))
             look = codes & (fails <= 1)
-        zoned = self.home & bool(zone_keys)
+        zoned = self.zone_matched(zone_keys)
         km: dict[int, float | None] = {}
         eligible: list[tuple[tuple[float, float, str], int]] = []
         near: list[tuple[float, str, int, str]] = []

@@ -1,0 +1,43 @@
+"""Fixtures of the search tests: an empty engine per test, and one synthetic dataset per run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ror.indexer.synthetic import generate
+from ror.model import Offer
+from ror.search.embedded import EmbeddedEngine
+from ror.search.reference import Reference
+from tests.search.builders import NOW
+
+SYNTHETIC_SIZE = 3000
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[EmbeddedEngine]:
+    eng = EmbeddedEngine(tmp_path / "ror.sqlite")
+    yield eng
+    eng.close()
+
+
+@pytest.fixture(scope="session")
+def synthetic_offers() -> list[Offer]:
+    return list(generate(SYNTHETIC_SIZE, 7, now=NOW))
+
+
+@pytest.fixture(scope="session")
+def synthetic_engine(
+    tmp_path_factory: pytest.TempPathFactory, synthetic_offers: list[Offer]
+) -> Iterator[EmbeddedEngine]:
+    eng = EmbeddedEngine(tmp_path_factory.mktemp("synthetic") / "ror.sqlite")
+    eng.load(synthetic_offers, replace_all=True)
+    yield eng
+    eng.close()
+
+
+@pytest.fixture(scope="session")
+def reference(synthetic_offers: list[Offer]) -> Reference:
+    return Reference(synthetic_offers)
