@@ -3,8 +3,9 @@
 The document is :meth:`ror.model.Offer.to_dict` (so an offer can be rebuilt from what an engine
 returns) plus *derived* fields that exist only to be searched and ranked: the geo point, the age
 range, the intervention-zone keys, the social-aid flag, availability sums per indicator, base
-prices per request variant, normalised opening rows and a full-text field. Paths are dotted as Elasticsearch spells them (``capacities.count``); nested
-objects are named by their path (``CAPACITIES``) so queries can say ``nested(path=CAPACITIES)``.
+prices per request variant, normalised opening rows and a full-text field. Paths are dotted as
+Elasticsearch spells them (``capacities.count``); nested objects are named by their path
+(``CAPACITIES``) so queries can say ``nested(path=CAPACITIES)``.
 
 ``tests/mappings`` checks every name here against the dataclasses of :mod:`ror.model`, so a
 renamed model field breaks a test instead of silently emptying a filter.
@@ -139,6 +140,12 @@ INSTALLED: Final = "installed"  # installed.<nature>: installed beds, current te
 # variant: base_price_monthly.<permanent|temporary|any>_<aid|public>_<u60|all>.
 BASE_PRICE_MONTHLY: Final = "base_price_monthly"
 
+# Location keys of the offer (ror.search.embedded_rows.location_keys: its Locations, "#<id>" for
+# counters attached to no Location): a capacity push finds the offers sharing a Location.
+LOCATION_KEYS: Final = "location_keys"
+# Cheapest base price (R246 02) as a monthly estimate: the engines' prefilter column.
+MIN_MONTHLY_PRICE_EUR: Final = "min_monthly_price_eur"
+
 # Opening rows normalised for range queries on the offer's wall clock ("HH:MM:SS" text,
 # "24:00:00" for midnight at the end of a day; overnight rows run past midnight).
 OPENING: Final = "opening"
@@ -158,6 +165,8 @@ DERIVED: Final = (
     FREE_SINCE,
     INSTALLED,
     BASE_PRICE_MONTHLY,
+    LOCATION_KEYS,
+    MIN_MONTHLY_PRICE_EUR,
     OPENING,
 )
 

@@ -24,15 +24,20 @@ SEARCH_ANALYZER = "ror_french_search"
 
 
 @cache
-def _shipped() -> dict[str, Any]:
-    text = resources.files("ror.mappings").joinpath("offers.json").read_text(encoding="utf-8")
+def _shipped(name: str = "offers.json") -> dict[str, Any]:
+    text = resources.files("ror.mappings").joinpath(name).read_text(encoding="utf-8")
     body: dict[str, Any] = json.loads(text)
     return body
 
 
 def load_template() -> dict[str, Any]:
-    """The index body exactly as shipped (a copy: callers may change it)."""
+    """The offers index body exactly as shipped (a copy: callers may change it)."""
     return copy.deepcopy(_shipped())
+
+
+def searches_body() -> dict[str, Any]:
+    """The index body of kept searches (replay): ids and dates indexed, payloads stored."""
+    return copy.deepcopy(_shipped("searches.json"))
 
 
 def index_body(synonym_rules: Iterable[str] = ()) -> dict[str, Any]:

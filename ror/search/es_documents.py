@@ -19,6 +19,8 @@ from ror.ranking.beds import AVAILABLE, CURRENT, INSTALLED, available_beds, inst
 from ror.ranking.hours import local
 from ror.ranking.prices import select_price
 from ror.search.criteria import BedNeed, Criteria, Reception
+from ror.search.embedded_rows import location_keys
+from ror.search.prefilter import OfferColumns
 
 # Wanted genders a bed search may ask (R332), None = any gender.
 GENDERS: Final[tuple[str | None, ...]] = (None, "01", "02", "03", "04")
@@ -142,6 +144,10 @@ def to_document(offer: Offer, now: datetime) -> dict[str, Any]:
     doc[f.SOCIAL_AID] = offer.establishment.social_aid
     doc.update(availability_fields(offer))
     doc[f.BASE_PRICE_MONTHLY] = base_prices(offer, now)
+    doc[f.LOCATION_KEYS] = location_keys(offer)
+    cheapest = OfferColumns.of(offer).min_monthly_price_eur
+    if cheapest is not None:
+        doc[f.MIN_MONTHLY_PRICE_EUR] = cheapest
     doc[f.OPENING] = [opening_row(row) for row in offer.hours]
     return doc
 

@@ -4,8 +4,8 @@ Each builder is a pure function returning a query clause, or None when its input
 (pelias "views"), so :func:`hard_filters` is a comprehension that drops the Nones. Every clause
 is named by the ``Failure.criterion`` of :func:`ror.ranking.eligibility.check` it stands for,
 and means the same thing (see each docstring), so the Python check can confirm and explain
-what Elasticsearch selected. The only clause wider than its check is the price ceiling (see
-:func:`price_filter`): the check then rejects the few extra documents.
+what Elasticsearch selected. Clauses wider than their check (the price ceiling) are said so:
+the check then rejects the few extra documents.
 """
 
 from __future__ import annotations
@@ -19,17 +19,11 @@ from ror.mappings import fields as f
 from ror.model import Codes, Place
 from ror.ranking.beds import AVAILABLE, UNDIFFERENTIATED
 from ror.ranking.hours import PARIS, local_zone
-from ror.ranking.prices import BASE_PRICE
 from ror.search.criteria import RECEPTION_CODES, BedNeed, Criteria, EquipmentNeed, Reception
 from ror.search.es_documents import free_key
 
 Clause = dict[str, Any]
 Named = tuple[str, Clause]
-
-DAYS_PER_MONTH: Final = 30.4
-DAILY: Final = "2"  # R228 journalier
-MONTHLY: Final = "3"  # R228 mensuel
-_CENT: Final = 0.01
 
 
 # --- small DSL helpers ------------------------------------------------------------------------
@@ -114,23 +108,15 @@ def social_aid_filter(social_aid: bool, reception: Reception | None = None) -> C
 
 
 def price_filter(max_monthly_eur: float | None) -> Clause | None:
-    """Some base price (R246 02) within the budget, per day (× 30.4) or per month.
+    """The cheapest base price (R246 02), as a monthly estimate, within the budget.
 
-    Necessary, not sufficient: the check compares the one price the request would pay
-    (``prices.select_price``: reception, social-aid and age conditions, dates in force). The
-    bounds are a cent wide so that rounding never drops an offer the check would keep.
+    Necessary, not sufficient (as the embedded prefilter): the check compares the one price the
+    request would pay (``prices.select_price``: reception, social-aid and age conditions, dates
+    in force), never cheaper than the cheapest. No base price at all fails.
     """
     if max_monthly_eur is None:
         return None
-    daily = (max_monthly_eur + _CENT) / DAYS_PER_MONTH + _CENT
-    per_unit = any_of(
-        all_of(term(f.PRICE_UNIT, DAILY), {"range": {f.PRICE_AMOUNT_EUR: {"lte": daily}}}),
-        all_of(
-            term(f.PRICE_UNIT, MONTHLY),
-            {"range": {f.PRICE_AMOUNT_EUR: {"lte": max_monthly_eur + _CENT}}},
-        ),
-    )
-    return nested(f.PRICES, all_of(term(f.PRICE_TYPE, BASE_PRICE), per_unit))
+    return {"range": {f.MIN_MONTHLY_PRICE_EUR: {"lte": max_monthly_eur}}}
 
 
 def equipment_filter(need: EquipmentNeed) -> Clause:

@@ -111,6 +111,8 @@ def test_derived_fields() -> None:
     assert doc[f.AGE_RANGE] == {"gte": 18, "lte": 120}
     assert doc[f.ZONE_KEYS] == ["C:45234", "D:45"]
     assert doc[f.SOCIAL_AID] is True
+    assert doc[f.LOCATION_KEYS] == ["loc-1"]
+    assert doc[f.MIN_MONTHLY_PRICE_EUR] == Price("02", "2", 62.5).monthly_eur
 
 
 @pytest.mark.parametrize(

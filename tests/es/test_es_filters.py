@@ -92,66 +92,8 @@ def test_social_aid_with_and_without_a_reception() -> None:
     }
 
 
-def test_price_ceiling_on_a_daily_or_monthly_base_price() -> None:
-    clause = price_filter(2500.0)
-    assert clause == {
-        "nested": {
-            "path": "establishment.prices",
-            "query": {
-                "bool": {
-                    "filter": [
-                        {"term": {"establishment.prices.type": "02"}},
-                        {
-                            "bool": {
-                                "should": [
-                                    {
-                                        "bool": {
-                                            "filter": [
-                                                {"term": {"establishment.prices.unit": "2"}},
-                                                {
-                                                    "range": {
-                                                        "establishment.prices.amount_eur": {
-                                                            "lte": pytest.approx(
-                                                                2500.01 / 30.4 + 0.01
-                                                            )
-                                                        }
-                                                    }
-                                                },
-                                            ]
-                                        }
-                                    },
-                                    {
-                                        "bool": {
-                                            "filter": [
-                                                {"term": {"establishment.prices.unit": "3"}},
-                                                {
-                                                    "range": {
-                                                        "establishment.prices.amount_eur": {
-                                                            "lte": pytest.approx(2500.01)
-                                                        }
-                                                    }
-                                                },
-                                            ]
-                                        }
-                                    },
-                                ],
-                                "minimum_should_match": 1,
-                            }
-                        },
-                    ]
-                }
-            },
-        }
-    }
-
-
-def test_daily_price_bound_never_drops_a_price_the_check_keeps() -> None:
-    clause = price_filter(2500.0)
-    assert clause is not None
-    daily = clause["nested"]["query"]["bool"]["filter"][1]["bool"]["should"][0]
-    bound = daily["bool"]["filter"][1]["range"]["establishment.prices.amount_eur"]["lte"]
-    # 82.24 €/day -> round(82.24 * 30.4, 2) = 2500.10 > 2500: the check drops it, we may keep it
-    assert 82.23 * 30.4 <= 2500 and bound >= 82.23
+def test_price_ceiling_on_the_cheapest_monthly_base_price() -> None:
+    assert price_filter(2500.0) == {"range": {"min_monthly_price_eur": {"lte": 2500.0}}}
 
 
 def test_equipment_type_feature_and_limit_on_one_item() -> None:

@@ -1,0 +1,306 @@
+"""The Elasticsearch engine (DESIGN §4 "scale-out"): the :class:`Engine` interface over a cluster.
+
+Reads live here, writes in ``es_store.py`` (index behind an alias, bulk, capacity pushes).
+
+- **Snapshot.** One search reads one point in time (``open_point_in_time``), the equivalent of
+  the embedded engine's read transaction: a capacity push or a reindex during a search does not
+  mix two states into one answer.
+- **Candidates** mirror the embedded planner (``es_candidates.py``): code filters, prefilter
+  criteria of which at most one may fail, rings of growing ``geo_distance`` sorted by distance,
+  zone matches apart. Each hit's failures are recounted with ``prefilter.fails`` and its
+  distance measured as the embedded engine does, so the pipeline ranks the same units alike.
+- **Facets** are filter aggregations, one per field, over the population its own selection
+  does not narrow.
+- **Replay** records live in their own index (``<alias>-searches``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from datetime import datetime
+from typing import Any, Final
+
+from elasticsearch import BadRequestError, Elasticsearch, NotFoundError
+
+import ror
+from ror.errors import InvalidInput, NotFound
+from ror.mappings.template import searches_body
+from ror.model import Capacity, Offer
+from ror.search import cells
+from ror.search.engine import (
+    Candidate,
+    CandidateQuery,
+    Candidates,
+    FacetCounts,
+    LoadStats,
+    Progress,
+    SearchRecord,
+    UpdateResult,
+)
+from ror.search.es_candidates import facets_body, rings, stream_body, zone_body
+from ror.search.es_documents import from_document
+from ror.search.es_store import EngineUnavailable, OfferStore
+from ror.search.prefilter import OfferColumns, fails
+
+MAPPING_VERSION: Final = 1  # bump when offers.json changes in a way old indices lack
+FACET_MAX_UNITS: Final = 20_000  # as the embedded engine: a larger facet is left out
+REF_CACHE_SIZE: Final = 100_000
+KEEP_ALIVE: Final = "2m"  # a point in time outlives the slowest search
+
+__all__ = ["ElasticsearchEngine", "EngineUnavailable", "open_es_engine"]
+
+
+class ElasticsearchEngine:
+    """Offers in an Elasticsearch index behind an alias. Thread-safe (the client is)."""
+
+    name = "elasticsearch"
+
+    def __init__(
+        self,
+        client: Elasticsearch,
+        alias: str = "ror-offers",
+        *,
+        refresh: bool | str = False,
+        synonyms: Sequence[str] | None = None,
+    ) -> None:
+        """``refresh`` is given to writes ("wait_for": return once searchable; tests use True);
+        ``synonyms``: extra analyser rules for new indices (default: the nomenclature's lay
+        terms)."""
+        self.store = OfferStore(client, alias, refresh=refresh, synonyms=synonyms)
+        self.client = client
+        self.alias = alias
+        self.searches = f"{alias}-searches"
+        self._refs: OrderedDict[int, Offer] = OrderedDict()
+        self._ref_ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        info = self.store.call(client.info).body
+        server = info.get("version", {}).get("number", "?")
+        self.version = f"elasticsearch-{server}/mapping-{MAPPING_VERSION}/ror-{ror.__version__}"
+        self.store.ensure_alias()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def count(self) -> int:
+        return int(self.store.call(self.client.count, index=self.alias)["count"])
+
+    # --- writes (es_store.py) ----------------------------------------------------------------
+
+    def load(
+        self, offers: Iterable[Offer], *, replace_all: bool, progress: Progress | None = None
+    ) -> LoadStats:
+        return self.store.load(offers, replace_all=replace_all, progress=progress)
+
+    def upsert(self, offers: Iterable[Offer]) -> int:
+        return self.store.upsert(offers)
+
+    def delete(self, ids: Iterable[str]) -> int:
+        return self.store.delete(ids)
+
+    def update_capacities(self, location_id: str, counters: Sequence[Capacity]) -> UpdateResult:
+        return self.store.update_capacities(location_id, counters)
+
+    # --- one consistent view per search ------------------------------------------------------
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read inside sees one point in time of the index."""
+        if getattr(self._local, "pit", None) is not None:  # nested: the outer one holds
+            yield
+            return
+        opened = self.store.call(
+            self.client.open_point_in_time, index=self.alias, keep_alive=KEEP_ALIVE
+        )
+        self._local.pit = opened["id"]
+        try:
+            yield
+        finally:
+            pit, self._local.pit = self._local.pit, None
+            with suppress(Exception):  # it expires by itself after KEEP_ALIVE
+                self.client.close_point_in_time(id=pit)
+
+    def _search(self, body: Mapping[str, Any]) -> Any:
+        pit = getattr(self._local, "pit", None)
+        if pit is None:
+            return self.store.call(self.client.search, index=self.alias, **body)
+        found = self.store.call(
+            self.client.search, pit={"id": pit, "keep_alive": KEEP_ALIVE}, **body
+        )
+        self._local.pit = found.body.get("pit_id", pit)
+        return found
+
+    def _pages(self, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        after: list[Any] | None = None
+        while True:
+            page = dict(body) if after is None else {**body, "search_after": after}
+            hits = self._search(page)["hits"]["hits"]
+            yield from hits
+            if len(hits) < body["size"]:
+                return
+            after = hits[-1]["sort"]
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def get(self, offer_id: str) -> Offer | None:
+        try:
+            found = self.store.call(self.client.get, index=self.alias, id=offer_id)
+        except NotFoundError:
+            return None
+        return from_document(found["_source"])
+
+    def _remember(self, offer: Offer) -> int:
+        with self._lock:
+            ref = next(self._ref_ids)
+            self._refs[ref] = offer
+            while len(self._refs) > REF_CACHE_SIZE:
+                self._refs.popitem(last=False)
+        return ref
+
+    def offers(self, refs: Sequence[int]) -> list[Offer]:
+        out = []
+        for ref in refs:
+            offer = self._refs.get(ref)
+            if offer is None:
+                raise NotFound(f"offre inconnue (ref {ref})")
+            out.append(offer)
+        return out
+
+    def _candidate(
+        self, hit: Mapping[str, Any], query: CandidateQuery, zone_term: bool
+    ) -> Candidate | None:
+        offer = from_document(hit["_source"])
+        n = fails(OfferColumns.of(offer), query.prefilter)
+        if zone_term and offer.home_based:
+            n += 1
+        if n > 1:
+            return None
+        distance = None
+        if query.point is not None:
+            distance = distance_km(query.point, offer.place.lat, offer.place.lon)
+        return Candidate(self._remember(offer), distance, n)
+
+    def candidates(self, query: CandidateQuery) -> Candidates:
+        if any(not values for _, values in query.codes):
+            return Candidates([], iter(()), "empty")
+        by_zone: list[Candidate] = []
+        seen: set[str] = set()
+        if query.zone_keys:
+            for hit in self._pages(zone_body(query)):
+                candidate = self._candidate(hit, query, zone_term=False)
+                if candidate is not None:
+                    by_zone.append(candidate)
+                    seen.add(hit["_id"])
+            by_zone.sort(key=lambda c: (c.distance_km or 0.0, c.ref))
+        strategy = "rings" if query.point is not None else "scan"
+        return Candidates(by_zone, self._stream(query, seen), strategy)
+
+    def _stream(self, query: CandidateQuery, seen: set[str]) -> Iterator[Candidate]:
+        zone_term = bool(query.zone_keys)
+        if query.point is None:
+            bodies: Iterable[dict[str, Any]] = [stream_body(query, None)]
+        else:
+            bodies = (stream_body(query, ring) for ring in rings(query.max_radius_km))
+        for body in bodies:
+            for hit in self._pages(body):
+                if hit["_id"] in seen:
+                    continue
+                seen.add(hit["_id"])
+                candidate = self._candidate(hit, query, zone_term)
+                if candidate is not None:
+                    yield candidate
+
+    def facets(
+        self, query: CandidateQuery, radius_km: float | None, fields: Sequence[str]
+    ) -> FacetCounts:
+        """Counts per code of each facet field, each ignoring its own selection (the
+        population and limit of ``EmbeddedEngine.facets``)."""
+        counts: dict[str, dict[str, int]] = {}
+        incomplete: list[str] = []
+        if fields:
+            aggs = self._search(facets_body(query, radius_km, fields))["aggregations"]
+            for name in fields:
+                agg = aggs[name]
+                if agg["doc_count"] > FACET_MAX_UNITS:
+                    incomplete.append(name)
+                    continue
+                counts[name] = {b["key"]: b["doc_count"] for b in agg["codes"]["buckets"]}
+        return FacetCounts(
+            counts,
+            "units within the radius used (or matched by zone) having a code of every other "
+            "requested field and failing no prefilter criterion",
+            tuple(incomplete),
+        )
+
+    # --- replay ------------------------------------------------------------------------------
+
+    def save_search(self, record: SearchRecord) -> None:
+        if not self.store.call(self.client.indices.exists, index=self.searches):
+            body = searches_body()
+            try:
+                self.store.call(
+                    self.client.indices.create,
+                    index=self.searches,
+                    settings=body["settings"],
+                    mappings=body["mappings"],
+                )
+            except BadRequestError as exc:  # created by another process meanwhile
+                if "resource_already_exists" not in str(exc):
+                    raise
+        self.store.call(
+            self.client.index,
+            index=self.searches,
+            id=record.id,
+            document=record.to_dict(),
+            refresh=self.store.refresh,
+        )
+
+    def get_search(self, search_id: str) -> SearchRecord | None:
+        try:
+            found = self.store.call(self.client.get, index=self.searches, id=search_id)
+        except NotFoundError:
+            return None
+        data = found["_source"]
+        return SearchRecord(
+            id=data["id"],
+            created_at=datetime.fromisoformat(data["created_at"]),
+            engine=data["engine"],
+            engine_version=data["engine_version"],
+            criteria=data["criteria"],
+            result=data["result"],
+        )
+
+
+def distance_km(point: tuple[float, float], lat: float, lon: float) -> float:
+    """As the embedded engine measures (``R·acos`` of unit vectors), for identical scores."""
+    qx, qy, qz = cells.unit_vector(*point)
+    x, y, z = cells.unit_vector(lat, lon)
+    return cells.dot_to_km(x * qx + y * qy + z * qz)
+
+
+def open_es_engine(
+    url: str,
+    index: str = "ror-offers",
+    *,
+    refresh: bool | str = False,
+    ca_certs: str | None = None,
+    request_timeout: float = 30.0,
+) -> ElasticsearchEngine:
+    """The engine at ``url`` (``http://host:9200``; credentials may ride in the URL,
+    ``https://user:password@host:9200``, with ``ca_certs`` for a private CA). Raises
+    ``InvalidInput`` (field ``es_url``) for a malformed URL and ``EngineUnavailable`` (503)
+    when the cluster does not answer."""
+    if "://" not in url:
+        raise InvalidInput(f"URL Elasticsearch sans schéma : {url!r} (http://hôte:9200)", "es_url")
+    try:
+        if ca_certs is None:
+            client = Elasticsearch(url, request_timeout=request_timeout)
+        else:
+            client = Elasticsearch(url, ca_certs=ca_certs, request_timeout=request_timeout)
+    except ValueError as exc:
+        raise InvalidInput(f"URL Elasticsearch invalide : {exc}", "es_url") from exc
+    return ElasticsearchEngine(client, index, refresh=refresh)

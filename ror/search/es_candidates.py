@@ -1,0 +1,198 @@
+"""Search bodies for :meth:`Engine.candidates` and :meth:`Engine.facets` (pure builders).
+
+They mirror the embedded planner (``planner.py``) clause for clause: code fields in
+``bool.filter`` (any-of within, all-of across), the prefilter criteria of ``prefilter.py`` as
+``should`` clauses of which all but one must hold (units failing two can be neither matches nor
+near-misses), the distance stream read ring after ring with growing ``geo_distance`` radii
+(``planner.ANNULI_KM``) sorted by ``_geo_distance``, and home-based offers matched by zone in a
+query of their own. The engine recounts each hit's failures with ``prefilter.fails`` itself, so
+the ``should`` clauses only prune.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from ror.mappings import fields as f
+from ror.search.engine import CandidateQuery
+from ror.search.es_filters import (
+    Clause,
+    all_of,
+    any_of,
+    geo_distance_filter,
+    missing,
+    none_of,
+    not_closed_filter,
+    term,
+)
+from ror.search.planner import ANNULI_KM
+from ror.search.prefilter import Prefilter
+
+PAGE: Final = 500
+FACET_TERMS: Final = 5000  # more than any code system has codes (R210 acts: ~1 300)
+
+Ring = tuple[float, float | None]  # (inner km, outer km or None = no bound)
+
+
+def prefilter_clauses(p: Prefilter) -> list[Clause]:
+    """One clause per prefilter criterion, holding when the unit passes it (``fails_sql``)."""
+    clauses: list[Clause] = []
+    if p.age is not None:
+        clauses.append(any_of(term(f.AGE_RANGE, p.age), missing(f.AGE_RANGE)))
+    if p.reception_bit is not None:
+        code = {1: "01", 2: "02"}[p.reception_bit]
+        clauses.append(term(f.RECEPTION, code))
+    if p.social_aid:
+        aid: Clause = {"bool": {"filter": [term(f.SOCIAL_AID, True)]}}
+        places = {
+            "permanent": f.EST_SOCIAL_AID_PLACES_PERMANENT,
+            "temporary": f.EST_SOCIAL_AID_PLACES_TEMPORARY,
+        }.get(p.social_aid_reception or "")
+        if places is not None:
+            aid["bool"]["must_not"] = [term(places, 0)]
+        clauses.append(aid)
+    if p.max_monthly_price_eur is not None:
+        clauses.append({"range": {f.MIN_MONTHLY_PRICE_EUR: {"lte": p.max_monthly_price_eur}}})
+    if p.closed_at is not None:
+        clauses.append(not_closed_filter(datetime.fromtimestamp(p.closed_at, UTC)))
+    if p.bed_nature is not None and p.bed_min > 0:
+        key = f"{f.FREE}.{p.bed_nature}_01_01_all"
+        clauses.append({"range": {key: {"gte": p.bed_min}}})
+    return clauses
+
+
+def code_clauses(codes: Sequence[tuple[str, Sequence[str]]]) -> list[Clause]:
+    return [{"terms": {f.CODE_FIELDS[name]: list(values)}} for name, values in codes if values]
+
+
+def _pruned(filters: list[Clause], criteria: list[Clause], allowed_fails: int) -> Clause:
+    """``filters`` all hold and at most ``allowed_fails`` of ``criteria`` fail."""
+    body: dict[str, Any] = {"filter": filters}
+    must_hold = len(criteria) - allowed_fails
+    if must_hold > 0:
+        body["should"] = criteria
+        body["minimum_should_match"] = must_hold
+    return {"bool": body}
+
+
+def stream_criteria(query: CandidateQuery) -> list[Clause]:
+    """Prefilter criteria of the distance stream: home-based offers fail one when the
+    patient's zones are known (they are matched by zone instead)."""
+    criteria = prefilter_clauses(query.prefilter)
+    if query.zone_keys:
+        criteria.append(missing(f.ZONE_KEYS))
+    return criteria
+
+
+def rings(max_radius_km: float | None) -> Iterator[Ring]:
+    """(inner, outer) annuli of the growing radius, the last one up to the bound (or none)."""
+    inner = 0.0
+    for outer in ANNULI_KM:
+        if max_radius_km is not None and outer >= max_radius_km:
+            yield inner, max_radius_km
+            return
+        yield inner, outer
+        inner = outer
+    yield inner, max_radius_km
+
+
+def ring_filters(point: tuple[float, float], ring: Ring) -> list[Clause]:
+    inner, outer = ring
+    clauses: list[Clause] = []
+    if outer is not None:
+        clauses.append(geo_distance_filter(point[0], point[1], outer))
+    if inner > 0:
+        clauses.append(none_of(geo_distance_filter(point[0], point[1], inner)))
+    return clauses
+
+
+def distance_sort(point: tuple[float, float]) -> list[Clause]:
+    return [
+        {
+            "_geo_distance": {
+                f.LOCATION: {"lat": point[0], "lon": point[1]},
+                "order": "asc",
+                "unit": "km",
+                "distance_type": "arc",
+            }
+        },
+        {f.ID: "asc"},
+    ]
+
+
+def stream_body(
+    query: CandidateQuery,
+    ring: Ring | None,
+    search_after: list[Any] | None = None,
+    size: int = PAGE,
+) -> dict[str, Any]:
+    """One page of the distance stream: a ring around the point (or every unit, by id)."""
+    filters = code_clauses(query.codes)
+    sort: list[Clause] = [{f.ID: "asc"}]
+    if query.point is not None and ring is not None:
+        filters += ring_filters(query.point, ring)
+        sort = distance_sort(query.point)
+    body: dict[str, Any] = {
+        "size": size,
+        "query": _pruned(filters, stream_criteria(query), 1),
+        "sort": sort,
+        "track_total_hits": False,
+    }
+    if search_after is not None:
+        body["search_after"] = search_after
+    return body
+
+
+def zone_body(
+    query: CandidateQuery, search_after: list[Any] | None = None, size: int = PAGE
+) -> dict[str, Any]:
+    """Home-based offers whose zones hold a patient zone key, at any distance."""
+    filters = [*code_clauses(query.codes), {"terms": {f.ZONE_KEYS: sorted(query.zone_keys)}}]
+    body: dict[str, Any] = {
+        "size": size,
+        "query": _pruned(filters, prefilter_clauses(query.prefilter), 1),
+        "sort": [{f.ID: "asc"}],
+        "track_total_hits": False,
+    }
+    if search_after is not None:
+        body["search_after"] = search_after
+    return body
+
+
+def population_filter(query: CandidateQuery, radius_km: float | None) -> Clause:
+    """Units counted by facets: passing the query's codes and every prefilter criterion,
+    within the radius (when there is a point and a radius), or matched by zone."""
+    codes = code_clauses(query.codes)
+    prefilter = prefilter_clauses(query.prefilter)
+    near: list[Clause] = []
+    if query.point is not None and radius_km is not None:
+        near.append(geo_distance_filter(query.point[0], query.point[1], radius_km))
+    if not query.zone_keys:
+        return all_of(*codes, *prefilter, *near)
+    by_distance = all_of(*near, missing(f.ZONE_KEYS))
+    by_zone = {"terms": {f.ZONE_KEYS: sorted(query.zone_keys)}}
+    return all_of(*codes, *prefilter, any_of(by_distance, by_zone))
+
+
+def facets_body(
+    query: CandidateQuery, radius_km: float | None, fields: Sequence[str]
+) -> dict[str, Any]:
+    """One aggregation per facet field, over the population its own selection does not
+    narrow ("disjunctive" facets: the other fields' codes still apply)."""
+    aggs: dict[str, Any] = {}
+    for name in fields:
+        others = tuple((k, v) for k, v in query.codes if k != name)
+        sub = CandidateQuery(
+            point=query.point,
+            codes=others,
+            prefilter=query.prefilter,
+            zone_keys=query.zone_keys,
+            max_radius_km=query.max_radius_km,
+        )
+        aggs[name] = {
+            "filter": population_filter(sub, radius_km),
+            "aggs": {"codes": {"terms": {"field": f.CODE_FIELDS[name], "size": FACET_TERMS}}},
+        }
+    return {"size": 0, "track_total_hits": False, "aggs": aggs}
