@@ -27,21 +27,16 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from ror.model import Offer
+from ror.errors import InvalidInput
+from ror.geo import zone_key as zone_key  # re-exported for ror.search
+from ror.geo.zones import ZONE_PREFIXES
+from ror.model import Offer, Zone
 from ror.ranking import french
 from ror.ranking.beds import available_beds
 from ror.ranking.hours import closed_until, is_open, local, next_opening
 from ror.ranking.labels import CODE_FIELD_KEYS, labels_or, short_label
 from ror.ranking.prices import select_price
 from ror.search.criteria import RECEPTION_CODES, Criteria
-
-try:  # the geo helper publishes it; same format ("C:31555", "D:31", "R:76")
-    from ror.geo import zone_key  # type: ignore[attr-defined,unused-ignore]
-except ImportError:  # pragma: no cover - until ror.geo lands
-    _ZONE_PREFIX = {"1": "R", "2": "D", "3": "C", "4": "T", "5": "P", "6": "Z"}
-
-    def zone_key(zone_type: str, code: str) -> str:
-        return f"{_ZONE_PREFIX.get(zone_type, zone_type)}:{code}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +66,25 @@ def offer_distance_km(offer: Offer, criteria: Criteria) -> float | None:
 
 
 def zone_matched(offer: Offer, patient_zone_keys: frozenset[str]) -> bool | None:
-    """True/False for a home-based offer judged by zone; None when zones do not apply."""
+    """True/False for a home-based offer judged by zone; None when zones do not apply.
+
+    Indexed zones are normally stored normalised, so the raw key ("C:31555") is tried first;
+    only when none meets the patient's keys are the codes normalised by ``ror.geo.zone_key``
+    (former communes, "031"), a malformed zone never matching.
+    """
     if not offer.zones or not patient_zone_keys:
         return None
-    return any(zone_key(z.type, z.code) in patient_zone_keys for z in offer.zones)
+    for zone in offer.zones:
+        if f"{ZONE_PREFIXES.get(zone.type, '?')}:{zone.code}" in patient_zone_keys:
+            return True
+    return any(_normalised_key(zone) in patient_zone_keys for zone in offer.zones)
+
+
+def _normalised_key(zone: Zone) -> str | None:
+    try:
+        return zone_key(zone.type, zone.code)
+    except InvalidInput:
+        return None
 
 
 # --- one function per criterion: None when it passes ----------------------------------------

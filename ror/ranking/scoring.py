@@ -7,7 +7,8 @@ the same model as an Elasticsearch ``function_score`` with ``score_mode: multipl
     score = D(d) · K · S · A · P
 
 **Distance** ``D`` — ES ``gauss`` decay on the offer's point, with
-``o = distance_offset_km + PRECISION_UNCERTAINTY_KM[criteria.precision]``,
+``o = distance_offset_km + PRECISION_UNCERTAINTY_KM[criteria.precision]`` (0 km exact, 0.5 km
+street, 2.2 km city: :func:`distance_offset_km`),
 ``s = distance_scale_km``, ``δ = distance_decay``::
 
     D(d) = exp( -max(0, d - o)² / (2σ²) ),   σ² = -s² / (2 ln δ)      so D(o + s) = δ
@@ -84,8 +85,14 @@ def gauss_sigma_sq(weights: Weights) -> float:
     return -(weights.distance_scale_km**2) / (2.0 * math.log(weights.distance_decay))
 
 
+def distance_offset_km(criteria: Criteria, weights: Weights) -> float:
+    """The gauss offset ``o``: the profile's offset plus the place's uncertainty."""
+    return weights.distance_offset_km + PRECISION_UNCERTAINTY_KM.get(criteria.precision, 0.0)
+
+
 def distance_factor(distance_km: float, criteria: Criteria, weights: Weights) -> float:
-    offset = weights.distance_offset_km + PRECISION_UNCERTAINTY_KM.get(criteria.precision, 0.0)
+    """The gauss decay ``D`` of the module docstring."""
+    offset = distance_offset_km(criteria, weights)
     excess = max(0.0, distance_km - offset)
     return math.exp(-(excess * excess) / (2.0 * gauss_sigma_sq(weights)))
 

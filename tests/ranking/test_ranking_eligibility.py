@@ -191,7 +191,7 @@ EQUIPMENT = [
     ),
     ("best of two tables", (bariatric_table(180), bariatric_table(210)), []),
     ("no limit given", (bariatric_table(None),), [("equipment", "limite non renseignée")]),
-    ("none", (), [("equipment", "pas de ")]),
+    ("none", (), [("equipment", "pas de table de bloc opératoire obésité")]),
     ("another equipment", (Equipment(code="054"),), [("equipment", "pas de ")]),
 ]
 
@@ -469,3 +469,24 @@ def test_an_offer_failing_exactly_one_criterion_is_a_near_miss() -> None:
     assert near_miss_reason(one) == Failure("age", "accueille à partir de 16 ans")
     assert near_miss_reason(two) is None
     assert near_miss_reason(()) is None
+
+
+def test_code_reasons_use_the_nomenclature_labels() -> None:
+    criteria = toulouse_criteria(activity=("126", "127"), professions=("93",))
+    assert failures(make_offer(activity=("229",)), criteria) == [
+        ("activity", "ne propose pas : réanimation médicale ou réanimation polyvalente"),
+        ("professions", "ne propose pas : psychologue"),
+    ]
+
+
+def test_a_former_commune_code_in_a_zone_still_matches() -> None:
+    # Zones are compared after ror.geo normalisation: "031" is the département 31.
+    offer = make_offer(km=80, zones=(Zone(code="031", type="2"),))
+    assert failures(offer, toulouse_criteria(commune="31555"), TOULOUSE_ZONE_KEYS) == []
+
+
+def test_a_malformed_zone_never_matches_and_never_crashes() -> None:
+    offer = make_offer(zones=(Zone(code="not-a-code", type="3"), Zone(code="31", type="9")))
+    assert failures(offer, toulouse_criteria(commune="31555"), TOULOUSE_ZONE_KEYS) == [
+        ("zone", "zone d'intervention hors de votre commune")
+    ]

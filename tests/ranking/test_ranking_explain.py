@@ -138,8 +138,12 @@ def test_equipment_sentence_names_the_limit() -> None:
     criteria = toulouse_criteria(equipment=(EquipmentNeed("088", "001", 200),))
     assert sentences(offer, criteria, 1.0) == (
         f"à 1,0{N}km",
-        f"plateau : {short_label('R212', '088')} jusqu'à 250{N}kg",
+        f"plateau : table de bloc opératoire obésité jusqu'à 250{N}kg",
     )
+
+
+def test_an_unknown_code_falls_back_to_the_code() -> None:
+    assert short_label("R212", "999") == "code 999"
 
 
 def real_labels(path: str) -> dict[str, str]:

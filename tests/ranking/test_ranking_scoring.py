@@ -256,7 +256,7 @@ criterias = st.builds(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(
     offer=offers,
     criteria=criterias,
