@@ -108,7 +108,8 @@ def build_plan(size: int, rng: np.random.Generator, table: CommuneTable) -> Plan
         if budget == 0:
             continue
         variant, mask, offers = _draw_offers(rng, kind, budget)
-        commune = _place(rng, kind, table, len(offers), anchors.get(kind.name, []))
+        avoid = chu_anchors if kind.name == "ch" else []  # a CHU city's hospital is the CHU
+        commune = _place(rng, kind, table, len(offers), anchors.get(kind.name, []), avoid)
         columns.append((np.full(len(offers), index), variant, mask, offers, commune))
     if not columns:
         empty = np.zeros(0, dtype=np.int64)
@@ -202,13 +203,28 @@ def _drop_high_bits(mask: int, keep: int) -> int:
 
 
 def _place(
-    rng: np.random.Generator, kind: Kind, table: CommuneTable, count: int, anchors: list[int]
+    rng: np.random.Generator,
+    kind: Kind,
+    table: CommuneTable,
+    count: int,
+    anchors: list[int],
+    avoid: list[int],
 ) -> IntArray:
-    """Communes of ``count`` establishments: anchors first, then weighted by population."""
+    """Communes of ``count`` establishments: anchors first, then weighted by population.
+
+    Hospital sites go to distinct communes while there are plenty to choose from (a town has
+    one hospital; at benchmark sizes big towns get several).
+    """
     fixed = np.array(anchors[:count], dtype=np.int64)
     rest = count - len(fixed)
     if rest <= 0:
         return fixed
     probabilities = table.probabilities(kind.min_population, kind.exponent)
-    drawn = rng.choice(len(table), size=rest, p=probabilities).astype(np.int64)
-    return np.concatenate([fixed, drawn])
+    taken = [*avoid, *fixed.tolist()] if kind.name in SITE_PROFILES else list(avoid)
+    if taken:
+        probabilities = probabilities.copy()
+        probabilities[taken] = 0.0
+        probabilities /= probabilities.sum()
+    unique = kind.name in SITE_PROFILES and rest <= np.count_nonzero(probabilities) // 2
+    drawn = rng.choice(len(table), size=rest, p=probabilities, replace=not unique)
+    return np.concatenate([fixed, drawn.astype(np.int64)])
