@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 import ror.nomenclature as nomenclature
@@ -21,7 +22,7 @@ from ror import __version__
 from ror.api import routes_offers, routes_reference, routes_search, routes_system
 from ror.api.access import ANONYMOUS_PROFILE
 from ror.api.endpoints import Endpoint
-from ror.api.error_handlers import EXCEPTION_HANDLERS
+from ror.api.error_handlers import EXCEPTION_HANDLERS, InternalErrors
 from ror.api.openapi import openapi_document
 from ror.api.present import check_profile
 from ror.config import Settings
@@ -65,6 +66,7 @@ def create_app(
 
     app = Starlette(
         routes=[Route(ep.path, ep.handler, methods=[ep.method]) for ep in ENDPOINTS],
+        middleware=[Middleware(InternalErrors)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

@@ -3,6 +3,8 @@
 - ``RorError`` (and its subclasses) -> its own ``status`` and ``code``;
 - Starlette's ``HTTPException`` (unknown route 404, wrong method 405) -> the same shape;
 - anything else -> 500 ``internal_error``, logged with its traceback; the caller gets no detail.
+  :class:`InternalErrors` answers it and keeps the connection usable (an exception reaching
+  uvicorn would make it drop the connection); the ``Exception`` handler is the last resort.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ror.errors import RorError
 
@@ -57,10 +60,42 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def internal_error(request: Request, exc: Exception) -> Response:
-    log.exception("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _internal_error_response()
+
+
+def _internal_error_response() -> JSONResponse:
     return error_response(
         500, "internal_error", "erreur interne : elle est journalisée, merci de la signaler"
     )
+
+
+class InternalErrors:
+    """ASGI middleware: an unexpected exception becomes the JSON 500 answer, logged once."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:  # too late for a clean answer: let the server drop the connection
+                raise
+            request = Request(scope)
+            log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+            await _internal_error_response()(scope, receive, send)
 
 
 EXCEPTION_HANDLERS = {

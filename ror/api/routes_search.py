@@ -7,6 +7,7 @@ import dataclasses
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -84,6 +85,8 @@ async def _search(request: Request, body: SearchRequest, options: SearchOptions)
 
 async def referral(request: Request) -> Response:
     search_id = str(request.path_params["id"])
+    if search_id == "search":  # another method on the POST-only search URL, not an id
+        raise HTTPException(405, headers={"Allow": "POST"})
     engine: Engine = request.app.state.engine
     profile = caller_profile(request)
     record = await run_in_threadpool(pipeline.replay, engine, search_id)

@@ -3,6 +3,7 @@ holding 2,000 synthetic offers (built once per session in a temporary SQLite fil
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import threading
 import time
@@ -21,13 +22,17 @@ from ror.model import Offer
 from ror.search.embedded import EmbeddedEngine
 
 SIZE = 2000
-SEED = 11
+SEED = 7
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
 def offers() -> list[Offer]:
-    return list(generate(SIZE, seed=SEED, now=NOW))
+    """The synthetic offers, with one unit with capacities made sensitive (uniteSensible)."""
+    offers = list(generate(SIZE, seed=SEED, now=NOW))
+    i = next(i for i, o in enumerate(offers) if o.capacities and not o.home_based)
+    offers[i] = dataclasses.replace(offers[i], sensitive=True)
+    return offers
 
 
 @pytest.fixture(scope="session")
