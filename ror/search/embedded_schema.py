@@ -111,6 +111,7 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
     if not table_exists(conn, "offers"):
         for ddl in data_tables_ddl():
             conn.execute(ddl)
+        conn.execute("INSERT INTO codes VALUES (?, '*', '*', 0)", (STAR_CODE_ID,))
     conn.execute(
         "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?), "
         "('docs_version', '0')",

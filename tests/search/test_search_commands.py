@@ -1,0 +1,61 @@
+"""The functions ``ror demo``, ``ror index`` and ``ror search`` call."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from ror.config import Settings
+from ror.search.commands import demo_command, index_sink, open_engine, search_command
+from ror.search.criteria import Criteria
+from ror.search.embedded import EmbeddedEngine
+from tests.search.builders import MURET, make_offer
+
+
+def test_open_engine_defaults_to_the_embedded_file(tmp_path: Path) -> None:
+    settings = Settings.from_env({"ROR_DB": str(tmp_path / "x.sqlite")})
+    engine = open_engine(settings)
+    assert isinstance(engine, EmbeddedEngine) and engine.path == tmp_path / "x.sqlite"
+    assert isinstance(open_engine(tmp_path / "y.sqlite"), EmbeddedEngine)
+
+
+def test_demo_builds_and_indexes_with_progress(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert demo_command(tmp_path / "demo.sqlite", 300, 3, stream=out) == 0
+    assert "300 offres indexées" in out.getvalue() and "/s" in out.getvalue()
+    assert EmbeddedEngine(tmp_path / "demo.sqlite").count() == 300
+
+
+def test_index_sink_upserts_or_replaces(tmp_path: Path) -> None:
+    engine = EmbeddedEngine(tmp_path / "x.sqlite")
+    out = io.StringIO()
+    assert index_sink(engine, stream=out)([make_offer("a"), make_offer("b")]) == 2
+    assert index_sink(engine, stream=out)([make_offer("c")]) == 1
+    assert engine.count() == 3
+    assert index_sink(engine, replace_all=True, stream=out)([make_offer("d")]) == 1
+    assert engine.count() == 1 and "index remplacé" in out.getvalue()
+
+
+def test_search_prints_a_ranked_table_or_json(tmp_path: Path) -> None:
+    db = tmp_path / "x.sqlite"
+    EmbeddedEngine(db).load(
+        [make_offer("a", name="Réanimation A"), make_offer("b", name="Réanimation B", where=MURET)],
+        replace_all=True,
+    )
+    out = io.StringIO()
+    assert search_command(Criteria(place="Toulouse", activity=("126",)), db, False, out=out) == 0
+    text = out.getvalue()
+    assert text.index("Réanimation A") < text.index("Réanimation B")
+    assert "km" in text and "2 unités éligibles" in text
+    out = io.StringIO()
+    assert search_command(Criteria(place="Toulouse", activity=("126",)), db, True, out=out) == 0
+    data = json.loads(out.getvalue())
+    assert [m["offer"]["id"] for m in data["matches"]] == ["a", "b"]
+    assert {"id", "took_ms", "radius_km", "total", "near_misses", "facets", "warnings"} <= set(data)
+
+
+def test_search_reports_bad_input_with_exit_2(tmp_path: Path) -> None:
+    db = tmp_path / "x.sqlite"
+    EmbeddedEngine(db)
+    assert search_command(Criteria(place="Nullepartville"), db, False, out=io.StringIO()) == 2
