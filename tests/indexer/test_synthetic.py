@@ -50,15 +50,15 @@ def _sites(offers: list[Offer]) -> dict[str, list[Offer]]:
 
 
 def test_same_seed_gives_the_same_offers_in_the_same_order() -> None:
-    first = list(generate(1500, seed=3, now=NOW))
-    again = list(generate(1500, seed=3, now=NOW))
+    first = list(generate(1000, seed=3, now=NOW))
+    again = list(generate(1000, seed=3, now=NOW))
     assert first == again
     assert [o.to_dict() for o in first] == [o.to_dict() for o in again]
 
 
 def test_another_seed_gives_another_dataset() -> None:
-    one = list(generate(1500, seed=3, now=NOW))
-    two = list(generate(1500, seed=4, now=NOW))
+    one = list(generate(1000, seed=3, now=NOW))
+    two = list(generate(1000, seed=4, now=NOW))
     assert [o.name for o in one] != [o.name for o in two]
     assert {(o.place.lat, o.place.lon) for o in one} != {(o.place.lat, o.place.lon) for o in two}
 
@@ -93,7 +93,7 @@ def test_budgets_sum_to_size_and_follow_the_shares() -> None:
 
 
 def test_generation_is_lazy() -> None:
-    stream = generate(BENCH_SIZE * 2, seed=0, now=NOW)  # 2 M: only the plan is drawn
+    stream = generate(BENCH_SIZE, seed=0, now=NOW)  # only the plan is drawn up front
     first = next(stream)
     assert first.id == "syn-hs-0000001"
 
@@ -244,6 +244,8 @@ def test_home_care_offers_have_intervention_zones_around_their_seat(offers: list
     assert {"28", "30", "128"} <= {t for o in home for t in o.offer_type}
     by_type = Counter(z.type for o in home for z in o.zones)
     assert by_type["3"] > 10 * by_type["2"] > 0
+    points = {c.insee: (c.lat, c.lon) for c in gaz.communes()}
+    pairs: set[tuple[str, str]] = set()
     for offer in home:
         assert offer.home_based
         zones = offer.zones
@@ -252,12 +254,9 @@ def test_home_care_offers_have_intervention_zones_around_their_seat(offers: list
             continue
         assert zones[0].code == offer.place.commune  # the seat first
         assert all(z.type == "3" for z in zones) and len({z.code for z in zones}) == len(zones)
-        seat = gaz.commune(offer.place.commune)
-        assert seat is not None
-        for zone in zones:
-            commune = gaz.commune(zone.code)
-            assert commune is not None
-            assert haversine_km(seat.lat, seat.lon, commune.lat, commune.lon) <= 40.0
+        pairs.update((offer.place.commune, z.code) for z in zones)
+    for seat, commune in pairs:
+        assert haversine_km(*points[seat], *points[commune]) <= 40.0
     assert not any(o.zones for o in offers if not set(o.care_mode) & HOME_BASED_MODES)
 
 
@@ -475,7 +474,7 @@ def _codes(offer: Offer, field: str) -> tuple[str, ...]:
 def test_every_code_is_in_its_nomenclature(offers: list[Offer]) -> None:
     unknown = Counter(
         (key, code)
-        for offer in offers
+        for offer in offers[::2]
         for key, code in _code_values(offer)
         if code not in codes(key)
     )
@@ -517,7 +516,7 @@ def test_offers_round_trip_through_json(offers: list[Offer]) -> None:
 
 def test_generation_speed_is_sane() -> None:
     started = time.process_time()
-    count = sum(1 for _ in generate(20_000, seed=9, now=NOW))
+    count = sum(1 for _ in generate(10_000, seed=9, now=NOW))
     elapsed = time.process_time() - started
-    assert count == 20_000
+    assert count == 10_000
     assert count / elapsed > 4_000  # measured ~30 000 offers/s on one core
