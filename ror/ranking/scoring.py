@@ -7,8 +7,8 @@ the same model as an Elasticsearch ``function_score`` with ``score_mode: multipl
     score = D(d) · K · S · A · P
 
 **Distance** ``D`` — ES ``gauss`` decay on the offer's point, with
-``o = distance_offset_km + PRECISION_UNCERTAINTY_KM[criteria.precision]`` (0 km exact, 0.5 km
-street, 2.2 km city: :func:`distance_offset_km`),
+``o = distance_offset_km + PRECISION_UNCERTAINTY_KM[criteria.precision]`` (0 km exact, 0.3 km
+street, 3 km city: :func:`distance_offset_km`),
 ``s = distance_scale_km``, ``δ = distance_decay``::
 
     D(d) = exp( -max(0, d - o)² / (2σ²) ),   σ² = -s² / (2 ln δ)      so D(o + s) = δ
@@ -32,8 +32,8 @@ its ``updated_at`` (or an ``exp`` decay on ``updated_at`` with ``scale = half-li
 ``decay = 0.5`` inside the script).
 
 **Size** ``S = 1 + size_weight · (1 - exp(-installed / size_saturation_beds))``, with the
-installed beds (R330 01, current) of the needed nature (the profile's ``implicit_bed_nature``
-when no beds are asked); present when ``size_weight > 0``.
+installed beds (R330 01, current) of the nature of the bed need (asked or implicit, as for
+``K``); present when there is a bed need and ``size_weight > 0``.
 
 **Soft preferences** (ES ``filter`` + ``weight`` functions):
 ``A = 1 + social_aid_bonus`` when the EG is accredited for social aid and it was not required;
@@ -41,7 +41,8 @@ when no beds are asked); present when ``size_weight > 0``.
 base price (``prices.select_price``) and ``r`` the budget (``max_monthly_price_eur``) or
 ``reference_monthly_price_eur``; present when ``price_weight > 0`` and a price is known.
 
-:func:`score_upper_bound` is ``D(d) · 1 · (1 + size_weight) · A_max · (1 + price_weight)``,
+:func:`score_upper_bound` is ``D(d) · 1 · (1 + size_weight) · A_max · (1 + price_weight)``
+(the size term only with a bed need, ``A_max`` is 1 when social aid is required),
 multiplied in the same order as :func:`score`, so float rounding keeps it a true bound.
 """
 
@@ -132,11 +133,10 @@ def score(
             credit = (1.0 - math.exp(-count / weights.capacity_saturation_beds)) * fresh
         if weights.capacity_weight > 0:
             parts["capacity"] = 1.0 - weights.capacity_weight * (1.0 - credit)
-
-    if weights.size_weight > 0:
-        nature = need.nature if need is not None else weights.implicit_bed_nature
-        saturation = 1.0 - math.exp(-installed_beds(offer, nature) / weights.size_saturation_beds)
-        parts["size"] = 1.0 + weights.size_weight * saturation
+        if weights.size_weight > 0:
+            installed = installed_beds(offer, need.nature)
+            saturation = 1.0 - math.exp(-installed / weights.size_saturation_beds)
+            parts["size"] = 1.0 + weights.size_weight * saturation
 
     if weights.social_aid_bonus > 0 and not criteria.social_aid and offer.establishment.social_aid:
         parts["social_aid"] = 1.0 + weights.social_aid_bonus
@@ -168,10 +168,11 @@ def score_upper_bound(distance_km: float, criteria: Criteria, weights: Weights) 
     Home-based offers matched by zone have ``D = 1`` at any distance: collect them by zone, not
     by a growing radius.
     """
+    beds = bed_need(criteria, weights) is not None
     best = {
         "distance": distance_factor(distance_km, criteria, weights),
         "capacity": 1.0,
-        "size": 1.0 + weights.size_weight,
+        "size": 1.0 + weights.size_weight if beds else 1.0,
         "social_aid": 1.0 + weights.social_aid_bonus if not criteria.social_aid else 1.0,
         "price": 1.0 + weights.price_weight,
     }

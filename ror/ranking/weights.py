@@ -137,10 +137,10 @@ PROFILE_WEIGHTS: Final = MappingProxyType(
 
 
 # How far the searched point may be from the patient, by precision of the place (DESIGN §5),
-# added to every profile's ``distance_offset_km``. The same figures as ``ror.geo.precision``:
-# a street is 0.5 km; a commune centre is 2.2 km, the radius of a disc of the mean area of a
-# metropolitan commune (constant here so that the embedded and Elasticsearch scores agree).
-PRECISION_UNCERTAINTY_KM: Final = MappingProxyType({"exact": 0.0, "street": 0.5, "city": 2.2})
+# added to every profile's ``distance_offset_km``: a street is a few hundred metres, a commune
+# centre a few km (``ror.geo.precision`` estimates 0.5 km and, per département, 1.3 to 35 km;
+# a constant here keeps the embedded and Elasticsearch scores identical).
+PRECISION_UNCERTAINTY_KM: Final = MappingProxyType({"exact": 0.0, "street": 0.3, "city": 3.0})
 
 
 def weights_for(profile: str) -> Weights:
