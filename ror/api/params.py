@@ -6,6 +6,7 @@ into it (errors name the parameter), :func:`params_of` turns it into OpenAPI par
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -20,12 +21,17 @@ M = TypeVar("M", bound=BaseModel)
 
 def query_of(request: Request, model: type[M]) -> M:
     """The request's query string validated into ``model``; each parameter given once."""
+    return validate(model, single_values(request.query_params.multi_items()))
+
+
+def single_values(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Query parameters as a dict; ``InvalidValue`` for a parameter given twice."""
     data: dict[str, str] = {}
-    for name, value in request.query_params.multi_items():
+    for name, value in items:
         if name in data:
             raise InvalidValue(f"{name} est donné plusieurs fois ; le donner une seule fois", name)
         data[name] = value
-    return validate(model, data)
+    return data
 
 
 def params_of(model: type[BaseModel]) -> tuple[Param, ...]:

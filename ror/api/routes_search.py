@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -13,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from ror.api.access import caller_profile
 from ror.api.endpoints import Endpoint, Param
-from ror.api.params import params_of, query_of, read_body, scalar_schema
+from ror.api.params import params_of, query_of, read_body, scalar_schema, single_values
 from ror.api.present import (
     may_see_capacities,
     may_see_offer,
@@ -23,7 +22,7 @@ from ror.api.present import (
 )
 from ror.api.response_models import ReplayResponse, SearchResponse
 from ror.api.search_query import RESPONSE_PARAMS, query_param_names, search_request_from_query
-from ror.api.search_request import SearchRequest
+from ror.api.search_request import SearchOptions, SearchRequest
 from ror.api.validation import parse_json_object, validate
 from ror.errors import Forbidden
 from ror.ranking import weights_for
@@ -40,15 +39,6 @@ EXAMPLE = {
 }
 
 
-class SearchOptions(BaseModel):
-    """How to answer (query parameters of both search endpoints), not what to search."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    explain: bool = Field(True, description="French sentences per match (false: a bit faster).")
-    debug: bool = Field(False, description="Add the engine strategy and the ranking weights.")
-
-
 async def search_post(request: Request) -> Response:
     options = query_of(request, SearchOptions)
     body = parse_json_object(await read_body(request))
@@ -57,7 +47,9 @@ async def search_post(request: Request) -> Response:
 
 async def search_get(request: Request) -> Response:
     items = request.query_params.multi_items()
-    options = validate(SearchOptions, {k: v for k, v in items if k in RESPONSE_PARAMS})
+    options = validate(
+        SearchOptions, single_values([(k, v) for k, v in items if k in RESPONSE_PARAMS])
+    )
     criteria = search_request_from_query([(k, v) for k, v in items if k not in RESPONSE_PARAMS])
     return await _search(request, criteria, options)
 

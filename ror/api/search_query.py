@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ror.api.http_errors import InvalidValue
-from ror.api.search_request import CODE_LIST_FIELDS, SearchRequest
+from ror.api.search_request import CODE_LIST_FIELDS, SearchOptions, SearchRequest
 from ror.api.validation import validate
 
 WHERE_PARAMS = {"lat": "lat", "lon": "lon", "place": "place"}
@@ -43,7 +43,7 @@ SCALAR_PARAMS = (
     "open_at",
 )
 LIST_PARAMS = (*CODE_LIST_FIELDS, "equipment")
-RESPONSE_PARAMS = ("explain",)  # shape the answer, not the search
+RESPONSE_PARAMS = tuple(SearchOptions.model_fields)  # shape the answer, not the search
 
 _BODY_TO_PARAM = {f"where.{v}": k for k, v in WHERE_PARAMS.items()} | {
     f"beds.{v}": k for k, v in BEDS_PARAMS.items()

@@ -177,3 +177,12 @@ CODE_LIST_FIELDS: tuple[str, ...] = (
     "specialisations",
     "professions",
 )
+
+
+class SearchOptions(BaseModel):
+    """How to answer (query parameters of both search endpoints), not what to search."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    explain: bool = Field(True, description="French sentences per match (false: a bit faster).")
+    debug: bool = Field(False, description="Add the engine strategy and the ranking weights.")

@@ -81,6 +81,11 @@ def test_explain_and_debug_options(http: httpx.Client) -> None:
     assert debug["debug"]["strategy"]
     error_of(http.post(SEARCH, params={"explain": "peut-être"}, json={}), 400, "explain")
     error_of(http.post(SEARCH, params={"verbose": "1"}, json={}), 400, "verbose")
+    got = http.get("/v1/search", params={"place": "Toulouse", "debug": "1", "explain": "0"})
+    assert got.status_code == 200, got.text
+    assert got.json()["debug"]["strategy"]
+    assert all(m["explain"] == [] for m in got.json()["matches"])
+    error_of(http.get("/v1/search?place=Lyon&debug=1&debug=0"), 400, "debug")
 
 
 def test_text_is_resolved_to_codes(http: httpx.Client) -> None:
