@@ -26,11 +26,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from ror.errors import InvalidInput
 from ror.geo import zone_key as zone_key  # re-exported for ror.search
 from ror.geo.zones import ZONE_PREFIXES
-from ror.model import Offer, Zone
+from ror.model import Offer
 from ror.ranking import french
 from ror.ranking.beds import available_beds
 from ror.ranking.hours import closed_until, is_open, local, next_opening
@@ -77,12 +78,14 @@ def zone_matched(offer: Offer, patient_zone_keys: frozenset[str]) -> bool | None
     for zone in offer.zones:
         if f"{ZONE_PREFIXES.get(zone.type, '?')}:{zone.code}" in patient_zone_keys:
             return True
-    return any(_normalised_key(zone) in patient_zone_keys for zone in offer.zones)
+    return any(_normalised_key(zone.type, zone.code) in patient_zone_keys for zone in offer.zones)
 
 
-def _normalised_key(zone: Zone) -> str | None:
+@lru_cache(maxsize=1 << 16)
+def _normalised_key(zone_type: str, code: str) -> str | None:
+    """``zone_key``, memoised (a gazetteer look-up per commune), None for a malformed zone."""
     try:
-        return zone_key(zone.type, zone.code)
+        return zone_key(zone_type, code)
     except InvalidInput:
         return None
 
