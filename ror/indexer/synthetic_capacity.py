@@ -77,18 +77,17 @@ def counters(
         crisis: str | None = None,
     ) -> Capacity:
         return Capacity(
-            nature,
-            status,
-            temporality,
-            count,
-            when,
-            source,
-            gender,
-            closing_type,
-            extra_bed_type,
-            crisis,
-            "01",
-            location_id,
+            nature=nature,
+            status=status,
+            temporality=temporality,
+            count=count,
+            updated_at=when,
+            source=source,
+            gender=gender,
+            closing_type=closing_type,
+            extra_bed_type=extra_bed_type,
+            crisis=crisis,
+            location_id=location_id,
         )
 
     out = [cap(INSTALLED, installed)]

@@ -270,7 +270,7 @@ class OfferBuilder:
             if rng.chance(0.6):
                 contacts.append(org.email("admissions", site.eg_id, "1"))
             if rng.chance(0.1):
-                contacts.append(Contact(org.mobile(rng), "4", None, "3", "Direction"))
+                contacts.append(org.mobile_contact(rng, "Direction"))
             yield self._offer(
                 site,
                 establishment,
@@ -441,9 +441,18 @@ class OfferBuilder:
             count = rng.between(*spec.count) if spec.count else None
             if spec.limit_kg:
                 limit = float(rng.pick(spec.limit_kg))
-                equipment.append(Equipment(spec.code, count, "001", limit, "kg", location_id))
+                equipment.append(
+                    Equipment(
+                        code=spec.code,
+                        count=count,
+                        feature="001",  # R340 Poids maximum
+                        limit_value=limit,
+                        limit_unit="kg",
+                        location_id=location_id,
+                    )
+                )
             else:
-                equipment.append(Equipment(spec.code, count, None, None, None, location_id))
+                equipment.append(Equipment(code=spec.code, count=count, location_id=location_id))
         return _Location(location_id, place, capacities, tuple(equipment))
 
     def _unit_contacts(
@@ -452,13 +461,13 @@ class OfferBuilder:
         rng = self.rng
         contacts = [standard]
         if template.care_mode == "32":
-            contacts.append(Contact(org.phone(rng, site.region), "2", "02", "1", "Secrétariat"))
+            contacts.append(org.phone_contact(rng, site.region, "1", "Secrétariat", purpose="02"))
         else:
-            contacts.append(Contact(org.phone(rng, site.region), "2", None, "2", "Unité"))
+            contacts.append(org.phone_contact(rng, site.region, "2", "Unité"))
         if template.critical or template.care_mode in ("33", "13"):
-            contacts.append(Contact(org.phone(rng, site.region), "2", None, "3", "Ligne directe"))
+            contacts.append(org.phone_contact(rng, site.region, "3", "Ligne directe"))
             if rng.chance(0.3):
-                contacts.append(Contact(org.mobile(rng), "4", None, "3", "Cadre de santé"))
+                contacts.append(org.mobile_contact(rng, "Cadre de santé"))
         if rng.chance(0.4):
             contacts.append(org.email(f"unite{rng.between(100, 999)}", site.eg_id, "2"))
         return tuple(contacts)
@@ -580,11 +589,11 @@ class OfferBuilder:
             modalities.append("05")
         if rng.chance(0.1):
             modalities.append("06")
-        contacts = [Contact(org.phone(rng, site.region), "2", "02", "1", "Prise de rendez-vous")]
+        contacts = [org.phone_contact(rng, site.region, "1", "Prise de rendez-vous", purpose="02")]
         if rng.chance(0.4):
             contacts.append(org.email(f"cabinet{number}", site.eg_id, "2"))
         if rng.chance(0.1):
-            contacts.append(Contact(org.mobile(rng), "4", None, "3"))
+            contacts.append(org.mobile_contact(rng, None))
         return Offer(
             id=f"syn-hs-{number:07d}",
             name=name,

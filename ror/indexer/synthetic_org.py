@@ -137,6 +137,24 @@ def switchboard(rng: Draw, region: str) -> Contact:
     return Contact(value=phone(rng, region), channel="2", purpose="06", confidentiality="1")
 
 
+def phone_contact(
+    rng: Draw, region: str, confidentiality: str, name: str, purpose: str | None = None
+) -> Contact:
+    """A landline (R200 2) with its confidentiality level (R283) and purpose (R287)."""
+    return Contact(
+        value=phone(rng, region),
+        channel="2",
+        purpose=purpose,
+        confidentiality=confidentiality,
+        name=name,
+    )
+
+
+def mobile_contact(rng: Draw, name: str | None) -> Contact:
+    """A mobile number (R200 4), always very restricted (R283 3)."""
+    return Contact(value=mobile(rng), channel="4", confidentiality="3", name=name)
+
+
 def email(local: str, establishment_id: str, confidentiality: str) -> Contact:
     return Contact(
         value=f"{local}@{establishment_id}.example", channel="3", confidentiality=confidentiality
