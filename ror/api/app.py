@@ -27,6 +27,7 @@ from ror.api.openapi import openapi_document
 from ror.api.present import check_profile
 from ror.config import Settings
 from ror.geo import gazetteer
+from ror.search.commands import open_engine
 from ror.search.engine import Engine
 
 log = logging.getLogger("ror.api")
@@ -55,7 +56,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = engine is None
-        app.state.engine = engine if engine is not None else _open_engine(settings)
+        app.state.engine = engine if engine is not None else open_engine(settings)
         await run_in_threadpool(_warm_up)
         log.info("ror API ready: engine %s", app.state.engine.version)
         try:
@@ -79,12 +80,6 @@ def create_app(
 def app_factory() -> Starlette:
     """For ``uvicorn --factory ror.api.app:app_factory``: settings from ``ROR_*`` variables."""
     return create_app(Settings.from_env())
-
-
-def _open_engine(settings: Settings) -> Engine:
-    from ror.search.embedded import EmbeddedEngine
-
-    return EmbeddedEngine(settings.db_path)
 
 
 def _warm_up() -> None:
