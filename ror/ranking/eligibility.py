@@ -29,6 +29,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from ror.errors import InvalidInput
+from ror.geo import EARTH_RADIUS_KM
 from ror.geo import zone_key as zone_key  # re-exported for ror.search
 from ror.geo.zones import ZONE_PREFIXES
 from ror.model import Offer
@@ -49,11 +50,11 @@ class Failure:
 
 
 NNBSP = french.NNBSP
-EARTH_RADIUS_KM = 6371.0088
 
 
 def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Haversine distance on the mean Earth radius."""
+    """Haversine distance on ``ror.geo``'s Earth radius; scalar ``math`` (``ror.geo.haversine_km``
+    is vectorised numpy, slower for one pair)."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2

@@ -22,6 +22,7 @@ from ranking_builders import (
 
 from ror.model import Equipment, Offer, OpeningHours, Place, Zone
 from ror.ranking import Failure, check, near_miss_reason
+from ror.ranking.eligibility import great_circle_km
 from ror.search.criteria import BedNeed, Criteria, EquipmentNeed
 
 N = "\u202f"  # narrow no-break space: digit groups and number + unit
@@ -490,3 +491,11 @@ def test_a_malformed_zone_never_matches_and_never_crashes() -> None:
     assert failures(offer, toulouse_criteria(commune="31555"), TOULOUSE_ZONE_KEYS) == [
         ("zone", "zone d'intervention hors de votre commune")
     ]
+
+
+@pytest.mark.parametrize(
+    "points",
+    [(43.6045, 1.444, 48.8566, 2.3522), (-20.88, 55.45, -21.34, 55.48), (0.0, 0.0, 0.0, 0.0)],
+)
+def test_scalar_distance_agrees_with_ror_geo(points: tuple[float, float, float, float]) -> None:
+    assert great_circle_km(*points) == pytest.approx(float(haversine_km(*points)), abs=1e-9)
