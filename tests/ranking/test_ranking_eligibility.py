@@ -20,6 +20,7 @@ from ranking_builders import (
     toulouse_criteria,
 )
 
+from ror.geo import haversine_km
 from ror.model import Equipment, Offer, OpeningHours, Place, Zone
 from ror.ranking import Failure, check, near_miss_reason
 from ror.ranking.eligibility import great_circle_km
