@@ -154,7 +154,8 @@ class BulkBuilder:
         order = np.lexsort((keys[:, 2], keys[:, 1], keys[:, 0]))
         keys = keys[order]
         gathered = self.gathered
-        rows = ((int(c), int(cell), int(r), *gathered[r].values) for c, cell, r in keys.tolist())  # type: ignore[union-attr]
+        columns = zip(keys[:, 0].tolist(), keys[:, 1].tolist(), keys[:, 2].tolist(), strict=True)
+        rows = ((c, cell, r, *gathered[r].values) for c, cell, r in columns)
         marks = ", ".join("?" * 16)
         insert_chunks(self.conn, f"INSERT INTO cover{SUFFIX} VALUES ({marks})", rows)
 

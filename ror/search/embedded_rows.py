@@ -7,7 +7,7 @@ shared by several offers) and are put back when an offer is read.
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,11 +41,16 @@ def location_key(offer_id: str, location_id: str) -> str:
 
 
 def encode_doc(offer: Offer) -> bytes:
-    return orjson.dumps(dataclasses.replace(offer, capacities=()))
+    """The Offer's JSON form (counters included, as loaded; the live ones are in
+    ``capacities``)."""
+    return orjson.dumps(offer)
 
 
 def decode_doc(doc: bytes) -> Offer:
-    return Offer.from_dict(orjson.loads(doc))
+    """The Offer of a stored document, without counters (the caller adds the live ones)."""
+    data = orjson.loads(doc)
+    data["capacities"] = ()
+    return Offer.from_dict(data)
 
 
 def location_keys(offer: Offer) -> list[str]:
@@ -61,8 +66,11 @@ def location_keys(offer: Offer) -> list[str]:
     return keys
 
 
+_zone_key = functools.lru_cache(maxsize=100_000)(zone_key)
+
+
 def zone_keys(offer: Offer) -> list[str]:
-    return sorted({zone_key(z.type, z.code) for z in offer.zones})
+    return sorted({_zone_key(z.type, z.code) for z in offer.zones})
 
 
 def cover_values(offer: Offer, columns: OfferColumns) -> CoverValues:
