@@ -21,7 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from elasticsearch import BadRequestError, Elasticsearch, NotFoundError
@@ -31,6 +31,7 @@ from ror.errors import InvalidInput, NotFound
 from ror.mappings.template import searches_body
 from ror.model import Capacity, Offer
 from ror.search import cells
+from ror.search.criteria import Criteria
 from ror.search.engine import (
     Candidate,
     CandidateQuery,
@@ -43,6 +44,7 @@ from ror.search.engine import (
 )
 from ror.search.es_candidates import facets_body, rings, stream_body, zone_body
 from ror.search.es_documents import from_document
+from ror.search.es_referral import NativeRanking, native_ranking
 from ror.search.es_store import EngineUnavailable, OfferStore
 from ror.search.prefilter import OfferColumns, fails
 
@@ -235,6 +237,33 @@ class ElasticsearchEngine:
             "requested field and failing no prefilter criterion",
             tuple(incomplete),
         )
+
+    # --- the referral in one request (es_referral.py) ---------------------------------------
+
+    def rank_natively(self, criteria: Criteria, *, now: datetime | None = None) -> NativeRanking:
+        """The best units for ``criteria`` ranked by Elasticsearch itself (``function_score``),
+        confirmed and explained in Python: the same answer as ``pipeline.search``'s matches."""
+        from ror.search import pipeline
+
+        now = now or criteria.now or datetime.now(UTC)
+        criteria = pipeline.validate(pipeline.resolve_text(pipeline.resolve_place(criteria)))
+        zone_keys = pipeline.patient_zones(criteria)
+        lat, lon = criteria.lat, criteria.lon
+
+        def measure(offer: Offer) -> float | None:
+            if lat is None or lon is None:
+                return None
+            return distance_km((lat, lon), offer.place.lat, offer.place.lon)
+
+        with self.snapshot():
+            return native_ranking(
+                self._pages,
+                criteria,
+                now=now,
+                zone_keys=zone_keys,
+                distance_of=measure,
+                read=from_document,
+            )
 
     # --- replay ------------------------------------------------------------------------------
 

@@ -7,12 +7,16 @@ on means exactly what the embedded engine checks. They are dropped when an offer
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
+from contextlib import suppress
 from datetime import datetime, time
 from typing import Any, Final
 
+from ror.errors import InvalidInput
 from ror.geo import zone_key
+from ror.geo.zones import ZONE_PREFIXES
 from ror.mappings import fields as f
 from ror.model import Offer, OpeningHours
 from ror.ranking.beds import AVAILABLE, CURRENT, INSTALLED, available_beds, installed_beds
@@ -128,11 +132,26 @@ def age_range(offer: Offer) -> dict[str, int] | None:
 
 
 def zone_keys(offer: Offer) -> list[str]:
-    return sorted({zone_key(z.type, z.code) for z in offer.zones})
+    """Keys a patient's zone keys are compared with (``ranking.eligibility.zone_matched``):
+    each zone's raw key and, when the code is well formed, its normalised key."""
+    keys: set[str] = set()
+    for zone in offer.zones:
+        keys.add(f"{ZONE_PREFIXES.get(zone.type, '?')}:{zone.code}")
+        with suppress(InvalidInput):  # a malformed zone never matches by its normalised key
+            keys.add(zone_key(zone.type, zone.code))
+    return sorted(keys)
+
+
+def check_place(offer: Offer) -> None:
+    """A point Elasticsearch can index (NaN would not even serialise to JSON)."""
+    lat, lon = offer.place.lat, offer.place.lon
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InvalidInput(f"point hors du globe : {lat}, {lon}", "place")
 
 
 def to_document(offer: Offer, now: datetime) -> dict[str, Any]:
     """The indexed document; ``now`` dates the base-price selection (prices in force)."""
+    check_place(offer)
     doc = offer.to_dict()
     doc[f.LOCATION] = {"lat": offer.place.lat, "lon": offer.place.lon}
     ages = age_range(offer)

@@ -21,8 +21,8 @@ from datetime import datetime
 from typing import Any, Final
 
 from ror.mappings import fields as f
-from ror.ranking.scoring import bed_need
-from ror.ranking.weights import PRECISION_UNCERTAINTY_KM, Weights
+from ror.ranking.scoring import bed_need, distance_offset_km
+from ror.ranking.weights import Weights
 from ror.search.criteria import Criteria
 from ror.search.es_documents import free_key, installed_key, price_key
 from ror.search.es_filters import Clause, exists, km, term
@@ -69,7 +69,7 @@ def distance_function(criteria: Criteria, weights: Weights) -> Clause | None:
     """``D``: gauss on the offer's point; home-based offers skip it when the commune is known."""
     if criteria.lat is None or criteria.lon is None:
         return None
-    offset = weights.distance_offset_km + PRECISION_UNCERTAINTY_KM.get(criteria.precision, 0.0)
+    offset = distance_offset_km(criteria, weights)
     function: Clause = {
         "gauss": {
             f.LOCATION: {

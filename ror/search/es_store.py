@@ -42,6 +42,7 @@ BULK_RETRIES: Final = 5  # on 429, waiting 2, 4, 8, 16, 32 s
 UPSERT_BATCH: Final = 2000
 CONFLICT_RETRIES: Final = 20
 LOCATION_PAGE: Final = 1000
+DROP_GRACE_SECONDS: Final = 10.0
 NO_SOURCE: Final = ["source", "contacts"]  # never needed to rewrite capacities
 
 
@@ -85,6 +86,17 @@ def lay_term_rules() -> list[str]:
     return synonym_rules(table)
 
 
+REPLACE_FIELDS: Final = (
+    "for (e in params.fields.entrySet()) { ctx._source[e.getKey()] = e.getValue(); }"
+)
+
+
+def replace_fields_script(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """An update script that *replaces* top-level fields (a partial ``doc`` would merge the
+    objects ``free``/``installed`` key by key and keep keys that should go)."""
+    return {"source": REPLACE_FIELDS, "lang": "painless", "params": {"fields": dict(fields)}}
+
+
 def _reason(item: Mapping[str, Any]) -> str:
     error = item.get("error")
     if isinstance(error, Mapping):
@@ -114,6 +126,9 @@ class OfferStore:
         self.refresh = refresh
         self.clock = clock
         self._synonyms = synonyms
+        # After a swap, searches that opened their point in time on the old index may still be
+        # reading it: it is dropped only after this grace period.
+        self.drop_grace_seconds = DROP_GRACE_SECONDS
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
@@ -172,10 +187,10 @@ class OfferStore:
     def _docs_of_locations(self, index: str, locs: Iterable[str]) -> Iterator[dict[str, Any]]:
         """Hits (with seq_no and primary term) of the documents using these Locations."""
         wanted = sorted(set(locs))
-        for start in range(0, len(wanted), 1000):
+        for start in range(0, len(wanted), LOCATION_PAGE):
             body = {
-                "size": 1000,
-                "query": {"terms": {f.LOCATION_KEYS: wanted[start : start + 1000]}},
+                "size": LOCATION_PAGE,
+                "query": {"terms": {f.LOCATION_KEYS: wanted[start : start + LOCATION_PAGE]}},
                 "sort": [{f.ID: "asc"}],
                 "seq_no_primary_term": True,
                 "track_total_hits": False,
@@ -210,7 +225,9 @@ class OfferStore:
                         self.client.update,
                         index=hit["_index"],
                         id=offer_id,
-                        doc=capacities_source(replace(offer, capacities=caps)),
+                        script=replace_fields_script(
+                            capacities_source(replace(offer, capacities=caps))
+                        ),
                         if_seq_no=hit["_seq_no"],
                         if_primary_term=hit["_primary_term"],
                         refresh=self.refresh,
@@ -228,16 +245,10 @@ class OfferStore:
         raise EngineUnavailable("trop d'écritures concurrentes sur les mêmes lieux")
 
     def _docs_by_ids(self, index: str, ids: Sequence[str]) -> list[dict[str, Any]]:
-        body = {
-            "size": len(ids),
-            "query": {"ids": {"values": list(ids)}},
-            "seq_no_primary_term": True,
-            "_source": {"excludes": NO_SOURCE},
-        }
-        hits: list[dict[str, Any]] = self.call(self.client.search, index=index, **body)["hits"][
-            "hits"
-        ]
-        return hits
+        """Documents by id, real time (``mget`` sees writes not yet refreshed), with the
+        sequence number and primary term a guarded write needs."""
+        found = self.call(self.client.mget, index=index, ids=list(ids), source_excludes=NO_SOURCE)
+        return [doc for doc in found["docs"] if doc.get("found")]
 
     def _push_to(self, index: str, location_id: str, counters: Sequence[Capacity]) -> Any:
         hits = list(self._docs_of_locations(index, [location_id]))
@@ -321,6 +332,8 @@ class OfferStore:
         except BaseException:
             self.client.indices.delete(index=new, ignore_unavailable=True)
             raise
+        if old:
+            time.sleep(self.drop_grace_seconds)
         for name in old:
             self.call(self.client.indices.delete, index=name, ignore_unavailable=True)
         return LoadStats(loaded, time.perf_counter() - started, True, tuple(rejected))
@@ -360,8 +373,8 @@ class OfferStore:
             for t in tracked.values()
             if t.id not in refused and ledger.snapshot(t.locs) != t.seen
         ]
-        for start in range(0, len(stale), 1000):
-            chunk = stale[start : start + 1000]
+        for start in range(0, len(stale), LOCATION_PAGE):
+            chunk = stale[start : start + LOCATION_PAGE]
             self._rewrite(index, self._docs_by_ids(index, chunk), ledger)
         if progress is not None:
             progress(written)

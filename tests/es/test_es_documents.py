@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from es_builders import NOW, counter, full_offer, with_
 
+from ror.errors import InvalidInput
 from ror.mappings import fields as f
 from ror.mappings.template import load_template
-from ror.model import OpeningHours, Price
+from ror.model import OpeningHours, Price, Zone
 from ror.ranking import available_beds
 from ror.ranking.prices import select_price
 from ror.search.criteria import BedNeed, Criteria
@@ -113,6 +114,20 @@ def test_derived_fields() -> None:
     assert doc[f.SOCIAL_AID] is True
     assert doc[f.LOCATION_KEYS] == ["loc-1"]
     assert doc[f.MIN_MONTHLY_PRICE_EUR] == Price("02", "2", 62.5).monthly_eur
+
+
+def test_zone_keys_hold_raw_and_normalised_keys_and_survive_malformed_codes() -> None:
+    zones = (Zone(code="031", type="2"), Zone(code="not a code", type="3"), Zone("x", "9"))
+    keys = to_document(with_(full_offer(), zones=zones), NOW)[f.ZONE_KEYS]
+    assert keys == ["?:x", "C:not a code", "D:031", "D:31"]
+
+
+@pytest.mark.parametrize(("lat", "lon"), [(float("nan"), 1.0), (91.0, 1.0), (45.0, float("inf"))])
+def test_a_point_off_the_globe_is_refused_with_its_field(lat: float, lon: float) -> None:
+    place = with_(full_offer().place, lat=lat, lon=lon)
+    with pytest.raises(InvalidInput) as caught:
+        to_document(with_(full_offer(), place=place), NOW)
+    assert caught.value.field == "place"
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ror.ranking import weights_for
-from ror.ranking.scoring import distance_factor
+from ror.ranking.scoring import distance_factor, distance_offset_km
 from ror.search.criteria import BedNeed, Criteria
 from ror.search.es_scoring import (
     CAPACITY_SCRIPT,
@@ -65,9 +65,12 @@ def test_distance_decay_of_the_default_profile() -> None:
 
 
 def test_precision_widens_the_offset() -> None:
-    function = distance_function(TOULOUSE.with_(precision="city"), weights_for("default"))
+    criteria = TOULOUSE.with_(precision="city")
+    function = distance_function(criteria, weights_for("default"))
     assert function is not None
-    assert function["gauss"]["location"]["offset"] == "5km"
+    offset = float(function["gauss"]["location"]["offset"][:-2])
+    assert offset == pytest.approx(distance_offset_km(criteria, weights_for("default")))
+    assert offset > 2.0
 
 
 def test_home_based_offers_skip_the_decay_when_the_commune_is_known() -> None:

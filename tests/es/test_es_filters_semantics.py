@@ -1,0 +1,199 @@
+"""Each filter clause we build, read with the semantics the reference documents, gives the
+verdict of the Python check it stands for, on a synthetic national sample.
+
+The reader below follows the documented meaning of the few clauses we emit (``term`` on a
+keyword, number, boolean or ``integer_range`` field; ``terms``; ``range``; ``exists``;
+``bool`` with ``filter``/``should``+``minimum_should_match``/``must_not``; ``nested``;
+``geo_distance`` as an arc), with field types from our mapping. It is a test oracle for our
+builders, not a stand-in for a cluster: the same verdicts are asserted on a real one by the
+parity tests of ``test_es_integration``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from es_builders import NOW
+
+from ror.indexer.synthetic import generate
+from ror.mappings.template import load_template
+from ror.model import Offer
+from ror.ranking import check
+from ror.ranking.eligibility import great_circle_km
+from ror.search.criteria import BedNeed, Criteria, EquipmentNeed
+from ror.search.es_candidates import prefilter_clauses
+from ror.search.es_documents import to_document
+from ror.search.es_filters import hard_filters
+from ror.search.prefilter import OfferColumns, Prefilter, fails
+
+MAPPING = load_template()["mappings"]
+
+
+def _types(properties: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, spec in properties.items():
+        path = f"{prefix}{name}"
+        out[path] = spec.get("type", "object")
+        out.update(_types(spec.get("properties", {}), f"{path}."))
+    return out
+
+
+TYPES = _types(MAPPING["properties"])
+
+
+def kind(path: str) -> str:
+    if path in TYPES:
+        return TYPES[path]
+    for entry in MAPPING["dynamic_templates"]:
+        template = next(iter(entry.values()))
+        if fnmatch.fnmatchcase(path, template["path_match"]):
+            return str(template["mapping"]["type"])
+    raise AssertionError(f"unmapped field in a clause: {path}")
+
+
+def values(doc: dict[str, Any], path: str) -> list[Any]:
+    found: list[Any] = [doc]
+    for part in path.split("."):
+        nxt: list[Any] = []
+        for v in found:
+            item = v.get(part) if isinstance(v, dict) else None
+            nxt.extend(item if isinstance(item, list) else [item])
+        found = nxt
+    return [v for v in found if v is not None]
+
+
+def comparable(field_kind: str, value: Any) -> Any:
+    if field_kind == "date":
+        if isinstance(value, str) and len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
+        parsed = datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return value
+
+
+def satisfies(doc: dict[str, Any], clause: dict[str, Any], base: str = "") -> bool:
+    ((op, body),) = clause.items()
+
+    def local(path: str) -> str:
+        return path[len(base) + 1 :] if base and path.startswith(base + ".") else path
+
+    if op == "bool":
+        ok = all(satisfies(doc, c, base) for c in body.get("filter", []))
+        ok = ok and not any(satisfies(doc, c, base) for c in body.get("must_not", []))
+        should = body.get("should", [])
+        if should:
+            wanted = body.get("minimum_should_match", 1)
+            ok = ok and sum(satisfies(doc, c, base) for c in should) >= wanted
+        return ok
+    if op == "nested":
+        items = values(doc, local(body["path"]))
+        return any(satisfies(item, body["query"], body["path"]) for item in items)
+    if op == "match_all":
+        return True
+    if op == "exists":
+        return bool(values(doc, local(body["field"])))
+    if op == "geo_distance":
+        distance = float(body["distance"][:-2])
+        ((name, origin),) = ((k, v) for k, v in body.items() if k != "distance")
+        return any(
+            great_circle_km(origin["lat"], origin["lon"], p["lat"], p["lon"]) <= distance
+            for p in values(doc, local(name))
+        )
+    ((name, wanted),) = body.items()
+    field_kind = kind(name)
+    have = values(doc, local(name))
+    if op == "term":
+        if field_kind == "integer_range":
+            return any(r.get("gte", -math.inf) <= wanted <= r.get("lte", math.inf) for r in have)
+        return wanted in have
+    if op == "terms":
+        return any(v in wanted for v in have)
+    if op == "range":
+        tests = {
+            "gt": lambda a, b: a > b,
+            "gte": lambda a, b: a >= b,
+            "lt": lambda a, b: a < b,
+            "lte": lambda a, b: a <= b,
+        }
+        return any(
+            all(
+                tests[k](comparable(field_kind, v), comparable(field_kind, bound))
+                for k, bound in wanted.items()
+            )
+            for v in have
+        )
+    raise AssertionError(f"clause not read by this oracle: {op}")
+
+
+@pytest.fixture(scope="module")
+def sample() -> list[tuple[Offer, dict[str, Any]]]:
+    return [(offer, to_document(offer, NOW)) for offer in generate(500, 3, now=NOW)]
+
+
+SUNDAY_3AM = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
+SATURDAY_EVENING = datetime(2026, 11, 28, 20, 30, tzinfo=UTC)
+CRITERIA = [
+    Criteria(lat=43.6045, lon=1.444, age=8, radius_km=150.0),
+    Criteria(lat=48.85, lon=2.35, age=85, reception="permanent", social_aid=True),
+    Criteria(
+        lat=48.85, lon=2.35, reception="temporary", social_aid=True, max_monthly_price_eur=2200
+    ),
+    Criteria(lat=45.76, lon=4.83, beds=BedNeed(), open_at=NOW),
+    Criteria(lat=45.76, lon=4.83, beds=BedNeed(gender="02", min_available=2), open_at=SUNDAY_3AM),
+    Criteria(
+        lat=43.3, lon=5.37, beds=BedNeed(nature="02", min_available=3), open_at=SATURDAY_EVENING
+    ),
+    Criteria(lat=47.2, lon=-1.55, equipment=(EquipmentNeed("088", "001", 200.0),), radius_km=300.0),
+    Criteria(lat=43.6045, lon=1.444, commune="31555", champ=("04",), activity=("293", "126")),
+]
+ZONES = frozenset({"C:31555", "D:31", "R:76", "P:FR"})
+
+
+@pytest.mark.parametrize("criteria", CRITERIA)
+def test_each_clause_gives_the_verdict_of_its_check(
+    sample: list[tuple[Offer, dict[str, Any]]], criteria: Criteria
+) -> None:
+    zones = ZONES if criteria.commune else frozenset()
+    named = hard_filters(criteria, now=NOW, radius_km=criteria.radius_km, patient_zone_keys=zones)
+    assert named
+    for offer, doc in sample:
+        assert criteria.lat is not None and criteria.lon is not None
+        distance = great_circle_km(criteria.lat, criteria.lon, offer.place.lat, offer.place.lon)
+        failed = {
+            f.criterion
+            for f in check(offer, criteria, now=NOW, patient_zone_keys=zones, distance_km=distance)
+        }
+        for name, clause in named:
+            passes = satisfies(doc, clause)
+            if name == "max_monthly_price_eur":  # necessary condition only
+                assert passes or name in failed, (offer.id, name)
+            else:
+                assert passes == (name not in failed), (offer.id, name, clause)
+
+
+def test_the_sample_exercises_every_verdict(sample: list[tuple[Offer, dict[str, Any]]]) -> None:
+    verdicts: set[tuple[str, bool]] = set()
+    for criteria in CRITERIA:
+        zones = ZONES if criteria.commune else frozenset()
+        for name, clause in hard_filters(
+            criteria, now=NOW, radius_km=criteria.radius_km, patient_zone_keys=zones
+        ):
+            for _, doc in sample:
+                verdicts.add((name, satisfies(doc, clause)))
+    for name in ("age", "reception", "social_aid", "beds", "open_at", "equipment", "radius_km"):
+        assert {(name, True), (name, False)} <= verdicts, name
+
+
+@pytest.mark.parametrize("criteria", CRITERIA)
+def test_prefilter_clauses_count_the_embedded_failures(
+    sample: list[tuple[Offer, dict[str, Any]]], criteria: Criteria
+) -> None:
+    prefilter = Prefilter.from_criteria(criteria, NOW)
+    clauses = prefilter_clauses(prefilter)
+    for offer, doc in sample:
+        failing = sum(not satisfies(doc, c) for c in clauses)
+        assert failing == fails(OfferColumns.of(offer), prefilter), offer.id
