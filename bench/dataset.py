@@ -1,0 +1,224 @@
+"""The benchmark dataset: synthetic offers indexed once into ``offers-<size>-<seed>.sqlite``.
+
+Building it is the indexing measurement (generation and engine load, timed apart); the figures
+go into ``offers-<size>-<seed>.json`` beside it, and a later run that reuses the file reports
+them from there (saying so). The offers are regenerated on reuse (the brute-force baseline
+needs them in memory) and checked against a digest recorded at build time, so a changed
+generator never meets a stale index: the dataset is then rebuilt.
+
+Each run works on a scratch copy (:func:`scratch_copy`): searches keep replay records and the
+update phase pushes counters, and neither may leak into the next run's dataset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+import ror
+from ror.indexer.synthetic import generate
+from ror.model import Offer
+from ror.search.embedded import EmbeddedEngine
+
+Say = Callable[[str], None]
+DIGEST_SAMPLES = 1000  # offers hashed into the dataset digest
+
+
+@dataclass(frozen=True, slots=True)
+class IndexFigures:
+    """How long indexing took when the dataset was built."""
+
+    seconds: float  # generation + engine load, wall clock (the generator is lazy)
+    generation_seconds: float  # time spent inside the synthetic generator
+    loaded: int
+    rejected: int
+    built_at: str  # ISO time of the build
+    loadavg: tuple[float, float, float]  # load average when the build finished
+    measured_in_this_run: bool
+
+    @property
+    def engine_seconds(self) -> float:
+        return self.seconds - self.generation_seconds
+
+    @classmethod
+    def from_meta(cls, d: dict[str, Any]) -> IndexFigures:
+        """Figures recorded at build time (a reused dataset)."""
+        a, b, c = d["loadavg"]
+        return cls(
+            seconds=float(d["seconds"]),
+            generation_seconds=float(d["generation_seconds"]),
+            loaded=int(d["loaded"]),
+            rejected=int(d["rejected"]),
+            built_at=str(d["built_at"]),
+            loadavg=(float(a), float(b), float(c)),
+            measured_in_this_run=False,
+        )
+
+    def to_meta(self) -> dict[str, Any]:
+        return {
+            "seconds": self.seconds,
+            "generation_seconds": self.generation_seconds,
+            "loaded": self.loaded,
+            "rejected": self.rejected,
+            "built_at": self.built_at,
+            "loadavg": list(self.loadavg),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seconds": round(self.seconds, 2),
+            "generation_seconds": round(self.generation_seconds, 2),
+            "engine_seconds": round(self.engine_seconds, 2),
+            "offers_per_second": round(self.loaded / self.seconds) if self.seconds else None,
+            "loaded": self.loaded,
+            "rejected": self.rejected,
+            "built_at": self.built_at,
+            "loadavg_at_build": list(self.loadavg),
+            "measured_in_this_run": self.measured_in_this_run,
+        }
+
+
+@dataclass(slots=True)
+class Dataset:
+    path: Path
+    size: int
+    seed: int
+    now: datetime  # the generator's ``now``: searches run at this time too
+    offers: list[Offer]
+    index: IndexFigures
+
+
+def dataset_paths(data_dir: Path, size: int, seed: int) -> tuple[Path, Path]:
+    stem = data_dir / f"offers-{size}-{seed}"
+    return stem.with_suffix(".sqlite"), stem.with_suffix(".json")
+
+
+def digest(offers: list[Offer]) -> str:
+    """A fingerprint of the dataset: the count and a spread sample of whole documents."""
+    h = hashlib.sha256(str(len(offers)).encode())
+    step = max(1, len(offers) // DIGEST_SAMPLES)
+    for offer in offers[::step]:
+        h.update(orjson.dumps(offer.to_dict(), option=orjson.OPT_SORT_KEYS))
+    return h.hexdigest()
+
+
+def ensure_dataset(data_dir: Path, size: int, seed: int, say: Say) -> Dataset:
+    """Reuse ``offers-<size>-<seed>.sqlite`` when it matches the generator, else build it."""
+    db, meta_path = dataset_paths(data_dir, size, seed)
+    if db.exists() and meta_path.exists():
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        now = datetime.fromisoformat(meta["now"])
+        say(f"reusing {db} (built {meta['index']['built_at']}); regenerating its offers")
+        started = time.perf_counter()
+        offers = list(generate(size, seed, now=now))
+        say(f"  regenerated {len(offers):,} offers in {time.perf_counter() - started:.1f} s")
+        if meta.get("digest") == digest(offers):
+            return Dataset(db, size, seed, now, offers, IndexFigures.from_meta(meta["index"]))
+        say("  the generator changed since the build: rebuilding")
+    return build_dataset(db, meta_path, size, seed, say)
+
+
+def build_dataset(db: Path, meta_path: Path, size: int, seed: int, say: Say) -> Dataset:
+    """Generate and index ``size`` offers; time it; write the SQLite file and its JSON."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    building = db.with_name(db.name + ".building")
+    for path in (building, *_sidecars(building), db, *_sidecars(db), meta_path):
+        path.unlink(missing_ok=True)
+    now = datetime.now(UTC).replace(microsecond=0)
+    offers: list[Offer] = []
+    generation = [0.0]
+
+    def produced() -> Iterator[Offer]:
+        stream = generate(size, seed, now=now)
+        while True:
+            t = time.perf_counter()
+            offer = next(stream, None)
+            generation[0] += time.perf_counter() - t
+            if offer is None:
+                return
+            offers.append(offer)
+            yield offer
+
+    step = max(10_000, size // 10)
+
+    def progress(done: int) -> None:
+        if done % step == 0 or done == size:
+            say(f"  indexed {done:,}/{size:,} offers")
+
+    say(f"building {db}: {size:,} synthetic offers, seed {seed}")
+    engine = EmbeddedEngine(building)
+    started = time.perf_counter()
+    stats = engine.load(produced(), replace_all=True, progress=progress)
+    seconds = time.perf_counter() - started
+    engine.close()
+    _checkpoint(building)
+    building.rename(db)
+    figures = IndexFigures(
+        seconds=seconds,
+        generation_seconds=generation[0],
+        loaded=stats.loaded,
+        rejected=len(stats.rejected),
+        built_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
+        loadavg=os.getloadavg(),
+        measured_in_this_run=True,
+    )
+    meta = {
+        "size": size,
+        "seed": seed,
+        "now": now.isoformat(),
+        "digest": digest(offers),
+        "ror_version": ror.__version__,
+        "index": figures.to_meta(),
+    }
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    say(
+        f"  indexed {stats.loaded:,} offers in {seconds:.1f} s "
+        f"(generation {figures.generation_seconds:.1f} s, engine {figures.engine_seconds:.1f} s)"
+    )
+    return Dataset(db, size, seed, now, offers, figures)
+
+
+def _sidecars(db: Path) -> tuple[Path, Path]:
+    return db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")
+
+
+def _checkpoint(db: Path) -> None:
+    """Fold the WAL into the file so that the file alone is the dataset."""
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    for side in _sidecars(db):
+        side.unlink(missing_ok=True)
+
+
+def scratch_copy(dataset: Dataset, say: Say) -> Path:
+    """A copy of the dataset for this run (online backup: consistent, page by page)."""
+    target = dataset.path.with_name(dataset.path.stem + ".run.sqlite")
+    remove_scratch(target)
+    started = time.perf_counter()
+    source = sqlite3.connect(f"file:{dataset.path}?mode=ro", uri=True)
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
+    say(f"scratch copy {target} in {time.perf_counter() - started:.1f} s")
+    return target
+
+
+def remove_scratch(path: Path) -> None:
+    for p in (path, *_sidecars(path)):
+        p.unlink(missing_ok=True)

@@ -1,0 +1,110 @@
+"""HTTP phase: the scenario mix on loopback against uvicorn with N workers.
+
+Steps: write the request bodies (the in-process queries, shuffled) -> start the server on the
+run's copy of the dataset -> check one request per scenario answers 200 -> warm up -> timed
+load -> peak memory of the workers -> optionally a second load while capacity pushes land on
+the same file from this process -> stop the server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.load import SEARCH_PATH, choose_generator, finish_load, run_load, start_load
+from bench.scenarios import request_body
+from bench.server import running_server
+from bench.updates import Pushes, push
+from ror.search.criteria import Criteria
+from ror.search.engine import Engine
+
+Say = Callable[[str], None]
+WARM_UP_S = 5.0
+UNDER_UPDATES_S = 10.0
+
+
+def write_bodies(queries: dict[str, list[Criteria]], path: Path, seed: int) -> int:
+    """One JSON body per line, the scenarios mixed in a seeded order."""
+    lines = [json.dumps(request_body(c)) for items in queries.values() for c in items]
+    random.Random(f"{seed}:http").shuffle(lines)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(lines)
+
+
+def check_answers(base_url: str, queries: dict[str, list[Criteria]]) -> dict[str, Any]:
+    """One request per scenario: status and number of matches (a wrong route or a 4xx for
+    every request would make the throughput meaningless)."""
+    out: dict[str, Any] = {}
+    with httpx.Client(timeout=60.0) as client:
+        for name, items in queries.items():
+            if not items:
+                continue
+            response = client.post(base_url + SEARCH_PATH, json=request_body(items[0]))
+            entry: dict[str, Any] = {"status": response.status_code}
+            if response.status_code == 200:
+                entry["matches"] = len(response.json().get("matches", []))
+            else:
+                entry["body"] = response.text[:300]
+            out[name] = entry
+    return out
+
+
+def run_http(
+    db: Path,
+    queries: dict[str, list[Criteria]],
+    *,
+    work_dir: Path,
+    seed: int,
+    seconds: float,
+    connections: int,
+    workers: int,
+    generator: str,
+    engine: Engine | None,
+    pushes: Pushes | None,
+    say: Say,
+) -> dict[str, Any]:
+    generator = choose_generator(generator)
+    bodies = work_dir / "requests.ndjson"
+    count = write_bodies(queries, bodies, seed)
+    say(f"HTTP: {workers} uvicorn workers on 127.0.0.1, {generator}, {connections} connections")
+    with running_server(db, workers, work_dir / "server.log") as server:
+        checks = check_answers(server.base_url, queries)
+        bad = {k: v for k, v in checks.items() if v["status"] != 200}
+        if bad:
+            raise RuntimeError(f"the server does not answer the scenario queries: {bad}")
+        run_load(generator, server.base_url, bodies, min(WARM_UP_S, seconds), connections)
+        say(f"  load: {seconds:.0f} s over {count} distinct requests")
+        main = run_load(generator, server.base_url, bodies, seconds, connections)
+        loadavg = os.getloadavg()
+        say(f"  {main.rps:.0f} requests/s, p50 {main.p50_ms:.1f} ms, p95 {main.p95_ms:.1f} ms")
+        under: dict[str, Any] | None = None
+        if engine is not None and pushes is not None and len(pushes):
+            span = min(UNDER_UPDATES_S, seconds)
+            process = start_load(generator, server.base_url, bodies, span, connections)
+            updates = push(engine, pushes, "during HTTP load", seconds=span)
+            loaded = finish_load(process, generator, connections, timeout=span + 60)
+            under = {"http": loaded.to_dict(), "updates": updates.to_dict()}
+            say(
+                f"  with capacity pushes: {loaded.rps:.0f} requests/s, "
+                f"{updates.to_dict()['pushes_per_second']} pushes/s"
+            )
+        workers_rss = server.peak_rss()
+        supervisor_rss = server.supervisor_rss()
+    return {
+        "generator": main.generator,
+        "server": f"uvicorn, {workers} workers, 127.0.0.1, app bench.serving:app_factory",
+        "distinct_requests": count,
+        "checks": checks,
+        "load": main.to_dict(),
+        "loadavg_after": list(loadavg),
+        "workers_peak_rss_mb": {str(pid): round(mb, 1) for pid, mb in workers_rss.items()},
+        "supervisor_peak_rss_mb": None if supervisor_rss is None else round(supervisor_rss, 1),
+        "under_updates": under,
+    }

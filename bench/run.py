@@ -1,0 +1,165 @@
+"""``python -m bench``: the whole benchmark, top-down (see the package docstring)."""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.dataset import Dataset, ensure_dataset, remove_scratch, scratch_copy
+from bench.http_phase import run_http
+from bench.inprocess import check_exactness, mix_figures, run_baseline, run_engine
+from bench.options import Options, parse_args
+from bench.report import render, targets, write
+from bench.scenarios import generate_queries
+from bench.stats import machine
+from bench.updates import Pushes, push
+from ror.search.embedded import EmbeddedEngine
+from ror.search.reference import Reference
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parse_args(argv)
+    try:
+        results = run(options)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 1
+    print()
+    print(render(results))
+    write(results, options.out)
+    print(f"\nwritten {options.out}")
+    return 0
+
+
+def run(options: Options) -> dict[str, Any]:
+    def say(message: str) -> None:
+        if not options.quiet:
+            print(message, flush=True)
+
+    started = time.perf_counter()
+    at_start = machine()
+    dataset = ensure_dataset(options.data_dir, options.size, options.seed, say)
+    scratch = scratch_copy(dataset, say)
+    try:
+        queries = generate_queries(options.queries, options.seed)
+        say(f"in-process: {sum(map(len, queries.values()))} queries over {len(queries)} scenarios")
+        engine = EmbeddedEngine(scratch)
+        runs = run_engine(engine, queries, dataset.now, options.seed, say)
+        t = time.perf_counter()
+        reference = Reference(dataset.offers)
+        seconds = time.perf_counter() - t
+        say(f"  brute-force reference over {reference.size:,} offers built in {seconds:.1f} s")
+        run_baseline(
+            reference, runs, queries, dataset.now, options.baseline_queries, options.seed, say
+        )
+        check_exactness(reference, runs, queries, dataset.now, options.exact_sample, say)
+        del reference
+        pushes = Pushes(dataset.offers, options.seed) if options.updates else None
+        index = dataset.index
+        dataset.offers.clear()
+        gc.collect()
+        updates: dict[str, Any] = {}
+        if pushes is not None and len(pushes):
+            alone = push(engine, pushes, "alone", count=options.updates)
+            updates["alone"] = alone.to_dict()
+            say(f"capacity pushes alone: {updates['alone']['pushes_per_second']} pushes/s")
+        http: dict[str, Any] | None = None
+        if not options.skip_http:
+            http = run_http(
+                scratch,
+                queries,
+                work_dir=options.data_dir,
+                seed=options.seed,
+                seconds=options.http_seconds,
+                connections=options.http_connections,
+                workers=options.http_workers,
+                generator=options.load_generator,
+                engine=engine,
+                pushes=pushes,
+                say=say,
+            )
+            if http.get("under_updates"):
+                updates["during_http_load"] = http["under_updates"]["updates"]
+        engine.close()
+        rss_mb, rss = serving_memory(http, dataset, scratch, options)
+    finally:
+        remove_scratch(scratch)
+    mix = mix_figures(runs)
+    results: dict[str, Any] = {
+        "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "size": options.size,
+        "seed": options.seed,
+        "options": {
+            "queries_per_scenario": options.queries,
+            "baseline_queries_per_scenario": options.baseline_queries,
+            "exact_sample_per_scenario": options.exact_sample,
+            "http_seconds": options.http_seconds,
+            "http_connections": options.http_connections,
+            "http_workers": options.http_workers,
+        },
+        "machine": {
+            **at_start,
+            "loadavg_start": at_start["loadavg"],
+            "loadavg_end": list(os.getloadavg()),
+        },
+        "dataset": {"path": str(dataset.path), "now": dataset.now.isoformat()},
+        "scenarios": {name: run.to_dict() for name, run in runs.items()},
+        "mix": mix,
+        "http_rps": http["load"]["rps"] if http else None,
+        "http_p95_ms": http["load"]["p95_ms"] if http else None,
+        "http": http,
+        "index_seconds": round(index.seconds, 2),
+        "index": index.to_dict(),
+        "rss_mb": rss_mb,
+        "rss": rss,
+        "updates": updates,
+        "wall_seconds": round(time.perf_counter() - started, 1),
+    }
+    results["machine"].pop("loadavg")
+    results["targets"] = targets(results)
+    return results
+
+
+def serving_memory(
+    http: dict[str, Any] | None, dataset: Dataset, scratch: Path, options: Options
+) -> tuple[float | None, dict[str, Any]]:
+    """Peak RSS of a serving process: the largest uvicorn worker, or, without the HTTP phase,
+    a process that only opens the engine and answers the mix."""
+    if http is not None:
+        workers = http["workers_peak_rss_mb"]
+        peak = max(workers.values()) if workers else None
+        return peak, {"measured_on": "largest uvicorn worker (VmHWM)", "workers": workers}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.engine_memory",
+            "--db",
+            str(scratch),
+            "--seed",
+            str(options.seed),
+            "--queries",
+            str(options.queries),
+            "--now",
+            dataset.now.isoformat(),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    line = next(x for x in done.stdout.splitlines() if x.startswith("BENCH-JSON "))
+    figures = json.loads(line.removeprefix("BENCH-JSON "))
+    peak = figures["peak_rss_mb"]
+    return (
+        None if peak is None else round(peak, 1),
+        {"measured_on": "a process running the engine alone over the mix (VmHWM); HTTP skipped"},
+    )
