@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -34,7 +35,7 @@ from ror.mappings.template import index_body, synonym_rules
 from ror.model import Capacity, Offer
 from ror.search.embedded_rows import location_keys
 from ror.search.engine import LoadStats, Progress, UpdateResult
-from ror.search.es_documents import capacities_source, from_document, to_document
+from ror.search.es_documents import capacities_source, check_place, from_document, to_document
 from ror.search.es_ledger import CounterLedger, counters_by_location
 
 BULK_CHUNK: Final = 500
@@ -150,7 +151,7 @@ class OfferStore:
 
     def indices_of(self, alias: str) -> list[str]:
         try:
-            found = self.client.indices.get_alias(name=alias)
+            found = self.call(self.client.indices.get_alias, name=alias)
         except NotFoundError:
             return []
         return sorted(found.body if hasattr(found, "body") else found)
@@ -203,15 +204,10 @@ class OfferStore:
         index: str,
         hits: Iterable[Mapping[str, Any]],
         ledger: CounterLedger,
-        *,
-        only: Iterable[str] | None = None,
     ) -> None:
         """Give each document the counters ``ledger`` holds for its Locations; a document
         changed meanwhile is re-read, merged into the ledger and written again."""
         pending = {hit["_id"]: hit for hit in hits}
-        if only is not None:
-            keep = set(only)
-            pending = {k: v for k, v in pending.items() if k in keep}
         for _ in range(CONFLICT_RETRIES):
             retry: list[str] = []
             for offer_id, hit in pending.items():
@@ -330,7 +326,8 @@ class OfferStore:
             old = [name for name in self.indices_of(self.alias) if name != new]
             self._swap(new, old)
         except BaseException:
-            self.client.indices.delete(index=new, ignore_unavailable=True)
+            with suppress(Exception):  # the cluster may be the reason we are here
+                self.client.indices.delete(index=new, ignore_unavailable=True)
             raise
         if old:
             time.sleep(self.drop_grace_seconds)
@@ -348,6 +345,7 @@ class OfferStore:
         def actions() -> Iterator[dict[str, Any]]:
             for offer in offers:
                 try:
+                    check_place(offer)  # before its counters join the shared Locations
                     locs = tuple(location_keys(offer))
                     ledger.add_offer(offer)
                     merged = replace(offer, capacities=ledger.capacities_for(locs))
@@ -434,13 +432,20 @@ class OfferStore:
                 if loc in locs:
                     ledger.store(loc, counter)
         ledger.know(locs)
+        good: list[Offer] = []
         for offer in batch:
+            try:
+                check_place(offer)
+            except InvalidInput as exc:
+                rejected.append((offer.id, f"{type(exc).__name__}: {exc}"))
+                continue
             ledger.add_offer(offer)
+            good.append(offer)
         now = self.clock()
         ids = {offer.id for offer in batch}
 
         def actions() -> Iterator[dict[str, Any]]:
-            for offer in batch:
+            for offer in good:
                 try:
                     merged = replace(offer, capacities=ledger.capacities_for(location_keys(offer)))
                     doc = to_document(merged, now)
