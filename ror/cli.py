@@ -1,26 +1,165 @@
-"""The ``ror`` command: one sub-command per job (DESIGN §6). Exit 0 ok, 1 failure, 2 bad usage."""
+"""The ``ror`` command: one sub-command per job (DESIGN §6). Exit 0 ok, 1 failure, 2 bad usage.
+
+Engine selection for every command: ``--db PATH`` / ``ROR_DB`` (embedded SQLite, the default) or
+``--es-url URL`` / ``ROR_ES_URL`` (Elasticsearch).
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from ror import __version__
+from ror.config import Settings
 from ror.errors import RorError
 
 Command = Callable[[argparse.Namespace], int]
+
+DEMO_SIZE = 100_000
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    if getattr(args, "db", None):
+        settings = dataclasses.replace(settings, db_path=Path(args.db))
+    if getattr(args, "es_url", None):
+        settings = dataclasses.replace(settings, es_url=args.es_url)
+    return settings
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ror.search.commands import demo_command
+
+    return demo_command(_settings(args).db_path, args.size, args.seed)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from ror.indexer.command import index_command
+    from ror.search.commands import index_sink, open_engine
+
+    engine = None if args.out and args.engine == "none" else open_engine(_settings(args))
+    try:
+        sink = None if engine is None else index_sink(engine, replace_all=args.replace)
+        return index_command(args.paths, args.rejects, args.out, sink)
+    finally:
+        if engine is not None:
+            engine.close()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ror.api.serve import serve
+
+    settings = _settings(args)
+    if args.demo and not settings.es_url and not settings.db_path.exists():
+        from ror.search.commands import demo_command
+
+        status = demo_command(settings.db_path, args.demo_size, args.seed)
+        if status:
+            return status
+    serve(settings, args.host or settings.host, args.port or settings.port, args.workers)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from ror.api.search_query import search_request_from_query
+    from ror.search.commands import open_engine, search_command
+
+    pairs = [
+        (name, str(value))
+        for name, value in vars(args).items()
+        if name.startswith("q_") and value is not None
+        for name in [name[2:]]
+    ]
+    if args.text:
+        pairs.append(("text", " ".join(args.text)))
+    criteria = search_request_from_query(pairs).to_criteria()
+    engine = open_engine(_settings(args))
+    try:
+        return search_command(criteria, engine, args.json)
+    finally:
+        engine.close()
+
+
+def cmd_geocode(args: argparse.Namespace) -> int:
+    from ror.geo.cli import geocode_command
+
+    return geocode_command(" ".join(args.query), args.json, args.limit)
+
+
+def _engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", help="SQLite file of the embedded engine (ROR_DB)")
+    parser.add_argument("--es-url", help="use the Elasticsearch cluster at this URL (ROR_ES_URL)")
+
+
+def _search_options(parser: argparse.ArgumentParser) -> None:
+    """One option per ``GET /v1/search`` parameter, validated by the same schema."""
+    from ror.api.search_query import query_param_names
+
+    for name, body_path in query_param_names().items():
+        if name == "text":
+            continue
+        flag = "--" + name.replace("_", "-")
+        parser.add_argument(flag, dest=f"q_{name}", metavar="VALUE", help=f"({body_path})")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ror", description=__doc__)
     parser.add_argument("--version", action="version", version=f"ror {__version__}")
-    parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="build the synthetic national dataset and index it")
+    demo.add_argument("--size", type=int, default=DEMO_SIZE, help="number of offers")
+    demo.add_argument("--seed", type=int, default=0)
+    _engine_options(demo)
+    demo.set_defaults(run=cmd_demo)
+
+    index = sub.add_parser("index", help="load ROR FHIR resources (files or directories)")
+    index.add_argument("paths", nargs="+", type=Path)
+    index.add_argument("--rejects", type=Path, help="JSONL rejects report path")
+    index.add_argument("--out", type=Path, help="also write the Offer documents as NDJSON")
+    index.add_argument(
+        "--engine",
+        choices=("embedded", "elasticsearch", "none"),
+        default="embedded",
+        help="where to load (none: only --out); elasticsearch needs --es-url",
+    )
+    index.add_argument("--replace", action="store_true", help="replace the whole index")
+    _engine_options(index)
+    index.set_defaults(run=cmd_index)
+
+    serve = sub.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--demo", action="store_true", help="build the demo dataset if missing")
+    serve.add_argument("--demo-size", type=int, default=DEMO_SIZE)
+    serve.add_argument("--seed", type=int, default=0)
+    _engine_options(serve)
+    serve.set_defaults(run=cmd_serve)
+
+    search = sub.add_parser("search", help="rank the units that fit, nearest first")
+    search.add_argument("text", nargs="*", help="lay terms, e.g. pédopsy, ehpad, réa")
+    search.add_argument("--json", action="store_true", help="print the API's JSON")
+    _search_options(search)
+    _engine_options(search)
+    search.set_defaults(run=cmd_search)
+
+    geocode = sub.add_parser("geocode", help="resolve a commune, postcode or INSEE code")
+    geocode.add_argument("query", nargs="+")
+    geocode.add_argument("--json", action="store_true")
+    geocode.add_argument("--limit", type=int, default=10)
+    geocode.set_defaults(run=cmd_geocode)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "engine", None) == "elasticsearch" and not _settings(args).es_url:
+        print("ror: --engine elasticsearch needs --es-url or ROR_ES_URL", file=sys.stderr)
+        return 2
     run: Command = args.run
     try:
         return run(args)

@@ -1,0 +1,102 @@
+"""The ``ror`` command end to end: demo, index, search, geocode, exit statuses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ror.cli import main
+
+SHARED_EXAMPLES = Path(__file__).resolve().parents[1] / "../shared/data/ror/examples"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fhir"
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("cli") / "demo.sqlite"
+    assert main(["demo", "--size", "3000", "--seed", "7", "--db", str(db)]) == 0
+    return db
+
+
+def test_geocode_json_lists_candidates_best_first(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["geocode", "saint", "etienne", "--json", "--limit", "2"]) == 0
+    candidates = json.loads(capsys.readouterr().out)
+    assert candidates[0]["insee"] == "42218"
+    assert {"insee", "name", "postcodes", "lat", "lon", "departement", "region"} <= set(
+        candidates[0]
+    )
+
+
+def test_geocode_unknown_place_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["geocode", "zzzzqqqq"]) == 1
+    assert "zzzzqqqq" in capsys.readouterr().err
+
+
+def test_search_prints_ranked_json(demo_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(
+        ["search", "ehpad", "--place", "Toulouse", "--limit", "3", "--db", str(demo_db), "--json"]
+    )
+    assert status == 0
+    result = json.loads(capsys.readouterr().out)
+    assert 1 <= len(result["matches"]) <= 3
+    distances = [m["distance_km"] for m in result["matches"]]
+    assert distances == sorted(distances) or result["matches"][0]["score"] >= 0
+
+
+def test_search_table_is_readable(demo_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "--place", "31000", "--offer-type", "21", "--db", str(demo_db)]) == 0
+    out = capsys.readouterr().out
+    assert "km" in out
+
+
+def test_search_bad_value_is_usage_error(demo_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["search", "--place", "31000", "--radius-km", "-3", "--db", str(demo_db)])
+    assert status == 2
+    assert "radius_km" in capsys.readouterr().err
+
+
+def test_search_unknown_place_names_the_field(
+    demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["search", "--place", "Nullepartville", "--db", str(demo_db)]) == 2
+    assert "place" in capsys.readouterr().err
+
+
+def test_index_loads_good_records_and_reports_rejects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The linked fixtures (built from the real IG examples) plus invalid ones: the good offers
+    land in the engine, the bad ones go to the rejects report, and the exit status is 0."""
+    db = tmp_path / "real.sqlite"
+    rejects = tmp_path / "rejects.jsonl"
+    status = main(["index", str(FIXTURES), "--db", str(db), "--rejects", str(rejects)])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    lines = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert lines and all({"source", "resource", "field", "reason"} <= set(r) for r in lines)
+    from ror.search.commands import open_engine
+
+    engine = open_engine(db)
+    try:
+        assert engine.count() >= 1
+    finally:
+        engine.close()
+
+
+def test_index_only_unlinked_records_fails(tmp_path: Path) -> None:
+    """The real examples alone reference organisations that are not supplied: all rejected."""
+    rejects = tmp_path / "rejects.jsonl"
+    db = str(tmp_path / "x.sqlite")
+    assert main(["index", str(SHARED_EXAMPLES), "--db", db, "--rejects", str(rejects)]) == 1
+    assert "unresolved reference" in rejects.read_text()
+
+
+def test_index_missing_path_is_usage_error(tmp_path: Path) -> None:
+    assert main(["index", str(tmp_path / "nope.json"), "--db", str(tmp_path / "x.sqlite")]) == 2
+
+
+def test_elasticsearch_engine_needs_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ROR_ES_URL", raising=False)
+    assert main(["index", str(tmp_path), "--engine", "elasticsearch"]) == 2
