@@ -20,14 +20,15 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from ror.errors import InvalidInput, RorError
 from ror.model import Establishment, Offer, Place
 
+from .cache import Lru
 from .fhir import Json, objects, resource_key, text
 from .locations import LocationFacts, read_location
-from .organizations import Chain, address_place, find_chain, read_establishment
+from .organizations import address_place, find_chain, read_establishment
 from .references import ResourceIndex, parse_reference
 from .services import (
     closing,
@@ -37,16 +38,16 @@ from .services import (
     opening_hours,
     patient_type,
     professions,
-    region_tag,
     sensitive,
     service_codes,
     zones,
 )
-from .validate import check_id
+from .validate import check_id, region_tag
 
 #: A warning: (resource, FHIR path, reason).
 Note = tuple[str, str, str]
 NO_PLACE = "no location with coordinates or commune"
+CACHE_SIZE = 50_000  # parsed Locations / establishments kept (a national load has ~10x more)
 
 
 class Rejected(Exception):
@@ -61,7 +62,16 @@ class Rejected(Exception):
 
 @dataclass(frozen=True, slots=True)
 class _Failure:
+    """A cached failure: the error, and the rejection naming another resource if any."""
+
     error: RorError
+    rejected: Rejected | None = None
+
+    def reraise(self) -> NoReturn:
+        """Raise a fresh copy (re-raising one instance would pile up its tracebacks)."""
+        if self.rejected is not None:
+            raise Rejected(self.rejected.resource, self.rejected.field, self.rejected.reason)
+        raise type(self.error)(self.error.message, self.error.field)
 
 
 def derived_id(hs: Json) -> str:
@@ -79,16 +89,36 @@ def service_id(hs: Json) -> str:
     return rid or derived_id(hs)
 
 
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """What an offer takes from the organisation chain above it (cached per ``providedBy``)."""
+
+    establishment: Establishment
+    eg: tuple[str, str]  # (type, id) of the EG
+    members: tuple[tuple[str, str], ...]  # OIs, EG and EJ, for the kept source
+    region_tag: str | None
+
+
 @dataclass(slots=True)
 class Assembler:
-    """Turns HealthcareServices into Offers against an index of their context resources."""
+    """Turns HealthcareServices into Offers against an index of their context resources.
+
+    Locations and organisation chains are parsed once per load (bounded caches keyed by
+    resource); the raw resources are fetched again only to keep them in ``Offer.source``.
+    """
 
     index: ResourceIndex
     keep_source: bool = True
     notes: list[Note] = field(default_factory=list)
-    _locations: dict[str, LocationFacts | _Failure] = field(default_factory=dict)
-    _establishments: dict[str, Establishment | _Failure] = field(default_factory=dict)
-    _eg_places: dict[str, Place | _Failure | None] = field(default_factory=dict)
+    _locations: Lru[tuple[str, str], LocationFacts | _Failure] = field(
+        default_factory=lambda: Lru(CACHE_SIZE)
+    )
+    _providers: Lru[tuple[str, str], Provider | _Failure] = field(
+        default_factory=lambda: Lru(CACHE_SIZE)
+    )
+    _eg_places: Lru[tuple[str, str], tuple[Place | None] | _Failure] = field(
+        default_factory=lambda: Lru(CACHE_SIZE)
+    )
 
     def build(self, hs: Json) -> Offer:
         """The Offer of one HealthcareService; raises :class:`Rejected`."""
@@ -109,16 +139,15 @@ class Assembler:
         codes = service_codes(hs, warn)
         self._require_codes(codes, warn)
         age_min, age_max, public = patient_type(hs)
-        chain = self._chain(hs, warn)
-        establishment = self._establishment(chain)
+        provider = self._provider(hs)
         locations, unresolved = self._locations_of(hs)
-        place = self._place(chain, locations, unresolved, warn)
+        place = self._place(provider, locations, unresolved, warn)
         closed_from, reopens_at = closing(hs)
         roles = list(self.index.roles_of(oid)) if hs.get("id") else []
         return Offer(
             id=oid,
             name=name,
-            establishment=establishment,
+            establishment=provider.establishment,
             place=place,
             ror_id=offer_identifier(hs),
             activity=codes.get("activity", ()),
@@ -144,8 +173,10 @@ class Assembler:
             closed_from=closed_from,
             reopens_at=reopens_at,
             last_updated=last_updated(hs),
-            region_tag=self._region(hs, locations, chain),
-            source=self._source(hs, oid, locations, chain, roles) if self.keep_source else None,
+            region_tag=region_tag(hs)
+            or next((loc.region_tag for loc in locations if loc.region_tag), None)
+            or provider.region_tag,
+            source=self._source(hs, oid, locations, provider, roles) if self.keep_source else None,
         )
 
     # --- steps -------------------------------------------------------------------------------
@@ -159,68 +190,79 @@ class Assembler:
         if not codes.get("care_mode"):
             warn("characteristic", "no care mode (TRE_R213)")
 
-    def _chain(self, hs: Json, warn: Callable[[str, str], None]) -> Chain:
+    def _provider(self, hs: Json) -> Provider:
         ref = hs.get("providedBy")
         if ref is None:
             raise InvalidInput("missing providedBy", "providedBy")
-        start = self.index.resolve(ref, "Organization", hs)
-        if start is None:
-            raw = ref.get("reference") if isinstance(ref, dict) else ref
-            raise InvalidInput(f"unresolved reference {raw}", "providedBy")
-        return find_chain(start, self.index, hs, warn)
-
-    def _establishment(self, chain: Chain) -> Establishment:
-        eg_key = resource_key(chain.eg)
-        cache_key = f"{eg_key}<{resource_key(chain.ej) if chain.ej else ''}"
-        cached = self._establishments.get(cache_key)
+        key = self.index.locate(ref, "Organization")
+        cached = self._providers.get(key) if key else None
         if cached is None:
-            try:
-                cached = read_establishment(chain)
-            except RorError as exc:
-                cached = _Failure(exc)
-            self._establishments[cache_key] = cached
+            start = self.index.resolve(ref, "Organization", hs)
+            if start is None:
+                raw = ref.get("reference") if isinstance(ref, dict) else ref
+                raise InvalidInput(f"unresolved reference {raw}", "providedBy")
+            cached = self._read_provider(start, hs)
+            if key:
+                self._providers.put(key, cached)
         if isinstance(cached, _Failure):
-            raise Rejected(eg_key, cached.error.field, cached.error.message)
+            cached.reraise()
         return cached
+
+    def _read_provider(self, start: Json, hs: Json) -> Provider | _Failure:
+        try:
+            chain = find_chain(start, self.index, hs, self._warner(resource_key(start)))
+        except RorError as exc:
+            return _Failure(exc)
+        try:
+            establishment = read_establishment(chain)
+        except RorError as exc:
+            return _Failure(exc, Rejected(resource_key(chain.eg), exc.field, exc.message))
+        members = (*chain.below, chain.eg, *([chain.ej] if chain.ej else []))
+        return Provider(
+            establishment=establishment,
+            eg=_key(chain.eg),
+            members=tuple(_key(m) for m in members),
+            region_tag=region_tag(chain.eg),
+        )
 
     def _locations_of(self, hs: Json) -> tuple[list[LocationFacts], list[tuple[int, str]]]:
         found: list[LocationFacts] = []
         unresolved: list[tuple[int, str]] = []
         for i, ref in enumerate(objects(hs.get("location"))):
-            location = self.index.resolve(ref, "Location", hs)
-            if location is None:
-                parsed = parse_reference(ref)
-                unresolved.append((i, parsed.raw if parsed else repr(ref)))
-                continue
-            facts = self._location(location, contained=str(ref.get("reference", "")))
+            key = self.index.locate(ref, "Location")
+            facts = self._locations.get(key) if key else None
+            if facts is None:
+                location = self.index.resolve(ref, "Location", hs)
+                if location is None:
+                    parsed = parse_reference(ref)
+                    unresolved.append((i, parsed.raw if parsed else repr(ref)))
+                    continue
+                facts = self._read_location(location)
+                if key:
+                    self._locations.put(key, facts)
+            if isinstance(facts, _Failure):
+                facts.reraise()
             if facts.id not in {f.id for f in found}:
                 found.append(facts)
         return found, unresolved
 
-    def _location(self, location: Json, contained: str) -> LocationFacts:
+    def _read_location(self, location: Json) -> LocationFacts | _Failure:
         key = resource_key(location)
-        cached = None if contained.startswith("#") else self._locations.get(key)
-        if cached is None:
-            try:
-                cached = read_location(location, self._warner(key))
-            except RorError as exc:
-                cached = _Failure(exc)
-            if not contained.startswith("#"):
-                self._locations[key] = cached
-        if isinstance(cached, _Failure):
-            raise Rejected(key, cached.error.field, cached.error.message)
-        return cached
+        try:
+            return read_location(location, self._warner(key))
+        except RorError as exc:
+            return _Failure(exc, Rejected(key, exc.field, exc.message))
 
     def _place(
         self,
-        chain: Chain,
+        provider: Provider,
         locations: list[LocationFacts],
         unresolved: list[tuple[int, str]],
         warn: Callable[[str, str], None],
     ) -> Place:
         place = next((loc.place for loc in locations if loc.place is not None), None)
         if place is None:
-            place = self._eg_place(chain.eg)
+            place = self._eg_place(provider.eg)
             if place is not None:
                 warn("location", "no Location with a place; using the EG address")
         if place is None:
@@ -232,17 +274,19 @@ class Assembler:
             warn(f"location[{i}]", f"unresolved reference {raw}: its capacities are missing")
         return place
 
-    def _eg_place(self, eg: Json) -> Place | None:
-        key = resource_key(eg)
-        if key not in self._eg_places:
+    def _eg_place(self, key: tuple[str, str]) -> Place | None:
+        cached = self._eg_places.get(key)
+        if cached is None:
+            eg = self.index.get(*key)
+            where = "/".join(key)
             try:
-                self._eg_places[key] = address_place(eg, self._warner(key))
+                cached = (address_place(eg, self._warner(where)) if eg else None,)
             except RorError as exc:
-                self._eg_places[key] = _Failure(exc)
-        cached = self._eg_places[key]
+                cached = _Failure(exc, Rejected(where, exc.field, exc.message))
+            self._eg_places.put(key, cached)
         if isinstance(cached, _Failure):
-            raise Rejected(key, cached.error.field, cached.error.message)
-        return cached
+            cached.reraise()
+        return cached[0]
 
     @staticmethod
     def _professions(roles: list[Json]) -> tuple[str, ...]:
@@ -254,30 +298,19 @@ class Assembler:
                 raise Rejected(resource_key(role), exc.field, exc.message) from exc
         return tuple(dict.fromkeys(codes))
 
-    def _region(self, hs: Json, locations: list[LocationFacts], chain: Chain) -> str | None:
-        """The source région tag of the service, else of its Location or EG."""
-        tagged = [hs, *(self.index.by_key.get(("Location", loc.id), {}) for loc in locations)]
-        for resource in (*tagged, chain.eg):
-            region = region_tag(resource)
-            if region:
-                return region
-        return None
-
     def _source(
         self,
         hs: Json,
         oid: str,
         locations: list[LocationFacts],
-        chain: Chain,
+        provider: Provider,
         roles: list[Json],
     ) -> dict[str, Any]:
         """The service and every resource it was built from, as a FHIR collection Bundle."""
         resources: list[Json] = [hs if hs.get("id") else {**hs, "id": oid}]
-        for loc in locations:
-            raw = self.index.by_key.get(("Location", loc.id))
-            if raw is not None:
-                resources.append(raw)
-        resources += [*chain.below, chain.eg, *([chain.ej] if chain.ej else []), *roles]
+        keys = [("Location", loc.id) for loc in locations] + list(provider.members)
+        resources += [res for key in keys if (res := self.index.get(*key)) is not None]
+        resources += roles
         entries = []
         seen = set()
         for res in resources:
@@ -292,3 +325,7 @@ class Assembler:
             self.notes.append((resource, path, reason))
 
         return warn
+
+
+def _key(resource: Json) -> tuple[str, str]:
+    return (str(resource.get("resourceType")), str(resource.get("id", "")))

@@ -10,8 +10,8 @@ FHIR path when a value cannot be read.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from typing import Any
 
 from ror.errors import InvalidInput
@@ -35,22 +35,49 @@ def objects(value: Any) -> list[Json]:
     return [v for v in as_list(value) if isinstance(v, dict)]
 
 
+@lru_cache(maxsize=4096)
 def url_name(url: str) -> str:
     """The last segment of an extension URL, lower-cased: the id the IG gives it."""
     return url.rstrip("/").rsplit("/", 1)[-1].lower()
 
 
-def extensions(element: Json, *names: str) -> Iterator[tuple[int, Json]]:
+class Extensions:
+    """The extensions of one element indexed by :func:`url_name` (build once, look up often)."""
+
+    __slots__ = ("_by_name",)
+
+    def __init__(self, element: Json) -> None:
+        by_name: dict[str, list[tuple[int, Json]]] = {}
+        for i, ext in enumerate(as_list(element.get("extension"))):
+            if isinstance(ext, dict):
+                by_name.setdefault(url_name(str(ext.get("url", ""))), []).append((i, ext))
+        self._by_name = by_name
+
+    def all(self, *names: str) -> list[tuple[int, Json]]:
+        """``(index, extension)`` of every extension named one of ``names``, in order."""
+        if len(names) == 1:
+            return self._by_name.get(names[0].lower(), [])
+        found = [x for n in names for x in self._by_name.get(n.lower(), [])]
+        return sorted(found, key=lambda x: x[0])
+
+    def first(self, *names: str) -> tuple[int, Json] | None:
+        found = self.all(*names)
+        return found[0] if found else None
+
+    def value(self, *names: str) -> Any:
+        """The value of the first extension named one of ``names`` (None when absent)."""
+        found = self.first(*names)
+        return value(found[1]) if found else None
+
+
+def extensions(element: Json, *names: str) -> list[tuple[int, Json]]:
     """Extensions of an element whose URL ends with one of ``names``, with their index."""
-    wanted = {n.lower() for n in names}
-    for i, ext in enumerate(as_list(element.get("extension"))):
-        if isinstance(ext, dict) and url_name(str(ext.get("url", ""))) in wanted:
-            yield i, ext
+    return Extensions(element).all(*names)
 
 
 def extension(element: Json, *names: str) -> tuple[int, Json] | None:
     """The first extension matching ``names``, or None."""
-    return next(extensions(element, *names), None)
+    return Extensions(element).first(*names)
 
 
 def value(ext: Json) -> Any:
@@ -63,8 +90,7 @@ def value(ext: Json) -> Any:
 
 def sub_value(ext: Json, *names: str) -> Any:
     """The value of the first sub-extension named ``names`` (by URL suffix)."""
-    found = extension(ext, *names)
-    return value(found[1]) if found else None
+    return Extensions(ext).value(*names)
 
 
 def codings(concept: Any) -> list[Json]:
@@ -80,6 +106,8 @@ def codings(concept: Any) -> list[Json]:
 
 def text(val: Any) -> str | None:
     """A non-empty stripped string, or None."""
+    if type(val) is str:
+        return val.strip() or None
     if isinstance(val, str | int | float) and not isinstance(val, bool):
         s = str(val).strip()
         return s or None

@@ -15,6 +15,7 @@ from ror.errors import InvalidInput
 from ror.model import Capacity, Equipment, Place
 
 from .fhir import (
+    Extensions,
     Json,
     boolean,
     codings,
@@ -28,7 +29,7 @@ from .fhir import (
     value,
 )
 from .places import Warn, epsg_hint, make_place, wgs84_point
-from .validate import optional_slot_code, part_key, slot_code
+from .validate import optional_slot_code, part_key, region_tag, slot_code
 
 CAPACITY = "ror-location-supported-capacity"
 EQUIPMENT = ("ror-location-equipment", "ror-location-equipement")
@@ -45,27 +46,30 @@ class LocationFacts:
     place: Place | None
     capacities: tuple[Capacity, ...] = ()
     equipment: tuple[Equipment, ...] = ()
+    region_tag: str | None = None  # meta.tag TRE_R30 of the Location
 
 
 def read_location(location: Json, warn: Warn) -> LocationFacts:
     """Parse a Location; raises a :class:`~ror.errors.RorError` naming the bad field."""
     lid = str(location.get("id", ""))
+    exts = Extensions(location)
     return LocationFacts(
         id=lid,
-        place=location_place(location, warn),
+        place=location_place(location, exts, warn),
         capacities=tuple(
-            read_capacity(ext, f"extension[{i}]", lid) for i, ext in extensions(location, CAPACITY)
+            read_capacity(ext, f"extension[{i}]", lid) for i, ext in exts.all(CAPACITY)
         ),
         equipment=tuple(
             row
-            for i, ext in extensions(location, *EQUIPMENT)
+            for i, ext in exts.all(*EQUIPMENT)
             for row in read_equipment(ext, f"extension[{i}]", lid)
         ),
+        region_tag=region_tag(location),
     )
 
 
-def location_place(location: Json, warn: Warn) -> Place | None:
-    commune_ext = extension(location, *COMMUNE)
+def location_place(location: Json, exts: Extensions, warn: Warn) -> Place | None:
+    commune_ext = exts.first(*COMMUNE)
     commune_path = f"extension[{commune_ext[0]}]" if commune_ext else "extension"
     commune = commune_code(value(commune_ext[1])) if commune_ext else None
     position = location.get("position")
@@ -120,8 +124,7 @@ def address_text(address: Json) -> str:
 def read_capacity(ext: Json, path: str, location_id: str) -> Capacity:
     """One ``ror-location-supported-capacity`` counter."""
 
-    def sub(name: str) -> object:
-        return sub_value(ext, name)
+    sub = Extensions(ext).value
 
     count_value = sub("nbCapacity")
     if count_value is None:

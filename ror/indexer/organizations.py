@@ -16,6 +16,7 @@ from ror.errors import InvalidInput
 from ror.model import Establishment, Place, Price
 
 from .fhir import (
+    Extensions,
     Json,
     as_list,
     boolean,
@@ -101,13 +102,13 @@ def find_chain(start: Json, index: ResourceIndex, container: Json, warn: Warn) -
             return Chain(org, tuple(below), _parent(org, index, container, warn, required=False))
         if role == "EJ":
             if not below:
-                warn("providedBy", "providedBy is an EJ; it stands in for the establishment")
+                warn("type", "an offer's providedBy is this EJ; it stands in for the establishment")
                 return Chain(org, (), None)
-            warn("providedBy", "no EG between the offer and its EJ; the OI stands in for it")
+            warn("partOf", "no EG between this organisation and its EJ; the OI stands in for it")
             return Chain(below[-1], tuple(below[:-1]), org)
         parent = _parent(org, index, container, warn, required=True)
         if parent is None:
-            warn("providedBy", f"no EG above Organization/{org.get('id')}; it stands in for it")
+            warn("partOf", f"no EG up from here; Organization/{org.get('id')} stands in for it")
             return Chain(org, tuple(below), None)
         below.append(org)
         org = parent
@@ -183,8 +184,7 @@ def _key(name: str) -> str:
 def read_price(ext: Json, path: str) -> Price:
     """One ``ror-organization-price`` (amounts in euros)."""
 
-    def sub(name: str) -> object:
-        return sub_value(ext, name)
+    sub = Extensions(ext).value
 
     for name in ("priceType", "priceUnit", "amount"):
         if sub(name) is None:

@@ -9,13 +9,15 @@ resource with the same type and id replaces it (last wins) and is counted.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ror.errors import InvalidInput
 
+from .cache import Lru
 from .fhir import Json, objects, text
 
 #: Resource types an offer needs besides its HealthcareService.
@@ -46,14 +48,19 @@ def parse_reference(ref: object) -> Reference | None:
     return Reference(raw, None, None)
 
 
-@dataclass(slots=True)
 class ResourceIndex:
-    """Context resources by ``(type, id)``, plus which roles point at which service."""
+    """Context resources by ``(type, id)``, plus which roles point at which service.
 
-    by_key: dict[tuple[str, str], Json] = field(default_factory=dict)
-    by_full_url: dict[str, tuple[str, str]] = field(default_factory=dict)
-    roles_by_service: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    replaced: int = 0
+    Resources are kept as compact JSON text (a parsed FHIR resource takes ten times the memory)
+    and parsed again on demand, the most recently used ones staying parsed.
+    """
+
+    def __init__(self, parsed_cache_size: int = 2048) -> None:
+        self._text: dict[tuple[str, str], str] = {}
+        self._parsed: Lru[tuple[str, str], Json] = Lru(parsed_cache_size)
+        self.by_full_url: dict[str, tuple[str, str]] = {}
+        self.roles_by_service: dict[str, list[str]] = defaultdict(list)
+        self.replaced = 0
 
     def add(self, resource: Json, full_url: str | None = None) -> None:
         rtype = str(resource.get("resourceType"))
@@ -61,9 +68,10 @@ class ResourceIndex:
         if rid is None:
             raise InvalidInput(f"{rtype} without id cannot be referenced", "id")
         key = (rtype, rid)
-        if key in self.by_key:
+        if key in self._text:
             self.replaced += 1
-        self.by_key[key] = resource
+        self._text[key] = json.dumps(resource, ensure_ascii=False, separators=(",", ":"))
+        self._parsed.put(key, resource)
         if full_url:
             self.by_full_url[full_url] = key
         if rtype == "PractitionerRole":
@@ -72,6 +80,30 @@ class ResourceIndex:
                 if parsed and parsed.id and rid not in self.roles_by_service[parsed.id]:
                     self.roles_by_service[parsed.id].append(rid)
 
+    def get(self, rtype: str, rid: str) -> Json | None:
+        """The resource of that type and id (a parsed copy shared until evicted)."""
+        key = (rtype, rid)
+        found = self._parsed.get(key)
+        if found is None:
+            raw = self._text.get(key)
+            if raw is None:
+                return None
+            found = json.loads(raw)
+            self._parsed.put(key, found)
+        return found
+
+    def locate(self, ref: object, expected: str) -> tuple[str, str] | None:
+        """The ``(type, id)`` a non-local reference points at, if that resource is known."""
+        parsed = parse_reference(ref)
+        if parsed is None or parsed.raw.startswith("#"):
+            return None
+        key = self.by_full_url.get(parsed.raw)
+        if key is None and parsed.type == expected and parsed.id:
+            key = (expected, parsed.id)
+        if key is None or key[0] != expected or key not in self._text:
+            return None
+        return key
+
     def resolve(self, ref: object, expected: str, container: Json | None = None) -> Json | None:
         """The resource a reference points at, when it is of type ``expected`` and known."""
         parsed = parse_reference(ref)
@@ -79,16 +111,12 @@ class ResourceIndex:
             return None
         if parsed.raw.startswith("#"):
             return _contained(container, parsed.id, expected)
-        key = self.by_full_url.get(parsed.raw)
-        if key is None and parsed.type == expected and parsed.id:
-            key = (expected, parsed.id)
-        if key is None or key[0] != expected:
-            return None
-        return self.by_key.get(key)
+        key = self.locate(ref, expected)
+        return self.get(*key) if key else None
 
     def roles_of(self, service_id: str) -> Iterator[Json]:
         for rid in self.roles_by_service.get(service_id, ()):
-            role = self.by_key.get(("PractitionerRole", rid))
+            role = self.get("PractitionerRole", rid)
             if role is not None and any(
                 (parsed := parse_reference(ref)) is not None and parsed.id == service_id
                 for ref in objects(role.get("healthcareService"))
@@ -96,7 +124,7 @@ class ResourceIndex:
                 yield role
 
     def count(self, rtype: str) -> int:
-        return sum(1 for t, _ in self.by_key if t == rtype)
+        return sum(1 for t, _ in self._text if t == rtype)
 
 
 def _contained(container: Json | None, rid: str | None, expected: str) -> Json | None:

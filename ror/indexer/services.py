@@ -31,7 +31,6 @@ from .fhir import (
     integer,
     objects,
     sub_value,
-    tag_codes,
     text,
     value,
 )
@@ -289,15 +288,6 @@ def last_updated(resource: Json) -> datetime | None:
     meta = resource.get("meta")
     if isinstance(meta, dict) and meta.get("lastUpdated"):
         return instant(meta["lastUpdated"], "meta.lastUpdated")
-    return None
-
-
-def region_tag(resource: Json) -> str | None:
-    """The source région of ``meta.tag`` (TRE_R30 / JDV_J237 code)."""
-    key = part_key("Offer", "region_tag")
-    for system, code in tag_codes(resource):
-        if coding_key({"system": system}, None) == key:
-            return code
     return None
 
 

@@ -20,12 +20,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 from ror import nomenclature
 from ror.errors import InvalidInput, UnknownCode
 
-from .fhir import Json, codings, text
+from .fhir import Json, codings, tag_codes, text
 
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 _TABLE_NAME = re.compile(r"/NOS/((?:TRE|JDV)_[^/]+)")
@@ -67,9 +68,17 @@ def coding_key(coding: Json, default: str | None) -> str | None:
 
 def checked_code(key: str, code: str, system: str | None, path: str) -> str:
     """The normalised code; :class:`UnknownCode` when ``key`` has a table without it."""
+    normal = _known_code(key, code)
+    if normal is None:
+        raise UnknownCode(f"unknown code {code} in {table_name(system, key)}", path)
+    return normal
+
+
+@lru_cache(maxsize=65536)
+def _known_code(key: str, code: str) -> str | None:
     normal = nomenclature.normalise_code(key, code)
     if nomenclature.has_table(key) and not nomenclature.is_known(key, normal):
-        raise UnknownCode(f"unknown code {code} in {table_name(system, key)}", path)
+        return None
     return normal
 
 
@@ -81,15 +90,21 @@ def slot_code(concept: Any, path: str, key: str) -> str:
     translations and skipped.
     """
     found = codings(concept)
-    candidates = [
-        (j, c, coding_key(c, None)) for j, c in enumerate(found) if text(c.get("code")) is not None
-    ]
-    chosen = next((c for c in candidates if c[2] == key), None)
-    chosen = chosen or next((c for c in candidates if c[2] is None), None)
-    if chosen is not None:
-        j, coding, _ = chosen
+    chosen: tuple[int, str, str | None] | None = None
+    for j, coding in enumerate(found):
+        code = text(coding.get("code"))
+        if code is None:
+            continue
         system = text(coding.get("system"))
-        return checked_code(key, str(text(coding.get("code"))), system, f"{path}.coding[{j}].code")
+        coding_system = nomenclature.system_key(system) if system else None
+        if coding_system == key:
+            chosen = (j, code, system)
+            break
+        if coding_system is None and chosen is None:
+            chosen = (j, code, system)
+    if chosen is not None:
+        j, code, system = chosen
+        return checked_code(key, code, system, f"{path}.coding[{j}].code")
     if not found:
         raise InvalidInput("missing code", path)
     raise InvalidInput(f"no code from {table_name(None, key)}", path)
@@ -144,3 +159,12 @@ def check_id(rid: object) -> str | None:
 def dedupe(codes: Iterable[str]) -> tuple[str, ...]:
     """Codes in first-seen order without repeats."""
     return tuple(dict.fromkeys(codes))
+
+
+def region_tag(resource: Json) -> str | None:
+    """The source région of ``meta.tag`` (TRE_R30 / JDV_J237 code)."""
+    key = part_key("Offer", "region_tag")
+    for system, code in tag_codes(resource):
+        if coding_key({"system": system}, None) == key:
+            return code
+    return None
