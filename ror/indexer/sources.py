@@ -94,7 +94,9 @@ def _read_ndjson(
         try:
             document = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield SourceError(source, number, f"malformed JSON: {exc.msg} at column {exc.colno}")
+            yield SourceError(
+                source, number, f"malformed JSON: {exc.msg} at character {exc.pos + 1}"
+            )
             continue
         yield from _resources_of(document, source, number, None)
 

@@ -85,3 +85,33 @@ def test_context_only_load_builds_nothing() -> None:
     result = load_paths([FIXTURES / "ig-fsh" / "Location-ror-location-exemple-1.json"])
     assert list(result.offers) == []
     assert result.report.read == {"Location": 1}
+
+
+def test_transaction_bundle_with_uuid_references_and_contained_resources(tmp_path: Path) -> None:
+    linked = FIXTURES / "linked"
+    org = json.loads((linked / "organizations.ndjson").read_text().splitlines()[-1])  # EHPAD EG
+    hs = json.loads((linked / "HealthcareService-ehpad-hebergement-permanent.json").read_text())
+    location = json.loads((linked / "locations.bundle.json").read_text())["entry"][-1]["resource"]
+    by_uuid = {**hs, "id": "by-uuid", "providedBy": {"reference": "urn:uuid:eg"}}
+    by_uuid["location"] = [{"reference": "urn:uuid:loc"}]
+    contained = {**hs, "id": "contained", "contained": [{**location, "id": "here"}]}
+    contained["location"] = [{"reference": "#here"}]
+    contained["providedBy"] = {"reference": "urn:uuid:eg"}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {"fullUrl": "urn:uuid:eg", "resource": org, "request": {"method": "PUT"}},
+            {"fullUrl": "urn:uuid:loc", "resource": location},
+            {"resource": by_uuid},
+            {"resource": contained},
+        ],
+    }
+    path = tmp_path / "transaction.json"
+    path.write_text(json.dumps(bundle))
+    offers = {o.id: o for o in load_paths([path]).offers}
+    assert offers["by-uuid"].establishment.id == "ehpad-eg"
+    assert offers["by-uuid"].location_ids == ("ehpad-hebergement",)
+    assert offers["contained"].location_ids == ("here",)
+    assert offers["contained"].capacities[0].location_id == "here"
+    assert offers["by-uuid"].capacities[0].location_id == "ehpad-hebergement"

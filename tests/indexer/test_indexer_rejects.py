@@ -22,7 +22,7 @@ def loaded() -> tuple[dict[str, Offer], LoadReport]:
 
 # line -> (resource, field, reason, offer)
 EXPECTED = {
-    1: ("", None, "malformed JSON: Expecting ',' delimiter at column 1", None),
+    1: ("", None, "malformed JSON: Expecting ',' delimiter at character 54", None),
     2: ("HealthcareService/no-activity", "specialty", "missing operational activity", None),
     3: ("HealthcareService/no-champ", "type", "missing champ d'activité", None),
     4: (
