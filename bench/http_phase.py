@@ -79,14 +79,14 @@ def run_http(
         bad = {k: v for k, v in checks.items() if v["status"] != 200}
         if bad:
             raise RuntimeError(f"the server does not answer the scenario queries: {bad}")
-        run_load(generator, server.base_url, bodies, min(WARM_UP_S, seconds), connections)
+        run_load(generator, server.base_url, bodies, min(WARM_UP_S, seconds / 2), connections)
         say(f"  load: {seconds:.0f} s over {count} distinct requests")
         main = run_load(generator, server.base_url, bodies, seconds, connections)
         loadavg = os.getloadavg()
         say(f"  {main.rps:.0f} requests/s, p50 {main.p50_ms:.1f} ms, p95 {main.p95_ms:.1f} ms")
         under: dict[str, Any] | None = None
         if engine is not None and pushes is not None and len(pushes):
-            span = min(UNDER_UPDATES_S, seconds)
+            span = min(UNDER_UPDATES_S, seconds / 2)
             process = start_load(generator, server.base_url, bodies, span, connections)
             updates = push(engine, pushes, "during HTTP load", seconds=span)
             loaded = finish_load(process, generator, connections, timeout=span + 60)
