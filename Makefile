@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_DB ?= var/demo.sqlite
 DEMO_SIZE ?= 100000
 
-.PHONY: help install run test check lint typecheck pytest bench data clean
+.PHONY: help install run test test-es check lint typecheck pytest bench data clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -35,6 +35,10 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
+
+test-es: $(STAMP)  ## the Elasticsearch integration suite against the cluster at ROR_ES_URL
+	@test -n "$$ROR_ES_URL" || { echo "make test-es: set ROR_ES_URL=http://127.0.0.1:9200 (see docker-compose.yml)"; exit 2; }
+	$(BIN)/python -m pytest tests/es -v
 
 bench: $(STAMP)  ## benchmark at 1 M synthetic offers; writes bench/results.json
 	$(BIN)/python -m bench
