@@ -9,7 +9,8 @@ Inputs are a Location's ``position`` and ``ror-commune-cog``, or an EG address w
   (a common slip, reported as a warning);
 - projected coordinates (values beyond ±90/±180, as FINESS publishes them) are converted from
   Lambert-93, or from the UTM zone of the overseas département the commune code names;
-- with a commune but no point, the commune's point is used and marked unreliable.
+- with a commune but no point, the commune's point is used and marked unreliable;
+- a point more than 50 km from its commune's point is kept, with a warning.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ OVERSEAS_EPSG = {
     "975": 4467,
     "976": 4471,
 }
+#: A position farther than this from its commune's point is reported (not rejected).
+FAR_FROM_COMMUNE_KM = 50.0
+HUGE_COMMUNES_DEPARTEMENTS = frozenset({"973"})  # Guyane: communes larger than that
 _EPSG_IN_TEXT = re.compile(r"(?<!\d)(\d{4,5})(?!\d)")
 
 
@@ -85,6 +89,14 @@ def _unproject(
     raise InvalidInput(f"coordinates outside France: {northing}, {easting}", path)
 
 
+def _check_distance(lat: float, lon: float, known: geo.Commune, path: str, warn: Warn) -> None:
+    if known.departement in HUGE_COMMUNES_DEPARTEMENTS:
+        return
+    km = geo.haversine_km(lat, lon, known.lat, known.lon)
+    if km > FAR_FROM_COMMUNE_KM:
+        warn(path, f"position is {km:.0f} km from the point of commune {known.insee}")
+
+
 def make_place(
     point: tuple[float, float] | None,
     commune: str | None,
@@ -107,6 +119,7 @@ def make_place(
         lat, lon = point
         if known is not None:
             insee, dep, region, name = known.insee, known.departement, known.region, known.name
+            _check_distance(lat, lon, known, point_path, warn)
         else:
             area = geo.reverse(lat, lon)
             if area is None:

@@ -197,3 +197,16 @@ def test_hours_without_days_apply_every_day_and_bad_days_are_invalid() -> None:
     }
     with pytest.raises(InvalidInput, match=r"not in 1\.\.7"):
         opening_hours(bad)
+
+
+def test_position_far_from_its_commune_is_kept_with_a_warning() -> None:
+    notes: list[str] = []
+    place = make_place(
+        (45.764, 4.8357),  # Lyon
+        "75056",  # Paris
+        point_path="position",
+        commune_path="c",
+        warn=lambda p, r: notes.append(f"{p}: {r}"),
+    )
+    assert place is not None and place.commune == "75056" and place.lat == 45.764
+    assert notes and notes[0].startswith("position: position is 3") and "75056" in notes[0]
