@@ -53,25 +53,26 @@ def _rank(price: Price, criteria: Criteria) -> tuple[int, int, int] | None:
 def select_price(offer: Offer, criteria: Criteria, today: date) -> Price | None:
     """The base accommodation price this request would pay, or None when none is given."""
     best: tuple[int, int, int] | None = None
-    group: list[Price] = []
+    group: list[tuple[Price, float]] = []
     for price in offer.establishment.prices:
-        if price.type != BASE_PRICE or price.monthly_eur is None:
+        if price.type != BASE_PRICE:
             continue
-        if price.start_date is not None and price.start_date > today:
+        monthly = price.monthly_eur
+        if monthly is None or (price.start_date is not None and price.start_date > today):
             continue
         rank = _rank(price, criteria)
         if rank is None:
             continue
         if best is None or rank < best:
-            best, group = rank, [price]
+            best, group = rank, [(price, monthly)]
         elif rank == best:
-            group.append(price)
-    if not group:
-        return None
-    latest: dict[tuple[str | None, str | None], Price] = {}
-    for price in group:
+            group.append((price, monthly))
+    if len(group) <= 1:
+        return group[0][0] if group else None
+    latest: dict[tuple[str | None, str | None], tuple[Price, float]] = {}
+    for price, monthly in group:
         key = (price.residential_type, price.dependency_level)
         kept = latest.get(key)
-        if kept is None or (price.start_date or date.min) > (kept.start_date or date.min):
-            latest[key] = price
-    return min(latest.values(), key=lambda p: p.monthly_eur or 0.0)
+        if kept is None or (price.start_date or date.min) > (kept[0].start_date or date.min):
+            latest[key] = (price, monthly)
+    return min(latest.values(), key=lambda pm: pm[1])[0]
