@@ -150,9 +150,11 @@ def build_dataset(db: Path, meta_path: Path, size: int, seed: int, say: Say) -> 
             yield offer
 
     step = max(10_000, size // 10)
+    shown = [-1]
 
     def progress(done: int) -> None:
-        if done % step == 0 or done == size:
+        if (done % step == 0 or done == size) and done != shown[0]:
+            shown[0] = done
             say(f"  indexed {done:,}/{size:,} offers")
 
     say(f"building {db}: {size:,} synthetic offers, seed {seed}")
