@@ -11,8 +11,9 @@ Semantics worth knowing:
   page size.
 - **Nearest N that fit** (no ``radius_km``): the radius grows through :data:`RADIUS_STEPS_KM`
   and stops at the first step where ``offset + limit`` eligible units are found *and* the
-  ranking's upper bound for any unit beyond the step is below the last of them: the answer is
-  then exactly the one a nationwide ranking would give. ``radius_km`` of the result is that
+  ranking's upper bound for any unit beyond the step is below the last of them (or equal to
+  it, the last being nearer than the step): the answer is then exactly the one a nationwide
+  ranking would give. ``radius_km`` of the result is that
   step (None: the whole country was needed).
 - **Home-based units** are matched by intervention zone when the patient's commune is known
   (from the place, or from the point by reverse geocoding), whatever their distance; they count
@@ -316,7 +317,20 @@ def rank(
         return float("inf") if distance is None else score_upper_bound(distance, criteria, weights)
 
     def may_enter(distance: float | None) -> bool:
-        return len(top) < wanted or bound(distance) >= top[wanted - 1].score
+        """Could a unit at this distance still enter the top (ties go to the nearer)?"""
+        if len(top) < wanted:
+            return True
+        best, last = bound(distance), top[wanted - 1]
+        return best > last.score or (best == last.score and (distance or 0.0) <= last.key[1])
+
+    def certain(radius: float) -> bool:
+        """No unit beyond ``radius`` can enter the top: the answer is final."""
+        if len(top) < wanted:
+            return False
+        if wanted == 0:
+            return True
+        best, last = bound(radius), top[wanted - 1]
+        return last.score > best or (last.score == best and last.key[1] <= radius)
 
     def consider(c: Candidate, offer: Offer, by_zone: bool) -> bool:
         """Check and score one unit; True when eligible."""
@@ -357,7 +371,7 @@ def rank(
             for c in batch:
                 d = c.distance_km
                 while d is not None and radius is not None and d > radius:
-                    if len(top) >= wanted and (wanted == 0 or top[-1].score > bound(radius)):
+                    if certain(radius):
                         stopped = True
                         break
                     step += 1
@@ -381,7 +395,7 @@ def rank(
             close()
     # The stream ran out (every candidate seen): the first step where the answer is certain.
     while not stopped and radius is not None and criteria.radius_km is None:
-        if len(top) >= wanted and (wanted == 0 or top[-1].score > bound(radius)):
+        if certain(radius):
             break
         step += 1
         radius = steps[step] if step < len(steps) else None

@@ -225,7 +225,7 @@ def zone_statement(query: CandidateQuery, plan: Plan) -> Statement | None:
         dot = DOT
     key_list = ", ".join(f":k{i}" for i in range(len(keys)))
     return (
-        f"SELECT DISTINCT c.rid, {dot} AS dot, {fails} AS f FROM zones z JOIN cover c "
+        f"SELECT DISTINCT c.rid, {dot} AS dot, {fails} AS f FROM zones z CROSS JOIN cover c "
         f"ON c.code_id IN ({_ids(plan.anchor_ids)}) AND c.cell = z.cell AND c.rid = z.rid "
         f"WHERE z.key IN ({key_list}) AND f <= 1{exists_sql(plan.others)}",
         params,
@@ -263,7 +263,7 @@ def population_statement(
         params.update({f"k{i}": k for i, k in enumerate(keys)})
         key_list = ", ".join(f":k{i}" for i in range(len(keys)))
         selects.append(
-            f"SELECT c.rid FROM zones z JOIN cover c ON {anchor} AND c.cell = z.cell "
+            f"SELECT c.rid FROM zones z CROSS JOIN cover c ON {anchor} AND c.cell = z.cell "
             f"AND c.rid = z.rid WHERE z.key IN ({key_list}) AND ({zfails}) = 0{others}"
         )
     union = " UNION ".join(selects)

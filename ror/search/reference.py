@@ -180,7 +180,11 @@ class Reference:
             for step in RADIUS_STEPS_KM:
                 kept = [e for e in eligible if inside(e[1], step)]
                 bound = score_upper_bound(step, criteria, weights)
-                if len(kept) >= wanted and (wanted == 0 or -kept[wanted - 1][0][0] > bound):
+                if len(kept) >= wanted and (
+                    wanted == 0
+                    or -kept[wanted - 1][0][0] > bound
+                    or (-kept[wanted - 1][0][0] == bound and kept[wanted - 1][0][1] <= step)
+                ):
                     radius = step
                     break
         kept = [e for e in eligible if inside(e[1], radius)]
