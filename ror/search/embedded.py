@@ -39,6 +39,7 @@ from ror.search.embedded_rows import (
 )
 from ror.search.embedded_schema import (
     CAPACITY_KEY_COLUMNS,
+    COVER_COLUMNS,
     SCHEMA_VERSION,
     STAR_CODE_ID,
     ensure_schema,
@@ -295,7 +296,7 @@ class EmbeddedEngine:
             code_id = self._ensure_code(conn, name, code)
             code_ids.append(code_id)
             self._add_postings(conn, code_id, 1)
-        marks = ", ".join("?" * 16)
+        marks = ", ".join("?" * len(COVER_COLUMNS))
         conn.executemany(
             f"INSERT INTO cover VALUES ({marks})",
             [(c, cell, rid, *values) for c in (STAR_CODE_ID, *code_ids)],
@@ -445,9 +446,9 @@ class EmbeddedEngine:
         by_zone: list[Candidate] = []
         zone = planner.zone_statement(query, plan)
         if zone is not None:
-            for rid, dot, fails in conn.execute(*zone):
+            for rid, dot, fails, sure in conn.execute(*zone):
                 km = cells.dot_to_km(dot) if dot is not None else None
-                by_zone.append(Candidate(int(rid), km, int(fails)))
+                by_zone.append(Candidate(int(rid), km, int(fails), bool(sure)))
             by_zone.sort(key=lambda c: (c.distance_km or 0.0, c.ref))
         exclude = {c.ref for c in by_zone}
         return Candidates(by_zone, self._stream(conn, query, plan, exclude), plan.strategy)
@@ -464,12 +465,12 @@ class EmbeddedEngine:
             cursor = conn.execute(sql, params)
             try:
                 while rows := cursor.fetchmany(_FETCH):
-                    for rid, dot, fails in rows:
+                    for rid, dot, fails, sure in rows:
                         if rid in seen:
                             continue
                         seen.add(rid)
                         km = cells.dot_to_km(dot) if dot is not None else None
-                        yield Candidate(rid, km, fails)
+                        yield Candidate(rid, km, fails, bool(sure))
             finally:
                 cursor.close()
 

@@ -35,6 +35,7 @@ from ror.search.embedded_rows import (
 )
 from ror.search.embedded_schema import (
     CAPACITY_KEY_COLUMNS,
+    COVER_COLUMNS,
     DATA_TABLES,
     STAR_CODE_ID,
     data_tables_ddl,
@@ -156,7 +157,7 @@ class BulkBuilder:
         gathered = self.gathered
         columns = zip(keys[:, 0].tolist(), keys[:, 1].tolist(), keys[:, 2].tolist(), strict=True)
         rows = ((c, cell, r, *gathered[r].values) for c, cell, r in columns)
-        marks = ", ".join("?" * 16)
+        marks = ", ".join("?" * len(COVER_COLUMNS))
         insert_chunks(self.conn, f"INSERT INTO cover{SUFFIX} VALUES ({marks})", rows)
 
     def _write_zones_and_locations(self) -> None:

@@ -90,6 +90,9 @@ def cover_values(offer: Offer, columns: OfferColumns) -> CoverValues:
         c.min_monthly_price_eur,
         c.closed_from,
         c.reopens_at,
+        *c.selected_prices,
+        c.price_from,
+        c.price_until,
     )
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Final
 
-SCHEMA_VERSION: Final = "1"
+SCHEMA_VERSION: Final = "2"
 
 # Tables rebuilt by a full load (built under a suffix, then swapped in).
 DATA_TABLES: Final = ("offers", "offer_meta", "codes", "cover", "zones", "location_offers")
@@ -48,6 +48,14 @@ COVER_COLUMNS: Final = (
     "price",
     "closed_from",
     "reopens_at",
+    "p_n0",
+    "p_n1",
+    "p_p0",
+    "p_p1",
+    "p_t0",
+    "p_t1",
+    "price_from",
+    "price_until",
 )
 
 CAPACITY_KEY_COLUMNS: Final = (
@@ -76,7 +84,9 @@ def data_tables_ddl(suffix: str = "") -> list[str]:
         "rid INTEGER NOT NULL, x REAL NOT NULL, y REAL NOT NULL, z REAL NOT NULL, "
         "home INTEGER NOT NULL, age_min INTEGER, age_max INTEGER, aid INTEGER NOT NULL, "
         "aid_perm INTEGER, aid_temp INTEGER, recep INTEGER NOT NULL, price REAL, "
-        "closed_from REAL, reopens_at REAL, PRIMARY KEY (code_id, cell, rid)) WITHOUT ROWID",
+        "closed_from REAL, reopens_at REAL, p_n0 REAL, p_n1 REAL, p_p0 REAL, p_p1 REAL, "
+        "p_t0 REAL, p_t1 REAL, price_from REAL, price_until REAL, "
+        "PRIMARY KEY (code_id, cell, rid)) WITHOUT ROWID",
         f"CREATE TABLE zones{s} (key TEXT NOT NULL, rid INTEGER NOT NULL, "
         "cell INTEGER NOT NULL, PRIMARY KEY (key, rid)) WITHOUT ROWID",
         f"CREATE TABLE location_offers{s} (loc TEXT NOT NULL, rid INTEGER NOT NULL, "

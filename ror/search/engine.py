@@ -107,6 +107,7 @@ class Candidate:
     ref: int
     distance_km: float | None
     fails: int  # prefilter criteria failed (0 or 1 in streams)
+    sure: bool = True  # ``fails`` is exact for this unit (else ``check`` must decide)
 
 
 @dataclass(slots=True)

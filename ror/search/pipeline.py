@@ -380,11 +380,16 @@ def rank(
                     break
                 if c.fails != 0:
                     pool.append(c)
-                elif exact and not may_enter(d):
+                elif exact and c.sure and not may_enter(d):
                     total += 1  # eligible for sure, cannot reach the page: not read
                 else:
                     if c.ref not in known:
-                        _prefetch(engine, batch, known, lambda d: not exact or may_enter(d))
+                        _prefetch(
+                            engine,
+                            batch,
+                            known,
+                            lambda c: not (exact and c.sure) or may_enter(c.distance_km),
+                        )
                     if consider(c, known[c.ref], False):
                         total += 1
             if stopped:
@@ -425,10 +430,10 @@ def _prefetch(
     engine: Engine,
     batch: list[Candidate],
     known: dict[int, Offer],
-    needed: Callable[[float | None], bool],
+    needed: Callable[[Candidate], bool],
 ) -> None:
     """Read, in one go, the units of the look-ahead batch that may be needed."""
-    refs = [c.ref for c in batch if c.fails == 0 and c.ref not in known and needed(c.distance_km)]
+    refs = [c.ref for c in batch if c.fails == 0 and c.ref not in known and needed(c)]
     if refs:
         known.update(zip(refs, engine.offers(refs), strict=True))
 

@@ -103,8 +103,16 @@ def fails_sql(prefilter: Prefilter, zone_term: bool) -> tuple[str, Params]:
         )
         terms.append(f"(c.aid = 0 OR IFNULL({places}, -1) = 0)" if places else "(c.aid = 0)")
     if p.max_monthly_price_eur is not None:
-        terms.append("(c.price IS NULL OR c.price > :price)")
         params["price"] = p.max_monthly_price_eur
+        if p.price_column is None:
+            terms.append("(c.price IS NULL OR c.price > :price)")
+        else:
+            params["now"] = p.now
+            col = p.price_column
+            terms.append(
+                f"(CASE WHEN {PRICE_HOLDS} THEN (c.{col} IS NULL OR c.{col} > :price) "
+                "ELSE (c.price IS NULL OR c.price > :price) END)"
+            )
     if p.closed_at is not None:
         terms.append(
             "((c.closed_from IS NOT NULL OR c.reopens_at IS NOT NULL) "
@@ -119,6 +127,19 @@ def fails_sql(prefilter: Prefilter, zone_term: bool) -> tuple[str, Params]:
     if zone_term:
         terms.append("c.home")
     return (" + ".join(terms) if terms else "0"), params
+
+
+PRICE_HOLDS: Final = (
+    "((c.price_from IS NULL OR :now >= c.price_from) "
+    "AND (c.price_until IS NULL OR :now < c.price_until))"
+)
+
+
+def sure_sql(prefilter: Prefilter) -> str:
+    """1 when a row's failure count is exact (its selected prices hold), else 0."""
+    if prefilter.max_monthly_price_eur is not None and prefilter.price_column is not None:
+        return PRICE_HOLDS
+    return "1"
 
 
 def _ids(ids: Sequence[int]) -> str:
@@ -160,11 +181,12 @@ def stream_statements(query: CandidateQuery, plan: Plan) -> Iterator[Statement]:
     if plan.strategy == "empty":
         return
     fails, params = fails_sql(query.prefilter, zone_term=bool(query.zone_keys))
+    fails = f"{fails} AS f, {sure_sql(query.prefilter)}"
     others = exists_sql(plan.others)
     anchor = f"c.code_id IN ({_ids(plan.anchor_ids)})"
     if query.point is None:
         yield (
-            f"SELECT c.rid, NULL, {fails} AS f FROM cover c WHERE {anchor} AND f <= 1{others} "
+            f"SELECT c.rid, NULL, {fails} FROM cover c WHERE {anchor} AND f <= 1{others} "
             "ORDER BY c.rid",
             params,
         )
@@ -177,7 +199,7 @@ def stream_statements(query: CandidateQuery, plan: Plan) -> Iterator[Statement]:
             bound = " AND dot >= :lo_dot"
             params["lo_dot"] = cells.min_dot(limit)
         yield (
-            f"SELECT c.rid, {DOT} AS dot, {fails} AS f FROM cover c WHERE {anchor}{bound} "
+            f"SELECT c.rid, {DOT} AS dot, {fails} FROM cover c WHERE {anchor}{bound} "
             f"AND f <= 1{others} ORDER BY dot DESC, c.rid",
             params,
         )
@@ -193,7 +215,7 @@ def stream_statements(query: CandidateQuery, plan: Plan) -> Iterator[Statement]:
             ring["hi_dot"] = cells.min_dot(inner)
         if outer is None:
             yield (
-                f"SELECT c.rid, {DOT} AS dot, {fails} AS f FROM cover c WHERE {anchor}"
+                f"SELECT c.rid, {DOT} AS dot, {fails} FROM cover c WHERE {anchor}"
                 f"{conditions} AND f <= 1{others} ORDER BY dot DESC, c.rid",
                 ring,
             )
@@ -202,7 +224,7 @@ def stream_statements(query: CandidateQuery, plan: Plan) -> Iterator[Statement]:
         ring["lo_dot"] = cells.min_dot(outer)
         cte = _ranges_cte(cells.cap_ranges(query.point[0], query.point[1], outer))
         yield (
-            f"{cte}SELECT c.rid, {DOT} AS dot, {fails} AS f FROM r JOIN cover c "
+            f"{cte}SELECT c.rid, {DOT} AS dot, {fails} FROM r JOIN cover c "
             f"ON {anchor} AND c.cell BETWEEN r.lo AND r.hi WHERE 1{conditions} "
             f"AND f <= 1{others} ORDER BY dot DESC, c.rid",
             ring,
@@ -225,7 +247,8 @@ def zone_statement(query: CandidateQuery, plan: Plan) -> Statement | None:
         dot = DOT
     key_list = ", ".join(f":k{i}" for i in range(len(keys)))
     return (
-        f"SELECT DISTINCT c.rid, {dot} AS dot, {fails} AS f FROM zones z CROSS JOIN cover c "
+        f"SELECT DISTINCT c.rid, {dot} AS dot, {fails} AS f, {sure_sql(query.prefilter)} "
+        "FROM zones z CROSS JOIN cover c "
         f"ON c.code_id IN ({_ids(plan.anchor_ids)}) AND c.cell = z.cell AND c.rid = z.rid "
         f"WHERE z.key IN ({key_list}) AND f <= 1{exists_sql(plan.others)}",
         params,

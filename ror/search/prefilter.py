@@ -20,8 +20,12 @@ closed             ``closed_from ≤ t < reopens_at`` at ``open_at`` or now     
 beds (no gender,   Σ available counters (R330 02, temporality 01, assignment    exact
 current, none)     01) of the nature ``≥ min_available``
 beds (gender …)    the same sum over every gender, an upper bound               lenient
+price ceiling      the base price ``ranking.prices.select_price`` picks (for    exact
+                   age unknown or ≥ 60, each reception × social aid), computed
+                   at load time and valid until the next price start date
 price ceiling      cheapest base price (R246 02) as monthly estimate ≤ budget;  lenient
-                   none at all fails
+(age < 60, or      none at all fails
+prices changed)
 equipment,         not evaluated here                                           Python
 open at
 =================  ==========================================================  =========
@@ -31,10 +35,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Final
 
 from ror.model import Capacity, Offer
+from ror.ranking.hours import local_zone
+from ror.ranking.prices import select_price
 from ror.search.criteria import RECEPTION_CODES, Criteria
 
 # The Criteria/Offer code fields, any-of within a field, all-of across fields.
@@ -68,6 +74,8 @@ class Prefilter:
     closed_at: float | None = None  # epoch seconds of the moment "closed" is judged at
     bed_nature: str | None = None  # "01" lits / "02" places, when beds are prefiltered
     bed_min: int = 0
+    price_column: str | None = None  # the selected-price column, when it decides exactly
+    now: float | None = None  # epoch seconds of the search (price validity)
     exact: bool = True  # every criterion of the request is decided exactly by the columns
 
     @classmethod
@@ -82,8 +90,12 @@ class Prefilter:
                 exact = exact and need.gender is None
             else:
                 exact = False
+        price_column: str | None = None
         if criteria.max_monthly_price_eur is not None:
-            exact = False
+            if criteria.age is None or criteria.age >= 60:
+                price_column = PRICE_COLUMNS[(criteria.reception, criteria.social_aid)]
+            else:
+                exact = False
         moment = criteria.open_at or now
         return cls(
             age=criteria.age,
@@ -96,6 +108,8 @@ class Prefilter:
             closed_at=moment.timestamp(),
             bed_nature=bed_nature if bed_nature in ("01", "02") else None,
             bed_min=bed_min,
+            price_column=price_column,
+            now=now.timestamp(),
             exact=exact and (bed_nature in (None, "01", "02")),
         )
 
@@ -116,9 +130,13 @@ class OfferColumns:
     reopens_at: float | None
     beds_available: int  # R329 01 lits, available now (any gender)
     places_available: int  # R329 02 places, available now (any gender)
+    selected_prices: tuple[float | None, ...] = (None,) * 6  # per PRICE_COLUMNS, monthly
+    price_from: float | None = None  # the selected prices hold from (epoch seconds)…
+    price_until: float | None = None  # …until (the next base price start, local midnight)
 
     @classmethod
-    def of(cls, offer: Offer) -> OfferColumns:
+    def of(cls, offer: Offer, now: datetime | None = None) -> OfferColumns:
+        """The columns of an offer; selected prices as of ``now`` (default: the clock)."""
         est = offer.establishment
         mask = 0
         for code in offer.reception:
@@ -127,6 +145,7 @@ class OfferColumns:
             m for m in (p.monthly_eur for p in est.prices if p.type == BASE_PRICE) if m is not None
         ]
         beds, places = available_now(offer)
+        selected, price_from, price_until = _selected_prices(offer, now or datetime.now(UTC))
         return cls(
             home=offer.home_based,
             age_min=offer.age_min,
@@ -140,7 +159,49 @@ class OfferColumns:
             reopens_at=offer.reopens_at.timestamp() if offer.reopens_at else None,
             beds_available=beds,
             places_available=places,
+            selected_prices=selected,
+            price_from=price_from,
+            price_until=price_until,
         )
+
+
+# Selected-price column per (reception asked, social aid asked), for an age unknown or ≥ 60.
+PRICE_COLUMNS: Final[dict[tuple[str | None, bool], str]] = {
+    (None, False): "p_n0",
+    (None, True): "p_n1",
+    ("permanent", False): "p_p0",
+    ("permanent", True): "p_p1",
+    ("temporary", False): "p_t0",
+    ("temporary", True): "p_t1",
+}
+
+
+def _selected_prices(
+    offer: Offer, now: datetime
+) -> tuple[tuple[float | None, ...], float | None, float | None]:
+    """Monthly price ``select_price`` picks per PRICE_COLUMNS today, and when that holds."""
+    bases = [p for p in offer.establishment.prices if p.type == BASE_PRICE]
+    if not bases:
+        return (None,) * 6, None, None
+    zone = local_zone(offer.place)
+    today = now.astimezone(zone).date()
+    selected = []
+    for reception, aid in PRICE_COLUMNS:
+        request = Criteria(reception=reception, social_aid=aid)  # type: ignore[arg-type]
+        price = select_price(offer, request, today)
+        selected.append(price.monthly_eur if price is not None else None)
+    starts = {p.start_date for p in bases if p.start_date is not None}
+
+    def midnight(day: date) -> float:
+        return datetime.combine(day, time.min, tzinfo=zone).timestamp()
+
+    past = [d for d in starts if d <= today]
+    future = [d for d in starts if d > today]
+    return (
+        tuple(selected),
+        midnight(max(past)) if past else None,
+        midnight(min(future)) if future else None,
+    )
 
 
 def available_now(offer: Offer) -> tuple[int, int]:
@@ -178,10 +239,12 @@ def fails(columns: OfferColumns, prefilter: Prefilter) -> int:
         }.get(p.social_aid_reception or "")
         if not c.social_aid or places == 0:
             n += 1
-    if p.max_monthly_price_eur is not None and (
-        c.min_monthly_price_eur is None or c.min_monthly_price_eur > p.max_monthly_price_eur
-    ):
-        n += 1
+    if p.max_monthly_price_eur is not None:
+        price = c.min_monthly_price_eur
+        if p.price_column is not None and price_holds(c, p.now):
+            price = c.selected_prices[list(PRICE_COLUMNS.values()).index(p.price_column)]
+        if price is None or price > p.max_monthly_price_eur:
+            n += 1
     if p.closed_at is not None and is_closed(c.closed_from, c.reopens_at, p.closed_at):
         n += 1
     if p.bed_nature is not None:
@@ -189,6 +252,15 @@ def fails(columns: OfferColumns, prefilter: Prefilter) -> int:
         if have < p.bed_min:
             n += 1
     return n
+
+
+def price_holds(c: OfferColumns, moment: float | None) -> bool:
+    """Whether the selected-price columns are valid at ``moment``."""
+    if moment is None:
+        return False
+    return (c.price_from is None or moment >= c.price_from) and (
+        c.price_until is None or moment < c.price_until
+    )
 
 
 def is_closed(closed_from: float | None, reopens_at: float | None, moment: float) -> bool:
