@@ -26,6 +26,9 @@ Semantics worth knowing:
   requested codes (of every code field) and fail exactly one other hard criterion, nearest
   first (ties by id). A unit of another kind is not a near-miss.
 - **total**: eligible units within the radius used, plus zone matches.
+- **Audience** (``criteria.audience``, set by the API from the caller's access profile):
+  sensitive units it may not see are left out by the engine before anything is counted
+  (matches, total, near-misses, facets); without capacities, the ranking ignores beds.
 """
 
 from __future__ import annotations
@@ -270,6 +273,7 @@ def plan(criteria: Criteria, now: datetime, zone_keys: frozenset[str]) -> Candid
         prefilter=Prefilter.from_criteria(criteria, now),
         zone_keys=zone_keys,
         max_radius_km=criteria.radius_km,
+        sensitive_champs=criteria.audience.sensitive_champs,
     )
 
 
@@ -526,12 +530,38 @@ def count_facets(
 
 
 def keep_for_replay(engine: Engine, result: SearchResult, now: datetime) -> None:
-    summary = result.to_dict()
-    for item in summary["matches"] + summary["near_misses"]:
-        offer = item.pop("offer")
-        item["offer_id"] = offer["id"]
-        item["name"] = offer["name"]
-    summary.pop("criteria")
+    """Keep the criteria, the engine and the answer (ids, scores, reasons) under the id."""
+    summary = {
+        "took_ms": round(result.took_ms, 3),
+        "radius_km": result.radius_km,
+        "total": result.total,
+        "strategy": result.strategy,
+        "warnings": list(result.warnings),
+        "matches": [
+            {
+                "offer_id": m.offer.id,
+                "name": m.offer.name,
+                "distance_km": None if m.distance_km is None else round(m.distance_km, 3),
+                "score": round(m.score, 6),
+                "parts": {k: round(v, 6) for k, v in m.parts.items()},
+                "explain": list(m.explain),
+                "stale": m.stale,
+                "by_zone": m.by_zone,
+            }
+            for m in result.matches
+        ],
+        "near_misses": [
+            {
+                "offer_id": n.offer.id,
+                "name": n.offer.name,
+                "distance_km": None if n.distance_km is None else round(n.distance_km, 3),
+                "criterion": n.criterion,
+                "reason": n.reason,
+            }
+            for n in result.near_misses
+        ],
+        "facets": [f.to_dict() for f in result.facets],
+    }
     engine.save_search(
         SearchRecord(
             id=result.id,
