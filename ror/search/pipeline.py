@@ -320,11 +320,13 @@ def rank(
     def bound(distance: float | None) -> float:
         return float("inf") if distance is None else score_upper_bound(distance, criteria, weights)
 
-    def may_enter(distance: float | None) -> bool:
-        """Could a unit at this distance still enter the top (ties go to the nearer)?"""
+    def may_enter(distance: float | None, by_zone: bool = False) -> bool:
+        """Could a unit at this distance still enter the top (ties go to the nearer)?
+        Units matched by zone have no distance penalty: their bound is the one at 0 km."""
         if len(top) < wanted:
             return True
-        best, last = bound(distance), top[wanted - 1]
+        best = bound(0.0 if by_zone and distance is not None else distance)
+        last = top[wanted - 1]
         return best > last.score or (best == last.score and (distance or 0.0) <= last.key[1])
 
     def certain(radius: float) -> bool:
@@ -355,11 +357,13 @@ def rank(
         return True
 
     candidates = engine.candidates(query)
-    for c, offer in zip(candidates.by_zone, _read(engine, candidates.by_zone, known), strict=True):
-        if c.fails == 0 and consider(c, offer, True):
-            total += 1
-        elif c.fails == 1:
+    for c in candidates.by_zone:  # nearest first
+        if c.fails != 0:
             pool.append(c)
+        elif exact and c.sure and not may_enter(c.distance_km, by_zone=True):
+            total += 1  # eligible for sure, cannot reach the page: not read
+        elif consider(c, _read(engine, [c], known)[0], True):
+            total += 1
 
     steps: tuple[float | None, ...] = (*RADIUS_STEPS_KM, None)
     if query.point is None:
