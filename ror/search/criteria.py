@@ -73,6 +73,7 @@ class Criteria:
     open_at: datetime | None = None
     now: datetime | None = None  # the time the search is made for (tests pin it)
     explain: bool = True
+    facets: bool = True  # count facets (costs a scan of the units within the radius used)
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property

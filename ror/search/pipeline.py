@@ -511,6 +511,8 @@ def count_facets(
     criteria: Criteria,
 ) -> tuple[tuple[Facet, ...], tuple[str, ...]]:
     """Facets with labels; see ``Engine.facets`` for exactly what they count."""
+    if not criteria.facets:
+        return (), ()
     counted = engine.facets(query, radius_km, FACET_FIELDS)
     facets = []
     for name in FACET_FIELDS:
