@@ -31,6 +31,9 @@ flagged ``Scored.stale``. In ES: a ``script_score`` on the denormalised availabl
 its ``updated_at`` (or an ``exp`` decay on ``updated_at`` with ``scale = half-life`` and
 ``decay = 0.5`` inside the script).
 
+No ``K`` and no ``S`` for an audience without access to capacities
+(``criteria.audience.capacities`` false): :func:`bed_need` is then None whatever the profile.
+
 **Size** ``S = 1 + size_weight · (1 - exp(-installed / size_saturation_beds))``, with the
 installed beds (R330 01, current) of the nature of the bed need (asked or implicit, as for
 ``K``); present when there is a bed need and ``size_weight > 0``.
@@ -73,7 +76,13 @@ class Scored:
 
 
 def bed_need(criteria: Criteria, weights: Weights) -> BedNeed | None:
-    """The beds to score: those asked, else the profile's implicit need, else None."""
+    """The beds to score: those asked, else the profile's implicit need, else None.
+
+    None for an audience that may not see capacities (``criteria.audience.capacities``): the
+    order of its answers must not reveal free or installed beds (ROR-MODEL §8, profiles 0, 5).
+    """
+    if not criteria.audience.capacities:
+        return None
     if criteria.beds is not None:
         return criteria.beds
     if weights.capacity_when_not_asked:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
-from ror.model import Codes
+from ror.model import Codes, Offer
 
 Profile = Literal["default", "emergency", "nursing_home", "consultation"]
 Precision = Literal["exact", "street", "city"]
@@ -40,6 +40,32 @@ class EquipmentNeed:
     code: str
     feature: str | None = None
     min_value: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """What the caller may see, as far as the search itself must know (ROR-MODEL §8).
+
+    The library default sees everything; the API narrows it from the caller's access profile
+    (``ror.api.access``). Units hidden here are left out *before* anything is counted, so
+    ``total``, facets and near-misses never reveal them; capacities left out of the ranking
+    keep the order of the answer from revealing free or installed beds.
+    """
+
+    # Sensitive units (uniteSensible) are kept only when they carry one of these champ (R227)
+    # codes: None keeps every sensitive unit, () none of them.
+    sensitive_champs: tuple[str, ...] | None = None
+    # Rank with the capacity and size factors (free and installed beds).
+    capacities: bool = True
+
+    def shows(self, offer: Offer) -> bool:
+        """The offer may appear in this audience's answers."""
+        if not offer.sensitive or self.sensitive_champs is None:
+            return True
+        return any(code in self.sensitive_champs for code in offer.champ)
+
+
+EVERYONE = Audience()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +100,7 @@ class Criteria:
     now: datetime | None = None  # the time the search is made for (tests pin it)
     explain: bool = True
     facets: bool = True  # count facets (costs a scan of the units within the radius used)
+    audience: Audience = EVERYONE  # who asks: the API narrows it by access profile
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property

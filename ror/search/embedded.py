@@ -35,6 +35,7 @@ from ror.search.embedded_rows import (
     location_key,
     location_keys,
     offer_codes,
+    sensitive_champs,
     zone_keys,
 )
 from ror.search.embedded_schema import (
@@ -272,6 +273,7 @@ class EmbeddedEngine:
                 self._add_postings(conn, code_id, -1)
         for key in orjson.loads(zones):
             conn.execute("DELETE FROM zones WHERE key = ? AND rid = ?", (key, rid))
+        conn.execute("DELETE FROM sensitive WHERE rid = ?", (rid,))
         loc_list: list[str] = orjson.loads(locs)
         for loc in loc_list:
             conn.execute("DELETE FROM location_offers WHERE loc = ? AND rid = ?", (loc, rid))
@@ -306,6 +308,9 @@ class EmbeddedEngine:
         locs = location_keys(offer)
         conn.executemany("INSERT INTO location_offers VALUES (?, ?)", [(loc, rid) for loc in locs])
         touched.update(locs)
+        champs = sensitive_champs(offer)
+        if champs is not None:
+            conn.execute("INSERT INTO sensitive VALUES (?, ?)", (rid, champs))
         for c in offer.capacities:
             self._store_counter(conn, location_key(offer.id, c.location_id), c)
         conn.execute(

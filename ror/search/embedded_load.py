@@ -31,6 +31,7 @@ from ror.search.embedded_rows import (
     location_key,
     location_keys,
     offer_codes,
+    sensitive_champs,
     zone_keys,
 )
 from ror.search.embedded_schema import (
@@ -55,6 +56,7 @@ class _Gathered:
     values: CoverValues
     zones: list[str]
     locs: list[str]
+    sensitive: str | None  # champ codes of a sensitive unit (``sensitive`` table)
 
 
 @dataclass(slots=True)
@@ -120,6 +122,7 @@ class BulkBuilder:
         code_ids = self._write_codes()
         self._write_cover(code_ids)
         self._write_zones_and_locations()
+        self._write_sensitive()
         self._write_capacities()
         self._write_meta(code_ids)
 
@@ -172,6 +175,14 @@ class BulkBuilder:
             {(loc, rid) for rid, g in enumerate(self.gathered) if g is not None for loc in g.locs}
         )
         insert_chunks(self.conn, f"INSERT INTO location_offers{SUFFIX} VALUES (?, ?)", links)
+
+    def _write_sensitive(self) -> None:
+        rows = [
+            (rid, g.sensitive)
+            for rid, g in enumerate(self.gathered)
+            if g is not None and g.sensitive is not None
+        ]
+        insert_chunks(self.conn, f"INSERT INTO sensitive{SUFFIX} VALUES (?, ?)", rows)
 
     def _write_capacities(self) -> None:
         marks = ", ".join("?" * 15)
@@ -231,6 +242,7 @@ def _gather(offer: Offer) -> _Gathered:
         values=cover_values(offer, OfferColumns.of(offer)),
         zones=zone_keys(offer),
         locs=location_keys(offer),
+        sensitive=sensitive_champs(offer),
     )
 
 

@@ -69,6 +69,13 @@ def location_keys(offer: Offer) -> list[str]:
 _zone_key = functools.lru_cache(maxsize=100_000)(zone_key)
 
 
+def sensitive_champs(offer: Offer) -> str | None:
+    """The ``sensitive.champs`` value of a unit flagged sensitive (`` 01 03 ``), else None."""
+    if not offer.sensitive:
+        return None
+    return " " + " ".join(offer.champ) + " "
+
+
 def zone_keys(offer: Offer) -> list[str]:
     return sorted({_zone_key(z.type, z.code) for z in offer.zones})
 

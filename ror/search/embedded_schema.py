@@ -13,6 +13,8 @@ table              content
                    unit vector ``x, y, z`` and the prefilter columns ride along
 ``zones``          zone key (``C:31555``, ``D:31``, ``R:76``…) → home-based offer
 ``location_offers``  Location key → offers using it
+``sensitive``      the units flagged sensitive (uniteSensible) and their champ codes
+                   (`` 01 03 ``), left out of searches whose audience may not see them
 ``capacities``     one row per counter of a Location (``Capacity.key()``), newest wins
 ``searches``       replay records
 ``meta``           schema and data versions
@@ -27,7 +29,15 @@ from typing import Final
 SCHEMA_VERSION: Final = "2"
 
 # Tables rebuilt by a full load (built under a suffix, then swapped in).
-DATA_TABLES: Final = ("offers", "offer_meta", "codes", "cover", "zones", "location_offers")
+DATA_TABLES: Final = (
+    "offers",
+    "offer_meta",
+    "codes",
+    "cover",
+    "zones",
+    "location_offers",
+    "sensitive",
+)
 
 STAR_CODE_ID: Final = 0  # the "*" posting: every offer
 
@@ -91,6 +101,7 @@ def data_tables_ddl(suffix: str = "") -> list[str]:
         "cell INTEGER NOT NULL, PRIMARY KEY (key, rid)) WITHOUT ROWID",
         f"CREATE TABLE location_offers{s} (loc TEXT NOT NULL, rid INTEGER NOT NULL, "
         "PRIMARY KEY (loc, rid)) WITHOUT ROWID",
+        f"CREATE TABLE sensitive{s} (rid INTEGER PRIMARY KEY, champs TEXT NOT NULL)",
     ]
 
 

@@ -88,6 +88,8 @@ class CandidateQuery:
     intervention zone (returned in :attr:`Candidates.by_zone`, whatever their distance) and
     count one prefilter failure in the distance stream unless matched.
     ``max_radius_km`` bounds the distance stream (None: nationwide).
+    ``sensitive_champs`` (``Audience.sensitive_champs``): when not None, units flagged
+    sensitive are left out of candidates and facets unless they carry one of these champ codes.
     """
 
     point: tuple[float, float] | None
@@ -95,6 +97,7 @@ class CandidateQuery:
     prefilter: Prefilter = field(default_factory=Prefilter)
     zone_keys: frozenset[str] = frozenset()
     max_radius_km: float | None = None
+    sensitive_champs: tuple[str, ...] | None = None
 
     def codes_of(self, name: str) -> tuple[str, ...]:
         return dict(self.codes).get(name, ())

@@ -21,6 +21,7 @@ from ror.search.es_filters import (
     Clause,
     all_of,
     any_of,
+    audience_filter,
     geo_distance_filter,
     missing,
     none_of,
@@ -65,6 +66,12 @@ def prefilter_clauses(p: Prefilter) -> list[Clause]:
 
 def code_clauses(codes: Sequence[tuple[str, Sequence[str]]]) -> list[Clause]:
     return [{"terms": {f.CODE_FIELDS[name]: list(values)}} for name, values in codes if values]
+
+
+def query_clauses(query: CandidateQuery) -> list[Clause]:
+    """The query's code filters and, for a narrowed audience, the sensitive units left out."""
+    audience = audience_filter(query.sensitive_champs)
+    return [*code_clauses(query.codes), *([audience] if audience is not None else [])]
 
 
 def _pruned(filters: list[Clause], criteria: list[Clause], allowed_fails: int) -> Clause:
@@ -129,7 +136,7 @@ def stream_body(
     size: int = PAGE,
 ) -> dict[str, Any]:
     """One page of the distance stream: a ring around the point (or every unit, by id)."""
-    filters = code_clauses(query.codes)
+    filters = query_clauses(query)
     sort: list[Clause] = [{f.ID: "asc"}]
     if query.point is not None and ring is not None:
         filters += ring_filters(query.point, ring)
@@ -149,7 +156,7 @@ def zone_body(
     query: CandidateQuery, search_after: list[Any] | None = None, size: int = PAGE
 ) -> dict[str, Any]:
     """Home-based offers whose zones hold a patient zone key, at any distance."""
-    filters = [*code_clauses(query.codes), {"terms": {f.ZONE_KEYS: sorted(query.zone_keys)}}]
+    filters = [*query_clauses(query), {"terms": {f.ZONE_KEYS: sorted(query.zone_keys)}}]
     body: dict[str, Any] = {
         "size": size,
         "query": _pruned(filters, prefilter_clauses(query.prefilter), 1),
@@ -164,7 +171,7 @@ def zone_body(
 def population_filter(query: CandidateQuery, radius_km: float | None) -> Clause:
     """Units counted by facets: passing the query's codes and every prefilter criterion,
     within the radius (when there is a point and a radius), or matched by zone."""
-    codes = code_clauses(query.codes)
+    codes = query_clauses(query)
     prefilter = prefilter_clauses(query.prefilter)
     near: list[Clause] = []
     if query.point is not None and radius_km is not None:
@@ -190,6 +197,7 @@ def facets_body(
             prefilter=query.prefilter,
             zone_keys=query.zone_keys,
             max_radius_km=query.max_radius_km,
+            sensitive_champs=query.sensitive_champs,
         )
         aggs[name] = {
             "filter": population_filter(sub, radius_km),

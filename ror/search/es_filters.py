@@ -71,6 +71,17 @@ def codes_filter(field: str, codes: Codes) -> Clause | None:
     return {"terms": {field: list(codes)}} if codes else None
 
 
+def audience_filter(sensitive_champs: tuple[str, ...] | None) -> Clause | None:
+    """Leaves out the sensitive units an audience may not see: those flagged sensitive that
+    carry none of ``sensitive_champs`` (``Audience.sensitive_champs``; None: no filter)."""
+    if sensitive_champs is None:
+        return None
+    hidden = [term(f.SENSITIVE, True)]
+    if sensitive_champs:
+        hidden.append(none_of({"terms": {f.CHAMP: list(sensitive_champs)}}))
+    return none_of(all_of(*hidden))
+
+
 def code_filters(criteria: Criteria) -> list[Named]:
     named = []
     for name, field in f.CODE_FIELDS.items():

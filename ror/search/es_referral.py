@@ -22,7 +22,7 @@ from ror.ranking import check, explain, score, score_upper_bound, weights_for
 from ror.ranking.weights import Weights
 from ror.search.criteria import Criteria
 from ror.search.es_candidates import distance_sort
-from ror.search.es_filters import Clause, hard_filters
+from ror.search.es_filters import Clause, audience_filter, hard_filters
 from ror.search.es_scoring import ranked
 
 RADIUS_STEPS_KM: Final = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
@@ -43,6 +43,9 @@ def referral_body(
     weights = weights or weights_for(criteria.profile)
     named = hard_filters(criteria, now=now, radius_km=radius_km, patient_zone_keys=zone_keys)
     filters = [clause for _, clause in named]
+    audience = audience_filter(criteria.audience.sensitive_champs)
+    if audience is not None:
+        filters.append(audience)
     sort: list[Clause] = [{"_score": "desc"}]
     if criteria.lat is not None and criteria.lon is not None:
         sort += distance_sort((criteria.lat, criteria.lon))

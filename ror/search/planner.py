@@ -20,7 +20,9 @@ carry the unit vector and the prefilter columns, so almost no row needs a join:
 Every strategy returns the same rows (all units passing the code filters and failing at most
 one prefilter criterion, within the radius), so results do not depend on the plan. Grid
 ranges, the ``*`` posting and this module are the "R*Tree" of the design in a form SQLite can
-walk per code: a per-code spatial index.
+walk per code: a per-code spatial index. Sensitive units the query's audience may not see
+(``CandidateQuery.sensitive_champs``) are left out of every statement (:func:`audience_sql`,
+over the small ``sensitive`` table).
 """
 
 from __future__ import annotations
@@ -154,6 +156,16 @@ def exists_sql(others: Sequence[Sequence[int]]) -> str:
     )
 
 
+def audience_sql(query: CandidateQuery) -> tuple[str, Params]:
+    """``AND`` clause leaving out the sensitive units the audience may not see (none: "")."""
+    champs = query.sensitive_champs
+    if champs is None:
+        return "", {}
+    kept = "".join(f" AND instr(s.champs, :sens{i}) = 0" for i in range(len(champs)))
+    params = {f"sens{i}": f" {code} " for i, code in enumerate(champs)}
+    return f" AND c.rid NOT IN (SELECT s.rid FROM sensitive s WHERE 1{kept})", params
+
+
 def _point_params(point: tuple[float, float]) -> Params:
     qx, qy, qz = cells.unit_vector(*point)
     return {"qx": qx, "qy": qy, "qz": qz}
@@ -182,7 +194,9 @@ def stream_statements(query: CandidateQuery, plan: Plan) -> Iterator[Statement]:
         return
     fails, params = fails_sql(query.prefilter, zone_term=bool(query.zone_keys))
     fails = f"{fails} AS f, {sure_sql(query.prefilter)}"
-    others = exists_sql(plan.others)
+    hidden, hidden_params = audience_sql(query)
+    others = exists_sql(plan.others) + hidden
+    params = {**params, **hidden_params}
     anchor = f"c.code_id IN ({_ids(plan.anchor_ids)})"
     if query.point is None:
         yield (
@@ -239,8 +253,9 @@ def zone_statement(query: CandidateQuery, plan: Plan) -> Statement | None:
     if not query.zone_keys or plan.strategy == "empty":
         return None
     fails, params = fails_sql(query.prefilter, zone_term=False)
+    hidden, hidden_params = audience_sql(query)
     keys = sorted(query.zone_keys)
-    params = {**params, **{f"k{i}": k for i, k in enumerate(keys)}}
+    params = {**params, **hidden_params, **{f"k{i}": k for i, k in enumerate(keys)}}
     dot = "NULL"
     if query.point is not None:
         params.update(_point_params(query.point))
@@ -250,7 +265,7 @@ def zone_statement(query: CandidateQuery, plan: Plan) -> Statement | None:
         f"SELECT DISTINCT c.rid, {dot} AS dot, {fails} AS f, {sure_sql(query.prefilter)} "
         "FROM zones z CROSS JOIN cover c "
         f"ON c.code_id IN ({_ids(plan.anchor_ids)}) AND c.cell = z.cell AND c.rid = z.rid "
-        f"WHERE z.key IN ({key_list}) AND f <= 1{exists_sql(plan.others)}",
+        f"WHERE z.key IN ({key_list}) AND f <= 1{exists_sql(plan.others)}{hidden}",
         params,
     )
 
@@ -268,7 +283,9 @@ def population_statement(
     zones_known = bool(query.zone_keys)
     fails, params = fails_sql(query.prefilter, zone_term=zones_known)
     anchor = f"c.code_id IN ({_ids(plan.anchor_ids)})"
-    others = exists_sql(plan.others)
+    hidden, hidden_params = audience_sql(query)
+    others = exists_sql(plan.others) + hidden
+    params.update(hidden_params)
     cte = ""
     source = "cover c"
     where = anchor

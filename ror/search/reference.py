@@ -97,6 +97,12 @@ class Reference:
             mask &= hit
         return mask
 
+    def audience_mask(self, criteria: Criteria) -> Mask:
+        """The offers the criteria's audience may see (sensitive units left out)."""
+        if criteria.audience.sensitive_champs is None:
+            return np.ones(self.size, dtype=bool)
+        return np.array([criteria.audience.shows(o) for o in self.offers], dtype=bool)
+
     def zone_matched(self, zone_keys: frozenset[str]) -> Mask:
         """Home-based offers one of whose zones holds a patient zone key."""
         matched = np.zeros(self.size, dtype=bool)
@@ -145,7 +151,7 @@ class Reference:
         criteria, zone_keys = self.prepare(criteria)
         weights = weights_for(criteria.profile)
         dot = self._dots(criteria)
-        codes = self.code_mask(criteria)
+        codes = self.code_mask(criteria) & self.audience_mask(criteria)
         if truth:
             look = codes
         else:
@@ -224,7 +230,8 @@ class Reference:
         for name in FACET_FIELDS:
             relaxed = criteria.with_(**{name: ()})
             counts: dict[str, int] = {}
-            for i in np.flatnonzero(self.code_mask(criteria, skip=name) & near).tolist():
+            mask = self.code_mask(criteria, skip=name) & near & self.audience_mask(criteria)
+            for i in np.flatnonzero(mask).tolist():
                 offer = self.offers[i]
                 d = None if dot is None else cells.dot_to_km(float(dot[i]))
                 if check(offer, relaxed, now=now, patient_zone_keys=zone_keys, distance_km=d):
