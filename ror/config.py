@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ror.errors import InvalidInput
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -15,6 +17,11 @@ class Settings:
     tokens_path: Path  # ROR_TOKENS: hashed bearer tokens
     host: str  # ROR_HOST
     port: int  # ROR_PORT
+    audit_path: Path = Path("var/audit.jsonl")  # ROR_AUDIT_LOG: append-only log of writes
+    cors_origins: tuple[str, ...] = ()  # ROR_CORS_ORIGINS: comma-separated; none = no CORS
+    rate_per_minute: int = 600  # ROR_RATE_LIMIT: requests per minute per token or IP; 0 = off
+    rate_burst: int = 60  # ROR_RATE_BURST: requests allowed at once above the steady rate
+    max_body_bytes: int = 64 * 1024  # ROR_MAX_BODY_BYTES: larger request bodies get a 413
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -25,4 +32,21 @@ class Settings:
             tokens_path=Path(env.get("ROR_TOKENS", "var/tokens.json")),
             host=env.get("ROR_HOST", "127.0.0.1"),
             port=int(env.get("ROR_PORT", "8000")),
+            audit_path=Path(env.get("ROR_AUDIT_LOG", "var/audit.jsonl")),
+            cors_origins=tuple(
+                o.strip() for o in env.get("ROR_CORS_ORIGINS", "").split(",") if o.strip()
+            ),
+            rate_per_minute=_count(env, "ROR_RATE_LIMIT", 600),
+            rate_burst=_count(env, "ROR_RATE_BURST", 60),
+            max_body_bytes=_count(env, "ROR_MAX_BODY_BYTES", 64 * 1024),
         )
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    """A non-negative integer variable; ``InvalidInput`` naming it otherwise."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise InvalidInput(f"{name} doit être un entier positif ou nul : {raw!r}", name)
+    return int(raw)

@@ -4,6 +4,10 @@ Routes come from the route modules' ``ENDPOINTS``; the same list generates ``/op
 The lifespan opens the engine named by the settings (unless one is injected, as tests do),
 keeps it on ``app.state.engine`` and closes it at shutdown. Errors are translated in
 :mod:`ror.api.error_handlers`, nowhere else.
+
+Middleware, outermost first: security headers (every answer, errors included), CORS (when
+``ROR_CORS_ORIGINS`` names origins), JSON 500s, authentication and rate limit (the caller of
+every request, 401/429), request body size limit (413).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -19,12 +24,17 @@ from starlette.routing import Route
 
 import ror.nomenclature as nomenclature
 from ror import __version__
-from ror.api import routes_offers, routes_reference, routes_search, routes_system
+from ror.access.audit_log import AuditLog
+from ror.access.profiles import check_profile
+from ror.access.tokens import TokenStore
+from ror.api import routes_audit, routes_offers, routes_reference, routes_search, routes_system
 from ror.api.access import ANONYMOUS_PROFILE
 from ror.api.endpoints import Endpoint
 from ror.api.error_handlers import EXCEPTION_HANDLERS, InternalErrors
+from ror.api.middleware_auth import Authentication
+from ror.api.middleware_headers import SecurityHeaders, cors
+from ror.api.middleware_limits import BodyLimit, RateLimiter
 from ror.api.openapi import openapi_document
-from ror.api.present import check_profile
 from ror.config import Settings
 from ror.geo import gazetteer
 from ror.search.commands import open_engine
@@ -37,6 +47,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *routes_offers.ENDPOINTS,
     *routes_reference.ENDPOINTS,
     *routes_system.ENDPOINTS,
+    *routes_audit.ENDPOINTS,
 )
 
 
@@ -49,9 +60,18 @@ def create_app(
     """The API over ``engine`` (or the engine ``settings`` name, opened at startup).
 
     ``anonymous_profile`` is the ROR access profile of callers without a token: 0 (open data)
-    unless a deployment decides otherwise.
+    unless a deployment decides otherwise. Tokens, audit log, CORS origins, rate and body
+    limits come from ``settings``.
     """
     settings = settings or Settings.from_env()
+    anonymous_profile = check_profile(anonymous_profile)
+    tokens = TokenStore(settings.tokens_path)
+    audit_log = AuditLog(settings.audit_path)
+    limiter = (
+        RateLimiter(settings.rate_per_minute, max(settings.rate_burst, 1))
+        if settings.rate_per_minute > 0
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -67,14 +87,46 @@ def create_app(
 
     app = Starlette(
         routes=[Route(ep.path, ep.handler, methods=[ep.method]) for ep in ENDPOINTS],
-        middleware=[Middleware(InternalErrors)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            *cors(settings.cors_origins),
+            Middleware(InternalErrors),
+            Middleware(
+                Authentication,
+                tokens=tokens,
+                audit_log=audit_log,
+                anonymous_profile=anonymous_profile,
+                limiter=limiter,
+            ),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.anonymous_profile = check_profile(anonymous_profile)
-    app.state.openapi = openapi_document(ENDPOINTS, version=__version__)
+    app.state.anonymous_profile = anonymous_profile
+    app.state.tokens = tokens
+    app.state.audit_log = audit_log
+    app.state.rate_limiter = limiter
+    app.state.openapi = with_bearer_auth(openapi_document(ENDPOINTS, version=__version__))
     return app
+
+
+def with_bearer_auth(document: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document saying that every operation takes an optional bearer token."""
+    components = document.setdefault("components", {})
+    components["securitySchemes"] = {
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": (
+                "A token from `ror token create`. Without one, the caller has ROR access "
+                "profile 0 (open data)."
+            ),
+        }
+    }
+    document["security"] = [{}, {"bearer": []}]
+    return document
 
 
 def app_factory() -> Starlette:

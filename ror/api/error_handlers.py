@@ -1,6 +1,7 @@
 """The one place where exceptions become HTTP answers: ``{"error": {"code", "message", "field"}}``.
 
-- ``RorError`` (and its subclasses) -> its own ``status`` and ``code``;
+- ``RorError`` (and its subclasses) -> its own ``status`` and ``code`` (a 401 with the
+  ``WWW-Authenticate: Bearer`` challenge);
 - Starlette's ``HTTPException`` (unknown route 404, wrong method 405) -> the same shape;
 - anything else -> 500 ``internal_error``, logged with its traceback; the caller gets no detail.
   :class:`InternalErrors` answers it and keeps the connection usable (an exception reaching
@@ -42,7 +43,8 @@ async def ror_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RorError)
     data = exc.to_dict()
     extra = {k: v for k, v in data.items() if k not in {"code", "message", "field"}}
-    return error_response(exc.status, exc.code, exc.message, exc.field, extra=extra)
+    headers = {"WWW-Authenticate": 'Bearer realm="ror"'} if exc.status == 401 else None
+    return error_response(exc.status, exc.code, exc.message, exc.field, headers, extra)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

@@ -1,17 +1,16 @@
-"""Offers as JSON, shaped by the caller's ROR access profile: the one place that decides what a
-caller sees (ROR-MODEL §8, DESIGN §7).
-
-Profiles: 0 open data only (anonymous callers); 1 everything; 2 all but "très restreint";
-3 medico-social offers all but "très restreint", other offers open data only; 4 all but contacts
-and personal data; 5 all but "très restreint" and all but capacities.
+"""Answers shaped by the caller's ROR access profile: the one place that decides what leaves
+the API (ROR-MODEL §8, DESIGN §7). The rules themselves (which profile sees which contacts,
+capacities, sensitive units) are in :mod:`ror.access.profiles`; every route presents offers,
+matches, searches and replays through the functions here.
 
 - **Capacities** (bed and place counts, their dates and anything derived from them: the
-  ``capacity`` score part, the ``stale`` flag, explanation sentences about free beds) are
-  restricted data: never shown to profiles 0 and 5.
-- **Contacts** by their confidentiality level (R283: 1 libre, 2 restreint, 3 très restreint):
-  0 -> 1; 1 -> 1–3; 2 -> 1–2; 3 -> 1–2 for a medico-social offer (champ R227 04), 1 otherwise;
-  4 -> none; 5 -> 1–2.
-- **Sensitive units** (``uniteSensible``): hidden entirely from profile 0.
+  ``capacity`` and ``size`` score parts, the ``stale`` flag, explanation sentences about free
+  beds) are restricted data: never shown to profiles 0 and 5; to profile 3 only for
+  medico-social offers.
+- **Contacts** by their confidentiality level (R283: 1 libre, 2 restreint, 3 très restreint).
+- **Sensitive units** (``uniteSensible``) are left out of searches before anything is counted
+  (``Criteria.audience``, set by :func:`ror.api.access.scoped_criteria`), and left out here
+  again wherever an offer is shown.
 
 Fields are listed one by one (never ``Offer.to_dict()``), so a field added to the model stays
 private until someone decides here who may see it; the raw FHIR ``source`` never leaves.
@@ -25,14 +24,34 @@ from datetime import date, datetime, time
 from typing import Any
 
 import ror.nomenclature as nomenclature
+from ror.access.profiles import (
+    MEDICO_SOCIAL_CHAMP,
+    PROFILES,
+    check_profile,
+    contact_levels,
+    may_see_capacities,
+    may_see_offer,
+    may_use_capacities,
+)
 from ror.model import Capacity, Contact, Equipment, Offer, OpeningHours, Price
 from ror.search.criteria import Criteria
 from ror.search.engine import SearchRecord
 from ror.search.result import Match, NearMiss, SearchResult, criteria_to_dict
 
-PROFILES = range(6)
-MEDICO_SOCIAL_CHAMP = "04"  # R227 04 Médico-social
-_CONTACT_LEVELS = {0: "1", 1: "123", 2: "12", 4: "", 5: "12"}
+__all__ = [
+    "MEDICO_SOCIAL_CHAMP",
+    "PROFILES",
+    "check_profile",
+    "contact_levels",
+    "may_see_capacities",
+    "may_see_offer",
+    "present_offer",
+    "present_replay",
+    "present_result",
+    "visible_parts",
+    "visible_sentences",
+]
+
 _OFFER_CODE_FIELDS = (
     "activity",
     "offer_type",
@@ -49,27 +68,8 @@ _OFFER_CODE_FIELDS = (
 # Words of the ranking's capacity sentences (ror.ranking.explain._capacity); a test builds real
 # explanations and checks that none survives for profiles without capacity access.
 CAPACITY_SENTENCE = re.compile(r"\bdisponib|\bchiffre ancien\b", re.IGNORECASE)
-
-
-def check_profile(profile: int) -> int:
-    if profile not in PROFILES:
-        raise ValueError(f"unknown ROR access profile {profile!r}: 0 to 5")
-    return profile
-
-
-def may_see_offer(offer: Offer, profile: int) -> bool:
-    return not (offer.sensitive and check_profile(profile) == 0)
-
-
-def may_see_capacities(profile: int) -> bool:
-    return check_profile(profile) not in (0, 5)
-
-
-def contact_levels(offer: Offer, profile: int) -> str:
-    """The confidentiality levels (R283 codes) of the contacts the caller may see."""
-    if check_profile(profile) == 3:
-        return "12" if MEDICO_SOCIAL_CHAMP in offer.champ else "1"
-    return _CONTACT_LEVELS[profile]
+# Score factors computed from capacities (free beds, installed beds).
+CAPACITY_PARTS = frozenset({"capacity", "size"})
 
 
 def present_offer(offer: Offer, *, profile: int) -> dict[str, Any]:
@@ -85,7 +85,7 @@ def present_offer(offer: Offer, *, profile: int) -> dict[str, Any]:
     out["hours"] = [_hours(h) for h in offer.hours]
     levels = contact_levels(offer, profile)
     out["contacts"] = [_contact(c) for c in offer.contacts if c.confidentiality in levels]
-    if may_see_capacities(profile):
+    if may_see_capacities(profile, offer):
         out["capacities"] = [_capacity(c) for c in offer.capacities]
     out["sensitive"] = offer.sensitive
     out["closed_from"] = _iso(offer.closed_from)
@@ -94,30 +94,37 @@ def present_offer(offer: Offer, *, profile: int) -> dict[str, Any]:
     return out
 
 
-def visible_sentences(sentences: Iterable[str], profile: int) -> list[str]:
-    """Explanation sentences the caller may read (capacity sentences removed for 0 and 5)."""
-    if may_see_capacities(profile):
+def visible_sentences(
+    sentences: Iterable[str], profile: int, offer: Offer | None = None, *, capacities: bool = False
+) -> list[str]:
+    """Explanation sentences the caller may read (capacity sentences removed unless the caller
+    may see the offer's capacities, or ``capacities`` says the search could use them)."""
+    if capacities or may_see_capacities(profile, offer):
         return list(sentences)
     return [s for s in sentences if not CAPACITY_SENTENCE.search(s)]
 
 
-def visible_parts(parts: dict[str, float], profile: int) -> dict[str, float]:
-    """Score factors the caller may read (the capacity factor removed for 0 and 5)."""
-    if may_see_capacities(profile):
+def visible_parts(
+    parts: dict[str, float], profile: int, offer: Offer | None = None, *, capacities: bool = False
+) -> dict[str, float]:
+    """Score factors the caller may read (the capacity and size factors removed likewise)."""
+    if capacities or may_see_capacities(profile, offer):
         return dict(parts)
-    return {k: v for k, v in parts.items() if k != "capacity"}
+    return {k: v for k, v in parts.items() if k not in CAPACITY_PARTS}
 
 
 def present_match(match: Match, *, profile: int) -> dict[str, Any]:
+    offer = match.offer
+    parts = visible_parts(match.parts, profile, offer)
     out: dict[str, Any] = {
-        "offer": present_offer(match.offer, profile=profile),
+        "offer": present_offer(offer, profile=profile),
         "distance_km": _km(match.distance_km),
         "score": round(match.score, 6),
-        "parts": {k: round(v, 6) for k, v in visible_parts(match.parts, profile).items()},
-        "explain": visible_sentences(match.explain, profile),
+        "parts": {k: round(v, 6) for k, v in parts.items()},
+        "explain": visible_sentences(match.explain, profile, offer),
         "by_zone": match.by_zone,
     }
-    if may_see_capacities(profile):
+    if may_see_capacities(profile, offer):
         out["stale"] = match.stale
     return out
 
@@ -134,14 +141,16 @@ def present_near_miss(miss: NearMiss, *, profile: int) -> dict[str, Any]:
 def present_result(result: SearchResult, *, profile: int) -> dict[str, Any]:
     """A search answer for the caller: hidden units left out, restricted data removed.
 
-    ``total`` and the facet counts are the engine's (they may count units left out here).
+    ``total``, facets and near-misses come from a search run with the caller's audience
+    (:func:`ror.api.access.scoped_criteria`), so they never count units it may not see; the
+    filters below hold whatever the criteria said.
     """
     matches = [m for m in result.matches if may_see_offer(m.offer, profile)]
     misses = [
         n
         for n in result.near_misses
         if may_see_offer(n.offer, profile)
-        and (n.criterion != "beds" or may_see_capacities(profile))
+        and (n.criterion != "beds" or may_see_capacities(profile, n.offer))
     ]
     return {
         "id": result.id,
@@ -160,7 +169,7 @@ def present_criteria(criteria: Criteria) -> dict[str, Any]:
     """The resolved criteria (point and commune of a place, codes from text), without the
     response options and warnings (those are in the answer already)."""
     data = criteria_to_dict(criteria)
-    for name in ("explain", "warnings", "now"):
+    for name in ("explain", "warnings", "now", "audience"):
         data.pop(name, None)
     return data
 
@@ -169,24 +178,27 @@ def present_replay(
     record: SearchRecord, *, profile: int, hidden: Container[str] = ()
 ) -> dict[str, Any]:
     """A kept search for the caller: ``hidden`` offer ids (sensitive units) left out,
-    capacity-derived parts, sentences and flags removed as in :func:`present_result`."""
+    capacity-derived parts, sentences and flags removed unless the caller may use capacities
+    for that search (profile 3: a search of champ 04 alone). The route first checks the caller
+    may replay it at all (:func:`ror.api.access.require_replay`)."""
     data = record.to_dict()
     result = dict(data["result"])
+    capacities = may_use_capacities(profile, tuple(record.criteria.get("champ", ())))
     matches = []
     for item in result.get("matches", []):
         if item["offer_id"] in hidden:
             continue
         item = dict(item)
-        item["parts"] = visible_parts(item.get("parts", {}), profile)
-        item["explain"] = visible_sentences(item.get("explain", []), profile)
-        if not may_see_capacities(profile):
+        item["parts"] = visible_parts(item.get("parts", {}), profile, capacities=capacities)
+        item["explain"] = visible_sentences(item.get("explain", []), profile, capacities=capacities)
+        if not capacities:
             item.pop("stale", None)
         matches.append(item)
     result["matches"] = matches
     result["near_misses"] = [
         n
         for n in result.get("near_misses", [])
-        if n["offer_id"] not in hidden and (n["criterion"] != "beds" or may_see_capacities(profile))
+        if n["offer_id"] not in hidden and (n["criterion"] != "beds" or capacities)
     ]
     data["result"] = result
     return data

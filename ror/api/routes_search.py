@@ -10,21 +10,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ror.api.access import caller_profile
+from ror.api.access import request_caller, require_replay, scoped_criteria
 from ror.api.endpoints import Endpoint, Param
 from ror.api.params import params_of, query_of, read_body, scalar_schema, single_values
-from ror.api.present import (
-    may_see_capacities,
-    may_see_offer,
-    present_replay,
-    present_result,
-    replay_offer_ids,
-)
+from ror.api.present import may_see_offer, present_replay, present_result, replay_offer_ids
 from ror.api.response_models import ReplayResponse, SearchResponse
 from ror.api.search_query import RESPONSE_PARAMS, query_param_names, search_request_from_query
 from ror.api.search_request import SearchOptions, SearchRequest
 from ror.api.validation import parse_json_object, validate
-from ror.errors import Forbidden
 from ror.ranking import weights_for
 from ror.search import pipeline
 from ror.search.engine import Engine
@@ -55,17 +48,11 @@ async def search_get(request: Request) -> Response:
 
 
 async def _search(request: Request, body: SearchRequest, options: SearchOptions) -> Response:
-    profile = caller_profile(request)
-    criteria = body.to_criteria().with_(explain=options.explain)
-    if criteria.beds is not None and not may_see_capacities(profile):
-        raise Forbidden(
-            "les disponibilités en lits sont des données restreintes : "
-            "ce profil d'accès ne peut pas chercher par lits disponibles",
-            "beds",
-        )
+    caller = request_caller(request)
+    criteria = scoped_criteria(body.to_criteria().with_(explain=options.explain), caller)
     engine: Engine = request.app.state.engine
     result = await run_in_threadpool(pipeline.search, criteria, engine)
-    answer = present_result(result, profile=profile)
+    answer = present_result(result, profile=caller.profile)
     if options.debug:
         answer["debug"] = {
             "strategy": result.strategy,
@@ -80,14 +67,15 @@ async def referral(request: Request) -> Response:
     if search_id == "search":  # another method on the POST-only search URL, not an id
         raise HTTPException(405, headers={"Allow": "POST"})
     engine: Engine = request.app.state.engine
-    profile = caller_profile(request)
+    caller = request_caller(request)
     record = await run_in_threadpool(pipeline.replay, engine, search_id)
+    audience = require_replay(caller, record.criteria)
     hidden: set[str] = set()
-    if profile == 0:
+    if audience.sensitive_champs is not None:  # defence in depth: re-check each unit listed
         ids = replay_offer_ids(record)
         offers = await run_in_threadpool(lambda: [engine.get(i) for i in ids])
-        hidden = {o.id for o in offers if o is not None and not may_see_offer(o, profile)}
-    return JSONResponse(present_replay(record, profile=profile, hidden=hidden))
+        hidden = {o.id for o in offers if o is not None and not may_see_offer(o, caller.profile)}
+    return JSONResponse(present_replay(record, profile=caller.profile, hidden=hidden))
 
 
 def _search_query_params() -> tuple[Param, ...]:
@@ -125,7 +113,8 @@ ENDPOINTS = (
             "reception, social aid, price, equipment, opening, beds); the profile weights the "
             "ranking. Without `radius_km`, the nearest `limit` that fit, the radius widening "
             "as needed (`radius_km` of the answer says which). Searching by `beds` needs an "
-            "access profile that may see capacities (403 otherwise)."
+            "access profile that may see capacities (403 otherwise); sensitive units the "
+            "caller may not see are left out before counting (total, facets, near-misses)."
         ),
         params=params_of(SearchOptions),
         body=SearchRequest,
@@ -156,7 +145,11 @@ ENDPOINTS = (
         "Replay a past search: its criteria, engine version and results",
         "search",
         params=(Param("id", "The `id` of a search answer.", where="path", required=True),),
+        description=(
+            "Only callers who may see everything the original search could (same access "
+            "profile or wider) may replay it (403 otherwise)."
+        ),
         response=ReplayResponse,
-        errors=(404,),
+        errors=(403, 404),
     ),
 )

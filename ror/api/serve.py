@@ -38,5 +38,10 @@ def settings_env(settings: Settings, host: str, port: int) -> dict[str, str]:
         "ROR_HOST": host,
         "ROR_PORT": str(port),
         "ROR_ES_URL": settings.es_url or "",
+        "ROR_AUDIT_LOG": str(settings.audit_path),
+        "ROR_CORS_ORIGINS": ",".join(settings.cors_origins),
+        "ROR_RATE_LIMIT": str(settings.rate_per_minute),
+        "ROR_RATE_BURST": str(settings.rate_burst),
+        "ROR_MAX_BODY_BYTES": str(settings.max_body_bytes),
     }
     return env

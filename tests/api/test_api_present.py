@@ -69,9 +69,11 @@ def test_capacities_are_restricted(sample: list[Offer], profile: int, seen: bool
 
 
 def test_sensitive_units_hidden_from_open_data_callers(sample: list[Offer]) -> None:
-    offer = dataclasses.replace(sample[0], sensitive=True)
+    offer = dataclasses.replace(sample[0], sensitive=True, champ=("01",))
     assert not may_see_offer(offer, 0)
-    assert all(may_see_offer(offer, p) for p in range(1, 6))
+    assert all(may_see_offer(offer, p) for p in (1, 2, 4, 5))
+    assert not may_see_offer(offer, 3)  # sanitaire offer: open data only for profile 3
+    assert may_see_offer(dataclasses.replace(offer, champ=("04",)), 3)
     assert may_see_offer(sample[0], 0)
 
 
