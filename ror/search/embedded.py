@@ -46,6 +46,7 @@ from ror.search.embedded_schema import (
     ensure_schema,
 )
 from ror.search.engine import (
+    RING_MARK,
     Candidate,
     CandidateQuery,
     Candidates,
@@ -466,7 +467,7 @@ class EmbeddedEngine:
         exclude: set[int],
     ) -> Iterator[Candidate]:
         seen = set(exclude)
-        for sql, params in planner.stream_statements(query, plan):
+        for sql, params, covered in planner.stream_statements(query, plan):
             cursor = conn.execute(sql, params)
             try:
                 while rows := cursor.fetchmany(_FETCH):
@@ -478,6 +479,8 @@ class EmbeddedEngine:
                         yield Candidate(rid, km, fails, bool(sure))
             finally:
                 cursor.close()
+            if covered is not None:
+                yield Candidate(RING_MARK, covered, 2)
 
     def facets(
         self, query: CandidateQuery, radius_km: float | None, fields: Sequence[str]

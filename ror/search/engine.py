@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 from ror.model import Capacity, Offer
 from ror.search.prefilter import Prefilter
@@ -111,6 +111,11 @@ class Candidate:
     distance_km: float | None
     fails: int  # prefilter criteria failed (0 or 1 in streams)
     sure: bool = True  # ``fails`` is exact for this unit (else ``check`` must decide)
+
+
+# A stream may interleave Candidate(RING_MARK, r, …): "every unit within r km has been
+# streamed". The pipeline can then stop widening at r without making the engine read farther.
+RING_MARK: Final = -1
 
 
 @dataclass(slots=True)

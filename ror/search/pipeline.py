@@ -48,7 +48,7 @@ from ror.model import Offer
 from ror.ranking import Weights, check, explain, near_miss_reason, score, score_upper_bound
 from ror.ranking import weights_for as ranking_weights
 from ror.search.criteria import MAX_LIMIT, Criteria
-from ror.search.engine import Candidate, CandidateQuery, Engine, SearchRecord
+from ror.search.engine import RING_MARK, Candidate, CandidateQuery, Engine, SearchRecord
 from ror.search.prefilter import CODE_FIELDS, Prefilter
 from ror.search.result import (
     Facet,
@@ -378,6 +378,21 @@ def rank(
         for batch in _batches(stream, _LOOKAHEAD):
             for c in batch:
                 d = c.distance_km
+                if c.ref == RING_MARK:  # everything within d seen: a step may be decided
+                    while (
+                        criteria.radius_km is None
+                        and d is not None
+                        and radius is not None
+                        and d >= radius
+                    ):
+                        if certain(radius):
+                            stopped = True
+                            break
+                        step += 1
+                        radius = steps[step]
+                    if stopped:
+                        break
+                    continue
                 while d is not None and radius is not None and d > radius:
                     if certain(radius):
                         stopped = True

@@ -37,7 +37,9 @@ from ror.search.engine import CandidateQuery
 from ror.search.prefilter import Prefilter
 
 FACET_FIRST_MAX: Final = 12_000
-ANNULI_KM: Final = (2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
+# Rings of the spatial strategy: the pipeline's radius steps, so that a search can stop at a
+# step without reading the next ring.
+ANNULI_KM: Final = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
 
 Strategy = Literal["facet-first", "spatial", "scan", "empty"]
 Params = dict[str, Any]
@@ -185,8 +187,12 @@ def _ranges_cte(ranges: Sequence[tuple[int, int]]) -> str:
 Statement = tuple[str, Params]
 
 
-def stream_statements(query: CandidateQuery, plan: Plan) -> Iterator[Statement]:
-    """SQL statements whose rows ``(rid, dot, fails)``, concatenated, are in distance order.
+def stream_statements(
+    query: CandidateQuery, plan: Plan
+) -> Iterator[tuple[str, Params, float | None]]:
+    """SQL statements whose rows ``(rid, dot, fails, sure)``, concatenated, are in distance
+    order, each with the radius every unit within which has been produced once it is read
+    (None: not known, or the end).
 
     ``dot`` is NULL without a point; rows of one offer may repeat (several anchor codes).
     """
@@ -203,6 +209,7 @@ def stream_statements(query: CandidateQuery, plan: Plan) -> Iterator[Statement]:
             f"SELECT c.rid, NULL, {fails} FROM cover c WHERE {anchor} AND f <= 1{others} "
             "ORDER BY c.rid",
             params,
+            None,
         )
         return
     params = {**params, **_point_params(query.point)}
@@ -216,6 +223,7 @@ def stream_statements(query: CandidateQuery, plan: Plan) -> Iterator[Statement]:
             f"SELECT c.rid, {DOT} AS dot, {fails} FROM cover c WHERE {anchor}{bound} "
             f"AND f <= 1{others} ORDER BY dot DESC, c.rid",
             params,
+            None,
         )
         return
     inner = 0.0
@@ -232,6 +240,7 @@ def stream_statements(query: CandidateQuery, plan: Plan) -> Iterator[Statement]:
                 f"SELECT c.rid, {DOT} AS dot, {fails} FROM cover c WHERE {anchor}"
                 f"{conditions} AND f <= 1{others} ORDER BY dot DESC, c.rid",
                 ring,
+                None,
             )
             return
         conditions += " AND dot >= :lo_dot"
@@ -242,6 +251,7 @@ def stream_statements(query: CandidateQuery, plan: Plan) -> Iterator[Statement]:
             f"ON {anchor} AND c.cell BETWEEN r.lo AND r.hi WHERE 1{conditions} "
             f"AND f <= 1{others} ORDER BY dot DESC, c.rid",
             ring,
+            outer,
         )
         if limit is not None and outer >= limit:
             return
