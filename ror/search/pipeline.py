@@ -320,14 +320,21 @@ def rank(
     def bound(distance: float | None) -> float:
         return float("inf") if distance is None else score_upper_bound(distance, criteria, weights)
 
+    closed_beyond = [float("inf")]  # no stream unit this far can enter the current top
+
     def may_enter(distance: float | None, by_zone: bool = False) -> bool:
         """Could a unit at this distance still enter the top (ties go to the nearer)?
         Units matched by zone have no distance penalty: their bound is the one at 0 km."""
         if len(top) < wanted:
             return True
+        if not by_zone and distance is not None and distance >= closed_beyond[0]:
+            return False  # the bound only falls with distance, the top only gets better
         best = bound(0.0 if by_zone and distance is not None else distance)
         last = top[wanted - 1]
-        return best > last.score or (best == last.score and (distance or 0.0) <= last.key[1])
+        could = best > last.score or (best == last.score and (distance or 0.0) <= last.key[1])
+        if not could and not by_zone and distance is not None:
+            closed_beyond[0] = distance
+        return could
 
     def certain(radius: float) -> bool:
         """No unit beyond ``radius`` can enter the top: the answer is final."""
@@ -435,7 +442,7 @@ def _batches(stream: Iterator[Candidate], size: int) -> Iterator[list[Candidate]
     batch: list[Candidate] = []
     for c in stream:
         batch.append(c)
-        if len(batch) >= size:
+        if len(batch) >= size or c.ref == RING_MARK:  # never read past a ring unasked
             yield batch
             batch = []
     if batch:
