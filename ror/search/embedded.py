@@ -83,6 +83,8 @@ class EmbeddedEngine:
         self._code_names: dict[int, tuple[str, str]] = {}
         self._total = 0
         self._offer_cache: dict[int, tuple[Offer, tuple[str, ...]]] = {}
+        self._assembled: dict[int, Offer] = {}  # with counters, while caps_version holds
+        self._caps_version = -1
         conn = self._conn()
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
@@ -109,8 +111,16 @@ class EmbeddedEngine:
     def _refresh(self) -> None:
         """Reload the code table and drop cached documents when offers changed anywhere."""
         conn = self._conn()
-        row = conn.execute("SELECT value FROM meta WHERE key = 'docs_version'").fetchone()
-        version = int(row[0]) if row else 0
+        versions = dict(
+            conn.execute(
+                "SELECT key, value FROM meta WHERE key IN ('docs_version', 'caps_version')"
+            )
+        )
+        version = int(versions.get("docs_version", 0))
+        caps = int(versions.get("caps_version", 0))
+        if caps != self._caps_version or version != self._docs_version:
+            self._assembled = {}  # counters changed somewhere: offers must be read again
+            self._caps_version = caps
         if version == self._docs_version:
             return
         codes: dict[tuple[str, str], tuple[int, int]] = {}
@@ -236,9 +246,11 @@ class EmbeddedEngine:
         self._refresh()
         return n
 
-    def _bump(self, conn: sqlite3.Connection) -> None:
+    def _bump(self, conn: sqlite3.Connection, key: str = "docs_version") -> None:
         conn.execute(
-            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'docs_version'"
+            "INSERT INTO meta (key, value) VALUES (?, '1') "
+            "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+            (key,),
         )
 
     def _add_postings(self, conn: sqlite3.Connection, code_id: int, delta: int) -> None:
@@ -395,6 +407,7 @@ class EmbeddedEngine:
                 for c in counters
             ]
             rids = self._recount_locations(conn, [location_id])
+            self._bump(conn, "caps_version")
             marks = ", ".join("?" * len(rids))
             ids = tuple(
                 r[0]
@@ -415,6 +428,10 @@ class EmbeddedEngine:
         return self.offers([int(row[0])])[0]
 
     def offers(self, refs: Sequence[int]) -> list[Offer]:
+        """Offers with their Locations' current counters (cached until either changes)."""
+        assembled = self._assembled
+        if all(r in assembled for r in refs):
+            return [assembled[r] for r in refs]
         conn = self._conn()
         cache = self._offer_cache
         missing = [r for r in dict.fromkeys(refs) if r not in cache]
@@ -443,6 +460,9 @@ class EmbeddedEngine:
             offer, offer_locs = cache[r]
             caps = tuple(c for loc in offer_locs for c in by_loc.get(loc, ()))
             out.append(dataclasses.replace(offer, capacities=caps) if caps else offer)
+        if len(assembled) + len(out) > OFFER_CACHE_SIZE:
+            assembled.clear()
+        assembled.update(zip(refs, out, strict=True))
         return out
 
     def candidates(self, query: CandidateQuery) -> Candidates:
