@@ -37,9 +37,9 @@ from ror.search.engine import CandidateQuery
 from ror.search.prefilter import Prefilter
 
 FACET_FIRST_MAX: Final = 12_000
-# Rings of the spatial strategy: the pipeline's radius steps, so that a search can stop at a
-# step without reading the next ring.
-ANNULI_KM: Final = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
+# Rings of the spatial strategy: radius steps of the pipeline (from 2 km), so that a search
+# can stop at a step without reading the next ring.
+ANNULI_KM: Final = (2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
 
 Strategy = Literal["facet-first", "spatial", "scan", "empty"]
 Params = dict[str, Any]
