@@ -110,7 +110,9 @@ class Candidate:
     ref: int
     distance_km: float | None
     fails: int  # prefilter criteria failed (0 or 1 in streams)
-    sure: bool = True  # ``fails`` is exact for this unit (else ``check`` must decide)
+    # ``fails`` is exactly ``prefilter.fails`` (selected prices included): a unit with none
+    # may then be counted eligible without ``check``. False (the safe default): always checked.
+    sure: bool = False
 
 
 # A stream may interleave Candidate(RING_MARK, r, …): "every unit within r km has been
