@@ -37,7 +37,7 @@ from ror.errors import InvalidInput, NotFound, Unauthorized
 FORMAT: Final = "ror-tokens/1"
 TOKEN_PATTERN: Final = re.compile(r"ror_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
 FINESS_PATTERN: Final = re.compile(r"(?:[0-9]{9}|2[AB][0-9]{7})")
-NAME_PATTERN: Final = re.compile(r"[\w][\w .@:/+-]{0,63}")
+NAME_PATTERN: Final = re.compile(r"\w[\w .,'’()&@:/+-]{0,63}")
 
 
 class InvalidToken(Unauthorized):
@@ -106,7 +106,8 @@ def check_name(name: str) -> str:
     name = name.strip()
     if not NAME_PATTERN.fullmatch(name):
         raise InvalidInput(
-            f"nom de jeton invalide {name!r} : 1 à 64 lettres, chiffres, espaces ou . @ : / + - _",
+            f"nom de jeton invalide {name!r} : 1 à 64 lettres, chiffres, espaces ou "
+            ". , ' ( ) & @ : / + - _, en commençant par une lettre ou un chiffre",
             "name",
         )
     return name

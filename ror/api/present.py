@@ -33,6 +33,7 @@ from ror.access.profiles import (
     may_see_offer,
     may_use_capacities,
 )
+from ror.api.access import recorded_audience
 from ror.model import Capacity, Contact, Equipment, Offer, OpeningHours, Price
 from ror.search.criteria import Criteria
 from ror.search.engine import SearchRecord
@@ -178,12 +179,14 @@ def present_replay(
     record: SearchRecord, *, profile: int, hidden: Container[str] = ()
 ) -> dict[str, Any]:
     """A kept search for the caller: ``hidden`` offer ids (sensitive units) left out,
-    capacity-derived parts, sentences and flags removed unless the caller may use capacities
-    for that search (profile 3: a search of champ 04 alone). The route first checks the caller
+    capacity-derived parts, sentences and flags removed unless the search used capacities and
+    the caller may too (profile 3: a search of champ 04 alone). The route first checks the caller
     may replay it at all (:func:`ror.api.access.require_replay`)."""
     data = record.to_dict()
     result = dict(data["result"])
-    capacities = may_use_capacities(profile, tuple(record.criteria.get("champ", ())))
+    capacities = recorded_audience(record.criteria).capacities and may_use_capacities(
+        profile, tuple(record.criteria.get("champ", ()))
+    )
     matches = []
     for item in result.get("matches", []):
         if item["offer_id"] in hidden:

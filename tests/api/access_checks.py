@@ -1,0 +1,144 @@
+"""The access tests' fixed world: synthetic offers with marked contacts, two open and two
+sensitive units (sanitaire and medico-social) side by side, real tokens for every profile and
+for writers, and a real server (uvicorn on loopback) over them."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from ror.access.tokens import TokenStore
+from ror.config import Settings
+from ror.indexer.synthetic import generate
+from ror.model import Contact, Offer
+from ror.search.embedded import EmbeddedEngine
+
+NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
+LEVELS = ("1", "2", "3")
+SPECIALS = ("open_san", "open_ms", "sens_san", "sens_ms")
+
+
+def marked_contacts(tag: str) -> tuple[Contact, ...]:
+    """One e-mail per confidentiality level, each findable in any answer."""
+    return tuple(
+        Contact(f"{tag}-niveau{level}@example.org", "3", "06", level, f"{tag} {level}")
+        for level in LEVELS
+    )
+
+
+def contact_level(value: str) -> str:
+    return value.split("-niveau", 1)[1][0]
+
+
+@dataclass(frozen=True)
+class World:
+    offers: list[Offer]
+    specials: dict[str, Offer]
+    settings: Settings
+    tokens: dict[str, str]  # "p0".."p5", "writer", "all", "revoked"
+    store: TokenStore
+
+    def token(self, name: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[name]}"}
+
+    @property
+    def anchor(self) -> Offer:
+        return self.specials["open_san"]
+
+
+def fixed_offers(size: int = 400, seed: int = 21) -> tuple[list[Offer], dict[str, Offer]]:
+    """Synthetic offers (no sensitive unit but ours), every contact replaced by marked ones."""
+    offers = [
+        dataclasses.replace(o, sensitive=False, contacts=marked_contacts(o.id))
+        for o in generate(size, seed=seed, now=NOW)
+    ]
+
+    def pick(champ: str, skip: set[str]) -> int:
+        return next(
+            i
+            for i, o in enumerate(offers)
+            if champ in o.champ and o.capacities and not o.home_based and o.id not in skip
+        )
+
+    chosen: dict[str, int] = {}
+    for tag, champ in (
+        ("open_san", "01"),
+        ("open_ms", "04"),
+        ("sens_san", "01"),
+        ("sens_ms", "04"),
+    ):
+        chosen[tag] = pick(champ, {offers[i].id for i in chosen.values()})
+    anchor = offers[chosen["open_san"]]
+    for k, (tag, i) in enumerate(chosen.items()):
+        place = dataclasses.replace(
+            anchor.place, lat=anchor.place.lat + 0.002 * k, lon=anchor.place.lon + 0.001 * k
+        )
+        offers[i] = dataclasses.replace(
+            offers[i],
+            name=f"{offers[i].name} [{tag}]",
+            place=place,
+            sensitive=tag.startswith("sens"),
+        )
+    return offers, {tag: offers[i] for tag, i in chosen.items()}
+
+
+def build_world(root: Path, **env: str) -> World:
+    offers, specials = fixed_offers()
+    engine = EmbeddedEngine(root / "ror.sqlite")
+    engine.load(offers, replace_all=True)
+    engine.close()
+    settings = Settings.from_env(
+        {
+            "ROR_DB": str(root / "ror.sqlite"),
+            "ROR_TOKENS": str(root / "tokens.json"),
+            "ROR_AUDIT_LOG": str(root / "audit.jsonl"),
+            "ROR_RATE_LIMIT": "0",
+            **env,
+        }
+    )
+    store = TokenStore(settings.tokens_path)
+    tokens = {f"p{p}": store.create(f"profil {p}", p)[0] for p in range(6)}
+    finess = specials["open_san"].establishment.finess
+    assert finess is not None
+    tokens["writer"] = store.create("lits Sainte-Maxime", 2, [finess])[0]
+    tokens["all"] = store.create("GRADeS", 1, ["*"])[0]
+    tokens["revoked"] = store.create("ancien", 1)[0]
+    store.revoke("ancien")
+    return World(offers, specials, settings, tokens, store)
+
+
+class Live:
+    """uvicorn serving one app in a background thread, on a free loopback port."""
+
+    def __init__(self, app: Any) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        config = uvicorn.Config(app, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+    def __enter__(self) -> Live:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
