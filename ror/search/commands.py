@@ -29,11 +29,9 @@ def open_engine(where: Settings | Path | str) -> Engine:
     embedded engine on ``db_path`` (or on the path given)."""
     if isinstance(where, Settings):
         if where.es_url:
-            from elasticsearch import Elasticsearch
+            from ror.search.elasticsearch import open_es_engine
 
-            from ror.search.elasticsearch import ElasticsearchEngine
-
-            return ElasticsearchEngine(Elasticsearch(where.es_url))
+            return open_es_engine(where.es_url)
         return EmbeddedEngine(where.db_path)
     return EmbeddedEngine(Path(where))
 
