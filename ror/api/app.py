@@ -27,10 +27,18 @@ from ror import __version__
 from ror.access.audit_log import AuditLog
 from ror.access.profiles import check_profile
 from ror.access.tokens import TokenStore
-from ror.api import routes_audit, routes_offers, routes_reference, routes_search, routes_system
+from ror.api import (
+    routes_audit,
+    routes_offers,
+    routes_pages,
+    routes_reference,
+    routes_search,
+    routes_system,
+)
 from ror.api.access import ANONYMOUS_PROFILE
 from ror.api.endpoints import Endpoint
 from ror.api.error_handlers import EXCEPTION_HANDLERS, InternalErrors
+from ror.api.fhir import routes as fhir_routes
 from ror.api.middleware_auth import Authentication
 from ror.api.middleware_headers import SecurityHeaders, cors
 from ror.api.middleware_limits import BodyLimit, RateLimiter
@@ -48,6 +56,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *routes_reference.ENDPOINTS,
     *routes_system.ENDPOINTS,
     *routes_audit.ENDPOINTS,
+    *fhir_routes.ENDPOINTS,
+    *routes_pages.ENDPOINTS,
 )
 
 
@@ -86,7 +96,10 @@ def create_app(
                 app.state.engine.close()
 
     app = Starlette(
-        routes=[Route(ep.path, ep.handler, methods=[ep.method]) for ep in ENDPOINTS],
+        routes=[
+            *(Route(ep.path, ep.handler, methods=[ep.method]) for ep in ENDPOINTS),
+            *routes_pages.MOUNTS,
+        ],
         middleware=[
             Middleware(SecurityHeaders),
             *cors(settings.cors_origins),

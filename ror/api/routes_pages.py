@@ -1,0 +1,138 @@
+"""The public pages: ``/`` (search), ``/availability`` (bed overview), their static files under
+``/static`` and the map shapes they draw (``GET /v1/geo/shapes``).
+
+The pages are static HTML and plain ES modules calling the JSON API like any other client; the
+map library is vendored under ``static/vendor`` (``scripts/vendor_ui.sh``), so nothing is loaded
+from another origin and the service works offline, under the strict Content-Security-Policy of
+:mod:`ror.api.middleware_headers` (no inline script).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from ror.api.endpoints import Endpoint
+from ror.api.pages import shapes
+from ror.api.params import params_of, query_of
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+# Pages and scripts are revalidated on every load (ETag, 304), so a new version shows at once.
+REVALIDATE = "no-cache"
+SHAPES_MAX_AGE = "public, max-age=86400"  # the shapes change with a new build of the package
+
+
+class ShapesQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    level: Literal["departement", "region"] = Field(
+        "departement", description="Départements (101) or régions (18)."
+    )
+    layout: Literal["geographic", "insets"] = Field(
+        "geographic",
+        description=(
+            "`geographic`: every area where it is; `insets`: overseas areas moved into boxes "
+            "west of metropolitan France, for a national map."
+        ),
+    )
+
+
+async def search_page(request: Request) -> Response:
+    return _page("search.html")
+
+
+async def availability_page(request: Request) -> Response:
+    return _page("availability.html")
+
+
+async def geo_shapes(request: Request) -> Response:
+    query = query_of(request, ShapesQuery)
+    data = shapes.payload(query.level, query.layout)
+    headers = {"ETag": data.etag, "Cache-Control": SHAPES_MAX_AGE, "Vary": "Accept-Encoding"}
+    if data.etag in _etags(request.headers.get("if-none-match", "")):
+        return Response(status_code=304, headers=headers)
+    body = data.body
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        body = data.gzipped
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, media_type="application/geo+json", headers=headers)
+
+
+class Static(StaticFiles):
+    """Static files revalidated on each use (they change with the package, not their URLs)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers.setdefault("Cache-Control", REVALIDATE)
+        return response
+
+
+def _page(name: str) -> HTMLResponse:
+    return HTMLResponse(_template(name), headers={"Cache-Control": REVALIDATE})
+
+
+@functools.cache
+def _template(name: str) -> str:
+    return (TEMPLATES / name).read_text(encoding="utf-8")
+
+
+def _etags(header: str) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+MOUNTS = (Mount("/static", app=Static(directory=STATIC), name="static"),)
+
+ENDPOINTS = (
+    Endpoint(
+        "GET",
+        "/",
+        search_page,
+        "The public search page (French): où ?, quoi ?, filters, results on a map",
+        "pages",
+        description=(
+            "The query lives in the URL with the names of `GET /v1/search` (plus `ou` and "
+            "`quoi`, the labels shown in the boxes), so a search can be shared as a link."
+        ),
+        content_type="text/html",
+        example="/?place=31555&ou=Toulouse&text=p%C3%A9dopsy",
+    ),
+    Endpoint(
+        "GET",
+        "/availability",
+        availability_page,
+        "Bed availability by département or région, on a map and in a table",
+        "pages",
+        description=(
+            "Reads `GET /v1/availability/overview`, which needs a token entitled to "
+            "capacities: the page asks for one and keeps it for the browser session only."
+        ),
+        content_type="text/html",
+        example="/availability",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/geo/shapes",
+        geo_shapes,
+        "Département or région shapes as GeoJSON, simplified for maps",
+        "reference",
+        description=(
+            "Each feature has `code`, `name`, `center` ([lat, lon] inside the area) and "
+            "`radius_km`. Gzipped when the client accepts it; cacheable (ETag)."
+        ),
+        params=params_of(ShapesQuery),
+        content_type="application/geo+json",
+        errors=(400,),
+        example="/v1/geo/shapes?level=region&layout=insets",
+    ),
+)

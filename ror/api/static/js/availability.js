@@ -1,0 +1,404 @@
+// The availability overview ("/availability"): beds or places by région or département for an
+// activity or offer type, on a map coloured by available beds and in a table with totals and
+// the freshness of the figures. Reads GET /v1/availability/overview, which needs a token
+// entitled to capacities; the token lives in this tab's sessionStorage, never in the URL.
+
+import { ApiError, apiGet, isAbort, setToken, token } from "./api.js";
+import { Combobox } from "./combobox.js";
+import { clear, el, formatDateTime, formatInt, plural } from "./format.js";
+import { L, createMap, loadShapes } from "./maps.js";
+
+const FRESHNESS = [
+  ["lt_1h", "moins d'1 h"],
+  ["lt_3h", "1 à 3 h"],
+  ["lt_6h", "3 à 6 h"],
+  ["lt_12h", "6 à 12 h"],
+  ["lt_24h", "12 à 24 h"],
+  ["older", "plus de 24 h"],
+];
+const CLASSES = 5; // colour classes of the map, light to dark
+const FIELDS = ["activity", "offer_type"]; // what the overview can be narrowed to
+const LEVEL_NAMES = { region: "région", departement: "département" };
+
+const tokenForm = document.getElementById("token-form");
+const tokenInput = document.getElementById("token");
+const accessMessage = document.getElementById("access-message");
+const signedIn = document.getElementById("signed-in");
+const viewForm = document.getElementById("view");
+const groupBy = document.getElementById("group_by");
+const bedNature = document.getElementById("bed_nature");
+const quoiInput = document.getElementById("quoi");
+const statusBox = document.getElementById("status");
+const overview = document.getElementById("overview");
+const mapElement = document.getElementById("map");
+const legend = document.getElementById("legend");
+const totalsList = document.getElementById("totals");
+const generated = document.getElementById("generated");
+const caption = document.getElementById("areas-caption");
+const tbody = document.querySelector("#areas tbody");
+const tfoot = document.querySelector("#areas tfoot");
+
+let whatPick = null; // {text, field, codes}
+let controller = null;
+let map = null;
+let areasLayer = null;
+let insetsLayer = null;
+
+// --- access ----------------------------------------------------------------------------------
+
+tokenForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const value = tokenInput.value.trim();
+  if (!value) {
+    tokenInput.setAttribute("aria-invalid", "true");
+    tokenInput.focus();
+    return;
+  }
+  tokenInput.removeAttribute("aria-invalid");
+  setToken(value);
+  tokenInput.value = "";
+  load(currentParams());
+});
+
+document.getElementById("sign-out").addEventListener("click", () => {
+  setToken("");
+  load(currentParams());
+});
+
+function showAccess(message) {
+  accessMessage.textContent = message;
+  accessMessage.classList.toggle("error", Boolean(token()));
+  tokenForm.hidden = false;
+  signedIn.hidden = !token();
+}
+
+function showSignedIn() {
+  accessMessage.textContent = token()
+    ? "Capacités affichées avec votre jeton."
+    : "Capacités affichées : ce service les montre à tous ses visiteurs.";
+  accessMessage.classList.remove("error");
+  tokenForm.hidden = true;
+  signedIn.hidden = !token();
+}
+
+// --- the view form and the URL ---------------------------------------------------------------
+
+new Combobox(quoiInput, {
+  minLength: 2,
+  source: async (query, signal) => {
+    const answer = await apiGet("/v1/suggest", { q: query, limit: 12 }, { signal });
+    return answer.suggestions
+      .filter((s) => FIELDS.includes(s.field))
+      .map((s) => ({
+        label: s.label,
+        detail: s.field === "activity" ? "Activité" : "Type d'offre",
+        text: s.label,
+        data: { field: s.field, codes: s.codes },
+      }));
+  },
+  onPick: (option) => {
+    whatPick = { text: option.text, ...option.data };
+  },
+  onEdit: () => {
+    whatPick = null;
+  },
+});
+
+viewForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  navigate(paramsFromForm());
+});
+for (const select of viewForm.querySelectorAll("[data-filter]")) {
+  select.addEventListener("change", () => navigate(paramsFromForm()));
+}
+
+function currentParams() {
+  return new URLSearchParams(location.search);
+}
+
+function paramsFromForm() {
+  const current = currentParams();
+  const next = new URLSearchParams({ group_by: groupBy.value, bed_nature: bedNature.value });
+  const what = quoiInput.value.trim();
+  if (what && what === (current.get("quoi") || "")) {
+    next.set("quoi", what);
+    for (const field of FIELDS) if (current.has(field)) next.set(field, current.get(field));
+  } else if (whatPick && whatPick.text === what) {
+    next.set("quoi", what);
+    next.set(whatPick.field, whatPick.codes.join(","));
+  } else if (what) {
+    quoiInput.setAttribute("aria-invalid", "true");
+    say("Choisissez une activité ou un type d'offre dans la liste proposée.", true);
+    return null;
+  }
+  quoiInput.removeAttribute("aria-invalid");
+  return next;
+}
+
+function navigate(params) {
+  if (!params) return;
+  const url = `/availability?${params}`;
+  if (url !== location.pathname + location.search) history.pushState(null, "", url);
+  load(params);
+}
+
+function fillForm(params) {
+  groupBy.value = params.get("group_by") === "departement" ? "departement" : "region";
+  bedNature.value = params.get("bed_nature") === "02" ? "02" : "01";
+  quoiInput.value = params.get("quoi") || "";
+  whatPick = null;
+}
+
+function say(message, isError = false) {
+  statusBox.textContent = message;
+  statusBox.classList.toggle("error", isError);
+}
+
+// --- loading ---------------------------------------------------------------------------------
+
+async function load(params) {
+  fillForm(params);
+  const level = groupBy.value;
+  const query = new URLSearchParams({ group_by: level, bed_nature: bedNature.value });
+  for (const field of FIELDS) if (params.has(field)) query.set(field, params.get(field));
+  if (controller) controller.abort();
+  controller = new AbortController();
+  say("Chargement…");
+  try {
+    const [answer, shapes] = await Promise.all([
+      apiGet("/v1/availability/overview", query, { signal: controller.signal }),
+      loadShapes(level, "insets"),
+    ]);
+    showSignedIn();
+    render(answer, shapes, params);
+  } catch (error) {
+    if (isAbort(error)) return;
+    overview.hidden = true;
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+      const refused = error.status === 401 && token()
+        ? "Ce jeton n'est pas reconnu."
+        : error.status === 403
+          ? "Ce jeton n'ouvre pas l'accès aux capacités."
+          : "Accès réservé : saisissez un jeton d'accès habilité à voir les capacités.";
+      showAccess(refused);
+      say(refused, true);
+      if (token()) setToken("");
+      tokenInput.focus();
+    } else if (error instanceof ApiError && error.status === 404 && !error.field) {
+      say("La vue d'ensemble des capacités n'est pas disponible sur ce serveur.", true);
+    } else {
+      say(error.message, true);
+    }
+  }
+}
+
+// --- rendering -------------------------------------------------------------------------------
+
+function render(answer, shapes, params) {
+  overview.hidden = false;
+  const level = answer.group_by;
+  const unit = bedNature.value === "02" ? ["place", "places"] : ["lit", "lits"];
+  const what = params.get("quoi") || "toutes activités";
+  const areas = new Map(answer.areas.map((area) => [area.code, area]));
+  const breaks = classBreaks(answer.areas.filter((a) => a.units > 0).map((a) => a.available));
+  const names = new Map(shapes.features.map((f) => [f.properties.code, f.properties]));
+
+  const capitalised = unit[1][0].toUpperCase() + unit[1].slice(1);
+  caption.textContent = `${capitalised} par ${LEVEL_NAMES[level]} — ${what}`;
+  generated.textContent = answer.generated_at ? `Chiffres au ${formatDateTime(answer.generated_at)}.` : "";
+  say(
+    `${plural(answer.totals.available, [`${unit[0]} disponible`, `${unit[1]} disponibles`])} ` +
+      `sur ${plural(answer.totals.installed, [`${unit[0]} installé`, `${unit[1]} installés`])} ` +
+      `(${what}, ${plural(answer.areas.length, [LEVEL_NAMES[level], `${LEVEL_NAMES[level]}s`])}).`,
+  );
+  renderTotals(answer.totals, unit);
+  renderTable(answer, names, params);
+  renderLegend(breaks, unit);
+  renderFreshnessLegend(answer.totals.freshness);
+  renderMap(shapes, areas, breaks, unit);
+}
+
+// Upper bounds of CLASSES colour classes (quantiles of the values, rounded, increasing).
+function classBreaks(values) {
+  if (!values.length) return [];
+  const sorted = [...values].sort((a, b) => a - b);
+  const bounds = [];
+  for (let i = 1; i <= CLASSES; i += 1) {
+    const value = sorted[Math.min(sorted.length - 1, Math.ceil((i / CLASSES) * sorted.length) - 1)];
+    if (!bounds.length || value > bounds[bounds.length - 1]) bounds.push(value);
+  }
+  return bounds;
+}
+
+function classOf(value, breaks) {
+  const index = breaks.findIndex((bound) => value <= bound);
+  return index < 0 ? breaks.length - 1 : index;
+}
+
+function renderTotals(totals, unit) {
+  clear(totalsList);
+  const items = [
+    ["Disponibles", totals.available],
+    ["Installés", totals.installed],
+    ["Occupés", totals.occupied],
+    ["Fermés", totals.closed],
+    ["Unités", totals.units],
+  ];
+  for (const [label, value] of items) {
+    totalsList.append(el("li", {}, el("strong", {}, formatInt(value)), label === "Unités" ? label : `${unit[1]} ${label.toLowerCase()}`));
+  }
+}
+
+function renderTable(answer, names, params) {
+  clear(tbody);
+  clear(tfoot);
+  const rows = [...answer.areas].sort((a, b) => a.name.localeCompare(b.name, "fr"));
+  for (const area of rows) {
+    const shape = names.get(area.code);
+    tbody.append(
+      el(
+        "tr",
+        { id: `area-${area.code}`, "data-code": area.code },
+        el("th", { scope: "row" }, `${area.name} (${area.code})`),
+        ...numbers(area),
+        el(
+          "td",
+          {},
+          shape
+            ? el("a", { href: unitsLink(shape, params), "aria-label": `${plural(area.units, ["unité", "unités"])} : ${area.name}` }, formatInt(area.units))
+            : formatInt(area.units),
+        ),
+        el("td", {}, freshnessCell(area.freshness)),
+      ),
+    );
+  }
+  tfoot.append(
+    el(
+      "tr",
+      {},
+      el("th", { scope: "row" }, "Total"),
+      ...numbers(answer.totals),
+      el("td", {}, formatInt(answer.totals.units)),
+      el("td", {}, freshnessCell(answer.totals.freshness)),
+    ),
+  );
+}
+
+function numbers(row) {
+  return ["available", "installed", "occupied", "closed", "extra"].map((name) =>
+    el("td", {}, formatInt(row[name])),
+  );
+}
+
+// The search page around the area, for the same activity: the units of the area come first.
+function unitsLink(shape, params) {
+  const [lat, lon] = shape.center;
+  const link = new URLSearchParams({
+    ou: shape.name,
+    lat: String(lat),
+    lon: String(lon),
+    radius_km: String(Math.ceil(shape.radius_km)),
+  });
+  for (const name of ["quoi", ...FIELDS]) if (params.has(name)) link.set(name, params.get(name));
+  return `/?${link}`;
+}
+
+function freshnessCell(freshness) {
+  const total = FRESHNESS.reduce((sum, [key]) => sum + (freshness[key] || 0), 0);
+  if (!total) return "—";
+  const bar = el("span", { class: "freshness", "aria-hidden": "true" });
+  FRESHNESS.forEach(([key], i) => {
+    if (!freshness[key]) return;
+    const part = el("span", { class: `f${i}` });
+    part.style.width = `${(100 * freshness[key]) / total}%`;
+    bar.append(part);
+  });
+  const words = FRESHNESS.filter(([key]) => freshness[key]).map(
+    ([key, label]) => `${label} : ${formatInt(freshness[key])}`,
+  );
+  return el(
+    "span",
+    { class: "freshness-cell", title: words.join(", ") },
+    bar,
+    el("span", { class: "visually-hidden" }, `Mises à jour : ${words.join(", ")}`),
+  );
+}
+
+function renderLegend(breaks, unit) {
+  clear(legend);
+  let low = 0;
+  breaks.forEach((bound, i) => {
+    const text = bound === low ? formatInt(bound) : `${formatInt(low)} à ${formatInt(bound)}`;
+    legend.append(el("li", {}, el("span", { class: `swatch c${colourIndex(i, breaks)}` }), `${text} ${unit[1]} disponibles`));
+    low = bound + 1;
+  });
+  legend.append(el("li", {}, el("span", { class: "swatch cnone" }), "aucune unité"));
+}
+
+function colourIndex(index, breaks) {
+  // Spread fewer classes over the whole light-to-dark scale.
+  return breaks.length <= 1 ? CLASSES - 1 : Math.round((index * (CLASSES - 1)) / (breaks.length - 1));
+}
+
+function renderFreshnessLegend(freshness) {
+  const box = document.getElementById("freshness-legend");
+  clear(box);
+  const total = FRESHNESS.reduce((sum, [key]) => sum + (freshness[key] || 0), 0);
+  FRESHNESS.forEach(([key, label], i) => {
+    const count = freshness[key] || 0;
+    const share = total ? Math.round((100 * count) / total) : 0;
+    box.append(el("li", {}, el("span", { class: `swatch f${i}` }), `${label} : ${formatInt(count)} (${share} %)`));
+  });
+}
+
+function renderMap(shapes, areas, breaks, unit) {
+  if (!map) {
+    map = createMap(mapElement, { label: "Carte des capacités disponibles ; le tableau donne les mêmes chiffres", minZoom: 3, maxZoom: 10 });
+  }
+  if (areasLayer) areasLayer.remove();
+  if (insetsLayer) insetsLayer.remove();
+  areasLayer = L.geoJSON(shapes, {
+    style: (feature) => {
+      const area = areas.get(feature.properties.code);
+      const colour = area && area.units > 0 ? `c${colourIndex(classOf(area.available, breaks), breaks)}` : "cnone";
+      return { className: `choropleth fill-${colour}`, fillColor: fillOf(colour) };
+    },
+    onEachFeature: (feature, layer) => {
+      const area = areas.get(feature.properties.code);
+      const text = area
+        ? `${feature.properties.name} : ${plural(area.available, [`${unit[0]} disponible`, `${unit[1]} disponibles`])} sur ${formatInt(area.installed)}`
+        : `${feature.properties.name} : aucune unité`;
+      layer.bindTooltip(text, { sticky: true });
+      layer.on("click", () => highlight(feature.properties.code));
+    },
+  }).addTo(map);
+  insetsLayer = L.layerGroup(
+    shapes.insets.map((inset) => {
+      const [west, south, east, north] = inset.bbox;
+      return L.rectangle([[south, west], [north, east]], { className: "inset-frame", interactive: false })
+        .bindTooltip(inset.name, { permanent: true, direction: "bottom", className: "inset-label", offset: [0, 0] });
+    }),
+  ).addTo(map);
+  map.fitBounds(areasLayer.getBounds(), { padding: [8, 8] });
+}
+
+// Leaflet writes the fill as an SVG attribute: the colours of the .c0….c4 legend swatches.
+const FILLS = { c0: "#f1eef6", c1: "#bdc9e1", c2: "#74a9cf", c3: "#2b8cbe", c4: "#045a8d", cnone: "#ffffff" };
+
+function fillOf(colour) {
+  return FILLS[colour];
+}
+
+function highlight(code) {
+  for (const row of tbody.querySelectorAll("tr.active")) row.classList.remove("active");
+  const row = document.getElementById(`area-${code}`);
+  if (!row) return;
+  row.classList.add("active");
+  row.scrollIntoView({ block: "nearest" });
+}
+
+// --- start -----------------------------------------------------------------------------------
+
+window.addEventListener("popstate", () => load(currentParams()));
+signedIn.hidden = !token();
+load(currentParams());

@@ -1,0 +1,562 @@
+// The public search page ("/"): où ?, quoi ?, filters, results with their explanations,
+// near-misses, facets, paging and a map. The query lives in the URL with the names of
+// GET /v1/search (plus `ou` and `quoi`, the labels shown in the boxes), so any search can be
+// shared as a link and the back button walks through past searches.
+
+import { apiGet, ApiError, isAbort } from "./api.js";
+import { Combobox } from "./combobox.js";
+import { clear, el, formatInt, formatKm, plural } from "./format.js";
+import { L, createMap, labelMarker, loadShapes } from "./maps.js";
+
+const PAGE_SIZE = 10;
+const LABEL_PARAMS = ["ou", "quoi"]; // shown in the boxes, never sent to the API
+const WHERE_PARAMS = ["ou", "place", "lat", "lon", "precision", "radius_km"];
+const WHAT_PARAMS = ["quoi", "text"];
+const CODE_FIELDS = [
+  "activity",
+  "offer_type",
+  "champ",
+  "care_mode",
+  "public",
+  "modalities",
+  "specialisations",
+  "professions",
+];
+const FIELD_NAMES = {
+  activity: "Activité",
+  offer_type: "Type d'offre",
+  champ: "Champ",
+  care_mode: "Mode de prise en charge",
+  public: "Public",
+  modalities: "Modalité",
+  specialisations: "Spécialisation",
+  professions: "Profession",
+};
+const FACETS_SHOWN = 6; // per facet, the rest behind "voir plus"
+const AROUND_ME = "Autour de moi";
+
+const form = document.getElementById("search");
+const ouInput = document.getElementById("ou");
+const quoiInput = document.getElementById("quoi");
+const offerTypeSelect = document.getElementById("offer_type");
+const statusBox = document.getElementById("status");
+const resultsSection = document.getElementById("resultats");
+const resultsList = document.getElementById("results");
+const pager = document.getElementById("pager");
+const nearSection = document.getElementById("near");
+const nearList = document.getElementById("near-list");
+const facetsBox = document.getElementById("facets-list");
+const mapElement = document.getElementById("map");
+
+const labels = new Map(); // "field:code" -> label, learnt from answers
+let placePick = null; // {text, params} chosen in the où box (or "autour de moi")
+let whatPick = null; // {text, field, codes} chosen in the quoi box
+let controller = null;
+let map = null;
+let markers = null;
+
+// --- the two boxes ---------------------------------------------------------------------------
+
+new Combobox(ouInput, {
+  minLength: 2,
+  source: async (query, signal) => {
+    const answer = await apiGet("/v1/geocode", { q: query, limit: 8 }, { signal });
+    return answer.candidates.map((c) => {
+      const postcode = c.postcodes.includes(query) ? query : c.postcodes[0] || "";
+      const text = postcode ? `${c.name} (${postcode})` : c.name;
+      return {
+        label: text,
+        detail: [c.departement_name, c.region_name].filter(Boolean).join(", "),
+        text,
+        data: { place: c.insee },
+      };
+    });
+  },
+  onPick: (option) => {
+    placePick = { text: option.text, params: option.data };
+    setInvalid(ouInput, null);
+  },
+  onEdit: () => setInvalid(ouInput, null),
+});
+
+new Combobox(quoiInput, {
+  minLength: 2,
+  source: async (query, signal) => {
+    const answer = await apiGet("/v1/suggest", { q: query, limit: 8 }, { signal });
+    return answer.suggestions.map((s) => ({
+      label: s.label,
+      detail: FIELD_NAMES[s.field] || s.field,
+      text: s.label,
+      data: { field: s.field, codes: s.codes },
+    }));
+  },
+  onPick: (option) => {
+    const { field, codes } = option.data;
+    whatPick = { text: option.text, field, codes };
+    if (field === "offer_type") chooseOfferType(codes, option.text);
+  },
+  onEdit: () => {
+    if (whatPick && whatPick.field === "offer_type" && offerTypeSelect.value === whatPick.codes.join(",")) {
+      chooseOfferType([], "");
+    }
+    whatPick = null;
+  },
+});
+
+document.getElementById("around-me").addEventListener("click", () => {
+  if (!navigator.geolocation) {
+    say("La localisation n'est pas disponible dans ce navigateur.");
+    return;
+  }
+  say("Recherche de votre position…");
+  navigator.geolocation.getCurrentPosition(
+    (position) => {
+      const { latitude, longitude, accuracy } = position.coords;
+      const precision = accuracy <= 200 ? "exact" : accuracy <= 2000 ? "street" : "city";
+      placePick = {
+        text: AROUND_ME,
+        params: { lat: latitude.toFixed(5), lon: longitude.toFixed(5), precision },
+      };
+      ouInput.value = AROUND_ME;
+      setInvalid(ouInput, null);
+      submit();
+    },
+    (error) => say(`Position indisponible : ${error.message || "refusée"}. Indiquez une commune.`),
+    { timeout: 10000, maximumAge: 60000 },
+  );
+});
+
+// --- from the form to the URL ----------------------------------------------------------------
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  submit();
+});
+
+for (const input of form.querySelectorAll("[data-filter]")) {
+  input.addEventListener("change", () => {
+    if (input.checkValidity() && hasSearch(currentParams())) submit();
+  });
+}
+
+function submit() {
+  if (!form.reportValidity()) return;
+  run(paramsFromForm(currentParams()), { push: true });
+}
+
+function currentParams() {
+  return new URLSearchParams(location.search);
+}
+
+function hasSearch(params) {
+  return ["place", "lat", "text", ...CODE_FIELDS].some((name) => params.has(name));
+}
+
+// The next URL: what the boxes and filters say, keeping the refinements (facets) of the
+// current search when its "quoi" did not change.
+function paramsFromForm(current) {
+  const next = new URLSearchParams();
+  const where = ouInput.value.trim();
+  if (where && where === boxLabel(current, "ou")) {
+    copy(current, next, WHERE_PARAMS);
+  } else if (placePick && placePick.text === where) {
+    next.set("ou", where);
+    for (const [name, value] of Object.entries(placePick.params)) next.set(name, value);
+  } else if (where) {
+    next.set("place", where); // the API resolves commune names, postcodes and INSEE codes
+  }
+  const what = quoiInput.value.trim();
+  if (what === boxLabel(current, "quoi")) {
+    copy(current, next, [...WHAT_PARAMS, ...CODE_FIELDS.filter((f) => f !== "offer_type")]);
+  } else if (whatPick && whatPick.text === what) {
+    next.set("quoi", what);
+    if (whatPick.field !== "offer_type") next.set(whatPick.field, whatPick.codes.join(","));
+  } else if (what) {
+    next.set("text", what);
+  }
+  if (offerTypeSelect.value) next.set("offer_type", offerTypeSelect.value);
+  for (const input of form.querySelectorAll("[data-filter]")) {
+    if (input === offerTypeSelect) continue;
+    const value = input.type === "checkbox" ? (input.checked ? "true" : "") : input.value.trim();
+    if (value) next.set(input.name, value);
+  }
+  copy(current, next, ["profile", "limit"]);
+  return next;
+}
+
+function boxLabel(params, name) {
+  if (name === "ou") {
+    if (params.has("ou")) return params.get("ou");
+    if (params.has("place")) return params.get("place");
+    return params.has("lat") ? AROUND_ME : "";
+  }
+  return params.get("quoi") ?? params.get("text") ?? "";
+}
+
+function copy(from, to, names) {
+  for (const name of names) if (from.has(name)) to.set(name, from.get(name));
+}
+
+// --- from the URL to the page ----------------------------------------------------------------
+
+function fillForm(params) {
+  ouInput.value = boxLabel(params, "ou");
+  quoiInput.value = boxLabel(params, "quoi");
+  placePick = null;
+  whatPick = null;
+  for (const input of form.querySelectorAll("[data-filter]")) {
+    if (input === offerTypeSelect) continue;
+    if (input.type === "checkbox") input.checked = params.get(input.name) === "true";
+    else input.value = params.get(input.name) || "";
+  }
+  const types = (params.get("offer_type") || "").split(",").filter(Boolean);
+  chooseOfferType(types, params.get("quoi") || "");
+}
+
+// Select these offer types in the "type d'offre" list, adding an option when needed.
+function chooseOfferType(codes, label) {
+  const value = codes.join(",");
+  if (value && ![...offerTypeSelect.options].some((o) => o.value === value)) {
+    const text = codes.length === 1 ? labelOf("offer_type", codes[0]) : label;
+    offerTypeSelect.append(el("option", { value }, text || value));
+  }
+  offerTypeSelect.value = value;
+}
+
+function labelOf(field, code) {
+  return labels.get(`${field}:${code}`) || code;
+}
+
+async function run(params, { push = false } = {}) {
+  if (push) {
+    params.delete("offset");
+    const url = params.toString() ? `/?${params}` : "/";
+    if (url !== location.pathname + location.search) history.pushState(null, "", url);
+  }
+  if (!hasSearch(params)) {
+    showIntro();
+    return;
+  }
+  const query = new URLSearchParams(params);
+  for (const name of LABEL_PARAMS) query.delete(name);
+  if (!query.has("limit")) query.set("limit", String(PAGE_SIZE));
+  if (controller) controller.abort();
+  controller = new AbortController();
+  resultsSection.setAttribute("aria-busy", "true");
+  say("Recherche en cours…");
+  try {
+    const answer = await apiGet("/v1/search", query, { signal: controller.signal });
+    render(answer, params);
+  } catch (error) {
+    if (isAbort(error)) return;
+    showError(error);
+  } finally {
+    resultsSection.removeAttribute("aria-busy");
+  }
+}
+
+function showIntro() {
+  clear(resultsList);
+  clear(nearList);
+  clear(facetsBox);
+  clear(pager);
+  nearSection.hidden = true;
+  say("Indiquez où et quoi chercher : une commune, un code postal, ou votre position.");
+}
+
+function showError(error) {
+  const message = error instanceof ApiError ? error.message : `Erreur : ${error.message}`;
+  if (error instanceof ApiError && ["place", "lat", "lon"].includes(error.field)) {
+    setInvalid(ouInput, message);
+  } else if (error instanceof ApiError && error.field === "text") {
+    setInvalid(quoiInput, message);
+  }
+  say(message, true);
+}
+
+function setInvalid(input, message) {
+  const help = document.getElementById(`${input.id}-error`);
+  if (message) {
+    input.setAttribute("aria-invalid", "true");
+    help.textContent = message;
+    help.hidden = false;
+  } else {
+    input.removeAttribute("aria-invalid");
+    help.textContent = "";
+    help.hidden = true;
+  }
+}
+
+function say(message, isError = false) {
+  statusBox.textContent = message;
+  statusBox.classList.toggle("error", isError);
+}
+
+// --- rendering an answer ---------------------------------------------------------------------
+
+function render(answer, params) {
+  learnLabels(answer);
+  fillForm(params);
+  const offset = Number(params.get("offset") || 0);
+  const limit = Number(params.get("limit") || PAGE_SIZE);
+  const where = boxLabel(params, "ou");
+  const around = where ? ` autour de ${where}` : "";
+  const count = plural(answer.total, ["offre trouvée", "offres trouvées"]);
+  const radius = answer.radius_km ? ` à moins de ${formatKm(answer.radius_km)}` : "";
+  say([`${count}${radius}${around}.`, ...answer.warnings].join(" "));
+
+  clear(resultsList);
+  resultsList.start = offset + 1;
+  answer.matches.forEach((match, i) => resultsList.append(resultItem(match, offset + i + 1)));
+  if (!answer.matches.length) {
+    resultsList.append(el("li", { class: "empty" }, "Aucune offre ne remplit tous les critères."));
+  }
+  renderPager(answer.total, offset, limit, params);
+  renderNearMisses(answer.near_misses);
+  renderFacets(answer.facets, params);
+  renderOfferTypes(answer.facets, params);
+  renderMap(answer, offset);
+}
+
+function learnLabels(answer) {
+  for (const facet of answer.facets) {
+    for (const value of facet.values) labels.set(`${facet.field}:${value.code}`, value.label);
+  }
+}
+
+function resultItem(match, rank) {
+  const offer = match.offer;
+  const headingId = `r-${rank}-title`;
+  return el(
+    "li",
+    { class: "result", id: `r-${rank}` },
+    el(
+      "article",
+      { "aria-labelledby": headingId },
+      el(
+        "div",
+        { class: "result-head" },
+        el(
+          "h3",
+          { id: headingId },
+          el("span", { class: "rank", "aria-hidden": "true" }, String(rank)),
+          " ",
+          offer.name,
+        ),
+        el("p", { class: "distance" }, distanceText(match)),
+      ),
+      el("p", { class: "establishment" }, establishmentLine(offer)),
+      el("ul", { class: "facts", "aria-label": "En bref" }, facts(offer).map((f) => el("li", {}, f))),
+      match.explain.length
+        ? el(
+            "ul",
+            { class: "explain", "aria-label": "Pourquoi cette offre" },
+            match.explain.map((sentence) => el("li", {}, sentence)),
+          )
+        : null,
+    ),
+  );
+}
+
+function distanceText(match) {
+  if (match.by_zone) return "Intervient à domicile";
+  return match.distance_km === null ? "" : formatKm(match.distance_km);
+}
+
+function establishmentLine(offer) {
+  const place = offer.place;
+  const town = [place.postal_code, place.city].filter(Boolean).join(" ");
+  return [offer.establishment.name, [place.address, town].filter(Boolean).join(", ")]
+    .filter(Boolean)
+    .join(" — ");
+}
+
+function facts(offer) {
+  const out = [];
+  const types = offer.offer_type.map((c) => c.label || c.code);
+  if (types.length) out.push(types.join(", "));
+  const modes = offer.care_mode.map((c) => c.label || c.code);
+  if (modes.length) out.push(modes.join(", "));
+  const age = ageRange(offer.age_range);
+  if (age) out.push(age);
+  if (offer.establishment.social_aid) out.push("Habilité à l'aide sociale");
+  const phone = offer.contacts.find((c) => c.channel && ["1", "2"].includes(c.channel.code));
+  if (phone) {
+    const number = phone.value.replace(/[^0-9+]/g, "");
+    out.push(el("a", { href: `tel:${number}` }, `Tél. ${phone.value}`));
+  }
+  return out;
+}
+
+function ageRange({ min, max }) {
+  if (min !== null && max !== null) return `De ${min} à ${max} ans`;
+  if (min !== null && min > 0) return `À partir de ${min} ans`;
+  if (max !== null) return `Jusqu'à ${max} ans`;
+  return "";
+}
+
+function renderPager(total, offset, limit, params) {
+  clear(pager);
+  if (total <= limit) return;
+  const page = Math.floor(offset / limit) + 1;
+  const pages = Math.ceil(total / limit);
+  const link = (text, newOffset, rel) => {
+    const next = new URLSearchParams(params);
+    if (newOffset) next.set("offset", String(newOffset));
+    else next.delete("offset");
+    return el("a", { href: `/?${next}`, rel, onclick: followLink }, text);
+  };
+  pager.append(
+    page > 1 ? link("← Page précédente", offset - limit, "prev") : el("span"),
+    el("span", { class: "page" }, `Page ${page} sur ${pages}`),
+    page < pages && offset + limit < 10000 ? link("Page suivante →", offset + limit, "next") : el("span"),
+  );
+}
+
+function followLink(event) {
+  if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+  event.preventDefault();
+  history.pushState(null, "", event.currentTarget.getAttribute("href"));
+  run(currentParams());
+  document.getElementById("results-title").focus();
+}
+
+function renderNearMisses(misses) {
+  clear(nearList);
+  nearSection.hidden = misses.length === 0;
+  for (const miss of misses) {
+    nearList.append(
+      el(
+        "li",
+        {},
+        el("span", { class: "near-name" }, miss.offer.name),
+        " — ",
+        el("strong", {}, miss.reason),
+        miss.distance_km !== null ? ` (à ${formatKm(miss.distance_km)})` : "",
+        el("span", { class: "near-establishment" }, establishmentLine(miss.offer)),
+      ),
+    );
+  }
+}
+
+function renderFacets(facets, params) {
+  clear(facetsBox);
+  for (const facet of facets) {
+    if (!facet.values.length) continue;
+    const selected = new Set((params.get(facet.field) || "").split(",").filter(Boolean));
+    const values = [...facet.values].sort((a, b) => Number(b.selected) - Number(a.selected));
+    const box = (value) => {
+      const id = `facet-${facet.field}-${value.code}`;
+      return el(
+        "li",
+        {},
+        el("input", {
+          type: "checkbox",
+          id,
+          checked: selected.has(value.code),
+          "data-field": facet.field,
+          "data-code": value.code,
+          onchange: toggleFacet,
+        }),
+        el("label", { for: id }, value.label || value.code, " ", el("span", { class: "count" }, `(${formatInt(value.count)})`)),
+      );
+    };
+    const shown = values.slice(0, FACETS_SHOWN);
+    const rest = values.slice(FACETS_SHOWN);
+    facetsBox.append(
+      el(
+        "fieldset",
+        { class: "facet" },
+        el("legend", {}, FIELD_NAMES[facet.field] || facet.field),
+        el("ul", {}, shown.map(box)),
+        rest.length
+          ? el(
+              "details",
+              {},
+              el("summary", {}, `Voir ${plural(rest.length, ["autre valeur", "autres valeurs"])}`),
+              el("ul", {}, rest.map(box)),
+            )
+          : null,
+      ),
+    );
+  }
+}
+
+function toggleFacet(event) {
+  const { field, code } = event.currentTarget.dataset;
+  const params = currentParams();
+  const codes = new Set((params.get(field) || "").split(",").filter(Boolean));
+  if (event.currentTarget.checked) codes.add(code);
+  else codes.delete(code);
+  if (codes.size) params.set(field, [...codes].join(","));
+  else params.delete(field);
+  run(params, { push: true });
+}
+
+function renderOfferTypes(facets, params) {
+  const facet = facets.find((f) => f.field === "offer_type");
+  const current = params.get("offer_type") || "";
+  clear(offerTypeSelect);
+  offerTypeSelect.append(el("option", { value: "" }, "Tous les types"));
+  for (const value of facet ? facet.values : []) {
+    offerTypeSelect.append(
+      el("option", { value: value.code }, `${value.label || value.code} (${formatInt(value.count)})`),
+    );
+  }
+  chooseOfferType(current.split(",").filter(Boolean), params.get("quoi") || "");
+}
+
+// --- the map ---------------------------------------------------------------------------------
+
+async function renderMap(answer, offset) {
+  if (!map) {
+    map = createMap(mapElement, { label: "Carte des résultats et du point de recherche" });
+    markers = L.layerGroup().addTo(map);
+    map.setView([46.6, 2.4], 5);
+    loadShapes("departement")
+      .then((shapes) => {
+        L.geoJSON(shapes, { interactive: false, className: "area" }).addTo(map).bringToBack();
+      })
+      .catch((error) => say(`Fond de carte indisponible : ${error.message}`, true));
+  }
+  markers.clearLayers();
+  const points = [];
+  const { lat, lon } = answer.criteria;
+  if (lat !== null && lat !== undefined) {
+    const origin = L.circleMarker([lat, lon], { radius: 9, className: "search-point" })
+      .bindTooltip("Point de recherche")
+      .addTo(markers);
+    origin.getElement()?.setAttribute("aria-label", "Point de recherche");
+    points.push([lat, lon]);
+  }
+  answer.matches.forEach((match, i) => {
+    const rank = offset + i + 1;
+    const place = match.offer.place;
+    const icon = L.divIcon({ className: "result-marker", html: `<span>${rank}</span>`, iconSize: [28, 28] });
+    const marker = L.marker([place.lat, place.lon], { icon, title: match.offer.name, keyboard: true })
+      .bindPopup(() => popup(match, rank))
+      .addTo(markers);
+    labelMarker(marker, `${rank}. ${match.offer.name}`);
+    points.push([place.lat, place.lon]);
+  });
+  if (points.length) map.fitBounds(points, { padding: [30, 30], maxZoom: 12 });
+}
+
+function popup(match, rank) {
+  return el(
+    "div",
+    { class: "popup" },
+    el("strong", {}, `${rank}. ${match.offer.name}`),
+    el("br"),
+    match.offer.establishment.name,
+    el("br"),
+    match.distance_km !== null ? `à ${formatKm(match.distance_km)} — ` : "",
+    el("a", { href: `#r-${rank}` }, "voir dans la liste"),
+  );
+}
+
+// --- start -----------------------------------------------------------------------------------
+
+window.addEventListener("popstate", () => run(currentParams()));
+fillForm(currentParams());
+run(currentParams());
