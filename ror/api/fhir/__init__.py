@@ -1,0 +1,14 @@
+"""FHIR R4 facade: the ROR consumer search API (ROR-MODEL §9) over our engine (DESIGN §6).
+
+Software that already speaks the national ROR's FHIR API points at ``/fhir`` and gets the
+same resources, ordered by distance, without the 200-result cap, with capacity criteria held
+on the same counter. Modules, top-down:
+
+- ``catalog``: the supported search parameters (one table: parser, matcher, metadata);
+- ``params`` (+ ``atoms``, ``filter_expr``, ``values``): query string -> ``query.SearchRequest``;
+- ``search``: engine candidates -> ``evaluate`` (scoped matching on ``facts`` views) -> order
+  and page;
+- ``bundle`` with ``resources`` (kept source in R4 shape, live counters; ``synthesize`` when
+  there is no source; shaped by access profile), ``capability``, ``outcome``;
+- ``routes``: the Starlette endpoints.
+"""

@@ -1,0 +1,175 @@
+"""The ``searchset`` Bundle of a FHIR search: matches, includes, warnings and paging links.
+
+- ``total`` counts every match (not the includes), whatever the page size;
+- ``entry.search.mode`` is ``match``, ``include`` or ``outcome`` (the lenient warnings);
+- every Location entry, and every HealthcareService match when a ``near`` was given, carries
+  its distance in ``entry.search.extension`` (``location-distance``, km);
+- ``link``: ``self``, ``first``, ``previous`` and ``next`` (the same query with ``_offset``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+from urllib.parse import urlencode
+
+from ror.access.profiles import may_see_offer
+from ror.api.fhir.evaluate import distance_km
+from ror.api.fhir.facts import LocationView, view
+from ror.api.fhir.outcome import operation_outcome
+from ror.api.fhir.query import SearchRequest
+from ror.api.fhir.resources import (
+    capacities_visible,
+    location_resource,
+    organization_resource,
+    service_resource,
+)
+from ror.api.fhir.search import Hit, Result
+from ror.model import Offer
+
+Json = dict[str, Any]
+DISTANCE_URL: Final = "http://hl7.org/fhir/StructureDefinition/location-distance"
+UCUM: Final = "http://unitsofmeasure.org"
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """Where the search was asked: ``base`` is the FHIR root (``https://host/fhir``)."""
+
+    base: str
+    resource: str
+    items: tuple[tuple[str, str], ...]  # the query parameters as received
+
+    def page(self, offset: int) -> str:
+        items = [(k, v) for k, v in self.items if k != "_offset"]
+        if offset:
+            items.append(("_offset", str(offset)))
+        query = urlencode(items)
+        return f"{self.base}/{self.resource}" + (f"?{query}" if query else "")
+
+
+def searchset(
+    request: SearchRequest,
+    result: Result,
+    links: Links,
+    *,
+    profile: int,
+    fetch: Callable[[str], Offer | None],
+) -> Json:
+    """The Bundle; ``fetch`` reads an offer by id (revincludes)."""
+    entries: list[Json] = []
+    if request.resource == "HealthcareService":
+        entries += _services(request, result.page, links, profile)
+    else:
+        entries += _locations(request, result.page, links, profile, fetch)
+    if request.warnings:
+        entries.append(
+            {
+                "fullUrl": f"urn:uuid:{uuid.uuid4()}",
+                "resource": operation_outcome(request.warnings),
+                "search": {"mode": "outcome"},
+            }
+        )
+    bundle: Json = {
+        "resourceType": "Bundle",
+        "id": str(uuid.uuid4()),
+        "meta": {"lastUpdated": datetime.now(UTC).isoformat().replace("+00:00", "Z")},
+        "type": "searchset",
+        "total": result.total,
+        "link": _links(request, result.total, links),
+    }
+    if entries:
+        bundle["entry"] = entries
+    return bundle
+
+
+def _links(request: SearchRequest, total: int, links: Links) -> list[Json]:
+    out = [
+        {"relation": "self", "url": links.page(request.offset)},
+        {"relation": "first", "url": links.page(0)},
+    ]
+    size = request.count
+    if request.offset > 0 and size > 0:
+        out.append({"relation": "previous", "url": links.page(max(0, request.offset - size))})
+    if size > 0 and not request.summary_count and request.offset + size < total:
+        out.append({"relation": "next", "url": links.page(request.offset + size)})
+    return out
+
+
+def _entry(links: Links, resource: Json, mode: str, distance: float | None = None) -> Json:
+    search: Json = {"mode": mode}
+    if distance is not None:
+        search["extension"] = [
+            {
+                "url": DISTANCE_URL,
+                "valueDistance": {
+                    "value": round(distance, 3),
+                    "unit": "km",
+                    "system": UCUM,
+                    "code": "km",
+                },
+            }
+        ]
+    rtype, rid = resource["resourceType"], resource["id"]
+    return {"fullUrl": f"{links.base}/{rtype}/{rid}", "resource": resource, "search": search}
+
+
+def _services(
+    request: SearchRequest, page: Sequence[Hit], links: Links, profile: int
+) -> list[Json]:
+    matches, includes = [], []
+    seen: set[tuple[str, str]] = set()
+    for hit in page:
+        v = hit.view
+        assert v is not None
+        if not may_see_offer(v.offer, profile):
+            continue  # defence in depth: the engine already left it out
+        matches.append(_entry(links, service_resource(v, profile), "match", hit.distance))
+        if "HealthcareService:location" in request.includes:
+            for loc in v.locations:
+                if loc.id is None or ("Location", loc.id) in seen:
+                    continue
+                seen.add(("Location", loc.id))
+                resource = location_resource(
+                    v, loc, profile, capacities=capacities_visible(v.offer, profile)
+                )
+                includes.append(_entry(links, resource, "include", _distance(request, loc)))
+        if "HealthcareService:organization" in request.includes:
+            org = organization_resource(v, profile)
+            if ("Organization", org["id"]) not in seen:
+                seen.add(("Organization", org["id"]))
+                includes.append(_entry(links, org, "include"))
+    return matches + includes
+
+
+def _locations(
+    request: SearchRequest,
+    page: Sequence[Hit],
+    links: Links,
+    profile: int,
+    fetch: Callable[[str], Offer | None],
+) -> list[Json]:
+    matches, includes = [], []
+    seen: set[str] = set()
+    for hit in page:
+        loc, v = hit.location, hit.view
+        assert loc is not None and v is not None
+        users = [o for o in (fetch(i) for i in dict.fromkeys(hit.via)) if o is not None]
+        users = [o for o in users if may_see_offer(o, profile)]
+        visible = any(capacities_visible(o, profile) for o in users)
+        resource = location_resource(v, loc, profile, capacities=visible)
+        matches.append(_entry(links, resource, "match", hit.distance))
+        if "HealthcareService:location" in request.revincludes:
+            for offer in users:
+                if offer.id in seen:
+                    continue
+                seen.add(offer.id)
+                includes.append(_entry(links, service_resource(view(offer), profile), "include"))
+    return matches + includes
+
+
+def _distance(request: SearchRequest, loc: LocationView) -> float | None:
+    return distance_km(request.near, loc) if request.near is not None else None

@@ -1,0 +1,237 @@
+"""Does an offer (or one of its Locations) match a FHIR search condition?
+
+A condition is tested under a :class:`Binding`: the offer, and possibly one Location, one
+counter, one equipment row and one price it is about. Inside an ``AllOf``, the children that
+need an unbound level (``location``, then ``counter`` / ``equipment``, or ``price``) are
+tested *together* for each candidate element: some element must satisfy all of them. That is
+what makes ``capacity-status=02&gender-capacity-available=01&nb-capacity=gt0`` hold on one
+counter, ``equipment-type=088&limit-value=ge200|…|kg`` on one equipment, price parameters on
+one price, and ``location.*`` parameters on one Location. A lone atom binds existentially
+("some counter…"); a negation is tested as a whole ("no counter…").
+
+Missing age bounds are open (0 and no limit), as the rest of the engine reads them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time
+from functools import lru_cache
+from typing import Final
+
+from ror.api.fhir.facts import (
+    LocationView,
+    OfferView,
+    TokenValue,
+    offer_tokens,
+    organization_tokens,
+)
+from ror.api.fhir.query import AllOf, AnyOf, Atom, Node, NotOf, levels
+from ror.api.fhir.values import (
+    DateRange,
+    Near,
+    Quantity,
+    Reference,
+    Text,
+    Token,
+    Value,
+    ZoneKeys,
+    measure_unit,
+)
+from ror.errors import InvalidInput
+from ror.geo.zones import ZONE_PREFIXES, zone_key
+from ror.model import Capacity, Equipment, Price
+from ror.ranking.eligibility import great_circle_km
+
+LEVEL_ORDER: Final = ("location", "counter", "equipment", "price")
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    view: OfferView
+    location: LocationView | None = None
+    counter: Capacity | None = None
+    equipment: Equipment | None = None
+    price: Price | None = None
+
+    def bound(self, level: str) -> bool:
+        return getattr(self, level) is not None
+
+    def options(self, level: str) -> Sequence[object]:
+        if level == "location":
+            return self.view.locations
+        if level == "price":
+            return self.view.offer.establishment.prices
+        assert self.location is not None  # LEVEL_ORDER binds the Location first
+        return self.location.capacities if level == "counter" else self.location.equipment
+
+    def bind(self, level: str, value: object) -> Binding:
+        return replace(self, **{level: value})  # type: ignore[arg-type]
+
+
+def matches(node: Node, view: OfferView, location: LocationView | None = None) -> bool:
+    """``node`` holds for the offer (for that Location of it, when given)."""
+    return holds(node, Binding(view, location))
+
+
+def holds(node: Node, b: Binding) -> bool:
+    if isinstance(node, AllOf):
+        return _all(node.children, b)
+    if isinstance(node, AnyOf):
+        return any(holds(child, b) for child in node.children)
+    if isinstance(node, NotOf):
+        return not holds(node.child, b)
+    level = _unbound(levels(node), b)
+    if level is not None:
+        return any(holds(node, b.bind(level, v)) for v in b.options(level))
+    return any(test(node, value, b) for value in node.values)
+
+
+def _all(children: Sequence[Node], b: Binding) -> bool:
+    needed: frozenset[str] = frozenset()
+    for child in children:
+        needed |= levels(child)
+    level = _unbound(needed, b)
+    if level is None:
+        return all(holds(child, b) for child in children)
+    together = [c for c in children if level in levels(c)]
+    rest = [c for c in children if level not in levels(c)]
+    if not all(holds(child, b) for child in rest):
+        return False
+    return any(_all(together, b.bind(level, v)) for v in b.options(level))
+
+
+def _unbound(needed: Iterable[str], b: Binding) -> str | None:
+    wanted = set(needed)
+    return next((lv for lv in LEVEL_ORDER if lv in wanted and not b.bound(lv)), None)
+
+
+# --- one value against what is bound ------------------------------------------------------
+
+
+def test(atom: Atom, value: Value, b: Binding) -> bool:
+    param = atom.param
+    scope, field = param.scope, param.field
+    if isinstance(value, Near):
+        assert b.location is not None
+        return within(value, b.location)
+    if isinstance(value, ZoneKeys):
+        return any(_zone_key(z.type, z.code) in value.keys for z in b.view.offer.zones)
+    if isinstance(value, Token):
+        return token_matches(value, _tokens(scope, field, b, param.system))
+    if isinstance(value, Reference):
+        return _reference(field, value, b)
+    if isinstance(value, Text):
+        return value.test(_text(scope, field, b))
+    if isinstance(value, DateRange):
+        return value.test(_instant(scope, field, b))
+    if isinstance(value, Quantity):
+        return _quantity(field, value, b)
+    return value.test(_number(scope, field, b))
+
+
+def token_matches(token: Token, values: Iterable[TokenValue]) -> bool:
+    """FHIR token semantics with systems compared by TRE/JDV key (see ``values.py``)."""
+    for key, system, code in values:
+        if token.code is not None and code != token.code:
+            continue
+        if token.key is not None:
+            if key == token.key:
+                return True
+        elif token.system:  # a system outside the NOS tables: compared as written
+            if system == token.system:
+                return True
+        else:  # no system: any
+            return True
+    return False
+
+
+def _tokens(scope: str, field: str, b: Binding, system: str | None) -> list[TokenValue]:
+    if scope == "offer":
+        return offer_tokens(b.view, field)
+    if scope == "organization":
+        return organization_tokens(b.view, field)
+    if scope == "location":
+        assert b.location is not None
+        if field == "id":
+            return [(None, None, b.location.id)] if b.location.id else []
+        if field == "commune":
+            return [("R13", None, b.location.commune)]
+        return list(b.location.identifiers)
+    element: object = b.counter if scope == "counter" else b.equipment
+    if scope == "price":
+        element = b.price
+    code = getattr(element, field)
+    return [(system, None, code)] if code is not None else []
+
+
+def _reference(field: str, ref: Reference, b: Binding) -> bool:
+    if field == "location_ids":
+        return ref.type in (None, "Location") and ref.id in b.view.offer.location_ids
+    ids = {b.view.provider_id, b.view.offer.establishment.id}
+    return ref.type in (None, "Organization") and ref.id in ids
+
+
+def _text(scope: str, field: str, b: Binding) -> str | None:
+    if scope == "offer":
+        return b.view.offer.name
+    if scope == "organization":
+        return b.view.offer.establishment.name
+    assert b.location is not None
+    value: str = getattr(b.location, field)
+    return value
+
+
+def _instant(scope: str, field: str, b: Binding) -> datetime | None:
+    if scope == "offer":
+        return b.view.offer.last_updated
+    if scope == "location":
+        assert b.location is not None
+        return b.location.last_updated
+    if scope == "counter":
+        assert b.counter is not None
+        return b.counter.updated_at
+    assert b.price is not None
+    start: date | None = b.price.start_date
+    return datetime.combine(start, time.min, tzinfo=UTC) if start else None
+
+
+def _number(scope: str, field: str, b: Binding) -> float | None:
+    element: object = b.counter if scope == "counter" else b.price
+    value = getattr(element, field)
+    return float(value) if value is not None else None
+
+
+def _quantity(field: str, value: Quantity, b: Binding) -> bool:
+    if field == "limit":
+        e = b.equipment
+        assert e is not None
+        if e.limit_value is None:
+            return False
+        unit, factor = measure_unit(e.limit_unit)
+        if value.unit is not None and unit is not None and unit != value.unit:
+            return False
+        return value.number.test(e.limit_value * factor)
+    offer = b.view.offer
+    if field == "age_min":
+        return value.number.test(float(offer.age_min or 0))
+    return value.number.test(math.inf if offer.age_max is None else float(offer.age_max))
+
+
+def within(near: Near, location: LocationView) -> bool:
+    return near.radius_km is None or distance_km(near, location) <= near.radius_km
+
+
+def distance_km(near: Near, location: LocationView) -> float:
+    return great_circle_km(near.lat, near.lon, location.lat, location.lon)
+
+
+@lru_cache(maxsize=1 << 14)
+def _zone_key(kind: str, code: str) -> str:
+    """The normalised key of an offer's zone (as written when it cannot be normalised)."""
+    try:
+        return zone_key(kind, code)
+    except InvalidInput:
+        return f"{ZONE_PREFIXES.get(kind, '?')}:{code}"

@@ -1,0 +1,86 @@
+"""OperationOutcome: how the FHIR facade reports errors and warnings.
+
+Every error of ``/fhir`` answers an ``OperationOutcome`` with ``application/fhir+json``, one
+issue per problem, naming the parameter in ``expression`` (FHIR R4 issue codes: ``invalid``,
+``not-supported``, ``code-invalid``, ``forbidden``, ``not-found``, ``exception``…).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+import orjson
+from starlette.responses import Response
+
+from ror.errors import RorError
+
+FHIR_JSON: Final = "application/fhir+json"
+Severity = Literal["fatal", "error", "warning", "information"]
+
+#: FHIR issue type of each ``ror.errors`` status.
+_STATUS_CODES: Final = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    409: "conflict",
+    413: "too-costly",
+    422: "code-invalid",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    severity: Severity
+    code: str  # FHIR IssueType
+    diagnostics: str
+    expression: str | None = None  # the parameter (or element) at fault
+
+    def to_fhir(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "severity": self.severity,
+            "code": self.code,
+            "diagnostics": self.diagnostics,
+        }
+        if self.expression:
+            out["expression"] = [self.expression]
+        return out
+
+
+class FhirError(Exception):
+    """A request the facade refuses: an HTTP status and the issues to report."""
+
+    def __init__(self, status: int, issues: Iterable[Issue]) -> None:
+        self.status = status
+        self.issues = tuple(issues)
+        super().__init__("; ".join(i.diagnostics for i in self.issues))
+
+    @classmethod
+    def of(
+        cls, status: int, code: str, diagnostics: str, expression: str | None = None
+    ) -> FhirError:
+        return cls(status, [Issue("error", code, diagnostics, expression)])
+
+    @classmethod
+    def from_ror(cls, exc: RorError) -> FhirError:
+        code = _STATUS_CODES.get(exc.status, "invalid")
+        return cls.of(exc.status, code, exc.message, exc.field)
+
+
+def operation_outcome(issues: Iterable[Issue]) -> dict[str, Any]:
+    return {"resourceType": "OperationOutcome", "issue": [i.to_fhir() for i in issues]}
+
+
+def fhir_response(
+    body: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(
+        orjson.dumps(body), status_code=status, media_type=FHIR_JSON, headers=dict(headers or {})
+    )
+
+
+def error_response(error: FhirError) -> Response:
+    headers = {"WWW-Authenticate": 'Bearer realm="ror"'} if error.status == 401 else None
+    return fhir_response(operation_outcome(error.issues), error.status, headers)

@@ -1,0 +1,98 @@
+"""A parsed FHIR search: a condition tree over the catalog's parameters, plus result options.
+
+Query parameters combine as FHIR says: comma-separated values of one parameter are any-of
+(:class:`Atom`), repeated parameters and ``_filter`` are all-of (:class:`AllOf`); ``:not``
+and ``_filter``'s ``not``/``ne`` negate (:class:`NotOf`), ``_filter``'s ``or`` is
+:class:`AnyOf`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from ror.api.fhir.catalog import ResourceType, SearchParam
+from ror.api.fhir.outcome import Issue
+from ror.api.fhir.values import Near, Value
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    """One parameter with its values (any-of); ``name`` as the caller wrote it."""
+
+    param: SearchParam
+    name: str
+    values: tuple[Value, ...]
+    modifier: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NotOf:
+    child: Node
+
+
+Node = Atom | AllOf | AnyOf | NotOf
+
+
+def atoms(node: Node) -> Iterator[Atom]:
+    """Every atom of a tree."""
+    if isinstance(node, Atom):
+        yield node
+    elif isinstance(node, NotOf):
+        yield from atoms(node.child)
+    else:
+        for child in node.children:
+            yield from atoms(child)
+
+
+def levels(node: Node) -> frozenset[str]:
+    """The scope levels (``location``, ``counter``…) a node needs bound to be tested.
+
+    A negation is opaque: ``not`` is evaluated as a whole under the current binding ("no
+    counter of this Location is closed"), never as "some counter is not closed".
+    """
+    if isinstance(node, Atom):
+        return frozenset(node.param.levels)
+    if isinstance(node, NotOf):
+        return frozenset()
+    out: frozenset[str] = frozenset()
+    for child in node.children:
+        out |= levels(child)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    key: str  # a catalog SORTS value
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """A validated search of one resource type."""
+
+    resource: ResourceType
+    condition: AllOf
+    near: Near | None = None  # the point distances are measured from (first top-level near)
+    includes: tuple[str, ...] = ()
+    revincludes: tuple[str, ...] = ()
+    count: int = 50
+    offset: int = 0
+    sort: tuple[SortKey, ...] = ()
+    summary_count: bool = False  # _summary=count: total only
+    warnings: tuple[Issue, ...] = field(default=(), compare=False)
+
+    @property
+    def capacity_params(self) -> tuple[str, ...]:
+        """Names of the restricted (capacity) parameters used."""
+        return tuple(dict.fromkeys(a.name for a in atoms(self.condition) if a.param.capacity))

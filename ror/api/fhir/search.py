@@ -1,0 +1,304 @@
+"""Run a FHIR search on an engine: candidates, match, order, page (no result cap).
+
+    plan (what the engine can narrow) -> candidates -> match each (``evaluate``) -> order
+    -> page -> read the page's offers
+
+- **Engine part**: the top-level code parameters the engine indexes (``specialty``,
+  ``service-category``, ``service-type``, ``patient-type``, ``characteristic`` in one of the
+  indexed systems), the first ``near`` (point and radius; distances from the offer's place)
+  and ``intervention-zone`` become a :class:`~ror.search.engine.CandidateQuery` (as the
+  referral search builds one, with the caller's audience: sensitive units the caller may not
+  see never come out). Everything is then checked in Python on the live offer, so the engine
+  only narrows; when the engine decided every condition exactly (codes, point, zone, nothing
+  else) and the order is by distance, the units are counted without being read.
+- **Order**: ``_sort`` keys, then ``_id``: pages never overlap. With a ``near``, distance
+  first (a HealthcareService's distance is its place's, the first of its Locations with a
+  position; a Location's is its own position).
+- **HealthcareService** matches are offers; **Location** matches are the distinct Locations of
+  the offers the engine returns, each tested on its own counters and equipment.
+
+Known limit: the engine places an offer at its first Location; a ``near`` radius therefore
+misses an offer whose *other* Location is inside the circle while the first is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from ror.api.fhir.evaluate import Binding, distance_km, holds, matches
+from ror.api.fhir.facts import LocationView, OfferView, view
+from ror.api.fhir.query import AllOf, Atom, Node, SearchRequest, SortKey, levels
+from ror.api.fhir.values import Near, Token, ZoneKeys
+from ror.model import Offer, Price
+from ror.search.criteria import Audience
+from ror.search.engine import Candidate, CandidateQuery, Engine
+from ror.search.prefilter import Prefilter
+
+BATCH: Final = 256
+#: Catalog field -> engine code field (``ror.search.prefilter.CODE_FIELDS``), with its system.
+ENGINE_FIELDS: Final = {
+    "activity": ("activity", "R211"),
+    "offer_type": ("offer_type", "R244"),
+    "champ": ("champ", "R227"),
+    "public": ("public", "R239"),
+}
+CHARACTERISTIC_ENGINE_FIELDS: Final = {
+    "R213": "care_mode",
+    "R338": "modalities",
+    "R245": "specialisations",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    query: CandidateQuery
+    exact: bool  # the engine decided every condition
+    zone_only: bool  # only zone matches can match (intervention-zone pushed)
+
+
+@dataclass(slots=True)
+class Hit:
+    """A match: its order keys, and what is needed to show it."""
+
+    ref: int
+    distance: float | None
+    id: str | None = None  # offer id (HealthcareService) or Location id
+    keys: dict[str, object] = field(default_factory=dict)
+    view: OfferView | None = None  # the offer (for a Location: the first offer seen with it)
+    location: LocationView | None = None  # Location searches
+    via: list[str] = field(default_factory=list)  # Location searches: offers using it
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    total: int
+    page: list[Hit]
+
+
+def plan(request: SearchRequest, audience: Audience) -> Plan:
+    codes: dict[str, tuple[str, ...]] = {}
+    point: Near | None = None
+    zones: frozenset[str] = frozenset()
+    exact = True
+    for child in request.condition.children:
+        if isinstance(child, Atom) and point is None and child.param.field == "near":
+            value = child.values[0]
+            assert isinstance(value, Near)
+            point = value
+        elif isinstance(child, Atom) and not zones and child.param.field == "zones":
+            zones = frozenset(k for v in child.values if isinstance(v, ZoneKeys) for k in v.keys)
+        else:
+            pushed = _engine_codes(child) if request.resource == "HealthcareService" else None
+            if pushed is None or pushed[0] in codes:
+                exact = False
+            else:
+                codes[pushed[0]] = pushed[1]
+    query = CandidateQuery(
+        point=(point.lat, point.lon) if point else None,
+        codes=tuple(codes.items()),
+        prefilter=Prefilter(),
+        zone_keys=zones,
+        max_radius_km=point.radius_km if point else None,
+        sensitive_champs=audience.sensitive_champs,
+    )
+    return Plan(query, exact and request.resource == "HealthcareService", bool(zones))
+
+
+def _engine_codes(node: Node) -> tuple[str, tuple[str, ...]] | None:
+    """(engine field, codes) when the engine's code filter decides ``node`` exactly."""
+    if not isinstance(node, Atom) or node.param.scope != "offer" or node.modifier:
+        return None
+    tokens = [v for v in node.values if isinstance(v, Token)]
+    if len(tokens) != len(node.values) or any(t.code is None for t in tokens):
+        return None
+    if node.param.field == "characteristic":
+        names = {CHARACTERISTIC_ENGINE_FIELDS.get(t.key or "") for t in tokens}
+        if len(names) != 1 or None in names:
+            return None
+        name = next(iter(names))
+        assert name is not None
+        return name, tuple(str(t.code) for t in tokens)
+    target = ENGINE_FIELDS.get(node.param.field)
+    if target is None or any(t.key != target[1] for t in tokens):
+        return None
+    return target[0], tuple(str(t.code) for t in tokens)
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+def run(
+    request: SearchRequest, engine: Engine, audience: Audience, *, shortcut: bool = True
+) -> Result:
+    """Every match counted, one page read (``shortcut`` False: test every unit in Python)."""
+    p = plan(request, audience)
+    with engine.snapshot():
+        if request.resource == "Location":
+            hits = _location_hits(request, engine, p)
+        elif shortcut and p.exact and engine.name == "embedded" and _by_distance(request):
+            hits = _counted_hits(engine, p)
+        else:
+            hits = _service_hits(request, engine, p)
+        page = _order_and_cut(hits, request, engine)
+        if request.resource == "HealthcareService":
+            _read_page(page, engine)
+    return Result(len(hits), page)
+
+
+def _candidates(engine: Engine, p: Plan) -> Iterator[Candidate]:
+    found = engine.candidates(p.query)
+    yield from found.by_zone
+    if not p.zone_only:
+        yield from found.stream
+
+
+def _batches(engine: Engine, p: Plan) -> Iterator[tuple[Candidate, Offer]]:
+    batch: list[Candidate] = []
+    for c in _candidates(engine, p):
+        batch.append(c)
+        if len(batch) >= BATCH:
+            yield from zip(batch, engine.offers([b.ref for b in batch]), strict=True)
+            batch = []
+    if batch:
+        yield from zip(batch, engine.offers([b.ref for b in batch]), strict=True)
+
+
+def _service_hits(request: SearchRequest, engine: Engine, p: Plan) -> list[Hit]:
+    hits = []
+    for c, offer in _batches(engine, p):
+        v = view(offer)
+        if matches(request.condition, v):
+            hit = Hit(c.ref, c.distance_km, offer.id)
+            hit.keys = _service_keys(request, v)
+            hits.append(hit)
+    return hits
+
+
+def _counted_hits(engine: Engine, p: Plan) -> list[Hit]:
+    """The engine decided everything: matches are its candidates, inside the radius."""
+    radius = p.query.max_radius_km
+    return [
+        Hit(c.ref, c.distance_km)
+        for c in _candidates(engine, p)
+        if c.fails == 0
+        and (radius is None or (c.distance_km is not None and c.distance_km <= radius))
+    ]
+
+
+def _location_hits(request: SearchRequest, engine: Engine, p: Plan) -> list[Hit]:
+    by_id: dict[str, Hit] = {}
+    rejected: set[str] = set()
+    for c, offer in _batches(engine, p):
+        v = view(offer)
+        for loc in v.locations:
+            if loc.id is None or loc.id in rejected:
+                continue
+            hit = by_id.get(loc.id)
+            if hit is None:
+                if not matches(request.condition, v, loc):
+                    rejected.add(loc.id)
+                    continue
+                near = request.near
+                distance = distance_km(near, loc) if near else None
+                hit = Hit(c.ref, distance, loc.id, view=v, location=loc)
+                hit.keys = {"_lastUpdated": loc.last_updated}
+                by_id[loc.id] = hit
+            hit.via.append(offer.id)
+    return list(by_id.values())
+
+
+def _by_distance(request: SearchRequest) -> bool:
+    keys = [(k.key, k.descending) for k in request.sort]
+    return keys in ([("near", False), ("_id", False)], [("_id", False)]) and (
+        keys[0][0] == "near" or request.near is None
+    )
+
+
+# --- order and page ---------------------------------------------------------------------------
+
+
+def _order_and_cut(hits: list[Hit], request: SearchRequest, engine: Engine) -> list[Hit]:
+    start, stop = request.offset, request.offset + (0 if request.summary_count else request.count)
+    if start >= len(hits) or stop <= start:
+        return []
+    unread = [h for h in hits if h.id is None]
+    if unread and request.near is not None:
+        hits.sort(key=lambda h: h.distance or 0.0)
+        lo, hi = _tie_window(hits, start, min(stop, len(hits)))
+        _read_ids(hits[lo:hi], engine)
+        window = sorted(hits[lo:hi], key=lambda h: (h.distance or 0.0, h.id or ""))
+        return window[start - lo : min(stop, len(hits)) - lo]
+    if unread:
+        _read_ids(hits, engine)
+    for key in reversed(request.sort):
+        _stable_sort(hits, key)
+    return hits[start:stop]
+
+
+def _tie_window(hits: list[Hit], start: int, stop: int) -> tuple[int, int]:
+    """The slice around [start, stop) that holds every hit tied in distance with its ends."""
+    lo, hi = start, stop
+    while lo > 0 and hits[lo - 1].distance == hits[start].distance:
+        lo -= 1
+    while hi < len(hits) and hits[hi].distance == hits[stop - 1].distance:
+        hi += 1
+    return lo, hi
+
+
+def _read_ids(hits: Sequence[Hit], engine: Engine) -> None:
+    for i in range(0, len(hits), BATCH):
+        batch = hits[i : i + BATCH]
+        for hit, offer in zip(batch, engine.offers([h.ref for h in batch]), strict=True):
+            hit.id = offer.id
+
+
+def _stable_sort(hits: list[Hit], key: SortKey) -> None:
+    """One sort key; missing values last whatever the direction."""
+    value: Callable[[Hit], object]
+    if key.key == "near":
+        value = lambda h: h.distance  # noqa: E731
+    elif key.key == "_id":
+        value = lambda h: h.id  # noqa: E731
+    else:
+        value = lambda h: h.keys.get(key.key)  # noqa: E731
+    present = [h for h in hits if value(h) is not None]
+    missing = [h for h in hits if value(h) is None]
+    present.sort(key=value, reverse=key.descending)  # type: ignore[arg-type]
+    hits[:] = present + missing
+
+
+def _read_page(page: list[Hit], engine: Engine) -> None:
+    """The page's offers, read again (live counters) once the order is known."""
+    missing = [h for h in page if h.view is None]
+    for i in range(0, len(missing), BATCH):
+        batch = missing[i : i + BATCH]
+        for hit, offer in zip(batch, engine.offers([h.ref for h in batch]), strict=True):
+            hit.view = view(offer)
+            hit.id = offer.id
+
+
+# --- sort keys ---------------------------------------------------------------------------------
+
+
+def _service_keys(request: SearchRequest, v: OfferView) -> dict[str, object]:
+    wanted = {k.key for k in request.sort}
+    keys: dict[str, object] = {"_lastUpdated": v.offer.last_updated}
+    if wanted & {"organization.price-validity-start-date", "organization.price-amount-value"}:
+        prices = _selected_prices(request.condition, v)
+        starts = [p.start_date for p in prices if p.start_date is not None]
+        amounts = [p.amount_eur for p in prices]
+        keys["organization.price-validity-start-date"] = max(starts) if starts else None
+        keys["organization.price-amount-value"] = min(amounts) if amounts else None
+    return keys
+
+
+def _selected_prices(condition: AllOf, v: OfferView) -> list[Price]:
+    """The prices the price parameters select (every price when none is given)."""
+    about_price = [c for c in condition.children if "price" in levels(c)]
+    prices = list(v.offer.establishment.prices)
+    if not about_price:
+        return prices
+    rule = AllOf(tuple(about_price))
+    return [p for p in prices if holds(rule, Binding(v, price=p))]
