@@ -191,18 +191,22 @@ def _set_list(element: Json, key: str, items: list[Json]) -> None:
 
 
 def _contact(ext: Json, levels: str) -> Json | None:
-    """A contact extension keeping the telecoms the caller may see (None: none left)."""
+    """A contact extension keeping the telecoms the caller may see; None when the contact
+    itself is above the caller's levels or none of its telecoms is left."""
     level = _level(ext, CONFIDENTIALITY)
+    if level not in levels:
+        return None
     parts = []
-    telecoms = 0
+    had = kept = 0
     for part in ext.get("extension", []):
         if url_name(str(part.get("url", ""))) == CONTACT_TELECOM:
+            had += 1
             own = _level(part, frozenset({TELECOM_CONFIDENTIALITY}))
             if max(level, own, key=int) not in levels:
                 continue
-            telecoms += 1
+            kept += 1
         parts.append(part)
-    if telecoms == 0:
+    if had and not kept:
         return None
     return {**ext, "extension": parts}
 

@@ -1,0 +1,76 @@
+"""FHIR facade fixtures: the scenario units (built from the real example shapes) indexed once
+in an embedded engine, served over real HTTP to callers of each ROR access profile."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fhir_scenario import write
+
+from ror.api.app import create_app
+from ror.config import Settings
+from ror.indexer.load import load_paths
+from ror.model import Offer
+from ror.search.embedded import EmbeddedEngine
+from tests.api.conftest import LiveServer
+
+
+@pytest.fixture(scope="session")
+def scenario_offers(tmp_path_factory: pytest.TempPathFactory) -> list[Offer]:
+    result = load_paths([write(tmp_path_factory.mktemp("fhir-scenario"))])
+    offers = list(result.offers)
+    assert result.report.rejects == []
+    return offers
+
+
+@pytest.fixture(scope="session")
+def scenario_db(tmp_path_factory: pytest.TempPathFactory, scenario_offers: list[Offer]) -> Path:
+    path = tmp_path_factory.mktemp("fhir-db") / "scenario.sqlite"
+    engine = EmbeddedEngine(path)
+    engine.load(scenario_offers, replace_all=True)
+    engine.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def scenario_servers(scenario_db: Path) -> Iterator[Callable[[int], LiveServer]]:
+    """``serve(profile)``: the scenario data served to anonymous callers of that profile."""
+    started: dict[int, LiveServer] = {}
+    settings = Settings.from_env({"ROR_DB": str(scenario_db)})
+
+    def serve(profile: int) -> LiveServer:
+        if profile not in started:
+            live = LiveServer(create_app(settings, anonymous_profile=profile))
+            started[profile] = live.__enter__()
+        return started[profile]
+
+    yield serve
+    for live in started.values():
+        live.__exit__(None, None, None)
+
+
+@pytest.fixture()
+def fhir(scenario_servers: Callable[[int], LiveServer]) -> Iterator[httpx.Client]:
+    """A client of the scenario server for profile 1 (everything)."""
+    with httpx.Client(base_url=scenario_servers(1).url + "/fhir", timeout=30) as client:
+        yield client
+
+
+@pytest.fixture()
+def fhir_as(
+    scenario_servers: Callable[[int], LiveServer],
+) -> Iterator[Callable[[int], httpx.Client]]:
+    """``fhir_as(profile)``: a client of the scenario server for that access profile."""
+    clients: list[httpx.Client] = []
+
+    def client(profile: int) -> httpx.Client:
+        made = httpx.Client(base_url=scenario_servers(profile).url + "/fhir", timeout=30)
+        clients.append(made)
+        return made
+
+    yield client
+    for made in clients:
+        made.close()

@@ -1,0 +1,67 @@
+"""Checks shared by the FHIR facade tests: answers validated as FHIR R4 by ``fhir.resources``
+(its R4B models, which R4 resources of these types satisfy), plus the facade's own rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fhir.resources.R4B import get_fhir_model_class
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+
+FHIR_JSON = "application/fhir+json"
+DISTANCE = "http://hl7.org/fhir/StructureDefinition/location-distance"
+
+
+def bundle_of(response: httpx.Response) -> dict[str, Any]:
+    """A 200 searchset Bundle, valid FHIR, every resource valid for its own type."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith(FHIR_JSON)
+    body: dict[str, Any] = response.json()
+    Bundle.model_validate(body)
+    for entry in body.get("entry", []):
+        resource = entry["resource"]
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+        assert entry["fullUrl"].endswith(f"/{resource['resourceType']}/{resource['id']}") or (
+            entry["search"]["mode"] == "outcome"
+        )
+    assert body["type"] == "searchset"
+    return body
+
+
+def outcome_of(response: httpx.Response, status: int) -> list[dict[str, Any]]:
+    """The issues of an error answer: a valid OperationOutcome with that status."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(FHIR_JSON)
+    body = response.json()
+    OperationOutcome.model_validate(body)
+    issues: list[dict[str, Any]] = body["issue"]
+    assert issues and all(i["diagnostics"] for i in issues)
+    return issues
+
+
+def matches(bundle: dict[str, Any]) -> list[str]:
+    """Ids of the match entries, in order."""
+    return [e["resource"]["id"] for e in bundle.get("entry", []) if e["search"]["mode"] == "match"]
+
+
+def included(bundle: dict[str, Any], rtype: str) -> list[str]:
+    return [
+        e["resource"]["id"]
+        for e in bundle.get("entry", [])
+        if e["search"]["mode"] == "include" and e["resource"]["resourceType"] == rtype
+    ]
+
+
+def distance(entry: dict[str, Any]) -> float | None:
+    for ext in entry["search"].get("extension", []):
+        if ext["url"] == DISTANCE:
+            value: float = ext["valueDistance"]["value"]
+            assert ext["valueDistance"]["code"] == "km"
+            return value
+    return None
+
+
+def link(bundle: dict[str, Any], relation: str) -> str | None:
+    return next((x["url"] for x in bundle["link"] if x["relation"] == relation), None)

@@ -1,0 +1,201 @@
+"""Every documented scenario query of the ROR consumer API (ROR-MODEL §9), over real HTTP,
+against the scenario units (``fhir_scenario.py``), with the expected entries."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from fhir_checks import bundle_of, distance, included, matches
+
+NOS = "https://mos.esante.gouv.fr/NOS/"
+R211 = NOS + "TRE_R211-ActiviteOperationnelle/FHIR/TRE-R211-ActiviteOperationnelle"
+R244 = NOS + "TRE_R244-CategorieOrganisation/FHIR/TRE-R244-CategorieOrganisation"
+R329 = NOS + "TRE_R329-NatureCapacite/FHIR/TRE-R329-NatureCapacite"
+R330 = NOS + "TRE_R330-TypeStatutCapacite/FHIR/TRE-R330-TypeStatutCapacite"
+R331 = NOS + "TRE_R331-TemporaliteCapacite/FHIR/TRE-R331-TemporaliteCapacite"
+R332 = NOS + "TRE_R332-GenreCapacite/FHIR/TRE-R332-GenreCapacite"
+R333 = NOS + "TRE_R333-TypeFermetureCapacite/FHIR/TRE-R333-TypeFermetureCapacite"
+R212 = NOS + "TRE_R212-Equipement/FHIR/TRE-R212-Equipement"
+R340 = NOS + "TRE_R340-TypeCaracteristiqueEquipement/FHIR/TRE-R340-TypeCaracteristiqueEquipement"
+R246 = NOS + "TRE_R246-TypeTarif/FHIR/TRE-R246-TypeTarif"
+COMMUNE_OM = NOS + "TRE_R13-CommuneOM/FHIR/TRE-R13-CommuneOM"
+UCUM = "http://unitsofmeasure.org"
+
+FREE_FEMALE_BED = [
+    ("specialty", f"{R211}|356"),
+    ("location.capacity-type", f"{R329}|01"),
+    ("location.gender-capacity-available", f"{R332}|01"),
+    ("location.temporality-capacity", f"{R331}|01"),
+    ("location.capacity-status", f"{R330}|02"),
+    ("location.nb-capacity", "gt0"),
+    ("_include", "HealthcareService:location"),
+]
+
+
+def test_free_female_usinv_bed_on_one_counter(fhir: httpx.Client) -> None:
+    bundle = bundle_of(fhir.get("/HealthcareService", params=FREE_FEMALE_BED))
+    # Tours has an available counter (3 undifferentiated beds) and a women's counter (0):
+    # the ROR's separate tests would take it; one counter has to hold every criterion.
+    # Blois has a free woman's bed only in 24 h (temporality 03).
+    assert matches(bundle) == ["usinv-olivet", "usinv-orleans"]
+    assert bundle["total"] == 2
+    assert included(bundle, "Location") == ["loc-usinv-olivet", "loc-usinv-orleans"]
+    # Each criterion alone does hold on some counter of Tours and Blois.
+    for name, value in FREE_FEMALE_BED[1:-1]:
+        alone = [FREE_FEMALE_BED[0], (name, value)]
+        found = matches(bundle_of(fhir.get("/HealthcareService", params=alone)))
+        assert {"usinv-tours", "usinv-blois"} & set(found), name
+    women = [FREE_FEMALE_BED[0], FREE_FEMALE_BED[2]]
+    assert "usinv-tours" in matches(bundle_of(fhir.get("/HealthcareService", params=women)))
+
+
+def test_system_spellings_and_bare_codes_are_the_same_concepts(fhir: httpx.Client) -> None:
+    """URL hygiene (ROR-MODEL §9): JDV URLs with a trailing slash, short TRE names, OIDs and
+    bare codes ("2" for "02") name the same codes."""
+    j17 = "JDV_J17-ActiviteOperationnelle-ROR/FHIR/JDV-J17-ActiviteOperationnelle-ROR/"
+    r331 = f"{NOS}TRE_R331-Temporalite/FHIR/TRE-R331-Temporalite"
+    r330 = f"{NOS}TRE_R330-StatutCapacite/FHIR/TRE-R330-StatutCapacite"
+    spelled = [
+        ("specialty", f"{NOS}{j17}|356"),
+        ("location.capacity-type", "urn:oid:1.2.250.1.213.3.3.212|1"),
+        ("location.gender-capacity-available", "01"),
+        ("location.temporality-capacity", f"{r331}|1"),
+        ("location.capacity-status", f"{r330}|2"),
+        ("location.nb-capacity", "ge1"),
+    ]
+    bundle = bundle_of(fhir.get("/HealthcareService", params=spelled))
+    assert matches(bundle) == ["usinv-olivet", "usinv-orleans"]
+
+
+def test_closed_reopenable_beds(fhir: httpx.Client) -> None:
+    params = [
+        ("location.capacity-type", f"{R329}|01"),
+        ("location.capacity-closing-type", f"{R333}|01"),
+        ("location.capacity-status", f"{R330}|05"),
+        ("location.nb-capacity", "gt0"),
+    ]
+    bundle = bundle_of(fhir.get("/HealthcareService", params=params))
+    # Blois: 6 closed beds not re-openable, and a re-openable closed counter at 0.
+    assert matches(bundle) == ["usinv-tours"]
+    locations = bundle_of(
+        fhir.get(
+            "/Location",
+            params=[(k.removeprefix("location."), v) for k, v in params]
+            + [("_revinclude", "HealthcareService:location")],
+        )
+    )
+    assert matches(locations) == ["loc-usinv-tours"]
+    assert included(locations, "HealthcareService") == ["usinv-tours"]
+
+
+def test_bariatric_operating_table_of_200_kg(fhir: httpx.Client) -> None:
+    params = [
+        ("specialty", f"{R211}|025"),
+        ("location.equipment-type", f"{R212}|088"),
+        ("location.equipment-feature", f"{R340}|001"),
+        ("location.limit-value", f"ge200|{UCUM}|kg"),
+    ]
+    bundle = bundle_of(fhir.get("/HealthcareService", params=params))
+    # Tours: a 180 kg table beside a 300 kg MRI (another equipment); Blois: no table.
+    assert matches(bundle) == ["ortho-orleans", "ortho-pithiviers"]
+    in_grams = [*params[:3], ("location.limit-value", f"ge200000|{UCUM}|g")]
+    assert matches(bundle_of(fhir.get("/HealthcareService", params=in_grams))) == matches(bundle)
+
+
+def test_ehpad_base_price_newest_first(fhir: httpx.Client) -> None:
+    params = [
+        ("organization.price-type", f"{R246}|02"),
+        ("organization.price-amount-value", "lt75"),
+        ("_sort", "-organization.price-validity-start-date"),
+        ("_include", "HealthcareService:organization"),
+    ]
+    bundle = bundle_of(fhir.get("/HealthcareService", params=params))
+    # Garonne: base price 95 €, and a 6.10 € dependency price (another price of the EG).
+    assert matches(bundle) == ["ehpad-capitole", "ehpad-tilleuls", "ehpad-minimes"]
+    assert included(bundle, "Organization") == ["eg-capitole", "eg-tilleuls", "eg-minimes"]
+    cheapest = [("organization.price-type", "02"), ("_sort", "organization.price-amount-value")]
+    order = matches(bundle_of(fhir.get("/HealthcareService", params=cheapest)))
+    assert order == ["ehpad-tilleuls", "ehpad-capitole", "ehpad-minimes", "ehpad-garonne"]
+
+
+def test_home_help_by_intervention_zone(fhir: httpx.Client) -> None:
+    params = [
+        ("intervention-zone", f"{COMMUNE_OM}|29151"),
+        ("specialty", f"{R211}|293"),
+        ("service-category", f"{R244}|30"),
+    ]
+    bundle = bundle_of(fhir.get("/HealthcareService", params=params))
+    assert matches(bundle) == ["saad-morlaix"]  # not Brest's, not the one without 293
+    above = [("intervention-zone:above", "29151"), *params[1:]]
+    # :above: every zone holding the commune (the Finistère-wide service too)
+    assert matches(bundle_of(fhir.get("/HealthcareService", params=above))) == [
+        "saad-finistere",
+        "saad-morlaix",
+    ]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        [
+            (
+                "_filter",
+                "(age-range-low le 35|https://unitsofmeasure.org|a and "
+                "age-range-high ge 35|https://unitsofmeasure.org|a)",
+            )
+        ],
+        [("age-range-low", "le35"), ("age-range-high", "ge35")],
+        [("age-range-low", "le420|http://unitsofmeasure.org|mo"), ("age-range-high", "ge35")],
+    ],
+    ids=["_filter", "prefixes", "months"],
+)
+def test_age_35(fhir: httpx.Client, params: list[tuple[str, str]]) -> None:
+    bundle = bundle_of(fhir.get("/HealthcareService", params=[("specialty", "025"), *params]))
+    # Tours takes 0–17, Blois 36–120; Pithiviers 16–35 (bounds inclusive).
+    assert matches(bundle) == ["ortho-orleans", "ortho-pithiviers"]
+
+
+def test_within_15_km_of_an_insee_code_nearest_first(fhir: httpx.Client) -> None:
+    params = [
+        ("location.near-insee-code", "45234|15|km"),
+        ("_include", "HealthcareService:location"),
+    ]
+    bundle = bundle_of(fhir.get("/HealthcareService", params=params))
+    # Orléans' units (two share one bed zone: same distance, ordered by id), then the
+    # operating theatre 300 m north, then Olivet; Pithiviers (≈ 40 km), Tours, Blois are out.
+    assert matches(bundle) == [
+        "neurochir-orleans",
+        "usinv-orleans",
+        "ortho-orleans",
+        "usinv-olivet",
+    ]
+    found = [distance(e) for e in bundle["entry"] if e["search"]["mode"] == "match"]
+    assert all(d is not None and d <= 15 for d in found)
+    assert found == sorted(found)  # type: ignore[type-var]
+    for entry in bundle["entry"]:
+        if entry["resource"]["resourceType"] == "Location":
+            assert distance(entry) is not None
+    usinv = [("specialty", f"{R211}|356"), *params]
+    assert matches(bundle_of(fhir.get("/HealthcareService", params=usinv))) == [
+        "usinv-orleans",
+        "usinv-olivet",
+    ]
+
+
+def test_departement_by_postcode_prefix(fhir: httpx.Client) -> None:
+    params = [("location.address-postalcode", "45"), ("_count", "100")]
+    bundle = bundle_of(fhir.get("/HealthcareService", params=params))
+    assert matches(bundle) == [
+        "neurochir-orleans",
+        "ortho-orleans",
+        "ortho-pithiviers",
+        "usinv-olivet",
+        "usinv-orleans",
+    ]
+    locations = bundle_of(fhir.get("/Location", params=[("address-postalcode", "45")]))
+    assert matches(locations) == [
+        "loc-bloc-orleans",
+        "loc-bloc-pithiviers",
+        "loc-usinv-olivet",
+        "loc-usinv-orleans",
+    ]
