@@ -38,6 +38,7 @@ from ror.api import (
 from ror.api.access import ANONYMOUS_PROFILE
 from ror.api.endpoints import Endpoint
 from ror.api.error_handlers import EXCEPTION_HANDLERS, InternalErrors
+from ror.api.fhir import routes as fhir_routes
 from ror.api.middleware_auth import Authentication
 from ror.api.middleware_headers import SecurityHeaders, cors
 from ror.api.middleware_limits import BodyLimit, RateLimiter
@@ -55,6 +56,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *routes_reference.ENDPOINTS,
     *routes_system.ENDPOINTS,
     *routes_audit.ENDPOINTS,
+    *fhir_routes.ENDPOINTS,
     *routes_pages.ENDPOINTS,
 )
 
