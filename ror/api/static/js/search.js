@@ -266,9 +266,10 @@ function showIntro() {
 
 function showError(error) {
   const message = error instanceof ApiError ? error.message : `Erreur : ${error.message}`;
-  if (error instanceof ApiError && ["place", "lat", "lon"].includes(error.field)) {
+  const field = error instanceof ApiError ? (error.field || "").replace(/^where\./, "") : "";
+  if (["where", "place", "lat", "lon", "precision", "radius_km"].includes(field)) {
     setInvalid(ouInput, message);
-  } else if (error instanceof ApiError && error.field === "text") {
+  } else if (field === "text") {
     setInvalid(quoiInput, message);
   }
   say(message, true);

@@ -1,0 +1,129 @@
+"""Helpers of the browser tests (a module name no other test folder uses): the live server,
+a page that records every console and page error, screenshots, and a WCAG contrast check."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from playwright.sync_api import Browser, ConsoleMessage, Page
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 812}
+FAILED_LOAD = re.compile(r"Failed to load resource: the server responded with a status of (\d+)")
+
+
+class Live:
+    """uvicorn serving one app in a background thread, on a free loopback port."""
+
+    def __init__(self, app: Any) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        config = uvicorn.Config(app, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+    def __enter__(self) -> Live:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
+
+
+@dataclass(frozen=True)
+class Tokens:
+    capacities: str  # profile 1: may see capacities
+    public: str  # profile 5: may not
+
+
+@dataclass
+class PageWatch:
+    """A page whose console errors and uncaught exceptions fail the test at teardown, except
+    HTTP error answers the test announced with :meth:`expect_http_error`."""
+
+    page: Page
+    base_url: str
+    errors: list[str] = field(default_factory=list)
+    expected: list[tuple[int, str]] = field(default_factory=list)
+
+    @classmethod
+    @contextmanager
+    def open(
+        cls,
+        browser: Browser,
+        base_url: str,
+        *,
+        viewport: dict[str, int] | None = None,
+        **options: Any,
+    ) -> Iterator[PageWatch]:
+        context = browser.new_context(
+            base_url=base_url,
+            locale="fr-FR",
+            timezone_id="Europe/Paris",
+            viewport=viewport or DESKTOP,  # type: ignore[arg-type]
+            **options,
+        )
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        watch = cls(page, base_url)
+        page.on("console", watch._console)
+        page.on("pageerror", lambda error: watch.errors.append(f"page error: {error}"))
+        try:
+            yield watch
+        finally:
+            context.close()
+        assert not watch.errors, "errors in the browser:\n" + "\n".join(watch.errors)
+
+    def expect_http_error(self, status: int, path: str) -> None:
+        """The next console report of an HTTP ``status`` answer from ``path`` is expected."""
+        self.expected.append((status, path))
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        failed = FAILED_LOAD.match(message.text)
+        url = message.location.get("url", "")
+        if failed:
+            for i, (status, path) in enumerate(self.expected):
+                if status == int(failed.group(1)) and path in url:
+                    del self.expected[i]
+                    return
+        self.errors.append(f"console error: {message.text} ({url})")
+
+
+@dataclass(frozen=True)
+class Shots:
+    folder: Path
+
+    def take(self, page: Page, name: str, *, full_page: bool = True) -> Path:
+        path = self.folder / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        assert path.stat().st_size > 5_000, f"{path} looks empty"
+        return path
+
+
+CONTRAST_SCRIPT = (Path(__file__).parent / "contrast.js").read_text(encoding="utf-8")
+
+
+def contrast_failures(page: Page, selector: str = "body") -> list[str]:
+    return page.evaluate(CONTRAST_SCRIPT, selector)  # type: ignore[no-any-return]
