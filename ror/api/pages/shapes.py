@@ -169,7 +169,8 @@ def _radius_km(geometry: Any, lat: float, lon: float) -> float:
 
 
 def _rounded(geometry: dict[str, Any]) -> dict[str, Any]:
-    """Coordinates rounded to ``DECIMALS``, repeated points dropped (rings stay closed)."""
+    """Coordinates rounded to ``DECIMALS``, repeated points dropped (rings stay closed), and
+    islets or holes that rounding flattens (fewer than four points) left out."""
 
     def ring(points: list[list[float]]) -> list[list[float]]:
         out: list[list[float]] = []
@@ -181,8 +182,14 @@ def _rounded(geometry: dict[str, Any]) -> dict[str, Any]:
             out.append(out[0])
         return out
 
-    if geometry["type"] == "Polygon":
-        rings = [ring(r) for r in geometry["coordinates"]]
-        return {"type": "Polygon", "coordinates": rings}
-    polygons = [[ring(r) for r in polygon] for polygon in geometry["coordinates"]]
+    def polygon(rings: list[list[list[float]]]) -> list[list[list[float]]]:
+        kept = [ring(r) for r in rings]
+        if len(kept[0]) < 4:
+            return []
+        return [kept[0], *(r for r in kept[1:] if len(r) >= 4)]
+
+    parts = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    polygons = [p for p in (polygon(rings) for rings in parts) if p]
+    if len(polygons) == 1:
+        return {"type": "Polygon", "coordinates": polygons[0]}
     return {"type": "MultiPolygon", "coordinates": polygons}
