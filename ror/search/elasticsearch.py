@@ -38,14 +38,19 @@ from ror.search.engine import (
     Candidates,
     FacetCounts,
     LoadStats,
+    LocationCounters,
+    LocationInfo,
     Progress,
     SearchRecord,
     UpdateResult,
 )
+from ror.search.es_availability import EsAvailability
 from ror.search.es_candidates import facets_body, rings, stream_body, zone_body
 from ror.search.es_documents import from_document
 from ror.search.es_referral import NativeRanking, native_ranking
 from ror.search.es_store import EngineUnavailable, OfferStore
+from ror.search.history import DEFAULT_PAGE, MAX_PAGE, HistoryPage
+from ror.search.overview import Overview, OverviewQuery
 from ror.search.prefilter import OfferColumns, fails
 
 MAPPING_VERSION: Final = 1  # bump when offers.json changes in a way old indices lack
@@ -84,6 +89,7 @@ class ElasticsearchEngine:
         server = info.get("version", {}).get("number", "?")
         self.version = f"elasticsearch-{server}/mapping-{MAPPING_VERSION}/ror-{ror.__version__}"
         self.store.ensure_alias()
+        self.availability = EsAvailability(self)  # availability (issue 4)
 
     def close(self) -> None:
         self.client.close()
@@ -105,7 +111,32 @@ class ElasticsearchEngine:
         return self.store.delete(ids)
 
     def update_capacities(self, location_id: str, counters: Sequence[Capacity]) -> UpdateResult:
-        return self.store.update_capacities(location_id, counters)
+        return self.availability.push([(location_id, counters)])[0]
+
+    # --- availability (issue 4): es_availability.py ------------------------------------------
+
+    def update_capacities_many(self, updates: Sequence[LocationCounters]) -> list[UpdateResult]:
+        return self.availability.push(updates)
+
+    def locations_info(self, location_ids: Sequence[str]) -> dict[str, LocationInfo]:
+        return self.availability.locations_info(location_ids)
+
+    def find_locations(self, establishment: str, code: str) -> list[str]:
+        return self.availability.find_locations(establishment, code)
+
+    def availability_overview(self, query: OverviewQuery, now: datetime) -> Overview:
+        return self.availability.overview(query.checked(), now)
+
+    def capacity_history(
+        self,
+        location_id: str,
+        *,
+        since: datetime | None = None,
+        after: int | None = None,
+        limit: int = DEFAULT_PAGE,
+    ) -> HistoryPage:
+        limit = max(1, min(limit, MAX_PAGE))
+        return self.availability.history(location_id, since, after, limit)
 
     # --- one consistent view per search ------------------------------------------------------
 

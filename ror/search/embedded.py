@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -22,7 +22,7 @@ import orjson
 import ror
 from ror.errors import NotFound
 from ror.model import Capacity, Offer
-from ror.search import cells, planner
+from ror.search import cells, embedded_capacities, planner
 from ror.search.embedded_load import bulk_load, stats
 from ror.search.embedded_rows import (
     CAPACITY_SELECT,
@@ -53,10 +53,15 @@ from ror.search.engine import (
     CounterOutcome,
     FacetCounts,
     LoadStats,
+    LocationCounters,
+    LocationInfo,
     Progress,
     SearchRecord,
     UpdateResult,
 )
+from ror.search.history import DEFAULT_PAGE, MAX_PAGE, HistoryPage
+from ror.search.overview import Overview, OverviewQuery
+from ror.search.overview_index import OverviewIndex
 from ror.search.prefilter import OfferColumns, available_counts
 
 FACET_MAX_UNITS: Final = 20_000  # a facet over more units is left out (and said so)
@@ -89,7 +94,9 @@ class EmbeddedEngine:
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
             ensure_schema(conn)
+            embedded_capacities.ensure_tables(conn)  # availability (issue 4)
             conn.execute("COMMIT")
+        self._overview = OverviewIndex(self)  # availability (issue 4)
         self._refresh()
 
     # --- connections and cached state ------------------------------------------------------
@@ -192,6 +199,7 @@ class EmbeddedEngine:
         if replace_all:
             with self._write_lock:
                 loaded, rejected, seconds = bulk_load(self._conn(), offers, progress)
+            embedded_capacities.rebuild_facts(self)  # availability (issue 4): offer areas
             self._refresh()
             return stats(loaded, rejected, seconds)
         started = time.perf_counter()
@@ -324,6 +332,7 @@ class EmbeddedEngine:
         champs = sensitive_champs(offer)
         if champs is not None:
             conn.execute("INSERT INTO sensitive VALUES (?, ?)", (rid, champs))
+        embedded_capacities.index_offer(conn, offer, locs)  # availability (issue 4)
         for c in offer.capacities:
             self._store_counter(conn, location_key(offer.id, c.location_id), c)
         conn.execute(
@@ -394,29 +403,35 @@ class EmbeddedEngine:
     def update_capacities(self, location_id: str, counters: Sequence[Capacity]) -> UpdateResult:
         """Apply pushed counters of one Location: per counter key, a newer ``updated_at`` wins;
         older (or equal) ones are ignored and reported. Every offer using the Location sees
-        the change in the same transaction."""
-        with self._writing() as conn:
-            if not conn.execute(
-                "SELECT 1 FROM location_offers WHERE loc = ? LIMIT 1", (location_id,)
-            ).fetchone():
-                raise NotFound(f"Location inconnue : {location_id}", "location_id")
-            outcomes = [
-                self._store_counter(
-                    conn, location_id, dataclasses.replace(c, location_id=location_id)
-                )
-                for c in counters
-            ]
-            rids = self._recount_locations(conn, [location_id])
-            self._bump(conn, "caps_version")
-            marks = ", ".join("?" * len(rids))
-            ids = tuple(
-                r[0]
-                for r in conn.execute(
-                    f"SELECT id FROM offers WHERE rid IN ({marks}) ORDER BY id", tuple(rids)
-                )
-            )
-        applied = sum(o.applied for o in outcomes)
-        return UpdateResult(location_id, applied, len(outcomes) - applied, ids, tuple(outcomes))
+        the change in the same transaction (``embedded_capacities.push``: durable, logged)."""
+        return self.update_capacities_many([(location_id, counters)])[0]
+
+    # --- availability (issue 4): embedded_capacities.py, overview_index.py -----------------
+
+    def update_capacities_many(self, updates: Sequence[LocationCounters]) -> list[UpdateResult]:
+        return embedded_capacities.push(self, updates, received_at=datetime.now(UTC))
+
+    def locations_info(self, location_ids: Sequence[str]) -> dict[str, LocationInfo]:
+        return embedded_capacities.locations_info(self._conn(), location_ids)
+
+    def find_locations(self, establishment: str, code: str) -> list[str]:
+        return embedded_capacities.find_locations(self._conn(), establishment, code)
+
+    def availability_overview(self, query: OverviewQuery, now: datetime) -> Overview:
+        return self._overview.overview(query.checked(), now)
+
+    def capacity_history(
+        self,
+        location_id: str,
+        *,
+        since: datetime | None = None,
+        after: int | None = None,
+        limit: int = DEFAULT_PAGE,
+    ) -> HistoryPage:
+        limit = max(1, min(limit, MAX_PAGE))
+        return embedded_capacities.history(
+            self._conn(), location_id, since=since, after=after, limit=limit
+        )
 
     # --- reading ---------------------------------------------------------------------------
 

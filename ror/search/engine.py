@@ -20,6 +20,8 @@ from datetime import datetime
 from typing import Any, Final, Protocol, runtime_checkable
 
 from ror.model import Capacity, Offer
+from ror.search.history import DEFAULT_PAGE, HistoryPage
+from ror.search.overview import Overview, OverviewQuery
 from ror.search.prefilter import Prefilter
 
 Progress = Callable[[int], None]  # called with the number of offers loaded so far
@@ -77,6 +79,25 @@ class UpdateResult:
                 for r in self.results
             ],
         }
+
+
+# --- availability (issue 4): pushes, owners, overview, history ----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LocationInfo:
+    """Who owns a Location and what uses it: write rights and capacity access are decided on
+    it (``ror.api.access.require_writer``, ``require_capacities``)."""
+
+    location_id: str
+    finess: frozenset[str]  # FINESS of the establishments (EG) of its offers, upper case
+    establishment_ids: frozenset[str]  # FHIR ids of those EG
+    champs: frozenset[str]  # R227 codes of its offers
+    offers: tuple[str, ...]  # ids of the offers using it, sorted
+
+
+# Pushes for several Locations at once: (Location id, its counters).
+LocationCounters = tuple[str, Sequence[Capacity]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +222,39 @@ class Engine(Protocol):
     ) -> FacetCounts: ...
 
     def update_capacities(self, location_id: str, counters: Sequence[Capacity]) -> UpdateResult: ...
+
+    # --- availability (issue 4) ------------------------------------------------------------
+
+    def update_capacities_many(self, updates: Sequence[LocationCounters]) -> list[UpdateResult]:
+        """Pushes for several Locations, each as :meth:`update_capacities`; the embedded engine
+        applies them in one transaction (an unknown Location: ``NotFound``, nothing applied)."""
+        ...
+
+    def locations_info(self, location_ids: Sequence[str]) -> dict[str, LocationInfo]:
+        """Owners and champs of these Locations (unknown ones are left out)."""
+        ...
+
+    def find_locations(self, establishment: str, code: str) -> list[str]:
+        """Locations a bed-management identifier ``<establishment>/<code>`` names: the
+        establishment by FINESS, IdNatStruct ("1" + FINESS) or FHIR id; the code by Location id
+        or the provider's synchro id (``idExterneSynchro``). Sorted; empty when none."""
+        ...
+
+    def availability_overview(self, query: OverviewQuery, now: datetime) -> Overview:
+        """Beds per area (``ror.search.overview`` says what is counted)."""
+        ...
+
+    def capacity_history(
+        self,
+        location_id: str,
+        *,
+        since: datetime | None = None,
+        after: int | None = None,
+        limit: int = DEFAULT_PAGE,
+    ) -> HistoryPage:
+        """Accepted pushed counters of a Location in acceptance order (``ror.search.history``):
+        those dated ``since`` or later, after sequence number ``after``."""
+        ...
 
     def save_search(self, record: SearchRecord) -> None: ...
 

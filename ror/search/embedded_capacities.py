@@ -1,0 +1,364 @@
+"""Capacity pushes of the embedded engine: durable, idempotent, logged; and the facts they need.
+
+**Pushes** (``EmbeddedEngine.update_capacities`` / ``update_capacities_many``). One write
+transaction for the whole push, however many Locations it names:
+
+1. every Location must exist (``NotFound`` otherwise: nothing is applied);
+2. per counter key (``Capacity.key()``), a counter newer than the stored one replaces it and is
+   appended to ``capacity_history``; an older *or equal* one is ignored and reported ``stale``
+   (a retry or an out-of-order delivery changes nothing);
+3. the availability columns of every offer using a changed Location are recomputed
+   (``offer_meta.beds``/``places``, read by the planner) and ``caps_version`` is bumped, so
+   caches of assembled offers are dropped (``EmbeddedEngine._refresh``);
+4. the transaction commits with ``PRAGMA synchronous = FULL``: in WAL mode, ``NORMAL`` does not
+   sync the log at each commit and the last commits may be lost on power failure; ``FULL``
+   does. The push returns only after the commit, so an acknowledged update survives a crash of
+   the process or of the machine.
+
+**Facts** kept beside the offers, maintained when offers are written (``index_offer``, called
+by ``EmbeddedEngine._write_offer``) and rebuilt after a full load (``rebuild_facts``):
+
+- ``offer_areas``: the région and département of each offer's place (the overview groups by
+  them without reading documents);
+- ``location_synchro``: identifiers of Locations found in the kept FHIR source
+  (``identifier[idExterneSynchro]``, ``identifier[idLocation]``…), so a bed-management tool can
+  name a Location by its own code (``find_locations``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
+
+import orjson
+
+from ror.errors import NotFound
+from ror.model import Capacity, Offer
+from ror.search.embedded_rows import StoredCounter
+from ror.search.embedded_schema import CAPACITY_KEY_COLUMNS, table_exists
+from ror.search.engine import CounterOutcome, LocationCounters, LocationInfo, UpdateResult
+from ror.search.history import HistoryEntry, HistoryPage
+
+if TYPE_CHECKING:
+    from ror.search.embedded import EmbeddedEngine
+
+_KEY_WHERE: Final = " AND ".join(f"{c} = ?" for c in ("loc", *CAPACITY_KEY_COLUMNS))
+_CHUNK: Final = 500  # SQLite variables per IN (...) list
+
+TABLES_DDL: Final = [
+    "CREATE TABLE IF NOT EXISTS capacity_history (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+    "loc TEXT NOT NULL, nature TEXT NOT NULL, status TEXT NOT NULL, temporality TEXT NOT NULL, "
+    "gender TEXT NOT NULL, closing_type TEXT NOT NULL, extra_bed_type TEXT NOT NULL, "
+    "crisis TEXT NOT NULL, assignment TEXT NOT NULL, count INTEGER NOT NULL, "
+    "source TEXT NOT NULL, updated_at TEXT NOT NULL, updated_ts REAL NOT NULL, "
+    "received_at TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS capacity_history_loc ON capacity_history (loc, seq)",
+]
+FACTS_DDL: Final = [
+    "CREATE TABLE offer_areas (id TEXT PRIMARY KEY, region TEXT NOT NULL, "
+    "departement TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE location_synchro (code TEXT NOT NULL, loc TEXT NOT NULL, "
+    "PRIMARY KEY (code, loc)) WITHOUT ROWID",
+]
+_HISTORY_COLUMNS: Final = (
+    "loc",
+    *CAPACITY_KEY_COLUMNS,
+    "count",
+    "source",
+    "updated_at",
+    "updated_ts",
+    "received_at",
+)
+
+
+def ensure_tables(conn: sqlite3.Connection) -> None:
+    """Create the history and facts tables (inside the caller's write transaction); facts of
+    a database indexed before they existed are computed once, here."""
+    for ddl in TABLES_DDL:
+        conn.execute(ddl)
+    if not table_exists(conn, "offer_areas"):
+        for ddl in FACTS_DDL:
+            conn.execute(ddl)
+        fill_facts(conn)
+
+
+# --- pushes ---------------------------------------------------------------------------------
+
+
+def push(
+    engine: EmbeddedEngine, updates: Sequence[LocationCounters], *, received_at: datetime
+) -> list[UpdateResult]:
+    """Apply pushes for several Locations in one durable transaction (module docstring)."""
+    if not updates:
+        return []
+    conn = engine._conn()
+    conn.execute("PRAGMA synchronous = FULL")
+    try:
+        with engine._writing() as conn:
+            missing = [
+                loc for loc in dict.fromkeys(loc for loc, _ in updates) if not _known(conn, loc)
+            ]
+            if missing:
+                raise NotFound(f"Location inconnue : {', '.join(missing)}", "location_id")
+            outcomes: list[list[CounterOutcome]] = []
+            changed: set[str] = set()
+            for loc, counters in updates:
+                done = [
+                    store_counter(conn, loc, dataclasses.replace(c, location_id=loc), received_at)
+                    for c in counters
+                ]
+                if any(o.applied for o in done):
+                    changed.add(loc)
+                outcomes.append(done)
+            if changed:
+                engine._recount_locations(conn, sorted(changed))
+                engine._bump(conn, "caps_version")
+            offers = {loc: _offer_ids(conn, loc) for loc, _ in updates}
+    finally:
+        conn.execute("PRAGMA synchronous = NORMAL")
+    results = []
+    for (loc, _), done in zip(updates, outcomes, strict=True):
+        applied = sum(o.applied for o in done)
+        results.append(UpdateResult(loc, applied, len(done) - applied, offers[loc], tuple(done)))
+    return results
+
+
+def _known(conn: sqlite3.Connection, loc: str) -> bool:
+    row = conn.execute("SELECT 1 FROM location_offers WHERE loc = ? LIMIT 1", (loc,))
+    return row.fetchone() is not None
+
+
+def _offer_ids(conn: sqlite3.Connection, loc: str) -> tuple[str, ...]:
+    rows = conn.execute(
+        "SELECT o.id FROM location_offers lo JOIN offers o ON o.rid = lo.rid "
+        "WHERE lo.loc = ? ORDER BY o.id",
+        (loc,),
+    )
+    return tuple(r[0] for r in rows)
+
+
+def store_counter(
+    conn: sqlite3.Connection, loc: str, c: Capacity, received_at: datetime
+) -> CounterOutcome:
+    """Store a pushed counter unless the stored one is as new or newer; log it if stored."""
+    key = c.key()
+    row = conn.execute(
+        f"SELECT updated_ts, updated_at, pos FROM capacities WHERE {_KEY_WHERE}", (loc, *key)
+    ).fetchone()
+    if row is not None and c.updated_at.timestamp() <= row[0]:
+        return CounterOutcome(key, False, "stale", datetime.fromisoformat(row[1]))
+    if row is not None:
+        pos = int(row[2])
+    else:
+        top = conn.execute("SELECT max(pos) FROM capacities WHERE loc = ?", (loc,)).fetchone()[0]
+        pos = int(top) + 1 if top is not None else 0
+    marks = ", ".join("?" * 15)
+    conn.execute(
+        f"INSERT OR REPLACE INTO capacities VALUES ({marks})", StoredCounter(loc, c, pos).row()
+    )
+    conn.execute(
+        f"INSERT INTO capacity_history ({', '.join(_HISTORY_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(_HISTORY_COLUMNS))})",
+        (
+            loc,
+            *key,
+            c.count,
+            c.source,
+            c.updated_at.isoformat(),
+            c.updated_at.timestamp(),
+            received_at.isoformat(),
+        ),
+    )
+    return CounterOutcome(key, True, "applied", c.updated_at)
+
+
+# --- history ---------------------------------------------------------------------------------
+
+
+def history(
+    conn: sqlite3.Connection,
+    loc: str,
+    *,
+    since: datetime | None,
+    after: int | None,
+    limit: int,
+) -> HistoryPage:
+    where = ["loc = ?"]
+    params: list[Any] = [loc]
+    if since is not None:
+        where.append("updated_ts >= ?")
+        params.append(since.timestamp())
+    if after is not None:
+        where.append("seq > ?")
+        params.append(after)
+    rows = conn.execute(
+        f"SELECT seq, {', '.join(_HISTORY_COLUMNS)} FROM capacity_history "
+        f"WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?",
+        (*params, limit + 1),
+    ).fetchall()
+    entries = tuple(_entry(r) for r in rows[:limit])
+    more = len(rows) > limit
+    return HistoryPage(loc, entries, entries[-1].seq if more and entries else None)
+
+
+def _entry(row: Sequence[Any]) -> HistoryEntry:
+    seq, loc, nature, status, temporality, gender, closing, extra, crisis, assignment = row[:10]
+    count, source, updated_at, _, received_at = row[10:]
+    counter = Capacity(
+        nature=nature,
+        status=status,
+        temporality=temporality,
+        count=count,
+        updated_at=datetime.fromisoformat(updated_at),
+        source=source,
+        gender=gender or None,
+        closing_type=closing or None,
+        extra_bed_type=extra or None,
+        crisis=crisis or None,
+        assignment=assignment,
+        location_id=loc,
+    )
+    return HistoryEntry(int(seq), loc, counter, datetime.fromisoformat(received_at))
+
+
+# --- owners and identifiers ------------------------------------------------------------------
+
+
+def locations_info(conn: sqlite3.Connection, locs: Sequence[str]) -> dict[str, LocationInfo]:
+    """Owners (FINESS, EG ids), champs and offers of each known Location."""
+    gathered: dict[str, tuple[set[str], set[str], set[str], list[str]]] = {}
+    wanted = list(dict.fromkeys(locs))
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        rows = conn.execute(
+            "SELECT lo.loc, o.id, json_extract(CAST(o.doc AS TEXT), '$.establishment.finess', "
+            "'$.establishment.id', '$.champ') FROM location_offers lo "
+            f"JOIN offers o ON o.rid = lo.rid WHERE lo.loc IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        )
+        for loc, offer_id, facts in rows:
+            finess, eg, champs = orjson.loads(facts)
+            seen = gathered.setdefault(loc, (set(), set(), set(), []))
+            if finess:
+                seen[0].add(str(finess).strip().upper())
+            if eg:
+                seen[1].add(str(eg))
+            seen[2].update(str(c) for c in champs or ())
+            seen[3].append(offer_id)
+    return {
+        loc: LocationInfo(loc, frozenset(f), frozenset(e), frozenset(c), tuple(sorted(o)))
+        for loc, (f, e, c, o) in gathered.items()
+    }
+
+
+def establishment_keys(establishment: str) -> set[str]:
+    """The ways a bed-management tool names an establishment: FINESS, IdNatStruct ("1" +
+    FINESS, as the national push API does) or FHIR id."""
+    text = establishment.strip()
+    keys = {text, text.upper()}
+    if len(text) == 10 and text[0] == "1":
+        keys.add(text[1:].upper())
+    return keys
+
+
+def find_locations(conn: sqlite3.Connection, establishment: str, code: str) -> list[str]:
+    """Locations named ``<establishment>/<code>`` (``Engine.find_locations``)."""
+    code = code.strip()
+    candidates = {
+        r[0]
+        for r in conn.execute(
+            "SELECT loc FROM location_synchro WHERE code = ? "
+            "AND EXISTS (SELECT 1 FROM location_offers lo WHERE lo.loc = location_synchro.loc)",
+            (code,),
+        )
+    }
+    if _known(conn, code):
+        candidates.add(code)
+    keys = establishment_keys(establishment)
+    info = locations_info(conn, sorted(candidates))
+    return sorted(loc for loc, i in info.items() if keys & i.finess or keys & i.establishment_ids)
+
+
+# --- facts -----------------------------------------------------------------------------------
+
+
+def index_offer(conn: sqlite3.Connection, offer: Offer, locs: Sequence[str]) -> None:
+    """Facts of one offer being written (upsert): its areas, its Locations' identifiers."""
+    conn.execute(
+        "INSERT OR REPLACE INTO offer_areas VALUES (?, ?, ?)",
+        (offer.id, offer.place.region, offer.place.departement),
+    )
+    if offer.source:
+        conn.executemany(
+            "INSERT OR IGNORE INTO location_synchro VALUES (?, ?)",
+            [(code, loc) for code, loc in source_identifiers(offer.source) if loc in locs],
+        )
+
+
+def source_identifiers(source: Any) -> Iterator[tuple[str, str]]:
+    """(identifier value, Location id) of every Location in a kept FHIR source Bundle."""
+    if not isinstance(source, dict):
+        return
+    for entry in source.get("entry") or ():
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict) or resource.get("resourceType") != "Location":
+            continue
+        loc = str(resource.get("id") or "")
+        for identifier in resource.get("identifier") or ():
+            value = identifier.get("value") if isinstance(identifier, dict) else None
+            if loc and isinstance(value, str) and value.strip():
+                yield value.strip(), loc
+
+
+def fill_facts(conn: sqlite3.Connection, *, only_missing: bool = False) -> int:
+    """Compute the facts of every offer (or of those without areas yet) from the stored
+    documents; returns how many offers were done. Bumps ``areas_version`` (overview caches)."""
+    missing = "WHERE NOT EXISTS (SELECT 1 FROM offer_areas a WHERE a.id = o.id)"
+    if not only_missing:
+        conn.execute("DELETE FROM offer_areas")
+        conn.execute("DELETE FROM location_synchro")
+    cur = conn.execute(
+        "WITH p AS MATERIALIZED (SELECT o.id AS id, json_extract(CAST(o.doc AS TEXT), "
+        f"'$.place') AS place FROM offers o {missing if only_missing else ''}) "
+        "INSERT OR REPLACE INTO offer_areas SELECT id, coalesce(json_extract(place, "
+        "'$.region'), ''), coalesce(json_extract(place, '$.departement'), '') FROM p"
+    )
+    done = cur.rowcount
+    if only_missing:  # identifiers of offers written since are kept by index_offer
+        _bump_areas(conn)
+        return max(done, 0)
+    rows = conn.execute(
+        "SELECT json_extract(CAST(doc AS TEXT), '$.source'), loc_keys FROM offers o "
+        "JOIN offer_meta m ON m.rid = o.rid WHERE instr(o.doc, ?) > 0",
+        (b'"source":{',),  # a kept source (not null): only real FHIR data has one
+    )
+    pairs = [
+        (code, loc)
+        for source, loc_keys in rows
+        for code, loc in source_identifiers(orjson.loads(source))
+        if loc in set(orjson.loads(loc_keys))
+    ]
+    conn.executemany("INSERT OR IGNORE INTO location_synchro VALUES (?, ?)", pairs)
+    _bump_areas(conn)
+    return max(done, 0)
+
+
+def _bump_areas(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('areas_version', '1') "
+        "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+    )
+
+
+def rebuild_facts(engine: EmbeddedEngine) -> None:
+    """After a full load: every offer's facts computed again, in one write transaction."""
+    with engine._writing() as conn:
+        fill_facts(conn)
+
+
+def chunks(items: Sequence[str], size: int = _CHUNK) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,179 @@
+"""Capacity pushes on the embedded engine: newest wins per indicator, stale ones are reported
+and logged nowhere, a Location's update reaches every offer using it at once, the history holds
+exactly the accepted counters, a batch is all or nothing, owners and identifiers are found."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from pathlib import Path
+
+import pytest
+from availability_world import NOW, build_db, counter, minutes, offers, shared_location
+
+from ror.errors import NotFound
+from ror.model import Offer
+from ror.search.criteria import BedNeed, Criteria
+from ror.search.embedded import EmbeddedEngine
+from ror.search.pipeline import search
+
+
+@pytest.fixture(scope="module")
+def items() -> list[Offer]:
+    return offers()
+
+
+@pytest.fixture()
+def engine(tmp_path: Path, items: list[Offer]) -> EmbeddedEngine:
+    return EmbeddedEngine(build_db(tmp_path / "push.sqlite", items))
+
+
+def stored(engine: EmbeddedEngine, offer_id: str, loc: str) -> dict[tuple[str, ...], int]:
+    found = engine.get(offer_id)
+    assert found is not None
+    return {c.key(): c.count for c in found.capacities if c.location_id == loc}
+
+
+def test_newest_wins_and_stale_ones_are_reported(
+    engine: EmbeddedEngine, items: list[Offer]
+) -> None:
+    loc, users = shared_location(items)
+    first = engine.update_capacities(loc, [counter(4, minutes(10))])
+    assert (first.applied, first.ignored_stale) == (1, 0)
+    assert first.results[0].reason == "applied"
+    older = engine.update_capacities(loc, [counter(9, minutes(5))])  # out of order
+    same = engine.update_capacities(loc, [counter(9, minutes(10))])  # a retry, same date
+    assert (older.applied, older.ignored_stale) == (0, 1)
+    assert (same.applied, same.ignored_stale) == (0, 1)
+    assert older.results[0].reason == "stale"
+    assert older.results[0].stored_updated_at == minutes(10)
+    key = counter(0, NOW).key()
+    for offer in users:  # every offer using the Location sees the one stored value
+        assert stored(engine, offer.id, loc)[key] == 4
+    assert set(first.offers) == {o.id for o in users}
+
+
+def test_history_holds_exactly_the_accepted_counters(
+    engine: EmbeddedEngine, items: list[Offer]
+) -> None:
+    loc, _ = shared_location(items)
+    sent = [counter(n, minutes(m)) for n, m in ((1, 3), (2, 1), (3, 5), (4, 5), (5, 9))]
+    outcomes = [engine.update_capacities(loc, [c]).applied for c in sent]
+    assert outcomes == [1, 0, 1, 0, 1]
+    page = engine.capacity_history(loc)
+    assert [(e.counter.count, e.counter.updated_at) for e in page.entries] == [
+        (1, minutes(3)),
+        (3, minutes(5)),
+        (5, minutes(9)),
+    ]
+    assert [e.seq for e in page.entries] == sorted(e.seq for e in page.entries)
+    assert page.next_after is None
+    first = engine.capacity_history(loc, limit=2)
+    assert len(first.entries) == 2 and first.next_after == first.entries[-1].seq
+    rest = engine.capacity_history(loc, after=first.next_after)
+    assert [e.counter.count for e in rest.entries] == [5]
+    since = engine.capacity_history(loc, since=minutes(4))
+    assert [e.counter.count for e in since.entries] == [3, 5]
+
+
+def test_a_search_sees_the_push_at_once(engine: EmbeddedEngine, items: list[Offer]) -> None:
+    loc, users = shared_location(items)
+    offer = users[0]
+    criteria = Criteria(
+        lat=offer.place.lat,
+        lon=offer.place.lon,
+        radius_km=1,
+        limit=50,
+        beds=BedNeed(nature="01", min_available=60),
+        now=minutes(30),
+        facets=False,
+    )
+    assert offer.id not in {m.offer.id for m in search(criteria, engine).matches}
+    pushed = [counter(70, minutes(20), gender=g) for g in ("01", "02", "03")]
+    zero = [dataclasses.replace(c, count=0) for c in pushed]
+    engine.update_capacities(loc, [dataclasses.replace(pushed[2], count=70), *zero[:2]])
+    found = {m.offer.id: m for m in search(criteria, engine).matches}
+    assert {o.id for o in users} & set(found)
+    match = found[offer.id] if offer.id in found else next(iter(found.values()))
+    assert "70 lits disponibles, mis à jour il y a 10\u202fmin" in match.explain
+
+
+def test_unknown_location_refuses_the_whole_batch(
+    engine: EmbeddedEngine, items: list[Offer]
+) -> None:
+    loc, _ = shared_location(items)
+    with pytest.raises(NotFound) as refused:
+        engine.update_capacities_many(
+            [(loc, [counter(8, minutes(50))]), ("nowhere", [counter(1, minutes(50))])]
+        )
+    assert refused.value.field == "location_id" and "nowhere" in refused.value.message
+    assert engine.capacity_history(loc).entries == ()
+    done = engine.update_capacities_many(
+        [(loc, [counter(8, minutes(50))]), (loc, [counter(2, minutes(40))])]
+    )
+    assert [(r.applied, r.ignored_stale) for r in done] == [(1, 0), (0, 1)]
+
+
+def test_pushes_commit_with_full_sync_and_leave_normal_behind(
+    engine: EmbeddedEngine, items: list[Offer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loc, _ = shared_location(items)
+    seen: list[int] = []
+    original = engine._recount_locations
+
+    def spy(conn: sqlite3.Connection, locs: list[str]) -> list[int]:
+        seen.append(conn.execute("PRAGMA synchronous").fetchone()[0])
+        return original(conn, locs)
+
+    monkeypatch.setattr(engine, "_recount_locations", spy)
+    engine.update_capacities(loc, [counter(3, minutes(70))])
+    assert seen == [2]  # FULL inside the push's transaction
+    assert engine._conn().execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL after
+
+
+def test_owners_champs_and_identifiers(engine: EmbeddedEngine, items: list[Offer]) -> None:
+    loc, users = shared_location(items)
+    info = engine.locations_info([loc, "nowhere"])
+    assert set(info) == {loc}
+    assert info[loc].offers == tuple(sorted(o.id for o in users))
+    assert info[loc].finess == {o.establishment.finess for o in users if o.establishment.finess}
+    assert info[loc].champs == {c for o in users for c in o.champ}
+    finess = sorted(info[loc].finess)[0]
+    eg_id = users[0].establishment.id
+    assert engine.find_locations(finess, loc) == [loc]
+    assert engine.find_locations("1" + finess, loc) == [loc]  # IdNatStruct = "1" + FINESS
+    assert engine.find_locations(eg_id, loc) == [loc]
+    assert engine.find_locations("999999999", loc) == []
+    assert engine.find_locations(finess, "nowhere") == []
+
+
+def test_synchro_identifiers_from_the_kept_source(tmp_path: Path, items: list[Offer]) -> None:
+    loc, users = shared_location(items)
+    offer = users[0]
+    source = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Location",
+                    "id": loc,
+                    "identifier": [
+                        {"type": {"coding": [{"code": "26"}]}, "value": "REA-NORD"},
+                        {"value": "24/1073"},
+                    ],
+                }
+            }
+        ],
+    }
+    engine = EmbeddedEngine(build_db(tmp_path / "synchro.sqlite", items))
+    engine.upsert([dataclasses.replace(offer, source=source)])  # incremental path
+    finess = offer.establishment.finess
+    assert finess is not None
+    assert engine.find_locations(finess, "REA-NORD") == [loc]
+    engine.close()
+    # a full load computes them from the stored documents
+    engine = EmbeddedEngine(
+        build_db(tmp_path / "synchro2.sqlite", [dataclasses.replace(offer, source=source)])
+    )
+    assert engine.find_locations("1" + finess, "24/1073") == [loc]
