@@ -66,10 +66,11 @@ def searchset(
     else:
         entries += _locations(request, result.page, links, profile, fetch)
     if request.warnings:
+        outcome_id = str(uuid.uuid4())
         entries.append(
             {
-                "fullUrl": f"urn:uuid:{uuid.uuid4()}",
-                "resource": operation_outcome(request.warnings),
+                "fullUrl": f"urn:uuid:{outcome_id}",
+                "resource": {**operation_outcome(request.warnings), "id": outcome_id},
                 "search": {"mode": "outcome"},
             }
         )

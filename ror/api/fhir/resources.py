@@ -21,7 +21,7 @@ from ror.api.fhir import synthesize
 from ror.api.fhir.facts import LocationView, OfferView, meta_updated, reference_id
 from ror.api.fhir.normalise import r4
 from ror.errors import RorError
-from ror.indexer.fhir import Extensions, codings, text, url_name
+from ror.indexer.fhir import codings, text, url_name, value
 from ror.indexer.locations import CAPACITY, read_capacity
 from ror.model import Capacity, Offer
 
@@ -222,10 +222,10 @@ def _telecoms(element: Json, levels: str, *, floor: str = "1") -> None:
 
 def _level(element: Json, names: frozenset[str]) -> str:
     """The R283 level an element's confidentiality extension gives ("1" when none)."""
-    for name in names:
-        found = Extensions(element).value(name)
-        for coding in codings(found):
-            code = text(coding.get("code"))
-            if code and code.isdigit():
-                return code
+    for ext in element.get("extension", []):
+        if url_name(str(ext.get("url", ""))) in names:
+            for coding in codings(value(ext)):
+                code = text(coding.get("code"))
+                if code and code.isdigit():
+                    return code
     return "1"
