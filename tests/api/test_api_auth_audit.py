@@ -108,11 +108,14 @@ def test_which_requests_are_writes() -> None:
 
 
 # --- the contract of a capacity write, on the real app and engine ---------------------------
+# A route of the test's own (its path is not the API's) doing what a capacity push does about
+# access: the establishments owning the Location, ``require_writer``, the engine write, all
+# inside ``audited``.
+
+WRITE_PATH = "/test/locations/{id}/capacities"
 
 
 async def put_capacities(request: Request) -> Response:
-    """What ``PUT /v1/locations/{id}/capacities`` does about access: the establishments
-    owning the Location, ``require_writer``, the engine write, all inside ``audited``."""
     location_id = str(request.path_params["id"])
     engine: Engine = request.app.state.engine
     world: World = request.app.state.test_world
@@ -148,9 +151,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 def client(world: World) -> Iterator[httpx.Client]:
     app = create_app(world.settings)
     app.state.test_world = world
-    app.router.routes.append(
-        Route("/v1/locations/{id}/capacities", put_capacities, methods=["PUT"])
-    )
+    app.router.routes.append(Route(WRITE_PATH, put_capacities, methods=["PUT"]))
     with Live(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
         yield http
 
@@ -172,7 +173,7 @@ def counters(count: int, minutes: int = 0) -> dict[str, object]:
 def test_every_write_outcome_is_audited(world: World, client: httpx.Client) -> None:
     own = world.specials["open_san"].capacities[0].location_id
     other = world.specials["open_ms"].capacities[0].location_id
-    path = f"/v1/locations/{own}/capacities"
+    path = WRITE_PATH.format(id=own)
 
     accepted = client.put(path, json=counters(4), headers=world.token("writer"))
     assert accepted.status_code == 200, accepted.text
@@ -181,7 +182,7 @@ def test_every_write_outcome_is_audited(world: World, client: httpx.Client) -> N
     assert entry["detail"] == {"applied": 1, "ignored_stale": 0} and entry["profile"] == 2
 
     refused = client.put(
-        f"/v1/locations/{other}/capacities", json=counters(4), headers=world.token("writer")
+        WRITE_PATH.format(id=other), json=counters(4), headers=world.token("writer")
     )
     error_of(refused, 403, "establishment")
     [entry] = entries(world, client, f"Location/{other}")
@@ -191,14 +192,14 @@ def test_every_write_outcome_is_audited(world: World, client: httpx.Client) -> N
 
     assert (
         client.put(
-            f"/v1/locations/{other}/capacities", json=counters(5), headers=world.token("all")
+            WRITE_PATH.format(id=other), json=counters(5), headers=world.token("all")
         ).status_code
         == 200
     )
     error_of(client.put(path, json=counters(4)), 401, "Authorization")
     error_of(client.put(path, json=counters(4), headers=world.token("p1")), 403, "Authorization")
     missing = client.put(
-        "/v1/locations/nowhere/capacities", json=counters(1), headers=world.token("all")
+        WRITE_PATH.format(id="nowhere"), json=counters(1), headers=world.token("all")
     )
     error_of(missing, 404, "location_id")
     broken = client.put(path, content=b"{oops", headers=world.token("writer"))
