@@ -89,6 +89,17 @@ def cmd_geocode(args: argparse.Namespace) -> int:
     return geocode_command(" ".join(args.query), args.json, args.limit)
 
 
+def cmd_token(args: argparse.Namespace) -> int:
+    from ror.access import commands
+
+    tokens = Path(args.tokens) if args.tokens else Settings.from_env().tokens_path
+    if args.action == "create":
+        return commands.token_create_command(tokens, args.name, args.profile, args.establishment)
+    if args.action == "list":
+        return commands.token_list_command(tokens, as_json=args.json)
+    return commands.token_revoke_command(tokens, args.name)
+
+
 def _engine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", help="SQLite file of the embedded engine (ROR_DB)")
     parser.add_argument("--es-url", help="use the Elasticsearch cluster at this URL (ROR_ES_URL)")
@@ -152,6 +163,25 @@ def build_parser() -> argparse.ArgumentParser:
     geocode.add_argument("--json", action="store_true")
     geocode.add_argument("--limit", type=int, default=10)
     geocode.set_defaults(run=cmd_geocode)
+
+    token = sub.add_parser("token", help="create, list or revoke bearer tokens")
+    token.add_argument("--tokens", help="token file (ROR_TOKENS, default var/tokens.json)")
+    actions = token.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="create a token; prints it once")
+    create.add_argument("name", help="who the token is for")
+    create.add_argument("--profile", type=int, required=True, choices=range(6), metavar="0-5")
+    create.add_argument(
+        "--establishment",
+        action="append",
+        default=[],
+        metavar="FINESS",
+        help="an establishment whose capacities the token may update (repeat; * for all)",
+    )
+    listing = actions.add_parser("list", help="list tokens (never their secrets)")
+    listing.add_argument("--json", action="store_true")
+    revoke = actions.add_parser("revoke", help="revoke a token by id, or all tokens of a name")
+    revoke.add_argument("name", metavar="NAME_OR_ID")
+    token.set_defaults(run=cmd_token)
     return parser
 
 

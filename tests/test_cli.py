@@ -100,3 +100,17 @@ def test_index_missing_path_is_usage_error(tmp_path: Path) -> None:
 def test_elasticsearch_engine_needs_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ROR_ES_URL", raising=False)
     assert main(["index", str(tmp_path), "--engine", "elasticsearch"]) == 2
+
+
+def test_token_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tokens = str(tmp_path / "tokens.json")
+    assert main(["token", "--tokens", tokens, "create", "SAMU 31", "--profile", "1"]) == 0
+    secret = capsys.readouterr().out.strip()
+    assert secret.startswith("ror_")
+    assert main(["token", "--tokens", tokens, "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [t["name"] for t in listed] == ["SAMU 31"]
+    assert secret not in json.dumps(listed)
+    assert secret.split("_")[-1] not in Path(tokens).read_text()
+    assert main(["token", "--tokens", tokens, "revoke", "SAMU 31"]) == 0
+    assert main(["token", "--tokens", tokens, "revoke", "nobody"]) == 2

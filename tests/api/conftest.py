@@ -46,7 +46,15 @@ def db_path(tmp_path_factory: pytest.TempPathFactory, offers: list[Offer]) -> Pa
 
 @pytest.fixture(scope="session")
 def settings(db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings.from_env({"ROR_DB": str(db_path)})
+    state = tmp_path_factory.mktemp("state")
+    return Settings.from_env(
+        {
+            "ROR_DB": str(db_path),
+            "ROR_TOKENS": str(state / "tokens.json"),
+            "ROR_AUDIT_LOG": str(state / "audit.jsonl"),
+            "ROR_RATE_LIMIT": "0",  # the shared test server is hammered by many tests
+        }
+    )
 
 
 class LiveServer:
