@@ -29,6 +29,8 @@ from ror.access.profiles import check_profile
 from ror.access.tokens import TokenStore
 from ror.api import (
     routes_audit,
+    routes_availability,
+    routes_availability_fhir,
     routes_offers,
     routes_pages,
     routes_reference,
@@ -56,6 +58,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *routes_reference.ENDPOINTS,
     *routes_system.ENDPOINTS,
     *routes_audit.ENDPOINTS,
+    *routes_availability.ENDPOINTS,  # availability (issue 4)
+    *routes_availability_fhir.ENDPOINTS,  # PATCH /fhir/Location (issue 4)
     *fhir_routes.ENDPOINTS,
     *routes_pages.ENDPOINTS,
 )

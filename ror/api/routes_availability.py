@@ -1,0 +1,266 @@
+"""Bed availability over HTTP (DESIGN §6): pushes from bed-management tools, the national
+overview and the history of accepted counters.
+
+- ``PUT /v1/locations/{id}/capacities`` and ``PUT /v1/capacities`` (several Locations, all or
+  nothing): validate every counter as a ROR indicator (400 naming it), find who owns each
+  Location (404 for an unknown one), check the caller may write for them (401/403,
+  ``require_writer``), apply in one durable transaction and answer once committed: a search
+  made after the answer sees the new counts. Every attempt, accepted or refused, is audited.
+- ``GET /v1/availability/overview``: beds per région or département
+  (:mod:`ror.search.overview`); restricted data (``require_capacities``).
+- ``GET /v1/availability/history?location=…``: the accepted counters of a Location, oldest
+  first; restricted data as well.
+
+The FHIR form of the push (``PATCH /fhir/Location``) is in ``routes_availability_fhir.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ror.access.caller import Caller
+from ror.api.access import request_caller, require_capacities, require_writer
+from ror.api.audit import audited
+from ror.api.endpoints import Endpoint, Param
+from ror.api.params import params_of, query_of, read_body
+from ror.api.routes_availability_models import (
+    BatchPush,
+    BatchResult,
+    CapacityPush,
+    CounterIn,
+    HistoryOut,
+    HistoryParams,
+    OverviewOut,
+    OverviewParams,
+    PushResult,
+)
+from ror.api.validation import parse_json_object, validate
+from ror.errors import NotFound
+from ror.model import Capacity
+from ror.search.embedded_schema import CAPACITY_KEY_COLUMNS
+from ror.search.engine import Engine, LocationCounters, UpdateResult
+from ror.search.indicators import check_counter
+from ror.search.overview import OverviewQuery
+
+PUSH_EXAMPLE = {
+    "counters": [
+        {"nature": "01", "status": "01", "count": 15, "updated_at": "2026-11-26T14:05:00+01:00"},
+        {
+            "nature": "01",
+            "status": "02",
+            "gender": "03",
+            "count": 3,
+            "updated_at": "2026-11-26T14:05:00+01:00",
+        },
+    ]
+}
+
+
+# --- pushes -----------------------------------------------------------------------------------
+
+
+def checked_counters(counters: Sequence[CounterIn], location_id: str, field: str) -> list[Capacity]:
+    """Each counter as a valid indicator (``InvalidIndicator`` naming ``field[i].…``)."""
+    now = datetime.now(UTC)
+    return [
+        check_counter(c.to_capacity(location_id), now=now, field=f"{field}[{i}]")
+        for i, c in enumerate(counters)
+    ]
+
+
+def write_checked(
+    engine: Engine, caller: Caller, updates: Sequence[LocationCounters]
+) -> list[UpdateResult]:
+    """Owners known, writer allowed for every one of them, then the push (in a thread)."""
+    locs = list(dict.fromkeys(loc for loc, _ in updates))
+    info = engine.locations_info(locs)
+    missing = [loc for loc in locs if loc not in info]
+    if missing:
+        raise NotFound(f"Location inconnue : {', '.join(missing)}", "location_id")
+    owners = {finess for loc in locs for finess in info[loc].finess}
+    require_writer(caller, sorted(owners))
+    return engine.update_capacities_many(updates)
+
+
+def present_push(result: UpdateResult) -> dict[str, Any]:
+    counters = []
+    for outcome in result.results:
+        key = dict(zip(CAPACITY_KEY_COLUMNS, outcome.key, strict=True))
+        counters.append(
+            {
+                **{name: value or None for name, value in key.items()},
+                "applied": outcome.applied,
+                "reason": outcome.reason,
+                "stored_updated_at": (
+                    outcome.stored_updated_at.isoformat() if outcome.stored_updated_at else None
+                ),
+            }
+        )
+    return {
+        "location_id": result.location_id,
+        "applied": result.applied,
+        "ignored_stale": result.ignored_stale,
+        "offers": list(result.offers),
+        "results": counters,
+    }
+
+
+def _body_limit(request: Request) -> int:
+    return int(request.app.state.settings.max_body_bytes)
+
+
+async def put_location_capacities(request: Request) -> Response:
+    location_id = str(request.path_params["id"])
+    engine: Engine = request.app.state.engine
+    caller = request_caller(request)
+    async with audited(request, "capacities.put", f"Location/{location_id}") as note:
+        raw = parse_json_object(await read_body(request, _body_limit(request)))
+        body = validate(CapacityPush, raw)
+        counters = checked_counters(body.counters, location_id, "counters")
+        note.detail["counters"] = len(counters)
+        [result] = await run_in_threadpool(write_checked, engine, caller, [(location_id, counters)])
+        note.detail.update(applied=result.applied, ignored_stale=result.ignored_stale)
+    return JSONResponse(present_push(result))
+
+
+async def put_capacities(request: Request) -> Response:
+    engine: Engine = request.app.state.engine
+    caller = request_caller(request)
+    async with audited(request, "capacities.put_batch", "Location/*") as note:
+        raw = parse_json_object(await read_body(request, _body_limit(request)))
+        body = validate(BatchPush, raw)
+        updates: list[LocationCounters] = [
+            (
+                item.location_id,
+                checked_counters(item.counters, item.location_id, f"locations[{i}].counters"),
+            )
+            for i, item in enumerate(body.locations)
+        ]
+        note.detail["locations"] = [loc for loc, _ in updates]
+        note.detail["counters"] = sum(len(c) for _, c in updates)
+        results = await run_in_threadpool(write_checked, engine, caller, updates)
+        applied = sum(r.applied for r in results)
+        ignored = sum(r.ignored_stale for r in results)
+        note.detail.update(applied=applied, ignored_stale=ignored)
+    return JSONResponse(
+        {
+            "applied": applied,
+            "ignored_stale": ignored,
+            "locations": [present_push(r) for r in results],
+        }
+    )
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def _codes(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+async def availability_overview(request: Request) -> Response:
+    params = query_of(request, OverviewParams)
+    query = OverviewQuery(
+        params.group_by,  # type: ignore[arg-type]  # checked() refuses anything else
+        _codes(params.activity),
+        _codes(params.offer_type),
+        _codes(params.champ),
+        params.bed_nature,
+    ).checked()
+    require_capacities(request_caller(request), query.champ, field="champ")
+    engine: Engine = request.app.state.engine
+    result = await run_in_threadpool(engine.availability_overview, query, datetime.now(UTC))
+    return JSONResponse(result.to_dict())
+
+
+async def availability_history(request: Request) -> Response:
+    params = query_of(request, HistoryParams)
+    engine: Engine = request.app.state.engine
+    info = (await run_in_threadpool(engine.locations_info, [params.location])).get(params.location)
+    if info is None:
+        raise NotFound(f"Location inconnue : {params.location}", "location")
+    require_capacities(request_caller(request), sorted(info.champs), field="location")
+    page = await run_in_threadpool(
+        lambda: engine.capacity_history(
+            params.location, since=params.since, after=params.after, limit=params.limit
+        )
+    )
+    return JSONResponse(page.to_dict())
+
+
+ENDPOINTS = (
+    Endpoint(
+        "PUT",
+        "/v1/locations/{id}/capacities",
+        put_location_capacities,
+        "Push bed/place counters of a Location (bed-management tools)",
+        "availability",
+        description=(
+            "Each counter must be a valid ROR indicator (400 `invalid_indicator` naming the "
+            "counter and the combination). A counter is applied only if its `updated_at` is "
+            "newer than the stored one of the same indicator; an older or equal one is ignored "
+            "and reported (`ignored_stale`), so retries and out-of-order deliveries are safe. "
+            "Every offer using the Location sees the change, atomically, as soon as the answer "
+            "is sent (the write is on disk first). Needs a writer token for the Location's "
+            "establishment (401/403); every attempt is audited."
+        ),
+        params=(Param("id", "The FHIR Location id.", where="path", required=True),),
+        body=CapacityPush,
+        body_example=PUSH_EXAMPLE,
+        response=PushResult,
+        errors=(400, 401, 403, 404, 413),
+    ),
+    Endpoint(
+        "PUT",
+        "/v1/capacities",
+        put_capacities,
+        "Push counters of several Locations at once (all or nothing)",
+        "availability",
+        description=(
+            "The same rules as `PUT /v1/locations/{id}/capacities` for each Location, applied "
+            "in one transaction: an invalid counter, an unknown Location or one the token may "
+            "not write for refuses the whole batch."
+        ),
+        body=BatchPush,
+        body_example={"locations": [{"location_id": "loc-1", **PUSH_EXAMPLE}]},
+        response=BatchResult,
+        errors=(400, 401, 403, 404, 413),
+    ),
+    Endpoint(
+        "GET",
+        "/v1/availability/overview",
+        availability_overview,
+        "Beds per région or département, with freshness",
+        "availability",
+        description=(
+            "Installed, available, occupied, reserved, closed and extra beds (or places) per "
+            "area for the Locations used by the matching offers, each Location counted once; "
+            "current temporality, every temporary assignment; `freshness` counts Locations by "
+            "the age of their latest counter. Capacities are restricted data: 403 for access "
+            "profiles 0 and 5; profile 3 must ask `champ=04`."
+        ),
+        params=params_of(OverviewParams),
+        response=OverviewOut,
+        errors=(400, 403, 422),
+    ),
+    Endpoint(
+        "GET",
+        "/v1/availability/history",
+        availability_history,
+        "Accepted counters of a Location, oldest first (trend charts)",
+        "availability",
+        description=(
+            "The append-only log of the counters pushes applied (stale ones are not logged). "
+            "Page with `after`. Restricted data, as the overview."
+        ),
+        params=params_of(HistoryParams),
+        response=HistoryOut,
+        errors=(400, 403, 404),
+    ),
+)
