@@ -3,6 +3,7 @@ a page that records every console and page error, screenshots, and a WCAG contra
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import threading
@@ -74,8 +75,11 @@ class PageWatch:
         base_url: str,
         *,
         viewport: dict[str, int] | None = None,
+        token: str | None = None,
         **options: Any,
     ) -> Iterator[PageWatch]:
+        """A fresh context; ``token`` is put in the tab's session storage, as the availability
+        page does once a visitor gave it."""
         context = browser.new_context(
             base_url=base_url,
             locale="fr-FR",
@@ -84,6 +88,8 @@ class PageWatch:
             **options,
         )
         context.set_default_timeout(10_000)
+        if token is not None:
+            context.add_init_script(f"sessionStorage.setItem('ror.token', {json.dumps(token)})")
         page = context.new_page()
         watch = cls(page, base_url)
         page.on("console", watch._console)

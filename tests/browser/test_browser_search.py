@@ -161,7 +161,7 @@ def test_nursing_home_budget_and_social_aid(watch: PageWatch, server: Live) -> N
     answer = expect_same_results(page, server, **base, social_aid="true")
     assert all("habilité à l'aide sociale" in m["explain"] for m in answer["matches"])
 
-    budget = page.get_by_label("Budget mensuel maximum (EHPAD), en €")
+    budget = page.get_by_label("Budget par mois (EHPAD), en €")
     budget.fill("2200")
     budget.press("Enter")
     expect(page).to_have_url(re.compile(r"max_monthly_price_eur=2200"))
@@ -186,7 +186,7 @@ def test_a_shared_url_reopens_the_search_with_paging_and_history(
         expect(page.get_by_role("combobox", name="Où ?")).to_have_value("Toulouse (31000)")
         expect(page.get_by_role("combobox", name="Quoi ?")).to_have_value(EHPAD)
         expect(page.get_by_label("Habilité à l'aide sociale")).to_be_checked()
-        expect(page.get_by_label("Budget mensuel maximum (EHPAD), en €")).to_have_value("2500")
+        expect(page.get_by_label("Budget par mois (EHPAD), en €")).to_have_value("2500")
         expect(page.get_by_label("Âge du patient")).to_have_value("80")
         expect(page.get_by_label("Type d'offre")).to_have_value(EHPAD_CODES)
         criteria = {k: v for k, v in shared.items() if k not in ("ou", "quoi")}
@@ -332,7 +332,7 @@ def test_french_labels_and_contrast(watch: PageWatch) -> None:
         "Type d'offre",
         "Accueil",
         "Habilité à l'aide sociale",
-        "Budget mensuel maximum (EHPAD), en €",
+        "Budget par mois (EHPAD), en €",
     ):
         expect(page.get_by_label(label, exact=True)).to_be_visible()
     unlabelled = page.evaluate(

@@ -17,7 +17,7 @@ const FRESHNESS = [
   ["older", "plus de 24 h"],
 ];
 const CLASSES = 5; // colour classes of the map, light to dark
-const FIELDS = ["activity", "offer_type"]; // what the overview can be narrowed to
+const FIELDS = ["activity", "offer_type"]; // what the "quoi" box can narrow the overview to
 const LEVEL_NAMES = { region: "région", departement: "département" };
 
 const tokenForm = document.getElementById("token-form");
@@ -67,14 +67,13 @@ document.getElementById("sign-out").addEventListener("click", () => {
 
 function showAccess(message) {
   accessMessage.textContent = message;
-  accessMessage.classList.toggle("error", Boolean(token()));
   tokenForm.hidden = false;
   signedIn.hidden = !token();
 }
 
 function showSignedIn() {
   accessMessage.textContent = token()
-    ? "Capacités affichées avec votre jeton."
+    ? "Capacités affichées avec le jeton de cet onglet (il n'est gardé que jusqu'à sa fermeture)."
     : "Capacités affichées : ce service les montre à tous ses visiteurs.";
   accessMessage.classList.remove("error");
   tokenForm.hidden = true;
@@ -119,6 +118,7 @@ function currentParams() {
 function paramsFromForm() {
   const current = currentParams();
   const next = new URLSearchParams({ group_by: groupBy.value, bed_nature: bedNature.value });
+  if (current.has("champ")) next.set("champ", current.get("champ")); // e.g. 04 for profile 3
   const what = quoiInput.value.trim();
   if (what && what === (current.get("quoi") || "")) {
     next.set("quoi", what);
@@ -160,7 +160,7 @@ async function load(params) {
   fillForm(params);
   const level = groupBy.value;
   const query = new URLSearchParams({ group_by: level, bed_nature: bedNature.value });
-  for (const field of FIELDS) if (params.has(field)) query.set(field, params.get(field));
+  for (const field of [...FIELDS, "champ"]) if (params.has(field)) query.set(field, params.get(field));
   if (controller) controller.abort();
   controller = new AbortController();
   say("Chargement…");
@@ -175,14 +175,16 @@ async function load(params) {
     if (isAbort(error)) return;
     overview.hidden = true;
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-      const refused = error.status === 401 && token()
-        ? "Ce jeton n'est pas reconnu."
-        : error.status === 403
-          ? "Ce jeton n'ouvre pas l'accès aux capacités."
-          : "Accès réservé : saisissez un jeton d'accès habilité à voir les capacités.";
+      let refused = "Accès réservé : saisissez un jeton d'accès habilité à voir les capacités.";
+      if (token()) {
+        refused =
+          error.status === 401
+            ? "Ce jeton n'est pas reconnu : vérifiez-le ou demandez-en un autre."
+            : `Ce jeton n'ouvre pas l'accès à ces capacités (${error.message}).`;
+        setToken("");
+      }
       showAccess(refused);
       say(refused, true);
-      if (token()) setToken("");
       tokenInput.focus();
     } else if (error instanceof ApiError && error.status === 404 && !error.field) {
       say("La vue d'ensemble des capacités n'est pas disponible sur ce serveur.", true);
@@ -245,27 +247,29 @@ function renderTotals(totals, unit) {
     ["Unités", totals.units],
   ];
   for (const [label, value] of items) {
-    totalsList.append(el("li", {}, el("strong", {}, formatInt(value)), label === "Unités" ? label : `${unit[1]} ${label.toLowerCase()}`));
+    totalsList.append(el("li", {}, el("strong", {}, formatInt(value)), label === "Unités" ? "unités" : `${unit[1]} ${label.toLowerCase()}`));
   }
 }
 
 function renderTable(answer, names, params) {
   clear(tbody);
   clear(tfoot);
-  const rows = [...answer.areas].sort((a, b) => a.name.localeCompare(b.name, "fr"));
+  const nameOf = (area) => area.name || names.get(area.code)?.name || area.code;
+  const rows = [...answer.areas].sort((a, b) => nameOf(a).localeCompare(nameOf(b), "fr"));
   for (const area of rows) {
     const shape = names.get(area.code);
+    const name = nameOf(area);
     tbody.append(
       el(
         "tr",
         { id: `area-${area.code}`, "data-code": area.code },
-        el("th", { scope: "row" }, `${area.name} (${area.code})`),
+        el("th", { scope: "row" }, `${name} (${area.code})`),
         ...numbers(area),
         el(
           "td",
           {},
-          shape
-            ? el("a", { href: unitsLink(shape, params), "aria-label": `${plural(area.units, ["unité", "unités"])} : ${area.name}` }, formatInt(area.units))
+          shape && area.units > 0
+            ? el("a", { href: unitsLink(shape, params), "aria-label": `${plural(area.units, ["unité", "unités"])} : ${name}` }, formatInt(area.units))
             : formatInt(area.units),
         ),
         el("td", {}, freshnessCell(area.freshness)),
@@ -328,8 +332,11 @@ function renderLegend(breaks, unit) {
   clear(legend);
   let low = 0;
   breaks.forEach((bound, i) => {
-    const text = bound === low ? formatInt(bound) : `${formatInt(low)} à ${formatInt(bound)}`;
-    legend.append(el("li", {}, el("span", { class: `swatch c${colourIndex(i, breaks)}` }), `${text} ${unit[1]} disponibles`));
+    const text =
+      bound === low
+        ? plural(bound, [`${unit[0]} disponible`, `${unit[1]} disponibles`])
+        : `${formatInt(low)} à ${formatInt(bound)} ${unit[1]} disponibles`;
+    legend.append(el("li", {}, el("span", { class: `swatch c${colourIndex(i, breaks)}` }), text));
     low = bound + 1;
   });
   legend.append(el("li", {}, el("span", { class: "swatch cnone" }), "aucune unité"));
@@ -361,7 +368,7 @@ function renderMap(shapes, areas, breaks, unit) {
     style: (feature) => {
       const area = areas.get(feature.properties.code);
       const colour = area && area.units > 0 ? `c${colourIndex(classOf(area.available, breaks), breaks)}` : "cnone";
-      return { className: `choropleth fill-${colour}`, fillColor: fillOf(colour) };
+      return { className: `choropleth fill-${colour}` }; // colours in pages.css, as the legend's
     },
     onEachFeature: (feature, layer) => {
       const area = areas.get(feature.properties.code);
@@ -380,13 +387,6 @@ function renderMap(shapes, areas, breaks, unit) {
     }),
   ).addTo(map);
   map.fitBounds(areasLayer.getBounds(), { padding: [8, 8] });
-}
-
-// Leaflet writes the fill as an SVG attribute: the colours of the .c0….c4 legend swatches.
-const FILLS = { c0: "#f1eef6", c1: "#bdc9e1", c2: "#74a9cf", c3: "#2b8cbe", c4: "#045a8d", cnone: "#ffffff" };
-
-function fillOf(colour) {
-  return FILLS[colour];
 }
 
 function highlight(code) {
