@@ -44,6 +44,9 @@ SCOPE_LEVELS: Final[Mapping[Scope, tuple[str, ...]]] = MappingProxyType(
 )
 
 
+_NEEDS: Final = {scope: frozenset(levels) for scope, levels in SCOPE_LEVELS.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class SearchParam:
     """One supported search parameter.
@@ -65,6 +68,10 @@ class SearchParam:
     @property
     def levels(self) -> tuple[str, ...]:
         return SCOPE_LEVELS[self.scope]
+
+    @property
+    def needs(self) -> frozenset[str]:
+        return _NEEDS[self.scope]
 
 
 def _p(

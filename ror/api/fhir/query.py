@@ -25,20 +25,36 @@ class Atom:
     values: tuple[Value, ...]
     modifier: str | None = None
 
+    @property
+    def needs(self) -> frozenset[str]:
+        return self.param.needs
+
 
 @dataclass(frozen=True, slots=True)
 class AllOf:
     children: tuple[Node, ...]
+    needs: frozenset[str] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "needs", _union(self.children))
 
 
 @dataclass(frozen=True, slots=True)
 class AnyOf:
     children: tuple[Node, ...]
+    needs: frozenset[str] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "needs", _union(self.children))
 
 
 @dataclass(frozen=True, slots=True)
 class NotOf:
     child: Node
+
+    @property
+    def needs(self) -> frozenset[str]:
+        return frozenset()  # a negation is tested as a whole (see ``levels``)
 
 
 Node = Atom | AllOf | AnyOf | NotOf
@@ -61,13 +77,13 @@ def levels(node: Node) -> frozenset[str]:
     A negation is opaque: ``not`` is evaluated as a whole under the current binding ("no
     counter of this Location is closed"), never as "some counter is not closed".
     """
-    if isinstance(node, Atom):
-        return frozenset(node.param.levels)
-    if isinstance(node, NotOf):
-        return frozenset()
+    return node.needs
+
+
+def _union(children: tuple[Node, ...]) -> frozenset[str]:
     out: frozenset[str] = frozenset()
-    for child in node.children:
-        out |= levels(child)
+    for child in children:
+        out |= child.needs
     return out
 
 

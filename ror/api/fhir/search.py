@@ -6,11 +6,12 @@
 - **Engine part**: the top-level code parameters the engine indexes (``specialty``,
   ``service-category``, ``service-type``, ``patient-type``, ``characteristic`` in one of the
   indexed systems), the first ``near`` (point and radius; distances from the offer's place)
-  and ``intervention-zone`` become a :class:`~ror.search.engine.CandidateQuery` (as the
-  referral search builds one, with the caller's audience: sensitive units the caller may not
-  see never come out). Everything is then checked in Python on the live offer, so the engine
-  only narrows; when the engine decided every condition exactly (codes, point, zone, nothing
-  else) and the order is by distance, the units are counted without being read.
+  or else a postcode prefix (``bounds.postcode_circle``), and ``intervention-zone`` become a
+  :class:`~ror.search.engine.CandidateQuery` (as the referral search builds one, with the
+  caller's audience: sensitive units the caller may not see never come out). Everything is
+  then checked in Python on the live offer, so the engine only narrows; when the engine
+  decided every condition exactly (codes, point, zone, nothing else) and the order is by
+  distance, the units are counted without being read.
 - **Order**: ``_sort`` keys, then ``_id``: pages never overlap. With a ``near``, distance
   first (a HealthcareService's distance is its place's, the first of its Locations with a
   position; a Location's is its own position).
@@ -27,10 +28,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+from ror.api.fhir.bounds import postcode_circle
 from ror.api.fhir.evaluate import Binding, distance_km, holds, matches
 from ror.api.fhir.facts import LocationView, OfferView, view
 from ror.api.fhir.query import AllOf, Atom, Node, SearchRequest, SortKey, levels
-from ror.api.fhir.values import Near, Token, ZoneKeys
+from ror.api.fhir.values import Near, Text, Token, ZoneKeys
 from ror.model import Offer, Price
 from ror.search.criteria import Audience
 from ror.search.engine import Candidate, CandidateQuery, Engine
@@ -95,6 +97,8 @@ def plan(request: SearchRequest, audience: Audience) -> Plan:
                 exact = False
             else:
                 codes[pushed[0]] = pushed[1]
+    if point is None:  # no near: a postcode prefix still bounds the candidates
+        point = _postcode_bound(request.condition)
     query = CandidateQuery(
         point=(point.lat, point.lon) if point else None,
         codes=tuple(codes.items()),
@@ -104,6 +108,15 @@ def plan(request: SearchRequest, audience: Audience) -> Plan:
         sensitive_champs=audience.sensitive_champs,
     )
     return Plan(query, exact and request.resource == "HealthcareService", bool(zones))
+
+
+def _postcode_bound(condition: AllOf) -> Near | None:
+    for child in condition.children:
+        if isinstance(child, Atom) and child.param.field == "postal_code":
+            texts = [v for v in child.values if isinstance(v, Text) and v.mode != "contains"]
+            if len(texts) == len(child.values):
+                return postcode_circle(tuple(t.folded for t in texts))
+    return None
 
 
 def _engine_codes(node: Node) -> tuple[str, tuple[str, ...]] | None:

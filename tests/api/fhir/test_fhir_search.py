@@ -201,3 +201,18 @@ def test_pushed_counters_are_searched_and_shown_live(scenario: EmbeddedEngine) -
         "url": "capacityUpdateDate",
         "valueDateTime": "2024-07-08T18:15:39Z",
     }
+
+
+@pytest.mark.parametrize("prefix", ["31", "75", "971", "974", "20", "45", "2A"])
+def test_postcode_prefixes_narrow_the_engine_and_lose_nothing(
+    synthetic: EmbeddedEngine, offers: list[Offer], prefix: str
+) -> None:
+    request = parse_search(
+        "HealthcareService", [("location.address-postalcode", prefix), ("_count", "1000")]
+    )
+    expected = sorted(o.id for o in offers if o.place.postal_code.startswith(prefix))
+    found = run(request, synthetic, EVERYONE)
+    assert [h.id for h in found.page] == expected
+    assert expected or prefix == "2A"  # Corsican postcodes are 20xxx
+    bounded = plan(request, EVERYONE).query
+    assert (bounded.point is not None) == prefix.isdigit()  # "2A" is no postcode prefix
