@@ -199,3 +199,43 @@ def test_departement_by_postcode_prefix(fhir: httpx.Client) -> None:
         "loc-usinv-olivet",
         "loc-usinv-orleans",
     ]
+
+
+HOSPITAL = ["neurochir-orleans", "ortho-blois", "ortho-orleans", "ortho-pithiviers", "ortho-tours"]
+USINV = ["usinv-blois", "usinv-olivet", "usinv-orleans", "usinv-tours"]
+EHPADS = ["ehpad-capitole", "ehpad-garonne", "ehpad-minimes", "ehpad-tilleuls"]
+SAADS = ["saad-brest", "saad-finistere", "saad-morlaix", "saad-morlaix-menage"]
+R66 = NOS + "TRE_R66-CategorieEtablissement/FHIR/TRE-R66-CategorieEtablissement"
+R213 = NOS + "TRE_R213-ModePriseEnCharge/FHIR/TRE-R213-ModePriseEnCharge"
+
+
+@pytest.mark.parametrize(
+    ("resource", "params", "expected"),
+    [
+        ("HealthcareService", [("location.commune-cog", f"{COMMUNE_OM}|45232")], ["usinv-olivet"]),
+        ("HealthcareService", [("location.commune-cog", "45234,37261")],
+         ["neurochir-orleans", "ortho-orleans", "ortho-tours", "usinv-orleans", "usinv-tours"]),
+        ("HealthcareService", [("organization.financial-help-type", "02")], EHPADS + SAADS),
+        ("HealthcareService", [("organization.type", f"{R66}|101")], sorted(HOSPITAL + USINV)),
+        ("HealthcareService", [("service-category", f"{R244}|263")], USINV),
+        ("HealthcareService", [("_lastUpdated", "ge2025")], EHPADS),
+        ("HealthcareService", [("location.capacity-update-date", "ge2025-01-01")], EHPADS),
+        ("HealthcareService", [("characteristic", f"{R213}|46")], EHPADS),
+        ("HealthcareService", [("characteristic", "0784")], SAADS),  # an act, any system
+        ("HealthcareService", [("patient-type", "01")], EHPADS + SAADS),
+        ("HealthcareService", [("name:contains", "pediatrique")], ["ortho-tours"]),
+        ("HealthcareService", [("location", "Location/loc-usinv-orleans")],
+         ["neurochir-orleans", "usinv-orleans"]),
+        ("HealthcareService", [("organization", "eg-capitole")], ["ehpad-capitole"]),
+        ("HealthcareService", [("service-type:not", "01"), ("_tag", "76")], EHPADS),
+        ("Location", [("_lastUpdated", "ge2025")], [f"loc-{e}" for e in EHPADS]),
+        ("Location", [("identifier", "24/loc-usinv-blois")], ["loc-usinv-blois"]),
+        ("Location", [("address-city", "tours")], ["loc-bloc-tours", "loc-usinv-tours"]),
+    ],
+)  # fmt: skip
+def test_other_parameters(
+    fhir: httpx.Client, resource: str, params: list[tuple[str, str]], expected: list[str]
+) -> None:
+    bundle = bundle_of(fhir.get(f"/{resource}", params=[*params, ("_count", "100")]))
+    assert matches(bundle) == expected
+    assert bundle["total"] == len(expected)
