@@ -229,15 +229,17 @@ def read_changes(body: dict[str, Any]) -> list[Change]:
         raise PatchRefused(
             400, "invalid", "aucun paramètre « operation » dans le corps", "Parameters.parameter"
         )
-    changes: dict[tuple[str, ...], Change] = {}
+    changes: list[Change] = []  # in order: each add, and each replaced indicator once
+    replaced: dict[tuple[str, ...], Change] = {}
     for i, parameter in enumerate(operations):
         where = f"Parameters.parameter[{i}]"
         parts = _parts(parameter)
         kind = text(_value(parts.get("type")))
         path = text(_value(parts.get("path"))) or ""
         if kind == "add":
-            for counter in _full_counters(parts.get("value"), where):
-                changes[("add", *counter.key())] = Change("add", counter.key(), counter)
+            changes += [
+                Change("add", c.key(), c) for c in _full_counters(parts.get("value"), where)
+            ]
             continue
         if kind != "replace":
             raise PatchRefused(
@@ -247,7 +249,10 @@ def read_changes(body: dict[str, Any]) -> list[Change]:
                 f"{where}.type",
             )
         probe = criteria_of(path, where)
-        change = changes.setdefault(("replace", *probe.key()), Change("replace", probe.key()))
+        change = replaced.get(probe.key())
+        if change is None:
+            change = replaced[probe.key()] = Change("replace", probe.key())
+            changes.append(change)
         target = _TARGET.search(path)
         value = _value(parts.get("value"))
         if target is None:
@@ -270,7 +275,7 @@ def read_changes(body: dict[str, Any]) -> list[Change]:
             if not codes or codes[0] is None:
                 raise PatchRefused(400, "invalid", f"{where} : code attendu", f"{where}.value")
             change.parts["source"] = codes[0]
-    return list(changes.values())
+    return changes
 
 
 def counters_to_push(

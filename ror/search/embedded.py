@@ -88,7 +88,9 @@ class EmbeddedEngine:
         self._code_names: dict[int, tuple[str, str]] = {}
         self._total = 0
         self._offer_cache: dict[int, tuple[Offer, tuple[str, ...]]] = {}
-        self._assembled: dict[int, Offer] = {}  # with counters, while caps_version holds
+        # Offers with counters, and the caps_version they were read at (one tuple, replaced
+        # whole, so a thread never pairs a version with another version's offers).
+        self._assembled: tuple[int, dict[int, Offer]] = (-1, {})
         self._caps_version = -1
         conn = self._conn()
         with self._write_lock:
@@ -126,7 +128,7 @@ class EmbeddedEngine:
         version = int(versions.get("docs_version", 0))
         caps = int(versions.get("caps_version", 0))
         if caps != self._caps_version or version != self._docs_version:
-            self._assembled = {}  # counters changed somewhere: offers must be read again
+            self._assembled = (caps, {})  # counters changed somewhere: offers must be read again
             self._caps_version = caps
         if version == self._docs_version:
             return
@@ -444,10 +446,14 @@ class EmbeddedEngine:
 
     def offers(self, refs: Sequence[int]) -> list[Offer]:
         """Offers with their Locations' current counters (cached until either changes)."""
-        assembled = self._assembled
-        if all(r in assembled for r in refs):
-            return [assembled[r] for r in refs]
         conn = self._conn()
+        # availability (issue 4): the cache is read and filled only when its caps_version is
+        # the one this connection sees, so a search in an older snapshot never leaves older
+        # counters for the readers that come after an acknowledged push.
+        version, assembled = self._assembled
+        current = _visible_caps(conn) == version
+        if current and all(r in assembled for r in refs):
+            return [assembled[r] for r in refs]
         cache = self._offer_cache
         missing = [r for r in dict.fromkeys(refs) if r not in cache]
         if missing:
@@ -475,9 +481,10 @@ class EmbeddedEngine:
             offer, offer_locs = cache[r]
             caps = tuple(c for loc in offer_locs for c in by_loc.get(loc, ()))
             out.append(dataclasses.replace(offer, capacities=caps) if caps else offer)
-        if len(assembled) + len(out) > OFFER_CACHE_SIZE:
-            assembled.clear()
-        assembled.update(zip(refs, out, strict=True))
+        if current:
+            if len(assembled) + len(out) > OFFER_CACHE_SIZE:
+                assembled.clear()
+            assembled.update(zip(refs, out, strict=True))
         return out
 
     def candidates(self, query: CandidateQuery) -> Candidates:
@@ -594,3 +601,9 @@ class EmbeddedEngine:
             criteria=data["criteria"],
             result=data["result"],
         )
+
+
+def _visible_caps(conn: sqlite3.Connection) -> int:
+    """The caps_version this connection sees (in its read transaction, if one is open)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'caps_version'").fetchone()
+    return int(row[0]) if row else 0

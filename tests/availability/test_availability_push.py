@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,49 @@ def test_synchro_identifiers_from_the_kept_source(tmp_path: Path, items: list[Of
         build_db(tmp_path / "synchro2.sqlite", [dataclasses.replace(offer, source=source)])
     )
     assert engine.find_locations("1" + finess, "24/1073") == [loc]
+
+
+def test_a_read_after_an_acknowledged_push_never_sees_older_counters(
+    engine: EmbeddedEngine, items: list[Offer], tmp_path: Path
+) -> None:
+    """A search still reading an older snapshot must not leave its older counters in the
+    engine's cache for the readers that come after the push was acknowledged."""
+    loc, users = shared_location(items)
+    writer = EmbeddedEngine(engine.path)  # another connection, as another server process
+    writer.update_capacities(loc, [counter(1, minutes(1))])
+    offer_id = users[0].id
+    rid = engine._conn().execute("SELECT rid FROM offers WHERE id = ?", (offer_id,)).fetchone()
+    key = counter(0, NOW).key()
+
+    def count() -> int | None:
+        found = engine.get(offer_id)
+        assert found is not None
+        return {c.key(): c.count for c in found.capacities if c.location_id == loc}.get(key)
+
+    assert count() == 1
+    steps = [threading.Event() for _ in range(3)]
+    seen: list[int | None] = []
+
+    def old_search() -> None:
+        with engine.snapshot():  # opened before the push
+            engine._refresh()
+            steps[0].set()
+            steps[1].wait(10)
+            engine.offers([rid[0]])  # reads the counters of its snapshot
+        steps[2].set()
+
+    def later_reader() -> None:
+        steps[0].wait(10)
+        writer.update_capacities(loc, [counter(2, minutes(2))])  # acknowledged
+        engine._refresh()
+        steps[1].set()
+        steps[2].wait(10)
+        seen.append(count())
+
+    threads = [threading.Thread(target=old_search), threading.Thread(target=later_reader)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    writer.close()
+    assert seen == [2]
