@@ -4,7 +4,8 @@ Building it is the indexing measurement (generation and engine load, timed apart
 go into ``offers-<size>-<seed>.json`` beside it, and a later run that reuses the file reports
 them from there (saying so). The offers are regenerated on reuse (the brute-force baseline
 needs them in memory) and checked against a digest recorded at build time, so a changed
-generator never meets a stale index: the dataset is then rebuilt.
+generator never meets a stale index; the same goes for the engine's storage code (schema,
+rows, bulk load: :func:`storage_fingerprint`). The dataset is then rebuilt.
 
 Each run works on a scratch copy (:func:`scratch_copy`): searches keep replay records and the
 update phase pushes counters, and neither may leak into the next run's dataset.
@@ -28,7 +29,9 @@ import orjson
 import ror
 from ror.indexer.synthetic import generate
 from ror.model import Offer
+from ror.search import embedded_schema
 from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded_schema import SCHEMA_VERSION
 
 Say = Callable[[str], None]
 DIGEST_SAMPLES = 1000  # offers hashed into the dataset digest
@@ -112,6 +115,15 @@ def digest(offers: list[Offer]) -> str:
     return h.hexdigest()
 
 
+def storage_fingerprint() -> str:
+    """The embedded engine's schema version and a hash of the code that writes its file."""
+    h = hashlib.sha256(SCHEMA_VERSION.encode())
+    for path in sorted(Path(embedded_schema.__file__).parent.glob("embedded*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return f"{SCHEMA_VERSION}:{h.hexdigest()[:16]}"
+
+
 def ensure_dataset(data_dir: Path, size: int, seed: int, say: Say) -> Dataset:
     """Reuse ``offers-<size>-<seed>.sqlite`` when it matches the generator, else build it."""
     db, meta_path = dataset_paths(data_dir, size, seed)
@@ -122,9 +134,12 @@ def ensure_dataset(data_dir: Path, size: int, seed: int, say: Say) -> Dataset:
         started = time.perf_counter()
         offers = list(generate(size, seed, now=now))
         say(f"  regenerated {len(offers):,} offers in {time.perf_counter() - started:.1f} s")
-        if meta.get("digest") == digest(offers):
+        if meta.get("storage") != storage_fingerprint():
+            say("  the engine's storage code changed since the build: rebuilding")
+        elif meta.get("digest") != digest(offers):
+            say("  the generator changed since the build: rebuilding")
+        else:
             return Dataset(db, size, seed, now, offers, IndexFigures.from_meta(meta["index"]))
-        say("  the generator changed since the build: rebuilding")
     return build_dataset(db, meta_path, size, seed, say)
 
 
@@ -179,6 +194,7 @@ def build_dataset(db: Path, meta_path: Path, size: int, seed: int, say: Say) -> 
         "seed": seed,
         "now": now.isoformat(),
         "digest": digest(offers),
+        "storage": storage_fingerprint(),
         "ror_version": ror.__version__,
         "index": figures.to_meta(),
     }

@@ -1,4 +1,4 @@
-"""HTTP phase: the scenario mix on loopback against uvicorn with N workers.
+"""HTTP phase: the scenario mix on loopback against ``ror serve`` with N uvicorn workers.
 
 Steps: write the request bodies (the in-process queries, shuffled) -> start the server on the
 run's copy of the dataset -> check one request per scenario answers 200 -> warm up -> timed
@@ -19,7 +19,7 @@ import httpx
 
 from bench.load import SEARCH_PATH, choose_generator, finish_load, run_load, start_load
 from bench.scenarios import request_body
-from bench.server import running_server
+from bench.server import CALLER_PROFILE, running_server
 from bench.updates import Pushes, push
 from ror.search.criteria import Criteria
 from ror.search.engine import Engine
@@ -38,11 +38,13 @@ def write_bodies(queries: dict[str, list[Criteria]], path: Path, seed: int) -> i
     return len(lines)
 
 
-def check_answers(base_url: str, queries: dict[str, list[Criteria]]) -> dict[str, Any]:
+def check_answers(
+    base_url: str, headers: dict[str, str], queries: dict[str, list[Criteria]]
+) -> dict[str, Any]:
     """One request per scenario: status and number of matches (a wrong route or a 4xx for
     every request would make the throughput meaningless)."""
     out: dict[str, Any] = {}
-    with httpx.Client(timeout=60.0) as client:
+    with httpx.Client(timeout=60.0, headers=headers) as client:
         for name, items in queries.items():
             if not items:
                 continue
@@ -74,20 +76,21 @@ def run_http(
     bodies = work_dir / "requests.ndjson"
     count = write_bodies(queries, bodies, seed)
     say(f"HTTP: {workers} uvicorn workers on 127.0.0.1, {generator}, {connections} connections")
-    with running_server(db, workers, work_dir / "server.log") as server:
-        checks = check_answers(server.base_url, queries)
+    with running_server(db, workers, work_dir) as server:
+        checks = check_answers(server.base_url, server.headers, queries)
         bad = {k: v for k, v in checks.items() if v["status"] != 200}
         if bad:
             raise RuntimeError(f"the server does not answer the scenario queries: {bad}")
-        run_load(generator, server.base_url, bodies, min(WARM_UP_S, seconds / 2), connections)
+        url, token = server.base_url, server.token
+        run_load(generator, url, bodies, min(WARM_UP_S, seconds / 2), connections, token)
         say(f"  load: {seconds:.0f} s over {count} distinct requests")
-        main = run_load(generator, server.base_url, bodies, seconds, connections)
+        main = run_load(generator, url, bodies, seconds, connections, token)
         loadavg = os.getloadavg()
         say(f"  {main.rps:.0f} requests/s, p50 {main.p50_ms:.1f} ms, p95 {main.p95_ms:.1f} ms")
         under: dict[str, Any] | None = None
         if engine is not None and pushes is not None and len(pushes):
             span = min(UNDER_UPDATES_S, seconds / 2)
-            process = start_load(generator, server.base_url, bodies, span, connections)
+            process = start_load(generator, url, bodies, span, connections, token)
             updates = push(engine, pushes, "during HTTP load", seconds=span)
             loaded = finish_load(process, generator, connections, timeout=span + 60)
             under = {"http": loaded.to_dict(), "updates": updates.to_dict()}
@@ -99,7 +102,10 @@ def run_http(
         supervisor_rss = server.supervisor_rss()
     return {
         "generator": main.generator,
-        "server": f"uvicorn, {workers} workers, 127.0.0.1, app bench.serving:app_factory",
+        "server": (
+            f"ror serve (uvicorn), {workers} workers, 127.0.0.1, bearer token of profile "
+            f"{CALLER_PROFILE}, rate limiter off"
+        ),
         "distinct_requests": count,
         "checks": checks,
         "load": main.to_dict(),

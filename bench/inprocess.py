@@ -107,9 +107,9 @@ def run_engine(
         t = time.perf_counter()
         try:
             result = search(queries[name][i], engine, now=now)
-        except RorError as exc:
+        except Exception as exc:  # recorded, and the run goes on: an hour of figures is not lost
             run.engine_s[i] = time.perf_counter() - t
-            run.errors.append(f"query {i}: {exc.code}: {exc.message}")
+            run.errors.append(f"query {i}: {_why(exc)}")
             continue
         run.engine_s[i] = time.perf_counter() - t
         run.engine_ids[i] = tuple(m.offer.id for m in result.matches)
@@ -143,8 +143,9 @@ def run_baseline(
         t = time.perf_counter()
         try:
             answer = reference.search(queries[name][i], now, truth=False)
-        except RorError:
-            continue  # the engine's run already recorded the error
+        except Exception as exc:
+            run.errors.append(f"baseline query {i}: {_why(exc)}")
+            continue
         run.baseline_s[i] = time.perf_counter() - t
         run.baseline_agree += answer.ids == run.engine_ids[i]
         if done % 25 == 0:
@@ -167,7 +168,11 @@ def check_exactness(
         for i, criteria in enumerate(items[:per_scenario]):
             if run.engine_ids[i] is None:
                 continue
-            truth = reference.search(criteria, now, truth=True)
+            try:
+                truth = reference.search(criteria, now, truth=True)
+            except Exception as exc:
+                run.errors.append(f"truth query {i}: {_why(exc)}")
+                continue
             run.exact_checked += 1
             if truth.ids != run.engine_ids[i]:
                 run.exact_failures.append(
@@ -175,6 +180,12 @@ def check_exactness(
                 )
     checked = sum(r.exact_checked for r in runs.values())
     say(f"  exactness: {checked} queries checked in {time.perf_counter() - started:.1f} s")
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, RorError):
+        return f"{exc.code}: {exc.message}"
+    return f"internal error {type(exc).__name__}: {exc}"
 
 
 def mix_figures(runs: dict[str, ScenarioRun]) -> dict[str, Any]:

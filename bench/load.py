@@ -69,7 +69,12 @@ def choose_generator(wanted: str) -> str:
 
 
 def start_load(
-    generator: str, base_url: str, bodies: Path, seconds: float, connections: int
+    generator: str,
+    base_url: str,
+    bodies: Path,
+    seconds: float,
+    connections: int,
+    token: str = "",
 ) -> subprocess.Popen[str]:
     """Start the load in the background; :func:`finish_load` collects its figures."""
     if generator == "wrk":
@@ -86,6 +91,7 @@ def start_load(
             "--",
             str(bodies),
             SEARCH_PATH,
+            token,
         ]
     else:
         command = [
@@ -100,6 +106,8 @@ def start_load(
             str(seconds),
             "--connections",
             str(connections),
+            "--token",
+            token,
         ]
     return subprocess.Popen(
         command,
@@ -129,9 +137,14 @@ def finish_load(
 
 
 def run_load(
-    generator: str, base_url: str, bodies: Path, seconds: float, connections: int
+    generator: str,
+    base_url: str,
+    bodies: Path,
+    seconds: float,
+    connections: int,
+    token: str = "",
 ) -> LoadResult:
-    process = start_load(generator, base_url, bodies, seconds, connections)
+    process = start_load(generator, base_url, bodies, seconds, connections, token)
     return finish_load(process, generator, connections, timeout=seconds + 60)
 
 

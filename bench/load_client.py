@@ -1,8 +1,8 @@
 """A Python load generator (when ``wrk`` is not installed): asyncio + httpx, bounded.
 
-``python -m bench.load_client --url URL --bodies FILE --seconds S --connections C`` keeps C
-requests in flight for S seconds (and at most ``--max-requests``), POSTing the bodies in turn,
-then prints one ``BENCH-JSON {...}`` line. Run it in its own process: it costs CPU too.
+``python -m bench.load_client --url URL --bodies FILE --seconds S --connections C [--token T]``
+keeps C requests in flight for S seconds (and at most ``--max-requests``), POSTing the bodies in
+turn, then prints one ``BENCH-JSON {...}`` line. Run it in its own process: it costs CPU too.
 """
 
 from __future__ import annotations
@@ -22,13 +22,20 @@ MARK = "BENCH-JSON "
 
 
 async def drive(
-    url: str, bodies: list[bytes], seconds: float, connections: int, max_requests: int
+    url: str,
+    bodies: list[bytes],
+    seconds: float,
+    connections: int,
+    max_requests: int,
+    token: str = "",
 ) -> dict[str, object]:
     latencies: list[float] = []
     errors: Counter[str] = Counter()
     sent = 0
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     async with httpx.AsyncClient(limits=limits, timeout=10.0) as client:
         started = time.perf_counter()
         deadline = started + seconds
@@ -80,12 +87,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--connections", type=int, default=4)
     p.add_argument("--max-requests", type=int, default=1_000_000)
+    p.add_argument("--token", default="", help="bearer token sent with every request")
     a = p.parse_args(argv)
     lines = a.bodies.read_text(encoding="utf-8").splitlines()
     bodies = [line.encode() for line in lines if line.strip()]
     if not bodies:
         p.error(f"no request bodies in {a.bodies}")
-    figures = asyncio.run(drive(a.url, bodies, a.seconds, a.connections, a.max_requests))
+    figures = asyncio.run(drive(a.url, bodies, a.seconds, a.connections, a.max_requests, a.token))
     print(MARK + json.dumps(figures), flush=True)
     return 0
 

@@ -89,6 +89,9 @@ def render(results: dict[str, Any]) -> str:
             f"{_f(s['baseline_p50_ms'], 1, 10)}"
             f"{(f'{speed:,.1f}x' if speed is not None else '-'):>10}{exact:>8}"
         )
+    for name, s in results["scenarios"].items():
+        if s["errors"]:
+            lines.append(f"ERRORS in {name}: {len(s['errors'])}, first: {s['errors'][0][:300]}")
     lines.append("")
     mix = results["mix"]
     lines.append(
@@ -98,7 +101,9 @@ def render(results: dict[str, Any]) -> str:
     )
     lines.append("")
     http = results.get("http")
-    if http:
+    if http and "error" in http:
+        lines.append(f"HTTP: FAILED: {http['error'][:500]}")
+    elif http:
         load = http["load"]
         lines.append(
             f"HTTP ({http['generator']}, {load['connections']} connections, "

@@ -36,7 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(render(results))
     write(results, options.out)
     print(f"\nwritten {options.out}")
-    return 0
+    failed = (results["http"] or {}).get("error") or any(
+        s["errors"] for s in results["scenarios"].values()
+    )
+    return 1 if failed else 0
 
 
 def run(options: Options) -> dict[str, Any]:
@@ -73,7 +76,7 @@ def run(options: Options) -> dict[str, Any]:
             say(f"capacity pushes alone: {updates['alone']['pushes_per_second']} pushes/s")
         http: dict[str, Any] | None = None
         if not options.skip_http:
-            http = run_http(
+            http = http_or_failure(
                 scratch,
                 queries,
                 work_dir=options.data_dir,
@@ -86,7 +89,9 @@ def run(options: Options) -> dict[str, Any]:
                 pushes=pushes,
                 say=say,
             )
-            if http.get("under_updates"):
+            if http.get("error"):
+                say(f"HTTP phase failed: {http['error']}")
+            elif http.get("under_updates"):
                 updates["during_http_load"] = http["under_updates"]["updates"]
         engine.close()
         rss_mb, rss = serving_memory(http, dataset, scratch, options)
@@ -113,8 +118,8 @@ def run(options: Options) -> dict[str, Any]:
         "dataset": {"path": str(dataset.path), "now": dataset.now.isoformat()},
         "scenarios": {name: run.to_dict() for name, run in runs.items()},
         "mix": mix,
-        "http_rps": http["load"]["rps"] if http else None,
-        "http_p95_ms": http["load"]["p95_ms"] if http else None,
+        "http_rps": http["load"]["rps"] if http and "load" in http else None,
+        "http_p95_ms": http["load"]["p95_ms"] if http and "load" in http else None,
         "http": http,
         "index_seconds": round(index.seconds, 2),
         "index": index.to_dict(),
@@ -128,12 +133,20 @@ def run(options: Options) -> dict[str, Any]:
     return results
 
 
+def http_or_failure(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The HTTP phase's figures, or what made it fail (the other figures are kept)."""
+    try:
+        return run_http(*args, **kwargs)
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
 def serving_memory(
     http: dict[str, Any] | None, dataset: Dataset, scratch: Path, options: Options
 ) -> tuple[float | None, dict[str, Any]]:
     """Peak RSS of a serving process: the largest uvicorn worker, or, without the HTTP phase,
     a process that only opens the engine and answers the mix."""
-    if http is not None:
+    if http is not None and "error" not in http:
         workers = http["workers_peak_rss_mb"]
         peak = max(workers.values()) if workers else None
         return peak, {"measured_on": "largest uvicorn worker (VmHWM)", "workers": workers}

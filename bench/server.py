@@ -1,7 +1,10 @@
-"""The server under load: uvicorn with N workers on loopback, as ``ror serve`` runs it.
+"""The server under load: ``ror serve`` itself (uvicorn, N workers) on loopback.
 
-Started as a subprocess (its own process group is not needed: uvicorn's supervisor stops its
-workers when terminated); ready when ``/health`` answers; stopped by its pid only.
+Started as a subprocess on the run's copy of the dataset, with its own token file holding one
+bearer token of access profile 1 (a professional caller: the emergency scenario filters by
+available beds, which open-data callers may not) and the per-caller rate limiter off
+(``ROR_RATE_LIMIT=0``: one load generator is one caller, and the benchmark measures search,
+not the limiter). Ready when ``/health`` answers and every worker runs; stopped by its pid.
 """
 
 from __future__ import annotations
@@ -20,17 +23,23 @@ from pathlib import Path
 import httpx
 
 from bench.memory import command_line, descendants, peak_rss_mb
+from ror.access.tokens import TokenStore
 
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 180.0
-APP = "bench.serving:app_factory"
+CALLER_PROFILE = 1
 
 
 @dataclass(slots=True)
 class Server:
     process: subprocess.Popen[bytes]
     base_url: str
+    token: str  # bearer token of profile CALLER_PROFILE
     log: Path
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
 
     def workers(self) -> list[int]:
         """Worker processes (uvicorn's children running the app)."""
@@ -59,41 +68,61 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def server_command(port: int, workers: int) -> list[str]:
+def server_command(db: Path, port: int, workers: int) -> list[str]:
+    """``ror serve`` (through ``ror.cli.main``, as the console script runs it)."""
+    run_cli = "import sys; from ror.cli import main; sys.exit(main())"
     return [
         sys.executable,
-        "-m",
-        "uvicorn",
-        APP,
-        "--factory",
+        "-c",
+        run_cli,
+        "serve",
+        "--db",
+        str(db.resolve()),
         "--host",
         HOST,
         "--port",
         str(port),
         "--workers",
         str(workers),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-        "--no-proxy-headers",
     ]
 
 
-@contextmanager
-def running_server(db: Path, workers: int, log: Path) -> Iterator[Server]:
-    """Start the server on ``db``; yield it once ready; stop it whatever happens."""
-    port = free_port()
+def server_environment(work_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROR_")}
-    env.update({"ROR_DB": str(db.resolve()), "ROR_HOST": HOST, "ROR_PORT": str(port)})
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH", "")) if p
+    env.update(
+        {
+            "ROR_TOKENS": str((work_dir / "tokens.json").resolve()),
+            "ROR_AUDIT_LOG": str((work_dir / "audit.jsonl").resolve()),
+            "ROR_RATE_LIMIT": "0",
+        }
     )
-    log.parent.mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def bench_token(work_dir: Path) -> str:
+    """A fresh token file with one profile-1 token; the token."""
+    path = work_dir / "tokens.json"
+    path.unlink(missing_ok=True)
+    token, _ = TokenStore(path).create("bench", CALLER_PROFILE)
+    return token
+
+
+@contextmanager
+def running_server(db: Path, workers: int, work_dir: Path) -> Iterator[Server]:
+    """Start ``ror serve`` on ``db``; yield it once ready; stop it whatever happens."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    token = bench_token(work_dir)
+    log = work_dir / "server.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            server_command(port, workers), env=env, stdout=sink, stderr=subprocess.STDOUT
+            server_command(db, port, workers),
+            env=server_environment(work_dir),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            cwd=work_dir,
         )
-        server = Server(process, f"http://{HOST}:{port}", log)
+        server = Server(process, f"http://{HOST}:{port}", token, log)
         try:
             _wait_ready(server, workers)
             yield server

@@ -1,6 +1,7 @@
 -- wrk script for the ror benchmark: POST a rotating set of JSON bodies (one per line of the
--- file given after "--"), to the path given second; print a JSON summary line at the end.
--- Usage: wrk -t1 -c4 -d30s -s wrk_rotate.lua http://127.0.0.1:8000 -- bodies.ndjson /v1/referrals/search
+-- file given after "--") to the path given second, with the bearer token given third (if any);
+-- print a JSON summary line at the end. Usage:
+-- wrk -t1 -c4 -d30s -s wrk_rotate.lua http://127.0.0.1:8000 -- bodies.ndjson /v1/referrals/search TOKEN
 
 local bodies = {}
 local path = "/"
@@ -14,6 +15,9 @@ function init(args)
     end
   end
   path = args[2] or path
+  if args[3] and #args[3] > 0 then
+    headers["Authorization"] = "Bearer " .. args[3]
+  end
   counter = 0
 end
 

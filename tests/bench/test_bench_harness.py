@@ -52,7 +52,7 @@ def test_full_run_with_http(capsys: pytest.CaptureFixture[str], bench_dir: Path)
         capsys,
         bench_dir / "results.json",
         "--http-seconds",
-        "2",
+        "1.5",
         "--load-generator",
         "python",
         "--updates",

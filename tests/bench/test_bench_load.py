@@ -20,12 +20,14 @@ from bench.load import SEARCH_PATH, run_load
 class _Recorder(BaseHTTPRequestHandler):
     seen: ClassVar[Counter[str]] = Counter()
     paths: ClassVar[Counter[str]] = Counter()
+    auth: ClassVar[Counter[str]] = Counter()
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         number = json.loads(body)["n"]
         type(self).seen[str(number)] += 1
         type(self).paths[self.path] += 1
+        type(self).auth[self.headers.get("Authorization", "")] += 1
         status = 422 if number == 3 else 200  # one body of four is refused
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -41,6 +43,7 @@ class _Recorder(BaseHTTPRequestHandler):
 def recorder() -> Iterator[str]:
     _Recorder.seen = Counter()
     _Recorder.paths = Counter()
+    _Recorder.auth = Counter()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -71,13 +74,14 @@ def bodies(tmp_path: Path) -> Path:
 def test_load_generator_rotates_bodies_and_counts(
     generator: str, recorder: str, bodies: Path
 ) -> None:
-    result = run_load(generator, recorder, bodies, seconds=1.0, connections=2)
+    result = run_load(generator, recorder, bodies, seconds=1.0, connections=2, token="ror_x_y")
     served = sum(_Recorder.seen.values())
     assert result.requests > 20
     assert abs(result.requests - served) <= 2  # requests cut at the deadline may differ
     assert set(_Recorder.seen) == {"0", "1", "2", "3"}
     assert max(_Recorder.seen.values()) - min(_Recorder.seen.values()) <= 3
     assert set(_Recorder.paths) == {SEARCH_PATH}
+    assert set(_Recorder.auth) == {"Bearer ror_x_y"}
     assert abs(result.errors.get("status", 0) - _Recorder.seen["3"]) <= 2
     assert 0.5 < result.seconds < 3.0
     assert 0 < result.p50_ms <= result.p95_ms <= result.max_ms
