@@ -247,7 +247,7 @@ def test_the_scan_equals_the_embedded_overview(
 
 def test_counters_of_no_location_are_scanned_per_offer(items: list[Offer]) -> None:
     query = OverviewQuery().checked()
-    found, after = read_unattached_page(answer_unattached(documents(items), unattached_body(query)))
+    found, _ = read_unattached_page(answer_unattached(documents(items), unattached_body(query)))
     assert sorted(loc.key for loc in found) == [f"#{items[3].id}", f"#{items[4].id}"]
     assert all(loc.sums == {"installed": 5, "available": 2} for loc in found)
 
