@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from playwright.sync_api import Browser, ConsoleMessage, Page
+from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
+README_SIZE: ViewportSize = {"width": 1280, "height": 1350}
 FAILED_LOAD = re.compile(r"Failed to load resource: the server responded with a status of (\d+)")
 
 
@@ -119,13 +120,30 @@ class PageWatch:
 
 @dataclass(frozen=True)
 class Shots:
+    """Screenshots under ``folder``; with ``ROR_README_SCREENSHOTS=1`` the ones named for the
+    README are also written to ``docs/screenshots`` (viewport size, committed)."""
+
     folder: Path
+    readme_folder: Path | None = None
 
     def take(self, page: Page, name: str, *, full_page: bool = True) -> Path:
         path = self.folder / f"{name}.png"
         page.screenshot(path=str(path), full_page=full_page)
         assert path.stat().st_size > 5_000, f"{path} looks empty"
         return path
+
+    def readme(self, page: Page, name: str) -> None:
+        """A picture for the README: the page in a tall window, once its map has settled."""
+        size = page.viewport_size
+        page.set_viewport_size(README_SIZE)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.wait_for_timeout(600)  # the map refits to its new size, with an animation
+        self.take(page, f"readme-{name}", full_page=False)
+        if self.readme_folder is not None:
+            self.readme_folder.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(self.readme_folder / f"{name}.png"))
+        if size is not None:
+            page.set_viewport_size(size)
 
 
 CONTRAST_SCRIPT = (Path(__file__).parent / "contrast.js").read_text(encoding="utf-8")

@@ -87,7 +87,8 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="session")
 def shots() -> Shots:
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    return Shots(OUTPUT)
+    readme = ROOT / "docs" / "screenshots" if os.environ.get("ROR_README_SCREENSHOTS") else None
+    return Shots(OUTPUT, readme)
 
 
 @pytest.fixture()

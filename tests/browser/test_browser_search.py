@@ -42,11 +42,23 @@ def expect_same_results(page: Page, server: Live, **params: Any) -> dict[str, An
         assert title.split(maxsplit=1) == [str(offset + i + 1), match["offer"]["name"]]
         sentences = results(page).nth(i).locator(".explain li").all_inner_texts()
         assert sentences == match["explain"]
+    places = {(m["offer"]["place"]["lat"], m["offer"]["place"]["lon"]) for m in answer["matches"]}
     markers = page.locator(".leaflet-marker-icon.result-marker")
-    expect(markers).to_have_count(len(answer["matches"]))
+    expect(markers).to_have_count(len(places))  # units at the same point share a marker
+    shown = sorted(rank for label in markers.all_inner_texts() for rank in ranks_of(label))
+    assert shown == list(range(offset + 1, offset + len(answer["matches"]) + 1))
     if answer["criteria"].get("lat") is not None:
         expect(page.locator("path.search-point")).to_have_count(1)
     return answer
+
+
+def ranks_of(label: str) -> list[int]:
+    """The ranks a marker label stands for: "1–3, 7" -> [1, 2, 3, 7]."""
+    ranks: list[int] = []
+    for part in label.split(", "):
+        first, _, last = part.partition("–")
+        ranks.extend(range(int(first), int(last or first) + 1))
+    return ranks
 
 
 def pick(box: Locator, typed: str, expected_first: str, *, down: int = 1) -> None:
@@ -169,7 +181,7 @@ def test_nursing_home_budget_and_social_aid(watch: PageWatch, server: Live) -> N
 
 
 def test_a_shared_url_reopens_the_search_with_paging_and_history(
-    browser: Browser, server: Live
+    browser: Browser, server: Live, shots: Shots
 ) -> None:
     shared = {
         "ou": "Toulouse (31000)",
@@ -191,6 +203,7 @@ def test_a_shared_url_reopens_the_search_with_paging_and_history(
         expect(page.get_by_label("Type d'offre")).to_have_value(EHPAD_CODES)
         criteria = {k: v for k, v in shared.items() if k not in ("ou", "quoi")}
         expect_same_results(page, server, **criteria)
+        shots.readme(page, "search")
 
     with PageWatch.open(browser, server.url) as watch:
         page = watch.page

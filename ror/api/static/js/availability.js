@@ -6,7 +6,7 @@
 import { ApiError, apiGet, isAbort, setToken, token } from "./api.js";
 import { Combobox } from "./combobox.js";
 import { clear, el, formatDateTime, formatInt, plural } from "./format.js";
-import { L, createMap, loadShapes } from "./maps.js";
+import { L, createMap, fitTo, loadShapes } from "./maps.js";
 
 const FRESHNESS = [
   ["lt_1h", "moins d'1 h"],
@@ -386,7 +386,7 @@ function renderMap(shapes, areas, breaks, unit) {
         .bindTooltip(inset.name, { permanent: true, direction: "bottom", className: "inset-label", offset: [0, 0] });
     }),
   ).addTo(map);
-  map.fitBounds(areasLayer.getBounds(), { padding: [8, 8] });
+  fitTo(map, areasLayer.getBounds(), { padding: [8, 8] });
 }
 
 function highlight(code) {

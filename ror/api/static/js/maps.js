@@ -36,6 +36,14 @@ export function createMap(element, { label, minZoom = 2, maxZoom = 15 } = {}) {
   map.attributionControl.addAttribution(SHAPES_ATTRIBUTION);
   element.setAttribute("role", "region");
   element.setAttribute("aria-label", label);
+  let refit = 0;
+  new ResizeObserver(() => {
+    clearTimeout(refit);
+    refit = setTimeout(() => {
+      map.invalidateSize();
+      if (fits.has(map)) map.fitBounds(...fits.get(map));
+    }, 100);
+  }).observe(element);
   map.on("popupopen", (event) => {
     const close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
     if (close) {
@@ -44,6 +52,14 @@ export function createMap(element, { label, minZoom = 2, maxZoom = 15 } = {}) {
     }
   });
   return map;
+}
+
+const fits = new WeakMap(); // map -> the fitBounds arguments to keep when its size changes
+
+// Show `bounds` and keep showing them when the map's box changes size (phone rotated…).
+export function fitTo(map, bounds, options) {
+  fits.set(map, [bounds, options]);
+  map.fitBounds(bounds, options);
 }
 
 // Give a marker an accessible name (Leaflet only sets `title` on icon images).

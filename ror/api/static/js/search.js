@@ -6,7 +6,7 @@
 import { apiGet, ApiError, isAbort } from "./api.js";
 import { Combobox } from "./combobox.js";
 import { clear, el, formatInt, formatKm, plural } from "./format.js";
-import { L, createMap, labelMarker, loadShapes } from "./maps.js";
+import { L, createMap, fitTo, labelMarker, loadShapes } from "./maps.js";
 
 const PAGE_SIZE = 10;
 const LABEL_PARAMS = ["ou", "quoi"]; // shown in the boxes, never sent to the API
@@ -316,7 +316,7 @@ function render(answer, params) {
   renderNearMisses(answer.near_misses);
   renderFacets(answer.facets, params);
   renderOfferTypes(answer.facets, params);
-  renderMap(answer, offset);
+  renderMap(answer, offset, where);
 }
 
 function learnLabels(answer) {
@@ -509,10 +509,11 @@ function renderOfferTypes(facets, params) {
 
 // --- the map ---------------------------------------------------------------------------------
 
-async function renderMap(answer, offset) {
+async function renderMap(answer, offset, where) {
   if (!map) {
     map = createMap(mapElement, { label: "Carte des résultats et du point de recherche" });
     markers = L.layerGroup().addTo(map);
+    map.createPane("search-label").style.zIndex = 550; // under the result markers (600)
     map.setView([46.6, 2.4], 5);
     loadShapes("departement")
       .then((shapes) => {
@@ -524,35 +525,76 @@ async function renderMap(answer, offset) {
   const points = [];
   const { lat, lon } = answer.criteria;
   if (lat !== null && lat !== undefined) {
+    const label = where || "Point de recherche";
     const origin = L.circleMarker([lat, lon], { radius: 9, className: "search-point" })
-      .bindTooltip("Point de recherche")
+      .bindTooltip(label, {
+        permanent: true,
+        direction: "auto",
+        offset: [10, 0],
+        className: "search-label",
+        pane: "search-label",
+      })
       .addTo(markers);
-    origin.getElement()?.setAttribute("aria-label", "Point de recherche");
+    origin.getElement()?.setAttribute("aria-label", `Point de recherche : ${label}`);
     points.push([lat, lon]);
   }
-  answer.matches.forEach((match, i) => {
-    const rank = offset + i + 1;
-    const place = match.offer.place;
-    const icon = L.divIcon({ className: "result-marker", html: `<span>${rank}</span>`, iconSize: [28, 28] });
-    const marker = L.marker([place.lat, place.lon], { icon, title: match.offer.name, keyboard: true })
-      .bindPopup(() => popup(match, rank))
+  for (const group of samePlace(answer.matches, offset)) {
+    const { lat: y, lon: x } = group[0].match.offer.place;
+    const ranks = rankLabel(group.map((g) => g.rank));
+    const icon = L.divIcon({
+      className: "result-marker",
+      html: `<span>${ranks}</span>`, // digits, commas and dashes only
+      iconSize: [Math.max(28, 12 + 8 * ranks.length), 28],
+    });
+    const names = group.map((g) => `${g.rank}. ${g.match.offer.name}`).join(" ; ");
+    const marker = L.marker([y, x], { icon, title: names, keyboard: true })
+      .bindPopup(() => popup(group))
       .addTo(markers);
-    labelMarker(marker, `${rank}. ${match.offer.name}`);
-    points.push([place.lat, place.lon]);
-  });
-  if (points.length) map.fitBounds(points, { padding: [30, 30], maxZoom: 12 });
+    labelMarker(marker, names);
+    points.push([y, x]);
+  }
+  if (points.length) fitTo(map, points, { padding: [30, 30], maxZoom: 12 });
 }
 
-function popup(match, rank) {
+// Matches at the same point share one marker: [[{match, rank}, …], …] in rank order.
+function samePlace(matches, offset) {
+  const groups = new Map();
+  matches.forEach((match, i) => {
+    const key = `${match.offer.place.lat},${match.offer.place.lon}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push({ match, rank: offset + i + 1 });
+  });
+  return [...groups.values()];
+}
+
+// [1, 2, 3, 7] -> "1–3, 7"
+function rankLabel(ranks) {
+  const parts = [];
+  for (let i = 0; i < ranks.length; i += 1) {
+    let j = i;
+    while (j + 1 < ranks.length && ranks[j + 1] === ranks[j] + 1) j += 1;
+    parts.push(j > i ? `${ranks[i]}–${ranks[j]}` : String(ranks[i]));
+    i = j;
+  }
+  return parts.join(", ");
+}
+
+function popup(group) {
   return el(
     "div",
     { class: "popup" },
-    el("strong", {}, `${rank}. ${match.offer.name}`),
-    el("br"),
-    match.offer.establishment.name,
-    el("br"),
-    match.distance_km !== null ? `à ${formatKm(match.distance_km)} — ` : "",
-    el("a", { href: `#r-${rank}` }, "voir dans la liste"),
+    group.map(({ match, rank }) =>
+      el(
+        "p",
+        {},
+        el("strong", {}, `${rank}. ${match.offer.name}`),
+        el("br"),
+        match.offer.establishment.name,
+        el("br"),
+        match.distance_km !== null ? `à ${formatKm(match.distance_km)} — ` : "",
+        el("a", { href: `#r-${rank}` }, "voir dans la liste"),
+      ),
+    ),
   );
 }
 
