@@ -113,6 +113,12 @@ def render(results: dict[str, Any]) -> str:
         )
     else:
         lines.append("HTTP: skipped")
+    lines.append(
+        "phases (s, load average at the end): "
+        + ", ".join(
+            f"{p['phase']} {p['seconds']:.0f} ({p['loadavg_1m']:.1f})" for p in results["phases"]
+        )
+    )
     index = results["index"]
     how = (
         "measured in this run"

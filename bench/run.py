@@ -1,4 +1,8 @@
-"""``python -m bench``: the whole benchmark, top-down (see the package docstring)."""
+"""``python -m bench``: the whole benchmark, top-down (see the package docstring).
+
+dataset (build or reuse) -> scratch copy -> queries -> engine -> baseline -> exactness
+-> capacity pushes -> HTTP (with pushes under load) -> serving memory -> report
+"""
 
 from __future__ import annotations
 
@@ -7,22 +11,30 @@ import json
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench.dataset import Dataset, ensure_dataset, remove_scratch, scratch_copy
 from bench.http_phase import run_http
-from bench.inprocess import check_exactness, mix_figures, run_baseline, run_engine
+from bench.inprocess import (
+    ScenarioRun,
+    check_exactness,
+    mix_figures,
+    run_baseline,
+    run_engine,
+)
 from bench.options import Options, parse_args
 from bench.report import render, targets, write
 from bench.scenarios import generate_queries
-from bench.stats import machine
+from bench.stats import Phases, machine
 from bench.updates import Pushes, push
+from ror.search.criteria import Criteria
 from ror.search.embedded import EmbeddedEngine
 from ror.search.reference import Reference
+
+Say = Callable[[str], None]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -47,57 +59,38 @@ def run(options: Options) -> dict[str, Any]:
         if not options.quiet:
             print(message, flush=True)
 
-    started = time.perf_counter()
     at_start = machine()
+    phases = Phases()
     dataset = ensure_dataset(options.data_dir, options.size, options.seed, say)
+    index = dataset.index
+    phases.mark("dataset")
     scratch = scratch_copy(dataset, say)
     try:
         queries = generate_queries(options.queries, options.seed)
-        say(f"in-process: {sum(map(len, queries.values()))} queries over {len(queries)} scenarios")
         engine = EmbeddedEngine(scratch)
-        runs = run_engine(engine, queries, dataset.now, options.seed, say)
-        t = time.perf_counter()
-        reference = Reference(dataset.offers)
-        seconds = time.perf_counter() - t
-        say(f"  brute-force reference over {reference.size:,} offers built in {seconds:.1f} s")
-        run_baseline(
-            reference, runs, queries, dataset.now, options.baseline_queries, options.seed, say
-        )
-        check_exactness(reference, runs, queries, dataset.now, options.exact_sample, say)
-        del reference
+        runs = in_process(engine, dataset, queries, options, phases, say)
         pushes = Pushes(dataset.offers, options.seed) if options.updates else None
-        index = dataset.index
-        dataset.offers.clear()
+        dataset.offers.clear()  # the serving processes should not share the machine with them
         gc.collect()
         updates: dict[str, Any] = {}
         if pushes is not None and len(pushes):
-            alone = push(engine, pushes, "alone", count=options.updates)
-            updates["alone"] = alone.to_dict()
-            say(f"capacity pushes alone: {updates['alone']['pushes_per_second']} pushes/s")
+            alone = push(engine, pushes, "alone", count=options.updates).to_dict()
+            updates["alone"] = alone
+            say(f"capacity pushes alone: {alone['pushes_per_second']} pushes/s")
+            phases.mark("capacity pushes")
         http: dict[str, Any] | None = None
         if not options.skip_http:
-            http = http_or_failure(
-                scratch,
-                queries,
-                work_dir=options.data_dir,
-                seed=options.seed,
-                seconds=options.http_seconds,
-                connections=options.http_connections,
-                workers=options.http_workers,
-                generator=options.load_generator,
-                engine=engine,
-                pushes=pushes,
-                say=say,
-            )
-            if http.get("error"):
+            http = http_or_failure(scratch, queries, options, engine, pushes, say)
+            if "error" in http:
                 say(f"HTTP phase failed: {http['error']}")
             elif http.get("under_updates"):
                 updates["during_http_load"] = http["under_updates"]["updates"]
+            phases.mark("HTTP")
         engine.close()
         rss_mb, rss = serving_memory(http, dataset, scratch, options)
     finally:
         remove_scratch(scratch)
-    mix = mix_figures(runs)
+    load = (http or {}).get("load")
     results: dict[str, Any] = {
         "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "size": options.size,
@@ -111,32 +104,76 @@ def run(options: Options) -> dict[str, Any]:
             "http_workers": options.http_workers,
         },
         "machine": {
-            **at_start,
+            "cpus": at_start["cpus"],
+            "python": at_start["python"],
+            "platform": at_start["platform"],
             "loadavg_start": at_start["loadavg"],
             "loadavg_end": list(os.getloadavg()),
         },
+        "phases": phases.rows,
         "dataset": {"path": str(dataset.path), "now": dataset.now.isoformat()},
-        "scenarios": {name: run.to_dict() for name, run in runs.items()},
-        "mix": mix,
-        "http_rps": http["load"]["rps"] if http and "load" in http else None,
-        "http_p95_ms": http["load"]["p95_ms"] if http and "load" in http else None,
+        "scenarios": {name: r.to_dict() for name, r in runs.items()},
+        "mix": mix_figures(runs),
+        "http_rps": load["rps"] if load else None,
+        "http_p95_ms": load["p95_ms"] if load else None,
         "http": http,
         "index_seconds": round(index.seconds, 2),
         "index": index.to_dict(),
         "rss_mb": rss_mb,
         "rss": rss,
         "updates": updates,
-        "wall_seconds": round(time.perf_counter() - started, 1),
+        "wall_seconds": phases.total_seconds,
     }
-    results["machine"].pop("loadavg")
     results["targets"] = targets(results)
     return results
 
 
-def http_or_failure(*args: Any, **kwargs: Any) -> dict[str, Any]:
+def in_process(
+    engine: EmbeddedEngine,
+    dataset: Dataset,
+    queries: dict[str, list[Criteria]],
+    options: Options,
+    phases: Phases,
+    say: Say,
+) -> dict[str, ScenarioRun]:
+    """The engine on every query, the brute-force scan on a subset, the truth on a sample."""
+    say(f"in-process: {sum(map(len, queries.values()))} queries over {len(queries)} scenarios")
+    runs = run_engine(engine, queries, dataset.now, options.seed, say)
+    phases.mark("engine")
+    reference = Reference(dataset.offers)
+    say(f"  brute-force reference over {reference.size:,} offers ready")
+    phases.mark("reference build")
+    now, seed = dataset.now, options.seed
+    run_baseline(reference, runs, queries, now, options.baseline_queries, seed, say)
+    phases.mark("baseline")
+    check_exactness(reference, runs, queries, now, options.exact_sample, say)
+    phases.mark("exactness")
+    return runs
+
+
+def http_or_failure(
+    db: Path,
+    queries: dict[str, list[Criteria]],
+    options: Options,
+    engine: EmbeddedEngine,
+    pushes: Pushes | None,
+    say: Say,
+) -> dict[str, Any]:
     """The HTTP phase's figures, or what made it fail (the other figures are kept)."""
     try:
-        return run_http(*args, **kwargs)
+        return run_http(
+            db,
+            queries,
+            work_dir=options.data_dir,
+            seed=options.seed,
+            seconds=options.http_seconds,
+            connections=options.http_connections,
+            workers=options.http_workers,
+            generator=options.load_generator,
+            engine=engine,
+            pushes=pushes,
+            say=say,
+        )
     except Exception as exc:
         return {"error": f"{type(exc).__name__}: {exc}"}
 
@@ -170,8 +207,7 @@ def serving_memory(
         cwd=Path(__file__).resolve().parents[1],
     )
     line = next(x for x in done.stdout.splitlines() if x.startswith("BENCH-JSON "))
-    figures = json.loads(line.removeprefix("BENCH-JSON "))
-    peak = figures["peak_rss_mb"]
+    peak = json.loads(line.removeprefix("BENCH-JSON "))["peak_rss_mb"]
     return (
         None if peak is None else round(peak, 1),
         {"measured_on": "a process running the engine alone over the mix (VmHWM); HTTP skipped"},

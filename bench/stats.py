@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,3 +36,24 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "loadavg": list(os.getloadavg()),
     }
+
+
+class Phases:
+    """Wall time and the 1-minute load average at the end of each phase of the run (the
+    machine is shared: the load says how much the figures may have been disturbed)."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.last = self.started
+        self.rows: list[dict[str, Any]] = []
+
+    def mark(self, name: str) -> None:
+        now = time.perf_counter()
+        self.rows.append(
+            {"phase": name, "seconds": round(now - self.last, 1), "loadavg_1m": os.getloadavg()[0]}
+        )
+        self.last = now
+
+    @property
+    def total_seconds(self) -> float:
+        return round(time.perf_counter() - self.started, 1)

@@ -1,0 +1,474 @@
+"""Availability benchmark (issue 4): ``python -m bench.availability``.
+
+Measures, on one dataset (the synthetic national set, 1 M offers by default):
+
+1. **Overview** in-process: the first call (which builds the in-memory index) and then the
+   p50/p95 of ``availability_overview`` by région (no filter), for ICU activities, and by
+   département for EHPAD places.
+2. **Pushes through HTTP with searches running**, on ``uvicorn`` with 2 workers on loopback:
+   - searches alone (the idle p50/p95 of ``POST /v1/referrals/search`` over the scenario mix
+     of ``bench.scenarios``, ``--searchers`` processes, one request in flight each);
+   - the same searches while ``--writers`` processes push batches (``PUT /v1/capacities``,
+     ``--batch`` counters over ``--batch // 5`` Locations, as fast as answers come): accepted
+     counters per second, and the searches' p50/p95 under that load.
+
+The load generators run on the same 2-core machine as the server (they cost CPU too). Every
+run works on a scratch copy of the dataset (SQLite online backup), so pushed counters never leak
+into the next run. Figures are printed and written as JSON (``--out``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from bench.scenarios import generate_queries, request_body
+from bench.stats import machine, percentile
+from ror.access.tokens import TokenStore
+from ror.search.overview import OverviewQuery
+
+TARGET_UPDATES_PER_S = 2000.0
+TARGET_OVERVIEW_P50_MS = 100.0
+TARGET_SEARCH_P95_RATIO = 2.0
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+# --- dataset ---------------------------------------------------------------------------------
+
+
+def dataset(data_dir: Path, size: int, seed: int, given: Path | None) -> Path:
+    """The dataset file: ``given``, or ``offers-<size>-<seed>.sqlite`` built once here."""
+    if given is not None:
+        return given
+    path = data_dir / f"offers-{size}-{seed}.sqlite"
+    if path.exists():
+        return path
+    from ror.indexer.synthetic import generate
+    from ror.search.embedded import EmbeddedEngine
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    building = path.with_suffix(".building.sqlite")
+    building.unlink(missing_ok=True)
+    say(f"building {path}: {size:,} synthetic offers, seed {seed}")
+    started = time.perf_counter()
+    engine = EmbeddedEngine(building)
+    engine.load(generate(size, seed=seed), replace_all=True)
+    engine.close()
+    _checkpoint(building)
+    building.rename(path)
+    say(f"  built in {time.perf_counter() - started:.0f} s")
+    return path
+
+
+def _checkpoint(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+def scratch_copy(source: Path, target: Path) -> Path:
+    for p in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+        p.unlink(missing_ok=True)
+    started = time.perf_counter()
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    dst = sqlite3.connect(target)
+    src.backup(dst)
+    dst.close()
+    src.close()
+    say(f"scratch copy {target} in {time.perf_counter() - started:.1f} s")
+    return target
+
+
+# --- overview --------------------------------------------------------------------------------
+
+OVERVIEWS = {
+    "region_all": OverviewQuery(),
+    "region_icu": OverviewQuery(activity=("126", "127", "128", "129")),
+    "departement_ehpad_places": OverviewQuery("departement", offer_type=("21",), bed_nature="02"),
+}
+
+
+def overview_phase(db: Path, repeats: int) -> dict[str, Any]:
+    from ror.search.embedded import EmbeddedEngine
+
+    started = time.perf_counter()
+    engine = EmbeddedEngine(db)
+    opened = time.perf_counter() - started
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    first = engine.availability_overview(OverviewQuery(), now)
+    build = time.perf_counter() - started
+    out: dict[str, Any] = {
+        "engine_open_s": round(opened, 2),
+        "first_call_s": round(build, 2),
+        "offers": first.offers,
+        "units": first.totals.units,
+    }
+    for name, query in OVERVIEWS.items():
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            engine.availability_overview(query, datetime.now(UTC))
+            times.append((time.perf_counter() - t) * 1000)
+        out[name] = {
+            "p50_ms": round(percentile(times, 50), 2),
+            "p95_ms": round(percentile(times, 95), 2),
+        }
+    engine.close()
+    return out
+
+
+def push_targets(db: Path, limit: int, seed: int) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Locations with current available counters, and those counters' keys."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    rows = conn.execute(
+        "SELECT loc, nature, gender, assignment FROM capacities "
+        "WHERE status = '02' AND temporality = '01' AND loc NOT LIKE '#%' ORDER BY loc"
+    ).fetchall()
+    conn.close()
+    by_loc: dict[str, list[dict[str, Any]]] = {}
+    for loc, nature, gender, assignment in rows:
+        key = {"nature": nature, "status": "02", "temporality": "01", "assignment": assignment}
+        if gender:
+            key["gender"] = gender
+        by_loc.setdefault(loc, []).append(key)
+    locs = sorted(by_loc)
+    random.Random(seed).shuffle(locs)
+    return [(loc, by_loc[loc]) for loc in locs[:limit]]
+
+
+# --- processes -------------------------------------------------------------------------------
+
+
+def searcher(url: str, token: str, bodies: list[bytes], until: float, out: str) -> None:
+    """POST the bodies in turn until ``until``; write the latencies (ms) to ``out``."""
+    times: list[float] = []
+    errors = 0
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    i = random.randrange(len(bodies))
+    with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
+        while time.time() < until:
+            t = time.perf_counter()
+            answer = client.post("/v1/referrals/search", content=bodies[i % len(bodies)])
+            times.append((time.perf_counter() - t) * 1000)
+            errors += answer.status_code != 200
+            i += 1
+    Path(out).write_text(json.dumps({"ms": times, "errors": errors}))
+
+
+def writer(
+    url: str,
+    token: str,
+    targets: list[tuple[str, list[dict[str, Any]]]],
+    batch: int,
+    start_at: float,
+    until: float,
+    slot: int,
+    out: str,
+) -> None:
+    """Push batches of ``batch`` counters until ``until``; each counter newer than the last
+    pushed for its key (so every one applies). Writes counts of accepted counters."""
+    rng = random.Random(slot)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    clock = datetime.fromtimestamp(start_at, UTC) - timedelta(minutes=5)
+    step = 0
+    applied = stale = requests = errors = 0
+    latencies: list[float] = []
+    per_location = 5
+    with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+        while time.time() < until:
+            locations = []
+            for _ in range(max(1, batch // per_location)):
+                loc, keys = targets[rng.randrange(len(targets))]
+                step += 1
+                # distinct per writer, increasing: a microsecond slot per writer
+                at = (clock + timedelta(milliseconds=step, microseconds=slot)).isoformat()
+                counters = [{**k, "count": rng.randint(0, 9), "updated_at": at} for k in keys]
+                locations.append({"location_id": loc, "counters": counters})
+            body = orjson.dumps({"locations": locations})
+            t = time.perf_counter()
+            answer = client.put("/v1/capacities", content=body)
+            latencies.append((time.perf_counter() - t) * 1000)
+            requests += 1
+            if answer.status_code != 200:
+                errors += 1
+                continue
+            data = answer.json()
+            applied += data["applied"]
+            stale += data["ignored_stale"]
+    Path(out).write_text(
+        json.dumps(
+            {
+                "applied": applied,
+                "stale": stale,
+                "requests": requests,
+                "errors": errors,
+                "ms": latencies,
+            }
+        )
+    )
+
+
+class Server:
+    """``uvicorn --factory ror.api.app:app_factory --workers N`` on loopback."""
+
+    def __init__(self, db: Path, work: Path, workers: int) -> None:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        store = TokenStore(work / "tokens.json")
+        self.reader = store.create(f"bench lecteur {os.getpid()}", 1)[0]
+        self.writer = store.create(f"bench écrivain {os.getpid()}", 1, ["*"])[0]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ROR_")}
+        env.update(
+            {
+                "ROR_DB": str(db),
+                "ROR_TOKENS": str(work / "tokens.json"),
+                "ROR_AUDIT_LOG": str(work / "audit.jsonl"),
+                "ROR_RATE_LIMIT": "0",
+            }
+        )
+        self.log = (work / "server.log").open("wb")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "ror.api.app:app_factory",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited; see {work / 'server.log'}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError("server not ready within 600 s")
+
+    def stop(self) -> None:
+        import signal
+
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.log.close()
+
+
+def _run(ctx: Any, jobs: Sequence[tuple[Any, tuple[Any, ...]]]) -> None:
+    procs = [ctx.Process(target=fn, args=args) for fn, args in jobs]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+        if p.exitcode != 0:
+            raise RuntimeError(f"a load process failed ({p.exitcode})")
+
+
+def http_phase(db: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    queries = generate_queries(args.queries, args.seed)
+    bodies = [orjson.dumps(request_body(c)) for items in queries.values() for c in items]
+    random.Random(args.seed).shuffle(bodies)
+    targets = push_targets(db, 20_000, args.seed)
+    say(f"HTTP phase: {len(bodies)} search bodies, {len(targets)} Locations to push")
+    server = Server(db, work, args.workers)
+    ctx = multiprocessing.get_context("spawn")
+    result: dict[str, Any] = {}
+    try:
+        # warm both workers (engine caches, overview index not needed here)
+        with httpx.Client(
+            base_url=server.url, headers={"Authorization": f"Bearer {server.reader}"}, timeout=120
+        ) as c:
+            for body in bodies[:40]:
+                c.post(
+                    "/v1/referrals/search",
+                    content=body,
+                    headers={"Content-Type": "application/json"},
+                )
+
+        def searchers(tag: str, until: float) -> list[tuple[Any, tuple[Any, ...]]]:
+            return [
+                (
+                    searcher,
+                    (
+                        server.url,
+                        server.reader,
+                        bodies[i :: args.searchers],
+                        until,
+                        str(work / f"search-{tag}-{i}.json"),
+                    ),
+                )
+                for i in range(args.searchers)
+            ]
+
+        def latencies(tag: str) -> list[float]:
+            out: list[float] = []
+            for i in range(args.searchers):
+                out += json.loads((work / f"search-{tag}-{i}.json").read_text())["ms"]
+            return out
+
+        say(f"  searches alone, {args.seconds:.0f} s")
+        _run(ctx, searchers("idle", time.time() + args.seconds))
+        idle = latencies("idle")
+
+        say(f"  searches with {args.writers} writers pushing batches of {args.batch}")
+        start = time.time() + 2.0  # processes start
+        until = start + args.seconds
+        jobs = searchers("loaded", until) + [
+            (
+                writer,
+                (
+                    server.url,
+                    server.writer,
+                    targets,
+                    args.batch,
+                    start,
+                    until,
+                    slot,
+                    str(work / f"writer-{slot}.json"),
+                ),
+            )
+            for slot in range(args.writers)
+        ]
+        _run(ctx, jobs)
+        loaded = latencies("loaded")
+        written = [json.loads((work / f"writer-{s}.json").read_text()) for s in range(args.writers)]
+        applied = sum(w["applied"] for w in written)
+        push_ms = [m for w in written for m in w["ms"]]
+        result = {
+            "search_idle": {
+                "requests": len(idle),
+                "p50_ms": round(percentile(idle, 50), 2),
+                "p95_ms": round(percentile(idle, 95), 2),
+            },
+            "search_loaded": {
+                "requests": len(loaded),
+                "p50_ms": round(percentile(loaded, 50), 2),
+                "p95_ms": round(percentile(loaded, 95), 2),
+            },
+            "pushes": {
+                "writers": args.writers,
+                "batch_counters": args.batch,
+                "requests": sum(w["requests"] for w in written),
+                "errors": sum(w["errors"] for w in written),
+                "accepted_counters": applied,
+                "ignored_stale": sum(w["stale"] for w in written),
+                "seconds": round(args.seconds, 1),
+                "accepted_per_s": round(applied / args.seconds, 1),
+                "request_p50_ms": round(percentile(push_ms, 50), 2),
+                "request_p95_ms": round(percentile(push_ms, 95), 2),
+            },
+        }
+    finally:
+        server.stop()
+    return result
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def verdicts(results: dict[str, Any]) -> list[str]:
+    lines = []
+    ov = results.get("overview", {}).get("region_all", {})
+    if ov:
+        p50 = ov["p50_ms"]
+        ok = p50 <= TARGET_OVERVIEW_P50_MS
+        lines.append(
+            f"overview by région, p50 {p50} ms (target <= 100 ms): {'OK' if ok else 'MISSED'}"
+        )
+    http = results.get("http")
+    if http:
+        rate = http["pushes"]["accepted_per_s"]
+        lines.append(
+            f"accepted counters/s with searches running: {rate} (target >= 2000): "
+            f"{'OK' if rate >= TARGET_UPDATES_PER_S else 'MISSED'}"
+        )
+        idle, loaded = http["search_idle"]["p95_ms"], http["search_loaded"]["p95_ms"]
+        ratio = loaded / idle if idle else float("inf")
+        lines.append(
+            f"search p95 idle {idle} ms, loaded {loaded} ms, ratio {ratio:.2f} (target <= 2): "
+            f"{'OK' if ratio <= TARGET_SEARCH_P95_RATIO else 'MISSED'}"
+        )
+    return lines
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.availability", description=__doc__)
+    p.add_argument("--db", type=Path, help="an indexed dataset (default: build/reuse one)")
+    p.add_argument("--size", type=int, default=1_000_000)
+    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--data-dir", type=Path, default=Path("var/bench/availability"))
+    p.add_argument("--seconds", type=float, default=20.0, help="each HTTP measurement")
+    p.add_argument("--batch", type=int, default=100, help="counters per push request")
+    p.add_argument("--writers", type=int, default=2)
+    p.add_argument("--searchers", type=int, default=2)
+    p.add_argument("--workers", type=int, default=2, help="uvicorn workers")
+    p.add_argument("--queries", type=int, default=40, help="search bodies per scenario")
+    p.add_argument("--repeats", type=int, default=30, help="overview calls per query")
+    p.add_argument("--skip-http", action="store_true")
+    p.add_argument("--out", type=Path, default=None, help="JSON results file")
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    source = dataset(args.data_dir, args.size, args.seed, args.db)
+    work = args.data_dir / "run"
+    work.mkdir(parents=True, exist_ok=True)
+    for name in ("tokens.json", "audit.jsonl"):
+        (work / name).unlink(missing_ok=True)
+    db = scratch_copy(source, work / "availability.run.sqlite")
+    results: dict[str, Any] = {"dataset": str(source), "machine": machine()}
+    say("overview phase")
+    results["overview"] = overview_phase(db, args.repeats)
+    if not args.skip_http:
+        results["http"] = http_phase(db, work, args)
+    results["verdicts"] = verdicts(results)
+    text = json.dumps(results, indent=2, ensure_ascii=False)
+    print(text)
+    for line in results["verdicts"]:
+        say(line)
+    if args.out is not None:
+        args.out.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
