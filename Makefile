@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_DB ?= var/demo.sqlite
 DEMO_SIZE ?= 100000
 
-.PHONY: help install run test test-es check lint typecheck pytest bench data clean
+.PHONY: help install run test test-es check lint typecheck pytest bench data ui clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ bench: $(STAMP)  ## benchmark at 1 M synthetic offers; writes bench/results.json
 data: $(STAMP)  ## rebuild the shipped reference tables from ../shared/data
 	$(BIN)/python scripts/build_nomenclatures.py
 	$(BIN)/python scripts/build_gazetteer.py
+
+ui:  ## vendor the pages' map library (Leaflet) from the npm registry, licence kept (needs npm)
+	sh scripts/vendor_ui.sh
 
 clean:  ## remove the virtualenv, caches and built data
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache test-output

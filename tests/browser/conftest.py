@@ -77,6 +77,8 @@ def server(settings: Settings, tokens: Tokens) -> Iterator[Live]:
 def browser() -> Iterator[Browser]:
     path = chromium_path()
     if path is None:
+        if os.environ.get("CI"):  # .ci/run installs Debian's chromium: never skip there
+            pytest.fail("no Chromium in CI: .ci/run should have installed Debian's chromium")
         pytest.skip("no Chromium: apt-get install chromium (or set ROR_CHROMIUM)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path)
