@@ -161,10 +161,13 @@ def run(
 
 
 def _candidates(engine: Engine, p: Plan) -> Iterator[Candidate]:
+    """The units the engine returns. Those failing two or more prefilter criteria are left
+    out, as the engine contract allows (the prefilter is empty here: such entries are the
+    engine's own ring markers, not units)."""
     found = engine.candidates(p.query)
-    yield from found.by_zone
+    yield from (c for c in found.by_zone if c.fails < 2)
     if not p.zone_only:
-        yield from found.stream
+        yield from (c for c in found.stream if c.fails < 2)
 
 
 def _batches(engine: Engine, p: Plan) -> Iterator[tuple[Candidate, Offer]]:

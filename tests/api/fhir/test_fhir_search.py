@@ -18,6 +18,7 @@ from ror.api.fhir.params import parse_search
 from ror.api.fhir.query import SearchRequest
 from ror.api.fhir.search import plan, run
 from ror.model import Capacity, Equipment, Establishment, Offer, Place, Price
+from ror.search import planner
 from ror.search.criteria import EVERYONE
 from ror.search.embedded import EmbeddedEngine
 
@@ -216,3 +217,22 @@ def test_postcode_prefixes_narrow_the_engine_and_lose_nothing(
     assert expected or prefix == "2A"  # Corsican postcodes are 20xxx
     bounded = plan(request, EVERYONE).query
     assert (bounded.point is not None) == prefix.isdigit()  # "2A" is no postcode prefix
+
+
+def test_every_engine_strategy_gives_the_same_answers(
+    synthetic: EmbeddedEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The spatial (growing-radius) strategy, used above 12,000 postings, streams ring markers
+    among the units: they are no units."""
+    lyon = [("location.near", "45.764|4.8357|40|km"), ("location.capacity-status", "02")]
+    queries = [
+        ("Location", [("near", "48.8566|2.3522|30|km"), ("_count", "1000")]),
+        ("HealthcareService", lyon),
+        ("HealthcareService", [("location.address-postalcode", "75"), ("_count", "1000")]),
+    ]
+    default = [run(parse_search(r, q), synthetic, EVERYONE) for r, q in queries]  # type: ignore[arg-type]
+    monkeypatch.setattr(planner, "FACET_FIRST_MAX", 0)
+    spatial = [run(parse_search(r, q), synthetic, EVERYONE) for r, q in queries]  # type: ignore[arg-type]
+    for a, b in zip(default, spatial, strict=True):
+        assert a.total == b.total > 0
+        assert [h.id for h in a.page] == [h.id for h in b.page]
