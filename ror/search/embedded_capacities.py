@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -45,7 +45,6 @@ from ror.search.history import HistoryEntry, HistoryPage
 if TYPE_CHECKING:
     from ror.search.embedded import EmbeddedEngine
 
-_KEY_WHERE: Final = " AND ".join(f"{c} = ?" for c in ("loc", *CAPACITY_KEY_COLUMNS))
 _CHUNK: Final = 500  # SQLite variables per IN (...) list
 
 TABLES_DDL: Final = [
@@ -94,29 +93,24 @@ def push(
     """Apply pushes for several Locations in one durable transaction (module docstring)."""
     if not updates:
         return []
+    locs = list(dict.fromkeys(loc for loc, _ in updates))
     conn = engine._conn()
     conn.execute("PRAGMA synchronous = FULL")
     try:
         with engine._writing() as conn:
-            missing = [
-                loc for loc in dict.fromkeys(loc for loc, _ in updates) if not _known(conn, loc)
-            ]
+            offers = _offer_ids(conn, locs)
+            missing = [loc for loc in locs if loc not in offers]
             if missing:
                 raise NotFound(f"Location inconnue : {', '.join(missing)}", "location_id")
-            outcomes: list[list[CounterOutcome]] = []
-            changed: set[str] = set()
-            for loc, counters in updates:
-                done = [
-                    store_counter(conn, loc, dataclasses.replace(c, location_id=loc), received_at)
-                    for c in counters
-                ]
-                if any(o.applied for o in done):
-                    changed.add(loc)
-                outcomes.append(done)
-            if changed:
-                engine._recount_locations(conn, sorted(changed))
+            stored = Stored.read(conn, locs)
+            outcomes = [
+                [stored.offer(loc, dataclasses.replace(c, location_id=loc)) for c in counters]
+                for loc, counters in updates
+            ]
+            if stored.rows:
+                stored.write(conn, received_at)
+                engine._recount_locations(conn, sorted(stored.changed))
                 engine._bump(conn, "caps_version")
-            offers = {loc: _offer_ids(conn, loc) for loc, _ in updates}
     finally:
         conn.execute("PRAGMA synchronous = NORMAL")
     results = []
@@ -126,53 +120,85 @@ def push(
     return results
 
 
-def _known(conn: sqlite3.Connection, loc: str) -> bool:
-    row = conn.execute("SELECT 1 FROM location_offers WHERE loc = ? LIMIT 1", (loc,))
-    return row.fetchone() is not None
+def _offer_ids(conn: sqlite3.Connection, locs: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Ids of the offers using each known Location (unknown ones are left out)."""
+    found: dict[str, list[str]] = {}
+    for chunk in chunks(locs):
+        rows = conn.execute(
+            "SELECT lo.loc, o.id FROM location_offers lo JOIN offers o ON o.rid = lo.rid "
+            f"WHERE lo.loc IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        )
+        for loc, offer_id in rows:
+            found.setdefault(loc, []).append(offer_id)
+    return {loc: tuple(sorted(ids)) for loc, ids in found.items()}
 
 
-def _offer_ids(conn: sqlite3.Connection, loc: str) -> tuple[str, ...]:
-    rows = conn.execute(
-        "SELECT o.id FROM location_offers lo JOIN offers o ON o.rid = lo.rid "
-        "WHERE lo.loc = ? ORDER BY o.id",
-        (loc,),
-    )
-    return tuple(r[0] for r in rows)
+@dataclasses.dataclass(slots=True)
+class Stored:
+    """The stored counters of the pushed Locations, read once, and what the push changes:
+    each pushed counter is judged against the newest one known so far (stored, or pushed
+    earlier in the same push), exactly as if they were stored one after the other."""
+
+    newest: dict[tuple[str, ...], tuple[float, datetime, int]]  # (loc, *key) -> ts, date, pos
+    next_pos: dict[str, int]
+    rows: dict[tuple[str, ...], StoredCounter] = dataclasses.field(default_factory=dict)
+    history: list[tuple[Any, ...]] = dataclasses.field(default_factory=list)
+    changed: set[str] = dataclasses.field(default_factory=set)
+
+    @classmethod
+    def read(cls, conn: sqlite3.Connection, locs: Sequence[str]) -> Stored:
+        newest: dict[tuple[str, ...], tuple[float, datetime, int]] = {}
+        next_pos: dict[str, int] = {}
+        columns = ", ".join(("loc", *CAPACITY_KEY_COLUMNS, "updated_ts", "updated_at", "pos"))
+        for chunk in chunks(locs):
+            rows = conn.execute(
+                f"SELECT {columns} FROM capacities WHERE loc IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            for row in rows:
+                loc, ts, at, pos = row[0], row[-3], row[-2], int(row[-1])
+                newest[tuple(row[:-3])] = (float(ts), datetime.fromisoformat(at), pos)
+                next_pos[loc] = max(next_pos.get(loc, 0), pos + 1)
+        return cls(newest, next_pos)
+
+    def offer(self, loc: str, c: Capacity) -> CounterOutcome:
+        """Keep ``c`` unless the newest known counter of its key is as new or newer."""
+        key = c.key()
+        full = (loc, *key)
+        known = self.newest.get(full)
+        ts = c.updated_at.timestamp()
+        if known is not None and ts <= known[0]:
+            return CounterOutcome(key, False, "stale", known[1])
+        if known is not None:
+            pos = known[2]
+        else:
+            pos = self.next_pos.get(loc, 0)
+            self.next_pos[loc] = pos + 1
+        self.newest[full] = (ts, c.updated_at, pos)
+        self.rows[full] = StoredCounter(loc, c, pos)
+        self.history.append((loc, *key, c.count, c.source, c.updated_at.isoformat(), ts))
+        self.changed.add(loc)
+        return CounterOutcome(key, True, "applied", c.updated_at)
+
+    def write(self, conn: sqlite3.Connection, received_at: datetime) -> None:
+        """The newest counter of each changed key, and every accepted one in the history."""
+        marks = ", ".join("?" * 15)
+        conn.executemany(
+            f"INSERT OR REPLACE INTO capacities VALUES ({marks})",
+            [stored.row() for stored in self.rows.values()],
+        )
+        received = received_at.isoformat()
+        conn.executemany(
+            f"INSERT INTO capacity_history ({', '.join(_HISTORY_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(_HISTORY_COLUMNS))})",
+            [(*row, received) for row in self.history],
+        )
 
 
-def store_counter(
-    conn: sqlite3.Connection, loc: str, c: Capacity, received_at: datetime
-) -> CounterOutcome:
-    """Store a pushed counter unless the stored one is as new or newer; log it if stored."""
-    key = c.key()
-    row = conn.execute(
-        f"SELECT updated_ts, updated_at, pos FROM capacities WHERE {_KEY_WHERE}", (loc, *key)
-    ).fetchone()
-    if row is not None and c.updated_at.timestamp() <= row[0]:
-        return CounterOutcome(key, False, "stale", datetime.fromisoformat(row[1]))
-    if row is not None:
-        pos = int(row[2])
-    else:
-        top = conn.execute("SELECT max(pos) FROM capacities WHERE loc = ?", (loc,)).fetchone()[0]
-        pos = int(top) + 1 if top is not None else 0
-    marks = ", ".join("?" * 15)
-    conn.execute(
-        f"INSERT OR REPLACE INTO capacities VALUES ({marks})", StoredCounter(loc, c, pos).row()
-    )
-    conn.execute(
-        f"INSERT INTO capacity_history ({', '.join(_HISTORY_COLUMNS)}) "
-        f"VALUES ({', '.join('?' * len(_HISTORY_COLUMNS))})",
-        (
-            loc,
-            *key,
-            c.count,
-            c.source,
-            c.updated_at.isoformat(),
-            c.updated_at.timestamp(),
-            received_at.isoformat(),
-        ),
-    )
-    return CounterOutcome(key, True, "applied", c.updated_at)
+def chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 # --- history ---------------------------------------------------------------------------------
@@ -275,7 +301,7 @@ def find_locations(conn: sqlite3.Connection, establishment: str, code: str) -> l
             (code,),
         )
     }
-    if _known(conn, code):
+    if conn.execute("SELECT 1 FROM location_offers WHERE loc = ? LIMIT 1", (code,)).fetchone():
         candidates.add(code)
     keys = establishment_keys(establishment)
     info = locations_info(conn, sorted(candidates))
@@ -357,8 +383,3 @@ def rebuild_facts(engine: EmbeddedEngine) -> None:
     """After a full load: every offer's facts computed again, in one write transaction."""
     with engine._writing() as conn:
         fill_facts(conn)
-
-
-def chunks(items: Sequence[str], size: int = _CHUNK) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -33,6 +33,7 @@ Codes are normalised as the tables spell them ("2" -> "02").
 from __future__ import annotations
 
 import dataclasses
+import functools
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -128,6 +129,26 @@ def describe(c: Capacity) -> str:
 def indicator_problem(c: Capacity) -> tuple[str, str] | None:
     """Why ``c`` (codes already normalised) is not a valid indicator: (attribute, reason), or
     None when it is one. Only the combination is judged, not the count or the date."""
+    return _problem(c.key(), c.source)
+
+
+@functools.lru_cache(maxsize=4096)
+def _problem(combination: tuple[str, ...], source: str) -> tuple[str, str] | None:
+    """:func:`indicator_problem` of a combination (combinations repeat: it is cached)."""
+    nature, status, temporality, gender, closing, extra, crisis, assignment = combination
+    c = Capacity(
+        nature=nature,
+        status=status,
+        temporality=temporality,
+        count=0,
+        updated_at=datetime.min,
+        source=source,
+        gender=gender or None,
+        closing_type=closing or None,
+        extra_bed_type=extra or None,
+        crisis=crisis or None,
+        assignment=assignment,
+    )
     for name in ("nature", "status", "temporality", "assignment", "source"):
         key = SYSTEMS[name]
         if not nomenclature.is_known(key, getattr(c, name)):
