@@ -6,8 +6,8 @@ on the same counter. Modules, top-down:
 
 - ``catalog``: the supported search parameters (one table: parser, matcher, metadata);
 - ``params`` (+ ``atoms``, ``filter_expr``, ``values``): query string -> ``query.SearchRequest``;
-- ``search``: engine candidates -> ``evaluate`` (scoped matching on ``facts`` views) -> order
-  and page;
+- ``search``: engine candidates (narrowed by codes, ``near``, zones, or a postcode circle from
+  ``bounds``) -> ``evaluate`` (scoped matching on ``facts`` views) -> order and page;
 - ``bundle`` with ``resources`` (kept source in R4 shape, live counters; ``synthesize`` when
   there is no source; shaped by access profile), ``capability``, ``outcome``;
 - ``routes``: the Starlette endpoints.
