@@ -176,3 +176,18 @@ def test_the_cli_table(engine: EmbeddedEngine) -> None:
     assert lines[0].startswith("lits, temporalité courante")
     assert lines[1].split()[:2] == ["région", "installés"]
     assert lines[-1].startswith("total")
+
+
+def test_the_cli_command(engine: EmbeddedEngine) -> None:
+    import io
+    import json
+
+    from ror.search.overview import overview_command
+
+    out = io.StringIO()
+    assert overview_command(engine, group_by="departement", activity=["126,127"], out=out) == 0
+    assert out.getvalue().splitlines()[1].split()[0] == "département"
+    out = io.StringIO()
+    assert overview_command(engine, bed_nature="02", as_json=True, out=out) == 0
+    answer = json.loads(out.getvalue())
+    assert answer["filters"]["bed_nature"] == "02" and answer["group_by"] == "region"

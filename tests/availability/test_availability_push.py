@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -224,3 +225,35 @@ def test_a_read_after_an_acknowledged_push_never_sees_older_counters(
         t.join(20)
     writer.close()
     assert seen == [2]
+
+
+def test_profiles_decide_what_staleness_costs(engine: EmbeddedEngine, items: list[Offer]) -> None:
+    """Item 5: a match says when its count was updated; the emergency profile flags a 7 h old
+    count stale and ranks it far lower, the default profile (stale after 12 h) does not."""
+    loc, users = shared_location(items)
+    offer = users[0]
+    at = minutes(0)
+    engine.update_capacities(loc, [counter(5, at, gender=g) for g in ("01", "02", "03")])
+
+    def match(profile: str, hours: float) -> tuple[bool, float, tuple[str, ...]]:
+        criteria = Criteria(
+            lat=offer.place.lat,
+            lon=offer.place.lon,
+            radius_km=1,
+            limit=200,
+            profile=profile,  # type: ignore[arg-type]
+            beds=BedNeed(nature="01", min_available=1),
+            now=at + timedelta(hours=hours),
+            facets=False,
+        )
+        found = {m.offer.id: m for m in search(criteria, engine).matches}
+        m = found[offer.id]
+        return m.stale, m.parts["capacity"], m.explain
+
+    stale, fresh_part, explain = match("emergency", 0.1)
+    assert not stale and "15 lits disponibles, mis à jour il y a 6\u202fmin" in explain
+    stale, old_part, explain = match("emergency", 7)
+    assert stale and "chiffre ancien : mis à jour il y a 7\u202fh" in explain
+    assert old_part < fresh_part
+    stale, _, _ = match("default", 7)
+    assert not stale
