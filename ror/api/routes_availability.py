@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ror.access.caller import Caller
+from ror.access.profiles import capacity_refusal
 from ror.api.access import request_caller, require_capacities, require_writer
 from ror.api.audit import audited
 from ror.api.endpoints import Endpoint, Param
@@ -41,7 +42,7 @@ from ror.api.routes_availability_models import (
     PushResult,
 )
 from ror.api.validation import parse_json_object, validate
-from ror.errors import NotFound
+from ror.errors import NotFound, Unauthorized
 from ror.model import Capacity
 from ror.search.embedded_schema import CAPACITY_KEY_COLUMNS
 from ror.search.engine import Engine, LocationCounters, UpdateResult
@@ -160,6 +161,17 @@ async def put_capacities(request: Request) -> Response:
 # --- reading ----------------------------------------------------------------------------------
 
 
+def require_capacity_reader(caller: Caller, champ: Sequence[str], *, field: str) -> None:
+    """Capacities are restricted: 401 without a token (an anonymous caller may not read them),
+    403 when the token's profile may not (``require_capacities``)."""
+    if not caller.authenticated and capacity_refusal(caller.profile, tuple(champ)) is not None:
+        raise Unauthorized(
+            "les capacités sont des données restreintes : jeton requis (Authorization: Bearer …)",
+            "Authorization",
+        )
+    require_capacities(caller, champ, field=field)
+
+
 def _codes(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in (value or "").split(",") if v.strip())
 
@@ -173,7 +185,7 @@ async def availability_overview(request: Request) -> Response:
         _codes(params.champ),
         params.bed_nature,
     ).checked()
-    require_capacities(request_caller(request), query.champ, field="champ")
+    require_capacity_reader(request_caller(request), query.champ, field="champ")
     engine: Engine = request.app.state.engine
     result = await run_in_threadpool(engine.availability_overview, query, datetime.now(UTC))
     return JSONResponse(result.to_dict())
@@ -185,7 +197,7 @@ async def availability_history(request: Request) -> Response:
     info = (await run_in_threadpool(engine.locations_info, [params.location])).get(params.location)
     if info is None:
         raise NotFound(f"Location inconnue : {params.location}", "location")
-    require_capacities(request_caller(request), sorted(info.champs), field="location")
+    require_capacity_reader(request_caller(request), sorted(info.champs), field="location")
     page = await run_in_threadpool(
         lambda: engine.capacity_history(
             params.location, since=params.since, after=params.after, limit=params.limit
@@ -247,7 +259,7 @@ ENDPOINTS = (
         ),
         params=params_of(OverviewParams),
         response=OverviewOut,
-        errors=(400, 403, 422),
+        errors=(400, 401, 403, 422),
     ),
     Endpoint(
         "GET",
@@ -261,6 +273,6 @@ ENDPOINTS = (
         ),
         params=params_of(HistoryParams),
         response=HistoryOut,
-        errors=(400, 403, 404),
+        errors=(400, 401, 403, 404),
     ),
 )

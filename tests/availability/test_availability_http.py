@@ -208,7 +208,8 @@ def test_history_of_a_location(world: World) -> None:
 
 def test_overview_access_and_figures(world: World) -> None:
     path = "/v1/availability/overview"
-    assert world.client.get(path).status_code == 403  # anonymous = profile 0
+    anonymous = world.client.get(path)  # profile 0: a token is needed
+    assert anonymous.status_code == 401 and "Bearer" in anonymous.headers["WWW-Authenticate"]
     for profile in ("p0", "p5", "p3"):
         assert world.client.get(path, headers=world.header(profile)).status_code == 403
     medico = world.client.get(path, params={"champ": "04"}, headers=world.header("p3"))
