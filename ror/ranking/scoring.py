@@ -47,6 +47,14 @@ base price (``prices.select_price``) and ``r`` the budget (``max_monthly_price_e
 :func:`score_upper_bound` is ``D(d) · 1 · (1 + size_weight) · A_max · (1 + price_weight)``
 (the size term only with a bed need, ``A_max`` is 1 when social aid is required),
 multiplied in the same order as :func:`score`, so float rounding keeps it a true bound.
+
+:func:`score_upper_bounds` bounds each of many units from a few facts about it
+(:class:`UnitFacts`: its distance, social-aid accreditation, the cheapest price it could
+charge, its free and installed beds), factor by factor as above with each fact at its most
+favourable value, times ``1 + BOUND_MARGIN`` for float rounding (numpy and ``math`` may
+differ in the last bit). A fact known exactly gives the exact factor, so the bound of a unit
+whose facts are all exact is its score (within the margin): a search can then skip every unit
+whose bound cannot reach its page without reading it.
 """
 
 from __future__ import annotations
@@ -54,6 +62,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
 
 from ror.model import Offer
 from ror.ranking.beds import available_beds, installed_beds
@@ -186,3 +198,70 @@ def score_upper_bound(distance_km: float, criteria: Criteria, weights: Weights) 
         "price": 1.0 + weights.price_weight,
     }
     return _product(best)
+
+
+# --- per-unit bounds (many units at once) ----------------------------------------------------
+
+BOUND_MARGIN: Final = 1e-9
+_AGE_MARGIN_HOURS: Final = 1e-6  # timestamps as floats: ages a little younger, never older
+
+Floats = NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class UnitFacts:
+    """What bounds the score of each of many units (arrays of one length).
+
+    Each fact is the most favourable value the unit can have: exact when known, else a bound.
+    """
+
+    social_aid: NDArray[np.bool_]  # the EG is accredited for social aid (R241 02)
+    price_floor: Floats  # <= the monthly price select_price picks; nan: it picks none
+    free: Floats  # >= free beds of the bed need (inf: unknown)
+    free_since: Floats  # >= epoch of the oldest counter summed; nan: none summed; inf: unknown
+    installed: Floats  # >= installed beds of the need's nature (inf: unknown)
+
+
+def score_upper_bounds(
+    distance_km: Floats | None,
+    facts: UnitFacts,
+    criteria: Criteria,
+    weights: Weights,
+    now: datetime,
+    *,
+    by_zone: bool = False,
+) -> Floats:
+    """An upper bound of :func:`score` for each unit (module docstring).
+
+    ``by_zone``: the units are home-based offers matched by zone (no distance factor).
+    """
+    n = len(facts.social_aid)
+    total = np.ones(n, dtype=np.float64)
+    if distance_km is not None and not by_zone:
+        excess = np.maximum(0.0, distance_km - distance_offset_km(criteria, weights))
+        total *= np.exp(-(excess * excess) / (2.0 * gauss_sigma_sq(weights)))
+    need = bed_need(criteria, weights)
+    if need is not None and weights.capacity_weight > 0:
+        saturation = 1.0 - np.exp(-facts.free / weights.capacity_saturation_beds)
+        hours = np.maximum(0.0, (now.timestamp() - facts.free_since) / 3600.0 - _AGE_MARGIN_HOURS)
+        fresh = 0.5 ** (hours / weights.freshness_half_life_hours)
+        stale = weights.stale_capacity_factor
+        if stale <= 1.0:
+            fresh = np.where(hours > weights.stale_after_hours, fresh * stale, fresh)
+        else:
+            fresh = fresh * stale
+        credit = np.where(np.isnan(facts.free_since), 0.0, saturation * fresh)
+        total *= 1.0 - weights.capacity_weight * (1.0 - credit)
+    if need is not None and weights.size_weight > 0:
+        installed = 1.0 - np.exp(-facts.installed / weights.size_saturation_beds)
+        total *= 1.0 + weights.size_weight * installed
+    if weights.social_aid_bonus > 0 and not criteria.social_aid:
+        total *= np.where(facts.social_aid, 1.0 + weights.social_aid_bonus, 1.0)
+    if weights.price_weight > 0:
+        reference = criteria.max_monthly_price_eur or weights.reference_monthly_price_eur
+        if reference > 0:
+            cheapness = np.clip(1.0 - facts.price_floor / reference, 0.0, 1.0)
+        else:  # a negative budget: cheapness no longer falls with the price
+            cheapness = np.ones(n, dtype=np.float64)
+        total *= np.where(np.isnan(facts.price_floor), 1.0, 1.0 + weights.price_weight * cheapness)
+    return total * (1.0 + BOUND_MARGIN)

@@ -22,7 +22,7 @@ import orjson
 import ror
 from ror.errors import NotFound
 from ror.model import Capacity, Offer
-from ror.search import cells, embedded_capacities, planner
+from ror.search import cells, embedded_capacities, memory_query, planner
 from ror.search.embedded_load import bulk_load, stats
 from ror.search.embedded_rows import (
     CAPACITY_SELECT,
@@ -60,6 +60,7 @@ from ror.search.engine import (
     UpdateResult,
 )
 from ror.search.history import DEFAULT_PAGE, MAX_PAGE, HistoryPage
+from ror.search.memory_store import MemoryStore, Snapshot
 from ror.search.overview import Overview, OverviewQuery
 from ror.search.overview_index import OverviewIndex
 from ror.search.prefilter import OfferColumns, available_counts
@@ -76,7 +77,9 @@ class EmbeddedEngine:
 
     name = "embedded"
 
-    def __init__(self, path: str | Path, *, cache_size_mb: int = 256) -> None:
+    def __init__(self, path: str | Path, *, cache_size_mb: int = 256, memory: bool = True) -> None:
+        """``memory``: answer searches from an in-memory index of the file (``memory_store``);
+        False: from SQL only."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.version = f"embedded-{SCHEMA_VERSION}/ror-{getattr(ror, '__version__', '0')}"
@@ -92,6 +95,7 @@ class EmbeddedEngine:
         # whole, so a thread never pairs a version with another version's offers).
         self._assembled: tuple[int, dict[int, Offer]] = (-1, {})
         self._caps_version = -1
+        self._memory = MemoryStore(self.path) if memory else None
         conn = self._conn()
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
@@ -144,6 +148,13 @@ class EmbeddedEngine:
         self._codes, self._code_names, self._total = codes, names, total
         self._offer_cache = {}
         self._docs_version = version
+
+    def _memory_snapshot(self) -> Snapshot | None:
+        """The in-memory index as of the current read transaction (None: answer from SQL)."""
+        if self._memory is None:
+            return None
+        with self.snapshot():
+            return self._memory.snapshot(self._conn())
 
     def _code_id(self, name: str, code: str) -> int | None:
         found = self._codes.get((name, code))
@@ -242,6 +253,7 @@ class EmbeddedEngine:
                     continue
                 touched.update(self._remove_offer_rows(conn, row[0]))
                 conn.execute("DELETE FROM offers WHERE rid = ?", (row[0],))
+                conn.execute("INSERT INTO offer_changes (rid) VALUES (?)", (row[0],))
                 conn.execute("DELETE FROM offer_meta WHERE rid = ?", (row[0],))
                 self._add_postings(conn, STAR_CODE_ID, -1)
                 n += 1
@@ -314,6 +326,7 @@ class EmbeddedEngine:
             cur = conn.execute("INSERT INTO offers (id, doc) VALUES (?, ?)", (offer.id, doc))
             rid = int(cur.lastrowid or 0)
             self._add_postings(conn, STAR_CODE_ID, 1)
+        conn.execute("INSERT INTO offer_changes (rid) VALUES (?)", (rid,))  # memory_store
         cell = cells.cell_of(offer.place.lat, offer.place.lon)
         values = cover_values(offer, OfferColumns.of(offer))
         code_ids = []
@@ -490,6 +503,9 @@ class EmbeddedEngine:
     def candidates(self, query: CandidateQuery) -> Candidates:
         self._refresh()
         plan = planner.choose_plan(query, self._code_id, self._postings, self._total)
+        memory = self._memory_snapshot()
+        if memory is not None:
+            return memory_query.candidates(memory, query, plan)
         conn = self._conn()
         by_zone: list[Candidate] = []
         zone = planner.zone_statement(query, plan)
@@ -535,6 +551,20 @@ class EmbeddedEngine:
         :data:`FACET_MAX_UNITS` to count leave that facet out (listed in ``incomplete``).
         """
         self._refresh()
+        memory = self._memory_snapshot()
+        if memory is not None:
+            plans = {
+                codes: planner.choose_plan(
+                    dataclasses.replace(query, codes=codes),
+                    self._code_id,
+                    self._postings,
+                    self._total,
+                )
+                for codes in {tuple((k, v) for k, v in query.codes if k != n) for n in fields}
+            }
+            return memory_query.facets(
+                memory, query, radius_km, fields, plans, self._code_names, FACET_MAX_UNITS
+            )
         conn = self._conn()
         groups: dict[tuple[tuple[str, tuple[str, ...]], ...], list[str]] = {}
         for name in fields:

@@ -4,7 +4,8 @@ Offers stream in; documents are written as they come, everything else is gathere
 written sorted at the end (the covering table in key order, so SQLite appends). The new tables
 carry a suffix; one write transaction then keeps the counters pushed meanwhile when newer,
 drops the old tables and renames the new ones: readers see the old index or the new one, never
-a mix.
+a mix. The in-memory index of the new tables (``memory_index``) is stored with them, under a new
+``generation``, so that every process reads it instead of building it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import orjson
 
 from ror.errors import RorError
 from ror.model import Capacity, Offer
-from ror.search import cells
+from ror.search import cells, memory_availability, memory_index, memory_store
 from ror.search.embedded_rows import (
     CoverValues,
     StoredCounter,
@@ -39,7 +40,9 @@ from ror.search.embedded_schema import (
     COVER_COLUMNS,
     DATA_TABLES,
     STAR_CODE_ID,
+    caps_log_triggers,
     data_tables_ddl,
+    new_generation,
 )
 from ror.search.engine import LoadStats, Progress
 from ror.search.prefilter import OfferColumns, available_counts
@@ -246,11 +249,34 @@ def _gather(offer: Offer) -> _Gathered:
     )
 
 
-def swap_in(conn: sqlite3.Connection) -> None:
+def store_memory_index(conn: sqlite3.Connection, generation: str, caps_seq: int) -> None:
+    """Build the in-memory index of the ``*_new`` tables and store it with them.
+
+    ``caps_seq``: the capacity log position when the load started; counters pushed since are
+    read again by each process (``memory_store``), those merged by :func:`swap_in` included.
+    """
+    index = memory_index.build(conn, SUFFIX)
+    figures = memory_availability.Availability.of(
+        memory_availability.summarize_all(conn, SUFFIX), index
+    )
+    snapshot = memory_store.Snapshot(
+        generation, 0, caps_seq, index, None, None, frozenset(), figures
+    )
+    insert_chunks(
+        conn,
+        f"INSERT INTO memory_snapshot{SUFFIX} VALUES (?, ?)",
+        memory_store.snapshot_rows(snapshot),
+        size=8,
+    )
+
+
+def swap_in(conn: sqlite3.Connection, generation: str | None = None) -> None:
     """Replace the live tables by the ``*_new`` ones in one transaction (call inside it).
 
     Counters stored in the live table that are newer than the loaded ones (pushed while the
-    load ran) are kept, for the Locations the new data still has.
+    load ran) are kept, for the Locations the new data still has. The data get a new
+    ``generation`` (the one their stored in-memory index was built for) and the log of
+    written offers starts again.
     """
     key = ", ".join(("loc", *CAPACITY_KEY_COLUMNS))
     conn.execute(
@@ -263,6 +289,13 @@ def swap_in(conn: sqlite3.Connection) -> None:
     for name in REBUILT:
         conn.execute(f"DROP TABLE IF EXISTS {name}")
         conn.execute(f"ALTER TABLE {name}{SUFFIX} RENAME TO {name}")
+    for ddl in caps_log_triggers():  # dropped with the old capacities table
+        conn.execute(ddl)
+    conn.execute("DELETE FROM offer_changes")
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)",
+        (generation or new_generation(),),
+    )
     conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'docs_version'")
 
 
@@ -273,6 +306,7 @@ def bulk_load(
 ) -> tuple[int, list[tuple[str, str]], float]:
     """Build and swap in; returns (offers loaded, rejected, seconds)."""
     started = time.perf_counter()
+    _, _, caps_seq = memory_store.positions(conn)
     builder = BulkBuilder(conn)
     # The new tables are invisible until the swap: no need to wait for the disk meanwhile.
     conn.execute("PRAGMA synchronous = OFF")
@@ -284,12 +318,14 @@ def bulk_load(
         if progress is not None and seen % 10_000 == 0:
             progress(seen)
     builder.finish()
+    generation = new_generation()
+    store_memory_index(conn, generation, caps_seq)
     if progress is not None:
         progress(seen)
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("BEGIN IMMEDIATE")
     try:
-        swap_in(conn)
+        swap_in(conn, generation)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -17,13 +17,22 @@ table              content
                    (`` 01 03 ``), left out of searches whose audience may not see them
 ``capacities``     one row per counter of a Location (``Capacity.key()``), newest wins
 ``searches``       replay records
-``meta``           schema and data versions
+``meta``           schema and data versions; ``generation``: a token new at each full load
+``offer_changes``  rids of the offers written or deleted since the last full load (in order)
+``caps_changes``   Locations whose counters changed (triggers on ``capacities``), in order,
+                   the last :data:`CAPS_LOG_KEPT` kept
+``memory_snapshot``  the in-memory index of the last full load (``memory_index.py``), so a
+                   process starts without reading every table
 =================  ========================================================================
+
+The two logs let each process keep its in-memory index in step with the file at the cost of
+one indexed read per search (``memory_store.py``).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from typing import Final
 
 SCHEMA_VERSION: Final = "2"
@@ -37,6 +46,7 @@ DATA_TABLES: Final = (
     "zones",
     "location_offers",
     "sensitive",
+    "memory_snapshot",
 )
 
 STAR_CODE_ID: Final = 0  # the "*" posting: every offer
@@ -102,6 +112,7 @@ def data_tables_ddl(suffix: str = "") -> list[str]:
         f"CREATE TABLE location_offers{s} (loc TEXT NOT NULL, rid INTEGER NOT NULL, "
         "PRIMARY KEY (loc, rid)) WITHOUT ROWID",
         f"CREATE TABLE sensitive{s} (rid INTEGER PRIMARY KEY, champs TEXT NOT NULL)",
+        f"CREATE TABLE memory_snapshot{s} (name TEXT PRIMARY KEY, data BLOB NOT NULL)",
     ]
 
 
@@ -117,7 +128,26 @@ STATE_TABLES_DDL: Final = [
     "crisis, assignment)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS searches (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, "
     "record BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS offer_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+    "rid INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS caps_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+    "loc TEXT NOT NULL)",
 ]
+
+CAPS_LOG_KEPT: Final = 200_000
+
+
+def caps_log_triggers() -> list[str]:
+    """Triggers logging every write to ``capacities`` (a full load replaces the table: they are
+    created again after the swap)."""
+    out = []
+    for event, row in (("INSERT", "new"), ("UPDATE", "new"), ("DELETE", "old")):
+        out.append(
+            f"CREATE TRIGGER IF NOT EXISTS caps_log_{event.lower()} AFTER {event} ON capacities "
+            f"BEGIN INSERT INTO caps_changes (loc) VALUES ({row}.loc); "
+            f"DELETE FROM caps_changes WHERE seq <= last_insert_rowid() - {CAPS_LOG_KEPT}; END"
+        )
+    return out
 
 
 def table_exists(conn: sqlite3.Connection, name: str) -> bool:
@@ -133,8 +163,17 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
         for ddl in data_tables_ddl():
             conn.execute(ddl)
         conn.execute("INSERT INTO codes VALUES (?, '*', '*', 0)", (STAR_CODE_ID,))
+    if not table_exists(conn, "memory_snapshot"):  # a database indexed before it existed
+        conn.execute(data_tables_ddl()[-1])
+    for ddl in caps_log_triggers():
+        conn.execute(ddl)
     conn.execute(
         "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?), "
-        "('docs_version', '0')",
-        (SCHEMA_VERSION,),
+        "('docs_version', '0'), ('generation', ?)",
+        (SCHEMA_VERSION, new_generation()),
     )
+
+
+def new_generation() -> str:
+    """A token naming one full load (the in-memory indexes of processes are keyed by it)."""
+    return uuid.uuid4().hex

@@ -34,9 +34,11 @@ Semantics worth knowing:
 from __future__ import annotations
 
 import bisect
+import heapq
+import itertools
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
@@ -47,8 +49,10 @@ from ror.geo import gazetteer, patient_zone_keys, reverse
 from ror.model import Offer
 from ror.ranking import Weights, check, explain, near_miss_reason, score, score_upper_bound
 from ror.ranking import weights_for as ranking_weights
+from ror.search import memory_rank
 from ror.search.criteria import MAX_LIMIT, Criteria
 from ror.search.engine import RING_MARK, Candidate, CandidateQuery, Engine, SearchRecord
+from ror.search.memory_query import RingStream
 from ror.search.prefilter import CODE_FIELDS, Prefilter
 from ror.search.result import (
     Facet,
@@ -64,6 +68,7 @@ NEAR_MISSES: Final = 5
 FACET_FIELDS: Final = ("activity", "offer_type", "champ", "care_mode", "public")
 PRECISION_ORDER: Final = {"exact": 0, "street": 1, "city": 2}
 _LOOKAHEAD: Final = 32
+_READ_AHEAD: Final = 2  # offers read beyond those the page still needs
 
 
 # --- the pipeline --------------------------------------------------------------------------
@@ -296,9 +301,139 @@ class Ranking:
     total: int
     radius_km: float | None
     strategy: str
-    pool: list[Candidate]  # near-miss material within the radius (distance order)
+    pool: list[Candidate]  # near-miss material (any order; filtered by radius when read)
     known: dict[int, Offer]  # offers already read
     by_zone: set[int]  # refs of the home-based units matched by zone (any distance)
+    more_pool: Iterator[Candidate] = field(default_factory=lambda: iter(()))  # nearest first
+
+    def nearest_pool(self) -> Iterator[Candidate]:
+        """Near-miss material within the radius used (zone matches: any distance), nearest
+        first."""
+        radius = self.radius_km
+
+        def inside(c: Candidate) -> bool:
+            return (
+                c.ref in self.by_zone
+                or radius is None
+                or c.distance_km is None
+                or c.distance_km <= radius
+            )
+
+        listed = sorted((c for c in self.pool if inside(c)), key=_distance)
+        return heapq.merge(listed, (c for c in self.more_pool if inside(c)), key=_distance)
+
+
+def _distance(c: Candidate) -> float:
+    return c.distance_km or 0.0
+
+
+class Ranker:
+    """The best ``offset + limit`` eligible units seen so far, and what is known of the rest.
+
+    ``consider`` checks (``ranking.check``) and scores a unit; the ``may_enter*`` and
+    ``certain`` rules let a search skip units and stop widening without changing its answer.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        criteria: Criteria,
+        weights: Weights,
+        now: datetime,
+        zone_keys: frozenset[str],
+        exact: bool,
+    ) -> None:
+        self.engine = engine
+        self.criteria = criteria
+        self.weights = weights
+        self.now = now
+        self.zone_keys = zone_keys
+        self.exact = exact  # the prefilter decides every criterion: sure units need no check
+        self.wanted = criteria.offset + criteria.limit
+        self.top: list[Ranked] = []
+        self.total = 0
+        self.pool: list[Candidate] = []
+        self.known: dict[int, Offer] = {}
+        self._closed_beyond = float("inf")  # no stream unit this far can enter the top
+        self._bound_at_zero: float | None = None
+
+    def bound(self, distance: float | None) -> float:
+        """The best score of any unit at ``distance`` or farther (``score_upper_bound``)."""
+        if distance is None:
+            return float("inf")
+        if distance == 0.0:  # every unit matched by zone: asked once
+            if self._bound_at_zero is None:
+                self._bound_at_zero = score_upper_bound(0.0, self.criteria, self.weights)
+            return self._bound_at_zero
+        return score_upper_bound(distance, self.criteria, self.weights)
+
+    def may_enter(self, distance: float | None, by_zone: bool = False) -> bool:
+        """Could a unit at this distance still enter the top (ties go to the nearer)?
+        Units matched by zone have no distance penalty: their bound is the one at 0 km."""
+        if len(self.top) < self.wanted:
+            return True
+        if self.wanted == 0:
+            return False
+        if not by_zone and distance is not None and distance >= self._closed_beyond:
+            return False  # the bound only falls with distance, the top only gets better
+        best = self.bound(0.0 if by_zone and distance is not None else distance)
+        could = self.may_enter_bound(best, distance)
+        if not could and not by_zone and distance is not None:
+            self._closed_beyond = distance
+        return could
+
+    def may_enter_bound(self, best: float, distance: float | None) -> bool:
+        """Could a unit whose score is at most ``best`` enter the top?"""
+        if len(self.top) < self.wanted:
+            return True
+        if self.wanted == 0:
+            return False
+        last = self.top[self.wanted - 1]
+        return best > last.score or (best == last.score and (distance or 0.0) <= last.key[1])
+
+    def certain(self, radius: float) -> bool:
+        """No unit beyond ``radius`` can enter the top: the answer is final."""
+        if len(self.top) < self.wanted:
+            return False
+        if self.wanted == 0:
+            return True
+        best, last = self.bound(radius), self.top[self.wanted - 1]
+        return last.score > best or (last.score == best and last.key[1] <= radius)
+
+    def consider(
+        self, c: Candidate, offer: Offer, by_zone: bool, best: float | None = None
+    ) -> bool:
+        """Check one unit and score it unless its bound ``best`` keeps it out of the top;
+        True when eligible (a unit failing one criterion joins the near-miss pool)."""
+        failures = check(
+            offer,
+            self.criteria,
+            now=self.now,
+            patient_zone_keys=self.zone_keys,
+            distance_km=c.distance_km,
+        )
+        if failures:
+            if len(failures) == 1:
+                self.pool.append(c)
+            return False
+        if best is not None and not self.may_enter_bound(best, c.distance_km):
+            return True
+        scored = score(
+            offer, self.criteria, distance_km=c.distance_km, now=self.now, weights=self.weights
+        )
+        key = (-scored.score, c.distance_km or 0.0, offer.id)
+        bisect.insort(
+            self.top,
+            Ranked(key, offer, c.distance_km, scored.score, scored.parts, scored.stale, by_zone),
+        )
+        del self.top[max(self.wanted, 0) :]
+        return True
+
+    def read(self, refs: Sequence[int]) -> None:
+        """Read, in one go, the offers not read yet among ``refs``."""
+        missing = [r for r in dict.fromkeys(refs) if r not in self.known]
+        if missing:
+            self.known.update(zip(missing, self.engine.offers(missing), strict=True))
 
 
 def rank(
@@ -310,132 +445,115 @@ def rank(
     zone_keys: frozenset[str],
 ) -> Ranking:
     """The best ``offset + limit`` eligible units, exactly, widening the radius as needed."""
-    wanted = criteria.offset + criteria.limit
-    exact = query.prefilter.exact
-    top: list[Ranked] = []
-    total = 0
-    pool: list[Candidate] = []
-    known: dict[int, Offer] = {}
-
-    def bound(distance: float | None) -> float:
-        return float("inf") if distance is None else score_upper_bound(distance, criteria, weights)
-
-    closed_beyond = [float("inf")]  # no stream unit this far can enter the current top
-
-    def may_enter(distance: float | None, by_zone: bool = False) -> bool:
-        """Could a unit at this distance still enter the top (ties go to the nearer)?
-        Units matched by zone have no distance penalty: their bound is the one at 0 km."""
-        if len(top) < wanted:
-            return True
-        if not by_zone and distance is not None and distance >= closed_beyond[0]:
-            return False  # the bound only falls with distance, the top only gets better
-        best = bound(0.0 if by_zone and distance is not None else distance)
-        last = top[wanted - 1]
-        could = best > last.score or (best == last.score and (distance or 0.0) <= last.key[1])
-        if not could and not by_zone and distance is not None:
-            closed_beyond[0] = distance
-        return could
-
-    def certain(radius: float) -> bool:
-        """No unit beyond ``radius`` can enter the top: the answer is final."""
-        if len(top) < wanted:
-            return False
-        if wanted == 0:
-            return True
-        best, last = bound(radius), top[wanted - 1]
-        return last.score > best or (last.score == best and last.key[1] <= radius)
-
-    def consider(c: Candidate, offer: Offer, by_zone: bool) -> bool:
-        """Check and score one unit; True when eligible."""
-        failures = check(
-            offer, criteria, now=now, patient_zone_keys=zone_keys, distance_km=c.distance_km
-        )
-        if failures:
-            if len(failures) == 1:
-                pool.append(c)
-            return False
-        scored = score(offer, criteria, distance_km=c.distance_km, now=now, weights=weights)
-        key = (-scored.score, c.distance_km or 0.0, offer.id)
-        bisect.insort(
-            top,
-            Ranked(key, offer, c.distance_km, scored.score, scored.parts, scored.stale, by_zone),
-        )
-        del top[max(wanted, 0) :]
-        return True
-
+    ranker = Ranker(engine, criteria, weights, now, zone_keys, query.prefilter.exact)
     candidates = engine.candidates(query)
-    for c in candidates.by_zone:  # nearest first
-        if c.fails != 0:
-            pool.append(c)
-        elif exact and c.sure and not may_enter(c.distance_km, by_zone=True):
-            total += 1  # eligible for sure, cannot reach the page: not read
-        elif consider(c, _read(engine, [c], known)[0], True):
-            total += 1
+    _consume_by_zone(ranker, candidates.by_zone)
 
     steps: tuple[float | None, ...] = (*RADIUS_STEPS_KM, None)
     if query.point is None:
         steps = (None,)  # no point: distances, hence radii, do not apply
     elif criteria.radius_km is not None:
         steps = (criteria.radius_km,)
-    step = 0
-    radius: float | None = steps[0]
+    more_pool: Iterator[Candidate] = iter(())
     stream = candidates.stream
-    stopped = False
     try:
-        for batch in _batches(stream, _LOOKAHEAD):
-            for c in batch:
-                d = c.distance_km
-                if c.ref == RING_MARK:  # everything within d seen: a step may be decided
-                    while (
-                        criteria.radius_km is None
-                        and d is not None
-                        and radius is not None
-                        and d >= radius
-                    ):
-                        if certain(radius):
-                            stopped = True
-                            break
-                        step += 1
-                        radius = steps[step]
-                    if stopped:
-                        break
-                    continue
-                while d is not None and radius is not None and d > radius:
-                    if certain(radius):
-                        stopped = True
-                        break
-                    step += 1
-                    radius = steps[step]
-                if stopped:
-                    break
-                if c.fails != 0:
-                    pool.append(c)
-                elif exact and c.sure and not may_enter(d):
-                    total += 1  # eligible for sure, cannot reach the page: not read
-                else:
-                    if c.ref not in known:
-                        _prefetch(
-                            engine,
-                            batch,
-                            known,
-                            lambda c: not (exact and c.sure) or may_enter(c.distance_km),
-                        )
-                    if consider(c, known[c.ref], False):
-                        total += 1
-            if stopped:
-                break
+        if isinstance(stream, RingStream):  # arrays: ranked many at once
+            radius, more_pool = memory_rank.consume(ranker, stream.rings(), steps)
+        else:
+            radius = _consume(ranker, stream, steps)
     finally:
         close = getattr(stream, "close", None)
         if close is not None:
             close()
-    # The stream ran out (every candidate seen): the first step where the answer is certain.
-    while not stopped and radius is not None and criteria.radius_km is None:
-        if certain(radius):
+    zoned = {c.ref for c in candidates.by_zone}
+    return Ranking(
+        ranker.top,
+        ranker.total,
+        radius,
+        candidates.strategy,
+        ranker.pool,
+        ranker.known,
+        zoned,
+        more_pool,
+    )
+
+
+def _consume_by_zone(ranker: Ranker, by_zone: list[Candidate]) -> None:
+    """Rank the home-based units matched by zone (nearest first), reading in small batches
+    those that may enter the page."""
+    exact = ranker.exact
+
+    def needed(c: Candidate) -> bool:
+        sure = exact and c.sure
+        return c.fails == 0 and (not sure or ranker.may_enter(c.distance_km, by_zone=True))
+
+    i = 0
+    while i < len(by_zone):
+        batch = by_zone[i : i + max(ranker.wanted - len(ranker.top), 0) + _READ_AHEAD]
+        i += len(batch)
+        ranker.read([c.ref for c in batch if needed(c)])
+        for c in batch:
+            if c.fails != 0:
+                ranker.pool.append(c)
+            elif exact and c.sure and not ranker.may_enter(c.distance_km, by_zone=True):
+                ranker.total += 1  # eligible for sure, cannot reach the page: not read
+            else:
+                ranker.read([c.ref])
+                if ranker.consider(c, ranker.known[c.ref], True):
+                    ranker.total += 1
+
+
+def _consume(
+    ranker: Ranker, stream: Iterator[Candidate], steps: tuple[float | None, ...]
+) -> float | None:
+    """Rank a distance-ordered stream; returns the radius used (the first certain step)."""
+    fixed = ranker.criteria.radius_km is not None
+    exact = ranker.exact
+    step = 0
+    radius: float | None = steps[0]
+    for batch in _batches(stream, _LOOKAHEAD):
+        for c in batch:
+            d = c.distance_km
+            if c.ref == RING_MARK:  # everything within d seen: a step may be decided
+                while not fixed and d is not None and radius is not None and d >= radius:
+                    if ranker.certain(radius):
+                        return radius
+                    step += 1
+                    radius = steps[step]
+                continue
+            while d is not None and radius is not None and d > radius:
+                if ranker.certain(radius):
+                    return radius
+                step += 1
+                radius = steps[step]
+            if c.fails != 0:
+                ranker.pool.append(c)
+            elif exact and c.sure and not ranker.may_enter(d):
+                ranker.total += 1  # eligible for sure, cannot reach the page: not read
+            else:
+                if c.ref not in ranker.known:
+                    ranker.read(
+                        [
+                            b.ref
+                            for b in batch
+                            if b.fails == 0
+                            and (not (exact and b.sure) or ranker.may_enter(b.distance_km))
+                        ]
+                    )
+                if ranker.consider(c, ranker.known[c.ref], False):
+                    ranker.total += 1
+    return final_radius(ranker, steps, step)
+
+
+def final_radius(ranker: Ranker, steps: tuple[float | None, ...], step: int) -> float | None:
+    """Every candidate seen: the first step from ``step`` on where the answer is certain."""
+    radius = steps[step]
+    while radius is not None and ranker.criteria.radius_km is None:
+        if ranker.certain(radius):
             break
         step += 1
         radius = steps[step] if step < len(steps) else None
-    zoned = {c.ref for c in candidates.by_zone}
-    return Ranking(top, total, radius, candidates.strategy, pool, known, zoned)
+    return radius
 
 
 def _batches(stream: Iterator[Candidate], size: int) -> Iterator[list[Candidate]]:
@@ -449,25 +567,6 @@ def _batches(stream: Iterator[Candidate], size: int) -> Iterator[list[Candidate]
         yield batch
 
 
-def _read(engine: Engine, cands: list[Candidate], known: dict[int, Offer]) -> list[Offer]:
-    missing = [c.ref for c in cands if c.ref not in known]
-    if missing:
-        known.update(zip(missing, engine.offers(missing), strict=True))
-    return [known[c.ref] for c in cands]
-
-
-def _prefetch(
-    engine: Engine,
-    batch: list[Candidate],
-    known: dict[int, Offer],
-    needed: Callable[[Candidate], bool],
-) -> None:
-    """Read, in one go, the units of the look-ahead batch that may be needed."""
-    refs = [c.ref for c in batch if c.fails == 0 and c.ref not in known and needed(c)]
-    if refs:
-        known.update(zip(refs, engine.offers(refs), strict=True))
-
-
 # --- near-misses, cut, explain, facets -----------------------------------------------------
 
 
@@ -479,26 +578,21 @@ def near_misses(
     zone_keys: frozenset[str],
 ) -> tuple[NearMiss, ...]:
     """The nearest units within the radius used failing exactly one hard criterion."""
-    radius = ranked.radius_km
-    pool = sorted(
-        (
-            c
-            for c in ranked.pool
-            if c.ref in ranked.by_zone
-            or radius is None
-            or c.distance_km is None
-            or c.distance_km <= radius
-        ),
-        key=lambda c: c.distance_km or 0.0,
-    )
     found: list[tuple[float, str, NearMiss]] = []
-    i = 0
-    while i < len(pool):
-        if len(found) >= NEAR_MISSES and (pool[i].distance_km or 0.0) > found[NEAR_MISSES - 1][0]:
+    pool = ranked.nearest_pool()
+    while True:  # read as many as still wanted (each is a near-miss when the prefilter is exact)
+        batch = list(itertools.islice(pool, max(NEAR_MISSES - len(found), 1)))
+        if not batch:
             break
-        batch = pool[i : i + 8]
-        i += len(batch)
-        for c, offer in zip(batch, _read(engine, batch, ranked.known), strict=True):
+        if len(found) >= NEAR_MISSES and _distance(batch[0]) > found[NEAR_MISSES - 1][0]:
+            break
+        missing = [c.ref for c in batch if c.ref not in ranked.known]
+        if missing:
+            ranked.known.update(zip(missing, engine.offers(missing), strict=True))
+        for c in batch:
+            if len(found) >= NEAR_MISSES and _distance(c) > found[NEAR_MISSES - 1][0]:
+                break
+            offer = ranked.known[c.ref]
             failures = check(
                 offer, criteria, now=now, patient_zone_keys=zone_keys, distance_km=c.distance_km
             )

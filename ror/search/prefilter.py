@@ -33,10 +33,13 @@ open at
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
 
 from ror.model import Capacity, Offer
 from ror.ranking.hours import local_zone
@@ -270,3 +273,100 @@ def is_closed(closed_from: float | None, reopens_at: float | None, moment: float
     if closed_from is not None and moment < closed_from:
         return False
     return reopens_at is None or moment < reopens_at
+
+
+# --- the same tests over many units at once (the embedded engine's in-memory index) ----------
+
+Column = Callable[[str], NDArray[np.float64]]  # a ``cover`` column of the units (NULL = nan)
+
+
+def fails_array(column: Column, prefilter: Prefilter, *, zone_term: bool) -> NDArray[np.int8]:
+    """:func:`fails` of many units at once (``planner.fails_sql`` in numpy).
+
+    ``column(name)`` gives a ``cover`` column of the units (``embedded_schema.COVER_COLUMNS``,
+    NULL as nan), or ``"beds"``/``"places"`` (available now); ``zone_term`` adds a failure to
+    home-based units (matched by zone instead).
+    """
+    out = np.zeros(len(column("home")), dtype=np.int8)
+    for test in failure_tests(prefilter, zone_term=zone_term):
+        out += test(column)
+    return out
+
+
+Test = Callable[[Column], NDArray[np.bool_]]  # which units fail one criterion
+
+
+def failure_tests(prefilter: Prefilter, *, zone_term: bool) -> list[Test]:
+    """One test per criterion the request asks, the most selective usually first (free beds),
+    so that a caller keeping only units failing none can test fewer and fewer units."""
+    p = prefilter
+    tests: list[Test] = []
+    if p.bed_nature is not None:
+        name, wanted = ("beds" if p.bed_nature == "01" else "places"), p.bed_min
+        tests.append(lambda column: column(name) < wanted)
+    if p.reception_bit is not None:
+        bit = p.reception_bit
+        tests.append(lambda column: (column("recep").astype(np.int64) & bit) == 0)
+    if p.social_aid:
+        places = {"permanent": "aid_perm", "temporary": "aid_temp"}.get(
+            p.social_aid_reception or ""
+        )
+
+        def no_aid(column: Column) -> NDArray[np.bool_]:
+            bad: NDArray[np.bool_] = column("aid") == 0
+            return bad | (column(places) == 0) if places is not None else bad
+
+        tests.append(no_aid)
+    if p.age is not None:  # comparisons with nan are false: a missing bound is open
+        age = p.age
+        tests.append(lambda column: (age < column("age_min")) | (age > column("age_max")))
+    if p.max_monthly_price_eur is not None:
+        budget, selected = p.max_monthly_price_eur, p.price_column
+
+        def too_dear(column: Column) -> NDArray[np.bool_]:
+            price = column("price")
+            if selected is not None:
+                price = np.where(price_holds_array(column, p.now), column(selected), price)
+            out: NDArray[np.bool_] = np.isnan(price) | (price > budget)
+            return out
+
+        tests.append(too_dear)
+    if p.closed_at is not None:
+        t = p.closed_at
+
+        def closed(column: Column) -> NDArray[np.bool_]:
+            closed_from, reopens_at = column("closed_from"), column("reopens_at")
+            some = ~(np.isnan(closed_from) & np.isnan(reopens_at))
+            started = np.isnan(closed_from) | (t >= closed_from)
+            going = np.isnan(reopens_at) | (t < reopens_at)
+            out: NDArray[np.bool_] = some & started & going
+            return out
+
+        tests.append(closed)
+    if zone_term:
+        tests.append(lambda column: column("home") != 0)
+    return tests
+
+
+def sure_array(column: Column, prefilter: Prefilter) -> NDArray[np.bool_]:
+    """Whether each unit's failure count is exact (``planner.sure_sql``)."""
+    if prefilter.max_monthly_price_eur is not None and prefilter.price_column is not None:
+        return price_holds_array(column, prefilter.now)
+    return np.ones(len(column("home")), dtype=bool)
+
+
+def price_holds_array(column: Column, moment: float | None) -> NDArray[np.bool_]:
+    """:func:`price_holds` of many units."""
+    start, until = column("price_from"), column("price_until")
+    if moment is None:
+        return np.zeros(len(start), dtype=bool)
+    return (np.isnan(start) | (moment >= start)) & (np.isnan(until) | (moment < until))
+
+
+def price_column_for(prefilter: Prefilter) -> str | None:
+    """The selected-price column ``ranking.prices.select_price`` would read for this request,
+    budget or not (None for a person under 60: the column does not apply)."""
+    if prefilter.age is not None and prefilter.age < 60:
+        return None
+    reception = {1: "temporary", 2: "permanent"}.get(prefilter.reception_bit or 0)
+    return PRICE_COLUMNS[(reception, prefilter.social_aid)]

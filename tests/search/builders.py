@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ror.model import Capacity, Establishment, Offer, Place, Zone
+from ror.search.criteria import BedNeed, Criteria, EquipmentNeed
 
 NOW = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
 
@@ -62,3 +64,43 @@ def make_offer(id: str = "hs-1", **kw: Any) -> Offer:
 
 def zone(code: str, type: str = "3") -> Zone:
     return Zone(code=code, type=type)
+
+
+PLACES = ("Toulouse", "31000", "Lyon", "Marseille 13e", "Rennes", "st etienne", "Lille", "Brest")
+PROFILES = ("default", "emergency", "nursing_home", "consultation")
+
+
+def random_criteria(rng: random.Random, offers: list[Offer]) -> Criteria:
+    """A plausible request: codes of a real offer, a place, a few hard criteria."""
+    model = rng.choice(offers)
+    kw: dict[str, object] = {"profile": rng.choice(PROFILES), "limit": rng.randint(1, 15)}
+    kw["offset"] = rng.choice((0, 0, 0, 3))
+    field = rng.choice(("activity", "offer_type", "offer_type", "champ", "none"))
+    codes = getattr(model, field, ())
+    if codes:
+        kw[field] = (rng.choice(codes),)
+    if rng.random() < 0.5:
+        kw["place"] = rng.choice(PLACES)
+    else:
+        anchor = rng.choice(offers).place
+        kw["lat"], kw["lon"] = (
+            anchor.lat + rng.uniform(-0.3, 0.3),
+            anchor.lon + rng.uniform(-0.3, 0.3),
+        )
+    if rng.random() < 0.3:
+        kw["radius_km"] = rng.choice((5.0, 20.0, 60.0, 250.0))
+    if rng.random() < 0.3:
+        kw["age"] = rng.choice((4, 8, 15, 40, 85))
+    if rng.random() < 0.2:
+        kw["reception"] = rng.choice(("permanent", "temporary"))
+    if rng.random() < 0.15:
+        kw["social_aid"] = True
+    if rng.random() < 0.15:
+        kw["max_monthly_price_eur"] = rng.choice((1800.0, 2500.0))
+    if rng.random() < 0.2:
+        kw["beds"] = BedNeed(
+            nature=rng.choice(("01", "02")), gender=rng.choice((None, None, "01", "02"))
+        )
+    if rng.random() < 0.05:
+        kw["equipment"] = (EquipmentNeed("088", "001", 200.0),)
+    return Criteria(**kw)  # type: ignore[arg-type]

@@ -1,4 +1,5 @@
-"""Fixtures of the search tests: an empty engine per test, and one synthetic dataset per run."""
+"""Fixtures of the search tests: an empty engine per test (answering from its in-memory index,
+then from SQL only), and one synthetic dataset per run (one file, read both ways)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from tests.search.builders import NOW
 SYNTHETIC_SIZE = 3000
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[EmbeddedEngine]:
-    eng = EmbeddedEngine(tmp_path / "ror.sqlite")
+@pytest.fixture(params=["memory", "sql"])
+def engine(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[EmbeddedEngine]:
+    eng = EmbeddedEngine(tmp_path / "ror.sqlite", memory=request.param == "memory")
     yield eng
     eng.close()
 
@@ -34,6 +35,14 @@ def synthetic_engine(
 ) -> Iterator[EmbeddedEngine]:
     eng = EmbeddedEngine(tmp_path_factory.mktemp("synthetic") / "ror.sqlite")
     eng.load(synthetic_offers, replace_all=True)
+    yield eng
+    eng.close()
+
+
+@pytest.fixture(scope="session")
+def synthetic_sql_engine(synthetic_engine: EmbeddedEngine) -> Iterator[EmbeddedEngine]:
+    """The synthetic file read from SQL only (no in-memory index)."""
+    eng = EmbeddedEngine(synthetic_engine.path, memory=False)
     yield eng
     eng.close()
 

@@ -8,7 +8,7 @@ import pytest
 
 from ror.errors import InvalidInput, NotFound, UnknownCode, UnknownPlace
 from ror.model import Offer
-from ror.search.criteria import BedNeed, Criteria, EquipmentNeed
+from ror.search.criteria import BedNeed, Criteria
 from ror.search.embedded import EmbeddedEngine
 from ror.search.pipeline import get_offer, replay, search
 from ror.search.reference import Reference
@@ -21,47 +21,9 @@ from tests.search.builders import (
     TOULOUSE,
     beds,
     make_offer,
+    random_criteria,
     zone,
 )
-
-PLACES = ("Toulouse", "31000", "Lyon", "Marseille 13e", "Rennes", "st etienne", "Lille", "Brest")
-PROFILES = ("default", "emergency", "nursing_home", "consultation")
-
-
-def random_criteria(rng: random.Random, offers: list[Offer]) -> Criteria:
-    """A plausible request: codes of a real offer, a place, a few hard criteria."""
-    model = rng.choice(offers)
-    kw: dict[str, object] = {"profile": rng.choice(PROFILES), "limit": rng.randint(1, 15)}
-    kw["offset"] = rng.choice((0, 0, 0, 3))
-    field = rng.choice(("activity", "offer_type", "offer_type", "champ", "none"))
-    codes = getattr(model, field, ())
-    if codes:
-        kw[field] = (rng.choice(codes),)
-    if rng.random() < 0.5:
-        kw["place"] = rng.choice(PLACES)
-    else:
-        anchor = rng.choice(offers).place
-        kw["lat"], kw["lon"] = (
-            anchor.lat + rng.uniform(-0.3, 0.3),
-            anchor.lon + rng.uniform(-0.3, 0.3),
-        )
-    if rng.random() < 0.3:
-        kw["radius_km"] = rng.choice((5.0, 20.0, 60.0, 250.0))
-    if rng.random() < 0.3:
-        kw["age"] = rng.choice((4, 8, 15, 40, 85))
-    if rng.random() < 0.2:
-        kw["reception"] = rng.choice(("permanent", "temporary"))
-    if rng.random() < 0.15:
-        kw["social_aid"] = True
-    if rng.random() < 0.15:
-        kw["max_monthly_price_eur"] = rng.choice((1800.0, 2500.0))
-    if rng.random() < 0.2:
-        kw["beds"] = BedNeed(
-            nature=rng.choice(("01", "02")), gender=rng.choice((None, None, "01", "02"))
-        )
-    if rng.random() < 0.05:
-        kw["equipment"] = (EquipmentNeed("088", "001", 200.0),)
-    return Criteria(**kw)  # type: ignore[arg-type]
 
 
 def assert_same(engine: EmbeddedEngine, reference: Reference, criteria: Criteria) -> None:
@@ -80,21 +42,27 @@ def assert_same(engine: EmbeddedEngine, reference: Reference, criteria: Criteria
         assert facets == {k: v for k, v in want.facets.items() if v or k in facets}, criteria
 
 
+@pytest.mark.parametrize("read", ["memory", "sql"])
 @pytest.mark.parametrize("strategy", ["planned", "spatial"])
 def test_random_searches_equal_the_brute_force_reference(
-    synthetic_engine: EmbeddedEngine,
+    request: pytest.FixtureRequest,
     reference: Reference,
     synthetic_offers: list[Offer],
     strategy: str,
+    read: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    engine = request.getfixturevalue(
+        "synthetic_engine" if read == "memory" else "synthetic_sql_engine"
+    )
     if strategy == "spatial":  # growing rings even for rare codes
         monkeypatch.setattr("ror.search.planner.FACET_FIRST_MAX", 0)
     rng = random.Random(20261126)
     for _ in range(60):
-        assert_same(synthetic_engine, reference, random_criteria(rng, synthetic_offers))
+        assert_same(engine, reference, random_criteria(rng, synthetic_offers))
 
 
+@pytest.mark.parametrize("read", ["memory", "sql"])
 @pytest.mark.parametrize(
     "criteria",
     [
@@ -112,11 +80,14 @@ def test_random_searches_equal_the_brute_force_reference(
         Criteria(place="Lyon", offer_type=("21",), radius_km=30),
     ],
     ids=["ehpad", "child-psy", "icu-bed", "broad", "radius"],
-)
+)  # first mark: tests/es/test_es_integration.py reads these scenarios from it
 def test_scenarios_equal_the_reference(
-    synthetic_engine: EmbeddedEngine, reference: Reference, criteria: Criteria
+    request: pytest.FixtureRequest, reference: Reference, criteria: Criteria, read: str
 ) -> None:
-    assert_same(synthetic_engine, reference, criteria)
+    engine = request.getfixturevalue(
+        "synthetic_engine" if read == "memory" else "synthetic_sql_engine"
+    )
+    assert_same(engine, reference, criteria)
 
 
 def test_home_care_by_zone_equals_the_reference(

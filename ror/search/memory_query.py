@@ -1,0 +1,448 @@
+"""Candidates and facets of the embedded engine from its in-memory index (``memory_store.py``).
+
+The same rows as the SQL statements of ``planner.py`` (the tests run both), read with numpy:
+the anchor posting (the rarest requested code field) within the grid cells of each ring
+(``cells.cap_ranges``), or whole for a rare anchor; the other requested fields as row masks;
+distance on unit vectors (``x·qx + y·qy + z·qz``, the SQL expression in the same order, so the
+same doubles); prefilter failures by ``prefilter.fails_array``; free beds from the live
+availability figures (``memory_availability``).
+
+Candidates come as :class:`Ring` arrays (:class:`RingStream`): the pipeline ranks them many at
+once (``memory_rank``) and can skip the units whose score bound
+(``ranking.score_upper_bounds``, from the facts each ring carries) cannot reach the page.
+Iterating a :class:`RingStream` gives the plain ``Candidate`` stream of the engine contract.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ror.ranking.scoring import UnitFacts
+from ror.search import cells
+from ror.search.criteria import BedNeed
+from ror.search.embedded_schema import STAR_CODE_ID
+from ror.search.engine import RING_MARK, Candidate, CandidateQuery, Candidates, FacetCounts
+from ror.search.memory_availability import FREE
+from ror.search.memory_index import MemoryIndex, Rows
+from ror.search.memory_store import Mask, Snapshot
+from ror.search.planner import ANNULI_KM, Plan
+from ror.search.prefilter import (
+    CURRENT,
+    NO_ASSIGNMENT,
+    fails_array,
+    failure_tests,
+    price_column_for,
+    price_holds_array,
+    sure_array,
+)
+
+_CHUNK: Final = 32_768  # facet populations are counted this many rows at a time
+
+Floats = NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class Ring:
+    """Candidates of one ring as arrays (every unit passing the code filters and failing at
+    most one prefilter criterion), any order within the ring. ``covered``: every unit within
+    this distance has been given by this ring or earlier ones (None: every unit)."""
+
+    refs: NDArray[np.int64]
+    dots: Floats | None  # None: the query has no point
+    fails: NDArray[np.int8]
+    sure: NDArray[np.bool_]
+    covered: float | None
+    social_aid: NDArray[np.bool_]
+    price_floor: Floats  # the selected monthly price when known, else the cheapest; nan: none
+    figures: Floats  # availability figures, shape (6, n) (``memory_availability.FIGURES``)
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+    def km(self) -> Floats | None:
+        """Distances (numpy ``arccos``: may differ from ``cells.dot_to_km`` in the last bit)."""
+        if self.dots is None:
+            return None
+        return np.arccos(np.clip(self.dots, -1.0, 1.0)) * cells.EARTH_RADIUS_KM
+
+    def take(self, index: NDArray[Any]) -> Ring:
+        return Ring(
+            self.refs[index],
+            None if self.dots is None else self.dots[index],
+            self.fails[index],
+            self.sure[index],
+            self.covered,
+            self.social_aid[index],
+            self.price_floor[index],
+            self.figures[:, index],
+        )
+
+    def facts(self, need: BedNeed | None) -> UnitFacts:
+        """The facts bounding each unit's score for a bed need (``ranking.UnitFacts``)."""
+        n = len(self.refs)
+        free = np.full(n, np.inf)
+        since = np.full(n, np.inf)
+        installed = np.full(n, np.inf)
+        if need is not None and need.nature in FREE:
+            k = FREE[need.nature]
+            installed = self.figures[4 + k]
+            if need.temporality == CURRENT and need.assignment == NO_ASSIGNMENT:
+                free = self.figures[k]  # every gender: at least what one gender has
+                if need.gender is None:
+                    since = self.figures[2 + k]
+                else:  # fewer counters may be summed: their oldest may be younger
+                    since = np.where(np.isnan(self.figures[2 + k]), np.nan, np.inf)
+        return UnitFacts(self.social_aid.astype(bool), self.price_floor, free, since, installed)
+
+    def candidates(self) -> list[Candidate]:
+        """The units as ``Candidate``, nearest first (ties by ref)."""
+        if self.dots is None:
+            order = np.argsort(self.refs, kind="stable")
+        else:
+            order = np.lexsort((self.refs, -self.dots))
+        refs = self.refs[order].tolist()
+        fails = self.fails[order].tolist()
+        sure = self.sure[order].tolist()
+        if self.dots is None:
+            return [Candidate(r, None, f, s) for r, f, s in zip(refs, fails, sure, strict=True)]
+        dots = self.dots[order].tolist()
+        return [
+            Candidate(r, cells.dot_to_km(d), f, s)
+            for r, d, f, s in zip(refs, dots, fails, sure, strict=True)
+        ]
+
+
+class RingStream(Iterator[Candidate]):
+    """The distance-ordered ``Candidate`` stream of the engine contract, also readable ring by
+    ring as arrays (:meth:`rings`). Read one way only."""
+
+    def __init__(self, rings: Iterator[Ring]) -> None:
+        self._rings = rings
+        self._pending: Iterator[Candidate] = iter(())
+
+    def rings(self) -> Iterator[Ring]:
+        return self._rings
+
+    def __next__(self) -> Candidate:
+        while True:
+            for c in self._pending:
+                return c
+            ring = next(self._rings)  # StopIteration ends the stream
+            items = ring.candidates()
+            if ring.covered is not None and ring.dots is not None:
+                items.append(Candidate(RING_MARK, ring.covered, 2))
+            self._pending = iter(items)
+
+    def close(self) -> None:
+        close = getattr(self._rings, "close", None)
+        if close is not None:
+            close()
+
+
+# --- selecting rows ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Reader:
+    """One query over one snapshot: row selection shared by candidates and facets."""
+
+    snap: Snapshot
+    query: CandidateQuery
+    point: tuple[float, float, float] | None = None
+    price_column: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.query.point is not None:
+            self.point = cells.unit_vector(*self.query.point)
+        self.price_column = price_column_for(self.query.prefilter)
+
+    def rows(
+        self,
+        part: MemoryIndex,
+        dead: Mask | None,
+        rows: Rows,
+        others: Sequence[tuple[int, ...]],
+    ) -> Rows:
+        """The rows passing ``others`` (code groups), alive and visible to the audience."""
+        if not len(rows):
+            return rows
+        keep = np.ones(len(rows), dtype=bool)
+        if dead is not None:
+            keep &= ~dead[rows]
+        for group in others:
+            keep &= part.code_mask(group)[rows]
+        hidden = part.hidden_rows(self.query.sensitive_champs)
+        if len(hidden):
+            keep &= ~np.isin(rows, hidden)
+        return rows[keep]
+
+    def dots(self, part: MemoryIndex, rows: Rows) -> Floats | None:
+        if self.point is None:
+            return None
+        qx, qy, qz = self.point
+        x, y, z = part.column("x")[rows], part.column("y")[rows], part.column("z")[rows]
+        out: Floats = x * qx + y * qy + z * qz
+        return out
+
+    def figures(self, part: MemoryIndex, rows: Rows) -> Floats:
+        """Availability figures of the rows (``memory_availability``)."""
+        base = rows if part is self.snap.base else None
+        return self.snap.availability.take(part.rid[rows], base)
+
+    def columns(self, part: MemoryIndex, rows: Rows) -> Callable[[str], NDArray[Any]]:
+        """The ``prefilter.Column`` of the rows: cover columns, and free beds or places."""
+
+        def column(name: str) -> NDArray[Any]:
+            if name in ("beds", "places"):
+                base = rows if part is self.snap.base else None
+                figure = FREE["01" if name == "beds" else "02"]
+                return self.snap.availability.take_one(figure, part.rid[rows], base)
+            out: NDArray[Any] = part.column(name)[rows]
+            return out
+
+        return column
+
+    def ring(
+        self,
+        part: MemoryIndex,
+        rows: Rows,
+        dots: Floats | None,
+        *,
+        zone_term: bool,
+        max_fails: int,
+        covered: float | None,
+    ) -> Ring:
+        """The rows failing at most ``max_fails`` prefilter criteria, with their facts."""
+        column = self.columns(part, rows)
+        fails = fails_array(column, self.query.prefilter, zone_term=zone_term)
+        keep = fails <= max_fails
+        rows, fails = rows[keep], fails[keep]
+        if dots is not None:
+            dots = dots[keep]
+        column = self.columns(part, rows)
+        price = column("price")
+        if self.price_column is not None:
+            selected = column(self.price_column)
+            price = np.where(price_holds_array(column, self.query.prefilter.now), selected, price)
+        refs = part.rid[rows]
+        return Ring(
+            refs,
+            dots,
+            fails,
+            sure_array(column, self.query.prefilter),
+            covered,
+            column("aid") != 0,
+            price,
+            self.figures(part, rows),
+        )
+
+
+def _join(rings: Sequence[Ring], covered: float | None, has_point: bool) -> Ring:
+    """Rings of several parts as one."""
+    if len(rings) == 1:
+        return dataclasses.replace(rings[0], covered=covered)
+    return Ring(
+        np.concatenate([r.refs for r in rings]),
+        np.concatenate([r.dots for r in rings if r.dots is not None]) if has_point else None,
+        np.concatenate([r.fails for r in rings]),
+        np.concatenate([r.sure for r in rings]),
+        covered,
+        np.concatenate([r.social_aid for r in rings]),
+        np.concatenate([r.price_floor for r in rings]),
+        np.concatenate([r.figures for r in rings], axis=1),
+    )
+
+
+# --- candidates ----------------------------------------------------------------------------------
+
+
+def candidates(snap: Snapshot, query: CandidateQuery, plan: Plan) -> Candidates:
+    """The engine's candidates (``Engine.candidates``) from the snapshot."""
+    reader = _Reader(snap, query)
+    by_zone = _by_zone(reader, plan)
+    exclude = np.asarray(sorted(c.ref for c in by_zone), dtype=np.int64)
+    return Candidates(by_zone, RingStream(_rings(reader, plan, exclude)), plan.strategy)
+
+
+def _by_zone(reader: _Reader, plan: Plan) -> list[Candidate]:
+    query = reader.query
+    if not query.zone_keys or plan.strategy == "empty":
+        return []
+    keys = sorted(query.zone_keys)
+    found = []
+    for part, dead in reader.snap.parts():
+        rows = part.zone_rows_of(keys)
+        rows = reader.rows(part, dead, rows, (plan.anchor_ids, *plan.others))
+        found.append(
+            reader.ring(
+                part, rows, reader.dots(part, rows), zone_term=False, max_fails=1, covered=None
+            )
+        )
+    ring = _join(found, None, query.point is not None)
+    out = ring.candidates()
+    out.sort(key=lambda c: (c.distance_km or 0.0, c.ref))
+    return out
+
+
+def _rings(reader: _Reader, plan: Plan, exclude: NDArray[np.int64]) -> Iterator[Ring]:
+    query = reader.query
+    if plan.strategy == "empty":
+        return
+    zone_term = bool(query.zone_keys)
+    limit = query.max_radius_km
+
+    def ring(
+        ranges: Sequence[tuple[int, int]] | None,
+        lo_dot: float | None,
+        hi_dot: float | None,
+        covered: float | None,
+    ) -> Ring:
+        found = []
+        for part, dead in reader.snap.parts():
+            rows = part.rows_of(plan.anchor_ids, ranges)
+            rows = reader.rows(part, dead, rows, plan.others)
+            if len(exclude):
+                rows = rows[~np.isin(part.rid[rows], exclude)]
+            dots = reader.dots(part, rows)
+            if dots is not None and (lo_dot is not None or hi_dot is not None):
+                keep = np.ones(len(rows), dtype=bool)
+                if lo_dot is not None:
+                    keep &= dots >= lo_dot
+                if hi_dot is not None:
+                    keep &= dots < hi_dot
+                rows, dots = rows[keep], dots[keep]
+            found.append(
+                reader.ring(part, rows, dots, zone_term=zone_term, max_fails=1, covered=covered)
+            )
+        return _join(found, covered, query.point is not None)
+
+    if query.point is None:
+        yield ring(None, None, None, None)
+        return
+    if plan.strategy == "facet-first":  # one ring: the whole posting (within the bound)
+        yield ring(None, None if limit is None else cells.min_dot(limit), None, None)
+        return
+    inner = 0.0
+    for outer in (*ANNULI_KM, None):
+        if limit is not None and (outer is None or outer >= limit):
+            outer = limit
+        hi_dot = cells.min_dot(inner) if inner > 0 else None
+        if outer is None:
+            yield ring(None, None, hi_dot, None)
+            return
+        ranges = cells.cap_ranges(query.point[0], query.point[1], outer)
+        yield ring(ranges, cells.min_dot(outer), hi_dot, outer)
+        if limit is not None and outer >= limit:
+            return
+        inner = outer
+
+
+# --- facets --------------------------------------------------------------------------------------
+
+
+def facets(
+    snap: Snapshot,
+    query: CandidateQuery,
+    radius_km: float | None,
+    fields: Sequence[str],
+    plans: Mapping[tuple[tuple[str, tuple[str, ...]], ...], Plan],
+    code_names: Mapping[int, tuple[str, str]],
+    max_units: int,
+) -> FacetCounts:
+    """``Engine.facets`` from the snapshot; ``plans`` has the plan of each group of fields
+    (the query's codes without those fields)."""
+    groups: dict[tuple[tuple[str, tuple[str, ...]], ...], list[str]] = {}
+    for name in fields:
+        codes = tuple((k, v) for k, v in query.codes if k != name)
+        groups.setdefault(codes, []).append(name)
+    counts: dict[str, dict[str, int]] = {name: {} for name in fields}
+    incomplete: list[str] = []
+    for codes, names in groups.items():
+        sub = dataclasses.replace(query, codes=codes)
+        plan = plans[codes]
+        if plan.strategy == "empty":
+            continue
+        population = _population(_Reader(snap, sub), plan, radius_km, max_units)
+        if population is None:
+            incomplete.extend(names)
+            continue
+        for part, rows in population:
+            codes_found = part.codes_of_rows(rows)
+            tally = np.bincount(codes_found, minlength=len(part.code_ids))
+            for k in np.flatnonzero(tally).tolist():
+                name, code = code_names.get(int(part.code_ids[k]), ("", ""))
+                if name in names:
+                    counts[name][code] = counts[name].get(code, 0) + int(tally[k])
+    for name in incomplete:
+        counts.pop(name, None)
+    return FacetCounts(
+        counts,
+        "units within the radius used (or matched by zone) having a code of every other "
+        "requested field and failing no prefilter criterion",
+        tuple(incomplete),
+    )
+
+
+def _population(
+    reader: _Reader, plan: Plan, radius_km: float | None, max_units: int
+) -> list[tuple[MemoryIndex, Rows]] | None:
+    """Rows of each part counted by the facets (``planner.population_statement``), or None
+    when more than ``max_units``."""
+    query = reader.query
+    zone_keys = sorted(query.zone_keys)
+    near = query.point is not None and radius_km is not None
+    total = 0
+    out = []
+    for part, dead in reader.snap.parts():
+        kept: list[Rows] = []
+        zoned = np.empty(0, dtype=np.int64)
+        if zone_keys:
+            rows = reader.rows(part, dead, part.zone_rows_of(zone_keys), plan.others)
+            rows = rows[_has_any(part, rows, plan.anchor_ids)]
+            zoned = _passing(reader, part, rows, zone_term=False)
+            kept.append(zoned)
+            total += len(zoned)
+        ranges = None
+        if near:
+            assert query.point is not None and radius_km is not None
+            ranges = cells.cap_ranges(query.point[0], query.point[1], radius_km)
+        candidates = part.rows_of(plan.anchor_ids, ranges)
+        for start in range(0, len(candidates), _CHUNK):
+            rows = reader.rows(part, dead, candidates[start : start + _CHUNK], plan.others)
+            rows = _passing(reader, part, rows, zone_term=bool(zone_keys))
+            if near:
+                assert radius_km is not None
+                dots = reader.dots(part, rows)
+                assert dots is not None
+                rows = rows[dots >= cells.min_dot(radius_km)]
+            if len(zoned):
+                rows = rows[~np.isin(rows, zoned)]
+            kept.append(rows)
+            total += len(rows)
+            if total > max_units:
+                return None
+        if total > max_units:
+            return None
+        out.append((part, np.concatenate(kept) if kept else np.empty(0, dtype=np.int64)))
+    return out
+
+
+def _has_any(part: MemoryIndex, rows: Rows, code_ids: tuple[int, ...]) -> NDArray[np.bool_]:
+    if tuple(code_ids) == (STAR_CODE_ID,):
+        return np.ones(len(rows), dtype=bool)
+    return part.code_mask(tuple(code_ids))[rows]
+
+
+def _passing(reader: _Reader, part: MemoryIndex, rows: Rows, *, zone_term: bool) -> Rows:
+    """The rows failing no prefilter criterion (tested one criterion at a time)."""
+    for test in failure_tests(reader.query.prefilter, zone_term=zone_term):
+        if not len(rows):
+            break
+        rows = rows[~test(reader.columns(part, rows))]
+    return rows

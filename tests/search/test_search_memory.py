@@ -1,0 +1,319 @@
+"""The in-memory index (memory_*.py) answers as SQL does, bounds scores soundly, and keeps up
+with every change made to the file by any process."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from ror.model import Offer
+from ror.ranking import check, score, weights_for
+from ror.ranking.scoring import bed_need, score_upper_bounds
+from ror.search import memory_index, memory_store, pipeline
+from ror.search.criteria import BedNeed, Criteria
+from ror.search.embedded import EmbeddedEngine
+from ror.search.engine import RING_MARK, Candidate, CandidateQuery
+from ror.search.memory_query import RingStream
+from ror.search.pipeline import FACET_FIELDS, search
+from ror.search.reference import Reference
+from tests.search.builders import (
+    ALBI,
+    BLAGNAC,
+    MURET,
+    NOW,
+    PARIS,
+    TOULOUSE,
+    beds,
+    make_offer,
+    random_criteria,
+    zone,
+)
+
+
+def engine_query(criteria: Criteria) -> tuple[Criteria, CandidateQuery]:
+    """The pipeline's engine query for ``criteria``."""
+    criteria = pipeline.validate(pipeline.resolve_text(pipeline.resolve_place(criteria)))
+    zones = pipeline.patient_zones(criteria)
+    return criteria, pipeline.plan(criteria, NOW, zones)
+
+
+def units(engine: EmbeddedEngine, query: CandidateQuery) -> tuple[list[Any], list[Any], str]:
+    """By-zone and stream candidates as sorted (ref, km, fails, sure), and the strategy."""
+    found = engine.candidates(query)
+    stream = [c for c in found.stream if c.ref != RING_MARK]
+    distances = [c.distance_km or 0.0 for c in stream]
+    assert distances == sorted(distances)  # nearest first
+    return sorted(map(_row, found.by_zone)), sorted(map(_row, stream)), found.strategy
+
+
+def _row(c: Candidate) -> tuple[Any, ...]:
+    return c.ref, c.distance_km, c.fails, c.sure
+
+
+def test_candidates_and_facets_equal_the_sql_ones(
+    synthetic_engine: EmbeddedEngine,
+    synthetic_sql_engine: EmbeddedEngine,
+    synthetic_offers: list[Offer],
+) -> None:
+    rng = random.Random(11)
+    memory_used = 0
+    for _ in range(50):
+        _, query = engine_query(random_criteria(rng, synthetic_offers))
+        with synthetic_engine.snapshot():
+            got = units(synthetic_engine, query)
+            memory_used += isinstance(synthetic_engine.candidates(query).stream, RingStream)
+            radius = rng.choice((None, 5.0, 20.0, 80.0))
+            got_facets = synthetic_engine.facets(query, radius, FACET_FIELDS)
+        with synthetic_sql_engine.snapshot():
+            want = units(synthetic_sql_engine, query)
+            want_facets = synthetic_sql_engine.facets(query, radius, FACET_FIELDS)
+        assert got == want, query
+        assert got_facets == want_facets, (query, radius)
+    assert memory_used == 50
+
+
+def test_many_facet_units_leave_the_facet_out_as_sql_does(
+    synthetic_engine: EmbeddedEngine,
+    synthetic_sql_engine: EmbeddedEngine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("ror.search.memory_query._CHUNK", 7)  # counted in small slices
+    _, query = engine_query(Criteria(place="Paris", champ=("01",)))
+    for limit in (5, 40, 400):
+        monkeypatch.setattr("ror.search.embedded.FACET_MAX_UNITS", limit)
+        got = synthetic_engine.facets(query, 50.0, FACET_FIELDS)
+        assert got == synthetic_sql_engine.facets(query, 50.0, FACET_FIELDS)
+    assert got.incomplete == ("champ",) and got.counts["activity"]
+
+
+# --- score bounds (pruning) ----------------------------------------------------------------
+
+
+def test_score_bounds_never_undercut_and_are_tight_when_facts_are_exact(
+    synthetic_engine: EmbeddedEngine, synthetic_offers: list[Offer]
+) -> None:
+    rng = random.Random(5)
+    checked = tight = 0
+    for _ in range(30):
+        criteria = random_criteria(rng, synthetic_offers).with_(radius_km=None, limit=5)
+        if criteria.beds is not None and rng.random() < 0.5:
+            criteria = criteria.with_(beds=BedNeed(nature=criteria.beds.nature))
+        criteria, query = engine_query(criteria)
+        weights = weights_for(criteria.profile)
+        zones = pipeline.patient_zones(criteria)
+        stream = synthetic_engine.candidates(query).stream
+        assert isinstance(stream, RingStream)
+        for ring in stream.rings():
+            eligible = ring.take(ring.fails == 0)
+            km = eligible.km()
+            facts = eligible.facts(bed_need(criteria, weights))
+            bounds = score_upper_bounds(km, facts, criteria, weights, NOW)
+            offers = synthetic_engine.offers(eligible.refs.tolist())
+            for i, offer in enumerate(offers):
+                d = None if km is None else float(km[i])
+                if check(offer, criteria, now=NOW, patient_zone_keys=zones, distance_km=d):
+                    continue
+                got = score(offer, criteria, distance_km=d, now=NOW, weights=weights).score
+                assert got <= bounds[i], (offer.id, criteria)
+                checked += 1
+                tight += bool(bounds[i] <= got * (1 + 1e-6))
+                if weights.price_weight == 0 and (
+                    criteria.beds is None or criteria.beds.gender is None
+                ):
+                    assert bounds[i] == pytest.approx(got, rel=1e-6), (offer.id, criteria)
+    assert checked > 500 and tight > 0.8 * checked
+
+
+def test_bounds_spare_reading_units_that_cannot_reach_the_page(
+    synthetic_engine: EmbeddedEngine,
+    synthetic_sql_engine: EmbeddedEngine,
+    reference: Reference,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    criteria = Criteria(place="Paris", offer_type=("21",), profile="nursing_home", limit=3)
+    read: dict[str, int] = {}
+
+    def counting(engine: EmbeddedEngine, name: str) -> None:
+        offers = engine.offers
+
+        def wrapped(refs: Any) -> list[Offer]:
+            read[name] = read.get(name, 0) + len(refs)
+            return offers(refs)
+
+        monkeypatch.setattr(engine, "offers", wrapped)
+
+    counting(synthetic_engine, "memory")
+    counting(synthetic_sql_engine, "sql")
+    got = search(criteria, synthetic_engine, now=NOW)
+    want = search(criteria, synthetic_sql_engine, now=NOW)
+    assert [m.offer.id for m in got.matches] == [m.offer.id for m in want.matches]
+    assert [m.offer.id for m in got.matches] == list(reference.search(criteria, NOW).ids)
+    assert got.total == want.total > 3 * read["memory"]
+    assert read["memory"] <= criteria.limit + pipeline.NEAR_MISSES + 4 < read["sql"] / 2
+
+
+# --- keeping up with the file ------------------------------------------------------------------
+
+
+def town() -> list[Offer]:
+    return [
+        make_offer("near", location_ids=("L1",), capacities=(beds(0, location_id="L1"),)),
+        make_offer(
+            "muret", where=MURET, location_ids=("L2",), capacities=(beds(1, location_id="L2"),)
+        ),
+        make_offer(
+            "blagnac",
+            where=BLAGNAC,
+            location_ids=("L3",),
+            capacities=(beds(2, location_id="L3", updated_at=NOW - timedelta(hours=9)),),
+        ),
+        make_offer("albi", where=ALBI, location_ids=("L4",)),
+        make_offer("paris", where=PARIS, sensitive=True, champ=("02",)),
+        make_offer("home", where=PARIS, zones=(zone("31", "2"),), location_ids=("L5",)),
+    ]
+
+
+ASKS = [
+    Criteria(lat=TOULOUSE[0], lon=TOULOUSE[1], activity=("126",), beds=BedNeed(), limit=2),
+    Criteria(place="Toulouse", activity=("126",), profile="emergency", limit=3),
+    Criteria(lat=TOULOUSE[0], lon=TOULOUSE[1], champ=("01", "02"), radius_km=800.0),
+]
+
+
+def answers(engine: EmbeddedEngine) -> list[Any]:
+    out = []
+    for criteria in ASKS:
+        r = search(criteria, engine, now=NOW)
+        out.append(
+            (
+                [(m.offer.id, round(m.score, 12)) for m in r.matches],
+                r.total,
+                r.radius_km,
+                [(n.offer.id, n.criterion) for n in r.near_misses],
+                [(f.field, [(v.code, v.count) for v in f.values]) for f in r.facets],
+            )
+        )
+    return out
+
+
+@pytest.mark.parametrize("overlay_max", [memory_store.OVERLAY_MAX, 0])
+def test_every_change_by_another_process_reaches_the_next_search(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, overlay_max: int
+) -> None:
+    monkeypatch.setattr(memory_store, "OVERLAY_MAX", overlay_max)  # 0: the base is rebuilt
+    path = tmp_path / "ror.sqlite"
+    writer = EmbeddedEngine(path, memory=False)
+    writer.load(town(), replace_all=True)
+    reader = EmbeddedEngine(path)  # another process, answering from memory
+    sql = EmbeddedEngine(path, memory=False)
+
+    def boom(*_: Any) -> Any:
+        raise AssertionError("the reader answered from SQL")
+
+    monkeypatch.setattr(reader, "_stream", boom)
+
+    def same() -> list[Any]:
+        got = answers(reader)
+        assert got == answers(sql)
+        return got
+
+    before = same()
+    assert [m for m, _ in before[0][0]] == ["blagnac", "muret"]  # "near" is full
+    writer.update_capacities("L1", [beds(3, updated_at=NOW)])
+    after = same()
+    assert after[0][0][0][0] == "near" and after != before
+    writer.upsert([make_offer("new", where=BLAGNAC, location_ids=("L1",))])
+    writer.upsert([make_offer("muret", where=MURET, age_min=18)])  # its counters go
+    writer.delete(["blagnac"])
+    changed = same()
+    assert [m for m, _ in changed[0][0]] == ["near", "new"]
+    writer.update_capacities("L1", [beds(0, updated_at=NOW + timedelta(minutes=1))])
+    assert same()[0][0] == []
+    writer.load([make_offer("fresh", capacities=(beds(4),))], replace_all=True)
+    assert same()[0][0][0][0] == "fresh"
+
+
+def test_a_cut_capacity_log_makes_the_figures_read_again(tmp_path: Path) -> None:
+    path = tmp_path / "ror.sqlite"
+    writer = EmbeddedEngine(path, memory=False)
+    writer.load(town(), replace_all=True)
+    reader = EmbeddedEngine(path)
+    sql = EmbeddedEngine(path, memory=False)
+    assert answers(reader) == answers(sql)
+    writer.update_capacities("L1", [beds(3, updated_at=NOW)])
+    writer.update_capacities("L2", [beds(0, updated_at=NOW)])
+    with sqlite3.connect(path) as conn:  # as the trigger does past CAPS_LOG_KEPT entries
+        conn.execute("DELETE FROM caps_changes WHERE seq < (SELECT max(seq) FROM caps_changes)")
+    assert answers(reader) == answers(sql)
+
+
+def test_a_full_load_stores_the_index_that_new_processes_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "ror.sqlite"
+    EmbeddedEngine(path).load(town(), replace_all=True)
+    with sqlite3.connect(path) as conn:
+        (generation,) = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        names = {r[0] for r in conn.execute("SELECT name FROM memory_snapshot")}
+    assert {"head", "availability", "index:rid", "index:col:x"} <= names
+    stored = memory_store.load_stored(sqlite3.connect(path), generation)
+    assert stored is not None and sorted(stored.base.rid.tolist()) == [1, 2, 3, 4, 5, 6]
+
+    def no_build(*_: Any) -> Any:
+        raise AssertionError("built instead of read")
+
+    monkeypatch.setattr(memory_index, "build", no_build)
+    assert answers(EmbeddedEngine(path)) == answers(EmbeddedEngine(path, memory=False))
+
+
+def test_a_file_without_stored_index_builds_it_once_and_stores_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "ror.sqlite"
+    EmbeddedEngine(path, memory=False).load(town(), replace_all=True)
+    with sqlite3.connect(path) as conn:  # as a file indexed before the index existed
+        conn.execute("DROP TABLE memory_snapshot")
+    monkeypatch.setattr(memory_store, "STORE_MIN", 0)
+    first = EmbeddedEngine(path)
+    assert answers(first) == answers(EmbeddedEngine(path, memory=False))
+    assert first._memory is not None
+    first._memory.wait()
+    built = first._memory._current
+    assert built is not None
+    stored = memory_store.load_stored(sqlite3.connect(path), built.generation)
+    assert stored is not None and stored.base.rid.tolist() == built.base.rid.tolist()
+    np.testing.assert_array_equal(  # nan (no counter) equal to nan
+        stored.availability.take(built.base.rid, np.arange(built.base.size)),
+        built.availability.take(built.base.rid, np.arange(built.base.size)),
+    )
+
+
+def test_a_transaction_older_than_the_snapshot_held_is_answered_from_sql(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "ror.sqlite"
+    reader = EmbeddedEngine(path)
+    reader.load(town(), replace_all=True)
+    _, query = engine_query(ASKS[0])
+    with reader.snapshot():  # this thread's view is fixed here…
+        before = units(reader, query)
+        assert reader._memory is not None
+        held = reader._memory._current
+        EmbeddedEngine(path, memory=False).update_capacities(  # …another process pushes…
+            "L1", [beds(7, updated_at=NOW)]
+        )
+        with sqlite3.connect(path) as conn:  # …and another thread moves the snapshot on
+            newer = memory_store.MemoryStore(path).snapshot(conn)
+        assert newer is not None and held is not None and newer.caps_seq > held.caps_seq
+        reader._memory._current = newer
+        assert reader._memory_snapshot() is None  # too new for this transaction: SQL
+        assert not isinstance(reader.candidates(query).stream, RingStream)
+        assert units(reader, query) == before
+    after = units(reader, query)
+    assert after != before and isinstance(reader.candidates(query).stream, RingStream)
