@@ -70,6 +70,7 @@ def run_http(
     generator: str,
     engine: Engine | None,
     pushes: Pushes | None,
+    push_rate: float,
     say: Say,
 ) -> dict[str, Any]:
     generator = choose_generator(generator)
@@ -87,17 +88,19 @@ def run_http(
         main = run_load(generator, url, bodies, seconds, connections, token)
         loadavg = os.getloadavg()
         say(f"  {main.rps:.0f} requests/s, p50 {main.p50_ms:.1f} ms, p95 {main.p95_ms:.1f} ms")
-        under: dict[str, Any] | None = None
+        under: list[dict[str, Any]] = []
         if engine is not None and pushes is not None and len(pushes):
             span = min(UNDER_UPDATES_S, seconds / 2)
-            process = start_load(generator, url, bodies, span, connections, token)
-            updates = push(engine, pushes, "during HTTP load", seconds=span)
-            loaded = finish_load(process, generator, connections, timeout=span + 60)
-            under = {"http": loaded.to_dict(), "updates": updates.to_dict()}
-            say(
-                f"  with capacity pushes: {loaded.rps:.0f} requests/s, "
-                f"{updates.to_dict()['pushes_per_second']} pushes/s"
-            )
+            for rate in (push_rate, None):
+                process = start_load(generator, url, bodies, span, connections, token)
+                label = f"{rate:g}/s during HTTP load" if rate else "unthrottled during HTTP load"
+                updates = push(engine, pushes, label, seconds=span, rate=rate).to_dict()
+                loaded = finish_load(process, generator, connections, timeout=span + 60)
+                under.append({"http": loaded.to_dict(), "updates": updates})
+                say(
+                    f"  with capacity pushes ({label}): {loaded.rps:.0f} requests/s, "
+                    f"p95 {loaded.p95_ms:.1f} ms, {updates['pushes_per_second']} pushes/s"
+                )
         workers_rss = server.peak_rss()
         supervisor_rss = server.supervisor_rss()
     return {

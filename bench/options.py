@@ -23,7 +23,8 @@ class Options:
     http_connections: int = 4
     http_workers: int = 2
     load_generator: str = "auto"  # "auto" (wrk when installed), "wrk" or "python"
-    updates: int = 2000  # capacity pushes timed (0: skip)
+    updates: int = 2000  # capacity pushes timed alone (0: no capacity pushes at all)
+    push_rate: float = 50.0  # steady pushes per second during HTTP load
     out: Path = Path("bench/results.json")
     quiet: bool = False
 
@@ -42,7 +43,7 @@ def _not_negative(text: str) -> int:
     return value
 
 
-def _seconds(text: str) -> float:
+def _positive_float(text: str) -> float:
     value = float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {text}")
@@ -72,7 +73,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         help="queries per scenario checked against the brute-force truth",
     )
     p.add_argument("--skip-http", action="store_true", help="no HTTP phase")
-    p.add_argument("--http-seconds", type=_seconds, default=d.http_seconds)
+    p.add_argument("--http-seconds", type=_positive_float, default=d.http_seconds)
     p.add_argument(
         "--http-connections",
         type=_positive,
@@ -83,6 +84,12 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     p.add_argument("--load-generator", choices=("auto", "wrk", "python"), default=d.load_generator)
     p.add_argument(
         "--updates", type=_not_negative, default=d.updates, help="capacity pushes (0: skip)"
+    )
+    p.add_argument(
+        "--push-rate",
+        type=_positive_float,
+        default=d.push_rate,
+        help="steady capacity pushes per second during the HTTP load",
     )
     p.add_argument("--out", type=Path, default=d.out, help="results JSON")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -100,6 +107,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         http_workers=a.http_workers,
         load_generator=a.load_generator,
         updates=a.updates,
+        push_rate=a.push_rate,
         out=a.out,
         quiet=a.quiet,
     )

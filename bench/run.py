@@ -83,8 +83,8 @@ def run(options: Options) -> dict[str, Any]:
             http = http_or_failure(scratch, queries, options, engine, pushes, say)
             if "error" in http:
                 say(f"HTTP phase failed: {http['error']}")
-            elif http.get("under_updates"):
-                updates["during_http_load"] = http["under_updates"]["updates"]
+            for part in http.get("under_updates", []):
+                updates[part["updates"]["label"]] = part["updates"]
             phases.mark("HTTP")
         engine.close()
         rss_mb, rss = serving_memory(http, dataset, scratch, options)
@@ -172,6 +172,7 @@ def http_or_failure(
             generator=options.load_generator,
             engine=engine,
             pushes=pushes,
+            push_rate=options.push_rate,
             say=say,
         )
     except Exception as exc:

@@ -3,7 +3,9 @@
 A push is one Location's "available" counters (R330 02) with new counts and a fresh
 ``updated_at`` (strictly increasing, so every push applies). Locations are drawn, seeded, among
 those of the dataset that report availability. Measured alone, and while the HTTP server
-answers searches on the same file from its worker processes.
+answers searches on the same file from its worker processes: at a steady rate (how searches
+fare under a realistic push flow) and as fast as they go (the update throughput with
+concurrent searches).
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class UpdateFigures:
     def to_dict(self) -> dict[str, Any]:
         n = len(self.latencies_s)
         return {
+            "label": self.label,
             "pushes": n,
             "counters": self.counters,
             "applied": self.applied,
@@ -86,12 +89,20 @@ def push(
     *,
     count: int | None = None,
     seconds: float | None = None,
+    rate: float | None = None,
 ) -> UpdateFigures:
-    """Push ``count`` updates, or as many as fit in ``seconds``, one transaction each."""
+    """Push ``count`` updates, or as many as fit in ``seconds``, one transaction each; at most
+    ``rate`` per second when given (else as fast as they go)."""
     figures = UpdateFigures(label)
     started = time.perf_counter()
     deadline = started + seconds if seconds is not None else float("inf")
     while (count is None or len(figures.latencies_s) < count) and time.perf_counter() < deadline:
+        if rate:
+            wait = started + len(figures.latencies_s) / rate - time.perf_counter()
+            if wait > 0:
+                time.sleep(min(wait, max(deadline - time.perf_counter(), 0.0)))
+                if time.perf_counter() >= deadline:
+                    break
         loc, counters = pushes.next()
         t = time.perf_counter()
         result = engine.update_capacities(loc, counters)
