@@ -32,8 +32,13 @@ from tests.search import test_search_pipeline as embedded_suite
 from tests.search.builders import NOW
 
 SYNTHETIC_SIZE = 3000  # as the embedded suite (tests/search/conftest.py)
-SCENARIOS = embedded_suite.test_scenarios_equal_the_reference.pytestmark[0].args[1]
-SCENARIO_IDS = embedded_suite.test_scenarios_equal_the_reference.pytestmark[0].kwargs["ids"]
+_SCENARIO_MARK = next(
+    mark
+    for mark in embedded_suite.test_scenarios_equal_the_reference.pytestmark
+    if mark.name == "parametrize" and mark.args[0] == "criteria"
+)
+SCENARIOS = _SCENARIO_MARK.args[1]
+SCENARIO_IDS = _SCENARIO_MARK.kwargs["ids"]
 
 
 @pytest.fixture(scope="module")
