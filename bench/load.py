@@ -32,6 +32,7 @@ class LoadResult:
     p95_ms: float = float("nan")
     p99_ms: float = float("nan")
     max_ms: float = float("nan")
+    bytes_read: int = 0  # response bytes, headers included
 
     @property
     def rps(self) -> float:
@@ -54,6 +55,9 @@ class LoadResult:
             "p95_ms": round(self.p95_ms, 2),
             "p99_ms": round(self.p99_ms, 2),
             "max_ms": round(self.max_ms, 2),
+            "mean_response_kb": round(self.bytes_read / self.requests / 1024, 1)
+            if self.requests
+            else None,
         }
 
 
@@ -171,6 +175,7 @@ def _from_wrk(data: dict[str, Any], connections: int) -> LoadResult:
         p95_ms=latency["p95"] / 1000.0,
         p99_ms=latency["p99"] / 1000.0,
         max_ms=latency["max"] / 1000.0,
+        bytes_read=int(data["bytes"]),
     )
 
 
@@ -186,4 +191,5 @@ def _from_client(data: dict[str, Any]) -> LoadResult:
         p95_ms=float(data["p95_ms"]),
         p99_ms=float(data["p99_ms"]),
         max_ms=float(data["max_ms"]),
+        bytes_read=int(data["bytes"]),
     )

@@ -32,6 +32,7 @@ async def drive(
     latencies: list[float] = []
     errors: Counter[str] = Counter()
     sent = 0
+    received = 0
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     headers = {"Content-Type": "application/json"}
     if token:
@@ -41,7 +42,7 @@ async def drive(
         deadline = started + seconds
 
         async def worker() -> None:
-            nonlocal sent
+            nonlocal sent, received
             while time.perf_counter() < deadline and sent < max_requests:
                 body = bodies[sent % len(bodies)]
                 sent += 1
@@ -56,6 +57,9 @@ async def drive(
                     errors["connect"] += 1
                     continue
                 latencies.append(time.perf_counter() - t)
+                received += len(response.content) + sum(
+                    len(k) + len(v) + 4 for k, v in response.headers.raw
+                )
                 if response.status_code >= 400:
                     errors["status"] += 1
 
@@ -77,6 +81,7 @@ async def drive(
         "p95_ms": pct(95),
         "p99_ms": pct(99),
         "max_ms": float(ms.max()) if len(ms) else float("nan"),
+        "bytes": received,
     }
 
 

@@ -109,7 +109,7 @@ def render(results: dict[str, Any]) -> str:
             f"HTTP ({http['generator']}, {load['connections']} connections, "
             f"{load['seconds']:.0f} s): {load['rps']:,.1f} req/s, p50 {load['p50_ms']:.1f} ms, "
             f"p95 {load['p95_ms']:.1f} ms, p99 {load['p99_ms']:.1f} ms, "
-            f"errors {load['errors'] or 0}"
+            f"errors {load['errors'] or 0}, {load['mean_response_kb']} KiB per response"
         )
     else:
         lines.append("HTTP: skipped")

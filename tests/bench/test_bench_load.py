@@ -86,3 +86,4 @@ def test_load_generator_rotates_bodies_and_counts(
     assert 0.5 < result.seconds < 3.0
     assert 0 < result.p50_ms <= result.p95_ms <= result.max_ms
     assert result.rps == pytest.approx(result.requests / result.seconds)
+    assert 2 * result.requests < result.bytes_read < 400 * result.requests  # {} + headers
