@@ -70,6 +70,13 @@ def render(results: dict[str, Any]) -> str:
         f"{' '.join(f'{x:.2f}' for x in results['machine']['loadavg_start'])}, at end "
         f"{' '.join(f'{x:.2f}' for x in results['machine']['loadavg_end'])}"
     )
+    code = results.get("code") or {}
+    if code.get("commit"):
+        dirty = code.get("uncommitted_ror_files") or []
+        lines.append(
+            f"code: {code['commit'][:12]}"
+            + (f" with uncommitted changes in {', '.join(dirty)}" if dirty else "")
+        )
     lines.append("")
     head = (
         f"{'scenario':<22}{'queries':>8}{'p50 ms':>9}{'p95 ms':>9}"

@@ -28,7 +28,7 @@ from bench.inprocess import (
 from bench.options import Options, parse_args
 from bench.report import render, targets, write
 from bench.scenarios import generate_queries
-from bench.stats import Phases, machine
+from bench.stats import Phases, code_state, machine
 from bench.updates import Pushes, push
 from ror.search.criteria import Criteria
 from ror.search.embedded import EmbeddedEngine
@@ -60,6 +60,7 @@ def run(options: Options) -> dict[str, Any]:
             print(message, flush=True)
 
     at_start = machine()
+    code = code_state()
     phases = Phases()
     dataset = ensure_dataset(options.data_dir, options.size, options.seed, say)
     index = dataset.index
@@ -110,6 +111,7 @@ def run(options: Options) -> dict[str, Any]:
             "loadavg_start": at_start["loadavg"],
             "loadavg_end": list(os.getloadavg()),
         },
+        "code": code,
         "phases": phases.rows,
         "dataset": {"path": str(dataset.path), "now": dataset.now.isoformat()},
         "scenarios": {name: r.to_dict() for name, r in runs.items()},

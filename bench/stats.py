@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,6 +29,23 @@ def rounded(value: float | None, digits: int = 3) -> float | None:
     if value is None or value != value:  # NaN
         return None
     return round(value, digits)
+
+
+def code_state() -> dict[str, Any]:
+    """The commit measured, and the files of ``ror/`` that differ from it (a shared tree)."""
+    root = Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=root, capture_output=True, text=True, timeout=30
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+        return done.stdout if done.returncode == 0 else ""
+
+    dirty = [line[3:] for line in git("status", "--porcelain", "--", "ror").splitlines()]
+    return {"commit": git("rev-parse", "HEAD").strip() or None, "uncommitted_ror_files": dirty}
 
 
 def machine() -> dict[str, Any]:
