@@ -269,6 +269,8 @@ class EmbeddedEngine:
         return n
 
     def _bump(self, conn: sqlite3.Connection, key: str = "docs_version") -> None:
+        if key == "docs_version":  # availability (issue 4): facts kept by this write follow
+            embedded_capacities.follow_docs(conn)
         conn.execute(
             "INSERT INTO meta (key, value) VALUES (?, '1') "
             "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
@@ -347,7 +349,7 @@ class EmbeddedEngine:
         champs = sensitive_champs(offer)
         if champs is not None:
             conn.execute("INSERT INTO sensitive VALUES (?, ?)", (rid, champs))
-        embedded_capacities.index_offer(conn, offer, locs)  # availability (issue 4)
+        embedded_capacities.index_offer(conn, rid, offer, locs)  # availability (issue 4)
         for c in offer.capacities:
             self._store_counter(conn, location_key(offer.id, c.location_id), c)
         conn.execute(

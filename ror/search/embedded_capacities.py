@@ -15,14 +15,21 @@ transaction for the whole push, however many Locations it names:
    does. The push returns only after the commit, so an acknowledged update survives a crash of
    the process or of the machine.
 
-**Facts** kept beside the offers, maintained when offers are written (``index_offer``, called
-by ``EmbeddedEngine._write_offer``) and rebuilt after a full load (``rebuild_facts``):
+**Facts** kept beside the offers, so pushes and the overview never read documents:
 
-- ``offer_areas``: the région and département of each offer's place (the overview groups by
-  them without reading documents);
+- ``offer_facts``, per offer (``rid``): its id, the région and département of its place, the
+  FINESS and id of its establishment, its champ codes (owners for write rights, areas for the
+  overview);
 - ``location_synchro``: identifiers of Locations found in the kept FHIR source
   (``identifier[idExterneSynchro]``, ``identifier[idLocation]``…), so a bed-management tool can
   name a Location by its own code (``find_locations``).
+
+They are written with the offers (``index_offer``, called by ``EmbeddedEngine._write_offer``)
+and computed again from the stored documents after a full load (``rebuild_facts``), which
+renumbers the offers. ``meta.facts_version`` records the ``docs_version`` they are in step
+with: ``EmbeddedEngine._bump`` carries it along when offers are written through upserts and
+deletes (``follow_docs``); a full load's swap does not, so until the facts are rebuilt readers
+see them out of step and read the documents instead (:func:`facts_current`).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -57,11 +65,19 @@ TABLES_DDL: Final = [
     "CREATE INDEX IF NOT EXISTS capacity_history_loc ON capacity_history (loc, seq)",
 ]
 FACTS_DDL: Final = [
-    "CREATE TABLE offer_areas (id TEXT PRIMARY KEY, region TEXT NOT NULL, "
-    "departement TEXT NOT NULL) WITHOUT ROWID",
-    "CREATE TABLE location_synchro (code TEXT NOT NULL, loc TEXT NOT NULL, "
+    "CREATE TABLE IF NOT EXISTS offer_facts (rid INTEGER PRIMARY KEY, id TEXT NOT NULL, "
+    "region TEXT NOT NULL, departement TEXT NOT NULL, finess TEXT NOT NULL, eg TEXT NOT NULL, "
+    "champs TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS location_synchro (code TEXT NOT NULL, loc TEXT NOT NULL, "
     "PRIMARY KEY (code, loc)) WITHOUT ROWID",
 ]
+_FACT_PATHS: Final = (
+    "$.place.region",
+    "$.place.departement",
+    "$.establishment.finess",
+    "$.establishment.id",
+    "$.champ",
+)
 _HISTORY_COLUMNS: Final = (
     "loc",
     *CAPACITY_KEY_COLUMNS,
@@ -78,7 +94,8 @@ def ensure_tables(conn: sqlite3.Connection) -> None:
     a database indexed before they existed are computed once, here."""
     for ddl in TABLES_DDL:
         conn.execute(ddl)
-    if not table_exists(conn, "offer_areas"):
+    if not table_exists(conn, "offer_facts"):
+        conn.execute("DROP TABLE IF EXISTS offer_areas")  # the first form of the facts
         for ddl in FACTS_DDL:
             conn.execute(ddl)
         fill_facts(conn)
@@ -122,16 +139,7 @@ def push(
 
 def _offer_ids(conn: sqlite3.Connection, locs: Sequence[str]) -> dict[str, tuple[str, ...]]:
     """Ids of the offers using each known Location (unknown ones are left out)."""
-    found: dict[str, list[str]] = {}
-    for chunk in chunks(locs):
-        rows = conn.execute(
-            "SELECT lo.loc, o.id FROM location_offers lo JOIN offers o ON o.rid = lo.rid "
-            f"WHERE lo.loc IN ({', '.join('?' * len(chunk))})",
-            chunk,
-        )
-        for loc, offer_id in rows:
-            found.setdefault(loc, []).append(offer_id)
-    return {loc: tuple(sorted(ids)) for loc, ids in found.items()}
+    return {loc: info.offers for loc, info in locations_info(conn, locs).items()}
 
 
 @dataclasses.dataclass(slots=True)
@@ -254,30 +262,53 @@ def _entry(row: Sequence[Any]) -> HistoryEntry:
 
 
 def locations_info(conn: sqlite3.Connection, locs: Sequence[str]) -> dict[str, LocationInfo]:
-    """Owners (FINESS, EG ids), champs and offers of each known Location."""
+    """Owners (FINESS, EG ids), champs and offers of each known Location, read in one
+    snapshot: from the facts when they are in step with the offers, else from the documents."""
     gathered: dict[str, tuple[set[str], set[str], set[str], list[str]]] = {}
-    wanted = list(dict.fromkeys(locs))
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        rows = conn.execute(
-            "SELECT lo.loc, o.id, json_extract(CAST(o.doc AS TEXT), '$.establishment.finess', "
-            "'$.establishment.id', '$.champ') FROM location_offers lo "
-            f"JOIN offers o ON o.rid = lo.rid WHERE lo.loc IN ({', '.join('?' * len(chunk))})",
-            chunk,
-        )
-        for loc, offer_id, facts in rows:
-            finess, eg, champs = orjson.loads(facts)
-            seen = gathered.setdefault(loc, (set(), set(), set(), []))
-            if finess:
-                seen[0].add(str(finess).strip().upper())
-            if eg:
-                seen[1].add(str(eg))
-            seen[2].update(str(c) for c in champs or ())
-            seen[3].append(offer_id)
+    with _reading(conn):
+        current = facts_current(conn)
+        for chunk in chunks(list(dict.fromkeys(locs))):
+            marks = ", ".join("?" * len(chunk))
+            if current:
+                rows = conn.execute(
+                    "SELECT lo.loc, f.id, f.finess, f.eg, f.champs FROM location_offers lo "
+                    f"JOIN offer_facts f ON f.rid = lo.rid WHERE lo.loc IN ({marks})",
+                    chunk,
+                ).fetchall()
+            else:
+                rows = [
+                    (loc, offer_id, *_facts_of(facts)[2:])
+                    for loc, offer_id, facts in conn.execute(
+                        f"SELECT lo.loc, o.id, {_FACTS_SQL} FROM location_offers lo "
+                        f"JOIN offers o ON o.rid = lo.rid WHERE lo.loc IN ({marks})",
+                        chunk,
+                    )
+                ]
+            for loc, offer_id, finess, eg, champs in rows:
+                seen = gathered.setdefault(loc, (set(), set(), set(), []))
+                if finess:
+                    seen[0].add(finess)
+                if eg:
+                    seen[1].add(eg)
+                seen[2].update(champs.split())
+                seen[3].append(offer_id)
     return {
         loc: LocationInfo(loc, frozenset(f), frozenset(e), frozenset(c), tuple(sorted(o)))
         for loc, (f, e, c, o) in gathered.items()
     }
+
+
+@contextmanager
+def _reading(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction, unless the caller already holds one."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
 
 
 def establishment_keys(establishment: str) -> set[str]:
@@ -310,12 +341,54 @@ def find_locations(conn: sqlite3.Connection, establishment: str, code: str) -> l
 
 # --- facts -----------------------------------------------------------------------------------
 
+_FACTS_SQL: Final = (
+    "json_extract(CAST(o.doc AS TEXT), " + ", ".join(f"'{p}'" for p in _FACT_PATHS) + ")"
+)
 
-def index_offer(conn: sqlite3.Connection, offer: Offer, locs: Sequence[str]) -> None:
-    """Facts of one offer being written (upsert): its areas, its Locations' identifiers."""
+
+def _facts_of(extracted: str | None) -> tuple[str, str, str, str, str]:
+    """(région, département, FINESS, EG id, " champs ") from the paths of ``_FACT_PATHS``."""
+    region, departement, finess, eg, champs = orjson.loads(extracted or "[null,null,null,null,[]]")
+    return (
+        str(region or ""),
+        str(departement or ""),
+        str(finess or "").strip().upper(),
+        str(eg or ""),
+        " ".join(str(c) for c in champs or ()),
+    )
+
+
+def facts_current(conn: sqlite3.Connection) -> bool:
+    """The facts are in step with the offers (same ``docs_version``)."""
+    meta = dict(
+        conn.execute("SELECT key, value FROM meta WHERE key IN ('docs_version', 'facts_version')")
+    )
+    return "facts_version" in meta and meta["facts_version"] == meta.get("docs_version", "0")
+
+
+def follow_docs(conn: sqlite3.Connection) -> None:
+    """Called just before ``docs_version`` grows by one in a write that kept the facts (an
+    upsert or a delete): facts in step stay in step."""
     conn.execute(
-        "INSERT OR REPLACE INTO offer_areas VALUES (?, ?, ?)",
-        (offer.id, offer.place.region, offer.place.departement),
+        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'facts_version' "
+        "AND value = (SELECT value FROM meta WHERE key = 'docs_version')"
+    )
+
+
+def index_offer(conn: sqlite3.Connection, rid: int, offer: Offer, locs: Sequence[str]) -> None:
+    """Facts of one offer being written (upsert): areas, owners, champs, Location codes."""
+    est = offer.establishment
+    conn.execute(
+        "INSERT OR REPLACE INTO offer_facts VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            rid,
+            offer.id,
+            offer.place.region,
+            offer.place.departement,
+            (est.finess or "").strip().upper(),
+            est.id,
+            " ".join(offer.champ),
+        ),
     )
     if offer.source:
         conn.executemany(
@@ -339,44 +412,36 @@ def source_identifiers(source: Any) -> Iterator[tuple[str, str]]:
                 yield value.strip(), loc
 
 
-def fill_facts(conn: sqlite3.Connection, *, only_missing: bool = False) -> int:
-    """Compute the facts of every offer (or of those without areas yet) from the stored
-    documents; returns how many offers were done. Bumps ``areas_version`` (overview caches)."""
-    missing = "WHERE NOT EXISTS (SELECT 1 FROM offer_areas a WHERE a.id = o.id)"
-    if not only_missing:
-        conn.execute("DELETE FROM offer_areas")
-        conn.execute("DELETE FROM location_synchro")
-    cur = conn.execute(
-        "WITH p AS MATERIALIZED (SELECT o.id AS id, json_extract(CAST(o.doc AS TEXT), "
-        f"'$.place') AS place FROM offers o {missing if only_missing else ''}) "
-        "INSERT OR REPLACE INTO offer_areas SELECT id, coalesce(json_extract(place, "
-        "'$.region'), ''), coalesce(json_extract(place, '$.departement'), '') FROM p"
-    )
-    done = cur.rowcount
-    if only_missing:  # identifiers of offers written since are kept by index_offer
-        _bump_areas(conn)
-        return max(done, 0)
-    rows = conn.execute(
+def fill_facts(conn: sqlite3.Connection) -> int:
+    """Compute every offer's facts from the stored documents (inside the caller's write
+    transaction); they are then in step with the offers. Returns the number of offers."""
+    conn.execute("DELETE FROM offer_facts")
+    conn.execute("DELETE FROM location_synchro")
+    rows = conn.execute(f"SELECT o.rid, o.id, {_FACTS_SQL} FROM offers o")
+    done = 0
+    while batch := rows.fetchmany(10_000):
+        conn.executemany(
+            "INSERT INTO offer_facts VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(rid, offer_id, *_facts_of(facts)) for rid, offer_id, facts in batch],
+        )
+        done += len(batch)
+    sources = conn.execute(
         "SELECT json_extract(CAST(doc AS TEXT), '$.source'), loc_keys FROM offers o "
         "JOIN offer_meta m ON m.rid = o.rid WHERE instr(o.doc, ?) > 0",
         (b'"source":{',),  # a kept source (not null): only real FHIR data has one
     )
     pairs = [
         (code, loc)
-        for source, loc_keys in rows
+        for source, loc_keys in sources
         for code, loc in source_identifiers(orjson.loads(source))
         if loc in set(orjson.loads(loc_keys))
     ]
     conn.executemany("INSERT OR IGNORE INTO location_synchro VALUES (?, ?)", pairs)
-    _bump_areas(conn)
-    return max(done, 0)
-
-
-def _bump_areas(conn: sqlite3.Connection) -> None:
     conn.execute(
-        "INSERT INTO meta (key, value) VALUES ('areas_version', '1') "
-        "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        "INSERT INTO meta (key, value) SELECT 'facts_version', value FROM meta "
+        "WHERE key = 'docs_version' ON CONFLICT (key) DO UPDATE SET value = excluded.value"
     )
+    return done
 
 
 def rebuild_facts(engine: EmbeddedEngine) -> None:

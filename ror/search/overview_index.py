@@ -3,10 +3,11 @@ SQLite, so that an overview over a million offers takes milliseconds.
 
 What is counted is said in :mod:`ror.search.overview`. How:
 
-- **Static part**, rebuilt when the offers change (``docs_version``) or their areas do
-  (``areas_version``): the Locations (sorted keys; a Location's number is its rank), the
+- **Static part**, rebuilt when the offers change (``docs_version``) or their facts do
+  (``facts_version``): the Locations (sorted keys; a Location's number is its rank), the
   (offer, Location) links of ``location_offers``, the area of each Location (that of its first
-  offer, from ``offer_areas``) and, per code asked for, the offers carrying it (``cover``).
+  offer, from ``offer_facts``) and, per code asked for, the offers carrying it (``cover``).
+  Facts out of step with the offers (a full load just swapped in) are computed first.
 - **Counters**, per Location and nature: the sum per status of its current counters (temporality
   01, every assignment and gender) and the date of its latest one. Built with the static part;
   then, at each overview, the Locations named in ``capacity_history`` since the last sequence
@@ -67,7 +68,7 @@ _METRIC_INDEX: Final = {s: METRICS.index(m) for s, m in STATUS_METRIC.items()}
 @dataclass(slots=True)
 class _State:
     docs_version: int
-    areas_version: int
+    facts_version: int
     seq: int
     locs: npt.NDArray[np.bytes_]  # sorted Location keys (UTF-8)
     link_rid: Int32Array  # one entry per (offer, Location) link
@@ -104,19 +105,22 @@ class OverviewIndex:
         conn = engine._conn()
         for _ in range(3):
             with engine.snapshot():
-                docs, areas = _versions(conn)
+                docs, facts = _versions(conn)
                 state = self._state
-                if state is None or (state.docs_version, state.areas_version) != (docs, areas):
-                    state = _build(conn, docs, areas)
+                if docs != facts:  # facts out of step with the offers
+                    state = None
+                elif state is None or (state.docs_version, state.facts_version) != (docs, facts):
+                    state = _build(conn, docs, facts)
                 else:
                     _catch_up(conn, state)
             if state is not None:
                 self._state = state
                 return state
-            # some offers have no areas yet (a full load just swapped in): compute them
+            # a full load just swapped in: compute the facts (rebuild_facts would, a moment later)
             with engine._writing() as wconn:
-                embedded_capacities.fill_facts(wconn, only_missing=True)
-        raise RuntimeError("overview: offer areas missing after computing them")
+                if not embedded_capacities.facts_current(wconn):
+                    embedded_capacities.fill_facts(wconn)
+        raise RuntimeError("overview: offer facts still out of step after computing them")
 
     def _offer_mask(
         self, conn: sqlite3.Connection, state: _State, query: OverviewQuery
@@ -132,18 +136,20 @@ class OverviewIndex:
 
 
 def _versions(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(docs_version, facts_version): equal when the facts are in step with the offers."""
     meta = dict(
-        conn.execute("SELECT key, value FROM meta WHERE key IN ('docs_version', 'areas_version')")
+        conn.execute("SELECT key, value FROM meta WHERE key IN ('docs_version', 'facts_version')")
     )
-    return int(meta.get("docs_version", 0)), int(meta.get("areas_version", 0))
+    return int(meta.get("docs_version", 0)), int(meta.get("facts_version", -1))
 
 
 def _last_seq(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT coalesce(max(seq), 0) FROM capacity_history").fetchone()[0])
 
 
-def _build(conn: sqlite3.Connection, docs: int, areas: int) -> _State | None:
-    """The whole index from the snapshot being read; None when some offers lack areas."""
+def _build(conn: sqlite3.Connection, docs: int, facts: int) -> _State | None:
+    """The whole index from the snapshot being read (facts in step); None when an offer using
+    a Location has no facts (which facts in step never lack)."""
     seq = _last_seq(conn)
     links = conn.execute("SELECT loc, rid FROM location_offers ORDER BY loc, rid").fetchall()
     n_links = len(links)
@@ -156,16 +162,19 @@ def _build(conn: sqlite3.Connection, docs: int, areas: int) -> _State | None:
     link_lid = (np.cumsum(starts, dtype=np.int32) - 1).astype(np.int32)
     locs = np.array([k.encode() for k in keys[starts]], dtype=np.bytes_)
     first_rid = link_rid[starts]  # links are ordered by (loc, rid): the lowest rid first
-    max_rid = int(conn.execute("SELECT coalesce(max(rid), 0) FROM offers").fetchone()[0])
+    max_rid = int(
+        conn.execute(
+            "SELECT max(coalesce((SELECT max(rid) FROM offers), 0), "
+            "coalesce((SELECT max(rid) FROM offer_facts), 0))"
+        ).fetchone()[0]
+    )
     offers = int(conn.execute("SELECT count(*) FROM offers").fetchone()[0])
 
     area_codes: dict[str, list[str]] = {}
     lid_area: dict[str, Int32Array] = {}
     rid_area: dict[str, IntArray] = {g: np.full(max_rid + 1, -1, dtype=np.int64) for g in GROUPINGS}
     numbers: dict[str, dict[str, int]] = {g: {} for g in GROUPINGS}
-    rows = conn.execute(
-        "SELECT o.rid, a.region, a.departement FROM offers o JOIN offer_areas a ON a.id = o.id"
-    )
+    rows = conn.execute("SELECT rid, region, departement FROM offer_facts")
     for rid, region, departement in rows:
         for grouping, code in (("region", region), ("departement", departement)):
             table = numbers[grouping]
@@ -180,7 +189,7 @@ def _build(conn: sqlite3.Connection, docs: int, areas: int) -> _State | None:
     shape = (len(BED_NATURES), len(METRICS), len(locs))
     state = _State(
         docs_version=docs,
-        areas_version=areas,
+        facts_version=facts,
         seq=seq,
         locs=locs,
         link_rid=link_rid,

@@ -4,6 +4,7 @@ filters, before and after pushes (read through the history feed) and after offer
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from availability_world import (
 from ror.errors import InvalidInput, UnknownCode
 from ror.model import Capacity, Offer
 from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded_capacities import facts_current
 from ror.search.overview import BUCKETS, OverviewQuery, format_table, freshness_bucket
 
 QUERIES = [
@@ -117,24 +119,36 @@ def test_offers_written_again_rebuild_the_index(tmp_path: Path, items: list[Offe
 
 def test_a_database_indexed_before_the_facts_existed(tmp_path: Path, items: list[Offer]) -> None:
     path = build_db(tmp_path / "old.sqlite", items)
-    import sqlite3
-
     conn = sqlite3.connect(path)
-    conn.execute("DROP TABLE offer_areas")
+    conn.execute("DROP TABLE offer_facts")
     conn.execute("DROP TABLE location_synchro")
+    conn.execute("DELETE FROM meta WHERE key = 'facts_version'")
     conn.commit()
     conn.close()
     engine = EmbeddedEngine(path)  # computes them once
+    assert facts_current(engine._conn())
     check(engine, items, [])
 
 
-def test_missing_areas_are_computed_when_the_index_is_built(
+def test_facts_follow_upserts_and_deletes_and_wait_for_a_rebuild_after_a_swap(
     tmp_path: Path, items: list[Offer]
 ) -> None:
     engine = EmbeddedEngine(build_db(tmp_path / "gap.sqlite", items))
     conn = engine._conn()
-    conn.execute("DELETE FROM offer_areas WHERE id IN (SELECT id FROM offers LIMIT 50)")
-    check(engine, items, [])
+    assert facts_current(conn)
+    engine.upsert(items[5:7])
+    engine.delete([items[9].id])
+    engine.upsert([])
+    assert facts_current(conn)  # carried along by the writes that kept them
+    loc, _ = shared_location(items)
+    fast = engine.locations_info([loc])
+    # what a full load's swap leaves: documents renumbered, facts not yet rebuilt
+    conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'docs_version'")
+    assert not facts_current(conn)
+    assert engine.locations_info([loc]) == fast  # read from the documents meanwhile
+    kept = [o for o in items if o.id != items[9].id]
+    check(engine, kept, [])  # the overview computes them first
+    assert facts_current(conn)
 
 
 def test_queries_are_checked() -> None:
