@@ -51,10 +51,12 @@ multiplied in the same order as :func:`score`, so float rounding keeps it a true
 :func:`score_upper_bounds` bounds each of many units from a few facts about it
 (:class:`UnitFacts`: its distance, social-aid accreditation, the cheapest price it could
 charge, its free and installed beds), factor by factor as above with each fact at its most
-favourable value, times ``1 + BOUND_MARGIN`` for float rounding (numpy and ``math`` may
-differ in the last bit). A fact known exactly gives the exact factor, so the bound of a unit
-whose facts are all exact is its score (within the margin): a search can then skip every unit
-whose bound cannot reach its page without reading it.
+favourable value, multiplied in the same order with the same IEEE operations. A fact known
+exactly gives the exact factor, so the bound of a unit whose facts are all exact is its score:
+a search can then skip every unit whose bound cannot reach its page without reading it. Only
+``exp`` and ``pow`` may differ in the last bit between numpy and ``math``: a bound that used
+them (a unit beyond the distance offset, with free or installed beds) is raised by
+``BOUND_MARGIN``; the others are exact, ties included.
 """
 
 from __future__ import annotations
@@ -237,9 +239,11 @@ def score_upper_bounds(
     """
     n = len(facts.social_aid)
     total = np.ones(n, dtype=np.float64)
+    inexact = np.zeros(n, dtype=bool)  # exp or pow used: numpy may differ from math
     if distance_km is not None and not by_zone:
         excess = np.maximum(0.0, distance_km - distance_offset_km(criteria, weights))
         total *= np.exp(-(excess * excess) / (2.0 * gauss_sigma_sq(weights)))
+        inexact |= excess != 0.0
     need = bed_need(criteria, weights)
     if need is not None and weights.capacity_weight > 0:
         saturation = 1.0 - np.exp(-facts.free / weights.capacity_saturation_beds)
@@ -252,9 +256,11 @@ def score_upper_bounds(
             fresh = fresh * stale
         credit = np.where(np.isnan(facts.free_since), 0.0, saturation * fresh)
         total *= 1.0 - weights.capacity_weight * (1.0 - credit)
+        inexact |= credit != 0.0
     if need is not None and weights.size_weight > 0:
         installed = 1.0 - np.exp(-facts.installed / weights.size_saturation_beds)
         total *= 1.0 + weights.size_weight * installed
+        inexact |= installed != 0.0
     if weights.social_aid_bonus > 0 and not criteria.social_aid:
         total *= np.where(facts.social_aid, 1.0 + weights.social_aid_bonus, 1.0)
     if weights.price_weight > 0:
@@ -264,4 +270,4 @@ def score_upper_bounds(
         else:  # a negative budget: cheapness no longer falls with the price
             cheapness = np.ones(n, dtype=np.float64)
         total *= np.where(np.isnan(facts.price_floor), 1.0, 1.0 + weights.price_weight * cheapness)
-    return total * (1.0 + BOUND_MARGIN)
+    return np.where(inexact, total * (1.0 + BOUND_MARGIN), total)

@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-import numpy as np
 import orjson
 
 from ror.errors import RorError
@@ -147,24 +146,45 @@ class BulkBuilder:
         return ids
 
     def _write_cover(self, code_ids: dict[tuple[str, str], int]) -> None:
-        n = sum(len(g.codes) + 1 for g in self.gathered[1:] if g is not None)
-        keys = np.empty((n, 3), dtype=np.int64)
-        i = 0
-        for rid, g in enumerate(self.gathered):
-            if g is None:
-                continue
-            keys[i] = (STAR_CODE_ID, g.cell, rid)
-            i += 1
-            for pair in g.codes:
-                keys[i] = (code_ids[pair], g.cell, rid)
-                i += 1
-        order = np.lexsort((keys[:, 2], keys[:, 1], keys[:, 0]))
-        keys = keys[order]
+        """The ``*`` row of each offer with its columns, then one row per (code, offer) made by
+        SQLite from it: each offer's columns are bound once, not once per code."""
+        live = [(g.cell, rid) for rid, g in enumerate(self.gathered) if g is not None]
+        live.sort()
         gathered = self.gathered
-        columns = zip(keys[:, 0].tolist(), keys[:, 1].tolist(), keys[:, 2].tolist(), strict=True)
-        rows = ((c, cell, r, *gathered[r].values) for c, cell, r in columns)
-        marks = ", ".join("?" * len(COVER_COLUMNS))
-        insert_chunks(self.conn, f"INSERT INTO cover{SUFFIX} VALUES ({marks})", rows)
+        names = ", ".join(COVER_COLUMNS[1:])
+        marks = ", ".join("?" * (len(COVER_COLUMNS) - 1))
+        self.conn.execute(
+            f"CREATE TEMP TABLE star ({names.replace('rid', 'rid INTEGER PRIMARY KEY', 1)})"
+        )
+        try:
+            rows = ((cell, rid, *gathered[rid].values) for cell, rid in live)  # type: ignore[union-attr]
+            insert_chunks(self.conn, f"INSERT INTO temp.star ({names}) VALUES ({marks})", rows)
+            self.conn.execute(
+                f"INSERT INTO cover{SUFFIX} SELECT {STAR_CODE_ID}, {names} FROM temp.star "
+                "ORDER BY cell, rid"
+            )
+            self.conn.execute(
+                "CREATE TEMP TABLE cover_keys (code_id INTEGER, cell INTEGER, rid INTEGER, "
+                "PRIMARY KEY (code_id, cell, rid)) WITHOUT ROWID"
+            )
+            keys = sorted(
+                (code_ids[pair], cell, rid)
+                for cell, rid in live
+                for pair in gathered[rid].codes  # type: ignore[union-attr]
+            )
+            insert_chunks(self.conn, "INSERT INTO temp.cover_keys VALUES (?, ?, ?)", keys)
+            del keys
+            copied = ", ".join(f"s.{c}" for c in COVER_COLUMNS[3:])
+            for code_id in sorted(set(code_ids.values())):  # a transaction per code
+                self.conn.execute(
+                    f"INSERT INTO cover{SUFFIX} SELECT k.code_id, k.cell, k.rid, {copied} "
+                    "FROM temp.cover_keys k CROSS JOIN temp.star s ON s.rid = k.rid "
+                    "WHERE k.code_id = ? ORDER BY k.cell, k.rid",
+                    (code_id,),
+                )
+        finally:
+            self.conn.execute("DROP TABLE IF EXISTS temp.star")
+            self.conn.execute("DROP TABLE IF EXISTS temp.cover_keys")
 
     def _write_zones_and_locations(self) -> None:
         zones = sorted(

@@ -31,7 +31,7 @@ from ror.search.engine import RING_MARK, Candidate, CandidateQuery, Candidates, 
 from ror.search.memory_availability import FREE
 from ror.search.memory_index import MemoryIndex, Rows
 from ror.search.memory_store import Mask, Snapshot
-from ror.search.planner import ANNULI_KM, Plan
+from ror.search.planner import Plan
 from ror.search.prefilter import (
     CURRENT,
     NO_ASSIGNMENT,
@@ -43,6 +43,10 @@ from ror.search.prefilter import (
 )
 
 _CHUNK: Final = 32_768  # facet populations are counted this many rows at a time
+# Rings of the spatial strategy: fewer and wider than SQL's (``planner.ANNULI_KM``), numpy
+# being cheap per unit and dear per call; radius steps within a ring are decided all the same.
+RINGS_KM: Final = (5.0, 20.0, 50.0, 200.0, 1000.0)
+WHOLE_FRACTION: Final = 0.5  # a ring holding more of the posting reads it all, as the last
 
 Floats = NDArray[np.float64]
 
@@ -120,11 +124,13 @@ class Ring:
 
 class RingStream(Iterator[Candidate]):
     """The distance-ordered ``Candidate`` stream of the engine contract, also readable ring by
-    ring as arrays (:meth:`rings`). Read one way only."""
+    ring as arrays (:meth:`rings`). Read one way only. ``by_zone``: the units of
+    ``Candidates.by_zone`` as arrays."""
 
-    def __init__(self, rings: Iterator[Ring]) -> None:
+    def __init__(self, rings: Iterator[Ring], by_zone: Ring | None = None) -> None:
         self._rings = rings
         self._pending: Iterator[Candidate] = iter(())
+        self.by_zone = by_zone
 
     def rings(self) -> Iterator[Ring]:
         return self._rings
@@ -196,14 +202,20 @@ class _Reader:
         return self.snap.availability.take(part.rid[rows], base)
 
     def columns(self, part: MemoryIndex, rows: Rows) -> Callable[[str], NDArray[Any]]:
-        """The ``prefilter.Column`` of the rows: cover columns, and free beds or places."""
+        """The ``prefilter.Column`` of the rows: cover columns, and free beds or places (each
+        gathered once)."""
+        gathered: dict[str, NDArray[Any]] = {}
 
         def column(name: str) -> NDArray[Any]:
-            if name in ("beds", "places"):
-                base = rows if part is self.snap.base else None
-                figure = FREE["01" if name == "beds" else "02"]
-                return self.snap.availability.take_one(figure, part.rid[rows], base)
-            out: NDArray[Any] = part.column(name)[rows]
+            out = gathered.get(name)
+            if out is None:
+                if name in ("beds", "places"):
+                    base = rows if part is self.snap.base else None
+                    figure = FREE["01" if name == "beds" else "02"]
+                    out = self.snap.availability.take_one(figure, part.rid[rows], base)
+                else:
+                    out = part.column(name)[rows]
+                gathered[name] = out
             return out
 
         return column
@@ -219,13 +231,19 @@ class _Reader:
         covered: float | None,
     ) -> Ring:
         """The rows failing at most ``max_fails`` prefilter criteria, with their facts."""
-        column = self.columns(part, rows)
-        fails = fails_array(column, self.query.prefilter, zone_term=zone_term)
+        every = self.columns(part, rows)
+        fails = fails_array(every, self.query.prefilter, zone_term=zone_term)
         keep = fails <= max_fails
         rows, fails = rows[keep], fails[keep]
         if dots is not None:
             dots = dots[keep]
-        column = self.columns(part, rows)
+        kept: dict[str, NDArray[Any]] = {}
+
+        def column(name: str) -> NDArray[Any]:
+            if name not in kept:
+                kept[name] = every(name)[keep]
+            return kept[name]
+
         price = column("price")
         if self.price_column is not None:
             selected = column(self.price_column)
@@ -265,15 +283,21 @@ def _join(rings: Sequence[Ring], covered: float | None, has_point: bool) -> Ring
 def candidates(snap: Snapshot, query: CandidateQuery, plan: Plan) -> Candidates:
     """The engine's candidates (``Engine.candidates``) from the snapshot."""
     reader = _Reader(snap, query)
-    by_zone = _by_zone(reader, plan)
-    exclude = np.asarray(sorted(c.ref for c in by_zone), dtype=np.int64)
-    return Candidates(by_zone, RingStream(_rings(reader, plan, exclude)), plan.strategy)
+    zoned = _by_zone(reader, plan)
+    if zoned is None:
+        stream = RingStream(_rings(reader, plan, np.empty(0, dtype=np.int64)))
+        return Candidates([], stream, plan.strategy)
+    by_zone = zoned.candidates()
+    by_zone.sort(key=lambda c: (c.distance_km or 0.0, c.ref))
+    stream = RingStream(_rings(reader, plan, np.sort(zoned.refs)), zoned)
+    return Candidates(by_zone, stream, plan.strategy)
 
 
-def _by_zone(reader: _Reader, plan: Plan) -> list[Candidate]:
+def _by_zone(reader: _Reader, plan: Plan) -> Ring | None:
+    """Home-based units matched by zone (any distance; None: zones do not apply)."""
     query = reader.query
     if not query.zone_keys or plan.strategy == "empty":
-        return []
+        return None
     keys = sorted(query.zone_keys)
     found = []
     for part, dead in reader.snap.parts():
@@ -284,10 +308,7 @@ def _by_zone(reader: _Reader, plan: Plan) -> list[Candidate]:
                 part, rows, reader.dots(part, rows), zone_term=False, max_fails=1, covered=None
             )
         )
-    ring = _join(found, None, query.point is not None)
-    out = ring.candidates()
-    out.sort(key=lambda c: (c.distance_km or 0.0, c.ref))
-    return out
+    return _join(found, None, query.point is not None)
 
 
 def _rings(reader: _Reader, plan: Plan, exclude: NDArray[np.int64]) -> Iterator[Ring]:
@@ -329,7 +350,7 @@ def _rings(reader: _Reader, plan: Plan, exclude: NDArray[np.int64]) -> Iterator[
         yield ring(None, None if limit is None else cells.min_dot(limit), None, None)
         return
     inner = 0.0
-    for outer in (*ANNULI_KM, None):
+    for outer in (*RINGS_KM, None):
         if limit is not None and (outer is None or outer >= limit):
             outer = limit
         hi_dot = cells.min_dot(inner) if inner > 0 else None
@@ -337,10 +358,28 @@ def _rings(reader: _Reader, plan: Plan, exclude: NDArray[np.int64]) -> Iterator[
             yield ring(None, None, hi_dot, None)
             return
         ranges = cells.cap_ranges(query.point[0], query.point[1], outer)
+        if _most_of(reader, plan, ranges):  # one pass over the posting rather than two
+            yield ring(None, None, hi_dot, None)
+            return
         yield ring(ranges, cells.min_dot(outer), hi_dot, outer)
         if limit is not None and outer >= limit:
             return
         inner = outer
+
+
+def _most_of(reader: _Reader, plan: Plan, ranges: Sequence[tuple[int, int]]) -> bool:
+    """Do these cells hold most of the anchor posting (of the base index)?"""
+    part = reader.snap.base
+    inside = whole = 0
+    bounds = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
+    for k in part.code_indexes(plan.anchor_ids):
+        start, end = part.posting(k)
+        found = part.post_cells[start:end]
+        lo = np.searchsorted(found, bounds[:, 0], side="left")
+        hi = np.searchsorted(found, bounds[:, 1], side="right")
+        inside += int((hi - lo).sum())
+        whole += end - start
+    return inside > WHOLE_FRACTION * whole
 
 
 # --- facets --------------------------------------------------------------------------------------

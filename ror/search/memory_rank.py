@@ -41,7 +41,7 @@ Steps = tuple[float | None, ...]
 
 
 def consume(
-    ranker: Ranker, rings: Iterator[Ring], steps: Steps
+    ranker: Ranker, rings: Iterator[Ring], steps: Steps, by_zone: Ring | None = None
 ) -> tuple[float | None, Iterator[Candidate]]:
     """Rank the rings; returns the radius used and the near-miss material (nearest first).
 
@@ -52,6 +52,10 @@ def consume(
     """
     fixed = ranker.criteria.radius_km is not None
     pool: list[Ring] = []
+    if by_zone is not None:  # home-based units matched by zone: no distance factor
+        pool.append(by_zone.take(by_zone.fails == 1))
+        eligible = by_zone.take(by_zone.fails == 0)
+        _rank(ranker, eligible, _bounds(ranker, eligible, by_zone=True), by_zone=True)
     waiting: list[Ring] = []  # units eligible by prefilter, not ranked yet
     bounds: list[NDArray[np.float64]] = []
     step = 0
@@ -90,10 +94,10 @@ def consume(
     return final_radius(ranker, steps, step), _nearest(pool)
 
 
-def _bounds(ranker: Ranker, ring: Ring) -> NDArray[np.float64]:
+def _bounds(ranker: Ranker, ring: Ring, *, by_zone: bool = False) -> NDArray[np.float64]:
     criteria, weights = ranker.criteria, ranker.weights
     facts = ring.facts(bed_need(criteria, weights))
-    return score_upper_bounds(ring.km(), facts, criteria, weights, ranker.now)
+    return score_upper_bounds(ring.km(), facts, criteria, weights, ranker.now, by_zone=by_zone)
 
 
 def _may_stop(ranker: Ranker, bounds: list[NDArray[np.float64]], radius: float) -> bool:
@@ -144,7 +148,9 @@ def _within(ring: Ring, km: NDArray[np.float64], radius: float) -> NDArray[np.bo
     return inside
 
 
-def _rank(ranker: Ranker, ring: Ring, bounds: NDArray[np.float64]) -> None:
+def _rank(
+    ranker: Ranker, ring: Ring, bounds: NDArray[np.float64], *, by_zone: bool = False
+) -> None:
     """Eligible-by-prefilter units, best bound first (``bounds``: their score bounds)."""
     if not len(ring):
         return
@@ -169,13 +175,13 @@ def _rank(ranker: Ranker, ring: Ring, bounds: NDArray[np.float64]) -> None:
                 for k in rest[~sure_units[rest]].tolist():
                     ranker.read([refs[k]])
                     offer = ranker.known[refs[k]]
-                    if ranker.consider(_candidate(ring, k), offer, False, best=best_of[k]):
+                    if ranker.consider(_candidate(ring, k), offer, by_zone, best=best_of[k]):
                         ranker.total += 1
                 return
             if refs[j] not in ranker.known:
                 ranker.read([refs[j]])
             offer = ranker.known[refs[j]]
-            if ranker.consider(_candidate(ring, j), offer, False, best=best_of[j]):
+            if ranker.consider(_candidate(ring, j), offer, by_zone, best=best_of[j]):
                 ranker.total += 1
             i += 1
 

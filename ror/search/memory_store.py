@@ -17,8 +17,10 @@ the :class:`Snapshot` matching them:
   Locations are read again (``memory_availability``).
 
 Snapshots never change once made, so threads share them freely. A search whose read
-transaction is older than the snapshot another thread has just made gets None and is answered
-from SQL (``planner.py``), as is every search of an engine opened with ``memory=False``.
+transaction began before the snapshot another thread has just made gets one of the last
+:data:`RECENT_KEPT` snapshots, advanced to its positions if need be; older than all of them, it
+gets None and is answered from SQL (``planner.py``), as is every search of an engine opened with
+``memory=False``.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from ror.search.memory_availability import Availability
 from ror.search.memory_index import MemoryIndex
 
 FORMAT: Final = 2  # of the stored index: another one is built again, not read
+RECENT_KEPT: Final = 8  # snapshots kept for searches whose transaction began a little earlier
 OVERLAY_MAX: Final = 5_000  # offers changed since the base before it is built again
 STORE_MIN: Final = 50_000  # indexes built in a process are stored from this many offers
 LOG: Final = logging.getLogger(__name__)
@@ -89,6 +92,7 @@ class MemoryStore:
         self.path = path
         self._lock = threading.Lock()
         self._current: Snapshot | None = None
+        self._recent: dict[tuple[str, int, int], Snapshot] = {}  # the last few, oldest first
         self._storing: threading.Thread | None = None
 
     def snapshot(self, conn: sqlite3.Connection) -> Snapshot | None:
@@ -99,14 +103,39 @@ class MemoryStore:
         if current is not None and current.positions == wanted:
             return current
         with self._lock:
+            found = self._recent.get(wanted)
+            if found is not None:
+                return found
             current = self._current
+            if (
+                current is not None
+                and current.generation == generation
+                and (current.docs_seq > docs_seq or current.caps_seq > caps_seq)
+            ):  # this transaction began before the snapshot held: from an older one
+                older = [
+                    s
+                    for s in self._recent.values()
+                    if s.generation == generation
+                    and s.docs_seq <= docs_seq
+                    and s.caps_seq <= caps_seq
+                ]
+                if not older:
+                    return None
+                start = max(older, key=lambda s: (s.docs_seq, s.caps_seq))
+                past = self._advance(conn, start, docs_seq, caps_seq)
+                self._remember(past)
+                return past
             if current is None or current.generation != generation:
                 current = self._load(conn, generation, docs_seq, caps_seq)
-            elif current.docs_seq > docs_seq or current.caps_seq > caps_seq:
-                return None  # this transaction started before the snapshot held
             current = self._advance(conn, current, docs_seq, caps_seq)
             self._current = current
+            self._remember(current)
             return current
+
+    def _remember(self, snap: Snapshot) -> None:
+        self._recent[snap.positions] = snap
+        while len(self._recent) > RECENT_KEPT:
+            self._recent.pop(next(iter(self._recent)))
 
     def wait(self) -> None:
         """Wait for an index being stored (tests)."""

@@ -447,7 +447,9 @@ def rank(
     """The best ``offset + limit`` eligible units, exactly, widening the radius as needed."""
     ranker = Ranker(engine, criteria, weights, now, zone_keys, query.prefilter.exact)
     candidates = engine.candidates(query)
-    _consume_by_zone(ranker, candidates.by_zone)
+    stream = candidates.stream
+    if not isinstance(stream, RingStream):
+        _consume_by_zone(ranker, candidates.by_zone)
 
     steps: tuple[float | None, ...] = (*RADIUS_STEPS_KM, None)
     if query.point is None:
@@ -455,10 +457,9 @@ def rank(
     elif criteria.radius_km is not None:
         steps = (criteria.radius_km,)
     more_pool: Iterator[Candidate] = iter(())
-    stream = candidates.stream
     try:
         if isinstance(stream, RingStream):  # arrays: ranked many at once
-            radius, more_pool = memory_rank.consume(ranker, stream.rings(), steps)
+            radius, more_pool = memory_rank.consume(ranker, stream.rings(), steps, stream.by_zone)
         else:
             radius = _consume(ranker, stream, steps)
     finally:

@@ -294,26 +294,55 @@ def test_a_file_without_stored_index_builds_it_once_and_stores_it(
     )
 
 
-def test_a_transaction_older_than_the_snapshot_held_is_answered_from_sql(
-    tmp_path: Path,
+@pytest.mark.parametrize("kept", [True, False])
+def test_a_transaction_older_than_the_snapshot_held_gets_its_own(
+    tmp_path: Path, kept: bool
 ) -> None:
+    """Threads share the store: a search whose read transaction began before another thread
+    moved the snapshot on is answered as of its own transaction (from a kept snapshot,
+    advanced; from SQL when none is old enough)."""
     path = tmp_path / "ror.sqlite"
     reader = EmbeddedEngine(path)
     reader.load(town(), replace_all=True)
+    writer = EmbeddedEngine(path, memory=False)
     _, query = engine_query(ASKS[0])
-    with reader.snapshot():  # this thread's view is fixed here…
-        before = units(reader, query)
-        assert reader._memory is not None
-        held = reader._memory._current
-        EmbeddedEngine(path, memory=False).update_capacities(  # …another process pushes…
-            "L1", [beds(7, updated_at=NOW)]
-        )
-        with sqlite3.connect(path) as conn:  # …and another thread moves the snapshot on
+    start = units(reader, query)  # the snapshot held: before any push
+    assert reader._memory is not None
+    held = reader._memory._current
+    writer.update_capacities("L1", [beds(7, updated_at=NOW)])
+    expected = units(writer, query)
+    assert expected != start
+    with reader.snapshot():
+        reader._conn().execute("SELECT 1 FROM meta").fetchone()  # this thread's view
+        writer.update_capacities("L2", [beds(9, updated_at=NOW)])
+        with sqlite3.connect(path) as conn:  # another thread moves the snapshot on
             newer = memory_store.MemoryStore(path).snapshot(conn)
-        assert newer is not None and held is not None and newer.caps_seq > held.caps_seq
+        assert newer is not None and held is not None and newer.caps_seq > held.caps_seq + 1
         reader._memory._current = newer
-        assert reader._memory_snapshot() is None  # too new for this transaction: SQL
-        assert not isinstance(reader.candidates(query).stream, RingStream)
-        assert units(reader, query) == before
-    after = units(reader, query)
-    assert after != before and isinstance(reader.candidates(query).stream, RingStream)
+        reader._memory._recent = {held.positions: held, newer.positions: newer} if kept else {}
+        from_memory = isinstance(reader.candidates(query).stream, RingStream)
+        assert from_memory == kept  # advanced from the older one kept, else SQL
+        assert units(reader, query) == expected
+    assert units(reader, query) == units(writer, query)
+    assert isinstance(reader.candidates(query).stream, RingStream)
+
+
+@pytest.mark.parametrize("whole", [0.0, 2.0])
+def test_rings_read_as_the_whole_posting_or_never_give_the_same_answers(
+    synthetic_engine: EmbeddedEngine,
+    reference: Reference,
+    synthetic_offers: list[Offer],
+    monkeypatch: pytest.MonkeyPatch,
+    whole: float,
+) -> None:
+    """0: the first ring already reads the whole posting; 2: never (every ring by its cells)."""
+    monkeypatch.setattr("ror.search.planner.FACET_FIRST_MAX", 0)
+    monkeypatch.setattr("ror.search.memory_query.WHOLE_FRACTION", whole)
+    rng = random.Random(whole)
+    for _ in range(25):
+        criteria = random_criteria(rng, synthetic_offers)
+        got = search(criteria, synthetic_engine, now=NOW)
+        want = reference.search(criteria, NOW)
+        assert [m.offer.id for m in got.matches] == list(want.ids), criteria
+        assert (got.radius_km, got.total) == (want.radius_km, want.total), criteria
+        assert [(n.offer.id, n.criterion) for n in got.near_misses] == list(want.near_misses)
