@@ -307,7 +307,6 @@ class ReplayNearMiss(_Out):
 
 
 class ReplayResult(_Out):
-    id: str
     took_ms: float
     radius_km: float | None
     total: int
