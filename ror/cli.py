@@ -89,6 +89,40 @@ def cmd_geocode(args: argparse.Namespace) -> int:
     return geocode_command(" ".join(args.query), args.json, args.limit)
 
 
+def _codes(value: str | None) -> tuple[str, ...]:
+    return tuple(c.strip() for c in (value or "").split(",") if c.strip())
+
+
+def cmd_overview(args: argparse.Namespace) -> int:
+    from ror.search.commands import open_engine
+    from ror.search.overview import overview_command
+
+    engine = open_engine(_settings(args))
+    try:
+        return overview_command(
+            engine,
+            group_by=args.group_by,
+            activity=_codes(args.activity),
+            offer_type=_codes(args.offer_type),
+            champ=_codes(args.champ),
+            bed_nature=args.bed_nature,
+            as_json=args.json,
+        )
+    finally:
+        engine.close()
+
+
+def cmd_availability_import(args: argparse.Namespace) -> int:
+    from ror.indexer.availability_csv import import_command
+    from ror.search.commands import open_engine
+
+    engine = open_engine(_settings(args))
+    try:
+        return import_command(engine, args.file, rejects=args.rejects)
+    finally:
+        engine.close()
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     from ror.access import commands
 
@@ -163,6 +197,24 @@ def build_parser() -> argparse.ArgumentParser:
     geocode.add_argument("--json", action="store_true")
     geocode.add_argument("--limit", type=int, default=10)
     geocode.set_defaults(run=cmd_geocode)
+
+    overview = sub.add_parser("overview", help="beds by région or département, with freshness")
+    overview.add_argument("--group-by", choices=("region", "departement"), default="region")
+    overview.add_argument("--activity", help="R211 codes, comma-separated")
+    overview.add_argument("--offer-type", help="R244 codes, comma-separated")
+    overview.add_argument("--champ", help="R227 codes, comma-separated")
+    overview.add_argument("--bed-nature", default="01", help="R329: 01 lits, 02 places")
+    overview.add_argument("--json", action="store_true")
+    _engine_options(overview)
+    overview.set_defaults(run=cmd_overview)
+
+    availability = sub.add_parser("availability", help="import availability snapshots")
+    avail_actions = availability.add_subparsers(dest="action", required=True, metavar="ACTION")
+    imports = avail_actions.add_parser("import", help="apply a CSV snapshot (stale rows ignored)")
+    imports.add_argument("file", type=Path)
+    imports.add_argument("--rejects", type=Path, help="JSONL report of rejected lines")
+    _engine_options(imports)
+    imports.set_defaults(run=cmd_availability_import)
 
     token = sub.add_parser("token", help="create, list or revoke bearer tokens")
     token.add_argument("--tokens", help="token file (ROR_TOKENS, default var/tokens.json)")

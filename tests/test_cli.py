@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,42 @@ def test_token_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert secret.split("_")[-1] not in Path(tokens).read_text()
     assert main(["token", "--tokens", tokens, "revoke", "SAMU 31"]) == 0
     assert main(["token", "--tokens", tokens, "revoke", "nobody"]) == 2
+
+
+def test_overview_prints_json_totals(demo_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["overview", "--db", str(demo_db), "--activity", "126,127", "--json"]) == 0
+    overview = json.loads(capsys.readouterr().out)
+    areas = overview["areas"]
+    assert areas and overview["group_by"] == "region"
+    assert overview["totals"]["available"] == sum(a["available"] for a in areas)
+
+
+def test_availability_import_applies_then_ignores_stale(
+    demo_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ror.indexer.synthetic import generate
+
+    offer = next(o for o in generate(3000, 7) if o.location_ids and o.establishment.finess)
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    snapshot = tmp_path / "lits.csv"
+    snapshot.write_text(
+        "etablissement;unite;horodatage;installes;disponibles;occupes\n"
+        f"{offer.establishment.finess};{offer.location_ids[0]};{at};12;3;9\n"
+        f"{offer.establishment.finess};nowhere;{at};1;1;0\n",
+        encoding="utf-8",
+    )
+    rejects = tmp_path / "rejects.csv"
+    args = [
+        "availability",
+        "import",
+        str(snapshot),
+        "--db",
+        str(demo_db),
+        "--rejects",
+        str(rejects),
+    ]
+    assert main(args) == 0
+    assert "nowhere" in rejects.read_text()
+    assert " 0 compteurs appliqués" not in capsys.readouterr().err
+    assert main(args) == 0  # the same snapshot again: nothing newer, nothing applied
+    assert " 0 compteurs appliqués" in capsys.readouterr().err
