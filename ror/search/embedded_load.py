@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+import numpy as np
 import orjson
 
 from ror.errors import RorError
@@ -71,12 +72,14 @@ class BulkBuilder:
     counters: dict[tuple[str, ...], StoredCounter] = field(default_factory=dict)
     docs: list[tuple[int, str, bytes]] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    code_ids: dict[tuple[str, str], int] = field(default_factory=dict)  # after finish
 
     def start(self) -> None:
         for name in REBUILT:
             self.conn.execute(f"DROP TABLE IF EXISTS {name}{SUFFIX}")
         for ddl in data_tables_ddl(SUFFIX):
             self.conn.execute(ddl)
+        self.code_ids = {}
         capacities = self.conn.execute(
             "SELECT sql FROM sqlite_master WHERE name = 'capacities'"
         ).fetchone()[0]
@@ -122,11 +125,32 @@ class BulkBuilder:
         """Write everything gathered, sorted."""
         self.flush_docs()
         code_ids = self._write_codes()
-        self._write_cover(code_ids)
+        self._write_meta(code_ids)  # cover keys, zones and Location links are made from it
+        self._write_cover()
         self._write_zones_and_locations()
         self._write_sensitive()
         self._write_capacities()
-        self._write_meta(code_ids)
+
+    def memory_index(self) -> memory_index.MemoryIndex:
+        """The in-memory index of the gathered offers (after :meth:`finish`)."""
+        live = [(rid, g) for rid, g in enumerate(self.gathered) if g is not None]
+        rids = np.asarray([rid for rid, _ in live], dtype=np.int64)
+        cells = np.asarray([g.cell for _, g in live], dtype=np.int64)
+        table = np.array([g.values for _, g in live], dtype=np.float64)
+        columns = memory_index.static_columns(
+            table.reshape(len(live), len(memory_index.STATIC_COLUMNS))
+        )
+        del table
+        ids = self.code_ids
+        pair_codes = np.fromiter((ids[pair] for _, g in live for pair in g.codes), dtype=np.int64)
+        pair_rids = np.fromiter((rid for rid, g in live for _ in g.codes), dtype=np.int64)
+        by_zone: dict[str, list[int]] = {}
+        for rid, g in live:
+            for key in g.zones:
+                by_zone.setdefault(key, []).append(rid)
+        zones = [(k, np.asarray(v, dtype=np.int64)) for k, v in by_zone.items()]
+        sensitive = [(rid, g.sensitive) for rid, g in live if g.sensitive is not None]
+        return memory_index.assemble(rids, cells, columns, pair_codes, pair_rids, zones, sensitive)
 
     def _write_codes(self) -> dict[tuple[str, str], int]:
         counts: dict[tuple[str, str], int] = {}
@@ -140,64 +164,58 @@ class BulkBuilder:
             base = next_id.get(name, field_range(name)[0] + 1)
             ids[(name, code)] = base
             next_id[name] = base + 1
+        self.code_ids = ids
         rows = [(i, name, code, counts[(name, code)]) for (name, code), i in ids.items()]
         rows.append((STAR_CODE_ID, "*", "*", len(self.gathered) - 1))
         insert_chunks(self.conn, f"INSERT INTO codes{SUFFIX} VALUES (?, ?, ?, ?)", rows)
         return ids
 
-    def _write_cover(self, code_ids: dict[tuple[str, str], int]) -> None:
-        """The ``*`` row of each offer with its columns, then one row per (code, offer) made by
-        SQLite from it: each offer's columns are bound once, not once per code."""
+    def _write_cover(self) -> None:
+        """The ``*`` row of each offer with its columns, then one row per (code, offer) that
+        SQLite makes from it and ``offer_meta.code_ids``: each offer's columns are bound once,
+        not once per code."""
         live = [(g.cell, rid) for rid, g in enumerate(self.gathered) if g is not None]
         live.sort()
         gathered = self.gathered
-        names = ", ".join(COVER_COLUMNS[1:])
-        marks = ", ".join("?" * (len(COVER_COLUMNS) - 1))
+        marks = ", ".join("?" * len(COVER_COLUMNS))
+        insert_chunks(
+            self.conn,
+            f"INSERT INTO cover{SUFFIX} VALUES ({marks})",
+            ((STAR_CODE_ID, cell, rid, *gathered[rid].values) for cell, rid in live),  # type: ignore[union-attr]
+        )
+        del live
         self.conn.execute(
-            f"CREATE TEMP TABLE star ({names.replace('rid', 'rid INTEGER PRIMARY KEY', 1)})"
+            "CREATE TEMP TABLE cover_keys (code_id INTEGER, cell INTEGER, rid INTEGER, "
+            "PRIMARY KEY (code_id, cell, rid)) WITHOUT ROWID"
         )
         try:
-            rows = ((cell, rid, *gathered[rid].values) for cell, rid in live)  # type: ignore[union-attr]
-            insert_chunks(self.conn, f"INSERT INTO temp.star ({names}) VALUES ({marks})", rows)
             self.conn.execute(
-                f"INSERT INTO cover{SUFFIX} SELECT {STAR_CODE_ID}, {names} FROM temp.star "
-                "ORDER BY cell, rid"
+                "INSERT INTO temp.cover_keys SELECT j.value, m.cell, m.rid "
+                f"FROM offer_meta{SUFFIX} m, json_each(m.code_ids) j"
             )
-            self.conn.execute(
-                "CREATE TEMP TABLE cover_keys (code_id INTEGER, cell INTEGER, rid INTEGER, "
-                "PRIMARY KEY (code_id, cell, rid)) WITHOUT ROWID"
-            )
-            keys = sorted(
-                (code_ids[pair], cell, rid)
-                for cell, rid in live
-                for pair in gathered[rid].codes  # type: ignore[union-attr]
-            )
-            insert_chunks(self.conn, "INSERT INTO temp.cover_keys VALUES (?, ?, ?)", keys)
-            del keys
             copied = ", ".join(f"s.{c}" for c in COVER_COLUMNS[3:])
-            for code_id in sorted(set(code_ids.values())):  # a transaction per code
+            codes = [r[0] for r in self.conn.execute("SELECT DISTINCT code_id FROM cover_keys")]
+            for code_id in codes:  # a transaction per code, rows in key order
                 self.conn.execute(
                     f"INSERT INTO cover{SUFFIX} SELECT k.code_id, k.cell, k.rid, {copied} "
-                    "FROM temp.cover_keys k CROSS JOIN temp.star s ON s.rid = k.rid "
+                    f"FROM temp.cover_keys k CROSS JOIN cover{SUFFIX} s "
+                    f"ON s.code_id = {STAR_CODE_ID} AND s.cell = k.cell AND s.rid = k.rid "
                     "WHERE k.code_id = ? ORDER BY k.cell, k.rid",
                     (code_id,),
                 )
         finally:
-            self.conn.execute("DROP TABLE IF EXISTS temp.star")
             self.conn.execute("DROP TABLE IF EXISTS temp.cover_keys")
 
     def _write_zones_and_locations(self) -> None:
-        zones = sorted(
-            (key, rid, g.cell)
-            for rid, g in enumerate(self.gathered)
-            if g is not None
-            for key in g.zones
-        )
-        insert_chunks(self.conn, f"INSERT INTO zones{SUFFIX} VALUES (?, ?, ?)", zones)
-        links = sorted(
-            {(loc, rid) for rid, g in enumerate(self.gathered) if g is not None for loc in g.locs}
-        )
-        insert_chunks(self.conn, f"INSERT INTO location_offers{SUFFIX} VALUES (?, ?)", links)
+        """From ``offer_meta``'s lists, sorted by SQLite."""
+        for table, values, column in (
+            ("zones", "j.value, m.rid, m.cell", "zone_keys"),
+            ("location_offers", "j.value, m.rid", "loc_keys"),
+        ):
+            self.conn.execute(
+                f"INSERT INTO {table}{SUFFIX} SELECT {values} FROM offer_meta{SUFFIX} m, "
+                f"json_each(m.{column}) j WHERE m.{column} != '[]' ORDER BY 1, 2"
+            )
 
     def _write_sensitive(self) -> None:
         rows = [
@@ -269,13 +287,16 @@ def _gather(offer: Offer) -> _Gathered:
     )
 
 
-def store_memory_index(conn: sqlite3.Connection, generation: str, caps_seq: int) -> None:
-    """Build the in-memory index of the ``*_new`` tables and store it with them.
+def store_memory_index(
+    conn: sqlite3.Connection, builder: BulkBuilder, generation: str, caps_seq: int
+) -> None:
+    """Build the in-memory index of the ``*_new`` tables (from what the builder gathered: the
+    same index ``memory_index.build`` reads back from them) and store it with them.
 
     ``caps_seq``: the capacity log position when the load started; counters pushed since are
     read again by each process (``memory_store``), those merged by :func:`swap_in` included.
     """
-    index = memory_index.build(conn, SUFFIX)
+    index = builder.memory_index()
     figures = memory_availability.Availability.of(
         memory_availability.summarize_all(conn, SUFFIX), index
     )
@@ -339,7 +360,7 @@ def bulk_load(
             progress(seen)
     builder.finish()
     generation = new_generation()
-    store_memory_index(conn, generation, caps_seq)
+    store_memory_index(conn, builder, generation, caps_seq)
     if progress is not None:
         progress(seen)
     conn.execute("PRAGMA synchronous = FULL")

@@ -322,11 +322,15 @@ def _star_rows(
             blocks.append(np.array(rows, dtype=np.float64))
     width = 2 + len(STATIC_COLUMNS)
     table = np.concatenate(blocks) if blocks else np.empty((0, width), dtype=np.float64)
-    columns = {
-        name: np.ascontiguousarray(table[:, 2 + i]).astype(_SMALL.get(name, np.float64))
+    return table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), static_columns(table, 2)
+
+
+def static_columns(table: NDArray[np.float64], first: int = 0) -> dict[str, NDArray[Any]]:
+    """The :data:`STATIC_COLUMNS` of a table of rows whose column ``first`` is ``x``."""
+    return {
+        name: np.ascontiguousarray(table[:, first + i]).astype(_SMALL.get(name, np.float64))
         for i, name in enumerate(STATIC_COLUMNS)
     }
-    return table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), columns
 
 
 def assemble(

@@ -264,6 +264,11 @@ def test_a_full_load_stores_the_index_that_new_processes_read(
     assert {"head", "availability", "index:rid", "index:col:x"} <= names
     stored = memory_store.load_stored(sqlite3.connect(path), generation)
     assert stored is not None and sorted(stored.base.rid.tolist()) == [1, 2, 3, 4, 5, 6]
+    read_back = memory_index.build(sqlite3.connect(path))  # what a process would build
+    for (name, data), (again, same) in zip(
+        stored.base.to_blobs(), read_back.to_blobs(), strict=True
+    ):
+        assert (name, data) == (again, same), name
 
     def no_build(*_: Any) -> Any:
         raise AssertionError("built instead of read")
