@@ -56,6 +56,7 @@ class MemoryIndex:
     sensitive_rows: NDArray[np.int64]  # rows of units flagged sensitive…
     sensitive_champs: tuple[str, ...]  # …and their champ codes (" 01 03 ")
     _masks: dict[tuple[int, ...], Mask] = field(default_factory=dict, repr=False)
+    _hidden: dict[tuple[str, ...], Rows] = field(default_factory=dict, repr=False)
 
     @property
     def size(self) -> int:
@@ -136,13 +137,14 @@ class MemoryIndex:
         """Sensitive rows an audience seeing sensitive units of ``champs`` may not see."""
         if champs is None or not len(self.sensitive_rows):
             return np.empty(0, dtype=np.int64)
-        wanted = [f" {c} " for c in champs]
-        hidden = [
-            row
-            for row, kept in zip(self.sensitive_rows.tolist(), self.sensitive_champs, strict=True)
-            if not any(w in kept for w in wanted)
-        ]
-        return np.asarray(hidden, dtype=np.int64)
+        key = tuple(champs)
+        found = self._hidden.get(key)
+        if found is None:
+            wanted = [f" {c} " for c in champs]
+            rows = zip(self.sensitive_rows.tolist(), self.sensitive_champs, strict=True)
+            hidden = [row for row, kept in rows if not any(w in kept for w in wanted)]
+            found = self._hidden[key] = np.asarray(sorted(hidden), dtype=np.int64)
+        return found
 
     # --- storage -----------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from ror.model import Offer
 from ror.ranking import check, score, weights_for
 from ror.ranking.scoring import bed_need, score_upper_bounds
 from ror.search import memory_index, memory_store, pipeline
-from ror.search.criteria import BedNeed, Criteria
+from ror.search.criteria import Audience, BedNeed, Criteria
 from ror.search.embedded import EmbeddedEngine
 from ror.search.engine import RING_MARK, Candidate, CandidateQuery
 from ror.search.memory_query import RingStream
@@ -351,3 +351,29 @@ def test_rings_read_as_the_whole_posting_or_never_give_the_same_answers(
         assert [m.offer.id for m in got.matches] == list(want.ids), criteria
         assert (got.radius_km, got.total) == (want.radius_km, want.total), criteria
         assert [(n.offer.id, n.criterion) for n in got.near_misses] == list(want.near_misses)
+
+
+@pytest.mark.parametrize("champs", [None, (), ("02",), ("01", "03")])
+def test_sensitive_units_are_left_out_for_audiences_as_sql_does(
+    tmp_path: Path, champs: tuple[str, ...] | None
+) -> None:
+    path = tmp_path / "ror.sqlite"
+    secret = [
+        make_offer("secret-near", where=BLAGNAC, sensitive=True, champ=("02",)),
+        make_offer(
+            "secret-home", where=PARIS, sensitive=True, champ=("03",), zones=(zone("31", "2"),)
+        ),
+    ]
+    EmbeddedEngine(path).load([*town(), *secret], replace_all=True)
+    reader, sql = EmbeddedEngine(path), EmbeddedEngine(path, memory=False)
+    audience = Audience(sensitive_champs=champs)
+    for criteria in ASKS:
+        asked = criteria.with_(audience=audience)
+        got, want = search(asked, reader, now=NOW), search(asked, sql, now=NOW)
+        seen = {m.offer.id for m in got.matches} | {n.offer.id for n in got.near_misses}
+        assert [m.offer.id for m in got.matches] == [m.offer.id for m in want.matches]
+        assert [n.offer.id for n in got.near_misses] == [n.offer.id for n in want.near_misses]
+        assert (got.total, got.radius_km, got.facets) == (want.total, want.radius_km, want.facets)
+        for offer in (*town(), *secret):
+            if offer.id in seen:
+                assert audience.shows(offer), (offer.id, champs)
