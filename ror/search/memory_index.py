@@ -113,8 +113,8 @@ class MemoryIndex:
             for k in self.code_indexes(code_ids):
                 start, end = self.posting(k)
                 mask[self.post_rows[start:end]] = True
-            if len(self._masks) >= _MASKS_KEPT:
-                self._masks.pop(next(iter(self._masks)))
+            if len(self._masks) >= _MASKS_KEPT:  # threads share the index: no iteration
+                self._masks.clear()
             self._masks[code_ids] = mask
         return mask
 
