@@ -5,21 +5,16 @@ for writers, and a real server (uvicorn on loopback) over them."""
 from __future__ import annotations
 
 import dataclasses
-import socket
-import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import uvicorn
 
 from ror.access.tokens import TokenStore
 from ror.config import Settings
 from ror.indexer.synthetic import generate
 from ror.model import Contact, Offer
 from ror.search.embedded import EmbeddedEngine
+from tests.live_server import LiveServer
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 LEVELS = ("1", "2", "3")
@@ -115,30 +110,4 @@ def build_world(root: Path, **env: str) -> World:
     return World(offers, specials, settings, tokens, store)
 
 
-class Live:
-    """uvicorn serving one app in a background thread, on a free loopback port."""
-
-    def __init__(self, app: Any) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(app, log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
-
-    def __enter__(self) -> Live:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
+Live = LiveServer

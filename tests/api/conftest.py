@@ -4,22 +4,19 @@ holding 2,000 synthetic offers (built once per session in a temporary SQLite fil
 from __future__ import annotations
 
 import dataclasses
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from ror.api.app import create_app
 from ror.config import Settings
 from ror.indexer.synthetic import generate
 from ror.model import Offer
 from ror.search.embedded import EmbeddedEngine
+from tests.live_server import LiveServer
 
 SIZE = 2000
 SEED = 7
@@ -55,35 +52,6 @@ def settings(db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Setting
             "ROR_RATE_LIMIT": "0",  # the shared test server is hammered by many tests
         }
     )
-
-
-class LiveServer:
-    """uvicorn serving one app in a background thread."""
-
-    def __init__(self, app: object) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(app, log_level="warning", lifespan="on")  # type: ignore[arg-type]
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 from api_checks import error_of
-from conftest import LiveServer
 
 from ror.api.app import create_app
 from ror.config import Settings
+from tests.live_server import LiveServer
 
 
 @pytest.fixture()

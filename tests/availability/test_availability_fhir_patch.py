@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from conftest import World
 
 from ror.search.embedded import EmbeddedEngine
+from tests.availability.conftest import World
 
 CAPACITY = (
     "https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition/ror-location-supported-capacity"

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from availability_world import NOW, answered_areas, reference_overview
-from conftest import World
 
 from ror.model import Capacity
 from ror.search.embedded import EmbeddedEngine
 from ror.search.overview import OverviewQuery
+from tests.availability.conftest import World
 
 LATER = datetime.now(UTC).replace(microsecond=0)
 
