@@ -56,7 +56,7 @@ class MemoryIndex:
     sensitive_rows: NDArray[np.int64]  # rows of units flagged sensitive…
     sensitive_champs: tuple[str, ...]  # …and their champ codes (" 01 03 ")
     _masks: dict[tuple[int, ...], Mask] = field(default_factory=dict, repr=False)
-    _hidden: dict[tuple[str, ...], Rows] = field(default_factory=dict, repr=False)
+    _hidden: dict[tuple[str, ...], Mask] = field(default_factory=dict, repr=False)
 
     @property
     def size(self) -> int:
@@ -133,18 +133,20 @@ class MemoryIndex:
         """The code indexes of these rows, concatenated."""
         return self.row_codes[expand(self.row_ptr[rows], self.row_ptr[rows + 1])]
 
-    def hidden_rows(self, champs: Sequence[str] | None) -> Rows:
-        """Sensitive rows an audience seeing sensitive units of ``champs`` may not see."""
+    def hidden(self, champs: Sequence[str] | None) -> Mask | None:
+        """Rows an audience seeing the sensitive units of ``champs`` may not see, as a mask
+        (None: none hidden)."""
         if champs is None or not len(self.sensitive_rows):
-            return np.empty(0, dtype=np.int64)
+            return None
         key = tuple(champs)
         found = self._hidden.get(key)
         if found is None:
             wanted = [f" {c} " for c in champs]
             rows = zip(self.sensitive_rows.tolist(), self.sensitive_champs, strict=True)
-            hidden = [row for row, kept in rows if not any(w in kept for w in wanted)]
-            found = self._hidden[key] = np.asarray(sorted(hidden), dtype=np.int64)
-        return found
+            found = np.zeros(self.size, dtype=bool)
+            found[[row for row, kept in rows if not any(w in kept for w in wanted)]] = True
+            self._hidden[key] = found
+        return found if found.any() else None
 
     # --- storage -----------------------------------------------------------------------------
 

@@ -183,9 +183,9 @@ class _Reader:
             keep &= ~dead[rows]
         for group in others:
             keep &= part.code_mask(group)[rows]
-        hidden = part.hidden_rows(self.query.sensitive_champs)
-        if len(hidden):
-            keep &= ~np.isin(rows, hidden)
+        hidden = part.hidden(self.query.sensitive_champs)
+        if hidden is not None:
+            keep &= ~hidden[rows]
         return rows[keep]
 
     def dots(self, part: MemoryIndex, rows: Rows) -> Floats | None:
