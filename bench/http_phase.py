@@ -20,6 +20,7 @@ import httpx
 from bench.load import SEARCH_PATH, choose_generator, finish_load, run_load, start_load
 from bench.scenarios import request_body
 from bench.server import CALLER_PROFILE, running_server
+from bench.stats import code_state
 from bench.updates import Pushes, push
 from ror.search.criteria import Criteria
 from ror.search.engine import Engine
@@ -77,6 +78,7 @@ def run_http(
     bodies = work_dir / "requests.ndjson"
     count = write_bodies(queries, bodies, seed)
     say(f"HTTP: {workers} uvicorn workers on 127.0.0.1, {generator}, {connections} connections")
+    code = code_state()  # the server imports the tree as it is now, maybe newer than the run's
     with running_server(db, workers, work_dir) as server:
         checks = check_answers(server.base_url, server.headers, queries)
         bad = {k: v for k, v in checks.items() if v["status"] != 200}
@@ -109,6 +111,7 @@ def run_http(
             f"ror serve (uvicorn), {workers} workers, 127.0.0.1, bearer token of profile "
             f"{CALLER_PROFILE}, rate limiter off"
         ),
+        "code": code,
         "distinct_requests": count,
         "checks": checks,
         "load": main.to_dict(),

@@ -112,6 +112,8 @@ def render(results: dict[str, Any]) -> str:
         lines.append(f"HTTP: FAILED: {http['error'][:500]}")
     elif http:
         load = http["load"]
+        if http.get("code") and http["code"] != results.get("code"):
+            lines.append(f"HTTP served by code {http['code']['commit'][:12]} (changed meanwhile)")
         lines.append(
             f"HTTP ({http['generator']}, {load['connections']} connections, "
             f"{load['seconds']:.0f} s): {load['rps']:,.1f} req/s, p50 {load['p50_ms']:.1f} ms, "
