@@ -84,7 +84,7 @@ def test_refused_without_an_entitled_token_then_shown_with_one(
     watch: PageWatch, server: Live, tokens: Tokens, shots: Shots
 ) -> None:
     page = watch.page
-    watch.expect_http_error(403, OVERVIEW)
+    watch.expect_http_error(401, OVERVIEW)  # no token: 401 with the Bearer challenge
     page.goto("/availability")
     expect(page).to_have_title(re.compile("Lits et places disponibles"))
     expect(page.locator("#status")).to_have_text(
@@ -117,7 +117,7 @@ def test_refused_without_an_entitled_token_then_shown_with_one(
 
     page.reload()  # kept for the tab
     expect(page.locator("#overview")).to_be_visible()
-    watch.expect_http_error(403, OVERVIEW)
+    watch.expect_http_error(401, OVERVIEW)  # forgotten token: anonymous again
     page.get_by_role("button", name="Oublier le jeton").click()
     expect(page.locator("#overview")).to_be_hidden()
     expect(page.get_by_label("Jeton d'accès")).to_be_visible()
