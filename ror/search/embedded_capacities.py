@@ -45,7 +45,7 @@ import orjson
 
 from ror.errors import NotFound
 from ror.model import Capacity, Offer
-from ror.search.embedded_rows import StoredCounter
+from ror.search.embedded_rows import StoredCounter, capacity_from_row
 from ror.search.embedded_schema import CAPACITY_KEY_COLUMNS, table_exists
 from ror.search.engine import CounterOutcome, LocationCounters, LocationInfo, UpdateResult
 from ror.search.history import HistoryEntry, HistoryPage
@@ -239,22 +239,9 @@ def history(
 
 
 def _entry(row: Sequence[Any]) -> HistoryEntry:
-    seq, loc, nature, status, temporality, gender, closing, extra, crisis, assignment = row[:10]
-    count, source, updated_at, _, received_at = row[10:]
-    counter = Capacity(
-        nature=nature,
-        status=status,
-        temporality=temporality,
-        count=count,
-        updated_at=datetime.fromisoformat(updated_at),
-        source=source,
-        gender=gender or None,
-        closing_type=closing or None,
-        extra_bed_type=extra or None,
-        crisis=crisis or None,
-        assignment=assignment,
-        location_id=loc,
-    )
+    """A history row: seq, the capacity columns of a stored counter, then received_at."""
+    seq, loc, received_at = row[0], row[1], row[-1]
+    _, counter = capacity_from_row((*row[1:13], loc))
     return HistoryEntry(int(seq), loc, counter, datetime.fromisoformat(received_at))
 
 

@@ -270,22 +270,9 @@ def history_documents(
     for i, (outcome, c) in enumerate(zip(result.results, pushed, strict=True)):
         if not outcome.applied:
             continue
-        doc = {
-            "loc": result.location_id,
-            "seq": base + i,
-            "nature": c.nature,
-            "status": c.status,
-            "temporality": c.temporality,
-            "gender": c.gender,
-            "closing_type": c.closing_type,
-            "extra_bed_type": c.extra_bed_type,
-            "crisis": c.crisis,
-            "assignment": c.assignment,
-            "count": c.count,
-            "source": c.source,
-            "updated_at": c.updated_at.isoformat(),
-            "received_at": received_at.isoformat(),
-        }
+        doc = {"loc": result.location_id} | HistoryEntry(
+            base + i, result.location_id, c, received_at
+        ).to_dict()
         key = "|".join((result.location_id, *c.key(), c.updated_at.isoformat()))
         yield key, doc
 
