@@ -5,6 +5,10 @@ as often as they do in real referral traffic; ages, budgets and codes vary withi
 ranges. The same queries go to the engine, the brute-force baseline and the HTTP server
 (:func:`request_body` is the ``POST /v1/referrals/search`` body of a query).
 
+Facets (``facets: true``, a scan of every unit within the radius used) are asked for by the
+child psychologist scenario, the public search page that shows filters beside its results; the
+referral, emergency, home-care and broad scenarios are apps that take the ranked units only.
+
 "Trauma-capable site with an available ICU bed": an offer is one unit, and the criteria have
 no join between units of one site, so the scenario asks for surgical or polyvalent intensive
 care (R211 122, 127: the ICUs that take trauma patients) with a bed available now.
@@ -66,6 +70,7 @@ def ehpad_near_city(rng: random.Random, towns: Towns) -> Criteria:
         social_aid=True,
         max_monthly_price_eur=float(rng.randrange(1900, 2501, 50)),
         age=rng.randint(68, 98),
+        facets=False,
     )
 
 
@@ -77,6 +82,7 @@ def child_psychologist(rng: random.Random, towns: Towns) -> Criteria:
         profile="consultation",
         professions=("93",),  # G15 psychologue
         age=rng.randint(3, 15),
+        facets=True,  # a public search page shows its filters
     )
 
 
@@ -90,6 +96,7 @@ def emergency_icu_bed(rng: random.Random, towns: Towns) -> Criteria:
         activity=TRAUMA_ICU_ACTIVITIES,
         beds=BedNeed(nature="01", min_available=1),
         age=rng.randint(16, 90),
+        facets=False,
     )
 
 
@@ -100,13 +107,16 @@ def home_care_by_zone(rng: random.Random, towns: Towns) -> Criteria:
         care_mode=("49",),  # R213 sur les lieux de vie
         activity=("287",),  # R211 soins infirmiers
         age=rng.randint(62, 97),
+        facets=False,
     )
 
 
 def broad_nearest_20(rng: random.Random, towns: Towns) -> Criteria:
     """One common code, no radius: the nearest 20 nationwide."""
     lat, lon = near(rng, towns.pick(rng))
-    return Criteria(lat=lat, lon=lon, activity=(rng.choice(COMMON_ACTIVITIES),), limit=20)
+    return Criteria(
+        lat=lat, lon=lon, activity=(rng.choice(COMMON_ACTIVITIES),), limit=20, facets=False
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,4 +209,6 @@ def request_body(criteria: Criteria) -> dict[str, Any]:
         body["social_aid"] = True
     if criteria.max_monthly_price_eur is not None:
         body["max_monthly_price_eur"] = criteria.max_monthly_price_eur
+    if criteria.facets:
+        body["facets"] = True
     return body

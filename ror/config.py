@@ -22,6 +22,7 @@ class Settings:
     rate_per_minute: int = 600  # ROR_RATE_LIMIT: requests per minute per token or IP; 0 = off
     rate_burst: int = 60  # ROR_RATE_BURST: requests allowed at once above the steady rate
     max_body_bytes: int = 64 * 1024  # ROR_MAX_BODY_BYTES: larger request bodies get a 413
+    workers: int = 1  # ROR_WORKERS: worker processes serving the API (set by ``ror serve``)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -39,6 +40,7 @@ class Settings:
             rate_per_minute=_count(env, "ROR_RATE_LIMIT", 600),
             rate_burst=_count(env, "ROR_RATE_BURST", 60),
             max_body_bytes=_count(env, "ROR_MAX_BODY_BYTES", 64 * 1024),
+            workers=max(_count(env, "ROR_WORKERS", 1), 1),
         )
 
 

@@ -42,6 +42,7 @@ from ror.api.endpoints import Endpoint
 from ror.api.error_handlers import EXCEPTION_HANDLERS, InternalErrors
 from ror.api.fhir import routes as fhir_routes
 from ror.api.middleware_auth import Authentication
+from ror.api.middleware_balance import ShedWhenBusy
 from ror.api.middleware_headers import SecurityHeaders, cors
 from ror.api.middleware_limits import BodyLimit, RateLimiter
 from ror.api.openapi import openapi_document
@@ -105,6 +106,7 @@ def create_app(
             *routes_pages.MOUNTS,
         ],
         middleware=[
+            *balance(settings.workers),
             Middleware(SecurityHeaders),
             *cors(settings.cors_origins),
             Middleware(InternalErrors),
@@ -127,6 +129,11 @@ def create_app(
     app.state.rate_limiter = limiter
     app.state.openapi = with_bearer_auth(openapi_document(ENDPOINTS, version=__version__))
     return app
+
+
+def balance(workers: int) -> list[Middleware]:
+    """With several worker processes, busy workers hand connections over to idle ones."""
+    return [Middleware(ShedWhenBusy)] if workers > 1 else []
 
 
 def with_bearer_auth(document: dict[str, Any]) -> dict[str, Any]:

@@ -17,9 +17,10 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ror.api.json_response import JSONResponse
 from ror.errors import RorError
 
 log = logging.getLogger("ror.api")

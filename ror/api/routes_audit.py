@@ -8,11 +8,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from ror.api.access import request_caller, require_profile
 from ror.api.audit import audit_log_of
 from ror.api.endpoints import Endpoint
+from ror.api.json_response import JSONResponse
 from ror.api.params import params_of, query_of
 
 AUDIT_PROFILES = (1,)

@@ -22,13 +22,14 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from ror.access.caller import Caller
 from ror.access.profiles import capacity_refusal
 from ror.api.access import request_caller, require_capacities, require_writer
 from ror.api.audit import audited
 from ror.api.endpoints import Endpoint, Param
+from ror.api.json_response import JSONResponse
 from ror.api.params import params_of, query_of, read_body
 from ror.api.routes_availability_models import (
     BatchPush,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from ror.api.access import caller_profile
 from ror.api.endpoints import Endpoint, Param
+from ror.api.json_response import JSONResponse
 from ror.api.present import may_see_offer, present_offer
 from ror.api.response_models import OfferOut
 from ror.errors import NotFound

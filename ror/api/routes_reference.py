@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 import ror.nomenclature as nomenclature
 from ror.api.endpoints import Endpoint, Param
+from ror.api.json_response import JSONResponse
 from ror.api.params import params_of, query_of
 from ror.api.response_models import GeocodeResponse, NomenclatureResponse, SuggestResponse
 from ror.errors import NotFound

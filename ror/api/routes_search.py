@@ -8,10 +8,11 @@ import dataclasses
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from ror.api.access import request_caller, require_replay, scoped_criteria
 from ror.api.endpoints import Endpoint, Param
+from ror.api.json_response import JSONResponse
 from ror.api.params import params_of, query_of, read_body, scalar_schema, single_values
 from ror.api.present import may_see_offer, present_replay, present_result, replay_offer_ids
 from ror.api.response_models import ReplayResponse, SearchResponse

@@ -6,11 +6,12 @@ import logging
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 
 from ror import __version__
 from ror.api.docs_page import render_docs
 from ror.api.endpoints import Endpoint
+from ror.api.json_response import JSONResponse
 from ror.api.response_models import HealthResponse
 from ror.search.engine import Engine
 

@@ -135,6 +135,13 @@ class SearchRequest(_Strict):
     open_at: AwareDatetime | None = Field(
         None, description="ISO 8601 with a UTC offset.", examples=["2026-11-26T14:00:00+01:00"]
     )
+    facets: bool = Field(
+        False,
+        description=(
+            "Count the codes of each field among the units within the radius used (with "
+            "labels): costs a scan of those units, so ask for it when showing filters."
+        ),
+    )
 
     def to_criteria(self) -> Criteria:
         """The library's typed request; ``place`` and ``text`` are resolved by the pipeline."""
@@ -164,6 +171,7 @@ class SearchRequest(_Strict):
             max_monthly_price_eur=self.max_monthly_price_eur,
             equipment=tuple(EquipmentNeed(**e.model_dump()) for e in self.equipment),
             open_at=self.open_at,
+            facets=self.facets,
         )
 
 

@@ -18,7 +18,7 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
         raise InvalidInput(f"workers doit être au moins 1 : {workers}", "workers")
     if not 0 <= port <= 65535:
         raise InvalidInput(f"port hors de [0, 65535] : {port}", "port")
-    os.environ.update(settings_env(settings, host, port))
+    os.environ.update(settings_env(settings, host, port, workers))
     uvicorn.run(
         "ror.api.app:app_factory",
         factory=True,
@@ -30,7 +30,7 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     )
 
 
-def settings_env(settings: Settings, host: str, port: int) -> dict[str, str]:
+def settings_env(settings: Settings, host: str, port: int, workers: int = 1) -> dict[str, str]:
     """The ``ROR_*`` variables that rebuild ``settings`` with ``Settings.from_env``."""
     env = {
         "ROR_DB": str(settings.db_path),
@@ -43,5 +43,6 @@ def settings_env(settings: Settings, host: str, port: int) -> dict[str, str]:
         "ROR_RATE_LIMIT": str(settings.rate_per_minute),
         "ROR_RATE_BURST": str(settings.rate_burst),
         "ROR_MAX_BODY_BYTES": str(settings.max_body_bytes),
+        "ROR_WORKERS": str(workers),
     }
     return env

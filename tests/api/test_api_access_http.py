@@ -73,7 +73,7 @@ def headers(world: World, caller: str) -> dict[str, str]:
 
 def near(world: World) -> dict[str, Any]:
     a = world.anchor.place
-    return {"lat": a.lat, "lon": a.lon, "radius_km": 2, "limit": 200}
+    return {"lat": a.lat, "lon": a.lon, "radius_km": 2, "limit": 200, "facets": "true"}
 
 
 @pytest.mark.parametrize("caller", CALLERS)

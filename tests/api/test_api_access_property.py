@@ -157,7 +157,12 @@ SEARCHES: tuple[dict[str, Any], ...] = (
 
 
 def as_query(search: dict[str, Any], lat: float, lon: float) -> dict[str, Any]:
-    params: dict[str, Any] = {"lat": lat, "lon": lon, "limit": search.get("limit", 50)}
+    params: dict[str, Any] = {
+        "lat": lat,
+        "lon": lon,
+        "limit": search.get("limit", 50),
+        "facets": "true",  # counted facets must not reveal hidden units either
+    }
     for name in ("radius_km", "profile"):
         if name in search:
             params[name] = search[name]
@@ -170,7 +175,7 @@ def as_query(search: dict[str, Any], lat: float, lon: float) -> dict[str, Any]:
 
 
 def as_body(search: dict[str, Any], lat: float, lon: float) -> dict[str, Any]:
-    return {"where": {"lat": lat, "lon": lon}, "limit": 50, **search}
+    return {"where": {"lat": lat, "lon": lon}, "limit": 50, "facets": True, **search}
 
 
 # --- what may not leak -------------------------------------------------------------------------

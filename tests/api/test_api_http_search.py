@@ -18,6 +18,7 @@ EHPAD_TOULOUSE: dict[str, Any] = {
     "offer_type": ["21"],
     "social_aid": True,
     "limit": 3,
+    "facets": True,
 }
 
 
@@ -50,6 +51,7 @@ def test_get_search_is_the_same_search(http: httpx.Client) -> None:
             "offer_type": "21",
             "social_aid": "true",
             "limit": "3",
+            "facets": "true",
         },
     )
     assert got.status_code == 200, got.text
@@ -60,6 +62,17 @@ def test_get_search_is_the_same_search(http: httpx.Client) -> None:
     ]
     assert body["criteria"] == posted["criteria"]
     assert body["id"] != posted["id"]
+
+
+def test_facets_are_counted_only_when_asked(http: httpx.Client) -> None:
+    plain = http.post(SEARCH, json={**EHPAD_TOULOUSE, "facets": False}).json()
+    asked = http.post(SEARCH, json=EHPAD_TOULOUSE).json()
+    assert plain["facets"] == [] and asked["facets"]
+    assert [m["offer"]["id"] for m in plain["matches"]] == [
+        m["offer"]["id"] for m in asked["matches"]
+    ]
+    offer_types = next(f for f in asked["facets"] if f["field"] == "offer_type")
+    assert any(v["code"] == "21" and v["selected"] for v in offer_types["values"])
 
 
 def test_nearest_point_search_widens_and_pages(http: httpx.Client) -> None:

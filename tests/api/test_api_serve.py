@@ -28,8 +28,9 @@ def test_settings_travel_to_the_workers_unchanged(tmp_path: Path) -> None:
     settings = Settings.from_env(
         {"ROR_DB": str(tmp_path / "x.sqlite"), "ROR_TOKENS": str(tmp_path / "t.json")}
     )
-    env = settings_env(settings, "0.0.0.0", 8123)
+    env = settings_env(settings, "0.0.0.0", 8123, 3)
     rebuilt = Settings.from_env(env)
+    assert rebuilt.workers == 3
     assert rebuilt.db_path == settings.db_path and rebuilt.tokens_path == settings.tokens_path
     assert rebuilt.es_url is None and (rebuilt.host, rebuilt.port) == ("0.0.0.0", 8123)
 

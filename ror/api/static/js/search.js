@@ -240,6 +240,7 @@ async function run(params, { push = false } = {}) {
   const query = new URLSearchParams(params);
   for (const name of LABEL_PARAMS) query.delete(name);
   if (!query.has("limit")) query.set("limit", String(PAGE_SIZE));
+  query.set("facets", "true"); // the filters beside the results
   if (controller) controller.abort();
   controller = new AbortController();
   resultsSection.setAttribute("aria-busy", "true");
