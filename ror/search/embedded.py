@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import orjson
 
@@ -24,6 +24,7 @@ from ror.errors import NotFound
 from ror.model import Capacity, Offer
 from ror.search import cells, embedded_capacities, memory_query, planner
 from ror.search.embedded_load import bulk_load, stats
+from ror.search.embedded_replay import ReplayStore, replay_path
 from ror.search.embedded_rows import (
     CAPACITY_SELECT,
     StoredCounter,
@@ -96,6 +97,7 @@ class EmbeddedEngine:
         self._assembled: tuple[int, dict[int, Offer]] = (-1, {})
         self._caps_version = -1
         self._memory = MemoryStore(self.path) if memory else None
+        self._replays = ReplayStore(replay_path(self.path))
         conn = self._conn()
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
@@ -193,6 +195,7 @@ class EmbeddedEngine:
         if conn is not None:
             conn.close()
             self._local.conn = None
+        self._replays.close()
 
     def count(self) -> int:
         self._refresh()
@@ -610,29 +613,10 @@ class EmbeddedEngine:
     # --- replay ----------------------------------------------------------------------------
 
     def save_search(self, record: SearchRecord) -> None:
-        with self._writing() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO searches VALUES (?, ?, ?)",
-                (record.id, record.created_at.isoformat(), orjson.dumps(record.to_dict())),
-            )
+        self._replays.save(record)
 
     def get_search(self, search_id: str) -> SearchRecord | None:
-        row = (
-            self._conn()
-            .execute("SELECT record FROM searches WHERE id = ?", (search_id,))
-            .fetchone()
-        )
-        if row is None:
-            return None
-        data: dict[str, Any] = orjson.loads(row[0])
-        return SearchRecord(
-            id=data["id"],
-            created_at=datetime.fromisoformat(data["created_at"]),
-            engine=data["engine"],
-            engine_version=data["engine_version"],
-            criteria=data["criteria"],
-            result=data["result"],
-        )
+        return self._replays.get(search_id, legacy=self._conn())
 
 
 def _visible_caps(conn: sqlite3.Connection) -> int:

@@ -14,16 +14,17 @@ from api_checks import error_of
 
 from ror.api.app import create_app
 from ror.config import Settings
+from ror.search.embedded_replay import replay_path
 from tests.live_server import LiveServer
 
 
 @pytest.fixture()
 def broken(db_path: Path, tmp_path: Path) -> Iterator[httpx.Client]:
-    """A server whose database lost its ``searches`` table after start (an operator's slip)."""
+    """A server whose replay file lost its ``searches`` table after start (an operator's slip)."""
     copy = tmp_path / "broken.sqlite"
     shutil.copy(db_path, copy)
     with LiveServer(create_app(Settings.from_env({"ROR_DB": str(copy)}))) as live:
-        conn = sqlite3.connect(copy)
+        conn = sqlite3.connect(replay_path(copy))
         conn.execute("DROP TABLE searches")
         conn.commit()
         conn.close()

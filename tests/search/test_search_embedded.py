@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import sqlite3
+import time
 from datetime import timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 
 from ror.errors import NotFound
 from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded_replay import replay_path
 from ror.search.engine import CandidateQuery, Engine, SearchRecord
 from ror.search.prefilter import Prefilter
 from tests.search.builders import (
@@ -233,6 +236,36 @@ def test_replay_round_trip(engine: EmbeddedEngine) -> None:
     engine.save_search(record)
     assert engine.get_search("s1") == record
     assert engine.get_search("other") is None
+
+
+def test_replay_records_do_not_wait_for_the_index_write_lock(engine: EmbeddedEngine) -> None:
+    """A search keeps its record while a writer (a capacity push, a load) holds the index."""
+    writer = sqlite3.connect(engine.path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.perf_counter()
+        engine.save_search(SearchRecord("s2", NOW, "embedded", engine.version, {}, {}))
+        assert time.perf_counter() - started < 0.5
+        assert engine.get_search("s2") is not None
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert replay_path(engine.path).exists()
+
+
+def test_records_kept_in_the_index_by_earlier_versions_are_found(engine: EmbeddedEngine) -> None:
+    old = SearchRecord("s0", NOW, "embedded", "embedded-1/ror-0.1.0", {"age": 8}, {"total": 1})
+    conn = sqlite3.connect(engine.path, isolation_level=None)
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS searches (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, "
+        "record BLOB NOT NULL)"
+    )
+    conn.execute(
+        "INSERT INTO searches VALUES (?, ?, ?)",
+        (old.id, old.created_at.isoformat(), orjson.dumps(old.to_dict())),
+    )
+    conn.close()
+    assert engine.get_search("s0") == old
 
 
 def test_offers_are_read_with_current_counters_after_a_cache_hit(engine: EmbeddedEngine) -> None:

@@ -1,0 +1,98 @@
+"""Replay records of the embedded engine, in a SQLite file of their own beside the index.
+
+Every search writes one record. In the index's file those writes took SQLite's single write
+lock that capacity pushes need too: under a stream of pushes a search waited in SQLite's busy
+handler (sleeps of up to 100 ms, again and again) and searches fell to a few per second. In
+their own file they wait only for each other, a fraction of a millisecond each, and a record
+written no longer makes every other process drop its page cache of the index.
+
+``ror.sqlite`` keeps its records in ``ror.searches.sqlite``. Records written by versions that
+kept them in the index's own ``searches`` table are still found there.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ror.search.engine import SearchRecord
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS searches (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, "
+    "record BLOB NOT NULL)"
+)
+
+
+def replay_path(index_path: Path) -> Path:
+    """The replay file of an index file: ``ror.sqlite`` -> ``ror.searches.sqlite``."""
+    return index_path.with_name(f"{index_path.stem}.searches{index_path.suffix or '.sqlite'}")
+
+
+class ReplayStore:
+    """Search records by id. Thread-safe: one connection per thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._conn().execute(_SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=60.0
+            )
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._local.conn = conn
+        return conn
+
+    def save(self, record: SearchRecord) -> None:
+        self._conn().execute(
+            "INSERT OR REPLACE INTO searches VALUES (?, ?, ?)",
+            (record.id, record.created_at.isoformat(), orjson.dumps(record.to_dict())),
+        )
+
+    def get(self, search_id: str, legacy: sqlite3.Connection | None = None) -> SearchRecord | None:
+        """The record, looked up in ``legacy`` (the index's connection) when not here."""
+        row = (
+            self._conn()
+            .execute("SELECT record FROM searches WHERE id = ?", (search_id,))
+            .fetchone()
+        )
+        if row is None and legacy is not None:
+            row = _legacy_row(legacy, search_id)
+        if row is None:
+            return None
+        data: dict[str, Any] = orjson.loads(row[0])
+        return SearchRecord(
+            id=data["id"],
+            created_at=datetime.fromisoformat(data["created_at"]),
+            engine=data["engine"],
+            engine_version=data["engine_version"],
+            criteria=data["criteria"],
+            result=data["result"],
+        )
+
+    def close(self) -> None:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+def _legacy_row(conn: sqlite3.Connection, search_id: str) -> tuple[bytes] | None:
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'searches'"
+    ).fetchone()
+    if exists is None:
+        return None
+    row: tuple[bytes] | None = conn.execute(
+        "SELECT record FROM searches WHERE id = ?", (search_id,)
+    ).fetchone()
+    return row
