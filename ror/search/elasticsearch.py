@@ -324,15 +324,7 @@ class ElasticsearchEngine:
             found = self.store.call(self.client.get, index=self.searches, id=search_id)
         except NotFoundError:
             return None
-        data = found["_source"]
-        return SearchRecord(
-            id=data["id"],
-            created_at=datetime.fromisoformat(data["created_at"]),
-            engine=data["engine"],
-            engine_version=data["engine_version"],
-            criteria=data["criteria"],
-            result=data["result"],
-        )
+        return SearchRecord.from_dict(found["_source"])
 
 
 def distance_km(point: tuple[float, float], lat: float, lon: float) -> float:

@@ -22,7 +22,7 @@ import orjson
 import ror
 from ror.errors import NotFound
 from ror.model import Capacity, Offer
-from ror.search import cells, embedded_capacities, memory_query, planner
+from ror.search import cells, embedded_capacities, memory_query, planner, sqlite_files
 from ror.search.embedded_load import bulk_load, stats
 from ror.search.embedded_replay import ReplayStore, replay_path
 from ror.search.embedded_rows import (
@@ -112,11 +112,7 @@ class EmbeddedEngine:
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=60.0
-            )
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
+            conn = sqlite_files.connect(self.path)
             conn.execute(f"PRAGMA cache_size = -{self._cache_kib}")
             conn.execute("PRAGMA secure_delete = OFF")
             conn.execute("PRAGMA temp_store = MEMORY")

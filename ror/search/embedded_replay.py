@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import orjson
 
+from ror.search import sqlite_files
 from ror.search.engine import SearchRecord
 
 _SCHEMA = (
@@ -44,11 +43,7 @@ class ReplayStore:
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=60.0
-            )
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
+            conn = sqlite_files.connect(self.path)
             self._local.conn = conn
         return conn
 
@@ -69,15 +64,7 @@ class ReplayStore:
             row = _legacy_row(legacy, search_id)
         if row is None:
             return None
-        data: dict[str, Any] = orjson.loads(row[0])
-        return SearchRecord(
-            id=data["id"],
-            created_at=datetime.fromisoformat(data["created_at"]),
-            engine=data["engine"],
-            engine_version=data["engine_version"],
-            criteria=data["criteria"],
-            result=data["result"],
-        )
+        return SearchRecord.from_dict(orjson.loads(row[0]))
 
     def close(self) -> None:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

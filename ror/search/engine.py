@@ -183,6 +183,17 @@ class SearchRecord:
             "result": self.result,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SearchRecord:
+        return cls(
+            id=data["id"],
+            created_at=datetime.fromisoformat(data["created_at"]),
+            engine=data["engine"],
+            engine_version=data["engine_version"],
+            criteria=data["criteria"],
+            result=data["result"],
+        )
+
 
 @runtime_checkable
 class Engine(Protocol):
