@@ -11,29 +11,26 @@ a mix. The in-memory index of the new tables (``memory_index``) is stored with t
 from __future__ import annotations
 
 import itertools
+import logging
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import orjson
+from numpy.typing import NDArray
 
-from ror.errors import RorError
-from ror.model import Capacity, Offer
-from ror.search import cells, memory_availability, memory_index, memory_store
+from ror.model import Offer
+from ror.search import memory_availability, memory_index, memory_store
 from ror.search.embedded_rows import (
-    CoverValues,
-    StoredCounter,
-    cover_values,
-    encode_doc,
+    EncodedCounter,
+    EncodedOffer,
+    Rejected,
+    encode_offer,
     field_range,
-    location_key,
-    location_keys,
-    offer_codes,
-    sensitive_champs,
-    zone_keys,
 )
 from ror.search.embedded_schema import (
     CAPACITY_KEY_COLUMNS,
@@ -45,34 +42,50 @@ from ror.search.embedded_schema import (
     new_generation,
 )
 from ror.search.engine import LoadStats, Progress
-from ror.search.prefilter import OfferColumns, available_counts
 
 SUFFIX: Final = "_new"
 BATCH: Final = 2000
 REBUILT: Final = (*DATA_TABLES, "capacities")
 
+_log = logging.getLogger(__name__)
 
-@dataclass(slots=True)
-class _Gathered:
+Loadable = Offer | EncodedOffer | Rejected  # offers, or offers already encoded (elsewhere)
+
+
+class _Kept(NamedTuple):
+    """What a full load keeps of an offer until the end (its document is written at once)."""
+
     cell: int
-    codes: list[tuple[str, str]]
-    values: CoverValues
+    codes: list[int]  # provisional code numbers (``BulkBuilder.pairs``)
     zones: list[str]
     locs: list[str]
-    sensitive: str | None  # champ codes of a sensitive unit (``sensitive`` table)
+    sensitive: str | None
+    position: int  # of its cover values in ``BulkBuilder.values``
 
 
 @dataclass(slots=True)
 class BulkBuilder:
-    """Builds the ``*_new`` tables from a stream of offers."""
+    """Builds the ``*_new`` tables from a stream of offers (or of their encoded rows).
+
+    As offers come: documents and the ``*`` rows of ``cover`` are written, cover values go
+    into numpy blocks (the in-memory index), counters are merged (newest wins). At the end:
+    code ids (sorted per field), ``offer_meta``, the other ``cover`` rows in key order, zones,
+    Location links, counters; the in-memory index is assembled meanwhile in a thread (numpy
+    lets go of the interpreter as SQLite does).
+    """
 
     conn: sqlite3.Connection
     rids: dict[str, int] = field(default_factory=dict)
-    gathered: list[_Gathered | None] = field(default_factory=lambda: [None])
-    counters: dict[tuple[str, ...], StoredCounter] = field(default_factory=dict)
-    docs: list[tuple[int, str, bytes]] = field(default_factory=list)
+    kept: list[_Kept | None] = field(default_factory=lambda: [None])  # per rid (0 unused)
+    pairs: dict[tuple[str, str], int] = field(default_factory=dict)  # (field, code) -> number
+    # per counter key: the newest counter and its position (read order)
+    counters: dict[tuple[Any, ...], tuple[EncodedCounter, int]] = field(default_factory=dict)
+    values: list[NDArray[np.float64]] = field(default_factory=list)  # cover values, in blocks
+    pending: list[tuple[int, EncodedOffer]] = field(default_factory=list)  # (rid, offer)
+    moved: list[tuple[int, int]] = field(default_factory=list)  # (cell, rid) of replaced rows
     rejected: list[tuple[str, str]] = field(default_factory=list)
     code_ids: dict[tuple[str, str], int] = field(default_factory=dict)  # after finish
+    seen: int = 0  # offers encoded (cover values rows)
 
     def start(self) -> None:
         for name in REBUILT:
@@ -85,126 +98,176 @@ class BulkBuilder:
         ).fetchone()[0]
         self.conn.execute(capacities.replace("capacities", f"capacities{SUFFIX}", 1))
 
-    def add(self, offer: Offer) -> None:
-        try:
-            gathered = _gather(offer)
-            doc = encode_doc(offer)
-        except (TypeError, ValueError, AttributeError, RorError) as exc:
-            self.rejected.append((getattr(offer, "id", "?"), f"{type(exc).__name__}: {exc}"))
+    def add(self, item: Loadable) -> None:
+        """One offer: encoded here unless it comes encoded (or rejected) already."""
+        if isinstance(item, Rejected):
+            self.rejected.append((item.id, item.reason))
             return
-        rid = self.rids.get(offer.id)
+        encoded = item if isinstance(item, EncodedOffer) else encode_offer(item)
+        if isinstance(encoded, Rejected):
+            self.rejected.append((encoded.id, encoded.reason))
+            return
+        pairs = self.pairs
+        codes = [pairs.setdefault(pair, len(pairs)) for pair in encoded.codes]
+        kept = _Kept(encoded.cell, codes, encoded.zones, encoded.locs, encoded.sensitive, self.seen)
+        self.seen += 1
+        rid = self.rids.get(encoded.id)
         if rid is None:
-            rid = len(self.gathered)
-            self.rids[offer.id] = rid
-            self.gathered.append(gathered)
+            rid = len(self.kept)
+            self.rids[encoded.id] = rid
+            self.kept.append(kept)
         else:  # the same id again: the last one wins
-            self.gathered[rid] = gathered
-        for c in offer.capacities:
-            self._counter(location_key(offer.id, c.location_id), c)
-        self.docs.append((rid, offer.id, doc))
-        if len(self.docs) >= BATCH:
-            self.flush_docs()
+            old = self.kept[rid]
+            assert old is not None
+            self.moved.append((old.cell, rid))
+            self.kept[rid] = kept
+        counters = self.counters
+        for counter in encoded.counters:
+            key = counter.row[:9]
+            known = counters.get(key)
+            if known is None:
+                counters[key] = (counter, len(counters))
+            elif counter.row[12] > known[0].row[12]:  # newer (updated_ts)
+                counters[key] = (counter, known[1])
+        self.pending.append((rid, encoded))
+        if len(self.pending) >= BATCH:
+            self.flush()
 
-    def _counter(self, loc: str, c: Capacity) -> None:
-        key = (loc, *c.key())
-        old = self.counters.get(key)
-        if old is None:
-            self.counters[key] = StoredCounter(loc, c, len(self.counters))
-        elif c.updated_at > old.capacity.updated_at:
-            self.counters[key] = StoredCounter(loc, c, old.pos)
+    def flush(self) -> None:
+        """Write the pending documents and ``*`` rows (one transaction)."""
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, []
+        rows = [(rid, e.id, e.doc) for rid, e in pending]
+        self.values.append(np.array([e.values for _, e in pending], dtype=np.float64))
+        kept = self.kept
+        stars = [
+            (STAR_CODE_ID, kept[rid].cell, rid, *e.values)  # type: ignore[union-attr]
+            for rid, e in pending
+        ]
+        moved, self.moved = self.moved, []
+        marks = ", ".join("?" * len(COVER_COLUMNS))
+        self.conn.execute("BEGIN")
+        try:
+            self.conn.executemany(
+                f"INSERT OR REPLACE INTO offers{SUFFIX} (rid, id, doc) VALUES (?, ?, ?)", rows
+            )
+            self.conn.executemany(
+                f"DELETE FROM cover{SUFFIX} WHERE code_id = {STAR_CODE_ID} AND cell = ? "
+                "AND rid = ?",
+                moved,
+            )
+            self.conn.executemany(f"INSERT OR REPLACE INTO cover{SUFFIX} VALUES ({marks})", stars)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
 
-    def flush_docs(self) -> None:
-        insert_chunks(
-            self.conn,
-            f"INSERT OR REPLACE INTO offers{SUFFIX} (rid, id, doc) VALUES (?, ?, ?)",
-            self.docs,
+    def finish(self) -> memory_index.MemoryIndex:
+        """Write everything gathered, sorted; returns the in-memory index of the offers."""
+        self.flush()
+        started = time.perf_counter()
+        live: list[_Kept] = self.kept[1:]  # type: ignore[assignment]
+        counts = np.fromiter((len(k.codes) for k in live), dtype=np.int64, count=len(live))
+        numbers = np.fromiter(
+            itertools.chain.from_iterable(k.codes for k in live),
+            dtype=np.int64,
+            count=int(counts.sum()),
         )
-        self.docs.clear()
+        code_ids = self._write_codes(numbers)
+        arrays = self._index_arrays(live, code_ids[numbers], counts)
+        _log.debug("codes and index arrays: %.1f s", time.perf_counter() - started)
+        with ThreadPoolExecutor(1, thread_name_prefix="ror-memory-index") as pool:
+            index = pool.submit(memory_index.assemble, *arrays)
+            self._timed(self._write_meta, code_ids)  # zones and Location links come from it
+            self._timed(self._write_cover, arrays[1], arrays[3], arrays[4])
+            self._timed(self._write_zones_and_locations)
+            self._timed(self._write_sensitive)
+            self._timed(self._write_capacities)
+            return index.result()
 
-    def finish(self) -> None:
-        """Write everything gathered, sorted."""
-        self.flush_docs()
-        code_ids = self._write_codes()
-        self._write_meta(code_ids)  # cover keys, zones and Location links are made from it
-        self._write_cover()
-        self._write_zones_and_locations()
-        self._write_sensitive()
-        self._write_capacities()
+    def _timed(self, step: Callable[..., None], *args: Any) -> None:
+        started = time.perf_counter()
+        step(*args)
+        _log.debug("%s: %.1f s", step.__name__, time.perf_counter() - started)
 
-    def memory_index(self) -> memory_index.MemoryIndex:
-        """The in-memory index of the gathered offers (after :meth:`finish`)."""
-        live = [(rid, g) for rid, g in enumerate(self.gathered) if g is not None]
-        rids = np.asarray([rid for rid, _ in live], dtype=np.int64)
-        cells = np.asarray([g.cell for _, g in live], dtype=np.int64)
-        table = np.array([g.values for _, g in live], dtype=np.float64)
-        columns = memory_index.static_columns(
-            table.reshape(len(live), len(memory_index.STATIC_COLUMNS))
-        )
+    def _index_arrays(
+        self, live: list[_Kept], pair_codes: NDArray[np.int64], counts: NDArray[np.int64]
+    ) -> tuple[Any, ...]:
+        """The arguments of ``memory_index.assemble``: offers by rid (1…n), each with its
+        ``counts`` codes in ``pair_codes``."""
+        n = len(live)
+        rids = np.arange(1, n + 1, dtype=np.int64)
+        cells = np.fromiter((k.cell for k in live), dtype=np.int64, count=n)
+        positions = np.fromiter((k.position for k in live), dtype=np.int64, count=n)
+        width = len(memory_index.STATIC_COLUMNS)
+        table = np.concatenate(self.values) if self.values else np.empty((0, width))
+        columns = memory_index.static_columns(table[positions].reshape(n, width))
         del table
-        ids = self.code_ids
-        pair_codes = np.fromiter((ids[pair] for _, g in live for pair in g.codes), dtype=np.int64)
-        pair_rids = np.fromiter((rid for rid, g in live for _ in g.codes), dtype=np.int64)
+        self.values = []
+        pair_rids = np.repeat(rids, counts)
         by_zone: dict[str, list[int]] = {}
-        for rid, g in live:
-            for key in g.zones:
+        for rid, k in enumerate(live, 1):
+            for key in k.zones:
                 by_zone.setdefault(key, []).append(rid)
-        zones = [(k, np.asarray(v, dtype=np.int64)) for k, v in by_zone.items()]
-        sensitive = [(rid, g.sensitive) for rid, g in live if g.sensitive is not None]
-        return memory_index.assemble(rids, cells, columns, pair_codes, pair_rids, zones, sensitive)
+        zones = [(key, np.asarray(v, dtype=np.int64)) for key, v in by_zone.items()]
+        sensitive = [(rid, k.sensitive) for rid, k in enumerate(live, 1) if k.sensitive]
+        return rids, cells, columns, pair_codes, pair_rids, zones, sensitive
 
-    def _write_codes(self) -> dict[tuple[str, str], int]:
-        counts: dict[tuple[str, str], int] = {}
-        for g in self.gathered[1:]:
-            assert g is not None
-            for pair in g.codes:
-                counts[pair] = counts.get(pair, 0) + 1
+    def _write_codes(self, numbers: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The ``codes`` table, from the code numbers of every offer; returns the code id of
+        each number."""
+        counts = np.bincount(numbers, minlength=len(self.pairs))
         next_id: dict[str, int] = {}
         ids: dict[tuple[str, str], int] = {}
-        for name, code in sorted(counts):
+        for name, code in sorted(self.pairs):
             base = next_id.get(name, field_range(name)[0] + 1)
             ids[(name, code)] = base
             next_id[name] = base + 1
         self.code_ids = ids
-        rows = [(i, name, code, counts[(name, code)]) for (name, code), i in ids.items()]
-        rows.append((STAR_CODE_ID, "*", "*", len(self.gathered) - 1))
+        by_number = np.zeros(len(self.pairs), dtype=np.int64)
+        rows = []
+        for pair, number in self.pairs.items():
+            by_number[number] = ids[pair]
+            if counts[number]:
+                rows.append((ids[pair], *pair, int(counts[number])))
+        rows.append((STAR_CODE_ID, "*", "*", len(self.kept) - 1))
         insert_chunks(self.conn, f"INSERT INTO codes{SUFFIX} VALUES (?, ?, ?, ?)", rows)
-        return ids
+        return by_number
 
-    def _write_cover(self) -> None:
-        """The ``*`` row of each offer with its columns, then one row per (code, offer) that
-        SQLite makes from it and ``offer_meta.code_ids``: each offer's columns are bound once,
-        not once per code."""
-        live = [(g.cell, rid) for rid, g in enumerate(self.gathered) if g is not None]
-        live.sort()
-        gathered = self.gathered
-        marks = ", ".join("?" * len(COVER_COLUMNS))
-        insert_chunks(
-            self.conn,
-            f"INSERT INTO cover{SUFFIX} VALUES ({marks})",
-            ((STAR_CODE_ID, cell, rid, *gathered[rid].values) for cell, rid in live),  # type: ignore[union-attr]
+    def _write_cover(
+        self,
+        cells: NDArray[np.int64],
+        pair_codes: NDArray[np.int64],
+        pair_rids: NDArray[np.int64],
+    ) -> None:
+        """One row per (code, offer), copied by SQLite from the offer's ``*`` row (each offer's
+        columns were bound once, not once per code), code by code in key order: the keys of a
+        code go in as one JSON array of ``cell << 32 | rid``."""
+        keys = (cells[pair_rids - 1] << 32) | pair_rids
+        order = np.lexsort((keys, pair_codes))
+        keys, codes = keys[order], pair_codes[order]
+        bounds = np.flatnonzero(np.diff(codes)) + 1
+        copied = ", ".join(f"s.{c}" for c in COVER_COLUMNS[3:])
+        sql = (
+            f"INSERT INTO cover{SUFFIX} SELECT ?, s.cell, s.rid, {copied} "
+            f"FROM json_each(?) j CROSS JOIN cover{SUFFIX} s "
+            f"ON s.code_id = {STAR_CODE_ID} AND s.cell = j.value >> 32 "
+            "AND s.rid = j.value & 4294967295"
         )
-        del live
-        self.conn.execute(
-            "CREATE TEMP TABLE cover_keys (code_id INTEGER, cell INTEGER, rid INTEGER, "
-            "PRIMARY KEY (code_id, cell, rid)) WITHOUT ROWID"
-        )
-        try:
-            self.conn.execute(
-                "INSERT INTO temp.cover_keys SELECT j.value, m.cell, m.rid "
-                f"FROM offer_meta{SUFFIX} m, json_each(m.code_ids) j"
-            )
-            copied = ", ".join(f"s.{c}" for c in COVER_COLUMNS[3:])
-            codes = [r[0] for r in self.conn.execute("SELECT DISTINCT code_id FROM cover_keys")]
-            for code_id in codes:  # a transaction per code, rows in key order
-                self.conn.execute(
-                    f"INSERT INTO cover{SUFFIX} SELECT k.code_id, k.cell, k.rid, {copied} "
-                    f"FROM temp.cover_keys k CROSS JOIN cover{SUFFIX} s "
-                    f"ON s.code_id = {STAR_CODE_ID} AND s.cell = k.cell AND s.rid = k.rid "
-                    "WHERE k.code_id = ? ORDER BY k.cell, k.rid",
-                    (code_id,),
-                )
-        finally:
-            self.conn.execute("DROP TABLE IF EXISTS temp.cover_keys")
+        for part_keys, part_codes in zip(
+            np.split(keys, bounds), np.split(codes, bounds), strict=True
+        ):
+            if not len(part_keys):
+                continue
+            text = "[" + ",".join(map(str, part_keys.tolist())) + "]"
+            self.conn.execute("BEGIN")  # a transaction per code
+            try:
+                self.conn.execute(sql, (int(part_codes[0]), text))
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
 
     def _write_zones_and_locations(self) -> None:
         """From ``offer_meta``'s lists, sorted by SQLite."""
@@ -219,9 +282,9 @@ class BulkBuilder:
 
     def _write_sensitive(self) -> None:
         rows = [
-            (rid, g.sensitive)
-            for rid, g in enumerate(self.gathered)
-            if g is not None and g.sensitive is not None
+            (rid, k.sensitive)
+            for rid, k in enumerate(self.kept)
+            if k is not None and k.sensitive is not None
         ]
         insert_chunks(self.conn, f"INSERT INTO sensitive{SUFFIX} VALUES (?, ?)", rows)
 
@@ -230,25 +293,33 @@ class BulkBuilder:
         insert_chunks(
             self.conn,
             f"INSERT INTO capacities{SUFFIX} VALUES ({marks})",
-            (c.row() for c in self.counters.values()),
+            ((*counter.row, pos) for counter, pos in self.counters.values()),
         )
 
-    def _write_meta(self, code_ids: dict[tuple[str, str], int]) -> None:
-        by_loc: dict[str, list[Capacity]] = {}
-        for stored in self.counters.values():
-            by_loc.setdefault(stored.loc, []).append(stored.capacity)
+    def _write_meta(self, code_ids: NDArray[np.int64]) -> None:
+        free: dict[str, tuple[int, int]] = {}  # Location key -> free (beds, places) now
+        for counter, _ in self.counters.values():
+            loc = counter.row[0]
+            beds, places = free.get(loc, (0, 0))
+            free[loc] = (beds + counter.beds, places + counter.places)
+        by_number = code_ids.tolist()
+        dumps = orjson.dumps
         rows: list[tuple[Any, ...]] = []
-        for rid, g in enumerate(self.gathered):
-            if g is None:
+        for rid, k in enumerate(self.kept):
+            if k is None:
                 continue
-            beds, places = available_counts(c for loc in g.locs for c in by_loc.get(loc, ()))
+            beds = places = 0
+            for loc in k.locs:
+                b, p = free.get(loc, (0, 0))
+                beds += b
+                places += p
             rows.append(
                 (
                     rid,
-                    g.cell,
-                    orjson.dumps([code_ids[p] for p in g.codes]).decode(),
-                    orjson.dumps(g.locs).decode(),
-                    orjson.dumps(g.zones).decode(),
+                    k.cell,
+                    dumps([by_number[n] for n in k.codes]).decode(),
+                    dumps(k.locs).decode(),
+                    dumps(k.zones).decode(),
                     beds,
                     places,
                 )
@@ -276,27 +347,15 @@ def insert_chunks(
             raise
 
 
-def _gather(offer: Offer) -> _Gathered:
-    return _Gathered(
-        cell=cells.cell_of(offer.place.lat, offer.place.lon),
-        codes=offer_codes(offer),
-        values=cover_values(offer, OfferColumns.of(offer)),
-        zones=zone_keys(offer),
-        locs=location_keys(offer),
-        sensitive=sensitive_champs(offer),
-    )
-
-
 def store_memory_index(
-    conn: sqlite3.Connection, builder: BulkBuilder, generation: str, caps_seq: int
+    conn: sqlite3.Connection, index: memory_index.MemoryIndex, generation: str, caps_seq: int
 ) -> None:
-    """Build the in-memory index of the ``*_new`` tables (from what the builder gathered: the
-    same index ``memory_index.build`` reads back from them) and store it with them.
+    """Store the in-memory index of the ``*_new`` tables (built from what the builder
+    gathered: the same index ``memory_index.build`` reads back from them) with them.
 
     ``caps_seq``: the capacity log position when the load started; counters pushed since are
     read again by each process (``memory_store``), those merged by :func:`swap_in` included.
     """
-    index = builder.memory_index()
     figures = memory_availability.Availability.of(
         memory_availability.summarize_all(conn, SUFFIX), index
     )
@@ -342,10 +401,11 @@ def swap_in(conn: sqlite3.Connection, generation: str | None = None) -> None:
 
 def bulk_load(
     conn: sqlite3.Connection,
-    offers: Iterable[Offer],
+    offers: Iterable[Loadable],
     progress: Progress | None,
 ) -> tuple[int, list[tuple[str, str]], float]:
-    """Build and swap in; returns (offers loaded, rejected, seconds)."""
+    """Build and swap in; returns (offers loaded, rejected, seconds). ``offers`` may come
+    encoded already (``embedded_rows.encode_offer``, e.g. by another process)."""
     started = time.perf_counter()
     _, _, caps_seq = memory_store.positions(conn)
     builder = BulkBuilder(conn)
@@ -358,11 +418,15 @@ def bulk_load(
         seen += 1
         if progress is not None and seen % 10_000 == 0:
             progress(seen)
-    builder.finish()
+    _log.debug("%d offers read and written: %.1f s", seen, time.perf_counter() - started)
+    index = builder.finish()
+    mark = time.perf_counter()
     generation = new_generation()
-    store_memory_index(conn, builder, generation, caps_seq)
+    store_memory_index(conn, index, generation, caps_seq)
+    _log.debug("in-memory index stored: %.1f s", time.perf_counter() - mark)
     if progress is not None:
         progress(seen)
+    mark = time.perf_counter()
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -373,6 +437,7 @@ def bulk_load(
         raise
     finally:
         conn.execute("PRAGMA synchronous = NORMAL")
+    _log.debug("swapped in: %.1f s", time.perf_counter() - mark)
     return len(builder.rids), builder.rejected, time.perf_counter() - started
 
 

@@ -11,14 +11,15 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import orjson
 
+from ror.errors import RorError
 from ror.geo import zone_key
 from ror.model import Capacity, Offer
 from ror.search import cells
-from ror.search.prefilter import CODE_FIELDS, OfferColumns
+from ror.search.prefilter import CODE_FIELDS, OfferColumns, available_counts
 
 # code_id = FIELD_BASE * (position of the field + 1) + n: one contiguous range per field.
 FIELD_BASE: Final = 1_000_000
@@ -41,9 +42,16 @@ def location_key(offer_id: str, location_id: str) -> str:
 
 
 def encode_doc(offer: Offer) -> bytes:
-    """The Offer's JSON form (counters included, as loaded; the live ones are in
-    ``capacities``)."""
-    return orjson.dumps(offer)
+    """The Offer's JSON form without its counters (the live ones are in ``capacities``).
+
+    Written whole, then the counters cut out: their JSON is found as the first
+    ``"capacities":`` key, which is the Offer's own (its fields are written in order and none
+    before holds a mapping; in a string the quotes would be escaped).
+    """
+    doc = orjson.dumps(offer)
+    if offer.capacities:
+        doc = doc.replace(b'"capacities":' + orjson.dumps(offer.capacities), b'"capacities":[]', 1)
+    return doc
 
 
 def decode_doc(doc: bytes) -> Offer:
@@ -107,9 +115,90 @@ def offer_codes(offer: Offer) -> list[tuple[str, str]]:
     """(field, code) pairs of an offer, each once."""
     pairs: list[tuple[str, str]] = []
     for name in CODE_FIELDS:
-        for code in dict.fromkeys(getattr(offer, name)):
-            pairs.append((name, code))
+        codes = getattr(offer, name)
+        if codes:
+            pairs += [(name, code) for code in (dict.fromkeys(codes) if len(codes) > 1 else codes)]
     return pairs
+
+
+# --- an offer encoded for a full load --------------------------------------------------------
+
+
+class EncodedCounter(NamedTuple):
+    """A counter of an offer as a full load stores it."""
+
+    row: tuple[Any, ...]  # the ``capacities`` row without its position (:meth:`StoredCounter.row`)
+    beds: int  # what it adds to the offer's free beds now (``available_counts``)…
+    places: int  # …and free places
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """(Location key, *``Capacity.key()``): the row's primary key."""
+        return self.row[:9]
+
+    @property
+    def updated_ts(self) -> float:
+        return float(self.row[12])
+
+
+class EncodedOffer(NamedTuple):
+    """Everything a full load writes for one offer, in plain values (cheap to pickle: another
+    process may encode while the loader writes)."""
+
+    id: str
+    doc: bytes  # ``encode_doc``
+    cell: int
+    codes: list[tuple[str, str]]  # ``offer_codes``
+    values: CoverValues
+    zones: list[str]  # ``zone_keys``
+    locs: list[str]  # ``location_keys``
+    sensitive: str | None  # ``sensitive_champs``
+    counters: list[EncodedCounter]
+
+
+class Rejected(NamedTuple):
+    """An offer a full load leaves out, and why."""
+
+    id: str
+    reason: str
+
+
+def encode_offer(offer: Offer) -> EncodedOffer | Rejected:
+    """The rows of one offer for a full load, or why it cannot be loaded."""
+    try:
+        return EncodedOffer(
+            id=offer.id,
+            doc=encode_doc(offer),
+            cell=cells.cell_of(offer.place.lat, offer.place.lon),
+            codes=offer_codes(offer),
+            values=cover_values(offer, OfferColumns.of(offer)),
+            zones=zone_keys(offer),
+            locs=location_keys(offer),
+            sensitive=sensitive_champs(offer),
+            counters=[
+                encode_counter(location_key(offer.id, c.location_id), c) for c in offer.capacities
+            ],
+        )
+    except (TypeError, ValueError, AttributeError, RorError) as exc:
+        return Rejected(str(getattr(offer, "id", "?")), f"{type(exc).__name__}: {exc}")
+
+
+def encode_counter(loc: str, c: Capacity) -> EncodedCounter:
+    beds, places = available_counts((c,))
+    return EncodedCounter(counter_row(loc, c), beds, places)
+
+
+def counter_row(loc: str, c: Capacity) -> tuple[Any, ...]:
+    """A ``capacities`` row without its position."""
+    return (
+        loc,
+        *c.key(),
+        c.count,
+        c.source,
+        c.updated_at.isoformat(),
+        c.updated_at.timestamp(),
+        c.location_id,
+    )
 
 
 # --- capacities ----------------------------------------------------------------------------
@@ -124,17 +213,7 @@ class StoredCounter:
     pos: int
 
     def row(self) -> tuple[Any, ...]:
-        c = self.capacity
-        return (
-            self.loc,
-            *c.key(),
-            c.count,
-            c.source,
-            c.updated_at.isoformat(),
-            c.updated_at.timestamp(),
-            c.location_id,
-            self.pos,
-        )
+        return (*counter_row(self.loc, self.capacity), self.pos)
 
 
 CAPACITY_SELECT: Final = (

@@ -1,0 +1,71 @@
+"""Synthetic offers generated and encoded in a child process: the same rows as encoding the
+generator's offers here, loaded into the same tables, and a child that stops with its reader."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ror.errors import InvalidInput
+from ror.indexer.synthetic import generate
+from ror.indexer.synthetic_stream import EncodedSynthetic
+from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded_rows import EncodedOffer, encode_offer
+from ror.search.embedded_schema import DATA_TABLES
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+SIZE = 600
+
+
+def test_the_stream_holds_the_encoded_offers_of_the_generator_in_order() -> None:
+    with EncodedSynthetic(SIZE, 3, now=NOW, batch=64) as stream:
+        received = list(stream)
+    expected = [encode_offer(offer) for offer in generate(SIZE, 3, now=NOW)]
+    assert len(received) == SIZE and all(isinstance(r, EncodedOffer) for r in received)
+    assert received == expected
+    assert stream.figures is not None
+    assert stream.figures.generation_seconds > 0 and stream.figures.encoding_seconds > 0
+
+
+def _rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    with sqlite3.connect(path) as conn:
+        tables = [t for t in DATA_TABLES if t != "memory_snapshot"]
+        out = {t: sorted(conn.execute(f"SELECT * FROM {t}"), key=repr) for t in tables}
+        out["capacities"] = conn.execute("SELECT * FROM capacities ORDER BY pos").fetchall()
+        out["memory_snapshot"] = conn.execute(
+            "SELECT name, data FROM memory_snapshot WHERE name != 'head' ORDER BY name"
+        ).fetchall()
+        return out
+
+
+def test_a_load_from_the_stream_writes_what_a_load_of_the_offers_writes(tmp_path: Path) -> None:
+    here, there = tmp_path / "offers.sqlite", tmp_path / "stream.sqlite"
+    EmbeddedEngine(here).load(generate(SIZE, 4, now=NOW), replace_all=True)
+    with EncodedSynthetic(SIZE, 4, now=NOW, batch=100) as stream:
+        stats = EmbeddedEngine(there).load(stream, replace_all=True)  # type: ignore[arg-type]
+    assert stats.loaded == SIZE and not stats.rejected
+    expected, got = _rows(here), _rows(there)
+    assert got.keys() == expected.keys()
+    for table, rows in expected.items():
+        assert got[table] == rows, table
+    assert len(got["offers"]) == SIZE and got["capacities"]
+
+
+def test_a_reader_that_stops_early_stops_the_child() -> None:
+    stream = EncodedSynthetic(200_000, 1, now=NOW, batch=10)
+    with stream:
+        first = next(iter(stream))
+        assert first.id == "syn-hs-0000001"
+    assert stream._process is not None and stream._process.poll() is not None
+
+
+def test_bad_sizes_and_seeds_are_refused_before_any_process_starts() -> None:
+    with pytest.raises(InvalidInput) as size:
+        EncodedSynthetic(-1, 0)
+    assert size.value.field == "size"
+    with pytest.raises(InvalidInput) as seed:
+        EncodedSynthetic(10, True)
+    assert seed.value.field == "seed"
