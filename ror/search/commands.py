@@ -53,8 +53,9 @@ def index_sink(
 
 
 def demo_command(db: Path, size: int, seed: int, *, stream: TextIO | None = None) -> int:
-    """``ror demo``: build the synthetic national dataset and index it (replacing all)."""
-    from ror.indexer.synthetic import generate
+    """``ror demo``: build the synthetic national dataset and index it (replacing all); the
+    offers are generated and encoded in a child process while the engine loads them."""
+    from ror.indexer.synthetic_stream import EncodedSynthetic
 
     out = stream or sys.stderr
     if size <= 0:
@@ -65,7 +66,8 @@ def demo_command(db: Path, size: int, seed: int, *, stream: TextIO | None = None
     )
     engine = EmbeddedEngine(db)
     try:
-        stats = engine.load(generate(size, seed), replace_all=True, progress=_progress_line(out))
+        with EncodedSynthetic(size, seed) as offers:
+            stats = engine.load(offers, replace_all=True, progress=_progress_line(out))
     finally:
         engine.close()
     _print_stats(stats, out)

@@ -20,10 +20,10 @@ from typing import Final
 import orjson
 
 import ror
-from ror.errors import NotFound
+from ror.errors import InvalidInput, NotFound
 from ror.model import Capacity, Offer
 from ror.search import cells, embedded_capacities, memory_query, planner, sqlite_files
-from ror.search.embedded_load import bulk_load, stats
+from ror.search.embedded_load import Loadable, bulk_load, stats
 from ror.search.embedded_replay import ReplayStore, replay_path
 from ror.search.embedded_rows import (
     CAPACITY_SELECT,
@@ -201,13 +201,14 @@ class EmbeddedEngine:
 
     def load(
         self,
-        offers: Iterable[Offer],
+        offers: Iterable[Loadable],
         *,
         replace_all: bool,
         progress: Progress | None = None,
     ) -> LoadStats:
-        """Bulk load: ``replace_all`` rebuilds every table and swaps it in atomically;
-        otherwise offers are upserted in batches."""
+        """Bulk load: ``replace_all`` rebuilds every table and swaps it in atomically (offers
+        may come encoded already: ``embedded_rows.encode_offer``, e.g. from
+        ``ror.indexer.synthetic_stream``); otherwise offers are upserted in batches."""
         if replace_all:
             with self._write_lock:
                 loaded, rejected, seconds = bulk_load(self._conn(), offers, progress)
@@ -218,6 +219,8 @@ class EmbeddedEngine:
         done = 0
         batch: list[Offer] = []
         for offer in offers:
+            if not isinstance(offer, Offer):
+                raise InvalidInput("encoded offers load with replace_all only", field="offers")
             batch.append(offer)
             if len(batch) >= 2000:
                 done += self.upsert(batch)

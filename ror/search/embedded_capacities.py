@@ -24,12 +24,13 @@ transaction for the whole push, however many Locations it names:
   (``identifier[idExterneSynchro]``, ``identifier[idLocation]``…), so a bed-management tool can
   name a Location by its own code (``find_locations``).
 
-They are written with the offers (``index_offer``, called by ``EmbeddedEngine._write_offer``)
-and computed again from the stored documents after a full load (``rebuild_facts``), which
-renumbers the offers. ``meta.facts_version`` records the ``docs_version`` they are in step
-with: ``EmbeddedEngine._bump`` carries it along when offers are written through upserts and
-deletes (``follow_docs``); a full load's swap does not, so until the facts are rebuilt readers
-see them out of step and read the documents instead (:func:`facts_current`).
+They are written with the offers: by upserts (``index_offer``, called by
+``EmbeddedEngine._write_offer``) and by a full load, which renumbers the offers and swaps its
+facts in with them (``embedded_load``). ``meta.facts_version`` records the ``docs_version``
+they are in step with: ``EmbeddedEngine._bump`` carries it along when offers are written
+through upserts and deletes (``follow_docs``), a full load's swap sets it; facts found out of
+step (a file written by an older version) are computed again from the stored documents
+(``fill_facts``) and read from the documents meanwhile (:func:`facts_current`).
 """
 
 from __future__ import annotations
@@ -45,7 +46,12 @@ import orjson
 
 from ror.errors import NotFound
 from ror.model import Capacity, Offer
-from ror.search.embedded_rows import StoredCounter, capacity_from_row
+from ror.search.embedded_rows import (
+    StoredCounter,
+    capacity_from_row,
+    fact_values,
+    synchro_codes,
+)
 from ror.search.embedded_schema import CAPACITY_KEY_COLUMNS, table_exists
 from ror.search.engine import CounterOutcome, LocationCounters, LocationInfo, UpdateResult
 from ror.search.history import HistoryEntry, HistoryPage
@@ -364,23 +370,13 @@ def follow_docs(conn: sqlite3.Connection) -> None:
 
 def index_offer(conn: sqlite3.Connection, rid: int, offer: Offer, locs: Sequence[str]) -> None:
     """Facts of one offer being written (upsert): areas, owners, champs, Location codes."""
-    est = offer.establishment
     conn.execute(
         "INSERT OR REPLACE INTO offer_facts VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            rid,
-            offer.id,
-            offer.place.region,
-            offer.place.departement,
-            (est.finess or "").strip().upper(),
-            est.id,
-            " ".join(offer.champ),
-        ),
+        (rid, offer.id, *fact_values(offer)),
     )
     if offer.source:
         conn.executemany(
-            "INSERT OR IGNORE INTO location_synchro VALUES (?, ?)",
-            [(code, loc) for code, loc in source_identifiers(offer.source) if loc in locs],
+            "INSERT OR IGNORE INTO location_synchro VALUES (?, ?)", synchro_codes(offer, locs)
         )
 
 
@@ -432,6 +428,8 @@ def fill_facts(conn: sqlite3.Connection) -> int:
 
 
 def rebuild_facts(engine: EmbeddedEngine) -> None:
-    """After a full load: every offer's facts computed again, in one write transaction."""
+    """After a full load: every offer's facts computed again, in one write transaction,
+    unless the load wrote them with the offers (``embedded_load``: they are in step)."""
     with engine._writing() as conn:
-        fill_facts(conn)
+        if not facts_current(conn):
+            fill_facts(conn)

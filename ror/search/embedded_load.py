@@ -45,7 +45,8 @@ from ror.search.engine import LoadStats, Progress
 
 SUFFIX: Final = "_new"
 BATCH: Final = 2000
-REBUILT: Final = (*DATA_TABLES, "capacities")
+REBUILT: Final = (*DATA_TABLES, "capacities", "offer_facts", "location_synchro")
+_COPIED: Final = ("capacities", "offer_facts", "location_synchro")  # tables made elsewhere
 
 _log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ class BulkBuilder:
     counters: dict[tuple[Any, ...], tuple[EncodedCounter, int]] = field(default_factory=dict)
     values: list[NDArray[np.float64]] = field(default_factory=list)  # cover values, in blocks
     pending: list[tuple[int, EncodedOffer]] = field(default_factory=list)  # (rid, offer)
-    moved: list[tuple[int, int]] = field(default_factory=list)  # (cell, rid) of replaced rows
+    synchro: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # rid -> codes
     rejected: list[tuple[str, str]] = field(default_factory=list)
     code_ids: dict[tuple[str, str], int] = field(default_factory=dict)  # after finish
     seen: int = 0  # offers encoded (cover values rows)
@@ -93,10 +94,19 @@ class BulkBuilder:
         for ddl in data_tables_ddl(SUFFIX):
             self.conn.execute(ddl)
         self.code_ids = {}
-        capacities = self.conn.execute(
-            "SELECT sql FROM sqlite_master WHERE name = 'capacities'"
-        ).fetchone()[0]
-        self.conn.execute(capacities.replace("capacities", f"capacities{SUFFIX}", 1))
+        for name in _COPIED:  # the same definition under the suffix
+            (ddl,) = self.conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+            ).fetchone()
+            self.conn.execute(ddl.replace(name, f"{name}{SUFFIX}", 1))
+        # the ``*`` rows as offers come, by rid (the last of an id wins), in memory:
+        # ``cover`` gets them at the end in key order, and its other rows copied from them
+        columns = ", ".join(COVER_COLUMNS[3:])  # no type: values as bound, as into cover
+        self.conn.execute("DROP TABLE IF EXISTS temp.cover_stars")
+        self.conn.execute(
+            f"CREATE TEMP TABLE cover_stars (rid INTEGER PRIMARY KEY, cell INTEGER NOT NULL, "
+            f"{columns})"
+        )
 
     def add(self, item: Loadable) -> None:
         """One offer: encoded here unless it comes encoded (or rejected) already."""
@@ -117,9 +127,6 @@ class BulkBuilder:
             self.rids[encoded.id] = rid
             self.kept.append(kept)
         else:  # the same id again: the last one wins
-            old = self.kept[rid]
-            assert old is not None
-            self.moved.append((old.cell, rid))
             self.kept[rid] = kept
         counters = self.counters
         for counter in encoded.counters:
@@ -139,25 +146,24 @@ class BulkBuilder:
             return
         pending, self.pending = self.pending, []
         rows = [(rid, e.id, e.doc) for rid, e in pending]
+        facts = [(rid, e.id, *e.facts) for rid, e in pending]
+        for rid, e in pending:
+            if e.synchro:
+                self.synchro[rid] = e.synchro
+            else:
+                self.synchro.pop(rid, None)
         self.values.append(np.array([e.values for _, e in pending], dtype=np.float64))
-        kept = self.kept
-        stars = [
-            (STAR_CODE_ID, kept[rid].cell, rid, *e.values)  # type: ignore[union-attr]
-            for rid, e in pending
-        ]
-        moved, self.moved = self.moved, []
-        marks = ", ".join("?" * len(COVER_COLUMNS))
+        stars = [(rid, e.cell, *e.values) for rid, e in pending]
+        marks = ", ".join("?" * (len(COVER_COLUMNS) - 1))
         self.conn.execute("BEGIN")
         try:
             self.conn.executemany(
                 f"INSERT OR REPLACE INTO offers{SUFFIX} (rid, id, doc) VALUES (?, ?, ?)", rows
             )
+            self.conn.executemany(f"INSERT OR REPLACE INTO cover_stars VALUES ({marks})", stars)
             self.conn.executemany(
-                f"DELETE FROM cover{SUFFIX} WHERE code_id = {STAR_CODE_ID} AND cell = ? "
-                "AND rid = ?",
-                moved,
+                f"INSERT OR REPLACE INTO offer_facts{SUFFIX} VALUES (?, ?, ?, ?, ?, ?, ?)", facts
             )
-            self.conn.executemany(f"INSERT OR REPLACE INTO cover{SUFFIX} VALUES ({marks})", stars)
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
@@ -184,6 +190,11 @@ class BulkBuilder:
             self._timed(self._write_zones_and_locations)
             self._timed(self._write_sensitive)
             self._timed(self._write_capacities)
+            insert_chunks(
+                self.conn,
+                f"INSERT OR IGNORE INTO location_synchro{SUFFIX} VALUES (?, ?)",
+                (pair for pairs in self.synchro.values() for pair in pairs),
+            )
             return index.result()
 
     def _timed(self, step: Callable[..., None], *args: Any) -> None:
@@ -241,33 +252,37 @@ class BulkBuilder:
         pair_codes: NDArray[np.int64],
         pair_rids: NDArray[np.int64],
     ) -> None:
-        """One row per (code, offer), copied by SQLite from the offer's ``*`` row (each offer's
-        columns were bound once, not once per code), code by code in key order: the keys of a
-        code go in as one JSON array of ``cell << 32 | rid``."""
-        keys = (cells[pair_rids - 1] << 32) | pair_rids
-        order = np.lexsort((keys, pair_codes))
-        keys, codes = keys[order], pair_codes[order]
-        bounds = np.flatnonzero(np.diff(codes)) + 1
+        """The ``*`` rows in key order, then one row per (code, offer) copied by SQLite from
+        the offer's ``*`` row (each offer's columns were bound once, not once per code), code
+        by code in key order: the rids of a code go in as one JSON array."""
         copied = ", ".join(f"s.{c}" for c in COVER_COLUMNS[3:])
+        self._in_transaction(
+            f"INSERT INTO cover{SUFFIX} SELECT {STAR_CODE_ID}, s.cell, s.rid, {copied} "
+            "FROM temp.cover_stars s ORDER BY s.cell, s.rid"
+        )
+        order = np.lexsort((pair_rids, cells[pair_rids - 1], pair_codes))
+        rids, codes = pair_rids[order], pair_codes[order]
+        bounds = np.flatnonzero(np.diff(codes)) + 1
         sql = (
             f"INSERT INTO cover{SUFFIX} SELECT ?, s.cell, s.rid, {copied} "
-            f"FROM json_each(?) j CROSS JOIN cover{SUFFIX} s "
-            f"ON s.code_id = {STAR_CODE_ID} AND s.cell = j.value >> 32 "
-            "AND s.rid = j.value & 4294967295"
+            "FROM json_each(?) j CROSS JOIN temp.cover_stars s ON s.rid = j.value"
         )
-        for part_keys, part_codes in zip(
-            np.split(keys, bounds), np.split(codes, bounds), strict=True
+        for part_rids, part_codes in zip(
+            np.split(rids, bounds), np.split(codes, bounds), strict=True
         ):
-            if not len(part_keys):
-                continue
-            text = "[" + ",".join(map(str, part_keys.tolist())) + "]"
-            self.conn.execute("BEGIN")  # a transaction per code
-            try:
-                self.conn.execute(sql, (int(part_codes[0]), text))
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
+            if len(part_rids):  # a transaction per code
+                text = "[" + ",".join(map(str, part_rids.tolist())) + "]"
+                self._in_transaction(sql, (int(part_codes[0]), text))
+        self.conn.execute("DROP TABLE temp.cover_stars")
+
+    def _in_transaction(self, sql: str, parameters: tuple[Any, ...] = ()) -> None:
+        self.conn.execute("BEGIN")
+        try:
+            self.conn.execute(sql, parameters)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
 
     def _write_zones_and_locations(self) -> None:
         """From ``offer_meta``'s lists, sorted by SQLite."""
@@ -397,6 +412,10 @@ def swap_in(conn: sqlite3.Connection, generation: str | None = None) -> None:
         (generation or new_generation(),),
     )
     conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'docs_version'")
+    conn.execute(  # the offer facts were built with the offers: in step with them
+        "INSERT INTO meta (key, value) SELECT 'facts_version', value FROM meta "
+        "WHERE key = 'docs_version' ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+    )
 
 
 def bulk_load(

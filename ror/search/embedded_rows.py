@@ -154,6 +154,8 @@ class EncodedOffer(NamedTuple):
     locs: list[str]  # ``location_keys``
     sensitive: str | None  # ``sensitive_champs``
     counters: list[EncodedCounter]
+    facts: tuple[str, str, str, str, str]  # ``fact_values``
+    synchro: list[tuple[str, str]]  # ``synchro_codes``
 
 
 class Rejected(NamedTuple):
@@ -166,6 +168,7 @@ class Rejected(NamedTuple):
 def encode_offer(offer: Offer) -> EncodedOffer | Rejected:
     """The rows of one offer for a full load, or why it cannot be loaded."""
     try:
+        locs = location_keys(offer)
         return EncodedOffer(
             id=offer.id,
             doc=encode_doc(offer),
@@ -173,14 +176,37 @@ def encode_offer(offer: Offer) -> EncodedOffer | Rejected:
             codes=offer_codes(offer),
             values=cover_values(offer, OfferColumns.of(offer)),
             zones=zone_keys(offer),
-            locs=location_keys(offer),
+            locs=locs,
             sensitive=sensitive_champs(offer),
             counters=[
                 encode_counter(location_key(offer.id, c.location_id), c) for c in offer.capacities
             ],
+            facts=fact_values(offer),
+            synchro=synchro_codes(offer, locs) if offer.source else [],
         )
     except (TypeError, ValueError, AttributeError, RorError) as exc:
         return Rejected(str(getattr(offer, "id", "?")), f"{type(exc).__name__}: {exc}")
+
+
+def fact_values(offer: Offer) -> tuple[str, str, str, str, str]:
+    """The ``offer_facts`` columns after (rid, id): région, département, FINESS and id of the
+    establishment, champ codes (``embedded_capacities``)."""
+    est = offer.establishment
+    return (
+        str(offer.place.region or ""),
+        str(offer.place.departement or ""),
+        str(est.finess or "").strip().upper(),
+        str(est.id or ""),
+        " ".join(offer.champ),
+    )
+
+
+def synchro_codes(offer: Offer, locs: Sequence[str]) -> list[tuple[str, str]]:
+    """``location_synchro`` rows of an offer: (identifier, Location) found in its kept FHIR
+    source, for the Locations it uses."""
+    from ror.search.embedded_capacities import source_identifiers  # it imports this module
+
+    return [(code, loc) for code, loc in source_identifiers(offer.source) if loc in locs]
 
 
 def encode_counter(loc: str, c: Capacity) -> EncodedCounter:

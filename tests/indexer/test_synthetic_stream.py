@@ -45,7 +45,7 @@ def test_a_load_from_the_stream_writes_what_a_load_of_the_offers_writes(tmp_path
     here, there = tmp_path / "offers.sqlite", tmp_path / "stream.sqlite"
     EmbeddedEngine(here).load(generate(SIZE, 4, now=NOW), replace_all=True)
     with EncodedSynthetic(SIZE, 4, now=NOW, batch=100) as stream:
-        stats = EmbeddedEngine(there).load(stream, replace_all=True)  # type: ignore[arg-type]
+        stats = EmbeddedEngine(there).load(stream, replace_all=True)
     assert stats.loaded == SIZE and not stats.rejected
     expected, got = _rows(here), _rows(there)
     assert got.keys() == expected.keys()
