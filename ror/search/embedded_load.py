@@ -215,10 +215,11 @@ class BulkBuilder:
         code_ids = self._write_codes(numbers)
         arrays = self._index_arrays(live, code_ids[numbers], counts)
         _log.debug("codes and index arrays: %.1f s", time.perf_counter() - started)
-        with ThreadPoolExecutor(1, thread_name_prefix="ror-memory-index") as pool:
+        with ThreadPoolExecutor(2, thread_name_prefix="ror-full-load") as pool:
             index = pool.submit(memory_index.assemble, *arrays)
-            self._timed(self._write_meta, code_ids)
+            meta = pool.submit(self._meta_rows, code_ids)  # made while SQLite copies cover rows
             self._timed(self._write_cover, arrays[1], arrays[3], arrays[4])
+            self._timed(self._write_meta, meta.result())
             self._timed(self._write_sensitive)
             insert_chunks(
                 self.conn,
@@ -322,7 +323,8 @@ class BulkBuilder:
         ]
         insert_chunks(self.conn, f"INSERT INTO sensitive{SUFFIX} VALUES (?, ?)", rows)
 
-    def _write_meta(self, code_ids: NDArray[np.int64]) -> None:
+    def _meta_rows(self, code_ids: NDArray[np.int64]) -> list[tuple[Any, ...]]:
+        """The ``offer_meta`` rows (code ids by provisional number: ``code_ids``)."""
         free: dict[str, tuple[int, int]] = {}  # Location key -> free (beds, places) now
         for counter, _ in self.counters.values():
             loc = counter.row[0]
@@ -350,6 +352,9 @@ class BulkBuilder:
                     places,
                 )
             )
+        return rows
+
+    def _write_meta(self, rows: list[tuple[Any, ...]]) -> None:
         insert_chunks(
             self.conn, f"INSERT INTO offer_meta{SUFFIX} VALUES (?, ?, ?, ?, ?, ?, ?)", rows
         )
