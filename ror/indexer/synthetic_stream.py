@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 from ror.errors import InvalidInput
 from ror.search.embedded_rows import EncodedOffer, Rejected, encode_offer
@@ -35,17 +35,8 @@ from ror.search.embedded_rows import EncodedOffer, Rejected, encode_offer
 BATCH: Final = 1000  # offers per message
 AHEAD: Final = 32  # messages read ahead of the loader
 _HEADER: Final = struct.Struct("<Q")  # the length of each pickled message
-
-
-class _Done(NamedTuple):
-    generation_seconds: float
-    encoding_seconds: float
-
-
-class _Failed(NamedTuple):
-    error: str
-    message: str
-    field: str | None
+_DONE: Final = "done"  # the last message: ("done", generation seconds, encoding seconds)…
+_FAILED: Final = "failed"  # …or ("failed", error class, message, field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,17 +96,18 @@ class EncodedSynthetic:
             if frame is None:
                 code = self._process.wait()
                 raise RuntimeError(f"the synthetic generator process stopped (exit code {code})")
-            message = pickle.loads(frame)
-            if isinstance(message, _Done):
-                self.figures = StreamFigures(*message)
-                self._process.wait()
+            message = pickle.loads(frame)  # a batch (list), or the last word (tagged tuple)
+            if isinstance(message, list):
+                yield from message
+                continue
+            self._process.wait()
+            if message[0] == _DONE:
+                self.figures = StreamFigures(*message[1:])
                 return
-            if isinstance(message, _Failed):
-                self._process.wait()
-                if message.error == "InvalidInput":
-                    raise InvalidInput(message.message, field=message.field)
-                raise RuntimeError(f"synthetic generation failed: {message.message}")
-            yield from message
+            error, text, field = message[1:]
+            if error == "InvalidInput":
+                raise InvalidInput(text, field=field)
+            raise RuntimeError(f"synthetic generation failed: {text}")
 
     def close(self) -> None:
         """Stop the child if it still runs (the loader stopped early)."""
@@ -207,11 +199,11 @@ def produce(fd: int, size: int, seed: int, now: datetime, batch: int) -> None:
                 items = []
         if items:
             send(items)
-        send(_Done(generating, encoding))
+        send((_DONE, generating, encoding))
     except InvalidInput as exc:
-        send(_Failed("InvalidInput", exc.message, exc.field))
+        send((_FAILED, "InvalidInput", exc.message, exc.field))
     except Exception as exc:  # reported to the loader, which raises
-        send(_Failed(type(exc).__name__, f"{type(exc).__name__}: {exc}", None))
+        send((_FAILED, type(exc).__name__, f"{type(exc).__name__}: {exc}", None))
 
 
 def main(argv: list[str]) -> None:
@@ -223,7 +215,5 @@ def main(argv: list[str]) -> None:
         os.close(int(fd))
 
 
-if __name__ == "__main__":  # messages name this module's classes by their importable name
-    from ror.indexer import synthetic_stream
-
-    synthetic_stream.main(sys.argv[1:])
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,11 +1,15 @@
 """Full (re)build of the embedded engine's tables, swapped in atomically.
 
-Offers stream in; documents are written as they come, everything else is gathered per offer and
-written sorted at the end (the covering table in key order, so SQLite appends). The new tables
-carry a suffix; one write transaction then keeps the counters pushed meanwhile when newer,
-drops the old tables and renames the new ones: readers see the old index or the new one, never
-a mix. The in-memory index of the new tables (``memory_index``) is stored with them, under a new
-``generation``, so that every process reads it instead of building it.
+Offers stream in, as :class:`~ror.model.Offer` or already encoded into their rows
+(``embedded_rows.encode_offer``, done by another process for ``ror demo`` and the benchmark:
+``ror.indexer.synthetic_stream``). What does not depend on the other offers is written as they
+come; code ids, ``offer_meta`` and the covering table (in key order, so SQLite appends) at the
+end (:class:`BulkBuilder`). The offer facts of the availability side are written with them.
+The garbage collector is paused meanwhile. The new tables carry a suffix; one write
+transaction then keeps the counters pushed meanwhile when newer, drops the old tables and
+renames the new ones: readers see the old index or the new one, never a mix. The in-memory
+index of the new tables (``memory_index``) is stored with them, under a new ``generation``, so
+that every process reads it instead of building it.
 """
 
 from __future__ import annotations
@@ -70,11 +74,13 @@ class _Kept(NamedTuple):
 class BulkBuilder:
     """Builds the ``*_new`` tables from a stream of offers (or of their encoded rows).
 
-    As offers come: documents and the ``*`` rows of ``cover`` are written, cover values go
-    into numpy blocks (the in-memory index), counters are merged (newest wins). At the end:
-    code ids (sorted per field), ``offer_meta``, the other ``cover`` rows in key order, zones,
-    Location links, counters; the in-memory index is assembled meanwhile in a thread (numpy
-    lets go of the interpreter as SQLite does).
+    As offers come (a transaction per :data:`BATCH`): documents, facts, zones, Location links
+    and counters (merged: the newest wins) are written, the ``*`` rows of ``cover`` go to a
+    temporary in-memory table and the cover values into numpy blocks (the in-memory index).
+    An id seen again replaces what its earlier version wrote. At the end: code ids (sorted
+    per field), the ``cover`` rows in key order, ``offer_meta``; the in-memory index is
+    assembled and the ``offer_meta`` rows made in threads meanwhile (numpy and SQLite let go
+    of the interpreter).
     """
 
     conn: sqlite3.Connection
@@ -201,10 +207,12 @@ class BulkBuilder:
             self.conn.execute("ROLLBACK")
             raise
 
-    def finish(self) -> memory_index.MemoryIndex:
-        """Write everything gathered, sorted; returns the in-memory index of the offers."""
+    def finish(self) -> tuple[memory_index.MemoryIndex, memory_availability.Figures | None]:
+        """Write everything gathered, sorted; returns the in-memory index of the offers and
+        their availability figures (None: to read from this connection)."""
         self.flush()
         started = time.perf_counter()
+        path = _file_of(self.conn)
         live: list[_Kept] = self.kept[1:]  # type: ignore[assignment]
         counts = np.fromiter((len(k.codes) for k in live), dtype=np.int64, count=len(live))
         numbers = np.fromiter(
@@ -215,9 +223,11 @@ class BulkBuilder:
         code_ids = self._write_codes(numbers)
         arrays = self._index_arrays(live, code_ids[numbers], counts)
         _log.debug("codes and index arrays: %.1f s", time.perf_counter() - started)
-        with ThreadPoolExecutor(2, thread_name_prefix="ror-full-load") as pool:
+        with ThreadPoolExecutor(3, thread_name_prefix="ror-full-load") as pool:
             index = pool.submit(memory_index.assemble, *arrays)
             meta = pool.submit(self._meta_rows, code_ids)  # made while SQLite copies cover rows
+            # counters and Location links are all written: read them on a connection of its own
+            figures = pool.submit(_figures_apart, path, len(live)) if path else None
             self._timed(self._write_cover, arrays[1], arrays[3], arrays[4])
             self._timed(self._write_meta, meta.result())
             self._timed(self._write_sensitive)
@@ -226,7 +236,7 @@ class BulkBuilder:
                 f"INSERT OR IGNORE INTO location_synchro{SUFFIX} VALUES (?, ?)",
                 (pair for pairs in self.synchro.values() for pair in pairs),
             )
-            return index.result()
+            return index.result(), figures.result() if figures else None
 
     def _timed(self, step: Callable[..., None], *args: Any) -> None:
         started = time.perf_counter()
@@ -378,18 +388,40 @@ def insert_chunks(
             raise
 
 
+def _file_of(conn: sqlite3.Connection) -> str:
+    """The main database file of a connection ("" in memory)."""
+    for _, name, path in conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return str(path or "")
+    return ""
+
+
+def _figures_apart(path: str, top: int) -> memory_availability.Figures:
+    """The availability figures of the ``*_new`` tables, read on a connection of its own."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60.0)
+    try:
+        return memory_availability.summarize_all(conn, SUFFIX, top=top)
+    finally:
+        conn.close()
+
+
 def store_memory_index(
-    conn: sqlite3.Connection, index: memory_index.MemoryIndex, generation: str, caps_seq: int
+    conn: sqlite3.Connection,
+    index: memory_index.MemoryIndex,
+    generation: str,
+    caps_seq: int,
+    base: memory_availability.Figures | None = None,
 ) -> None:
     """Store the in-memory index of the ``*_new`` tables (built from what the builder
-    gathered: the same index ``memory_index.build`` reads back from them) with them.
+    gathered: the same index ``memory_index.build`` reads back from them) with them, and the
+    availability figures of their offers (``base``, or read here).
 
     ``caps_seq``: the capacity log position when the load started; counters pushed since are
     read again by each process (``memory_store``), those merged by :func:`swap_in` included.
     """
-    figures = memory_availability.Availability.of(
-        memory_availability.summarize_all(conn, SUFFIX), index
-    )
+    if base is None:
+        base = memory_availability.summarize_all(conn, SUFFIX)
+    figures = memory_availability.Availability.of(base, index)
     snapshot = memory_store.Snapshot(
         generation, 0, caps_seq, index, None, None, frozenset(), figures
     )
@@ -477,10 +509,10 @@ def _bulk_load(
         if progress is not None and seen % 10_000 == 0:
             progress(seen)
     _log.debug("%d offers read and written: %.1f s", seen, time.perf_counter() - started)
-    index = builder.finish()
+    index, base = builder.finish()
     mark = time.perf_counter()
     generation = new_generation()
-    store_memory_index(conn, index, generation, caps_seq)
+    store_memory_index(conn, index, generation, caps_seq, base)
     _log.debug("in-memory index stored: %.1f s", time.perf_counter() - mark)
     if progress is not None:
         progress(seen)

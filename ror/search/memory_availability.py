@@ -130,13 +130,15 @@ def _blank(n: int) -> Figures:
     return out
 
 
-def summarize_all(conn: sqlite3.Connection, suffix: str = "") -> Figures:
-    """The figures of every offer by rid, from ``capacities`` and ``location_offers``."""
+def summarize_all(conn: sqlite3.Connection, suffix: str = "", top: int | None = None) -> Figures:
+    """The figures of every offer by rid, from ``capacities`` and ``location_offers``
+    (``top``: the largest rid, read from ``offer_meta`` if not given)."""
     rows = conn.execute(
         f"SELECT lo.rid, {SUMMARY_SQL} FROM location_offers{suffix} lo "
         f"JOIN capacities{suffix} c ON c.loc = lo.loc GROUP BY lo.rid"
     ).fetchall()
-    (top,) = conn.execute(f"SELECT max(rid) FROM offer_meta{suffix}").fetchone()
+    if top is None:
+        (top,) = conn.execute(f"SELECT max(rid) FROM offer_meta{suffix}").fetchone()
     base = _blank(int(top or 0) + 1)
     if rows:
         table = np.array(rows, dtype=np.float64)

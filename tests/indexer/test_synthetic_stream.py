@@ -3,6 +3,9 @@ generator's offers here, loaded into the same tables, and a child that stops wit
 
 from __future__ import annotations
 
+import os
+import pickle
+import queue
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +14,7 @@ import pytest
 
 from ror.errors import InvalidInput
 from ror.indexer.synthetic import generate
-from ror.indexer.synthetic_stream import EncodedSynthetic
+from ror.indexer.synthetic_stream import EncodedSynthetic, _read_frames, produce
 from ror.search.embedded import EmbeddedEngine
 from ror.search.embedded_rows import EncodedOffer, encode_offer
 from ror.search.embedded_schema import DATA_TABLES
@@ -69,3 +72,15 @@ def test_bad_sizes_and_seeds_are_refused_before_any_process_starts() -> None:
     with pytest.raises(InvalidInput) as seed:
         EncodedSynthetic(10, True)
     assert seed.value.field == "seed"
+
+
+def test_the_child_reports_a_bad_input_as_its_last_message() -> None:
+    read_end, write_end = os.pipe()
+    produce(write_end, -1, 0, NOW, 10)  # what the child runs, here with a size generate refuses
+    os.close(write_end)
+    frames: queue.Queue[bytes | None] = queue.Queue()
+    _read_frames(read_end, frames)
+    first, end = frames.get(), frames.get()
+    assert first is not None and end is None
+    tag, error, _, field = pickle.loads(first)
+    assert (tag, error, field) == ("failed", "InvalidInput", "size")
