@@ -7,6 +7,7 @@ shared by several offers) and are put back when an offer is read.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -44,14 +45,21 @@ def location_key(offer_id: str, location_id: str) -> str:
 def encode_doc(offer: Offer) -> bytes:
     """The Offer's JSON form without its counters (the live ones are in ``capacities``).
 
-    Written whole, then the counters cut out: their JSON is found as the first
-    ``"capacities":`` key, which is the Offer's own (its fields are written in order and none
-    before holds a mapping; in a string the quotes would be escaped).
+    Written whole, then the counters cut out: from the first ``"capacities":[`` to the key of
+    the next field, which are the Offer's own (its fields are written in order, none before
+    holds a mapping, and in a string the quotes would be escaped).
     """
     doc = orjson.dumps(offer)
     if offer.capacities:
-        doc = doc.replace(b'"capacities":' + orjson.dumps(offer.capacities), b'"capacities":[]', 1)
+        start = doc.index(_CAPACITIES)
+        end = doc.index(_AFTER_CAPACITIES, start)
+        doc = doc[:start] + b'"capacities":[]' + doc[end + 1 :]
     return doc
+
+
+_CAPACITIES: Final = b'"capacities":['
+_FIELDS: Final = [f.name for f in dataclasses.fields(Offer)]
+_AFTER_CAPACITIES: Final = f'],"{_FIELDS[_FIELDS.index("capacities") + 1]}":'.encode()
 
 
 def decode_doc(doc: bytes) -> Offer:
