@@ -36,6 +36,7 @@ from ror.indexer.synthetic_stream import EncodedSynthetic
 from ror.model import Offer
 from ror.search import embedded_schema
 from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded_replay import replay_path
 from ror.search.embedded_schema import SCHEMA_VERSION
 
 Say = Callable[[str], None]
@@ -242,5 +243,6 @@ def scratch_copy(dataset: Dataset, say: Say) -> Path:
 
 
 def remove_scratch(path: Path) -> None:
-    for p in (path, *_sidecars(path)):
+    replays = replay_path(path)  # the searches of the run's HTTP phase
+    for p in (path, *_sidecars(path), replays, *_sidecars(replays)):
         p.unlink(missing_ok=True)
