@@ -92,6 +92,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = engine is None
         app.state.engine = engine if engine is not None else open_engine(settings)
+        await run_in_threadpool(app.state.engine.warm_up)
         await run_in_threadpool(_warm_up)
         log.info("ror API ready: engine %s", app.state.engine.version)
         try:

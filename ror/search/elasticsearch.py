@@ -97,6 +97,9 @@ class ElasticsearchEngine:
     def count(self) -> int:
         return int(self.store.call(self.client.count, index=self.alias)["count"])
 
+    def warm_up(self) -> None:
+        """Nothing to read ahead: this process keeps no index of its own (the cluster does)."""
+
     # --- writes (es_store.py) ----------------------------------------------------------------
 
     def load(

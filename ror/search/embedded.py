@@ -197,6 +197,11 @@ class EmbeddedEngine:
         self._refresh()
         return self._total
 
+    def warm_up(self) -> None:
+        """The code table and the in-memory index (about a second at 1 M offers)."""
+        self._refresh()
+        self._memory_snapshot()
+
     # --- loading ---------------------------------------------------------------------------
 
     def load(

@@ -273,4 +273,9 @@ class Engine(Protocol):
 
     def count(self) -> int: ...
 
+    def warm_up(self) -> None:
+        """Read now what the first search of this process would otherwise wait for (a server
+        calls it before it takes requests)."""
+        ...
+
     def close(self) -> None: ...

@@ -89,6 +89,19 @@ def test_replace_all_swaps_atomically_for_readers(tmp_path: Path) -> None:
     assert reader.get("old-1") is None and reader.count() == 1
 
 
+def test_warm_up_reads_the_in_memory_index_before_any_search(tmp_path: Path) -> None:
+    path = tmp_path / "ror.sqlite"
+    EmbeddedEngine(path).load([make_offer("a"), make_offer("b", where=ALBI)], replace_all=True)
+    server = EmbeddedEngine(path)  # another process opening the file, as a worker does
+    assert server._memory is not None and server._memory._current is None
+    server.warm_up()
+    warmed = server._memory._current
+    assert warmed is not None and warmed.base.size == 2
+    assert ids_of(server, CandidateQuery(point=TOULOUSE[:2])) == ["a", "b"]
+    assert server._memory._current is warmed  # the search used it: nothing read again
+    EmbeddedEngine(path, memory=False).warm_up()  # SQL only: nothing to read ahead, no error
+
+
 def test_replace_all_keeps_newer_counters_pushed_meanwhile(engine: EmbeddedEngine) -> None:
     shared = dict(location_ids=("L1",))
     engine.load(
