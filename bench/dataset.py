@@ -179,6 +179,9 @@ def build_dataset(db: Path, meta_path: Path, size: int, seed: int, say: Say) -> 
     engine.close()
     _checkpoint(building)
     building.rename(db)
+    replays = replay_path(building)  # no search was made: the dataset is the index file alone
+    for path in (replays, *_sidecars(replays)):
+        path.unlink(missing_ok=True)
     assert stream.figures is not None  # read to the end
     figures = IndexFigures(
         seconds=seconds,
