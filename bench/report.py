@@ -120,6 +120,13 @@ def render(results: dict[str, Any]) -> str:
             f"p95 {load['p95_ms']:.1f} ms, p99 {load['p99_ms']:.1f} ms, "
             f"errors {load['errors'] or 0}, {load['mean_response_kb']} KiB per response"
         )
+        again = http.get("load_again")
+        if again:
+            lines.append(
+                f"HTTP again, each request answered before: {again['rps']:,.1f} req/s, "
+                f"p50 {again['p50_ms']:.1f} ms, p95 {again['p95_ms']:.1f} ms, "
+                f"p99 {again['p99_ms']:.1f} ms, errors {again['errors'] or 0}"
+            )
     else:
         lines.append("HTTP: skipped")
     lines.append(

@@ -69,6 +69,9 @@ def test_full_run_with_http(capsys: pytest.CaptureFixture[str], bench_dir: Path)
     assert all(c["status"] == 200 for c in results["http"]["checks"].values())
     assert results["http_rps"] > 0 and results["http"]["load"]["errors"] == {}
     assert results["http_p95_ms"] >= results["http"]["load"]["p50_ms"] > 0
+    again = results["http"]["load_again"]
+    assert again["rps"] > 0 and again["errors"] == {} and again["p95_ms"] >= again["p50_ms"] > 0
+    assert "HTTP again, each request answered before" in printed
     assert len(results["http"]["workers_peak_rss_mb"]) == 2
     assert 50 < results["rss_mb"] < 4000
     assert results["rss"]["measured_on"].startswith("largest uvicorn worker")
