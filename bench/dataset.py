@@ -179,9 +179,7 @@ def build_dataset(db: Path, meta_path: Path, size: int, seed: int, say: Say) -> 
     engine.close()
     _checkpoint(building)
     building.rename(db)
-    replays = replay_path(building)  # no search was made: the dataset is the index file alone
-    for path in (replays, *_sidecars(replays)):
-        path.unlink(missing_ok=True)
+    _remove_with_sidecars(replay_path(building))  # no search was made: the index file alone
     assert stream.figures is not None  # read to the end
     figures = IndexFigures(
         seconds=seconds,
@@ -246,6 +244,10 @@ def scratch_copy(dataset: Dataset, say: Say) -> Path:
 
 
 def remove_scratch(path: Path) -> None:
-    replays = replay_path(path)  # the searches of the run's HTTP phase
-    for p in (path, *_sidecars(path), replays, *_sidecars(replays)):
+    _remove_with_sidecars(path)
+    _remove_with_sidecars(replay_path(path))  # the searches of the run's HTTP phase
+
+
+def _remove_with_sidecars(db: Path) -> None:
+    for p in (db, *_sidecars(db)):
         p.unlink(missing_ok=True)

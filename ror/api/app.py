@@ -92,8 +92,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = engine is None
         app.state.engine = engine if engine is not None else open_engine(settings)
-        await run_in_threadpool(app.state.engine.warm_up)
-        await run_in_threadpool(_warm_up)
+        await run_in_threadpool(_warm_up, app.state.engine)
         log.info("ror API ready: engine %s", app.state.engine.version)
         try:
             yield
@@ -159,8 +158,10 @@ def app_factory() -> Starlette:
     return create_app(Settings.from_env())
 
 
-def _warm_up() -> None:
-    """Load the reference tables before the first request rather than during it."""
+def _warm_up(engine: Engine) -> None:
+    """Read the engine's index and load the reference tables before the first request rather
+    than during it."""
+    engine.warm_up()
     gazetteer()
     nomenclature.default()
     nomenclature.suggest("ehpad", 1)
