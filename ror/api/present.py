@@ -21,7 +21,9 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Iterable
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Final
+
+import orjson
 
 import ror.nomenclature as nomenclature
 from ror.access.profiles import (
@@ -75,6 +77,19 @@ CAPACITY_PARTS = frozenset({"capacity", "size"})
 
 def present_offer(offer: Offer, *, profile: int) -> dict[str, Any]:
     """The JSON form of an offer for a caller with ``profile`` (check :func:`may_see_offer`)."""
+    return {**_common_fields(offer), **_caller_fields(offer, profile, _capacities(offer))}
+
+
+def offer_json(offer: Offer, *, profile: int) -> orjson.Fragment:
+    """:func:`present_offer`, rendered: the parts every caller sees are rendered once per
+    offer object (search answers list the same offers again and again) and kept as bytes."""
+    common, capacities = _rendered(offer)
+    caller = orjson.dumps(_caller_fields(offer, profile, capacities))
+    return orjson.Fragment(common[:-1] + b"," + caller[1:])
+
+
+def _common_fields(offer: Offer) -> dict[str, Any]:
+    """What every caller who may see the offer sees, ``id`` to ``hours``."""
     out: dict[str, Any] = {"id": offer.id, "ror_id": offer.ror_id, "name": offer.name}
     for name in _OFFER_CODE_FIELDS:
         out[name] = coded(nomenclature.FIELD_SYSTEMS[name], getattr(offer, name))
@@ -84,15 +99,46 @@ def present_offer(offer: Offer, *, profile: int) -> dict[str, Any]:
     out["equipment"] = [_equipment(e) for e in offer.equipment]
     out["zones"] = [{"code": z.code, "type": one("R201", z.type)} for z in offer.zones]
     out["hours"] = [_hours(h) for h in offer.hours]
+    return out
+
+
+def _capacities(offer: Offer) -> list[dict[str, Any]]:
+    return [_capacity(c) for c in offer.capacities]
+
+
+def _caller_fields(offer: Offer, profile: int, capacities: object) -> dict[str, Any]:
+    """What depends on the caller (contacts by level, capacities if allowed), then the rest."""
     levels = contact_levels(offer, profile)
-    out["contacts"] = [_contact(c) for c in offer.contacts if c.confidentiality in levels]
+    out: dict[str, Any] = {
+        "contacts": [_contact(c) for c in offer.contacts if c.confidentiality in levels]
+    }
     if may_see_capacities(profile, offer):
-        out["capacities"] = [_capacity(c) for c in offer.capacities]
+        out["capacities"] = capacities
     out["sensitive"] = offer.sensitive
     out["closed_from"] = _iso(offer.closed_from)
     out["reopens_at"] = _iso(offer.reopens_at)
     out["last_updated"] = _iso(offer.last_updated)
     return out
+
+
+_RENDERED_CACHE_SIZE: Final = 20_000
+# id(offer) -> (offer, common fields, capacities), rendered. Engines hand out the same Offer
+# objects from their caches until an offer or its counters change (a changed offer is a new
+# object), and nothing mutates an Offer once built (the engines' caches rely on it too). Bytes
+# rather than dicts: a few KiB an entry and nothing for the garbage collector to walk.
+_rendered_cache: dict[int, tuple[Offer, bytes, orjson.Fragment]] = {}
+
+
+def _rendered(offer: Offer) -> tuple[bytes, orjson.Fragment]:
+    hit = _rendered_cache.get(id(offer))
+    if hit is not None and hit[0] is offer:
+        return hit[1], hit[2]
+    common = orjson.dumps(_common_fields(offer))
+    capacities = orjson.Fragment(orjson.dumps(_capacities(offer)))
+    if len(_rendered_cache) >= _RENDERED_CACHE_SIZE:
+        _rendered_cache.clear()
+    _rendered_cache[id(offer)] = (offer, common, capacities)
+    return common, capacities
 
 
 def visible_sentences(
@@ -118,7 +164,7 @@ def present_match(match: Match, *, profile: int) -> dict[str, Any]:
     offer = match.offer
     parts = visible_parts(match.parts, profile, offer)
     out: dict[str, Any] = {
-        "offer": present_offer(offer, profile=profile),
+        "offer": offer_json(offer, profile=profile),
         "distance_km": _km(match.distance_km),
         "score": round(match.score, 6),
         "parts": {k: round(v, 6) for k, v in parts.items()},
@@ -132,7 +178,7 @@ def present_match(match: Match, *, profile: int) -> dict[str, Any]:
 
 def present_near_miss(miss: NearMiss, *, profile: int) -> dict[str, Any]:
     return {
-        "offer": present_offer(miss.offer, profile=profile),
+        "offer": offer_json(miss.offer, profile=profile),
         "distance_km": _km(miss.distance_km),
         "criterion": miss.criterion,
         "reason": miss.reason,

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import orjson
 import pytest
 
 from ror.api.present import (
     contact_levels,
     may_see_capacities,
     may_see_offer,
+    offer_json,
     present_offer,
     visible_parts,
     visible_sentences,
 )
 from ror.api.response_models import OfferOut
+from ror.indexer.load import load_paths
 from ror.indexer.synthetic import generate
 from ror.model import Capacity, Contact, Offer
 from ror.ranking import explain, score, weights_for
@@ -130,3 +134,26 @@ def test_capacity_explanations_and_parts_are_removed(sample: list[Offer]) -> Non
 def test_other_sentences_stay() -> None:
     sentences = ["à 4,2 km", "habilité à l'aide sociale", "accueil permanent", "tous âges"]
     assert visible_sentences(sentences, 0) == sentences
+
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = [ROOT / "tests/fixtures/fhir/linked", ROOT / "../shared/data/ror/examples/ig-json"]
+
+
+@pytest.mark.parametrize("profile", [0, 1, 2, 3, 4, 5])
+def test_rendered_offer_is_the_presented_offer(sample: list[Offer], profile: int) -> None:
+    real = list(load_paths(EXAMPLES).offers)
+    assert real and any(o.capacities for o in sample)
+    for offer in [*sample, *real, with_contacts(sample[1], "04"), with_contacts(sample[2], "01")]:
+        rendered = orjson.dumps(offer_json(offer, profile=profile))
+        assert rendered == orjson.dumps(present_offer(offer, profile=profile))  # keys in order
+        assert orjson.dumps(offer_json(offer, profile=profile)) == rendered  # from the cache
+
+
+def test_a_changed_offer_is_rendered_anew(sample: list[Offer]) -> None:
+    offer = next(o for o in sample if o.capacities)
+    before = orjson.loads(orjson.dumps(offer_json(offer, profile=1)))
+    fewer = dataclasses.replace(offer, capacities=offer.capacities[:-1], name="Autre nom")
+    after = orjson.loads(orjson.dumps(offer_json(fewer, profile=1)))
+    assert len(after["capacities"]) == len(before["capacities"]) - 1
+    assert after["name"] == "Autre nom" and before["name"] == offer.name
