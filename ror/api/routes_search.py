@@ -52,7 +52,10 @@ async def _search(request: Request, body: SearchRequest, options: SearchOptions)
     caller = request_caller(request)
     criteria = scoped_criteria(body.to_criteria().with_(explain=options.explain), caller)
     engine: Engine = request.app.state.engine
-    result = await run_in_threadpool(pipeline.search, criteria, engine)
+    if engine.in_process:
+        result = pipeline.search(criteria, engine)
+    else:
+        result = await run_in_threadpool(pipeline.search, criteria, engine)
     answer = present_result(result, profile=caller.profile)
     if options.debug:
         answer["debug"] = {

@@ -65,6 +65,7 @@ class ElasticsearchEngine:
     """Offers in an Elasticsearch index behind an alias. Thread-safe (the client is)."""
 
     name = "elasticsearch"
+    in_process = False
 
     def __init__(
         self,

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from api_checks import error_of, valid
 
+from ror.api.app import create_app
 from ror.api.response_models import ReplayResponse, SearchResponse
+from ror.config import Settings
 from ror.model import Offer
+from ror.search.embedded import EmbeddedEngine
+from ror.search.engine import CandidateQuery, Candidates
+from tests.live_server import LiveServer
 
 SEARCH = "/v1/referrals/search"
 EHPAD_TOULOUSE: dict[str, Any] = {
@@ -272,3 +279,32 @@ def test_wrong_method_and_unknown_route(http: httpx.Client) -> None:
     error = error_of(http.post("/v1/search", json={}), 405, None)
     error = error_of(http.get("/v1/referals/search"), 404, None)
     assert error["code"] == "not_found"
+
+
+class WhereSearched(EmbeddedEngine):
+    """The test engine, noting whether each search ran on the server's event loop."""
+
+    def __init__(self, path: Path, in_process: bool) -> None:
+        super().__init__(path)
+        self.in_process = in_process
+        self.on_loop: list[bool] = []
+
+    def candidates(self, query: CandidateQuery) -> Candidates:
+        try:
+            asyncio.get_running_loop()
+            self.on_loop.append(True)
+        except RuntimeError:
+            self.on_loop.append(False)
+        return super().candidates(query)
+
+
+@pytest.mark.parametrize("in_process", [True, False])
+def test_in_process_engines_search_on_the_event_loop_others_in_a_thread(
+    settings: Settings, in_process: bool
+) -> None:
+    engine = WhereSearched(settings.db_path, in_process)
+    with LiveServer(create_app(settings, engine=engine)) as live:
+        answer = httpx.post(live.url + "/v1/referrals/search", json=EHPAD_TOULOUSE, timeout=30)
+    engine.close()
+    assert answer.status_code == 200 and answer.json()["matches"]
+    assert engine.on_loop and set(engine.on_loop) == {in_process}

@@ -1,9 +1,11 @@
-"""``ShedWhenBusy`` over real HTTP: a worker with more requests in flight than its limit
-declines to keep the connection of the answers it gives meanwhile, and only those."""
+"""``ShedWhenBusy``: a worker that served more connections within its window than its limit
+declines to keep the connections beyond the limit, and only those (over real HTTP, and on the
+ASGI level with chosen peers)."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 from starlette.applications import Starlette
@@ -46,7 +48,7 @@ def answers(limit: int, n: int) -> list[httpx.Response]:
 def test_answers_given_while_too_busy_close_their_connection() -> None:
     got = answers(limit=2, n=4)
     assert all(a.status_code == 200 and a.text == "ok" for a in got)
-    # the first two answers go out with 4 and 3 requests in flight (> 2), the last two with 2, 1
+    # four connections asking at once: the first two are kept, the other two are closed
     assert sorted(a.headers.get("connection", "") for a in got) == ["", "", "close", "close"]
 
 
@@ -57,3 +59,56 @@ def test_connections_are_kept_within_the_limit() -> None:
 
 def test_only_several_workers_balance() -> None:
     assert balance(1) == [] and len(balance(2)) == 1
+
+
+def asks(middleware: ShedWhenBusy, peer: tuple[str, int]) -> str | None:
+    """One request from ``peer`` through ``middleware``: its Connection header."""
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "client": peer}
+    asyncio.run(middleware(scope, receive, send))  # type: ignore[arg-type]
+    headers = dict(sent[0]["headers"])  # type: ignore[call-overload]
+    value = headers.get(b"connection")
+    return None if value is None else value.decode()
+
+
+def plain_app() -> ShedWhenBusy:
+    return ShedWhenBusy(PlainTextResponse("ok"), limit=2, window=0.2)
+
+
+def test_connections_beyond_the_limit_are_closed_and_forgotten() -> None:
+    shed = plain_app()
+    a, b, c = ("127.0.0.1", 1001), ("127.0.0.1", 1002), ("127.0.0.1", 1003)
+    assert [asks(shed, a), asks(shed, b), asks(shed, c)] == [None, None, "close"]
+    assert [asks(shed, a), asks(shed, b), asks(shed, a)] == [None, None, None]
+    assert asks(shed, c) == "close" and shed.shed == 2
+
+
+def test_connections_that_stopped_asking_no_longer_count() -> None:
+    shed = plain_app()
+    a, b, c = ("127.0.0.1", 1001), ("127.0.0.1", 1002), ("127.0.0.1", 1003)
+    asks(shed, a)
+    asks(shed, b)
+    time.sleep(0.25)  # beyond the window: a and b closed or went quiet
+    assert asks(shed, c) is None and set(shed.recent) == {c}
+
+
+def test_requests_without_a_peer_address_pass_untouched() -> None:
+    shed = ShedWhenBusy(PlainTextResponse("ok"), limit=0)
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "client": None}
+    asyncio.run(shed(scope, receive, send))  # type: ignore[arg-type]
+    assert b"connection" not in dict(sent[0]["headers"])  # type: ignore[call-overload]
