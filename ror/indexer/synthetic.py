@@ -20,16 +20,16 @@ counters -> its offers.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import numpy as np
 
 from ror.errors import InvalidInput
-from ror.indexer.synthetic_offers import OfferBuilder
+from ror.indexer.synthetic_offers import BLOCK, OfferBuilder
 from ror.indexer.synthetic_places import commune_table
 from ror.indexer.synthetic_plan import build_plan
-from ror.indexer.synthetic_random import Draw
 from ror.model import Offer
 
 DEFAULT_DEMO_SIZE = 100_000
@@ -43,10 +43,21 @@ def demo_dataset_size() -> int:
 
 def generate(size: int, seed: int = 0, *, now: datetime | None = None) -> Iterator[Offer]:
     """Yield ``size`` synthetic offers, deterministically for a given size, seed and now."""
-    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-        raise InvalidInput(f"size must be a non-negative integer, got {size!r}", field="size")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise InvalidInput(f"seed must be a non-negative integer, got {seed!r}", field="seed")
+    return itertools.chain.from_iterable(generate_blocks(size, seed, now=now))
+
+
+def generate_blocks(
+    size: int, seed: int = 0, *, now: datetime | None = None, part: int = 0, parts: int = 1
+) -> Iterator[Iterator[Offer]]:
+    """The offers of ``generate(size, seed, now=now)`` in blocks (``synthetic_offers.BLOCK``
+    establishments each), every ``parts``-th block from block ``part``: ``parts`` processes
+    can build a dataset together, and interleaving their blocks gives ``generate``'s offers."""
+    _check_count(size, "size")
+    _check_count(seed, "seed")
+    if isinstance(parts, bool) or not isinstance(parts, int) or parts < 1:
+        raise InvalidInput(f"parts must be a positive integer, got {parts!r}", field="parts")
+    if isinstance(part, bool) or not isinstance(part, int) or not 0 <= part < parts:
+        raise InvalidInput(f"part must be in 0..{parts - 1}, got {part!r}", field="part")
     if now is None:
         moment = datetime.now(UTC).replace(microsecond=0)
     elif not isinstance(now, datetime):
@@ -55,4 +66,11 @@ def generate(size: int, seed: int = 0, *, now: datetime | None = None) -> Iterat
         moment = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
     table = commune_table()
     plan = build_plan(size, np.random.default_rng([seed, 0x524F52]), table)
-    return OfferBuilder(table, Draw(f"ror-synthetic/{seed}"), moment).offers(plan)
+    builder = OfferBuilder(table, f"ror-synthetic/{seed}", moment)
+    blocks = range(part, -(-len(plan) // BLOCK), parts)
+    return (builder.block(plan, number) for number in blocks)
+
+
+def _check_count(value: object, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInput(f"{name} must be a non-negative integer, got {value!r}", field=name)

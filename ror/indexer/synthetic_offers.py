@@ -1,7 +1,10 @@
 """Turning the plan into offers: each establishment's units, Locations, counters and offers.
 
-``OfferBuilder(table, draw, now).offers(plan)`` walks the plan (``synthetic_plan``) and yields
-:class:`~ror.model.Offer` documents one establishment at a time: hospital sites open their
+``OfferBuilder(table, seed, now).block(plan, b)`` walks block ``b`` of the plan
+(``synthetic_plan``: :data:`BLOCK` establishments a block) and yields :class:`~ror.model.Offer`
+documents one establishment at a time. Each block draws from a random source of its own and
+knows where its numbering starts, so blocks can be built in any order, in several processes,
+and still give the same offers: hospital sites open their
 units (``synthetic_catalogue`` profiles, ``synthetic_units`` templates) in a few buildings, some
 units sharing a Location and so its counters (``synthetic_capacity``); EHPAD and other services
 get their prices and social-aid accreditation (``synthetic_org``); home-based services their
@@ -43,7 +46,7 @@ from ror.model import Capacity, Contact, Equipment, Establishment, Offer, Place,
 CLOSED_SHARE = 0.01  # offers temporarily closed now
 FUTURE_CLOSURE_SHARE = 0.003  # offers open now with a closure planned
 SHARED_LOCATION_SHARE = 0.35  # units of a group that reuse the group's Location
-_CHUNK = 4096
+BLOCK = 4096  # establishments a block (part of the seed's meaning: do not change lightly)
 
 
 _HOSPITAL_SOURCES = ((BED_MANAGEMENT, 0.6), (DPI, 0.15), (GAM, 0.1), (MANUAL, 0.15))
@@ -137,42 +140,50 @@ class _Location:
 
 
 class OfferBuilder:
-    """Builds the offers of a plan; one instance per generated dataset (it numbers ids)."""
+    """Builds the offers of a plan, block by block (``seed``: the text seeding each block's
+    random source, with the block's number)."""
 
-    def __init__(self, table: CommuneTable, rng: Draw, now: datetime) -> None:
+    def __init__(self, table: CommuneTable, seed: str, now: datetime) -> None:
         self.table = table
-        self.rng = rng
+        self.seed = seed
+        self.rng = Draw(seed)
         self.now = now
         self.zones = ZoneFinder(table)
         self.price_start = date(now.year, 1, 1)
         self.offer_no = 0
+        self.location_prefix = "syn-loc-"
         self.location_no = 0
         self._departement_zones: dict[str, tuple[Zone, ...]] = {}
 
     # -- the stream --------------------------------------------------------------------
 
-    def offers(self, plan: Plan) -> Iterator[Offer]:
-        for start in range(0, len(plan), _CHUNK):
-            stop = start + _CHUNK
-            rows = zip(
-                plan.kind[start:stop].tolist(),
-                plan.variant[start:stop].tolist(),
-                plan.mask[start:stop].tolist(),
-                plan.offers[start:stop].tolist(),
-                plan.commune[start:stop].tolist(),
-                plan.lat[start:stop].tolist(),
-                plan.lon[start:stop].tolist(),
-                strict=True,
-            )
-            for site_no, (kind, variant, mask, count, commune, lat, lon) in enumerate(rows, start):
-                name = KINDS[kind].name
-                site = _Site(self, site_no + 1, name, commune, lat, lon)
-                if name in SITE_PROFILES:
-                    yield from self._hospital(site, SITE_PROFILES[name], count)
-                elif name == PRACTICE:
-                    yield from self._practice(site, variant, count)
-                else:
-                    yield from self._service(site, variant, mask)
+    def block(self, plan: Plan, number: int) -> Iterator[Offer]:
+        """The offers of the establishments ``number * BLOCK`` up to the next block's."""
+        start = number * BLOCK
+        stop = start + BLOCK
+        self.rng.seed(f"{self.seed}/{number}")
+        self.offer_no = int(plan.offers[:start].sum())  # offers of the blocks before
+        rows = zip(
+            plan.kind[start:stop].tolist(),
+            plan.variant[start:stop].tolist(),
+            plan.mask[start:stop].tolist(),
+            plan.offers[start:stop].tolist(),
+            plan.commune[start:stop].tolist(),
+            plan.lat[start:stop].tolist(),
+            plan.lon[start:stop].tolist(),
+            strict=True,
+        )
+        for site_no, (kind, variant, mask, count, commune, lat, lon) in enumerate(rows, start):
+            name = KINDS[kind].name
+            site = _Site(self, site_no + 1, name, commune, lat, lon)
+            self.location_prefix = f"syn-loc-{site_no + 1:07d}-"  # numbered within it
+            self.location_no = 0
+            if name in SITE_PROFILES:
+                yield from self._hospital(site, SITE_PROFILES[name], count)
+            elif name == PRACTICE:
+                yield from self._practice(site, variant, count)
+            else:
+                yield from self._service(site, variant, mask)
 
     # -- establishments ----------------------------------------------------------------
 
@@ -407,7 +418,7 @@ class OfferBuilder:
 
     def _next_location_id(self) -> str:
         self.location_no += 1
-        return f"syn-loc-{self.location_no:07d}"
+        return f"{self.location_prefix}{self.location_no:03d}"
 
     def _location(
         self,

@@ -207,7 +207,7 @@ def test_audit_log_is_for_profile_1(world: World, client: httpx.Client) -> None:
 
 def test_refused_writes_are_audited(world: World, client: httpx.Client) -> None:
     revoked = world.tokens["revoked"]
-    path = "/v1/locations/syn-loc-0000001/capacities"
+    path = "/v1/locations/syn-loc-0000001-001/capacities"
     unauthorized(client.put(path, json={"counters": []}, headers=world.token("revoked")))
     unauthorized(client.put(path, json={"counters": []}, headers={"Authorization": "Bearer x"}))
     client.get("/health", headers=world.token("revoked"))  # a refused read is not a write

@@ -173,7 +173,7 @@ def test_trusted_callers_see_capacities_and_search_beds(trusted_http: httpx.Clie
 def test_sensitive_units_are_hidden_from_anonymous_callers(
     http: httpx.Client, trusted_http: httpx.Client, offers: list[Offer]
 ) -> None:
-    [sensitive] = [o for o in offers if o.sensitive]
+    sensitive = next(o for o in offers if o.sensitive)
     error_of(http.get(f"/v1/offers/{sensitive.id}"), 404, "id")
     assert trusted_http.get(f"/v1/offers/{sensitive.id}").status_code == 200
     near = {

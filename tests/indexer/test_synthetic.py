@@ -12,11 +12,13 @@ import pytest
 
 from ror.errors import InvalidInput
 from ror.geo import gazetteer, haversine_km
+from ror.indexer import synthetic, synthetic_offers
 from ror.indexer.synthetic import (
     BENCH_SIZE,
     DEFAULT_DEMO_SIZE,
     demo_dataset_size,
     generate,
+    generate_blocks,
 )
 from ror.indexer.synthetic_catalogue import (
     PRACTICES,
@@ -78,6 +80,39 @@ def test_ids_are_sequential_unique_and_do_not_depend_on_now() -> None:
     assert shift == {timedelta(days=30)}  # every date is relative to ``now``
 
 
+@pytest.mark.parametrize("parts", [1, 2, 3])
+def test_blocks_built_apart_and_interleaved_give_the_offers_of_generate(
+    parts: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for module in (synthetic, synthetic_offers):  # small blocks: many of them
+        monkeypatch.setattr(module, "BLOCK", 50)
+    whole = list(generate(2000, seed=6, now=NOW))
+    by_part = [
+        [list(block) for block in generate_blocks(2000, 6, now=NOW, part=k, parts=parts)]
+        for k in range(parts)
+    ]
+    assert sum(len(p) for p in by_part) > 10
+    interleaved = [
+        offer
+        for number in range(max(len(p) for p in by_part) * parts)
+        if number // parts < len(by_part[number % parts])
+        for offer in by_part[number % parts][number // parts]
+    ]
+    assert interleaved == whole
+
+
+def test_locations_are_named_after_their_establishment(offers: list[Offer]) -> None:
+    owners: dict[str, str] = {}
+    for offer in offers:
+        for capacity in offer.capacities:
+            owners.setdefault(capacity.location_id, offer.establishment.id)
+            assert owners[capacity.location_id] == offer.establishment.id
+    assert len(owners) > 1000
+    for location, establishment in owners.items():
+        site, number = location.removeprefix("syn-loc-").split("-")
+        assert establishment == f"syn-eg-{site}" and 1 <= int(number) <= 999
+
+
 @pytest.mark.parametrize("size", [0, 1, 7, 333, 2_001])
 def test_exactly_size_offers(size: int) -> None:
     assert sum(1 for _ in generate(size, seed=1, now=NOW)) == size
@@ -109,6 +144,15 @@ def test_bad_arguments_are_rejected_naming_the_field() -> None:
     with pytest.raises(InvalidInput) as error:
         generate(10, now="2026-01-01")  # type: ignore[arg-type]
     assert error.value.field == "now"
+    for part, parts, field in (
+        (0, 0, "parts"),
+        (2, 2, "part"),
+        (-1, 3, "part"),
+        (0, True, "parts"),
+    ):
+        with pytest.raises(InvalidInput) as error:
+            generate_blocks(10, part=part, parts=parts)
+        assert error.value.field == field
 
 
 def test_naive_now_is_taken_as_utc() -> None:
