@@ -143,8 +143,9 @@ def render(results: dict[str, Any]) -> str:
     )
     lines.append(
         f"indexing: {index['seconds']:.1f} s for {index['loaded']:,} offers "
-        f"(generation {index['generation_seconds']:.1f} s + engine "
-        f"{index['engine_seconds']:.1f} s), {how}"
+        f"(generation {index['generation_seconds']:.1f} s and encoding "
+        f"{index['encoding_seconds']:.1f} s in {index.get('processes', 1)} child process(es), "
+        f"overlapped), {how}"
     )
     rss = results["rss"]
     lines.append(f"peak RSS: {_f(results['rss_mb'], 1, 0)} MiB ({rss['measured_on']})")

@@ -33,6 +33,15 @@ def test_the_stream_holds_the_encoded_offers_of_the_generator_in_order() -> None
     assert stream.figures.generation_seconds > 0 and stream.figures.encoding_seconds > 0
 
 
+@pytest.mark.parametrize("processes", [1, 3])
+def test_any_number_of_children_sends_the_offers_in_the_generator_order(processes: int) -> None:
+    size = 20_000  # several blocks of establishments (``synthetic_offers.BLOCK``)
+    with EncodedSynthetic(size, 8, now=NOW, processes=processes) as stream:
+        received = [item.id for item in stream]
+    assert received == [offer.id for offer in generate(size, 8, now=NOW)]
+    assert stream.figures is not None and stream.figures.processes == processes
+
+
 def _rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
     with sqlite3.connect(path) as conn:
         tables = [t for t in DATA_TABLES if t != "memory_snapshot"]
@@ -62,7 +71,7 @@ def test_a_reader_that_stops_early_stops_the_child() -> None:
     with stream:
         first = next(iter(stream))
         assert first.id == "syn-hs-0000001"
-    assert stream._process is not None and stream._process.poll() is not None
+    assert stream._children and all(c.process.poll() is not None for c in stream._children)
 
 
 def test_bad_sizes_and_seeds_are_refused_before_any_process_starts() -> None:
@@ -72,6 +81,10 @@ def test_bad_sizes_and_seeds_are_refused_before_any_process_starts() -> None:
     with pytest.raises(InvalidInput) as seed:
         EncodedSynthetic(10, True)
     assert seed.value.field == "seed"
+    for processes in (0, -2, True, 1.5):
+        with pytest.raises(InvalidInput) as error:
+            EncodedSynthetic(10, 0, processes=processes)  # type: ignore[arg-type]
+        assert error.value.field == "processes"
 
 
 def test_the_child_reports_a_bad_input_as_its_last_message() -> None:
