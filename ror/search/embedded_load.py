@@ -1,15 +1,15 @@
 """Full (re)build of the embedded engine's tables, swapped in atomically.
 
 Offers stream in, as :class:`~ror.model.Offer` or already encoded into their rows
-(``embedded_rows.encode_offer``, done by another process for ``ror demo`` and the benchmark:
-``ror.indexer.synthetic_stream``). What does not depend on the other offers is written as they
-come; code ids, ``offer_meta`` and the covering table (in key order, so SQLite appends) at the
-end (:class:`BulkBuilder`). The offer facts of the availability side are written with them.
-The garbage collector is paused meanwhile. The new tables carry a suffix; one write
-transaction then keeps the counters pushed meanwhile when newer, drops the old tables and
-renames the new ones: readers see the old index or the new one, never a mix. The in-memory
-index of the new tables (``memory_index``) is stored with them, under a new ``generation``, so
-that every process reads it instead of building it.
+(``embedded_rows.encode_offer``, done by other processes for ``ror demo`` and the benchmark:
+``ror.indexer.synthetic_stream``). What is keyed by the offer is written as they come; code ids,
+``offer_meta``, the covering table and the zones (in key order, so SQLite appends rather than
+rewrites pages all over the table at each commit) at the end (:class:`BulkBuilder`). The offer
+facts of the availability side are written with them. The garbage collector is paused meanwhile.
+The new tables carry a suffix; one write transaction then keeps the counters pushed meanwhile
+when newer, drops the old tables and renames the new ones: readers see the old index or the new
+one, never a mix. The in-memory index of the new tables (``memory_index``) is stored with them,
+under a new ``generation``, so that every process reads it instead of building it.
 """
 
 from __future__ import annotations
@@ -74,12 +74,12 @@ class _Kept(NamedTuple):
 class BulkBuilder:
     """Builds the ``*_new`` tables from a stream of offers (or of their encoded rows).
 
-    As offers come (a transaction per :data:`BATCH`): documents, facts, zones, Location links
-    and counters (merged: the newest wins) are written, the ``*`` rows of ``cover`` go to a
-    temporary in-memory table and the cover values into numpy blocks (the in-memory index).
-    An id seen again replaces what its earlier version wrote. At the end: code ids (sorted
-    per field), the ``cover`` rows in key order, ``offer_meta``; the in-memory index is
-    assembled and the ``offer_meta`` rows made in threads meanwhile (numpy and SQLite let go
+    As offers come (a transaction per :data:`BATCH`): documents, facts, Location links and
+    counters (merged: the newest wins) are written, the ``*`` rows of ``cover`` go to a
+    temporary in-memory table and the cover values into numpy blocks (the in-memory index). An
+    id seen again replaces what its earlier version wrote. At the end: code ids (sorted per
+    field), the ``cover`` and ``zones`` rows in key order, ``offer_meta``; the in-memory index
+    is assembled and the ``offer_meta`` rows made in threads meanwhile (numpy and SQLite let go
     of the interpreter).
     """
 
@@ -156,14 +156,13 @@ class BulkBuilder:
             self.flush()
 
     def flush(self) -> None:
-        """Write the pending documents, ``*`` rows, facts, zones, Location links and counters
-        (one transaction)."""
+        """Write the pending documents, ``*`` rows, facts, Location links and counters (one
+        transaction)."""
         if not self.pending:
             return
         pending, self.pending = self.pending, []
         stale, self.stale = self.stale, []
         latest = dict(pending)  # rid -> its last version
-        zones = [(key, rid, e.cell) for rid, e in latest.items() for key in e.zones]
         links = [(loc, rid) for rid, e in latest.items() for loc in e.locs]
         counters = [(*self.counters[k][0].row, self.counters[k][1]) for k in self.changed]
         self.changed = set()
@@ -187,14 +186,9 @@ class BulkBuilder:
                 f"INSERT OR REPLACE INTO offer_facts{SUFFIX} VALUES (?, ?, ?, ?, ?, ?, ?)", facts
             )
             self.conn.executemany(  # rows of earlier versions of an offer
-                f"DELETE FROM zones{SUFFIX} WHERE key = ? AND rid = ?",
-                [(key, rid) for rid, k in stale for key in k.zones],
-            )
-            self.conn.executemany(
                 f"DELETE FROM location_offers{SUFFIX} WHERE loc = ? AND rid = ?",
                 [(loc, rid) for rid, k in stale for loc in k.locs],
             )
-            self.conn.executemany(f"INSERT OR REPLACE INTO zones{SUFFIX} VALUES (?, ?, ?)", zones)
             self.conn.executemany(
                 f"INSERT OR REPLACE INTO location_offers{SUFFIX} VALUES (?, ?)", links
             )
@@ -229,6 +223,7 @@ class BulkBuilder:
             # counters and Location links are all written: read them on a connection of its own
             figures = pool.submit(_figures_apart, path, len(live)) if path else None
             self._timed(self._write_cover, arrays[1], arrays[3], arrays[4])
+            self._timed(self._write_zones, arrays[1], arrays[5])
             self._timed(self._write_meta, meta.result())
             self._timed(self._write_sensitive)
             insert_chunks(
@@ -315,6 +310,21 @@ class BulkBuilder:
                 text = "[" + ",".join(map(str, part_rids.tolist())) + "]"
                 self._in_transaction(sql, (int(part_codes[0]), text))
         self.conn.execute("DROP TABLE temp.cover_stars")
+
+    def _write_zones(
+        self, cells: NDArray[np.int64], zones: list[tuple[str, NDArray[np.int64]]]
+    ) -> None:
+        """The ``zones`` rows in key order (``zones``: each key's rids, ascending)."""
+        by_rid = cells.tolist()
+        insert_chunks(
+            self.conn,
+            f"INSERT INTO zones{SUFFIX} VALUES (?, ?, ?)",
+            (
+                (key, rid, by_rid[rid - 1])
+                for key, rids in sorted(zones, key=lambda zone: zone[0])
+                for rid in rids.tolist()
+            ),
+        )
 
     def _in_transaction(self, sql: str, parameters: tuple[Any, ...] = ()) -> None:
         self.conn.execute("BEGIN")
