@@ -52,10 +52,9 @@ def generate_blocks(
     """The offers of ``generate(size, seed, now=now)`` in blocks (``synthetic_offers.BLOCK``
     establishments each), every ``parts``-th block from block ``part``: ``parts`` processes
     can build a dataset together, and interleaving their blocks gives ``generate``'s offers."""
-    _check_count(size, "size")
-    _check_count(seed, "seed")
-    if isinstance(parts, bool) or not isinstance(parts, int) or parts < 1:
-        raise InvalidInput(f"parts must be a positive integer, got {parts!r}", field="parts")
+    check_count(size, "size")
+    check_count(seed, "seed")
+    check_count(parts, "parts", minimum=1)
     if isinstance(part, bool) or not isinstance(part, int) or not 0 <= part < parts:
         raise InvalidInput(f"part must be in 0..{parts - 1}, got {part!r}", field="part")
     if now is None:
@@ -71,6 +70,8 @@ def generate_blocks(
     return (builder.block(plan, number) for number in blocks)
 
 
-def _check_count(value: object, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInput(f"{name} must be a non-negative integer, got {value!r}", field=name)
+def check_count(value: object, name: str, *, minimum: int = 0) -> None:
+    """Refuse anything but an integer of at least ``minimum``, naming the field."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        what = "a non-negative integer" if minimum == 0 else f"an integer >= {minimum}"
+        raise InvalidInput(f"{name} must be {what}, got {value!r}", field=name)

@@ -3,12 +3,12 @@
 ``OfferBuilder(table, seed, now).block(plan, b)`` walks block ``b`` of the plan
 (``synthetic_plan``: :data:`BLOCK` establishments a block) and yields :class:`~ror.model.Offer`
 documents one establishment at a time. Each block draws from a random source of its own and
-knows where its numbering starts, so blocks can be built in any order, in several processes,
-and still give the same offers: hospital sites open their
-units (``synthetic_catalogue`` profiles, ``synthetic_units`` templates) in a few buildings, some
-units sharing a Location and so its counters (``synthetic_capacity``); EHPAD and other services
-get their prices and social-aid accreditation (``synthetic_org``); home-based services their
-intervention zone (``synthetic_places``); practices one offer per practitioner.
+knows where its numbering starts, so blocks can be built in any order, in several processes, and
+still give the same offers: hospital sites open their units (``synthetic_catalogue`` profiles,
+``synthetic_units`` templates) in a few buildings, some units sharing a Location and so its
+counters (``synthetic_capacity``); EHPAD and other services get their prices and social-aid
+accreditation (``synthetic_org``); home-based services their intervention zone
+(``synthetic_places``); practices one offer per practitioner.
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ from types import TracebackType
 from typing import Any, Final
 
 from ror.errors import InvalidInput
+from ror.indexer.synthetic import check_count, generate_blocks
 from ror.search.embedded_rows import EncodedOffer, Rejected, encode_offer
 
 BATCH: Final = 1000  # offers per message
@@ -99,16 +100,11 @@ class EncodedSynthetic:
         batch: int = BATCH,
         processes: int | None = None,
     ) -> None:
-        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-            raise InvalidInput(f"size must be a non-negative integer, got {size!r}", field="size")
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise InvalidInput(f"seed must be a non-negative integer, got {seed!r}", field="seed")
+        check_count(size, "size")
+        check_count(seed, "seed")
         if processes is None:
             processes = default_processes()
-        if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
-            raise InvalidInput(
-                f"processes must be a positive integer, got {processes!r}", field="processes"
-            )
+        check_count(processes, "processes", minimum=1)
         self.size, self.seed, self.batch = size, seed, max(1, batch)
         self.processes = processes
         self.now = now if now is not None else datetime.now(UTC).replace(microsecond=0)
@@ -246,7 +242,6 @@ def produce(
 ) -> None:
     """A child process: generate its blocks, encode, send in batches to ``fd`` (each block
     followed by :data:`_END`), then the figures."""
-    from ror.indexer.synthetic import generate_blocks
 
     def send(message: Any) -> None:
         data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
