@@ -23,7 +23,7 @@ from bench.scenarios import request_body
 from bench.server import CALLER_PROFILE, running_server
 from bench.stats import code_state
 from bench.updates import Pushes, push
-from ror.search.criteria import Criteria
+from ror.criteria import Criteria
 from ror.search.engine import Engine
 
 Say = Callable[[str], None]

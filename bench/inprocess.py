@@ -24,8 +24,8 @@ from typing import Any
 
 from bench.scenarios import SCENARIOS, interleave
 from bench.stats import ms, percentile, rounded
+from ror.criteria import Criteria
 from ror.errors import RorError
-from ror.search.criteria import Criteria
 from ror.search.engine import Engine
 from ror.search.pipeline import search
 from ror.search.reference import Reference

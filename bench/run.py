@@ -30,7 +30,7 @@ from bench.report import render, targets, write
 from bench.scenarios import generate_queries
 from bench.stats import Phases, code_state, machine
 from bench.updates import Pushes, push
-from ror.search.criteria import Criteria
+from ror.criteria import Criteria
 from ror.search.embedded import EmbeddedEngine
 from ror.search.reference import Reference
 

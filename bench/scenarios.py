@@ -23,8 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from ror.criteria import BedNeed, Criteria
 from ror.geo import Commune, gazetteer
-from ror.search.criteria import BedNeed, Criteria
 
 # The most common activity codes of the national mix (R211): AVQ support, somatic care,
 # general practice, nursing. A broad query asks for one of them, nationwide, nearest 20.

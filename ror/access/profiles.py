@@ -37,8 +37,8 @@ from collections.abc import Iterable
 from typing import Final
 
 from ror import nomenclature
+from ror.criteria import Audience
 from ror.model import Offer
-from ror.search.criteria import Audience
 
 PROFILES: Final = range(6)
 MEDICO_SOCIAL_CHAMP: Final = "04"  # R227 04 Médico-social

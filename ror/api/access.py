@@ -26,8 +26,8 @@ from starlette.requests import Request
 
 from ror.access.caller import ALL_ESTABLISHMENTS, Caller, anonymous
 from ror.access.profiles import PROFILE_NAMES, audience, audience_within, capacity_refusal
+from ror.criteria import EVERYONE, Audience, Criteria
 from ror.errors import Forbidden, Unauthorized
-from ror.search.criteria import EVERYONE, Audience, Criteria
 
 ANONYMOUS_PROFILE = 0
 

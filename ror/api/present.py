@@ -36,8 +36,8 @@ from ror.access.profiles import (
     may_use_capacities,
 )
 from ror.api.access import recorded_audience
+from ror.criteria import Criteria
 from ror.model import Capacity, Contact, Equipment, Offer, OpeningHours, Price
-from ror.search.criteria import Criteria
 from ror.search.engine import SearchRecord
 from ror.search.result import Match, NearMiss, SearchResult, criteria_to_dict
 

@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from ror.search.criteria import MAX_LIMIT, BedNeed, Criteria, EquipmentNeed
+from ror.criteria import MAX_LIMIT, BedNeed, Criteria, EquipmentNeed
 
 MAX_OFFSET = 10_000
 MAX_CODES = 50

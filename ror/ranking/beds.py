@@ -14,8 +14,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
+from ror.criteria import BedNeed
 from ror.model import Capacity, Offer
-from ror.search.criteria import BedNeed
 
 AVAILABLE: Final = "02"  # R330 Disponible
 INSTALLED: Final = "01"  # R330 Installé

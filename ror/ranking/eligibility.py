@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+from ror.criteria import RECEPTION_CODES, Criteria
 from ror.errors import InvalidInput
 from ror.geo import EARTH_RADIUS_KM
 from ror.geo import zone_key as zone_key  # re-exported for ror.search
@@ -38,7 +39,6 @@ from ror.ranking.beds import available_beds
 from ror.ranking.hours import closed_until, is_open, local, next_opening
 from ror.ranking.labels import CODE_FIELD_KEYS, labels_or, short_label
 from ror.ranking.prices import select_price
-from ror.search.criteria import RECEPTION_CODES, Criteria
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ror.criteria import RECEPTION_CODES, Criteria
 from ror.model import Offer
 from ror.ranking import french
 from ror.ranking.beds import available_beds
@@ -16,7 +17,6 @@ from ror.ranking.labels import short_label
 from ror.ranking.prices import select_price
 from ror.ranking.scoring import Scored, bed_need, matched_by_zone
 from ror.ranking.weights import weights_for
-from ror.search.criteria import RECEPTION_CODES, Criteria
 
 NNBSP = french.NNBSP
 

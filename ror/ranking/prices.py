@@ -19,8 +19,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Final
 
+from ror.criteria import RECEPTION_CODES, Criteria
 from ror.model import Offer, Price
-from ror.search.criteria import RECEPTION_CODES, Criteria
 
 BASE_PRICE: Final = "02"  # R246 Forfait socle hébergement
 PERMANENT: Final = RECEPTION_CODES["permanent"]

@@ -69,12 +69,12 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from ror.criteria import BedNeed, Criteria
 from ror.model import Offer
 from ror.ranking.beds import available_beds, installed_beds
 from ror.ranking.hours import local
 from ror.ranking.prices import select_price
 from ror.ranking.weights import PRECISION_UNCERTAINTY_KM, Weights
-from ror.search.criteria import BedNeed, Criteria
 
 _HOUR = timedelta(hours=1)
 

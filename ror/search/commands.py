@@ -15,9 +15,9 @@ from typing import TextIO
 import orjson
 
 from ror.config import Settings
+from ror.criteria import Criteria
 from ror.errors import InvalidInput, RorError
 from ror.model import Offer
-from ror.search.criteria import Criteria
 from ror.search.embedded import EmbeddedEngine
 from ror.search.engine import Engine, LoadStats
 from ror.search.pipeline import search

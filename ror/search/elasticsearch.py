@@ -27,11 +27,11 @@ from typing import Any, Final
 from elasticsearch import BadRequestError, Elasticsearch, NotFoundError
 
 import ror
+from ror.criteria import Criteria
 from ror.errors import InvalidInput, NotFound
 from ror.mappings.template import searches_body
 from ror.model import Capacity, Offer
 from ror.search import cells
-from ror.search.criteria import Criteria
 from ror.search.engine import (
     Candidate,
     CandidateQuery,

@@ -14,6 +14,7 @@ from contextlib import suppress
 from datetime import datetime, time
 from typing import Any, Final
 
+from ror.criteria import BedNeed, Criteria, Reception
 from ror.errors import InvalidInput
 from ror.geo import zone_key
 from ror.geo.zones import ZONE_PREFIXES
@@ -22,7 +23,6 @@ from ror.model import Offer, OpeningHours
 from ror.ranking.beds import AVAILABLE, CURRENT, INSTALLED, available_beds, installed_beds
 from ror.ranking.hours import local
 from ror.ranking.prices import select_price
-from ror.search.criteria import BedNeed, Criteria, Reception
 from ror.search.embedded_rows import location_keys
 from ror.search.prefilter import OfferColumns
 

@@ -15,11 +15,11 @@ from datetime import date, datetime, timedelta, tzinfo
 from functools import cache
 from typing import Any, Final
 
+from ror.criteria import RECEPTION_CODES, BedNeed, Criteria, EquipmentNeed, Reception
 from ror.mappings import fields as f
 from ror.model import Codes, Place
 from ror.ranking.beds import AVAILABLE, UNDIFFERENTIATED
 from ror.ranking.hours import PARIS, local_zone
-from ror.search.criteria import RECEPTION_CODES, BedNeed, Criteria, EquipmentNeed, Reception
 from ror.search.es_documents import free_key
 
 Clause = dict[str, Any]

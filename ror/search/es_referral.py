@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+from ror.criteria import Criteria
 from ror.mappings import fields as f
 from ror.model import Offer
 from ror.ranking import check, explain, score, score_upper_bound, weights_for
 from ror.ranking.weights import Weights
-from ror.search.criteria import Criteria
 from ror.search.es_candidates import distance_sort
 from ror.search.es_filters import Clause, audience_filter, hard_filters
 from ror.search.es_scoring import ranked

@@ -20,10 +20,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
+from ror.criteria import Criteria
 from ror.mappings import fields as f
 from ror.ranking.scoring import bed_need, distance_offset_km
 from ror.ranking.weights import Weights
-from ror.search.criteria import Criteria
 from ror.search.es_documents import free_key, installed_key, price_key
 from ror.search.es_filters import Clause, exists, km, term
 

@@ -23,9 +23,9 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from ror.criteria import BedNeed
 from ror.ranking.scoring import UnitFacts
 from ror.search import cells
-from ror.search.criteria import BedNeed
 from ror.search.embedded_schema import STAR_CODE_ID
 from ror.search.engine import RING_MARK, Candidate, CandidateQuery, Candidates, FacetCounts
 from ror.search.memory_availability import FREE

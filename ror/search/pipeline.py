@@ -44,13 +44,13 @@ from datetime import UTC, datetime
 from typing import Final
 
 from ror import nomenclature
+from ror.criteria import MAX_LIMIT, Criteria
 from ror.errors import InvalidInput, NotFound, UnknownCode, UnknownPlace
 from ror.geo import gazetteer, patient_zone_keys, reverse
 from ror.model import Offer
 from ror.ranking import Weights, check, explain, near_miss_reason, score, score_upper_bound
 from ror.ranking import weights_for as ranking_weights
 from ror.search import memory_rank
-from ror.search.criteria import MAX_LIMIT, Criteria
 from ror.search.engine import RING_MARK, Candidate, CandidateQuery, Engine, SearchRecord
 from ror.search.memory_query import RingStream
 from ror.search.prefilter import CODE_FIELDS, Prefilter

@@ -42,10 +42,10 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from ror.criteria import RECEPTION_CODES, Criteria
 from ror.model import Capacity, Offer
 from ror.ranking.hours import local_zone
 from ror.ranking.prices import select_price
-from ror.search.criteria import RECEPTION_CODES, Criteria
 
 # The Criteria/Offer code fields, any-of within a field, all-of across fields.
 CODE_FIELDS: Final = (

@@ -15,11 +15,11 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 
+from ror.criteria import Criteria
 from ror.geo import zone_key
 from ror.model import Offer
 from ror.ranking import check, near_miss_reason, score, score_upper_bound, weights_for
 from ror.search import cells
-from ror.search.criteria import Criteria
 from ror.search.pipeline import (
     FACET_FIELDS,
     NEAR_MISSES,

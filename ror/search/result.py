@@ -6,8 +6,8 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from typing import Any
 
+from ror.criteria import Criteria
 from ror.model import Offer
-from ror.search.criteria import Criteria
 
 
 @dataclass(frozen=True, slots=True)

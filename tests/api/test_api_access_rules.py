@@ -20,8 +20,8 @@ from ror.api.access import (
     require_writer,
     scoped_criteria,
 )
+from ror.criteria import EVERYONE, Audience, BedNeed, Criteria
 from ror.errors import Forbidden, Unauthorized
-from ror.search.criteria import EVERYONE, Audience, BedNeed, Criteria
 
 WRITER = Caller(2, "lits CH", "0123456789ab", frozenset({"310000011", "2A0000015"}))
 READER = Caller(1, "ars", "ba9876543210")

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from access_checks import NOW, fixed_offers
 
+from ror.criteria import EVERYONE, Audience, BedNeed, Criteria
 from ror.model import Capacity, Offer
 from ror.ranking import score, weights_for
 from ror.search import pipeline
-from ror.search.criteria import EVERYONE, Audience, BedNeed, Criteria
 from ror.search.embedded import EmbeddedEngine
 from ror.search.engine import CandidateQuery
 from ror.search.es_candidates import facets_body, population_filter, stream_body, zone_body

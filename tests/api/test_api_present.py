@@ -19,11 +19,11 @@ from ror.api.present import (
     visible_sentences,
 )
 from ror.api.response_models import OfferOut
+from ror.criteria import BedNeed, Criteria
 from ror.indexer.load import load_paths
 from ror.indexer.synthetic import generate
 from ror.model import Capacity, Contact, Offer
 from ror.ranking import explain, score, weights_for
-from ror.search.criteria import BedNeed, Criteria
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 CONTACTS = (

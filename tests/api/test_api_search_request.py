@@ -11,7 +11,7 @@ from ror.api.http_errors import InvalidJson, InvalidValue
 from ror.api.search_query import body_from_query, param_name, search_request_from_query
 from ror.api.search_request import SearchRequest
 from ror.api.validation import field_path, parse_json_object, validate
-from ror.search.criteria import BedNeed, Criteria, EquipmentNeed
+from ror.criteria import BedNeed, Criteria, EquipmentNeed
 
 FULL_BODY: dict[str, Any] = {
     "where": {"lat": 43.6045, "lon": 1.444},

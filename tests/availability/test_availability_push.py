@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from availability_world import NOW, build_db, counter, minutes, offers, shared_location
 
+from ror.criteria import BedNeed, Criteria
 from ror.errors import NotFound
 from ror.model import Offer
-from ror.search.criteria import BedNeed, Criteria
 from ror.search.embedded import EmbeddedEngine
 from ror.search.pipeline import search
 

@@ -6,8 +6,8 @@ import random
 
 from bench.scenarios import SCENARIOS, Towns, generate_queries, interleave, near, request_body
 from ror.api.search_request import SearchRequest
+from ror.criteria import Criteria
 from ror.geo import gazetteer, haversine_km
-from ror.search.criteria import Criteria
 
 
 def test_queries_are_seeded_distinct_and_per_scenario() -> None:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ror.search.criteria import BedNeed, Criteria
+from ror.criteria import BedNeed, Criteria
 from ror.search.engine import CandidateQuery
 from ror.search.es_candidates import (
     code_clauses,

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from es_builders import NOW, counter, full_offer, with_
 
+from ror.criteria import BedNeed, Criteria
 from ror.errors import InvalidInput
 from ror.mappings import fields as f
 from ror.mappings.template import load_template
 from ror.model import OpeningHours, Price, Zone
 from ror.ranking import available_beds
 from ror.ranking.prices import select_price
-from ror.search.criteria import BedNeed, Criteria
 from ror.search.es_documents import (
     age_range,
     availability_fields,

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ror.search.criteria import BedNeed, Criteria, EquipmentNeed
+from ror.criteria import BedNeed, Criteria, EquipmentNeed
 from ror.search.es_filters import (
     age_filter,
     beds_filter,

@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 from es_builders import NOW
 
+from ror.criteria import BedNeed, Criteria, EquipmentNeed
 from ror.indexer.synthetic import generate
 from ror.mappings.template import load_template
 from ror.model import Offer
 from ror.ranking import check
 from ror.ranking.eligibility import great_circle_km
-from ror.search.criteria import BedNeed, Criteria, EquipmentNeed
 from ror.search.es_candidates import prefilter_clauses
 from ror.search.es_documents import to_document
 from ror.search.es_filters import hard_filters

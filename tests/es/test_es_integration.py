@@ -20,9 +20,9 @@ import pytest
 from elasticsearch import Elasticsearch
 from es_cluster import drop, new_engine
 
+from ror.criteria import BedNeed, Criteria
 from ror.indexer.synthetic import generate
 from ror.model import Capacity, Offer
-from ror.search.criteria import BedNeed, Criteria
 from ror.search.elasticsearch import ElasticsearchEngine
 from ror.search.embedded import EmbeddedEngine
 from ror.search.engine import Engine

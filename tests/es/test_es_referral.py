@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from ror.criteria import BedNeed, Criteria
 from ror.ranking import weights_for
-from ror.search.criteria import BedNeed, Criteria
 from ror.search.es_filters import hard_filters
 from ror.search.es_referral import RADIUS_STEPS_KM, radius_steps, referral_body
 from ror.search.es_scoring import score_functions

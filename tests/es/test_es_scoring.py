@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from ror.criteria import BedNeed, Criteria
 from ror.ranking import weights_for
 from ror.ranking.scoring import distance_factor, distance_offset_km
-from ror.search.criteria import BedNeed, Criteria
 from ror.search.es_scoring import (
     CAPACITY_SCRIPT,
     PRICE_SCRIPT,

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from es_builders import NOW
 
+from ror.criteria import BedNeed, Criteria
 from ror.indexer.synthetic import generate
 from ror.model import Offer
 from ror.ranking import score, weights_for
 from ror.ranking.eligibility import great_circle_km
-from ror.search.criteria import BedNeed, Criteria
 from ror.search.es_documents import to_document
 from ror.search.es_scoring import CAPACITY_SCRIPT, PRICE_SCRIPT, score_functions
 

@@ -11,9 +11,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ror.criteria import Criteria
 from ror.model import Capacity, Establishment, Offer, Place, Price, Zone
 from ror.ranking import Weights, check, score, weights_for
-from ror.search.criteria import Criteria
 
 # Thursday 26 November 2026, 14:00 in Paris.
 NOW = datetime(2026, 11, 26, 13, 0, tzinfo=UTC)

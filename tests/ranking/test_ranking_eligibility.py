@@ -20,11 +20,11 @@ from ranking_builders import (
     toulouse_criteria,
 )
 
+from ror.criteria import BedNeed, Criteria, EquipmentNeed
 from ror.geo import haversine_km
 from ror.model import Equipment, Offer, OpeningHours, Place, Zone
 from ror.ranking import Failure, check, near_miss_reason
 from ror.ranking.eligibility import great_circle_km
-from ror.search.criteria import BedNeed, Criteria, EquipmentNeed
 
 N = "\u202f"  # narrow no-break space: digit groups and number + unit
 

@@ -16,10 +16,10 @@ from ranking_builders import (
     toulouse_criteria,
 )
 
+from ror.criteria import BedNeed, Criteria, EquipmentNeed
 from ror.model import Equipment, Offer, OpeningHours
 from ror.ranking import explain, score, weights_for
 from ror.ranking.labels import in_sentence, short_label
-from ror.search.criteria import BedNeed, Criteria, EquipmentNeed
 
 N = "\u202f"
 SHARED = Path(__file__).resolve().parents[2] / "../shared"

@@ -22,11 +22,11 @@ from ranking_builders import (
     toulouse_criteria,
 )
 
+from ror.criteria import BedNeed, Criteria
 from ror.model import Capacity, Offer
 from ror.ranking import score, score_upper_bound, weights_for
 from ror.ranking.scoring import distance_factor
 from ror.ranking.weights import PROFILE_WEIGHTS
-from ror.search.criteria import BedNeed, Criteria
 
 ICU = ("126",)
 

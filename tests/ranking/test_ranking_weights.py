@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from ror.criteria import PROFILES
 from ror.errors import InvalidInput
 from ror.ranking import weights_for
 from ror.ranking.weights import PROFILE_WEIGHTS
-from ror.search.criteria import PROFILES
 
 
 def test_every_criteria_profile_has_weights() -> None:

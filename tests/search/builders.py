@@ -6,8 +6,8 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ror.criteria import BedNeed, Criteria, EquipmentNeed
 from ror.model import Capacity, Establishment, Offer, Place, Zone
-from ror.search.criteria import BedNeed, Criteria, EquipmentNeed
 
 NOW = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
 

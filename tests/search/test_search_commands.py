@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from ror.config import Settings
+from ror.criteria import Criteria
 from ror.search.commands import demo_command, index_sink, open_engine, search_command
-from ror.search.criteria import Criteria
 from ror.search.embedded import EmbeddedEngine
 from tests.search.builders import MURET, make_offer
 

@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from ror.criteria import Audience, BedNeed, Criteria
 from ror.model import Offer
 from ror.ranking import check, score, weights_for
 from ror.ranking.scoring import bed_need, score_upper_bounds
 from ror.search import memory_index, memory_store, pipeline
-from ror.search.criteria import Audience, BedNeed, Criteria
 from ror.search.embedded import EmbeddedEngine
 from ror.search.engine import RING_MARK, Candidate, CandidateQuery
 from ror.search.memory_query import RingStream

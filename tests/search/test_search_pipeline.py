@@ -6,9 +6,9 @@ import random
 
 import pytest
 
+from ror.criteria import BedNeed, Criteria
 from ror.errors import InvalidInput, NotFound, UnknownCode, UnknownPlace
 from ror.model import Offer
-from ror.search.criteria import BedNeed, Criteria
 from ror.search.embedded import EmbeddedEngine
 from ror.search.pipeline import get_offer, replay, search
 from ror.search.reference import Reference

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import numpy as np
 
+from ror.criteria import BedNeed, Criteria
 from ror.model import Offer
 from ror.ranking import check
-from ror.search.criteria import BedNeed, Criteria
 from ror.search.prefilter import (
     PRICE_COLUMNS,
     OfferColumns,

@@ -33,8 +33,8 @@ from ror.api.fhir.evaluate import Binding, distance_km, holds, matches
 from ror.api.fhir.facts import LocationView, OfferView, view
 from ror.api.fhir.query import AllOf, Atom, Node, SearchRequest, SortKey, levels
 from ror.api.fhir.values import Near, Text, Token, ZoneKeys
+from ror.criteria import Audience
 from ror.model import Offer, Price
-from ror.search.criteria import Audience
 from ror.search.engine import Candidate, CandidateQuery, Engine
 from ror.search.prefilter import Prefilter
 

@@ -17,9 +17,9 @@ from ror.api.fhir.facts import view
 from ror.api.fhir.params import parse_search
 from ror.api.fhir.query import SearchRequest
 from ror.api.fhir.search import plan, run
+from ror.criteria import EVERYONE
 from ror.model import Capacity, Equipment, Establishment, Offer, Place, Price
 from ror.search import planner
-from ror.search.criteria import EVERYONE
 from ror.search.embedded import EmbeddedEngine
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
