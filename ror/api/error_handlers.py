@@ -1,4 +1,6 @@
-"""The one place where exceptions become HTTP answers: ``{"error": {"code", "message", "field"}}``.
+"""The one place where exceptions become HTTP answers: ``{"error": {"code", "message", "field"}}``,
+or, under ``/fhir``, a FHIR ``OperationOutcome`` with the same status (FHIR clients read nothing
+else: 401, 404, 405, 413, 429 and 500 included).
 
 - ``RorError`` (and its subclasses) -> its own ``status`` and ``code`` (a 401 with the
   ``WWW-Authenticate: Bearer`` challenge);
@@ -20,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ror.api.fhir.outcome import FhirError, fhir_error_response
 from ror.api.json_response import JSONResponse
 from ror.errors import RorError
 
@@ -35,9 +38,18 @@ def error_response(
     field: str | None = None,
     headers: Mapping[str, str] | None = None,
     extra: Mapping[str, Any] | None = None,
-) -> JSONResponse:
+    *,
+    path: str = "",
+) -> Response:
+    """The error answer; ``path`` is the request's (an OperationOutcome under ``/fhir``)."""
+    if is_fhir(path):
+        return fhir_error_response(FhirError.of(status, None, message, field), headers)
     body = {"error": {"code": code, "message": message, "field": field, **(extra or {})}}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def is_fhir(path: str) -> bool:
+    return path == "/fhir" or path.startswith("/fhir/")
 
 
 async def ror_error(request: Request, exc: Exception) -> Response:
@@ -45,7 +57,9 @@ async def ror_error(request: Request, exc: Exception) -> Response:
     data = exc.to_dict()
     extra = {k: v for k, v in data.items() if k not in {"code", "message", "field"}}
     headers = {"WWW-Authenticate": 'Bearer realm="ror"'} if exc.status == 401 else None
-    return error_response(exc.status, exc.code, exc.message, exc.field, headers, extra)
+    return error_response(
+        exc.status, exc.code, exc.message, exc.field, headers, extra, path=request.url.path
+    )
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -59,17 +73,20 @@ async def http_error(request: Request, exc: Exception) -> Response:
         message = f"{request.method} non permis sur {request.url.path} ; utiliser {allowed}"
     else:
         message = str(exc.detail)
-    return error_response(status, code, message, headers=exc.headers)
+    return error_response(status, code, message, headers=exc.headers, path=request.url.path)
 
 
 async def internal_error(request: Request, exc: Exception) -> Response:
     log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _internal_error_response()
+    return _internal_error_response(request.url.path)
 
 
-def _internal_error_response() -> JSONResponse:
+def _internal_error_response(path: str) -> Response:
     return error_response(
-        500, "internal_error", "erreur interne : elle est journalisée, merci de la signaler"
+        500,
+        "internal_error",
+        "erreur interne : elle est journalisée, merci de la signaler",
+        path=path,
     )
 
 
@@ -98,7 +115,7 @@ class InternalErrors:
                 raise
             request = Request(scope)
             log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
-            await _internal_error_response()(scope, receive, send)
+            await _internal_error_response(request.url.path)(scope, receive, send)
 
 
 EXCEPTION_HANDLERS = {

@@ -77,7 +77,7 @@ class Authentication:
                 if is_write(method, path):
                     await self._refused(caller, method, path, 429, "rate_limited", message, header)
                 headers = {"Retry-After": retry_after(wait)}
-                response = error_response(429, "rate_limited", message, headers=headers)
+                response = error_response(429, "rate_limited", message, headers=headers, path=path)
                 await response(scope, receive, send)
                 return
         if failure is not None:
@@ -87,7 +87,12 @@ class Authentication:
                 )
             challenge = f'{CHALLENGE}, error="invalid_token"'
             response = error_response(
-                401, failure.code, failure.message, failure.field, {"WWW-Authenticate": challenge}
+                401,
+                failure.code,
+                failure.message,
+                failure.field,
+                {"WWW-Authenticate": challenge},
+                path=path,
             )
             await response(scope, receive, send)
             return

@@ -38,7 +38,8 @@ class BodyLimit:
         message = f"corps de requête trop gros : {self.max_bytes} octets au plus"
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await error_response(413, BodyTooLarge.code, message)(scope, receive, send)
+                response = error_response(413, BodyTooLarge.code, message, path=scope["path"])
+                await response(scope, receive, send)
                 return
         size = 0
 

@@ -245,6 +245,7 @@ BY_HAND = {
     ("GET", "/v1/offers/{id}"),
     ("GET", "/v1/nomenclatures/{name}"),
     ("GET", "/fhir/{resource}"),
+    ("GET", "/fhir/{resource}/{id}"),
 }
 
 
@@ -341,6 +342,12 @@ def call_data_endpoints(
         answer = client.get(f"/v1/offers/{offer.id}", headers=headers)
         assert answer.status_code in (200, 404)
         out.append(("/v1/offers/{id}", answer))
+        reads = [f"/fhir/HealthcareService/{offer.id}"]
+        reads += [f"/fhir/Location/{lid}" for lid in offer.location_ids]
+        for path in reads:
+            answer = client.get(path, headers=headers)
+            assert answer.status_code in (200, 404), answer.text
+            out.append(("/fhir/{resource}/{id}", answer))
     return out + call(client, headers, ["/health", "/v1/audit", *fhir_searches(point)])
 
 
@@ -367,6 +374,7 @@ DATA_PATHS = {
     "/health",
     "/v1/audit",
     "/fhir/{resource}",
+    "/fhir/{resource}/{id}",
 }
 
 

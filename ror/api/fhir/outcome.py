@@ -25,9 +25,17 @@ _STATUS_CODES: Final = {
     401: "login",
     403: "forbidden",
     404: "not-found",
+    405: "not-supported",
+    406: "not-supported",
     409: "conflict",
+    412: "multiple-matches",
     413: "too-costly",
+    414: "too-costly",
+    415: "not-supported",
     422: "code-invalid",
+    429: "throttled",
+    500: "exception",
+    503: "transient",
 }
 
 
@@ -59,14 +67,15 @@ class FhirError(Exception):
 
     @classmethod
     def of(
-        cls, status: int, code: str, diagnostics: str, expression: str | None = None
+        cls, status: int, code: str | None, diagnostics: str, expression: str | None = None
     ) -> FhirError:
-        return cls(status, [Issue("error", code, diagnostics, expression)])
+        """One error issue; ``code`` None: the FHIR issue type of the status."""
+        issue_type = code or _STATUS_CODES.get(status, "invalid" if status < 500 else "exception")
+        return cls(status, [Issue("error", issue_type, diagnostics, expression)])
 
     @classmethod
     def from_ror(cls, exc: RorError) -> FhirError:
-        code = _STATUS_CODES.get(exc.status, "invalid")
-        return cls.of(exc.status, code, exc.message, exc.field)
+        return cls.of(exc.status, None, exc.message, exc.field)
 
 
 def operation_outcome(issues: Iterable[Issue]) -> dict[str, Any]:
@@ -83,4 +92,8 @@ def fhir_response(
 
 def error_response(error: FhirError) -> Response:
     headers = {"WWW-Authenticate": 'Bearer realm="ror"'} if error.status == 401 else None
+    return fhir_error_response(error, headers)
+
+
+def fhir_error_response(error: FhirError, headers: Mapping[str, str] | None = None) -> Response:
     return fhir_response(operation_outcome(error.issues), error.status, headers)

@@ -1,5 +1,7 @@
-"""The FHIR facade's routes: ``GET /fhir/HealthcareService``, ``GET /fhir/Location``,
-``GET /fhir/metadata``; any other ``/fhir/{type}`` is a 404 OperationOutcome.
+"""The FHIR facade's routes: searches ``GET /fhir/{type}`` and ``POST /fhir/{type}/_search``
+(form-encoded parameters, with those of the URL) of HealthcareService and Location, reads
+``GET /fhir/{type}/{id}``, ``GET /fhir/metadata``; any other ``/fhir/{type}`` is a 404
+OperationOutcome.
 
 Parse (``params``) -> check access (capacity parameters need an entitlement; the caller's
 audience hides sensitive units) -> search (``search``) -> Bundle (``bundle``) shaped for the
@@ -10,6 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Final
+from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -24,6 +28,7 @@ from ror.api.fhir.catalog import ResourceType
 from ror.api.fhir.outcome import FhirError, Issue, error_response, fhir_response
 from ror.api.fhir.params import lenient, parse_search
 from ror.api.fhir.query import Atom, SearchRequest
+from ror.api.fhir.read import read
 from ror.api.fhir.search import run
 from ror.api.fhir.values import Token
 from ror.errors import RorError
@@ -57,9 +62,15 @@ def _guarded(handler: Handler) -> Handler:
     return guarded
 
 
-async def _search(request: Request, resource: ResourceType) -> Response:
+FORM: Final = "application/x-www-form-urlencoded"
+READABLE: Final = ("HealthcareService", "Location")
+
+
+async def _search(
+    request: Request, resource: ResourceType, body: tuple[tuple[str, str], ...] = ()
+) -> Response:
     caller = request_caller(request)
-    items = tuple(request.query_params.multi_items())
+    items = (*request.query_params.multi_items(), *body)
     search = parse_search(resource, items, lenient=lenient(request.headers.get("prefer")))
     champ = _champ(search)
     _require_capacities(search, caller.profile, champ)
@@ -102,6 +113,40 @@ async def location_search(request: Request) -> Response:
     return await _search(request, "Location")
 
 
+async def healthcare_service_post(request: Request) -> Response:
+    return await _search(request, "HealthcareService", await _form(request))
+
+
+async def location_post(request: Request) -> Response:
+    return await _search(request, "Location", await _form(request))
+
+
+async def _form(request: Request) -> tuple[tuple[str, str], ...]:
+    """The parameters of a ``POST …/_search`` body (``application/x-www-form-urlencoded``)."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    if not body:
+        return ()
+    if kind != FORM:
+        raise FhirError.of(
+            415, "not-supported", f"corps attendu en {FORM}, reçu « {kind} »", "Content-Type"
+        )
+    try:
+        text = body.decode("utf-8")
+        return tuple(parse_qsl(text, keep_blank_values=True, strict_parsing=True))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise FhirError.of(400, "invalid", f"corps de formulaire illisible : {exc}") from exc
+
+
+async def read_resource(request: Request) -> Response:
+    rtype, rid = str(request.path_params["resource"]), str(request.path_params["id"])
+    if rtype not in READABLE:
+        await unsupported_type(request)
+    profile = request_caller(request).profile
+    engine: Engine = request.app.state.engine
+    return fhir_response(await run_in_threadpool(read, engine, rtype, rid, profile))
+
+
 async def metadata(request: Request) -> Response:
     return fhir_response(capability_statement(fhir_base(request)))
 
@@ -111,7 +156,7 @@ async def unsupported_type(request: Request) -> Response:
     raise FhirError.of(
         404,
         "not-supported",
-        f"type de ressource non pris en charge : {name} (HealthcareService, Location ; "
+        f"type de ressource non pris en charge : {name} ({', '.join(READABLE)} ; "
         "voir /fhir/metadata)",
         name,
     )
@@ -157,6 +202,39 @@ ENDPOINTS = (
         description=_SEARCH_DOC,
         content_type="application/fhir+json",
         example="/fhir/Location?near=43.6045|1.444|10|km&_revinclude=HealthcareService:location",
+    ),
+    Endpoint(
+        "POST",
+        "/fhir/HealthcareService/_search",
+        _guarded(healthcare_service_post),
+        "FHIR search of offers, parameters in a form-encoded body",
+        "fhir",
+        description=_SEARCH_DOC,
+        content_type="application/fhir+json",
+        errors=(400, 403, 415),
+    ),
+    Endpoint(
+        "POST",
+        "/fhir/Location/_search",
+        _guarded(location_post),
+        "FHIR search of Locations, parameters in a form-encoded body",
+        "fhir",
+        description=_SEARCH_DOC,
+        content_type="application/fhir+json",
+        errors=(400, 403, 415),
+    ),
+    Endpoint(
+        "GET",
+        "/fhir/{resource}/{id}",
+        _guarded(read_resource),
+        "One FHIR resource by id (HealthcareService, Location); 404 OperationOutcome otherwise",
+        "fhir",
+        params=(
+            Param("resource", "A FHIR resource type.", where="path", required=True),
+            Param("id", "The resource id.", where="path", required=True),
+        ),
+        content_type="application/fhir+json",
+        errors=(404,),
     ),
     Endpoint(
         "GET",

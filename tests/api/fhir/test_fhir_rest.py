@@ -1,0 +1,113 @@
+"""The facade's REST shape over real HTTP: reads by id, ``POST _search``, and every error under
+``/fhir`` an OperationOutcome with its status (routing, method, authentication, body size)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fhir.resources.R4B.healthcareservice import HealthcareService
+from fhir.resources.R4B.location import Location
+from fhir_checks import FHIR_JSON, bundle_of, matches, outcome_of
+
+from ror.model import Offer
+from tests.api.conftest import LiveServer
+
+CAPACITY = "ror-location-supported-capacity"
+
+
+@pytest.fixture()
+def open_fhir(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url + "/fhir", timeout=30) as client:
+        yield client
+
+
+@pytest.fixture()
+def full_fhir(trusted_server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=trusted_server.url + "/fhir", timeout=30) as client:
+        yield client
+
+
+def _with_capacities(offers: list[Offer]) -> Offer:
+    return next(o for o in offers if o.capacities and o.location_ids and not o.sensitive)
+
+
+def test_read_a_healthcare_service_by_id(open_fhir: httpx.Client, offers: list[Offer]) -> None:
+    offer = offers[3]
+    response = open_fhir.get(f"/HealthcareService/{offer.id}")
+    assert response.status_code == 200 and response.headers["content-type"].startswith(FHIR_JSON)
+    resource = response.json()
+    HealthcareService.model_validate(resource)
+    assert resource["id"] == offer.id
+    searched = bundle_of(open_fhir.get(f"/HealthcareService?_id={offer.id}"))
+    assert searched["entry"][0]["resource"] == resource
+
+
+def test_read_a_location_by_id_with_counters_for_entitled_callers_only(
+    open_fhir: httpx.Client, full_fhir: httpx.Client, offers: list[Offer]
+) -> None:
+    offer = _with_capacities(offers)
+    lid = next(c.location_id for c in offer.capacities)
+    full = full_fhir.get(f"/Location/{lid}").json()
+    Location.model_validate(full)
+    assert full["id"] == lid
+    assert any(e["url"].endswith(CAPACITY) for e in full.get("extension", []))
+    opened = open_fhir.get(f"/Location/{lid}").json()
+    assert opened["id"] == lid
+    assert not any(e["url"].endswith(CAPACITY) for e in opened.get("extension", []))
+
+
+def test_unknown_and_hidden_ids_are_the_same_404(
+    open_fhir: httpx.Client, full_fhir: httpx.Client, offers: list[Offer]
+) -> None:
+    sensitive = next(o for o in offers if o.sensitive)
+    assert full_fhir.get(f"/HealthcareService/{sensitive.id}").status_code == 200
+    hidden = outcome_of(open_fhir.get(f"/HealthcareService/{sensitive.id}"), 404)
+    unknown = outcome_of(open_fhir.get("/HealthcareService/nope"), 404)
+    assert hidden[0]["code"] == unknown[0]["code"] == "not-found"
+    assert outcome_of(open_fhir.get("/Location/nope"), 404)[0]["code"] == "not-found"
+    assert outcome_of(open_fhir.get("/Patient/1"), 404)[0]["code"] == "not-supported"
+
+
+def test_post_search_answers_as_the_get(full_fhir: httpx.Client) -> None:
+    query = {"service-type": "04", "_count": "7", "_sort": "-_lastUpdated"}
+    got = bundle_of(full_fhir.get("/HealthcareService", params=query))
+    posted = bundle_of(full_fhir.post("/HealthcareService/_search", data=query))
+    assert matches(posted) == matches(got) and len(matches(got)) == 7
+    assert posted["total"] == got["total"]
+    both = full_fhir.post("/HealthcareService/_search?_count=3", data={"service-type": "04"})
+    combined = bundle_of(both)  # the URL's parameters and the body's, together
+    assert combined["total"] == got["total"] and len(matches(combined)) == 3
+    located = bundle_of(full_fhir.post("/Location/_search", data={"_count": "2"}))
+    assert len(matches(located)) == 2
+    refused = full_fhir.post(
+        "/HealthcareService/_search", content=b'{"a": 1}', headers={"content-type": "text/json"}
+    )
+    assert outcome_of(refused, 415)[0]["expression"] == ["Content-Type"]
+    bad = outcome_of(full_fhir.post("/HealthcareService/_search", data={"foo": "1"}), 400)
+    assert bad[0]["expression"] == ["foo"]
+
+
+def test_every_error_under_fhir_is_an_operation_outcome(
+    open_fhir: httpx.Client, server: LiveServer
+) -> None:
+    assert outcome_of(open_fhir.delete("/HealthcareService"), 405)[0]["code"] == "not-supported"
+    assert outcome_of(open_fhir.get("/HealthcareService/a/b"), 404)[0]["code"] == "not-found"
+    denied = open_fhir.get("/HealthcareService", headers={"Authorization": "Bearer nope"})
+    assert outcome_of(denied, 401)[0]["code"] == "login"
+    assert denied.headers["www-authenticate"].startswith("Bearer")
+    big = open_fhir.post(
+        "/HealthcareService/_search",
+        content=b"x",
+        headers={"content-type": "application/x-www-form-urlencoded", "content-length": "1"},
+    )
+    assert big.status_code == 400  # a body that is no form
+    huge = httpx.post(
+        server.url + "/fhir/HealthcareService/_search",
+        content=b"_count=1&" + b"a" * 100_000,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert outcome_of(huge, 413)[0]["code"] == "too-costly"
+    elsewhere = httpx.get(server.url + "/v1/nope")
+    assert elsewhere.status_code == 404 and "error" in elsewhere.json()
