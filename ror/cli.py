@@ -38,15 +38,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_index(args: argparse.Namespace) -> int:
     from ror.indexer.command import index_command
+    from ror.resources.store import ResourceStore
     from ror.search.commands import index_sink, open_engine
 
-    engine = None if args.out and args.engine == "none" else open_engine(_settings(args))
+    settings = _settings(args)
+    engine = None if args.out and args.engine == "none" else open_engine(settings)
+    store = None if engine is None else ResourceStore(settings.resources_path)
     try:
         sink = None if engine is None else index_sink(engine, replace_all=args.replace)
-        return index_command(args.paths, args.rejects, args.out, sink)
+        return index_command(
+            args.paths,
+            args.rejects,
+            args.out,
+            sink,
+            store=store,
+            remove=None if engine is None else engine.delete,
+            rebuild_all=args.replace,
+        )
     finally:
         if engine is not None:
             engine.close()
+        if store is not None:
+            store.close()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -23,6 +23,17 @@ class Settings:
     rate_burst: int = 60  # ROR_RATE_BURST: requests allowed at once above the steady rate
     max_body_bytes: int = 64 * 1024  # ROR_MAX_BODY_BYTES: larger request bodies get a 413
     workers: int = 1  # ROR_WORKERS: worker processes serving the API (set by ``ror serve``)
+    resources: Path | None = None  # ROR_RESOURCES: the resource store (default: beside the index)
+
+    @property
+    def resources_path(self) -> Path:
+        """The resource store: ``ROR_RESOURCES``, else ``ror.resources.sqlite`` beside the
+        embedded index (``var/resources.sqlite`` with Elasticsearch)."""
+        if self.resources is not None:
+            return self.resources
+        if self.es_url:
+            return Path("var/resources.sqlite")
+        return self.db_path.with_name(self.db_path.stem + ".resources.sqlite")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -41,6 +52,7 @@ class Settings:
             rate_burst=_count(env, "ROR_RATE_BURST", 60),
             max_body_bytes=_count(env, "ROR_MAX_BODY_BYTES", 64 * 1024),
             workers=max(_count(env, "ROR_WORKERS", 1), 1),
+            resources=Path(env["ROR_RESOURCES"]) if env.get("ROR_RESOURCES") else None,
         )
 
 

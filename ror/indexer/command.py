@@ -11,24 +11,42 @@ load, 2 for bad usage (no path, missing path).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TextIO
 
 from ror.errors import RorError
 from ror.model import Offer
+from ror.resources.load import load_into_store
+from ror.resources.store import ResourceStore
 
 from .load import LoadReport, load_paths, write_offers, write_rejects
 
 Sink = Callable[[Iterable[Offer]], int]
+Remover = Callable[[list[str]], int]
 DEFAULT_REJECTS = Path("var/rejects.jsonl")
 
 
 def index_command(
-    paths: list[Path], rejects: Path | None, out: Path | None, engine: object | None
+    paths: list[Path],
+    rejects: Path | None,
+    out: Path | None,
+    engine: object | None,
+    *,
+    store: ResourceStore | None = None,
+    remove: Remover | None = None,
+    rebuild_all: bool = False,
 ) -> int:
     """Run ``ror index``; returns the exit status."""
-    return run_index(paths, rejects=rejects, out=out, engine=engine)
+    return run_index(
+        paths,
+        rejects=rejects,
+        out=out,
+        engine=engine,
+        store=store,
+        remove=remove,
+        rebuild_all=rebuild_all,
+    )
 
 
 def run_index(
@@ -37,9 +55,14 @@ def run_index(
     rejects: Path | None,
     out: Path | None,
     engine: object | None,
+    store: ResourceStore | None = None,
+    remove: Remover | None = None,
+    rebuild_all: bool = False,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
+    """With a ``store``, resources are kept in it and only the offers they change are built
+    (``ror.resources.load``); ``remove`` takes out the offers of inactive or deleted ones."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     if not paths:
@@ -54,9 +77,15 @@ def run_index(
     except TypeError as exc:
         print(f"ror index: {exc}", file=stderr)
         return 2
-    result = load_paths(paths)
+    if store is not None:
+        result = load_into_store(paths, store, rebuild_all=rebuild_all)
+    else:
+        result = load_paths(paths)
     try:
         stored = _deliver(result.offers, out, sink)
+        removed = remove(result.report.removed) if remove and result.report.removed else 0
+        if sink is not None:
+            result.done()
     except (RorError, OSError) as exc:
         print(f"ror index: failed while storing offers: {exc}", file=stderr)
         return 1
@@ -67,6 +96,10 @@ def run_index(
     if report.warnings:
         write_rejects(report, warnings_path, warnings=True)
     _print_summary(report, stored, out, rejects_path, warnings_path, stdout)
+    if report.stored is not None:
+        _print_changes(report, removed, stdout)
+        changed = report.offers or report.removed
+        return 0 if report.read and (changed or not report.rejects) else 1
     return 0 if report.offers else 1
 
 
@@ -102,6 +135,16 @@ def _tee(offers: Iterator[Offer], out: Path) -> Iterator[Offer]:
             handle.write(json.dumps(offer.to_dict(), ensure_ascii=False, separators=(",", ":")))
             handle.write("\n")
             yield offer
+
+
+def _print_changes(report: LoadReport, removed: int, stdout: TextIO) -> None:
+    stored: Mapping[str, int] = report.stored or {}
+    resources = ", ".join(
+        f"{stored.get(k, 0)} {k}" for k in ("added", "changed", "unchanged", "stale", "kept")
+    )
+    changes = report.offers + removed
+    print(f"resources: {resources}", file=stdout)
+    print(f"changes: {changes} ({report.offers} offers built, {removed} removed)", file=stdout)
 
 
 def _print_summary(

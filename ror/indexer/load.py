@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +44,8 @@ class LoadReport:
     warnings: list[Issue] = field(default_factory=list)
     elapsed_s: float = 0.0
     complete: bool = False
+    removed: list[str] = field(default_factory=list)  # offers to take out (inactive, deleted)
+    stored: Counter[str] | None = None  # resources by store outcome (a load into the store)
 
     @property
     def rejected(self) -> int:
@@ -62,6 +64,7 @@ class LoadReport:
 class LoadResult:
     offers: Iterator[Offer]
     report: LoadReport
+    done: Callable[[], None] = lambda: None  # call once the offers (and removals) are indexed
 
 
 def load_paths(paths: Sequence[Path], *, keep_source: bool = True) -> LoadResult:

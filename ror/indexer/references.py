@@ -100,9 +100,13 @@ class ResourceIndex:
         key = self.by_full_url.get(parsed.raw)
         if key is None and parsed.type == expected and parsed.id:
             key = (expected, parsed.id)
-        if key is None or key[0] != expected or key not in self._text:
+        if key is None or key[0] != expected or not self.known(key):
             return None
         return key
+
+    def known(self, key: tuple[str, str]) -> bool:
+        """True when a resource of that ``(type, id)`` may be referenced."""
+        return key in self._text
 
     def resolve(self, ref: object, expected: str, container: Json | None = None) -> Json | None:
         """The resource a reference points at, when it is of type ``expected`` and known."""
@@ -115,13 +119,17 @@ class ResourceIndex:
         return self.get(*key) if key else None
 
     def roles_of(self, service_id: str) -> Iterator[Json]:
-        for rid in self.roles_by_service.get(service_id, ()):
+        for rid in self.role_ids(service_id):
             role = self.get("PractitionerRole", rid)
             if role is not None and any(
                 (parsed := parse_reference(ref)) is not None and parsed.id == service_id
                 for ref in objects(role.get("healthcareService"))
             ):
                 yield role
+
+    def role_ids(self, service_id: str) -> list[str]:
+        """Ids of the PractitionerRoles that may point at a service (checked by roles_of)."""
+        return self.roles_by_service.get(service_id, [])
 
     def count(self, rtype: str) -> int:
         return sum(1 for t, _ in self._text if t == rtype)
