@@ -228,6 +228,13 @@ class OfferOut(_Out):
     last_updated: str | None
 
 
+class EstablishmentOffersOut(_Out):
+    """An establishment (EG) with the offers the caller may see."""
+
+    establishment: EstablishmentOut
+    offers: list[OfferOut] = Field(description="In id order.")
+
+
 # --- search ------------------------------------------------------------------------------------
 
 

@@ -29,10 +29,13 @@ from elasticsearch import BadRequestError, Elasticsearch, NotFoundError
 import ror
 from ror.criteria import Criteria
 from ror.errors import InvalidInput, NotFound
+from ror.mappings import fields as f
 from ror.mappings.template import searches_body
 from ror.model import Capacity, Offer
 from ror.search import cells
+from ror.search.embedded_capacities import establishment_keys
 from ror.search.engine import (
+    ESTABLISHMENT_OFFERS_MAX,
     Candidate,
     CandidateQuery,
     Candidates,
@@ -189,6 +192,22 @@ class ElasticsearchEngine:
         except NotFoundError:
             return None
         return from_document(found["_source"])
+
+    def establishment_offers(self, establishment: str) -> list[Offer]:
+        keys = sorted(establishment_keys(establishment))
+        found = self.store.call(
+            self.client.search,
+            index=self.alias,
+            size=ESTABLISHMENT_OFFERS_MAX,
+            query={
+                "bool": {
+                    "should": [{"terms": {f.EST_FINESS: keys}}, {"terms": {f.EST_ID: keys}}],
+                    "minimum_should_match": 1,
+                }
+            },
+            sort=[{f.ID: "asc"}],
+        )
+        return [from_document(hit["_source"]) for hit in found["hits"]["hits"]]
 
     def _remember(self, offer: Offer) -> int:
         with self._lock:

@@ -47,6 +47,7 @@ from ror.search.embedded_schema import (
     ensure_schema,
 )
 from ror.search.engine import (
+    ESTABLISHMENT_OFFERS_MAX,
     RING_MARK,
     Candidate,
     CandidateQuery,
@@ -466,6 +467,17 @@ class EmbeddedEngine:
         if row is None:
             return None
         return self.offers([int(row[0])])[0]
+
+    def establishment_offers(self, establishment: str) -> list[Offer]:
+        self._refresh()
+        keys = sorted(embedded_capacities.establishment_keys(establishment))
+        marks = ",".join("?" * len(keys))
+        rows = self._conn().execute(
+            "SELECT f.rid FROM offer_facts f JOIN offers o ON o.rid = f.rid AND o.id = f.id "
+            f"WHERE f.finess IN ({marks}) OR f.eg IN ({marks}) ORDER BY f.id LIMIT ?",
+            (*keys, *keys, ESTABLISHMENT_OFFERS_MAX),
+        )
+        return self.offers([int(row[0]) for row in rows])
 
     def offers(self, refs: Sequence[int]) -> list[Offer]:
         """Offers with their Locations' current counters (cached until either changes)."""

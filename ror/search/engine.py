@@ -195,6 +195,9 @@ class SearchRecord:
         )
 
 
+ESTABLISHMENT_OFFERS_MAX: Final = 500  # the largest synthetic EG has about 150
+
+
 @runtime_checkable
 class Engine(Protocol):
     """A storage and retrieval backend for offers (embedded SQLite or Elasticsearch)."""
@@ -221,6 +224,11 @@ class Engine(Protocol):
     def delete(self, ids: Iterable[str]) -> int: ...
 
     def get(self, offer_id: str) -> Offer | None: ...
+
+    def establishment_offers(self, establishment: str) -> list[Offer]:
+        """The offers of one establishment (EG), named by FINESS, IdNatStruct or FHIR id, in
+        id order, at most ``ESTABLISHMENT_OFFERS_MAX``; empty when none."""
+        ...
 
     def snapshot(self) -> AbstractContextManager[None]:
         """A consistent view for the duration of one search (a read transaction)."""

@@ -15,7 +15,7 @@ from access_checks import Live, World, build_world, contact_level
 from api_checks import error_of, valid
 
 from ror.api.app import create_app
-from ror.api.response_models import OfferOut, SearchResponse
+from ror.api.response_models import EstablishmentOffersOut, OfferOut, SearchResponse
 
 CALLERS = ("anonymous", "p0", "p1", "p2", "p3", "p4", "p5")
 # Which of the four marked units each caller may see at all.
@@ -92,6 +92,40 @@ def test_offers_by_profile(world: World, client: httpx.Client, caller: str) -> N
         assert ("capacities" in body) is CAPACITIES[caller][medico_social], tag
         if "capacities" in body:
             assert len(body["capacities"]) == len(offer.capacities)
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_establishment_pages_show_what_the_offer_pages_show(
+    world: World, client: httpx.Client, caller: str
+) -> None:
+    for tag, special in world.specials.items():
+        for key in (special.establishment.finess, special.establishment.id):
+            assert key
+            answer = client.get(f"/v1/establishments/{key}", headers=headers(world, caller))
+            siblings = sorted(
+                o.id
+                for o in world.offers
+                if o.establishment.id == special.establishment.id
+                and not o.sensitive
+                and o.id != special.id
+            )
+            expected = sorted([*siblings, special.id]) if tag in VISIBLE[caller] else siblings
+            if not expected:
+                error_of(answer, 404, "id")  # a hidden unit answers like a missing one
+                continue
+            assert answer.status_code == 200, answer.text
+            body = answer.json()
+            valid(EstablishmentOffersOut, body)
+            assert [o["id"] for o in body["offers"]] == expected
+            assert body["establishment"]["id"] == special.establishment.id
+            medico_social = tag.endswith("_ms")
+            for shown in body["offers"]:
+                if shown["id"] != special.id:
+                    continue
+                levels = {contact_level(c["value"]) for c in shown["contacts"]}
+                assert levels == CONTACTS[caller][medico_social], tag
+                assert ("capacities" in shown) is CAPACITIES[caller][medico_social], tag
+    error_of(client.get("/v1/establishments/000000000", headers=headers(world, caller)), 404, "id")
 
 
 @pytest.mark.parametrize("caller", CALLERS)

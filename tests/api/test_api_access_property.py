@@ -243,6 +243,7 @@ BY_HAND = {
     ("GET", "/v1/search"),
     ("GET", "/v1/referrals/{id}"),
     ("GET", "/v1/offers/{id}"),
+    ("GET", "/v1/establishments/{id}"),
     ("GET", "/v1/nomenclatures/{name}"),
     ("GET", "/fhir/{resource}"),
     ("GET", "/fhir/{resource}/{id}"),
@@ -348,6 +349,11 @@ def call_data_endpoints(
             answer = client.get(path, headers=headers)
             assert answer.status_code in (200, 404), answer.text
             out.append(("/fhir/{resource}/{id}", answer))
+        for key in (offer.establishment.finess, offer.establishment.id):
+            if key:
+                answer = client.get(f"/v1/establishments/{key}", headers=headers)
+                assert answer.status_code in (200, 404)
+                out.append(("/v1/establishments/{id}", answer))
     return out + call(client, headers, ["/health", "/v1/audit", *fhir_searches(point)])
 
 
@@ -371,6 +377,7 @@ DATA_PATHS = {
     "/v1/search",
     "/v1/referrals/{id}",
     "/v1/offers/{id}",
+    "/v1/establishments/{id}",
     "/health",
     "/v1/audit",
     "/fhir/{resource}",

@@ -98,6 +98,19 @@ def test_every_offer_reads_back_as_the_embedded_engine_has_it(
     assert es.get("no-such-offer") is None
 
 
+def test_establishment_offers_as_the_embedded_engine_lists_them(
+    engines: tuple[EmbeddedEngine, ElasticsearchEngine], offers: list[Offer]
+) -> None:
+    embedded, es = engines
+    for offer in offers[:: max(1, len(offers) // 50)]:
+        for key in (offer.establishment.finess, offer.establishment.id):
+            if key:
+                listed = embedded.establishment_offers(key)
+                assert offer.id in [o.id for o in listed]
+                assert es.establishment_offers(key) == listed
+    assert es.establishment_offers("000000000") == []
+
+
 @pytest.mark.parametrize("criteria", SCENARIOS, ids=SCENARIO_IDS)
 def test_scenarios_rank_identically(
     engines: tuple[EmbeddedEngine, ElasticsearchEngine], criteria: Criteria
