@@ -30,3 +30,23 @@ Do not edit these files: change the version in \`ui/package.json\`, run \`npm in
 then this script.
 NOTE
 echo "vendored leaflet $version into $dest"
+
+# axe-core: the accessibility rules the browser tests run on every page state (never served).
+src=ui/node_modules/axe-core
+dest=tests/browser/vendor/axe-core
+version=$(node -p "require('./$src/package.json').version")
+license=$(node -p "require('./$src/package.json').license")
+rm -rf "$dest"
+mkdir -p "$dest"
+cp "$src/axe.min.js" "$src/LICENSE" "$src/LICENSE-3RD-PARTY.txt" "$dest/"
+cat > "$dest/VENDOR.md" <<NOTE
+# axe-core $version
+
+Copied from the npm package \`axe-core@$version\` (\`axe.min.js\`, \`LICENSE\`,
+\`LICENSE-3RD-PARTY.txt\`) by \`scripts/vendor_ui.sh\`; pinned with its integrity hash in
+\`ui/package-lock.json\`. Licence: $license (see \`LICENSE\`), © Deque Systems, Inc.
+Used by the browser tests only (\`tests/browser/axe.py\`); the service never serves it.
+Do not edit these files: change the version in \`ui/package.json\`, run \`npm install --prefix ui\`,
+then this script.
+NOTE
+echo "vendored axe-core $version into $dest"

@@ -20,7 +20,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from ror.api.endpoints import Endpoint
+from ror.api.endpoints import Endpoint, Param
 from ror.api.pages import shapes
 from ror.api.params import params_of, query_of
 
@@ -54,6 +54,10 @@ async def search_page(request: Request) -> Response:
 
 async def availability_page(request: Request) -> Response:
     return _page("availability.html")
+
+
+async def detail_page(request: Request) -> Response:
+    return _page("detail.html")
 
 
 async def geo_shapes(request: Request) -> Response:
@@ -119,6 +123,34 @@ ENDPOINTS = (
         ),
         content_type="text/html",
         example="/availability",
+    ),
+    Endpoint(
+        "GET",
+        "/offres/{id}",
+        detail_page,
+        "The page of one offer: contacts, opening hours, prices, ages, map, other offers",
+        "pages",
+        description=(
+            "Reads `GET /v1/offers/{id}` and `GET /v1/establishments/{id}`. Optional `lat`, "
+            "`lon` and `ou` (the search point) give an estimated travel time; `retour` is the "
+            "search to go back to."
+        ),
+        params=(Param("id", "The HealthcareService resource id.", where="path", required=True),),
+        content_type="text/html",
+    ),
+    Endpoint(
+        "GET",
+        "/etablissements/{id}",
+        detail_page,
+        "The page of one establishment (by FINESS or id) and its offers",
+        "pages",
+        description=(
+            "Reads `GET /v1/establishments/{id}`; the same optional parameters as `/offres/{id}`."
+        ),
+        params=(
+            Param("id", "FINESS, IdNatStruct or FHIR id of the EG.", where="path", required=True),
+        ),
+        content_type="text/html",
     ),
     Endpoint(
         "GET",

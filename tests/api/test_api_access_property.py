@@ -244,6 +244,8 @@ BY_HAND = {
     ("GET", "/v1/referrals/{id}"),
     ("GET", "/v1/offers/{id}"),
     ("GET", "/v1/establishments/{id}"),
+    ("GET", "/offres/{id}"),  # static pages: their data comes from the two above
+    ("GET", "/etablissements/{id}"),
     ("GET", "/v1/nomenclatures/{name}"),
     ("GET", "/fhir/{resource}"),
     ("GET", "/fhir/{resource}/{id}"),

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize
 from tests.live_server import LiveServer
 
 DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 375, "height": 812}
+PHONE = {"width": 390, "height": 844}
 README_SIZE: ViewportSize = {"width": 1280, "height": 1350}
 FAILED_LOAD = re.compile(r"Failed to load resource: the server responded with a status of (\d+)")
 
@@ -123,3 +123,34 @@ CONTRAST_SCRIPT = (Path(__file__).parent / "contrast.js").read_text(encoding="ut
 
 def contrast_failures(page: Page, selector: str = "body") -> list[str]:
     return page.evaluate(CONTRAST_SCRIPT, selector)  # type: ignore[no-any-return]
+
+
+AXE_SCRIPT = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(
+    encoding="utf-8"
+)
+# Rules axe-core leaves off by default that the pages must pass too (issue 20 found them).
+AXE_EXTRA_RULES = ("label-content-name-mismatch",)
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core's violations on the page as it is now: "rule: target (summary)" per node.
+    The script is evaluated through the debugging protocol, which the pages' CSP allows."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SCRIPT)
+    found: list[dict[str, Any]] = page.evaluate(
+        """async (extra) => {
+            const rules = Object.fromEntries(extra.map((id) => [id, { enabled: true }]));
+            const answer = await axe.run(document, { rules, resultTypes: ["violations"] });
+            return answer.violations.map((v) => ({
+                id: v.id,
+                nodes: v.nodes.map((n) => [n.target.join(" "), n.failureSummary]),
+            }));
+        }""",
+        list(AXE_EXTRA_RULES),
+    )
+    return [f"{v['id']}: {target} ({summary})" for v in found for target, summary in v["nodes"]]
+
+
+def assert_accessible(page: Page, state: str) -> None:
+    violations = axe_violations(page)
+    assert not violations, f"axe-core, {state}:\n" + "\n".join(violations)

@@ -53,7 +53,9 @@ def http(server: Live) -> httpx.Client:
     return httpx.Client(base_url=server.url, timeout=30)
 
 
-@pytest.mark.parametrize("path", ["/", "/availability"])
+@pytest.mark.parametrize(
+    "path", ["/", "/availability", "/offres/syn-hs-0000001", "/etablissements/311069751"]
+)
 def test_pages_load_only_files_of_our_origin(http: httpx.Client, path: str) -> None:
     page = http.get(path)
     assert page.status_code == 200

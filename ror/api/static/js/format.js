@@ -32,7 +32,7 @@ export function el(tag, attrs = {}, ...children) {
     else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
     else node.setAttribute(name, value === true ? "" : String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -42,4 +42,35 @@ export function el(tag, attrs = {}, ...children) {
 export function clear(node) {
   node.replaceChildren();
   return node;
+}
+
+const euros = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR" });
+const wholeEuros = new Intl.NumberFormat("fr-FR", {
+  style: "currency",
+  currency: "EUR",
+  maximumFractionDigits: 0,
+});
+
+export function formatEur(amount, { whole = false } = {}) {
+  if (amount === null || amount === undefined) return "";
+  return (whole ? wholeEuros : euros).format(amount);
+}
+
+// "il y a 25 min", "il y a 3 h", "il y a 2 jours" from an ISO date (the freshness of a figure).
+export function timeAgo(iso, now = Date.now()) {
+  if (!iso) return "";
+  const minutes = Math.max(0, Math.round((now - new Date(iso).getTime()) / 60000));
+  if (minutes < 60) return `il y a ${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `il y a ${hours} h`;
+  return `il y a ${plural(Math.round(hours / 24), ["jour", "jours"])}`;
+}
+
+// Straight-line distance in km between two [lat, lon] points.
+export function distanceKm([lat1, lon1], [lat2, lon2]) {
+  const rad = Math.PI / 180;
+  const a =
+    Math.sin(((lat2 - lat1) * rad) / 2) ** 2 +
+    Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lon2 - lon1) * rad) / 2) ** 2;
+  return 6371 * 2 * Math.asin(Math.sqrt(a));
 }

@@ -7,6 +7,7 @@ import { apiGet, ApiError, isAbort } from "./api.js";
 import { Combobox } from "./combobox.js";
 import { clear, el, formatInt, formatKm, plural } from "./format.js";
 import { L, createMap, fitTo, labelMarker, loadShapes } from "./maps.js";
+import { ageRange, establishmentUrl, firstPhone, offerUrl } from "./offers.js";
 
 const PAGE_SIZE = 10;
 const LABEL_PARAMS = ["ou", "quoi"]; // shown in the boxes, never sent to the API
@@ -54,6 +55,7 @@ let whatPick = null; // {text, field, codes} chosen in the quoi box
 let controller = null;
 let map = null;
 let markers = null;
+let detailContext = {}; // what a link to a detail page carries: search point, way back
 
 // --- the two boxes ---------------------------------------------------------------------------
 
@@ -298,6 +300,13 @@ function say(message, isError = false) {
 
 function render(answer, params) {
   learnLabels(answer);
+  const { lat, lon } = answer.criteria;
+  detailContext = {
+    lat: lat ?? "",
+    lon: lon ?? "",
+    ou: boxLabel(params, "ou"),
+    retour: location.pathname + location.search,
+  };
   fillForm(params);
   const offset = Number(params.get("offset") || 0);
   const limit = Number(params.get("limit") || PAGE_SIZE);
@@ -343,11 +352,11 @@ function resultItem(match, rank) {
           { id: headingId },
           el("span", { class: "rank", "aria-hidden": "true" }, String(rank)),
           " ",
-          offer.name,
+          el("a", { href: offerUrl(offer, detailContext) }, offer.name),
         ),
         el("p", { class: "distance" }, distanceText(match)),
       ),
-      el("p", { class: "establishment" }, establishmentLine(offer)),
+      el("p", { class: "establishment" }, establishmentLink(offer)),
       el("ul", { class: "facts", "aria-label": "En bref" }, facts(offer).map((f) => el("li", {}, f))),
       match.explain.length
         ? el(
@@ -373,6 +382,16 @@ function establishmentLine(offer) {
     .join(" — ");
 }
 
+function establishmentLink(offer) {
+  const place = offer.place;
+  const town = [place.postal_code, place.city].filter(Boolean).join(" ");
+  const address = [place.address, town].filter(Boolean).join(", ");
+  return [
+    el("a", { href: establishmentUrl(offer.establishment, detailContext) }, offer.establishment.name),
+    address ? ` — ${address}` : "",
+  ];
+}
+
 function facts(offer) {
   const out = [];
   const types = offer.offer_type.map((c) => c.label || c.code);
@@ -382,19 +401,12 @@ function facts(offer) {
   const age = ageRange(offer.age_range);
   if (age) out.push(age);
   if (offer.establishment.social_aid) out.push("Habilité à l'aide sociale");
-  const phone = offer.contacts.find((c) => c.channel && ["1", "2"].includes(c.channel.code));
+  const phone = firstPhone(offer.contacts);
   if (phone) {
     const number = phone.value.replace(/[^0-9+]/g, "");
     out.push(el("a", { href: `tel:${number}` }, `Tél. ${phone.value}`));
   }
   return out;
-}
-
-function ageRange({ min, max }) {
-  if (min !== null && max !== null) return `De ${min} à ${max} ans`;
-  if (min !== null && min > 0) return `À partir de ${min} ans`;
-  if (max !== null) return `Jusqu'à ${max} ans`;
-  return "";
 }
 
 function renderPager(total, offset, limit, params) {
@@ -431,7 +443,7 @@ function renderNearMisses(misses) {
       el(
         "li",
         {},
-        el("span", { class: "near-name" }, miss.offer.name),
+        el("a", { class: "near-name", href: offerUrl(miss.offer, detailContext) }, miss.offer.name),
         " — ",
         el("strong", {}, miss.reason),
         miss.distance_km !== null ? ` (à ${formatKm(miss.distance_km)})` : "",
@@ -588,9 +600,9 @@ function popup(group) {
       el(
         "p",
         {},
-        el("strong", {}, `${rank}. ${match.offer.name}`),
+        el("strong", {}, `${rank}. `, el("a", { href: offerUrl(match.offer, detailContext) }, match.offer.name)),
         el("br"),
-        match.offer.establishment.name,
+        el("a", { href: establishmentUrl(match.offer.establishment, detailContext) }, match.offer.establishment.name),
         el("br"),
         match.distance_km !== null ? `à ${formatKm(match.distance_km)} — ` : "",
         el("a", { href: `#r-${rank}` }, "voir dans la liste"),
