@@ -56,7 +56,11 @@ async def availability_page(request: Request) -> Response:
     return _page("availability.html")
 
 
-async def detail_page(request: Request) -> Response:
+async def offer_page(request: Request) -> Response:
+    return _page("detail.html")
+
+
+async def establishment_page(request: Request) -> Response:
     return _page("detail.html")
 
 
@@ -127,7 +131,7 @@ ENDPOINTS = (
     Endpoint(
         "GET",
         "/offres/{id}",
-        detail_page,
+        offer_page,
         "The page of one offer: contacts, opening hours, prices, ages, map, other offers",
         "pages",
         description=(
@@ -141,7 +145,7 @@ ENDPOINTS = (
     Endpoint(
         "GET",
         "/etablissements/{id}",
-        detail_page,
+        establishment_page,
         "The page of one establishment (by FINESS or id) and its offers",
         "pages",
         description=(
