@@ -23,6 +23,7 @@ import ror
 from ror.errors import InvalidInput, NotFound
 from ror.model import Capacity, Offer
 from ror.search import cells, embedded_capacities, memory_query, planner, sqlite_files
+from ror.search.embedded_cache import BoundedCache
 from ror.search.embedded_load import Loadable, bulk_load, stats
 from ror.search.embedded_replay import ReplayStore, replay_path
 from ror.search.embedded_rows import (
@@ -93,10 +94,12 @@ class EmbeddedEngine:
         self._codes: dict[tuple[str, str], tuple[int, int]] = {}
         self._code_names: dict[int, tuple[str, str]] = {}
         self._total = 0
-        self._offer_cache: dict[int, tuple[Offer, tuple[str, ...]]] = {}
+        self._offer_cache: BoundedCache[int, tuple[Offer, tuple[str, ...]]] = BoundedCache(
+            OFFER_CACHE_SIZE
+        )
         # Offers with counters, and the caps_version they were read at (one tuple, replaced
         # whole, so a thread never pairs a version with another version's offers).
-        self._assembled: tuple[int, dict[int, Offer]] = (-1, {})
+        self._assembled: tuple[int, BoundedCache[int, Offer]] = (-1, BoundedCache(0))
         self._caps_version = -1
         self._memory = MemoryStore(self.path) if memory else None
         self._replays = ReplayStore(replay_path(self.path))
@@ -132,7 +135,8 @@ class EmbeddedEngine:
         version = int(versions.get("docs_version", 0))
         caps = int(versions.get("caps_version", 0))
         if caps != self._caps_version or version != self._docs_version:
-            self._assembled = (caps, {})  # counters changed somewhere: offers must be read again
+            # counters changed somewhere: offers must be read again
+            self._assembled = (caps, BoundedCache(OFFER_CACHE_SIZE))
             self._caps_version = caps
         if version == self._docs_version:
             return
@@ -146,7 +150,7 @@ class EmbeddedEngine:
             codes[(name, code)] = (code_id, postings)
             names[code_id] = (name, code)
         self._codes, self._code_names, self._total = codes, names, total
-        self._offer_cache = {}
+        self._offer_cache = BoundedCache(OFFER_CACHE_SIZE)
         self._docs_version = version
 
     def _memory_snapshot(self) -> Snapshot | None:
@@ -487,47 +491,59 @@ class EmbeddedEngine:
         # counters for the readers that come after an acknowledged push.
         version, assembled = self._assembled
         current = _visible_caps(conn) == version
-        if current and all(r in assembled for r in refs):
-            return [assembled[r] for r in refs]
-        cache = self._offer_cache
-        missing = [r for r in dict.fromkeys(refs) if r not in cache]
+        if current:
+            ready, missing_ready = assembled.take(refs)
+            if not missing_ready:
+                return [ready[r] for r in refs]
+        stored, missing = self._offer_cache.take(refs)
         if missing:
-            if len(cache) + len(missing) > OFFER_CACHE_SIZE:
-                cache.clear()
-            marks = ", ".join("?" * len(missing))
-            docs = dict(
-                conn.execute(f"SELECT rid, doc FROM offers WHERE rid IN ({marks})", missing)
-            )
-            locs = dict(
-                conn.execute(
-                    f"SELECT rid, loc_keys FROM offer_meta WHERE rid IN ({marks})", missing
-                )
-            )
-            for rid in missing:
-                if rid not in docs:
-                    raise NotFound(f"offre inconnue (ref {rid})")
-                cache[rid] = (decode_doc(docs[rid]), tuple(orjson.loads(locs.get(rid, "[]"))))
-        wanted = {loc for r in refs for loc in cache[r][1]}
+            read = self._read_stored(conn, missing)
+            self._offer_cache.store(read)
+            stored.update(read)
+        wanted = {loc for offer_locs in stored.values() for loc in offer_locs[1]}
         by_loc: dict[str, list[Capacity]] = {}
         for loc, c in self._counters(conn, sorted(wanted)):
             by_loc.setdefault(loc, []).append(c)
         out = []
         for r in refs:
-            offer, offer_locs = cache[r]
+            offer, offer_locs = stored[r]
             caps = tuple(c for loc in offer_locs for c in by_loc.get(loc, ()))
             out.append(dataclasses.replace(offer, capacities=caps) if caps else offer)
         if current:
-            if len(assembled) + len(out) > OFFER_CACHE_SIZE:
-                assembled.clear()
-            assembled.update(zip(refs, out, strict=True))
+            assembled.store(dict(zip(refs, out, strict=True)))
         return out
+
+    def _in_id_order(self, after: str, before: str, limit: int) -> list[tuple[int, str]]:
+        rows = self._conn().execute(
+            "SELECT rid, id FROM offers WHERE id > ? AND id < ? ORDER BY id LIMIT ?",
+            (after, before, limit),
+        )
+        return [(int(rid), str(offer_id)) for rid, offer_id in rows]
+
+    def _read_stored(
+        self, conn: sqlite3.Connection, refs: Sequence[int]
+    ) -> dict[int, tuple[Offer, tuple[str, ...]]]:
+        marks = ", ".join("?" * len(refs))
+        docs = dict(conn.execute(f"SELECT rid, doc FROM offers WHERE rid IN ({marks})", refs))
+        locs = dict(
+            conn.execute(f"SELECT rid, loc_keys FROM offer_meta WHERE rid IN ({marks})", refs)
+        )
+        read = {}
+        for rid in refs:
+            if rid not in docs:
+                raise NotFound(f"offre inconnue (ref {rid})")
+            read[rid] = (decode_doc(docs[rid]), tuple(orjson.loads(locs.get(rid, "[]"))))
+        return read
 
     def candidates(self, query: CandidateQuery) -> Candidates:
         self._refresh()
         plan = planner.choose_plan(query, self._code_id, self._postings, self._total)
         memory = self._memory_snapshot()
         if memory is not None:
-            return memory_query.candidates(memory, query, plan)
+            found = memory_query.candidates(memory, query, plan)
+            if isinstance(found.stream, memory_query.RingStream):
+                found.stream.in_id_order = self._in_id_order
+            return found
         conn = self._conn()
         by_zone: list[Candidate] = []
         zone = planner.zone_statement(query, plan)

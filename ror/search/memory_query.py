@@ -122,6 +122,11 @@ class Ring:
         ]
 
 
+IdOrder = Callable[[str, str, int], list[tuple[int, str]]]
+"""``(after, before, limit)``: the (rid, id) of the offers whose id lies strictly between,
+in id order, at most ``limit`` of them."""
+
+
 class RingStream(Iterator[Candidate]):
     """The distance-ordered ``Candidate`` stream of the engine contract, also readable ring by
     ring as arrays (:meth:`rings`). Read one way only. ``by_zone``: the units of
@@ -131,6 +136,7 @@ class RingStream(Iterator[Candidate]):
         self._rings = rings
         self._pending: Iterator[Candidate] = iter(())
         self.by_zone = by_zone
+        self.in_id_order: IdOrder | None = None  # set by the engine: ties are read by id
 
     def rings(self) -> Iterator[Ring]:
         return self._rings

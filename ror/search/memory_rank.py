@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from ror.search.pipeline import Ranker
 
 _READ_AHEAD: Final = 2
+_ID_CHUNK: Final = 512  # offers looked up per step when ties are read in id order
 _EDGE: Final = 1e-9  # relative: numpy distances this close to a step are measured again
 
 Steps = tuple[float | None, ...]
@@ -162,6 +163,9 @@ def _rank(
     best_of = bounds.tolist()
     i = 0
     while i < len(order):
+        if sure[order[i]] and _ties_last(ranker, best_of[order[i]], near[order[i]]):
+            i = _rank_tie(ranker, ring, order, i, bounds, near_km, sure_units, by_zone)
+            continue
         # read in one go what may enter: while the page fills, that many and a few more
         room = max(ranker.wanted - len(ranker.top), 0) + _READ_AHEAD
         ahead = order[i : i + room].tolist()
@@ -184,6 +188,63 @@ def _rank(
             if ranker.consider(_candidate(ring, j), offer, by_zone, best=best_of[j]):
                 ranker.total += 1
             i += 1
+
+
+def _ties_last(ranker: Ranker, best: float, distance: float) -> bool:
+    """A full page whose last unit has exactly this score and distance: the offer id decides."""
+    if ranker.in_id_order is None or not ranker.wanted or len(ranker.top) < ranker.wanted:
+        return False
+    last = ranker.top[ranker.wanted - 1]
+    return best == last.score and distance == last.key[1]
+
+
+def _rank_tie(
+    ranker: Ranker,
+    ring: Ring,
+    order: NDArray[np.intp],
+    start: int,
+    bounds: NDArray[np.float64],
+    near_km: NDArray[np.float64],
+    sure_units: NDArray[np.bool_],
+    by_zone: bool,
+) -> int:
+    """Rank the run of units from ``order[start]`` whose bound and distance tie the page's last
+    unit; returns where the run ends. The sure ones all count and score their bound exactly, so
+    only those whose id comes before the last one's may enter: they are found in id order (the
+    engine's ``in_id_order``), at most a page of them read, instead of reading every tied unit.
+    """
+    assert ranker.in_id_order is not None
+    j = order[start]
+    best, distance = float(bounds[j]), float(near_km[j])
+    rest = order[start:]
+    differs = np.flatnonzero((bounds[rest] != best) | (near_km[rest] != distance))
+    run = rest[: differs[0]] if len(differs) else rest
+    tied = run[sure_units[run]]
+    ranker.total += len(tied)
+    by_ref = tied[np.argsort(ring.refs[tied], kind="stable")]
+    refs = ring.refs[by_ref]
+    after = ""
+    while len(refs) and len(ranker.top) >= ranker.wanted:
+        before = ranker.top[ranker.wanted - 1].offer.id
+        chunk = ranker.in_id_order(after, before, _ID_CHUNK)
+        if not chunk:
+            break
+        after = chunk[-1][1]
+        found = np.asarray([rid for rid, _ in chunk], dtype=refs.dtype)
+        at = np.minimum(np.searchsorted(refs, found), max(len(refs) - 1, 0))
+        hits = [
+            int(by_ref[a]) for a, f in zip(at.tolist(), found.tolist(), strict=True) if refs[a] == f
+        ]
+        if hits:
+            ranker.read([int(ring.refs[k]) for k in hits])
+            for k in hits:
+                ranker.consider(_candidate(ring, k), ranker.known[int(ring.refs[k])], by_zone)
+    for k in run[~sure_units[run]].tolist():
+        ranker.read([int(ring.refs[k])])
+        offer = ranker.known[int(ring.refs[k])]
+        if ranker.consider(_candidate(ring, k), offer, by_zone, best=best):
+            ranker.total += 1
+    return start + len(run)
 
 
 def _candidate(ring: Ring, i: int) -> Candidate:

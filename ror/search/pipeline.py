@@ -34,6 +34,7 @@ Semantics worth knowing:
 from __future__ import annotations
 
 import bisect
+import functools
 import heapq
 import itertools
 import time
@@ -52,7 +53,7 @@ from ror.ranking import Weights, check, explain, near_miss_reason, score, score_
 from ror.ranking import weights_for as ranking_weights
 from ror.search import memory_rank
 from ror.search.engine import RING_MARK, Candidate, CandidateQuery, Engine, SearchRecord
-from ror.search.memory_query import RingStream
+from ror.search.memory_query import IdOrder, RingStream
 from ror.search.prefilter import CODE_FIELDS, Prefilter
 from ror.search.result import (
     Facet,
@@ -69,6 +70,7 @@ FACET_FIELDS: Final = ("activity", "offer_type", "champ", "care_mode", "public")
 PRECISION_ORDER: Final = {"exact": 0, "street": 1, "city": 2}
 _LOOKAHEAD: Final = 32
 _READ_AHEAD: Final = 2  # offers read beyond those the page still needs
+_ID_CHUNK: Final = 512  # offers looked up per step when ties are read in id order
 
 
 # --- the pipeline --------------------------------------------------------------------------
@@ -305,6 +307,7 @@ class Ranking:
     known: dict[int, Offer]  # offers already read
     by_zone: set[int]  # refs of the home-based units matched by zone (any distance)
     more_pool: Iterator[Candidate] = field(default_factory=lambda: iter(()))  # nearest first
+    in_id_order: IdOrder | None = None  # the engine's offers by id: ties are read by id
 
     def nearest_pool(self) -> Iterator[Candidate]:
         """Near-miss material within the radius used (zone matches: any distance), nearest
@@ -325,6 +328,10 @@ class Ranking:
 
 def _distance(c: Candidate) -> float:
     return c.distance_km or 0.0
+
+
+def _at(distance: float, c: Candidate) -> bool:
+    return _distance(c) == distance
 
 
 class Ranker:
@@ -355,6 +362,7 @@ class Ranker:
         self.pool: list[Candidate] = []
         self.known: dict[int, Offer] = {}
         self._closed_beyond = float("inf")  # no stream unit this far can enter the top
+        self.in_id_order: IdOrder | None = None  # the engine's offers by id (``memory_rank``)
         self._bound_at_zero: float | None = None
 
     def bound(self, distance: float | None) -> float:
@@ -459,6 +467,7 @@ def rank(
     more_pool: Iterator[Candidate] = iter(())
     try:
         if isinstance(stream, RingStream):  # arrays: ranked many at once
+            ranker.in_id_order = stream.in_id_order
             radius, more_pool = memory_rank.consume(ranker, stream.rings(), steps, stream.by_zone)
         else:
             radius = _consume(ranker, stream, steps)
@@ -476,6 +485,7 @@ def rank(
         ranker.known,
         zoned,
         more_pool,
+        ranker.in_id_order,
     )
 
 
@@ -581,12 +591,8 @@ def near_misses(
     """The nearest units within the radius used failing exactly one hard criterion."""
     found: list[tuple[float, str, NearMiss]] = []
     pool = ranked.nearest_pool()
-    while True:  # read as many as still wanted (each is a near-miss when the prefilter is exact)
-        batch = list(itertools.islice(pool, max(NEAR_MISSES - len(found), 1)))
-        if not batch:
-            break
-        if len(found) >= NEAR_MISSES and _distance(batch[0]) > found[NEAR_MISSES - 1][0]:
-            break
+
+    def add(batch: Sequence[Candidate]) -> None:
         missing = [c.ref for c in batch if c.ref not in ranked.known]
         if missing:
             ranked.known.update(zip(missing, engine.offers(missing), strict=True))
@@ -602,6 +608,27 @@ def near_misses(
                 continue
             miss = NearMiss(offer, c.distance_km, failure.criterion, failure.reason)
             bisect.insort(found, (c.distance_km or 0.0, offer.id, miss), key=lambda t: t[:2])
+            del found[NEAR_MISSES:]
+
+    while True:  # read as many as still wanted (each is a near-miss when the prefilter is exact)
+        batch = list(itertools.islice(pool, max(NEAR_MISSES - len(found), 1)))
+        if not batch:
+            break
+        if len(found) >= NEAR_MISSES:
+            last = found[NEAR_MISSES - 1]
+            if _distance(batch[0]) > last[0]:
+                break
+            if ranked.in_id_order is not None and _distance(batch[0]) == last[0]:
+                # a run at the last one's distance: only smaller ids may enter, read by id
+                tied = {c.ref: c for c in batch}
+                rest = itertools.takewhile(functools.partial(_at, last[0]), pool)
+                tied.update((c.ref, c) for c in rest)
+                after = ""
+                while chunk := ranked.in_id_order(after, found[NEAR_MISSES - 1][1], _ID_CHUNK):
+                    after = chunk[-1][1]
+                    add([tied[rid] for rid, _ in chunk if rid in tied])
+                break
+        add(batch)
     return tuple(t[2] for t in found[:NEAR_MISSES])
 
 

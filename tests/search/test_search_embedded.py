@@ -293,3 +293,23 @@ def test_offers_are_read_with_current_counters_after_a_cache_hit(engine: Embedde
     assert [c.count for c in first.capacities] == [1]
     assert [c.count for c in second.capacities] == [5]
     assert dataclasses.replace(second, capacities=()) == dataclasses.replace(first, capacities=())
+
+
+def test_offers_past_the_cache_size_are_all_read_right(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issues 18 and 22: a batch overlapping what is cached, or larger than the whole cache,
+    is read in full (it was a KeyError once a process had read 50,000 offers)."""
+    monkeypatch.setattr("ror.search.embedded.OFFER_CACHE_SIZE", 4)
+    offers = [
+        make_offer(f"o{i}", location_ids=(f"L{i}",), capacities=(beds(i, location_id=f"L{i}"),))
+        for i in range(12)
+    ]
+    engine = EmbeddedEngine(tmp_path / "ror.sqlite")
+    engine.load(offers, replace_all=True)
+    rid = dict(engine._conn().execute("SELECT id, rid FROM offers"))
+    batches = [range(0, 3), range(2, 7), range(0, 12), range(11, -1, -1), [5, 5, 1, 5]]
+    for batch in batches:
+        got = engine.offers([rid[f"o{i}"] for i in batch])
+        assert [(o.id, o.capacities[0].count) for o in got] == [(f"o{i}", i) for i in batch]
+    engine.close()

@@ -90,6 +90,31 @@ def test_scenarios_equal_the_reference(
     assert_same(engine, reference, criteria)
 
 
+@pytest.mark.parametrize(
+    "criteria",
+    [Criteria(), Criteria(offset=40, limit=10), Criteria(champ=("04",)), Criteria(age=85)],
+    ids=["empty", "page-5", "champ", "age"],
+)
+def test_tied_scores_read_a_page_not_every_unit(
+    synthetic_engine: EmbeddedEngine,
+    reference: Reference,
+    criteria: Criteria,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 22: without a position most scores tie and the offer id decides; a search read
+    every tied unit (11 s for ``{}`` at 100 k offers once they no longer fitted in the cache)."""
+    read: list[int] = []
+    offers = synthetic_engine.offers
+
+    def counted(refs: list[int]) -> list[Offer]:
+        read.extend(refs)
+        return offers(refs)
+
+    monkeypatch.setattr(synthetic_engine, "offers", counted)
+    assert_same(synthetic_engine, reference, criteria)
+    assert len(read) < 10 * (criteria.offset + criteria.limit) + 100
+
+
 def test_home_care_by_zone_equals_the_reference(
     synthetic_engine: EmbeddedEngine, reference: Reference, synthetic_offers: list[Offer]
 ) -> None:
