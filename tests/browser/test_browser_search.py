@@ -150,10 +150,80 @@ def test_filters_and_near_misses(watch: PageWatch, server: Live, shots: Shots) -
     reasons = near.locator("strong").all_inner_texts()
     assert reasons == [n["reason"] for n in answer["near_misses"]]
     shots.take(page, "search-near-misses")
+    for label in ("Accueil", "Habilité à l'aide sociale", "Budget par mois (EHPAD), en €"):
+        expect(page.get_by_label(label)).to_be_hidden()  # nursing-home filters only
 
-    page.get_by_label("Accueil").select_option("permanent")
-    expect(page).to_have_url(re.compile(r"reception=permanent"))
-    expect_same_results(page, server, place="31555", text="pédopsy", age=8, reception="permanent")
+
+def test_filters_follow_the_need(watch: PageWatch, server: Live) -> None:
+    page = watch.page
+    page.goto("/")
+    expect(page.get_by_label("Budget par mois (EHPAD), en €")).to_be_hidden()
+    expect(page.get_by_label("Âge du patient")).to_be_hidden()
+    pick(page.get_by_role("combobox", name="Quoi ?"), "maison de retraite", EHPAD)
+    budget = page.get_by_label("Budget par mois (EHPAD), en €")
+    expect(budget).to_be_visible()  # as soon as the need is a nursing home
+    pick(page.get_by_role("combobox", name="Où ?"), "Toulouse", "Toulouse")
+    budget.fill("2500")
+    page.get_by_label("Habilité à l'aide sociale").check()
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page).to_have_url(re.compile(r"social_aid=true.*max_monthly_price_eur=2500"))
+    expect_same_results(
+        page,
+        server,
+        place="31555",
+        offer_type=EHPAD_CODES,
+        max_monthly_price_eur=2500,
+        social_aid="true",
+    )
+
+    quoi = page.get_by_role("combobox", name="Quoi ?")
+    quoi.fill("psychologue")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page).to_have_url(re.compile(r"text=psychologue"))
+    for left in ("max_monthly_price_eur", "social_aid", "offer_type", "reception"):
+        expect(page).not_to_have_url(re.compile(left))
+    answer = expect_same_results(page, server, place="31555", text="psychologue")
+    assert answer["total"] > 0
+    expect(budget).to_be_hidden()
+    expect(page.get_by_label("Habilité à l'aide sociale")).to_be_hidden()
+
+
+def test_without_a_place_the_page_asks_for_one(watch: PageWatch) -> None:
+    page = watch.page
+    page.goto("/?" + urlencode({"text": "psychologue"}))
+    expect(page.locator("#status")).to_have_text(re.compile("Indiquez où chercher"))
+    ou = page.get_by_role("combobox", name="Où ?")
+    expect(ou).to_have_attribute("aria-invalid", "true")
+    expect(results(page)).to_have_count(0)
+    expect(page).to_have_title("Où chercher ? — ror")
+
+
+def test_the_radius_holds_across_pages(watch: PageWatch, server: Live) -> None:
+    page = watch.page
+    page.goto("/?place=31555&ou=Toulouse")
+    automatic = expect_same_results(page, server, place="31555")
+    expect(page.locator("#status")).to_contain_text(
+        f"à moins de {automatic['radius_km']:g}".replace(".", ",")
+    )
+    page.get_by_role("link", name="Page suivante →").click()
+    expect(page).to_have_url(re.compile(rf"radius_km={automatic['radius_km']:g}&?.*offset=10"))
+    second = expect_same_results(
+        page, server, place="31555", radius_km=automatic["radius_km"], offset=10
+    )
+    assert second["total"] == automatic["total"]  # the same question on every page
+
+    page.get_by_label("Distance").select_option("30")
+    expect(page).to_have_url(re.compile(r"radius_km=30"))
+    expect(page).not_to_have_url(re.compile(r"offset="))
+    wide = expect_same_results(page, server, place="31555", radius_km=30)
+    expect(page.locator("#status")).to_contain_text("à moins de 30 km")
+    page.get_by_role("link", name="Page suivante →").click()
+    expect(page).to_have_url(re.compile(r"offset=10"))
+    assert (
+        expect_same_results(page, server, place="31555", radius_km=30, offset=10)["total"]
+        == (wide["total"])
+    )
+    expect(page.get_by_label("Distance")).to_have_value("30")
 
 
 def test_nursing_home_budget_and_social_aid(watch: PageWatch, server: Live) -> None:
@@ -267,6 +337,8 @@ def test_keyboard_only(watch: PageWatch, server: Live) -> None:
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Autour de moi")).to_be_focused()
     page.keyboard.press("Tab")
+    expect(page.get_by_label("Distance")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(page.get_by_role("combobox", name="Quoi ?")).to_be_focused()
     page.keyboard.type("ehpad", delay=15)
     expect(page.locator("#quoi-list [role=option]").first).to_be_visible()
@@ -315,10 +387,17 @@ def test_phone_width(browser: Browser, server: Live, shots: Shots) -> None:
         box = page.locator("#map").bounding_box()
         last = results(page).last.bounding_box()
         assert box and last and box["width"] <= PHONE["width"] and box["y"] > last["y"]
-        for control in page.locator("form input:visible, form select, form button").all():
+        for control in page.locator("form :is(input, select, button, summary):visible").all():
             size = control.bounding_box()
             assert size and size["height"] >= 24, control.evaluate("n => n.outerHTML")
-        shots.take(page, "search-phone-375")
+        filters = page.locator("#filters-panel")
+        expect(filters).not_to_have_attribute("open", "")  # a closed panel above the results
+        facets = page.locator("#facets-panel")
+        expect(facets).not_to_have_attribute("open", "")
+        assert (facets.bounding_box() or {"y": 1e9})["y"] < (last["y"])
+        shots.take(page, "search-phone-390")
+        page.get_by_role("button", name="Rechercher").click()  # results brought into view
+        expect(page.locator("#results-title")).to_be_in_viewport()
         ou = page.get_by_role("combobox", name="Où ?")
         ou.fill("")
         ou.press_sequentially("st eti", delay=15)
@@ -326,7 +405,7 @@ def test_phone_width(browser: Browser, server: Live, shots: Shots) -> None:
         expect(listbox.get_by_role("option").first).to_contain_text("Saint-Étienne")
         bounds = listbox.bounding_box()
         assert bounds and bounds["x"] >= 0 and bounds["x"] + bounds["width"] <= PHONE["width"]
-        shots.take(page, "search-phone-375-suggestions", full_page=False)
+        shots.take(page, "search-phone-390-suggestions", full_page=False)
 
 
 def test_french_labels_and_contrast(watch: PageWatch) -> None:
@@ -338,15 +417,7 @@ def test_french_labels_and_contrast(watch: PageWatch) -> None:
     expect(results(page).first).to_be_visible()
     expect(page.locator("#near-list > li").first).to_be_visible()
     assert page.locator("html").get_attribute("lang") == "fr"
-    for label in (
-        "Où ?",
-        "Quoi ?",
-        "Âge du patient",
-        "Type d'offre",
-        "Accueil",
-        "Habilité à l'aide sociale",
-        "Budget par mois (EHPAD), en €",
-    ):
+    for label in ("Où ?", "Quoi ?", "Âge du patient", "Type d'offre", "Distance"):
         expect(page.get_by_label(label, exact=True)).to_be_visible()
     unlabelled = page.evaluate(
         """[...document.querySelectorAll('input, select, textarea')]

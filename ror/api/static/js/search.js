@@ -34,6 +34,8 @@ const FIELD_NAMES = {
   professions: "Profession",
 };
 const FACETS_SHOWN = 6; // per facet, the rest behind "voir plus"
+const NURSING_HOME_TYPES = new Set(["21", "23", "24", "26"]); // R244 EHPAD offer types
+const NARROW = window.matchMedia("(max-width: 63.99rem)"); // one column: panels start closed
 const AROUND_ME = "Autour de moi";
 
 const form = document.getElementById("search");
@@ -48,6 +50,8 @@ const nearSection = document.getElementById("near");
 const nearList = document.getElementById("near-list");
 const facetsBox = document.getElementById("facets-list");
 const mapElement = document.getElementById("map");
+const radiusSelect = document.getElementById("radius_km");
+const panels = [document.getElementById("filters-panel"), document.getElementById("facets-panel")];
 
 const labels = new Map(); // "field:code" -> label, learnt from answers
 let placePick = null; // {text, params} chosen in the où box (or "autour de moi")
@@ -56,6 +60,7 @@ let controller = null;
 let map = null;
 let markers = null;
 let detailContext = {}; // what a link to a detail page carries: search point, way back
+let lastAnswer = null; // the answer shown, for the filters that depend on the need
 
 // --- the two boxes ---------------------------------------------------------------------------
 
@@ -95,7 +100,10 @@ new Combobox(quoiInput, {
   onPick: (option) => {
     const { field, codes } = option.data;
     whatPick = { text: option.text, field, codes };
-    if (field === "offer_type") chooseOfferType(codes, option.text);
+    if (field === "offer_type") {
+      chooseOfferType(codes, option.text);
+      showFiltersFor({ nursing: isNursingHome(codes), ages: true });
+    }
   },
   onEdit: () => {
     if (whatPick && whatPick.field === "offer_type" && offerTypeSelect.value === whatPick.codes.join(",")) {
@@ -154,6 +162,39 @@ function hasSearch(params) {
   return ["place", "lat", "text", ...CODE_FIELDS].some((name) => params.has(name));
 }
 
+function hasPlace(params) {
+  return params.has("place") || params.has("lat");
+}
+
+function isNursingHome(codes) {
+  return codes.length > 0 && codes.every((code) => NURSING_HOME_TYPES.has(code));
+}
+
+// The need of these parameters (and of the answer to them, if it is the one shown):
+// nursing home (offer types all EHPAD) and whether the offers found have an age range.
+function needOf(params, answer) {
+  const types = (params.get("offer_type") || "").split(",").filter(Boolean);
+  const resolved = answer && answer.criteria.text && answer.criteria.offer_type ? answer.criteria.offer_type : [];
+  const offers = answer ? [...answer.matches, ...answer.near_misses].map((m) => m.offer) : [];
+  return {
+    nursing: isNursingHome(types) || (!types.length && isNursingHome(resolved)),
+    ages: params.has("age") || offers.some((o) => o.age_range.min || o.age_range.max !== null),
+  };
+}
+
+// Show the filters that belong to the need; the others are hidden and emptied.
+function showFiltersFor(need) {
+  for (const box of form.querySelectorAll("[data-need]")) {
+    const shown = Boolean(need[box.dataset.need === "age" ? "ages" : "nursing"]);
+    box.hidden = !shown;
+    if (shown) continue;
+    for (const input of box.querySelectorAll("input, select")) {
+      if (input.type === "checkbox") input.checked = false;
+      else input.value = "";
+    }
+  }
+}
+
 // The next URL: what the boxes and filters say, keeping the refinements (facets) of the
 // current search when its "quoi" did not change.
 function paramsFromForm(current) {
@@ -176,13 +217,25 @@ function paramsFromForm(current) {
   } else if (what) {
     next.set("text", what);
   }
-  if (offerTypeSelect.value) next.set("offer_type", offerTypeSelect.value);
+  const sameWhat = what === boxLabel(current, "quoi");
+  const chosenType = offerTypeSelect.value;
+  if (whatPick && whatPick.text === what && whatPick.field === "offer_type") {
+    next.set("offer_type", whatPick.codes.join(","));
+  } else if (chosenType && (sameWhat || chosenType !== (current.get("offer_type") || ""))) {
+    next.set("offer_type", chosenType); // a type left from another "quoi" is dropped
+  }
+  const need = needOf(next, sameWhat ? lastAnswer : null);
+  if (!sameWhat && !next.has("offer_type")) need.nursing = false;
+  showFiltersFor(need);
   for (const input of form.querySelectorAll("[data-filter]")) {
     if (input === offerTypeSelect) continue;
+    const box = input.closest("[data-need]");
     const value = input.type === "checkbox" ? (input.checked ? "true" : "") : input.value.trim();
-    if (value) next.set(input.name, value);
+    if (value && !(box && box.hidden)) next.set(input.name, value);
+    else next.delete(input.name);
   }
   copy(current, next, ["profile", "limit"]);
+  if (next.get("radius_km") && !hasPlace(next)) next.delete("radius_km");
   return next;
 }
 
@@ -213,6 +266,16 @@ function fillForm(params) {
   }
   const types = (params.get("offer_type") || "").split(",").filter(Boolean);
   chooseOfferType(types, params.get("quoi") || "");
+  chooseRadius(params.get("radius_km") || "");
+}
+
+// Select this radius, adding an option for one the page did not offer (a shared link, or the
+// automatic radius held while paging).
+function chooseRadius(value) {
+  if (value && ![...radiusSelect.options].some((o) => o.value === value)) {
+    radiusSelect.append(el("option", { value }, `${value.replace(".", ",")} km`));
+  }
+  radiusSelect.value = value;
 }
 
 // Select these offer types in the "type d'offre" list, adding an option when needed.
@@ -239,6 +302,10 @@ async function run(params, { push = false } = {}) {
     showIntro();
     return;
   }
+  if (!hasPlace(params)) {
+    askForPlace(params);
+    return;
+  }
   const query = new URLSearchParams(params);
   for (const name of LABEL_PARAMS) query.delete(name);
   if (!query.has("limit")) query.set("limit", String(PAGE_SIZE));
@@ -250,6 +317,9 @@ async function run(params, { push = false } = {}) {
   try {
     const answer = await apiGet("/v1/search", query, { signal: controller.signal });
     render(answer, params);
+    if (push && NARROW.matches) {
+      document.getElementById("results-title").scrollIntoView({ block: "start" });
+    }
   } catch (error) {
     if (isAbort(error)) return;
     showError(error);
@@ -259,12 +329,29 @@ async function run(params, { push = false } = {}) {
 }
 
 function showIntro() {
+  clearResults();
+  document.title = "Trouver une offre de soins près de chez vous — ror";
+  say("Indiquez où et quoi chercher : une commune, un code postal, ou votre position.");
+}
+
+function askForPlace(params) {
+  clearResults();
+  fillForm(params);
+  lastAnswer = null;
+  showFiltersFor(needOf(params, null));
+  const message = "Indiquez où chercher : une commune, un code postal, un département ou votre position.";
+  setInvalid(ouInput, message);
+  say(message, true);
+  document.title = "Où chercher ? — ror";
+}
+
+function clearResults() {
   clear(resultsList);
   clear(nearList);
   clear(facetsBox);
   clear(pager);
   nearSection.hidden = true;
-  say("Indiquez où et quoi chercher : une commune, un code postal, ou votre position.");
+  if (markers) markers.clearLayers();
 }
 
 function showError(error) {
@@ -300,6 +387,7 @@ function say(message, isError = false) {
 
 function render(answer, params) {
   learnLabels(answer);
+  lastAnswer = answer;
   const { lat, lon } = answer.criteria;
   detailContext = {
     lat: lat ?? "",
@@ -315,6 +403,10 @@ function render(answer, params) {
   const count = plural(answer.total, ["offre trouvée", "offres trouvées"]);
   const radius = answer.radius_km ? ` à moins de ${formatKm(answer.radius_km)}` : "";
   say([`${count}${radius}${around}.`, ...answer.warnings].join(" "));
+  showFiltersFor(needOf(params, answer));
+  const what = boxLabel(params, "quoi");
+  const page = offset ? ` (page ${Math.floor(offset / limit) + 1})` : "";
+  document.title = `${what || "Offres de soins"}${around}${page} : ${count} — ror`;
 
   clear(resultsList);
   resultsList.start = offset + 1;
@@ -322,7 +414,7 @@ function render(answer, params) {
   if (!answer.matches.length) {
     resultsList.append(el("li", { class: "empty" }, "Aucune offre ne remplit tous les critères."));
   }
-  renderPager(answer.total, offset, limit, params);
+  renderPager(answer.total, offset, limit, params, answer.radius_km);
   renderNearMisses(answer.near_misses);
   renderFacets(answer.facets, params);
   renderOfferTypes(answer.facets, params);
@@ -409,13 +501,14 @@ function facts(offer) {
   return out;
 }
 
-function renderPager(total, offset, limit, params) {
+function renderPager(total, offset, limit, params, radiusUsed) {
   clear(pager);
   if (total <= limit) return;
   const page = Math.floor(offset / limit) + 1;
   const pages = Math.ceil(total / limit);
   const link = (text, newOffset, rel) => {
     const next = new URLSearchParams(params);
+    if (!next.has("radius_km") && radiusUsed) next.set("radius_km", String(radiusUsed)); // same question on every page
     if (newOffset) next.set("offset", String(newOffset));
     else next.delete("offset");
     return el("a", { href: `/?${next}`, rel, onclick: followLink }, text);
@@ -612,6 +705,12 @@ function popup(group) {
 }
 
 // --- start -----------------------------------------------------------------------------------
+
+offerTypeSelect.addEventListener("change", () => {
+  const types = offerTypeSelect.value.split(",").filter(Boolean);
+  showFiltersFor({ nursing: isNursingHome(types), ages: !form.querySelector('[data-need="age"]').hidden });
+});
+if (NARROW.matches) for (const panel of panels) panel.open = false;
 
 window.addEventListener("popstate", () => run(currentParams()));
 fillForm(currentParams());
