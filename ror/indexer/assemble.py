@@ -311,6 +311,11 @@ class Assembler:
         keys = [("Location", loc.id) for loc in locations] + list(provider.members)
         resources += [res for key in keys if (res := self.index.get(*key)) is not None]
         resources += roles
+        resources += [
+            res
+            for role in roles
+            if (res := self.index.resolve(role.get("practitioner"), "Practitioner", role))
+        ]
         entries = []
         seen = set()
         for res in resources:

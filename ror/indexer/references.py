@@ -21,7 +21,7 @@ from .cache import Lru
 from .fhir import Json, objects, text
 
 #: Resource types an offer needs besides its HealthcareService.
-CONTEXT_TYPES = ("Organization", "Location", "PractitionerRole")
+CONTEXT_TYPES = ("Organization", "Location", "PractitionerRole", "Practitioner")
 
 _REFERENCE = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?/?$")
 

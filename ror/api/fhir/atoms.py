@@ -32,7 +32,8 @@ from ror.api.fhir.values import (
 from ror.errors import InvalidInput, RorError
 from ror.geo import gazetteer, patient_zone_keys, zone_key
 
-#: Modifiers each parameter type accepts (``above`` only for ``intervention-zone``).
+#: Modifiers each parameter type accepts (``above`` only for ``intervention-zone``, and for
+#: organisation parameters other than texts: the EG or an organisation above it, ``partOf``).
 MODIFIERS: Final = {
     "token": frozenset({"not"}),
     "string": frozenset({"exact", "contains"}),
@@ -128,7 +129,8 @@ def make_atom(
 
 def _modifier_ok(param: SearchParam, modifier: str) -> bool:
     if modifier == "above":
-        return param.name == "intervention-zone"
+        above_org = param.scope == "organization" and param.type != "string"
+        return param.name == "intervention-zone" or above_org
     return modifier in MODIFIERS.get(param.type, frozenset())
 
 

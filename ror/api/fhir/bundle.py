@@ -19,15 +19,12 @@ from urllib.parse import urlencode
 from ror.access.profiles import may_see_offer
 from ror.api.fhir.evaluate import distance_km
 from ror.api.fhir.facts import LocationView, view
+from ror.api.fhir.includes import service_includes
 from ror.api.fhir.outcome import operation_outcome
 from ror.api.fhir.query import SearchRequest
-from ror.api.fhir.resources import (
-    capacities_visible,
-    location_resource,
-    organization_resource,
-    service_resource,
-)
+from ror.api.fhir.resources import capacities_visible, location_resource, service_resource
 from ror.api.fhir.search import Hit, Result
+from ror.api.fhir.subset import subset, summary
 from ror.model import Offer
 
 Json = dict[str, Any]
@@ -65,6 +62,7 @@ def searchset(
         entries += _services(request, result.page, links, profile)
     else:
         entries += _locations(request, result.page, links, profile, fetch)
+    entries = [_cut(request, e) for e in entries]
     if request.warnings:
         outcome_id = str(uuid.uuid4())
         entries.append(
@@ -95,9 +93,18 @@ def _links(request: SearchRequest, total: int, links: Links) -> list[Json]:
     size = request.count
     if request.offset > 0 and size > 0:
         out.append({"relation": "previous", "url": links.page(max(0, request.offset - size))})
-    if size > 0 and not request.summary_count and request.offset + size < total:
+    if size > 0 and request.summary != "count" and request.offset + size < total:
         out.append({"relation": "next", "url": links.page(request.offset + size)})
     return out
+
+
+def _cut(request: SearchRequest, entry: Json) -> Json:
+    """``_summary=true`` on every resource, ``_elements`` on the matches."""
+    if request.summary == "true":
+        return {**entry, "resource": summary(entry["resource"])}
+    if request.elements is not None and entry["search"]["mode"] == "match":
+        return {**entry, "resource": subset(entry["resource"], request.elements)}
+    return entry
 
 
 def _entry(links: Links, resource: Json, mode: str, distance: float | None = None) -> Json:
@@ -138,11 +145,11 @@ def _services(
                     v, loc, profile, capacities=capacities_visible(v.offer, profile)
                 )
                 includes.append(_entry(links, resource, "include", _distance(request, loc)))
-        if "HealthcareService:organization" in request.includes:
-            org = organization_resource(v, profile)
-            if ("Organization", org["id"]) not in seen:
-                seen.add(("Organization", org["id"]))
-                includes.append(_entry(links, org, "include"))
+        for resource in service_includes(request.includes, request.revincludes, v, profile):
+            key = (resource["resourceType"], resource["id"])
+            if key not in seen:
+                seen.add(key)
+                includes.append(_entry(links, resource, "include"))
     return matches + includes
 
 

@@ -58,8 +58,12 @@ def capability_statement(base: str) -> Json:
                 "documentation": (
                     f"Pages de {DEFAULT_COUNT} résultats par défaut, jusqu'à {MAX_COUNT} "
                     "(_count), sans plafond de 200 : les liens next portent _offset. total "
-                    "compte toutes les correspondances. _summary=count, _filter (and, or, not, "
-                    "parenthèses ; eq ne gt lt ge le sa eb ap, sw co pour les textes). "
+                    "compte toutes les correspondances. _summary (count, true), _elements, "
+                    "_include et _include:iterate (les inclusions s'appliquent aussi aux "
+                    "ressources déjà incluses), _revinclude, _filter (and, or, not, "
+                    "parenthèses ; eq ne gt lt ge le sa eb ap, sw co pour les textes ; :above "
+                    "sur les paramètres organization.*). Recherche aussi en POST "
+                    "[type]/_search (formulaire), lecture [type]/[id]. "
                     "Prefer: handling=lenient ignore les paramètres non pris en charge (avec "
                     "un avertissement) ; par défaut ils donnent une erreur 400. Les paramètres "
                     "de capacité demandent un profil d'accès qui voit les capacités (403 sinon)."
@@ -75,7 +79,7 @@ def _resource(rtype: ResourceType) -> Json:
         "type": rtype,
         "profile": PROFILES[rtype],
         "documentation": DOCUMENTATION[rtype],
-        "interaction": [{"code": "search-type"}],
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
     }
     if catalog.INCLUDES[rtype]:
         out["searchInclude"] = list(catalog.INCLUDES[rtype])

@@ -106,8 +106,18 @@ _LOCATION: Final = (
         "token",
         "location",
         "identifiers",
-        "Identifiant du lieu de réalisation de l'offre",
+        "Identifiant du lieu de réalisation de l'offre (<FINESS>/<id> pour un lieu sans source)",
         HL7_SP + "Location-identifier",
+    ),
+    _p("name", "string", "location", "name", "Nom du lieu", HL7_SP + "Location-name"),
+    _p(
+        "_tag",
+        "token",
+        "location",
+        "region_tag",
+        "Région source (meta.tag, TRE_R30-RegionOM)",
+        HL7_SP + "Resource-tag",
+        "R30",
     ),
     _p(
         "near",
@@ -279,6 +289,14 @@ _LOCATION: Final = (
 
 _ORGANIZATION: Final = (
     _p(
+        "_lastUpdated",
+        "date",
+        "organization",
+        "last_updated",
+        "Date de la dernière mise à jour de l'EG (:above : ou d'une organisation au-dessus)",
+        HL7_SP + "Resource-lastUpdated",
+    ),
+    _p(
         "type",
         "token",
         "organization",
@@ -389,6 +407,24 @@ _ORGANIZATION_ALIASES: Final = {"special-price": "price-special-price"}
 
 _SERVICE: Final = (
     _p("_id", "token", "offer", "id", "Identifiant logique de l'offre", HL7_SP + "Resource-id"),
+    _p(
+        "_has:PractitionerRole:service:practitioner.identifier",
+        "token",
+        "offer",
+        "practitioner_identifiers",
+        "Offres où exerce le professionnel de cet identifiant (RPPS) : une PractitionerRole "
+        "pointe vers l'offre",
+        "http://hl7.org/fhir/search.html#has",
+    ),
+    _p(
+        "_has:PractitionerRole:service:role",
+        "token",
+        "offer",
+        "professions",
+        "Offres où exerce une PractitionerRole de cette profession (TRE_G15)",
+        "http://hl7.org/fhir/search.html#has",
+        "G15",
+    ),
     _p(
         "_lastUpdated",
         "date",
@@ -531,12 +567,20 @@ CHAINS: Final = MappingProxyType({"location": LOCATION_PARAMS, "organization": O
 #: ``_include`` / ``_revinclude`` values per searched resource type.
 INCLUDES: Final[Mapping[ResourceType, tuple[str, ...]]] = MappingProxyType(
     {
-        "HealthcareService": ("HealthcareService:location", "HealthcareService:organization"),
+        "HealthcareService": (
+            "HealthcareService:location",
+            "HealthcareService:organization",
+            "Organization:partof",
+            "PractitionerRole:practitioner",
+        ),
         "Location": (),
     }
 )
 REVINCLUDES: Final[Mapping[ResourceType, tuple[str, ...]]] = MappingProxyType(
-    {"HealthcareService": (), "Location": ("HealthcareService:location",)}
+    {
+        "HealthcareService": ("PractitionerRole:service",),
+        "Location": ("HealthcareService:location",),
+    }
 )
 
 #: ``_sort`` keys per searched resource type (a leading "-" sorts descending).
@@ -546,10 +590,11 @@ SORTS: Final[Mapping[ResourceType, tuple[str, ...]]] = MappingProxyType(
             "near",
             "_id",
             "_lastUpdated",
+            "name",
             "organization.price-validity-start-date",
             "organization.price-amount-value",
         ),
-        "Location": ("near", "_id", "_lastUpdated"),
+        "Location": ("near", "_id", "_lastUpdated", "name"),
     }
 )
 

@@ -22,11 +22,17 @@ from functools import lru_cache
 from typing import Final
 
 from ror.api.fhir.facts import (
+    Json,
     LocationView,
     OfferView,
     TokenValue,
+    coding_values,
+    identifier_values,
+    location_tags,
+    meta_updated,
     offer_tokens,
     organization_tokens,
+    organizations_above,
 )
 from ror.api.fhir.query import AllOf, AnyOf, Atom, Node, NotOf, levels
 from ror.api.fhir.values import (
@@ -112,6 +118,26 @@ def _unbound(needed: Iterable[str], b: Binding) -> str | None:
 
 
 def test(atom: Atom, value: Value, b: Binding) -> bool:
+    if atom.modifier == "above" and atom.param.scope == "organization":
+        return _test(atom, value, b) or any(
+            _test_above(atom, value, org) for org in organizations_above(b.view)
+        )
+    return _test(atom, value, b)
+
+
+def _test_above(atom: Atom, value: Value, org: Json) -> bool:
+    """``value`` against an organisation above the EG (its source resource)."""
+    field = atom.param.field
+    if isinstance(value, Token):
+        if field == "identifiers":
+            return token_matches(value, identifier_values(org))
+        return field == "category" and token_matches(value, coding_values(org.get("type")))
+    if isinstance(value, DateRange) and field == "last_updated":
+        return value.test(meta_updated(org))
+    return False
+
+
+def _test(atom: Atom, value: Value, b: Binding) -> bool:
     param = atom.param
     scope, field = param.scope, param.field
     if isinstance(value, Near):
@@ -159,6 +185,8 @@ def _tokens(scope: str, field: str, b: Binding, system: str | None) -> list[Toke
             return [(None, None, b.location.id)] if b.location.id else []
         if field == "commune":
             return [("R13", None, b.location.commune)]
+        if field == "region_tag":
+            return location_tags(b.view, b.location)
         return list(b.location.identifiers)
     element: object = b.counter if scope == "counter" else b.equipment
     if scope == "price":
@@ -180,13 +208,15 @@ def _text(scope: str, field: str, b: Binding) -> str | None:
     if scope == "organization":
         return b.view.offer.establishment.name
     assert b.location is not None
-    value: str = getattr(b.location, field)
+    value: str | None = getattr(b.location, field)
     return value
 
 
 def _instant(scope: str, field: str, b: Binding) -> datetime | None:
     if scope == "offer":
         return b.view.offer.last_updated
+    if scope == "organization":
+        return meta_updated(b.view.establishment)
     if scope == "location":
         assert b.location is not None
         return b.location.last_updated

@@ -59,6 +59,7 @@ class LocationView:
     identifiers: tuple[TokenValue, ...]
     last_updated: datetime | None
     resource: Json | None  # the source Location, when loaded from FHIR
+    name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,12 +136,33 @@ def _location(
         city=place.city,
         capacities=counters,
         equipment=equipment,
-        identifiers=tuple(identifier_values(resource)) if resource else (),
+        identifiers=tuple(identifier_values(resource)) if resource else _own_identifier(offer, lid),
+        name=text(resource.get("name")) if resource else _own_name(offer, lid),
         last_updated=_newest(meta_updated(resource), (c.updated_at for c in counters))
         if resource is not None
         else _newest(offer.last_updated, (c.updated_at for c in counters)),
         resource=resource,
     )
+
+
+def location_identifier(offer: Offer, lid: str) -> str | None:
+    """How the national push addresses a Location without a source: ``<FINESS>/<id>``."""
+    finess = offer.establishment.finess
+    return f"{finess}/{lid}" if finess else None
+
+
+def location_name(offer: Offer, lid: str) -> str:
+    """The name of a Location without a source: its establishment's, and its own id."""
+    return f"{offer.establishment.name} (lieu {lid})"
+
+
+def _own_identifier(offer: Offer, lid: str | None) -> tuple[TokenValue, ...]:
+    value = location_identifier(offer, lid) if lid else None
+    return ((None, None, value),) if value else ()
+
+
+def _own_name(offer: Offer, lid: str | None) -> str | None:
+    return location_name(offer, lid) if lid else None
 
 
 def _ignore(path: str, reason: str) -> None:
@@ -204,6 +226,8 @@ def offer_tokens(v: OfferView, field: str) -> list[TokenValue]:
     elif field == "identifiers":
         out = [(None, None, offer.ror_id)] if offer.ror_id else []
         return out + (identifier_values(v.service) if v.service else [])
+    elif field == "practitioner_identifiers":
+        return practitioner_identifiers(v)
     elif field == "region_tag":
         out = [("R30", None, offer.region_tag)] if offer.region_tag else []
         meta = v.service.get("meta") if v.service else None
@@ -216,6 +240,46 @@ def offer_tokens(v: OfferView, field: str) -> list[TokenValue]:
     if element and v.service is not None:
         out += coding_values(v.service.get(element))
     return out
+
+
+def practitioner_identifiers(v: OfferView) -> list[TokenValue]:
+    """Identifiers (RPPS) of the practitioners of the PractitionerRoles pointing at the offer:
+    on the role's reference, and on the Practitioner resource when it was loaded."""
+    out: list[TokenValue] = []
+    for (rtype, _), role in v.resources.items():
+        if rtype != "PractitionerRole":
+            continue
+        ref = role.get("practitioner")
+        if isinstance(ref, dict) and isinstance(ref.get("identifier"), dict):
+            out += identifier_values({"identifier": [ref["identifier"]]})
+        pid = reference_id(ref, "Practitioner")
+        person = v.resources.get(("Practitioner", pid)) if pid else None
+        if person is not None:
+            out += identifier_values(person)
+    return out
+
+
+def organizations_above(v: OfferView) -> list[Json]:
+    """The source organisations above the EG (``partOf``: the EJ…), nearest first."""
+    out: list[Json] = []
+    org = v.establishment
+    seen = {v.offer.establishment.id}
+    while org is not None and len(out) < 8:
+        parent = reference_id(org.get("partOf"), "Organization")
+        org = v.resources.get(("Organization", parent)) if parent and parent not in seen else None
+        if org is not None:
+            seen.add(str(parent))
+            out.append(org)
+    return out
+
+
+def location_tags(v: OfferView, loc: LocationView) -> list[TokenValue]:
+    """A Location's ``meta.tag`` (source region, R30); the offer's region without a source."""
+    if loc.resource is None:
+        return [("R30", None, v.offer.region_tag)] if v.offer.region_tag else []
+    meta = loc.resource.get("meta")
+    tags = meta.get("tag") if isinstance(meta, dict) else None
+    return coding_values({"coding": tags}) if tags else []
 
 
 def organization_tokens(v: OfferView, field: str) -> list[TokenValue]:

@@ -126,16 +126,21 @@ class _Parser:
             value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
         name, _, modifier = path.partition(":")
         where = f"{WHERE} ({path} {op})"
-        if modifier:
-            self.problems.not_supported(where, "pas de modificateur dans _filter")
+        if modifier not in ("", "above"):
+            self.problems.not_supported(where, "seul :above est pris en charge dans _filter")
             return AllOf(())
-        node = self._atom(name, op, value, where)
+        node = self._atom(name, op, value, where, modifier or None)
         return node if node is not None else AllOf(())
 
-    def _atom(self, name: str, op: str, value: str, where: str) -> Node | None:
+    def _atom(
+        self, name: str, op: str, value: str, where: str, modifier: str | None
+    ) -> Node | None:
         param = catalog.find(self.resource, name)
         if param is None:
             self.problems.not_supported(where, f"paramètre non pris en charge pour {self.resource}")
+            return None
+        if param.type == "string" and modifier:
+            self.problems.not_supported(where, f"modificateur :{modifier} impossible sur un texte")
             return None
         if param.type == "string":
             if op == "ne":
@@ -154,8 +159,8 @@ class _Parser:
             if op not in ("eq", "ne"):
                 self.problems.bad(where, f"opérateur « {op} » impossible ici (eq, ne)")
                 return None
-            inner = make_atom(self.resource, name, None, [value], self.problems, where=where)
+            inner = make_atom(self.resource, name, modifier, [value], self.problems, where=where)
             if inner is None or op == "eq":
                 return inner
             return NotOf(inner)
-        return make_atom(self.resource, name, None, [op + value], self.problems, where=where)
+        return make_atom(self.resource, name, modifier, [op + value], self.problems, where=where)

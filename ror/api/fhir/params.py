@@ -2,8 +2,10 @@
 
 Result parameters: ``_count`` (default 50, at most 1000: no 200-result cap, ``next`` links go
 further), ``_offset`` (where the page starts; the ``next`` link carries it), ``_sort``
-(default: distance when a ``near`` is given, else ``_id``), ``_include`` / ``_revinclude``,
-``_summary=count``, ``_total`` (always accurate), ``_format`` (JSON only), ``_filter``.
+(default: distance when a ``near`` is given, else ``_id``), ``_include`` / ``_revinclude``
+(``:iterate`` accepted: every include applies to the resources already included, so
+``_include:iterate`` and ``_include`` mean the same here), ``_summary`` (``count``, ``true``),
+``_elements``, ``_total`` (always accurate), ``_format`` (JSON only), ``_filter``.
 
 Handling (``Prefer: handling=strict|lenient``, strict by default as FHIR says): an unknown
 parameter, modifier or include, or a code unknown to its nomenclature, is a 400
@@ -23,14 +25,17 @@ from ror.api.fhir.catalog import ResourceType
 from ror.api.fhir.filter_expr import parse_filter
 from ror.api.fhir.outcome import FhirError, Issue
 from ror.api.fhir.query import AllOf, Atom, Node, SearchRequest, SortKey
+from ror.api.fhir.subset import ELEMENT
 from ror.api.fhir.values import Near
 
 DEFAULT_COUNT: Final = 50
 MAX_COUNT: Final = 1000
 FORMATS: Final = frozenset({"json", "application/json", "application/fhir+json"})
-SUMMARIES: Final = frozenset({"count", "false"})
+SUMMARIES: Final = frozenset({"count", "true", "false"})
 TOTALS: Final = frozenset({"accurate", "estimate", "none"})
-SINGLE: Final = frozenset({"_count", "_offset", "_sort", "_summary", "_format", "_total"})
+SINGLE: Final = frozenset(
+    {"_count", "_offset", "_sort", "_summary", "_format", "_total", "_elements"}
+)
 
 
 def lenient(prefer: str | None) -> bool:
@@ -65,6 +70,10 @@ def parse_search(
             node = parse_filter(raw, resource, problems)
             if node is not None:
                 children.append(node)
+        elif base == "_has" and catalog.find(resource, name) is not None:
+            node = make_atom(resource, name, None, split_values(raw), problems)
+            if node is not None:
+                children.append(node)
         elif base.startswith("_") and catalog.find(resource, base) is None:
             problems.not_supported(name, "paramètre de résultat non pris en charge")
         else:
@@ -76,6 +85,7 @@ def parse_search(
     _check_option(options, "_format", FORMATS, problems)
     _check_option(options, "_total", TOTALS, problems)
     summary = _check_option(options, "_summary", SUMMARIES, problems)
+    elements = _elements(options.get("_elements"), problems)
     condition = AllOf(tuple(children))
     near = _first_near(children)
     sort = _sort(resource, options.get("_sort"), near, problems)
@@ -89,7 +99,8 @@ def parse_search(
         count=count,
         offset=offset,
         sort=sort,
-        summary_count=summary == "count",
+        summary=summary if summary in ("count", "true") else None,
+        elements=elements,
         warnings=warnings,
     )
 
@@ -104,7 +115,7 @@ def _include(
     includes: list[str],
     revincludes: list[str],
 ) -> None:
-    if modifier:
+    if modifier and modifier != "iterate":
         problems.not_supported(name, f"{base}:{modifier} non pris en charge")
         return
     allowed = (catalog.INCLUDES if base == "_include" else catalog.REVINCLUDES)[resource]
@@ -148,6 +159,17 @@ def _check_option(
         )
         return None
     return value
+
+
+def _elements(raw: str | None, problems: Problems) -> frozenset[str] | None:
+    if raw is None:
+        return None
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    bad = [n for n in names if not ELEMENT.fullmatch(n)]
+    if bad or not names:
+        problems.bad("_elements", f"noms d'éléments attendus (identifier,name…), reçu « {raw} »")
+        return None
+    return frozenset(names)
 
 
 def _first_near(children: list[Node]) -> Near | None:

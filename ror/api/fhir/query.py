@@ -105,7 +105,8 @@ class SearchRequest:
     count: int = 50
     offset: int = 0
     sort: tuple[SortKey, ...] = ()
-    summary_count: bool = False  # _summary=count: total only
+    summary: str | None = None  # _summary: "count" (total only), "true" (summary elements)
+    elements: frozenset[str] | None = None  # _elements: the matches' elements to keep
     warnings: tuple[Issue, ...] = field(default=(), compare=False)
 
     @property

@@ -182,6 +182,13 @@ def shape_organization(resource: Json, levels: str, profile: int) -> Json:
     return out
 
 
+def shape_person(resource: Json, levels: str) -> Json:
+    """A PractitionerRole or Practitioner with the telecoms the caller may see."""
+    out = dict(resource)
+    _telecoms(out, levels)
+    return out
+
+
 def _set_list(element: Json, key: str, items: list[Json]) -> None:
     """``element[key] = items``, or no ``key`` at all when empty (FHIR has no empty arrays)."""
     if items:

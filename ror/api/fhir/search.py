@@ -37,6 +37,7 @@ from ror.criteria import Audience
 from ror.model import Offer, Price
 from ror.search.engine import Candidate, CandidateQuery, Engine
 from ror.search.prefilter import Prefilter
+from ror.text import fold
 
 BATCH: Final = 256
 #: Catalog field -> engine code field (``ror.search.prefilter.CODE_FIELDS``), with its system.
@@ -219,7 +220,7 @@ def _location_hits(request: SearchRequest, engine: Engine, p: Plan) -> list[Hit]
                 near = request.near
                 distance = distance_km(near, loc) if near else None
                 hit = Hit(c.ref, distance, loc.id, view=v, location=loc)
-                hit.keys = {"_lastUpdated": loc.last_updated}
+                hit.keys = {"_lastUpdated": loc.last_updated, "name": _name_key(loc.name)}
                 by_id[loc.id] = hit
             hit.via.append(offer.id)
     return list(by_id.values())
@@ -236,7 +237,10 @@ def _by_distance(request: SearchRequest) -> bool:
 
 
 def _order_and_cut(hits: list[Hit], request: SearchRequest, engine: Engine) -> list[Hit]:
-    start, stop = request.offset, request.offset + (0 if request.summary_count else request.count)
+    start, stop = (
+        request.offset,
+        request.offset + (0 if request.summary == "count" else request.count),
+    )
     if start >= len(hits) or stop <= start:
         return []
     unread = [h for h in hits if h.id is None]
@@ -300,7 +304,10 @@ def _read_page(page: list[Hit], engine: Engine) -> None:
 
 def _service_keys(request: SearchRequest, v: OfferView) -> dict[str, object]:
     wanted = {k.key for k in request.sort}
-    keys: dict[str, object] = {"_lastUpdated": v.offer.last_updated}
+    keys: dict[str, object] = {
+        "_lastUpdated": v.offer.last_updated,
+        "name": _name_key(v.offer.name),
+    }
     if wanted & {"organization.price-validity-start-date", "organization.price-amount-value"}:
         prices = _selected_prices(request.condition, v)
         starts = [p.start_date for p in prices if p.start_date is not None]
@@ -308,6 +315,11 @@ def _service_keys(request: SearchRequest, v: OfferView) -> dict[str, object]:
         keys["organization.price-validity-start-date"] = max(starts) if starts else None
         keys["organization.price-amount-value"] = min(amounts) if amounts else None
     return keys
+
+
+def _name_key(name: str | None) -> str | None:
+    """Names in French reading order: accents and case do not split them."""
+    return fold(name) if name else None
 
 
 def _selected_prices(condition: AllOf, v: OfferView) -> list[Price]:

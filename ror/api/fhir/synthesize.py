@@ -15,7 +15,12 @@ from datetime import datetime
 from typing import Any, Final
 
 from ror import nomenclature
-from ror.api.fhir.facts import CHARACTERISTIC_FIELDS, LocationView
+from ror.api.fhir.facts import (
+    CHARACTERISTIC_FIELDS,
+    LocationView,
+    location_identifier,
+    location_name,
+)
 from ror.model import Capacity, Contact, Equipment, Offer, OpeningHours, Price, Zone
 
 Json = dict[str, Any]
@@ -234,8 +239,12 @@ def location(offer: Offer, loc: LocationView) -> Json:
         "id": loc.id,
         "meta": meta(loc.last_updated, "ror-location", offer.region_tag),
         "extension": extensions,
-        "status": "active",
     }
+    identifier = location_identifier(offer, loc.id)
+    if identifier:
+        out["identifier"] = [{"value": identifier}]
+    out["status"] = "active"
+    out["name"] = location_name(offer, loc.id)
     place = offer.place
     address: Json = {}
     if place.address:

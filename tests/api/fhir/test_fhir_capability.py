@@ -52,8 +52,13 @@ def test_capability_statement_lists_exactly_the_supported_parameters(fhir: httpx
     assert service["searchInclude"] == [
         "HealthcareService:location",
         "HealthcareService:organization",
+        "Organization:partof",
+        "PractitionerRole:practitioner",
     ]
+    assert service["searchRevInclude"] == ["PractitionerRole:service"]
     assert resources["Location"]["searchRevInclude"] == ["HealthcareService:location"]
+    for resource in resources.values():
+        assert [i["code"] for i in resource["interaction"]] == ["read", "search-type"]
     for name in ("location.capacity-status", "location.near-insee-code", "organization.price-type"):
         assert name in {p["name"] for p in service["searchParam"]}
 

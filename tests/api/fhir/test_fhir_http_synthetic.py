@@ -145,10 +145,12 @@ def telecom_values(element: Any) -> Iterator[str]:
 def test_bad_requests_are_operation_outcomes(
     full_fhir: httpx.Client, open_fhir: httpx.Client
 ) -> None:
-    issues = outcome_of(full_fhir.get("/HealthcareService?specialty=999&_elements=id&foo=1"), 400)
+    issues = outcome_of(
+        full_fhir.get("/HealthcareService?specialty=999&_contained=true&foo=1"), 400
+    )
     assert {i["expression"][0]: i["code"] for i in issues} == {
         "specialty": "code-invalid",
-        "_elements": "not-supported",
+        "_contained": "not-supported",
         "foo": "not-supported",
     }
     lenient = bundle_of(

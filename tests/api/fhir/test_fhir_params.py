@@ -153,10 +153,11 @@ def test_filter_expressions() -> None:
         ([("intervention-zone:above", "29")], "intervention-zone:above", "invalid"),
         ([("_count", "-1")], "_count", "invalid"),
         ([("_count", "1"), ("_count", "2")], "_count", "invalid"),
-        ([("_sort", "name")], "_sort=name", "not-supported"),
-        ([("_include:iterate", "Organization:partof")], "_include:iterate", "not-supported"),
-        ([("_revinclude", "PractitionerRole:service")], "_revinclude=PractitionerRole:service",
-         "not-supported"),
+        ([("_sort", "address")], "_sort=address", "not-supported"),
+        ([("_include:recurse", "Organization:partof")], "_include:recurse", "not-supported"),
+        ([("_revinclude", "Task:focus")], "_revinclude=Task:focus", "not-supported"),
+        ([("_elements", "name,,a b")], "_elements", "invalid"),
+        ([("name:above", "x")], "name:above", "not-supported"),
         ([("_format", "xml")], "_format", "not-supported"),
         ([("location.capacity-status", f"{R330}|99")], "location.capacity-status", "code-invalid"),
     ],
@@ -196,7 +197,7 @@ def test_result_options() -> None:
     assert near.sort == (SortKey("near"), SortKey("_id")) and near.count == 1000
     plain = parse_search("HealthcareService", [("_sort", "-_lastUpdated")])
     assert plain.sort == (SortKey("_lastUpdated", True), SortKey("_id")) and plain.count == 50
-    assert parse_search("HealthcareService", [("_summary", "count")]).summary_count
+    assert parse_search("HealthcareService", [("_summary", "count")]).summary == "count"
     typed = parse_search("HealthcareService", [("_include", "HealthcareService:location:Location")])
     assert typed.includes == ("HealthcareService:location",)
     capacity = parse_search(
