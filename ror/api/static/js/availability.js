@@ -57,8 +57,16 @@ tokenForm.addEventListener("submit", (event) => {
   tokenInput.removeAttribute("aria-invalid");
   setToken(value);
   tokenInput.value = "";
-  load(currentParams());
+  load(currentParams()).then(() => {
+    if (token()) focusHeading("table-title"); // the form is gone: focus goes to what it opened
+  });
 });
+
+function focusHeading(id) {
+  const heading = document.getElementById(id);
+  heading.setAttribute("tabindex", "-1");
+  heading.focus();
+}
 
 document.getElementById("sign-out").addEventListener("click", () => {
   setToken("");
@@ -377,6 +385,9 @@ function renderMap(shapes, areas, breaks, unit) {
         : `${feature.properties.name} : aucune unité`;
       layer.bindTooltip(text, { sticky: true });
       layer.on("click", () => highlight(feature.properties.code));
+      // The table holds the same figures: no area is a tab stop (a tooltip's focus listeners
+      // make Chromium stop on each SVG path, 101 of them before the table).
+      layer.on("add", () => layer.getElement()?.setAttribute("tabindex", "-1"));
     },
   }).addTo(map);
   insetsLayer = L.layerGroup(

@@ -15,6 +15,7 @@ import {
   offerUrl,
   openNow,
   priceTable,
+  scrollingTable,
   travelEstimate,
 } from "./offers.js";
 
@@ -142,27 +143,20 @@ function capacitiesBlock(offer) {
   return section(
     "beds-title",
     "Lits et places",
-    el(
-      "div",
-      { class: "table-wrap" },
+    scrollingTable("Capacités déclarées (réservé aux professionnels habilités)", "prices", [
       el(
-        "table",
-        { class: "prices" },
-        el("caption", {}, "Capacités déclarées (réservé aux professionnels habilités)"),
+        "thead",
+        {},
         el(
-          "thead",
+          "tr",
           {},
-          el(
-            "tr",
-            {},
-            ["Capacité", "Temporalité", "Genre", "Affectation", "Nombre", "Mise à jour"].map((h) =>
-              el("th", { scope: "col" }, h),
-            ),
+          ["Capacité", "Temporalité", "Genre", "Affectation", "Nombre", "Mise à jour"].map((h) =>
+            el("th", { scope: "col" }, h),
           ),
         ),
-        el("tbody", {}, capacityRows(offer.capacities)),
       ),
-    ),
+      el("tbody", {}, capacityRows(offer.capacities)),
+    ]),
   );
 }
 

@@ -178,37 +178,44 @@ export function priceRows(prices) {
 
 export function priceTable(prices, caption) {
   const rows = priceRows(prices);
-  return el(
-    "div",
-    { class: "table-wrap" },
+  return scrollingTable(caption, "prices", [
     el(
-      "table",
-      { class: "prices" },
-      el("caption", {}, caption),
+      "thead",
+      {},
       el(
-        "thead",
+        "tr",
         {},
+        el("th", { scope: "col" }, "Prestation"),
+        el("th", { scope: "col" }, "Tarif"),
+        el("th", { scope: "col" }, `Par mois (${String(DAYS_PER_MONTH).replace(".", ",")} jours)`),
+      ),
+    ),
+    el(
+      "tbody",
+      {},
+      rows.map((r) =>
         el(
           "tr",
           {},
-          el("th", { scope: "col" }, "Prestation"),
-          el("th", { scope: "col" }, "Tarif"),
-          el("th", { scope: "col" }, `Par mois (${String(DAYS_PER_MONTH).replace(".", ",")} jours)`),
-        ),
-      ),
-      el(
-        "tbody",
-        {},
-        rows.map((r) =>
-          el(
-            "tr",
-            {},
-            el("th", { scope: "row" }, r.what, r.conditions ? el("span", { class: "conditions" }, r.conditions) : null),
-            el("td", {}, r.amount),
-            el("td", {}, r.monthly),
-          ),
+          el("th", { scope: "row" }, r.what, r.conditions ? el("span", { class: "conditions" }, r.conditions) : null),
+          el("td", {}, r.amount),
+          el("td", {}, r.monthly),
         ),
       ),
     ),
+  ]);
+}
+
+let tables = 0;
+
+// A table in a box that scrolls sideways on a phone: the box is a named, focusable region so
+// that keyboard users can scroll it too.
+export function scrollingTable(caption, className, parts) {
+  tables += 1;
+  const id = `table-${tables}-caption`;
+  return el(
+    "div",
+    { class: "table-wrap", tabindex: "0", role: "region", "aria-labelledby": id },
+    el("table", { class: className }, el("caption", { id }, caption), parts),
   );
 }

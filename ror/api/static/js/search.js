@@ -641,7 +641,6 @@ async function renderMap(answer, offset, where) {
         pane: "search-label",
       })
       .addTo(markers);
-    origin.getElement()?.setAttribute("aria-label", `Point de recherche : ${label}`);
     points.push([lat, lon]);
   }
   for (const group of samePlace(answer.matches, offset)) {
@@ -656,7 +655,7 @@ async function renderMap(answer, offset, where) {
     const marker = L.marker([y, x], { icon, title: names, keyboard: true })
       .bindPopup(() => popup(group))
       .addTo(markers);
-    labelMarker(marker, names);
+    labelMarker(marker, `${ranks} : ${names}`); // the visible ranks first (WCAG 2.5.3)
     points.push([y, x]);
   }
   if (points.length) fitTo(map, points, { padding: [30, 30], maxZoom: 12 });
