@@ -4,7 +4,8 @@
 - ``entry.search.mode`` is ``match``, ``include`` or ``outcome`` (the lenient warnings);
 - every Location entry, and every HealthcareService match when a ``near`` was given, carries
   its distance in ``entry.search.extension`` (``location-distance``, km);
-- ``link``: ``self``, ``first``, ``previous`` and ``next`` (the same query with ``_offset``).
+- ``link``: ``self``, ``first`` and ``next`` (the same query with the ``_cursor`` where the next
+  page starts: see ``paging``); ``previous`` too for a page asked by ``_offset``.
 """
 
 from __future__ import annotations
@@ -40,10 +41,12 @@ class Links:
     resource: str
     items: tuple[tuple[str, str], ...]  # the query parameters as received
 
-    def page(self, offset: int) -> str:
-        items = [(k, v) for k, v in self.items if k != "_offset"]
+    def page(self, offset: int = 0, cursor: str | None = None) -> str:
+        items = [(k, v) for k, v in self.items if k not in ("_offset", "_cursor")]
         if offset:
             items.append(("_offset", str(offset)))
+        if cursor:
+            items.append(("_cursor", cursor))
         query = urlencode(items)
         return f"{self.base}/{self.resource}" + (f"?{query}" if query else "")
 
@@ -78,23 +81,24 @@ def searchset(
         "meta": {"lastUpdated": datetime.now(UTC).isoformat().replace("+00:00", "Z")},
         "type": "searchset",
         "total": result.total,
-        "link": _links(request, result.total, links),
+        "link": _links(request, result, links),
     }
     if entries:
         bundle["entry"] = entries
     return bundle
 
 
-def _links(request: SearchRequest, total: int, links: Links) -> list[Json]:
+def _links(request: SearchRequest, result: Result, links: Links) -> list[Json]:
+    here = dict(links.items).get("_cursor")
     out = [
-        {"relation": "self", "url": links.page(request.offset)},
-        {"relation": "first", "url": links.page(0)},
+        {"relation": "self", "url": links.page(request.offset, here)},
+        {"relation": "first", "url": links.page()},
     ]
     size = request.count
-    if request.offset > 0 and size > 0:
+    if request.cursor is None and request.offset > 0 and size > 0:
         out.append({"relation": "previous", "url": links.page(max(0, request.offset - size))})
-    if size > 0 and request.summary != "count" and request.offset + size < total:
-        out.append({"relation": "next", "url": links.page(request.offset + size)})
+    if result.next_cursor is not None:
+        out.append({"relation": "next", "url": links.page(cursor=result.next_cursor)})
     return out
 
 

@@ -57,7 +57,9 @@ def capability_statement(base: str) -> Json:
                 "mode": "server",
                 "documentation": (
                     f"Pages de {DEFAULT_COUNT} résultats par défaut, jusqu'à {MAX_COUNT} "
-                    "(_count), sans plafond de 200 : les liens next portent _offset. total "
+                    "(_count), sans plafond de 200 : les liens next portent un curseur (_cursor) "
+                    "qui reprend après la dernière entrée vue, sans saut ni doublon quand les "
+                    "offres changent entre deux pages. total "
                     "compte toutes les correspondances. _summary (count, true), _elements, "
                     "_include et _include:iterate (les inclusions s'appliquent aussi aux "
                     "ressources déjà incluses), _revinclude, _filter (and, or, not, "

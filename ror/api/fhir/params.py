@@ -1,7 +1,8 @@
 """The query string of a FHIR search -> a validated :class:`~ror.api.fhir.query.SearchRequest`.
 
 Result parameters: ``_count`` (default 50, at most 1000: no 200-result cap, ``next`` links go
-further), ``_offset`` (where the page starts; the ``next`` link carries it), ``_sort``
+further), ``_cursor`` (where the page starts: the ``next`` link carries it, see ``paging``),
+``_offset`` (a page by position, for clients that compute their own links), ``_sort``
 (default: distance when a ``near`` is given, else ``_id``), ``_include`` / ``_revinclude``
 (``:iterate`` accepted: every include applies to the resources already included, so
 ``_include:iterate`` and ``_include`` mean the same here), ``_summary`` (``count``, ``true``),
@@ -19,7 +20,7 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
-from ror.api.fhir import catalog
+from ror.api.fhir import catalog, paging
 from ror.api.fhir.atoms import Problems, make_atom, split_values
 from ror.api.fhir.catalog import ResourceType
 from ror.api.fhir.filter_expr import parse_filter
@@ -27,6 +28,7 @@ from ror.api.fhir.outcome import FhirError, Issue
 from ror.api.fhir.query import AllOf, Atom, Node, SearchRequest, SortKey
 from ror.api.fhir.subset import ELEMENT
 from ror.api.fhir.values import Near
+from ror.errors import RorError
 
 DEFAULT_COUNT: Final = 50
 MAX_COUNT: Final = 1000
@@ -34,7 +36,7 @@ FORMATS: Final = frozenset({"json", "application/json", "application/fhir+json"}
 SUMMARIES: Final = frozenset({"count", "true", "false"})
 TOTALS: Final = frozenset({"accurate", "estimate", "none"})
 SINGLE: Final = frozenset(
-    {"_count", "_offset", "_sort", "_summary", "_format", "_total", "_elements"}
+    {"_count", "_offset", "_cursor", "_sort", "_summary", "_format", "_total", "_elements"}
 )
 
 
@@ -89,6 +91,7 @@ def parse_search(
     condition = AllOf(tuple(children))
     near = _first_near(children)
     sort = _sort(resource, options.get("_sort"), near, problems)
+    cursor = _cursor(options.get("_cursor"), sort, problems)
     warnings = _raise_or_warn(problems, lenient)
     return SearchRequest(
         resource=resource,
@@ -98,6 +101,7 @@ def parse_search(
         revincludes=tuple(dict.fromkeys(revincludes)),
         count=count,
         offset=offset,
+        cursor=cursor,
         sort=sort,
         summary=summary if summary in ("count", "true") else None,
         elements=elements,
@@ -159,6 +163,18 @@ def _check_option(
         )
         return None
     return value
+
+
+def _cursor(
+    raw: str | None, sort: tuple[SortKey, ...], problems: Problems
+) -> tuple[object, ...] | None:
+    if raw is None:
+        return None
+    try:
+        return paging.decode(sort, raw.strip())
+    except RorError as exc:
+        problems.bad("_cursor", exc.message)
+        return None
 
 
 def _elements(raw: str | None, problems: Problems) -> frozenset[str] | None:

@@ -104,6 +104,7 @@ class SearchRequest:
     revincludes: tuple[str, ...] = ()
     count: int = 50
     offset: int = 0
+    cursor: tuple[object, ...] | None = None  # _cursor: sort values of the previous page's last
     sort: tuple[SortKey, ...] = ()
     summary: str | None = None  # _summary: "count" (total only), "true" (summary elements)
     elements: frozenset[str] | None = None  # _elements: the matches' elements to keep

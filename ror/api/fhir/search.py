@@ -24,10 +24,12 @@ misses an offer whose *other* Location is inside the circle while the first is n
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+from ror.api.fhir import paging
 from ror.api.fhir.bounds import postcode_circle
 from ror.api.fhir.evaluate import Binding, distance_km, holds, matches
 from ror.api.fhir.facts import LocationView, OfferView, view
@@ -78,6 +80,7 @@ class Hit:
 class Result:
     total: int
     page: list[Hit]
+    next_cursor: str | None = None  # where the next page starts (``paging``); None: last page
 
 
 def plan(request: SearchRequest, audience: Audience) -> Plan:
@@ -155,10 +158,12 @@ def run(
             hits = _counted_hits(engine, p)
         else:
             hits = _service_hits(request, engine, p)
-        page = _order_and_cut(hits, request, engine)
+        total = len(hits)
+        page, more = _order_and_cut(hits, request, engine)
         if request.resource == "HealthcareService":
             _read_page(page, engine)
-    return Result(len(hits), page)
+    cursor = paging.encode(request.sort, _values(page[-1], request.sort)) if more else None
+    return Result(total, page, cursor)
 
 
 def _candidates(engine: Engine, p: Plan) -> Iterator[Candidate]:
@@ -236,25 +241,63 @@ def _by_distance(request: SearchRequest) -> bool:
 # --- order and page ---------------------------------------------------------------------------
 
 
-def _order_and_cut(hits: list[Hit], request: SearchRequest, engine: Engine) -> list[Hit]:
-    start, stop = (
-        request.offset,
-        request.offset + (0 if request.summary == "count" else request.count),
-    )
-    if start >= len(hits) or stop <= start:
-        return []
+def _order_and_cut(
+    hits: list[Hit], request: SearchRequest, engine: Engine
+) -> tuple[list[Hit], bool]:
+    """The page (after ``request.cursor``, else at ``request.offset``) and whether more
+    matches follow it."""
+    size = 0 if request.summary == "count" else request.count
     unread = [h for h in hits if h.id is None]
     if unread and request.near is not None:
         hits.sort(key=lambda h: h.distance or 0.0)
-        lo, hi = _tie_window(hits, start, min(stop, len(hits)))
+        start = request.offset
+        if request.cursor is not None:
+            hits, start = _after_distance(hits, request.cursor, engine), 0
+        stop = min(start + size, len(hits))
+        if start >= stop:
+            return [], False
+        lo, hi = _tie_window(hits, start, stop)
         _read_ids(hits[lo:hi], engine)
         window = sorted(hits[lo:hi], key=lambda h: (h.distance or 0.0, h.id or ""))
-        return window[start - lo : min(stop, len(hits)) - lo]
+        return window[start - lo : stop - lo], stop < len(hits)
     if unread:
         _read_ids(hits, engine)
     for key in reversed(request.sort):
         _stable_sort(hits, key)
-    return hits[start:stop]
+    start = request.offset
+    if request.cursor is not None:
+        cursor, sort = request.cursor, request.sort
+        start = next(
+            (i for i, h in enumerate(hits) if paging.compare(_values(h, sort), cursor, sort) > 0),
+            len(hits),
+        )
+    if size == 0:
+        return [], False
+    return hits[start : start + size], start + size < len(hits)
+
+
+def _after_distance(hits: list[Hit], cursor: paging.Values, engine: Engine) -> list[Hit]:
+    """Hits in (distance, id) order after the cursor's; ``hits`` sorted by distance, ids read
+    only for the ties at the cursor's distance."""
+    distance, last_id = cursor[0], cursor[1]
+    assert isinstance(distance, float | int) and isinstance(last_id, str)
+    lo = bisect_left(hits, distance, key=lambda h: h.distance or 0.0)
+    hi = bisect_right(hits, distance, key=lambda h: h.distance or 0.0)
+    _read_ids(hits[lo:hi], engine)
+    ties = sorted((h for h in hits[lo:hi] if (h.id or "") > last_id), key=lambda h: h.id or "")
+    return ties + hits[hi:]
+
+
+def _values(hit: Hit, sort: Sequence[SortKey]) -> paging.Values:
+    return tuple(_sort_value(hit, key.key) for key in sort)
+
+
+def _sort_value(hit: Hit, key: str) -> object:
+    if key == "near":
+        return hit.distance
+    if key == "_id":
+        return hit.id
+    return hit.keys.get(key)
 
 
 def _tie_window(hits: list[Hit], start: int, stop: int) -> tuple[int, int]:
@@ -276,13 +319,10 @@ def _read_ids(hits: Sequence[Hit], engine: Engine) -> None:
 
 def _stable_sort(hits: list[Hit], key: SortKey) -> None:
     """One sort key; missing values last whatever the direction."""
-    value: Callable[[Hit], object]
-    if key.key == "near":
-        value = lambda h: h.distance  # noqa: E731
-    elif key.key == "_id":
-        value = lambda h: h.id  # noqa: E731
-    else:
-        value = lambda h: h.keys.get(key.key)  # noqa: E731
+
+    def value(h: Hit) -> object:
+        return _sort_value(h, key.key)
+
     present = [h for h in hits if value(h) is not None]
     missing = [h for h in hits if value(h) is None]
     present.sort(key=value, reverse=key.descending)  # type: ignore[arg-type]
