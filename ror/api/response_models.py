@@ -193,6 +193,11 @@ class CapacityOut(_Out):
     updated_at: str
 
 
+class TravelOut(_Out):
+    distance_km: float = Field(description="Great-circle distance from the starting point.")
+    minutes: int = Field(description="Estimated car time (road detour and speed bands).")
+
+
 class OfferOut(_Out):
     """An offer (HealthcareService) as the caller's access profile lets them see it."""
 
@@ -226,6 +231,9 @@ class OfferOut(_Out):
     closed_from: str | None
     reopens_at: str | None
     last_updated: str | None
+    travel: TravelOut | None = Field(
+        None, description="Only when a starting point (`lat`, `lon`) is given."
+    )
 
 
 class EstablishmentOffersOut(_Out):

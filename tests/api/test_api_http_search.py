@@ -308,3 +308,24 @@ def test_in_process_engines_search_on_the_event_loop_others_in_a_thread(
     engine.close()
     assert answer.status_code == 200 and answer.json()["matches"]
     assert engine.on_loop and set(engine.on_loop) == {in_process}
+
+
+def test_offer_and_establishment_say_how_far_from_a_point(
+    http: httpx.Client, offers: list[Offer]
+) -> None:
+    offer = next(o for o in offers if o.establishment.finess and not o.sensitive)
+    plain = http.get(f"/v1/offers/{offer.id}").json()
+    assert "travel" not in plain
+    # 0.09° of latitude north of the offer: 10.0 km; 13 road km, 5 at 30 km/h and 8 at 60 km/h
+    start = {"lat": offer.place.lat + 0.09, "lon": offer.place.lon}
+    one = http.get(f"/v1/offers/{offer.id}", params=start).json()
+    assert one["travel"]["distance_km"] == pytest.approx(10.0, abs=0.05)
+    assert one["travel"]["minutes"] == 18
+    listed = http.get(f"/v1/establishments/{offer.establishment.finess}", params=start).json()
+    mine = next(o for o in listed["offers"] if o["id"] == offer.id)
+    assert mine["travel"] == one["travel"]
+    error_of(http.get(f"/v1/offers/{offer.id}", params={"lat": 43.6}), 400, "lon")
+    error_of(http.get(f"/v1/offers/{offer.id}", params={"lat": 91, "lon": 1}), 400, "lat")
+    error_of(
+        http.get(f"/v1/establishments/{offer.establishment.finess}", params={"x": 1}), 400, "x"
+    )

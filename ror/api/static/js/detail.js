@@ -16,7 +16,7 @@ import {
   openNow,
   priceTable,
   scrollingTable,
-  travelEstimate,
+  travelText,
 } from "./offers.js";
 
 const AVAILABLE = "02"; // R330 Disponible
@@ -234,7 +234,7 @@ function renderOffer(offer, siblings) {
     siblingsBlock(siblings.filter((o) => o.id !== offer.id), "Autres offres de cet établissement"),
     updated(offer.last_updated),
   );
-  showPlace(offer.place, offer.name);
+  showPlace(offer.place, offer.name, offer.travel);
 }
 
 function renderEstablishment(answer) {
@@ -253,7 +253,7 @@ function renderEstablishment(answer) {
     siblingsBlock(offers, `Offres de l'établissement (${offers.length})`),
     updated(offers.map((o) => o.last_updated).filter(Boolean).sort().at(-1)),
   );
-  showPlace(first.place, establishment.name);
+  showPlace(first.place, establishment.name, first.travel);
 }
 
 function siblingsBlock(offers, heading) {
@@ -293,15 +293,12 @@ function setTitle(heading, pageTitle) {
   document.title = `${pageTitle} — ror`;
 }
 
-function showPlace(place, name) {
+function showPlace(place, name, travel) {
   document.getElementById("address").textContent = addressText(place);
-  const lat = Number(params.get("lat"));
-  const lon = Number(params.get("lon"));
-  const hasOrigin = params.has("lat") && params.has("lon") && Number.isFinite(lat) && Number.isFinite(lon);
-  const travel = document.getElementById("travel");
-  if (hasOrigin) {
+  const origin = startingPoint();
+  if (origin && travel) {
     const from = params.get("ou") || "votre point de recherche";
-    travel.textContent = `Depuis ${from} : ${travelEstimate([lat, lon], [place.lat, place.lon]).text}.`;
+    document.getElementById("travel").textContent = `Depuis ${from} : ${travelText(travel)}.`;
   }
   document.getElementById("detail").hidden = false;
   const map = createMap(document.getElementById("detail-map"), { label: `Carte : ${name}` });
@@ -310,25 +307,38 @@ function showPlace(place, name) {
     .catch(() => {});
   L.circleMarker([place.lat, place.lon], { radius: 9, className: "place-point", interactive: false }).addTo(map);
   const points = [[place.lat, place.lon]];
-  if (hasOrigin) {
-    L.circleMarker([lat, lon], { radius: 7, className: "search-point", interactive: false }).addTo(map);
-    points.push([lat, lon]);
+  if (origin) {
+    L.circleMarker(origin, { radius: 7, className: "search-point", interactive: false }).addTo(map);
+    points.push(origin);
   }
   if (points.length > 1) fitTo(map, points, { padding: [30, 30], maxZoom: 14 });
   else map.setView(points[0], 14);
 }
 
+// The search point the page was opened from ([lat, lon]), if the link carried a valid one.
+function startingPoint() {
+  const lat = Number(params.get("lat"));
+  const lon = Number(params.get("lon"));
+  const valid = params.get("lat") && params.get("lon") && Math.abs(lat) <= 90 && Math.abs(lon) <= 180;
+  return valid ? [lat, lon] : null;
+}
+
+function fromQuery() {
+  const origin = startingPoint();
+  return origin ? { lat: String(origin[0]), lon: String(origin[1]) } : {};
+}
+
 async function start() {
   try {
     if (kind === "offres") {
-      const offer = await apiGet(`/v1/offers/${encodeURIComponent(key)}`);
+      const offer = await apiGet(`/v1/offers/${encodeURIComponent(key)}`, fromQuery());
       const key2 = offer.establishment.finess || offer.establishment.id;
       const siblings = await apiGet(`/v1/establishments/${encodeURIComponent(key2)}`)
         .then((answer) => answer.offers)
         .catch(() => []);
       renderOffer(offer, siblings);
     } else {
-      renderEstablishment(await apiGet(`/v1/establishments/${encodeURIComponent(key)}`));
+      renderEstablishment(await apiGet(`/v1/establishments/${encodeURIComponent(key)}`, fromQuery()));
     }
     say("");
   } catch (error) {

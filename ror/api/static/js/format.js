@@ -65,12 +65,3 @@ export function timeAgo(iso, now = Date.now()) {
   if (hours < 48) return `il y a ${hours} h`;
   return `il y a ${plural(Math.round(hours / 24), ["jour", "jours"])}`;
 }
-
-// Straight-line distance in km between two [lat, lon] points.
-export function distanceKm([lat1, lon1], [lat2, lon2]) {
-  const rad = Math.PI / 180;
-  const a =
-    Math.sin(((lat2 - lat1) * rad) / 2) ** 2 +
-    Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lon2 - lon1) * rad) / 2) ** 2;
-  return 6371 * 2 * Math.asin(Math.sqrt(a));
-}

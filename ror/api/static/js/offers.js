@@ -2,7 +2,7 @@
 // detail pages: links to the detail pages, ages, opening hours ("ouvert maintenant"), contacts,
 // an estimated travel time and the price lines as families compare them.
 
-import { distanceKm, el, formatEur, formatKm } from "./format.js";
+import { el, formatEur, formatKm } from "./format.js";
 
 // Search-point parameters a detail link carries (travel time, way back to the results).
 const CONTEXT_PARAMS = ["lat", "lon", "ou", "retour"];
@@ -143,15 +143,11 @@ export function hoursText(hours) {
 
 // --- travel ----------------------------------------------------------------------------------
 
-// A rough car time from the straight-line distance: roads are about 1.3 times longer, and
-// average speeds grow with the distance (town, then main roads).
-export function travelEstimate(from, to) {
-  const km = distanceKm(from, to);
-  const road = km * 1.3;
-  const speed = road < 5 ? 25 : road < 30 ? 45 : 70;
-  const minutes = Math.max(1, Math.round((road / speed) * 60));
-  const time = minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")}`;
-  return { km, minutes, text: `environ ${time} en voiture (${formatKm(km)} à vol d'oiseau)` };
+// "environ 18 min en voiture (10 km à vol d'oiseau)" from the API's `travel` (ror.geo.travel).
+export function travelText(travel) {
+  const m = travel.minutes;
+  const time = m < 60 ? `${Math.max(1, m)} min` : `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")}`;
+  return `environ ${time} en voiture (${formatKm(travel.distance_km)} à vol d'oiseau)`;
 }
 
 // --- prices ----------------------------------------------------------------------------------
