@@ -74,6 +74,12 @@ def contact_levels(offer: Offer, profile: int) -> str:
     return _CONTACT_LEVELS[profile]
 
 
+def directory_contact_levels(profile: int) -> str:
+    """The contact levels of a resource seen outside any offer (an organisation read by id):
+    profile 3, whose rights depend on the offer's champ, gets open data only."""
+    return "1" if check_profile(profile) == 3 else _CONTACT_LEVELS[profile]
+
+
 def may_see_capacities(profile: int, offer: Offer | None = None) -> bool:
     """Capacities of ``offer`` (or of any offer, when None) are visible to ``profile``."""
     if check_profile(profile) == 3:

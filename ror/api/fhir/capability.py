@@ -10,11 +10,17 @@ from ror import __version__
 from ror.api.fhir import catalog
 from ror.api.fhir.catalog import ResourceType, SearchParam
 from ror.api.fhir.params import DEFAULT_COUNT, MAX_COUNT
+from ror.api.fhir.read import STORED
 
 Json = dict[str, Any]
 PROFILES: Final = {
     "HealthcareService": "https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition/ror-healthcareservice",
     "Location": "https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition/ror-location",
+    "Organization": "https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition/ror-organization",
+    "PractitionerRole": (
+        "https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition/ror-practitionerrole"
+    ),
+    "Practitioner": "https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition/ror-practitioner",
 }
 DOCUMENTATION: Final = {
     "HealthcareService": (
@@ -70,7 +76,11 @@ def capability_statement(base: str) -> Json:
                     "un avertissement) ; par défaut ils donnent une erreur 400. Les paramètres "
                     "de capacité demandent un profil d'accès qui voit les capacités (403 sinon)."
                 ),
-                "resource": [_resource("HealthcareService"), _resource("Location")],
+                "resource": [
+                    _resource("HealthcareService"),
+                    _resource("Location"),
+                    *(_read_only(rtype) for rtype in STORED),
+                ],
             }
         ],
     }
@@ -98,6 +108,18 @@ def _resource(rtype: ResourceType) -> Json:
     )
     out["searchParam"] = params
     return out
+
+
+def _read_only(rtype: str) -> Json:
+    return {
+        "type": rtype,
+        "profile": PROFILES[rtype],
+        "documentation": (
+            "Lecture par id (GET [type]/[id]) depuis le magasin des ressources chargées ; "
+            "incluse dans les recherches d'offres par _include / _revinclude."
+        ),
+        "interaction": [{"code": "read"}],
+    }
 
 
 def _params(rtype: ResourceType) -> list[tuple[str, SearchParam]]:

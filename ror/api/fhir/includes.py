@@ -40,7 +40,7 @@ def service_includes(
     if "PractitionerRole:service" not in revincludes:
         return
     for role in _roles(v):
-        yield _role(role, levels, profile)
+        yield role_resource(role, levels, profile)
         if "PractitionerRole:practitioner" in includes and profile not in NO_PERSONAL_DATA:
             pid = reference_id(role.get("practitioner"), "Practitioner")
             person = v.resources.get(("Practitioner", pid)) if pid else None
@@ -72,7 +72,8 @@ def _roles(v: OfferView) -> list[Json]:
     ]
 
 
-def _role(role: Json, levels: str, profile: int) -> Json:
+def role_resource(role: Json, levels: str, profile: int) -> Json:
+    """A PractitionerRole shaped for the caller (no practitioner name without personal data)."""
     out = shape_person(r4(role), levels)
     practitioner = out.get("practitioner")
     if profile in NO_PERSONAL_DATA and isinstance(practitioner, dict):

@@ -1,27 +1,48 @@
 """``GET /fhir/{type}/{id}``: one resource as the caller may see it, or a 404 OperationOutcome.
 
 A HealthcareService is its offer; a Location is read from the offers that use it (its counters
-shown when the caller may see those of one of them). A sensitive unit the caller may not see
-answers exactly like an unknown id.
+shown when the caller may see those of one of them). Organization, PractitionerRole and
+Practitioner come from the resource store (``ror.resources``) as loaded: an organisation is
+directory data, a PractitionerRole shows when one of the offers it serves does, a Practitioner
+when one of its roles does (never to a profile without personal data). Each is shaped for the
+caller's profile. What the caller may not see answers exactly like an unknown id.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
-from ror.access.profiles import may_see_offer
-from ror.api.fhir.facts import view
+from ror.access.profiles import contact_levels, directory_contact_levels, may_see_offer
+from ror.api.fhir.facts import reference_id, view
+from ror.api.fhir.includes import NO_PERSONAL_DATA, role_resource
+from ror.api.fhir.normalise import r4
 from ror.api.fhir.outcome import FhirError
-from ror.api.fhir.resources import capacities_visible, location_resource, service_resource
+from ror.api.fhir.resources import (
+    capacities_visible,
+    location_resource,
+    service_resource,
+    shape_organization,
+    shape_person,
+)
+from ror.indexer.fhir import as_list
+from ror.model import Offer
+from ror.resources.store import ResourceStore
 from ror.search.engine import Engine
 
 Json = dict[str, Any]
+#: Types read from the index (the others from the resource store).
+INDEXED: Final = ("HealthcareService", "Location")
+STORED: Final = ("Organization", "PractitionerRole", "Practitioner")
 
 
-def read(engine: Engine, rtype: str, rid: str, profile: int) -> Json:
-    found = _service(engine, rid, profile) if rtype == "HealthcareService" else None
-    if rtype == "Location":
+def read(engine: Engine, store: ResourceStore | None, rtype: str, rid: str, profile: int) -> Json:
+    found: Json | None = None
+    if rtype == "HealthcareService":
+        found = _service(engine, rid, profile)
+    elif rtype == "Location":
         found = _location(engine, rid, profile)
+    elif store is not None:
+        found = _stored(engine, store, rtype, rid, profile)
     if found is None:
         raise FhirError.of(404, "not-found", f"{rtype}/{rid} inconnu", f"{rtype}/{rid}")
     return found
@@ -48,3 +69,36 @@ def _location(engine: Engine, rid: str, profile: int) -> Json | None:
         return None
     visible = any(capacities_visible(o, profile) for o in users)
     return location_resource(v, loc, profile, capacities=visible)
+
+
+def _stored(
+    engine: Engine, store: ResourceStore, rtype: str, rid: str, profile: int
+) -> Json | None:
+    resource = store.resource(rtype, rid)
+    if resource is None:
+        return None
+    if rtype == "Organization":
+        return shape_organization(r4(resource), directory_contact_levels(profile), profile)
+    if rtype == "PractitionerRole":
+        offer = _visible_offer(engine, resource, profile)
+        if offer is None:
+            return None
+        return role_resource(resource, contact_levels(offer, profile), profile)
+    if profile in NO_PERSONAL_DATA:
+        return None
+    for role_id in store.linked_from("Practitioner", rid, "practitioner"):
+        role = store.resource("PractitionerRole", role_id)
+        offer = _visible_offer(engine, role, profile) if role is not None else None
+        if offer is not None:
+            return shape_person(r4(resource), contact_levels(offer, profile))
+    return None
+
+
+def _visible_offer(engine: Engine, role: Json, profile: int) -> Offer | None:
+    """An offer the role serves that the caller may see."""
+    for ref in as_list(role.get("healthcareService")):
+        sid = reference_id(ref, "HealthcareService")
+        offer = engine.get(sid) if sid else None
+        if offer is not None and may_see_offer(offer, profile):
+            return offer
+    return None

@@ -28,10 +28,12 @@ from ror.api.fhir.catalog import ResourceType
 from ror.api.fhir.outcome import FhirError, Issue, error_response, fhir_response
 from ror.api.fhir.params import lenient, parse_search
 from ror.api.fhir.query import Atom, SearchRequest
-from ror.api.fhir.read import read
+from ror.api.fhir.read import INDEXED, STORED, read
 from ror.api.fhir.search import run
 from ror.api.fhir.values import Token
+from ror.config import Settings
 from ror.errors import RorError
+from ror.resources.store import ResourceStore
 from ror.search.engine import Engine
 
 log = logging.getLogger("ror.api")
@@ -63,7 +65,7 @@ def _guarded(handler: Handler) -> Handler:
 
 
 FORM: Final = "application/x-www-form-urlencoded"
-READABLE: Final = ("HealthcareService", "Location")
+READABLE: Final = (*INDEXED, *STORED)
 
 
 async def _search(
@@ -144,7 +146,19 @@ async def read_resource(request: Request) -> Response:
         await unsupported_type(request)
     profile = request_caller(request).profile
     engine: Engine = request.app.state.engine
-    return fhir_response(await run_in_threadpool(read, engine, rtype, rid, profile))
+    store = resource_store(request) if rtype in STORED else None
+    return fhir_response(await run_in_threadpool(read, engine, store, rtype, rid, profile))
+
+
+def resource_store(request: Request) -> ResourceStore | None:
+    """The resource store beside the index, opened on first use (None when there is none)."""
+    state = request.app.state
+    if getattr(state, "resource_store", None) is None:
+        settings: Settings = state.settings
+        path = settings.resources_path
+        state.resource_store = ResourceStore(path) if path.exists() else None
+    store: ResourceStore | None = state.resource_store
+    return store
 
 
 async def metadata(request: Request) -> Response:
@@ -153,11 +167,15 @@ async def metadata(request: Request) -> Response:
 
 async def unsupported_type(request: Request) -> Response:
     name = str(request.path_params["resource"])
+    if name in STORED:
+        message = f"recherche de {name} non prise en charge : lecture par id seulement"
+    else:
+        message = f"type de ressource non pris en charge : {name}"
     raise FhirError.of(
         404,
         "not-supported",
-        f"type de ressource non pris en charge : {name} ({', '.join(READABLE)} ; "
-        "voir /fhir/metadata)",
+        f"{message} (recherche : {', '.join(INDEXED)} ; lecture par id : "
+        f"{', '.join(READABLE)} ; voir /fhir/metadata)",
         name,
     )
 
@@ -227,7 +245,8 @@ ENDPOINTS = (
         "GET",
         "/fhir/{resource}/{id}",
         _guarded(read_resource),
-        "One FHIR resource by id (HealthcareService, Location); 404 OperationOutcome otherwise",
+        "One FHIR resource by id (HealthcareService, Location, Organization, PractitionerRole, "
+        "Practitioner); 404 OperationOutcome otherwise",
         "fhir",
         params=(
             Param("resource", "A FHIR resource type.", where="path", required=True),

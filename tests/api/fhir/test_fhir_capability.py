@@ -31,7 +31,11 @@ def test_capability_statement_lists_exactly_the_supported_parameters(fhir: httpx
     body = response.json()
     CapabilityStatement.model_validate(body)
     assert body["fhirVersion"] == "4.0.1" and body["kind"] == "instance"
-    resources = {r["type"]: r for r in body["rest"][0]["resource"]}
+    every = {r["type"]: r for r in body["rest"][0]["resource"]}
+    read_only = {"Organization", "PractitionerRole", "Practitioner"}
+    for rtype in read_only:
+        assert every[rtype]["interaction"] == [{"code": "read"}]
+    resources = {t: r for t, r in every.items() if t not in read_only}
     assert set(resources) == {"HealthcareService", "Location"}
     for rtype, resource in resources.items():
         listed = {p["name"]: p["type"] for p in resource["searchParam"]}

@@ -5,6 +5,7 @@ Locations' identifiers (``<FINESS>/<id>``) and names."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,14 +13,17 @@ from typing import Any
 import httpx
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
-from fhir_checks import bundle_of, included, matches
+from fhir_checks import bundle_of, included, matches, outcome_of
 
 from ror.api.app import create_app
 from ror.api.fhir.facts import reference_id
 from ror.api.fhir.subset import SUMMARY
 from ror.config import Settings
+from ror.indexer.command import run_index
 from ror.indexer.load import load_paths
 from ror.model import Offer
+from ror.resources.store import ResourceStore
+from ror.search.commands import index_sink
 from ror.search.embedded import EmbeddedEngine
 from ror.text import fold
 from tests.api.conftest import LiveServer
@@ -51,10 +55,22 @@ def linked(
     tmp_path_factory: pytest.TempPathFactory, linked_offers: list[Offer]
 ) -> Iterator[Callable[[int], httpx.Client]]:
     path = tmp_path_factory.mktemp("linked") / "linked.sqlite"
-    engine = EmbeddedEngine(path)
-    engine.load(linked_offers, replace_all=True)
-    engine.close()
     settings = Settings.from_env({"ROR_DB": str(path)})
+    engine = EmbeddedEngine(path)
+    store = ResourceStore(settings.resources_path)  # as `ror index` fills it
+    status = run_index(
+        [FIXTURES / "ig-fsh", FIXTURES / "linked"],
+        rejects=path.with_name("rejects.jsonl"),
+        out=None,
+        engine=index_sink(engine, replace_all=False),
+        store=store,
+        remove=engine.delete,
+        stdout=io.StringIO(),
+    )
+    assert status == 0
+    assert engine.count() == len(linked_offers)
+    store.close()
+    engine.close()
     servers: dict[int, LiveServer] = {}
     clients: list[httpx.Client] = []
 
@@ -209,3 +225,22 @@ def test_synthetic_locations_have_identifiers_and_names(
         assert engine.find_locations(*identifier.split("/", 1)) == [lid]
     finally:
         engine.close()
+
+
+def test_reads_of_stored_resources(linked: Callable[[int], httpx.Client]) -> None:
+    fhir = linked(1)
+    ej = fhir.get("/Organization/4501")
+    assert ej.status_code == 200 and ej.json()["id"] == "4501"
+    get_fhir_model_class("Organization").model_validate(ej.json())
+    role = fhir.get("/PractitionerRole/role-infirmiere").json()
+    get_fhir_model_class("PractitionerRole").model_validate(role)
+    person = fhir.get("/Practitioner/ror-practitioner-exemple").json()
+    assert person["telecom"]  # level 2 (restricted): profile 1 sees it
+    assert "telecom" not in linked(0).get("/Practitioner/ror-practitioner-exemple").json()
+    assert linked(4).get("/Practitioner/ror-practitioner-exemple").status_code == 404
+    no_name = linked(4).get("/PractitionerRole/role-infirmiere").json()
+    assert "display" not in no_name["practitioner"]
+    for missing in ("/Organization/nope", "/PractitionerRole/nope", "/Practitioner/nope"):
+        assert outcome_of(fhir.get(missing), 404)[0]["code"] == "not-found"
+    searched = outcome_of(fhir.get("/Organization?_id=4501"), 404)
+    assert "lecture par id" in searched[0]["diagnostics"]
