@@ -43,7 +43,7 @@ test-es: $(STAMP)  ## the Elasticsearch integration suite against the cluster at
 bench: $(STAMP)  ## benchmark at 1 M synthetic offers; writes bench/results.json
 	$(BIN)/python -m bench
 
-data: $(STAMP)  ## rebuild the shipped reference tables from ../shared/data
+data: $(STAMP)  ## rebuild the shipped reference tables from the official files in data/
 	$(BIN)/python scripts/build_nomenclatures.py
 	$(BIN)/python scripts/build_gazetteer.py
 

@@ -1,6 +1,7 @@
 """Build the gazetteer shipped in ``ror/geo/data`` from the official open data.
 
-Inputs (``--source``, default ``<repo>/../shared/data/geo``; same formats as newer editions):
+Inputs (``--source``, default ``<repo>/data/geo``; same formats as newer editions, each file
+plain or gzipped as ``NAME.gz``):
   laposte_hexasmal.csv                       La Poste "base officielle des codes postaux" with GPS
   etalab-decoupage-administratif/*.json      INSEE COG communes, départements, régions (Etalab)
   departements_regions.csv                   a point inside each département
@@ -45,9 +46,10 @@ from pyproj import Geod
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from ror import source_data  # noqa: E402
 from ror.geo.names import alias_key, name_key  # noqa: E402
 
-DEFAULT_SOURCE = REPO / ".." / "shared" / "data" / "geo"
+DEFAULT_SOURCE = source_data.GEO
 DEFAULT_OUT = REPO / "ror" / "geo" / "data"
 
 FORMAT_VERSION = 1
@@ -107,24 +109,23 @@ def read_sources(source: Path) -> Sources:
         "departement_points": source / "departements_regions.csv",
         "departement_shapes": source / "departements-avec-outre-mer.geojson",
     }
-    missing = [str(path) for path in files.values() if not path.is_file()]
+    missing = [str(path) for path in files.values() if source_data.stored(path) is None]
     if missing:
         raise SystemExit(f"build_gazetteer: missing source files: {', '.join(missing)}")
     laposte = read_laposte(files["laposte"])
-    with files["departement_points"].open(encoding="utf-8", newline="") as handle:
-        points = {
-            row["code_departement"]: (float(row["point_lat"]), float(row["point_lon"]))
-            for row in csv.DictReader(handle)
-        }
-    collection = json.loads(files["departement_shapes"].read_text(encoding="utf-8"))
+    points = {
+        row["code_departement"]: (float(row["point_lat"]), float(row["point_lon"]))
+        for row in csv.DictReader(read_text(files["departement_points"]).splitlines())
+    }
+    collection = json.loads(read_text(files["departement_shapes"]))
     shapes = {
         feature["properties"]["code"]: shapely.from_geojson(json.dumps(feature["geometry"]))
         for feature in collection["features"]
     }
     return Sources(
-        communes=json.loads(files["communes"].read_text(encoding="utf-8")),
-        departements=json.loads(files["departements"].read_text(encoding="utf-8")),
-        regions=json.loads(files["regions"].read_text(encoding="utf-8")),
+        communes=json.loads(read_text(files["communes"])),
+        departements=json.loads(read_text(files["departements"])),
+        regions=json.loads(read_text(files["regions"])),
         laposte=laposte,
         departement_points=points,
         departement_shapes=shapes,
@@ -147,7 +148,7 @@ LAPOSTE_COLUMNS = {
 def read_laposte(path: Path) -> list[dict[str, str]]:
     """Rows of the La Poste file as {insee, name, postcode, gps}; UTF-8 or Latin-1 (older
     and newer editions differ), "gps" empty when the edition has no coordinates."""
-    raw = path.read_bytes()
+    raw = source_data.read_bytes(path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -467,8 +468,13 @@ def write_json_gz(path: Path, data: Any) -> None:
         out.write(text.encode("utf-8"))
 
 
+def read_text(path: Path) -> str:
+    return source_data.read_text(path)
+
+
 def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """Of the content, so that compressing a source file does not change it."""
+    return hashlib.sha256(source_data.read_bytes(path)).hexdigest()
 
 
 def sources_note(src: Sources, gazetteer: Mapping[str, Any]) -> str:

@@ -1,6 +1,6 @@
 """Build ``ror/nomenclature/data/systems.json`` from the ANS NOS files.
 
-Reads the three formats the NOS are published in, as found in ``../shared/data/ror/nomenclatures``
+Reads the three formats the NOS are published in, as found in ``data/ror/nomenclatures``
 (or any folder of newer official files of the same formats):
 
 - ``*.tabs``: ``;``-separated, a header naming the value set (JDV) or code system (TRE), then
@@ -26,7 +26,11 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "ror" / "nomenclatures"
+sys.path.insert(0, str(REPO))
+
+from ror.source_data import NOMENCLATURES  # noqa: E402
+
+DEFAULT_SOURCE = NOMENCLATURES
 DEFAULT_OUT = REPO / "ror" / "nomenclature" / "data"
 SUPPLEMENT = Path(__file__).resolve().with_name("nomenclature_supplement.json")
 NOS = "https://mos.esante.gouv.fr/NOS"
@@ -491,7 +495,7 @@ terminologies (NOS: *nomenclatures des objets de santé*), published openly at
 https://mos.esante.gouv.fr/NOS and https://interop.esante.gouv.fr/terminologies. The copies this
 table is built from come from the ANS GitHub repositories `ansforge/IG-NOS`,
 `ansforge/ig-terminlogie-de-sante` and `ansforge/IG-terminologie-de-sante` (see
-`../shared/data/ror/SOURCES.md` for commits); those repositories carry no LICENSE file: treat the
+`data/ror/SOURCES.md` for commits); those repositories carry no LICENSE file: treat the
 content as "public ANS publication, licence not stated", attribute it to the ANS, and check before
 redistributing outside the project. Nothing here is a verbatim copy: `systems.json` is a derived,
 compact form (code -> label per code system) rebuilt by `scripts/build_nomenclatures.py`.
@@ -527,7 +531,7 @@ def sources_md(doc: dict[str, Any], builder: Builder, files: list[SourceFile]) -
     lines = [
         "# Nomenclature tables: sources",
         "",
-        "Built by `scripts/build_nomenclatures.py` from `../shared/data/ror/nomenclatures`",
+        "Built by `scripts/build_nomenclatures.py` from `data/ror/nomenclatures`",
         "(the files below, with the version each states) and",
         "`scripts/nomenclature_supplement.json`.",
         "Do not edit `systems.json` by hand: rebuild it.",

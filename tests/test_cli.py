@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ror.cli import main
+from ror.source_data import ROR_EXAMPLES
 
-SHARED_EXAMPLES = Path(__file__).resolve().parents[1] / "../shared/data/ror/examples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fhir"
 
 
@@ -90,7 +90,7 @@ def test_index_only_unlinked_records_fails(tmp_path: Path) -> None:
     """The real examples alone reference organisations that are not supplied: all rejected."""
     rejects = tmp_path / "rejects.jsonl"
     db = str(tmp_path / "x.sqlite")
-    assert main(["index", str(SHARED_EXAMPLES), "--db", db, "--rejects", str(rejects)]) == 1
+    assert main(["index", str(ROR_EXAMPLES), "--db", db, "--rejects", str(rejects)]) == 1
     assert "unresolved reference" in rejects.read_text()
 
 

@@ -24,6 +24,7 @@ from ror.indexer.load import load_paths
 from ror.indexer.synthetic import generate
 from ror.model import Capacity, Contact, Offer
 from ror.ranking import explain, score, weights_for
+from ror.source_data import ROR_EXAMPLES
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 CONTACTS = (
@@ -137,7 +138,7 @@ def test_other_sentences_stay() -> None:
 
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = [ROOT / "tests/fixtures/fhir/linked", ROOT / "../shared/data/ror/examples/ig-json"]
+EXAMPLES = [ROOT / "tests/fixtures/fhir/linked", ROR_EXAMPLES / "ig-json"]
 
 
 @pytest.mark.parametrize("profile", [0, 1, 2, 3, 4, 5])

@@ -1,4 +1,4 @@
-"""Shared fixtures for the geo tests: one cached gazetteer and the shared source data."""
+"""Shared fixtures for the geo tests: one cached gazetteer and the source data."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 
 from ror.geo import Gazetteer, gazetteer
-
-REPO = Path(__file__).resolve().parents[2]
-SHARED_GEO = REPO / ".." / "shared" / "data" / "geo"
+from ror.source_data import GEO
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +16,6 @@ def gaz() -> Gazetteer:
 
 
 @pytest.fixture(scope="session")
-def shared_geo() -> Path:
-    assert SHARED_GEO.is_dir(), f"source data expected at {SHARED_GEO}"
-    return SHARED_GEO.resolve()
+def geo_sources() -> Path:
+    assert GEO.is_dir(), f"source data expected at {GEO}"
+    return GEO

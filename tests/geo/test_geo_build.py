@@ -1,4 +1,4 @@
-"""The shipped tables are exactly what the build script makes from the shared source data."""
+"""The shipped tables are exactly what the build script makes from the source data in data/geo."""
 
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ BUILT_FILES = ("gazetteer.json.gz", "shapes.json.gz", "SOURCES.md")
 
 
 @pytest.mark.slow
-def test_rebuild_is_identical_to_shipped_data(tmp_path: Path, shared_geo: Path) -> None:
+def test_rebuild_is_identical_to_shipped_data(tmp_path: Path, geo_sources: Path) -> None:
     result = subprocess.run(
         [
             sys.executable,
             str(REPO / "scripts" / "build_gazetteer.py"),
             "--source",
-            str(shared_geo),
+            str(geo_sources),
             "--out",
             str(tmp_path),
         ],

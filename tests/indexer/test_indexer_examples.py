@@ -7,11 +7,11 @@ import pytest
 
 from ror.indexer.load import LoadResult, load_paths
 from ror.model import Capacity, Contact, Equipment, Offer, OpeningHours, Price, Zone
+from ror.source_data import ROR_JSON_EXAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT / "../shared/data/ror/examples"
 FIXTURES = ROOT / "tests/fixtures/fhir"
-ALL = [FIXTURES / "ig-fsh", FIXTURES / "linked", SHARED / "ig-json", SHARED / "doc-json"]
+ALL = [FIXTURES / "ig-fsh", FIXTURES / "linked", *ROR_JSON_EXAMPLES]
 SAAD = "post-healthcareservice-1-saad-intervention-zone.json"
 NEURO = "post-healthcareservice-2-neurochirurgie-hc.json"
 

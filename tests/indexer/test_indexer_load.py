@@ -7,11 +7,11 @@ import pytest
 
 from ror.errors import InvalidInput
 from ror.indexer.load import load_paths, read_offers, write_offers
+from ror.source_data import ROR_JSON_EXAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT / "../shared/data/ror/examples"
 FIXTURES = ROOT / "tests/fixtures/fhir"
-ALL = [FIXTURES / "ig-fsh", FIXTURES / "linked", SHARED / "ig-json", SHARED / "doc-json"]
+ALL = [FIXTURES / "ig-fsh", FIXTURES / "linked", *ROR_JSON_EXAMPLES]
 
 
 def test_reloading_the_same_data_gives_the_same_offers() -> None:

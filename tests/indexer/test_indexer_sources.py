@@ -8,8 +8,7 @@ import pytest
 
 from ror.errors import InvalidInput
 from ror.indexer.sources import Sourced, SourceError, data_files, read_file, read_resources
-
-SHARED = Path(__file__).resolve().parents[2] / "../shared/data/ror/examples"
+from ror.source_data import ROR_EXAMPLES, ROR_JSON_EXAMPLES
 
 
 def _location(lid: str) -> dict[str, object]:
@@ -63,7 +62,7 @@ def test_ndjson_lines_holding_bundles_are_flattened(tmp_path: Path) -> None:
 
 
 def test_single_resource_file_is_position_zero() -> None:
-    path = SHARED / "ig-json/HealthcareService-1234564.json"
+    path = ROR_EXAMPLES / "ig-json/HealthcareService-1234564.json"
     (item,) = list(read_file(path))
     assert isinstance(item, Sourced)
     assert item.resource["id"] == "1234564" and item.position == 0
@@ -87,7 +86,7 @@ def test_directory_is_read_recursively_sorted_json_and_ndjson_only(tmp_path: Pat
 
 
 def test_real_examples_directory_reads_every_file() -> None:
-    items = list(read_resources([SHARED / "ig-json", SHARED / "doc-json"]))
+    items = list(read_resources(ROR_JSON_EXAMPLES))
     assert all(isinstance(i, Sourced) for i in items)
     assert len(items) == 4
 

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
+from ror.source_data import NOMENCLATURES
+
 REPO = Path(__file__).resolve().parents[2]
-SOURCE = REPO.parent / "shared" / "data" / "ror" / "nomenclatures"
 SCRIPT = REPO / "scripts" / "build_nomenclatures.py"
 SHIPPED = REPO / "ror" / "nomenclature" / "data"
 
@@ -29,9 +30,9 @@ def build(source: Path, out: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    assert SOURCE.is_dir(), f"the NOS files are expected at {SOURCE}"
+    assert NOMENCLATURES.is_dir(), f"the NOS files are expected at {NOMENCLATURES}"
     out = tmp_path_factory.mktemp("nomenclature")
-    result = build(SOURCE, out)
+    result = build(NOMENCLATURES, out)
     assert result.returncode == 0, result.stderr
     return out
 
@@ -47,12 +48,12 @@ def test_rebuild_gives_the_shipped_files_byte_for_byte(rebuilt: Path) -> None:
 
 
 def _tabs_rows(name: str) -> list[list[str]]:
-    lines = (SOURCE / "tabs" / name).read_text("utf-8").splitlines()
+    lines = (NOMENCLATURES / "tabs" / name).read_text("utf-8").splitlines()
     return [line.split(";") for line in lines[3:] if line.strip()]  # after the 3 header lines
 
 
 def _fsh_codes(name: str) -> list[str]:
-    text = (SOURCE / "fsh" / name).read_text("utf-8")
+    text = (NOMENCLATURES / "fsh" / name).read_text("utf-8")
     return re.findall(r"^\* \$TRE-R\d+-\w+#(\S+) ", text, flags=re.M)
 
 
@@ -136,7 +137,7 @@ def test_sources_note_names_every_table_and_the_licence(rebuilt: Path) -> None:
 
 def test_rebuilds_from_a_newer_edition_of_the_same_formats(tmp_path: Path) -> None:
     source = tmp_path / "nos"
-    shutil.copytree(SOURCE, source)
+    shutil.copytree(NOMENCLATURES, source)
     tabs = source / "tabs" / "JDV_J18-EquipementSpecifique-ROR.tabs"
     tabs.write_text(
         tabs.read_text("utf-8") + "1.2.250.1.213.3.3.10;999;Équipement d'une édition future\n",
@@ -163,7 +164,7 @@ def test_rebuilds_from_a_newer_edition_of_the_same_formats(tmp_path: Path) -> No
 
 def test_a_code_system_oid_nobody_names_stops_the_build(tmp_path: Path) -> None:
     source = tmp_path / "nos"
-    shutil.copytree(SOURCE, source)
+    shutil.copytree(NOMENCLATURES, source)
     tabs = source / "tabs" / "JDV_J30-TemporaliteAccueil-ROR.tabs"
     tabs.write_text(tabs.read_text("utf-8") + "1.2.3.4.5;03;Inconnu\n", "utf-8")
     result = build(source, tmp_path / "out")

@@ -15,11 +15,10 @@ import pytest
 import ror.model
 from ror import nomenclature as nos
 from ror.errors import UnknownCode
+from ror.source_data import ROR_EXAMPLES
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
-EXAMPLES = SHARED / "data" / "ror" / "examples"
-ROR_MODEL = SHARED / "docs" / "ROR-MODEL.md"
+ROR_MODEL = REPO / "docs" / "ROR-MODEL.md"
 NOS = "https://mos.esante.gouv.fr/NOS"
 
 
@@ -121,14 +120,14 @@ def _codings(node: Any) -> Iterator[tuple[str, str]]:
 
 def _json_codings() -> list[tuple[str, str]]:
     out = []
-    for path in sorted(EXAMPLES.glob("*/*.json")):
+    for path in sorted(ROR_EXAMPLES.glob("*/*.json")):
         out.extend(_codings(json.loads(path.read_text("utf-8"))))
     return out
 
 
 def _fsh_codings() -> list[tuple[str, str]]:
     out = []
-    for path in sorted(EXAMPLES.glob("*/*.fsh")):
+    for path in sorted(ROR_EXAMPLES.glob("*/*.fsh")):
         text = path.read_text("utf-8")
         aliases = dict(re.findall(r"^Alias:\s*(\S+)\s*=\s*(\S+)", text, flags=re.M))
         for alias, code in re.findall(r"(\$TRE-[\w-]+)#(\w+)", text):

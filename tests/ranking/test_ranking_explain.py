@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
-from pathlib import Path
 
 import pytest
 from ranking_builders import (
@@ -20,9 +19,9 @@ from ror.criteria import BedNeed, Criteria, EquipmentNeed
 from ror.model import Equipment, Offer, OpeningHours
 from ror.ranking import explain, score, weights_for
 from ror.ranking.labels import in_sentence, short_label
+from ror.source_data import NOMENCLATURES
 
 N = "\u202f"
-SHARED = Path(__file__).resolve().parents[2] / "../shared"
 
 
 def sentences(offer: Offer, criteria: Criteria, distance_km: float | None) -> tuple[str, ...]:
@@ -148,7 +147,7 @@ def test_an_unknown_code_falls_back_to_the_code() -> None:
 
 def real_labels(path: str) -> dict[str, str]:
     """code -> label from a NOS ``.tabs`` file (OID;code;label)."""
-    rows = (line.split(";", 2) for line in (SHARED / path).read_text("utf-8").splitlines())
+    rows = (line.split(";", 2) for line in (NOMENCLATURES / path).read_text("utf-8").splitlines())
     return {row[1]: row[2] for row in rows if len(row) == 3}
 
 
@@ -161,5 +160,5 @@ def real_labels(path: str) -> dict[str, str]:
     ],
 )
 def test_real_equipment_labels_read_well_in_a_sentence(code: str, expected: str) -> None:
-    labels = real_labels("data/ror/nomenclatures/tabs/JDV_J18-EquipementSpecifique-ROR.tabs")
+    labels = real_labels("tabs/JDV_J18-EquipementSpecifique-ROR.tabs")
     assert in_sentence(labels[code]) == expected

@@ -11,13 +11,13 @@ import pytest
 from ror.indexer.load import load_paths
 from ror.model import Offer
 from ror.search.embedded_rows import decode_doc, encode_doc
+from ror.source_data import ROR_JSON_EXAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = [
     ROOT / "tests/fixtures/fhir/ig-fsh",
     ROOT / "tests/fixtures/fhir/linked",
-    ROOT / "../shared/data/ror/examples/ig-json",
-    ROOT / "../shared/data/ror/examples/doc-json",
+    *ROR_JSON_EXAMPLES,
 ]
 
 

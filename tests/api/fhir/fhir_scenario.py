@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from ror.geo import gazetteer
+from ror.source_data import ROR_EXAMPLES
 
 Json = dict[str, Any]
 ROOT = Path(__file__).resolve().parents[3]
-SHARED = ROOT / "../shared/data/ror/examples"
 FIXTURES = ROOT / "tests/fixtures/fhir"
 ROR = "https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition/"
 NOS = "https://mos.esante.gouv.fr/NOS/"
@@ -50,8 +50,8 @@ def _linked(kind: str, rid: str) -> Json:
 LOCATION_1 = _load(FIXTURES / "ig-fsh/Location-ror-location-exemple-1.json")
 EHPAD_LOCATION = _linked("Location", "ehpad-hebergement")
 SAAD_LOCATION = _linked("Location", "654")
-NEURO = _load(SHARED / "doc-json/post-healthcareservice-2-neurochirurgie-hc.json")
-SAAD = _load(SHARED / "doc-json/post-healthcareservice-1-saad-intervention-zone.json")
+NEURO = _load(ROR_EXAMPLES / "doc-json/post-healthcareservice-2-neurochirurgie-hc.json")
+SAAD = _load(ROR_EXAMPLES / "doc-json/post-healthcareservice-1-saad-intervention-zone.json")
 EHPAD = _load(FIXTURES / "linked/HealthcareService-ehpad-hebergement-permanent.json")
 CHR = _linked("Organization", "4500")
 SAAD_EG = _linked("Organization", "2424")

@@ -33,12 +33,12 @@ from ror.indexer.assemble import service_id
 from ror.indexer.load import load_paths
 from ror.indexer.sources import Sourced, read_resources
 from ror.search.embedded import EmbeddedEngine
+from ror.source_data import ROR_JSON_EXAMPLES
 from tests.api.conftest import LiveServer
 
 ROOT = Path(__file__).resolve().parents[3]
-SHARED = ROOT / "../shared/data/ror/examples"
 FIXTURES = ROOT / "tests/fixtures/fhir"
-EXAMPLES = [FIXTURES / "ig-fsh", FIXTURES / "linked", SHARED / "ig-json", SHARED / "doc-json"]
+EXAMPLES = [FIXTURES / "ig-fsh", FIXTURES / "linked", *ROR_JSON_EXAMPLES]
 SAAD = "HealthcareService/sha1-e2d02004e8f01adfd76e5652"  # doc example 1 (no id)
 NEURO = "HealthcareService/sha1-9530fbe9e1eb53aa290aa524"  # doc example 2 (no id)
 
