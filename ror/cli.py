@@ -62,6 +62,55 @@ def cmd_index(args: argparse.Namespace) -> int:
             store.close()
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    import os
+
+    from ror.resources.store import ResourceStore
+    from ror.search.commands import open_engine
+    from ror.sync.command import SyncRequest, sync_command
+
+    headers = {}
+    for raw in args.header:
+        name, sep, value = raw.partition(":")
+        if not sep or not name.strip():
+            print(f"ror sync: --header wants NAME:VALUE, got {raw!r}", file=sys.stderr)
+            return 2
+        headers[name.strip()] = value.strip()
+    request = SyncRequest(
+        url=args.url,
+        name=args.name,
+        full=args.full,
+        priority=args.priority,
+        page_size=args.page_size,
+        token=args.token or os.environ.get("ROR_SYNC_TOKEN") or None,
+        cert=args.cert,
+        key=args.key,
+        ca=args.ca,
+        headers=headers,
+        timeout_s=args.timeout,
+        attempts=args.attempts,
+    )
+    settings = _settings(args)
+    engine = open_engine(settings)
+    store = ResourceStore(settings.resources_path)
+    try:
+        return sync_command(request, store, engine)
+    finally:
+        store.close()
+        engine.close()
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from ror.resources.store import ResourceStore
+    from ror.sync.command import sources_command
+
+    store = ResourceStore(_settings(args).resources_path)
+    try:
+        return sources_command(store, as_json=args.json)
+    finally:
+        store.close()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from ror.api.serve import serve
 
@@ -187,6 +236,33 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--replace", action="store_true", help="replace the whole index")
     _engine_options(index)
     index.set_defaults(run=cmd_index)
+
+    sync = sub.add_parser("sync", help="follow a ROR FHIR R4 source (incremental by _lastUpdated)")
+    sync.add_argument("url", help="the source's FHIR base, e.g. https://…/fhir")
+    sync.add_argument("--name", help="the source's name (default: host and path of the URL)")
+    sync.add_argument("--full", action="store_true", help="read everything; remove what is gone")
+    sync.add_argument("--priority", type=int, help="wins ties of meta.lastUpdated (higher wins)")
+    sync.add_argument("--page-size", type=int, default=200, help="_count per page")
+    sync.add_argument("--token", help="bearer token (ROR_SYNC_TOKEN)")
+    sync.add_argument("--cert", type=Path, help="client certificate, PEM (mutual TLS)")
+    sync.add_argument("--key", type=Path, help="its private key, PEM, when not in --cert")
+    sync.add_argument("--ca", type=Path, help="CA bundle to verify the source")
+    sync.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="NAME:VALUE",
+        help="an extra header (repeat), e.g. Ror-Profil-Utilisateur-Code:CU22",
+    )
+    sync.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
+    sync.add_argument("--attempts", type=int, default=6, help="tries per request")
+    _engine_options(sync)
+    sync.set_defaults(run=cmd_sync)
+
+    sources = sub.add_parser("sources", help="the sources followed: last sync, counts, errors")
+    sources.add_argument("--json", action="store_true")
+    _engine_options(sources)
+    sources.set_defaults(run=cmd_sources)
 
     serve = sub.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host")

@@ -67,6 +67,7 @@ _SCHEMA: Final = (
         PRIMARY KEY (type, id)) WITHOUT ROWID""",
     "CREATE INDEX IF NOT EXISTS resources_updated ON resources (type, last_updated_ts, id)",
     "CREATE INDEX IF NOT EXISTS resources_source ON resources (source, type, deleted)",
+    "CREATE INDEX IF NOT EXISTS resources_withdrawn ON resources (type, active, deleted)",
     """CREATE TABLE IF NOT EXISTS identifiers (
         value TEXT NOT NULL, system TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,
         PRIMARY KEY (value, system, type, id)) WITHOUT ROWID""",
@@ -381,6 +382,22 @@ class ResourceStore:
         args.append(limit)
         return [_stored(row) for row in self._conn().execute(sql, args)]
 
+    def withdrawn(
+        self, rtype: str, since: datetime, until: datetime | None = None
+    ) -> list[StoredResource]:
+        """Resources inactive since ``since`` (by ``meta.lastUpdated``) or deleted since then
+        (by reception), before ``until``."""
+        rows = self._conn().execute(
+            f"SELECT {_COLUMNS} FROM resources WHERE type = ? AND ("
+            "(active = 0 AND deleted = 0 AND last_updated_ts >= ?) "
+            "OR (deleted = 1 AND received_at >= ?)) ORDER BY id",
+            (rtype, since.timestamp(), since.astimezone(UTC).isoformat()),
+        )
+        found = [_stored(row) for row in rows]
+        if until is None:
+            return found
+        return [r for r in found if _before(r, until)]
+
     def ids_of_source(self, source: str, rtype: str) -> set[str]:
         """Ids of the live-or-inactive (not deleted) resources of a type kept from ``source``."""
         rows = self._conn().execute(
@@ -455,6 +472,11 @@ class ResourceStore:
 
 
 _COLUMNS: Final = "type, id, source, version_id, last_updated, received_at, active, deleted, body"
+
+
+def _before(r: StoredResource, until: datetime) -> bool:
+    stamp = r.received_at if r.deleted or not r.last_updated else r.last_updated
+    return instant(stamp, "meta.lastUpdated") < until
 
 
 def _stored(row: tuple[Any, ...]) -> StoredResource:

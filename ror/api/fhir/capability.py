@@ -11,6 +11,7 @@ from ror.api.fhir import catalog
 from ror.api.fhir.catalog import ResourceType, SearchParam
 from ror.api.fhir.params import DEFAULT_COUNT, MAX_COUNT
 from ror.api.fhir.read import STORED
+from ror.api.fhir.store_search import with_organization_search
 
 Json = dict[str, Any]
 PROFILES: Final = {
@@ -79,7 +80,12 @@ def capability_statement(base: str) -> Json:
                 "resource": [
                     _resource("HealthcareService"),
                     _resource("Location"),
-                    *(_read_only(rtype) for rtype in STORED),
+                    *(
+                        with_organization_search(_read_only(t))
+                        if t == "Organization"
+                        else _read_only(t)
+                        for t in STORED
+                    ),
                 ],
             }
         ],

@@ -30,6 +30,7 @@ from ror.api.fhir.params import lenient, parse_search
 from ror.api.fhir.query import Atom, SearchRequest
 from ror.api.fhir.read import INDEXED, STORED, read
 from ror.api.fhir.search import run
+from ror.api.fhir.store_search import organization_search, with_withdrawn
 from ror.api.fhir.values import Token
 from ror.config import Settings
 from ror.errors import RorError
@@ -81,7 +82,11 @@ async def _search(
 
     def answer() -> dict[str, object]:
         result = run(search, engine, audience(caller.profile, champ))
-        return searchset(search, result, links, profile=caller.profile, fetch=engine.get)
+        bundle = searchset(search, result, links, profile=caller.profile, fetch=engine.get)
+        if resource == "HealthcareService":
+            store = resource_store(request)
+            return with_withdrawn(bundle, store, items, fhir_base(request), caller.profile)
+        return bundle
 
     return fhir_response(await run_in_threadpool(answer))
 
@@ -161,6 +166,14 @@ def resource_store(request: Request) -> ResourceStore | None:
     return store
 
 
+async def organization_search_get(request: Request) -> Response:
+    items = tuple(request.query_params.multi_items())
+    profile = request_caller(request).profile
+    store = resource_store(request)
+    base = fhir_base(request)
+    return fhir_response(await run_in_threadpool(organization_search, store, items, base, profile))
+
+
 async def metadata(request: Request) -> Response:
     return fhir_response(capability_statement(fhir_base(request)))
 
@@ -220,6 +233,17 @@ ENDPOINTS = (
         description=_SEARCH_DOC,
         content_type="application/fhir+json",
         example="/fhir/Location?near=43.6045|1.444|10|km&_revinclude=HealthcareService:location",
+    ),
+    Endpoint(
+        "GET",
+        "/fhir/Organization",
+        _guarded(organization_search_get),
+        "FHIR search of the Organizations as loaded (resource store), for following instances",
+        "fhir",
+        description="By `_lastUpdated` (ge, gt, le, lt), `_id`, `identifier`; oldest change "
+        "first, `next` links with a keyset `_cursor`. Profiles that see every unit only.",
+        content_type="application/fhir+json",
+        errors=(400, 403),
     ),
     Endpoint(
         "POST",

@@ -242,5 +242,6 @@ def test_reads_of_stored_resources(linked: Callable[[int], httpx.Client]) -> Non
     assert "display" not in no_name["practitioner"]
     for missing in ("/Organization/nope", "/PractitionerRole/nope", "/Practitioner/nope"):
         assert outcome_of(fhir.get(missing), 404)[0]["code"] == "not-found"
-    searched = outcome_of(fhir.get("/Organization?_id=4501"), 404)
-    assert "lecture par id" in searched[0]["diagnostics"]
+    searched = fhir.get("/Organization?_id=4501").json()  # the sync's search (tests/sync)
+    assert [e["resource"]["id"] for e in searched["entry"]] == ["4501"]
+    assert outcome_of(fhir.get("/PractitionerRole?_id=x"), 404)[0]["code"] == "not-supported"

@@ -1,0 +1,3 @@
+"""Following ROR FHIR sources: ``client`` (HTTP, retries, errors), ``queries`` (what to ask a
+source), ``state`` (checkpoints per source), ``run`` (one sync), ``command`` (``ror sync``,
+``ror sources``)."""
