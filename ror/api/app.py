@@ -36,6 +36,7 @@ from ror.api import (
     routes_pages,
     routes_reference,
     routes_search,
+    routes_sources,
     routes_system,
 )
 from ror.api.access import ANONYMOUS_PROFILE
@@ -60,6 +61,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *routes_reference.ENDPOINTS,
     *routes_system.ENDPOINTS,
     *routes_audit.ENDPOINTS,
+    *routes_sources.ENDPOINTS,  # ror sync (issue 16)
     *routes_availability.ENDPOINTS,  # availability (issue 4)
     *routes_availability_fhir.ENDPOINTS,  # PATCH /fhir/Location (issue 4)
     *fhir_routes.ENDPOINTS,
