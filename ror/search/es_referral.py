@@ -46,7 +46,7 @@ def referral_body(
     audience = audience_filter(criteria.audience.sensitive_champs)
     if audience is not None:
         filters.append(audience)
-    sort: list[Clause] = [{"_score": "desc"}]
+    sort: list[Clause] = [{"_score": {"order": "desc"}}]
     if criteria.lat is not None and criteria.lon is not None:
         sort += distance_sort((criteria.lat, criteria.lon))
     else:

@@ -33,7 +33,7 @@ def test_the_body_filters_hard_criteria_and_scores_with_the_model() -> None:
             }
         },
         "sort": [
-            {"_score": "desc"},
+            {"_score": {"order": "desc"}},
             {
                 "_geo_distance": {
                     "location": {"lat": 43.6, "lon": 1.44},
@@ -54,7 +54,7 @@ def test_the_body_filters_hard_criteria_and_scores_with_the_model() -> None:
 
 def test_without_a_point_ties_go_by_id() -> None:
     body = referral_body(Criteria(champ=("04",)), now=NOW, radius_km=None)
-    assert body["sort"] == [{"_score": "desc"}, {"id": "asc"}]
+    assert body["sort"] == [{"_score": {"order": "desc"}}, {"id": "asc"}]
     assert body["query"] == {
         "constant_score": {"filter": body["query"]["constant_score"]["filter"], "boost": 1.0}
     }
