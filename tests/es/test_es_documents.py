@@ -78,7 +78,7 @@ def check_fits(value: Any, spec: dict[str, Any], path: str) -> None:
             for key, sub in item.items():
                 sub_path = f"{path}.{key}" if path else key
                 sub_spec = spec.get("properties", {}).get(key)
-                if sub_spec is None and spec.get("dynamic") is True:
+                if sub_spec is None and spec.get("dynamic") == "true":
                     sub_spec = _template_for(sub_path)
                 assert sub_spec is not None, f"{sub_path} is not mapped"
                 check_fits(sub, sub_spec, sub_path)
