@@ -16,6 +16,7 @@ ROR_EXAMPLES: Final = SOURCE_DATA / "ror" / "examples"
 ROR_JSON_EXAMPLES: Final = (ROR_EXAMPLES / "ig-json", ROR_EXAMPLES / "doc-json")
 NOMENCLATURES: Final = SOURCE_DATA / "ror" / "nomenclatures"
 GEO: Final = SOURCE_DATA / "geo"
+ELASTICSEARCH: Final = SOURCE_DATA / "elasticsearch"
 
 
 def stored(path: Path) -> Path | None:

@@ -1,0 +1,203 @@
+"""Everything the Elasticsearch engine does, driven once against the recording server.
+
+Each step uses the engine through its public interface (or the HTTP API over it) and returns
+what the tests check beside the wire validation. The requests each step sent are kept apart
+(``Scenario.sent``) so a test can say which step sent what.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import httpx
+from es_builders import full_offer
+from es_recorder import Captured, Recorder
+
+from ror.api.app import create_app
+from ror.config import Settings
+from ror.criteria import Audience, BedNeed, Criteria, EquipmentNeed, Profile
+from ror.indexer.synthetic import generate
+from ror.mappings.fields import CODE_FIELDS
+from ror.model import Capacity, Offer
+from ror.ranking.weights import PROFILE_WEIGHTS
+from ror.search import pipeline
+from ror.search.elasticsearch import ElasticsearchEngine
+from ror.search.overview import OverviewQuery
+from tests.live_server import LiveServer
+
+NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
+SIZE = 700  # more than one page (500) of the engine's sorted reads: search_after is used
+TOULOUSE = (43.6045, 1.4440)
+
+
+@dataclass
+class Scenario:
+    recorder: Recorder
+    engine: ElasticsearchEngine
+    offers: list[Offer]
+    sent: dict[str, list[Captured]] = field(default_factory=dict)
+    results: dict[str, Any] = field(default_factory=dict)
+
+    def step(self, name: str, run: Callable[[], Any]) -> None:
+        start = len(self.recorder.captured)
+        self.results[name] = run()
+        self.sent[name] = self.recorder.captured[start:]
+
+
+def dataset() -> list[Offer]:
+    offers = list(generate(SIZE, seed=11, now=NOW))
+    i = next(i for i, o in enumerate(offers) if o.capacities and not o.home_based)
+    offers[i] = dataclasses.replace(offers[i], sensitive=True)
+    return [*offers, full_offer()]
+
+
+def small(offers: list[Offer]) -> list[Offer]:
+    """A few dozen offers of every kind: the recorder evaluates no query, so every search
+    reads every document; the criteria matrix runs on these."""
+    home = [o for o in offers if o.home_based and o.zones][:4]
+    kept = {o.id: o for o in [*offers[:20], *home, *(o for o in offers if o.sensitive)]}
+    kept[offers[-1].id] = offers[-1]
+    return list(kept.values())
+
+
+def criteria_cases(offers: list[Offer]) -> Iterator[Criteria]:
+    """Every criterion, alone and together, for each ranking profile."""
+    home = next(o for o in offers if o.home_based and o.zones)
+    near = {"lat": TOULOUSE[0], "lon": TOULOUSE[1]}
+    singles: list[dict[str, Any]] = [{}]
+    for name in CODE_FIELDS:
+        codes = [code for o in offers for code in getattr(o, name)]
+        if codes:
+            singles.append({name: tuple(dict.fromkeys(codes))[:2]})
+    singles += [
+        {"reception": "permanent"},
+        {"reception": "temporary"},
+        {"age": 8},
+        {"text": "ehpad"},
+        {"social_aid": True},
+        {"social_aid": True, "reception": "temporary"},
+        {"max_monthly_price_eur": 2500.0},
+        {"equipment": (EquipmentNeed("088", "001", 200.0), EquipmentNeed("088"))},
+        {"beds": BedNeed("01", 1)},
+        {"beds": BedNeed("01", 3, gender="02")},
+        {"open_at": NOW + timedelta(hours=30)},
+        {"radius_km": 25.0},
+        {"audience": Audience(sensitive_champs=())},
+        {"audience": Audience(sensitive_champs=("04",))},
+        {"offset": 3, "limit": 5},
+    ]
+    for extra in singles:
+        yield Criteria(**near, now=NOW, **extra)  # type: ignore[arg-type]
+    for name in PROFILE_WEIGHTS:
+        profile = cast(Profile, name)
+        yield Criteria(
+            **near,  # type: ignore[arg-type]
+            profile=profile,
+            now=NOW,
+            age=85,
+            reception="permanent",
+            social_aid=True,
+            max_monthly_price_eur=2600.0,
+            champ=("04",),
+            beds=BedNeed("02", 2),
+            open_at=NOW,
+        )
+        yield Criteria(place=home.place.commune, profile=profile, now=NOW, age=80)  # by zone
+        yield Criteria(profile=profile, now=NOW, champ=("04",))  # no point: a scan
+
+
+FHIR_QUERIES = (
+    "/fhir/HealthcareService?service-category=21&_count=5",
+    "/fhir/HealthcareService?location.near=43.6045|1.4440|30|km&_count=20",
+    "/fhir/HealthcareService?location.near-insee-code=31555|15|km&_include=HealthcareService:location",
+    "/fhir/HealthcareService?_filter=(age-range-low le 8|https://unitsofmeasure.org|a and "
+    "age-range-high ge 8|https://unitsofmeasure.org|a)&_count=10",
+    "/fhir/HealthcareService?location.capacity-status=02&location.nb-capacity=gt0",
+    "/fhir/HealthcareService?_sort=-_lastUpdated&_count=7",
+    "/fhir/HealthcareService?_summary=count&service-type=04",
+    "/fhir/HealthcareService?service-type=04&_count=5&_offset=10",
+    "/fhir/Location?address-postalcode=31&_count=10",
+    "/fhir/Location?capacity-status=02&_count=10",
+)
+
+
+def counters_of(offer: Offer) -> tuple[str, list[Capacity]]:
+    loc = next(c.location_id for c in offer.capacities if c.location_id)
+    counters = [c for c in offer.capacities if c.location_id == loc]
+    return loc, counters
+
+
+def run(recorder: Recorder, engine: ElasticsearchEngine, tmp: Any) -> Scenario:
+    offers = dataset()
+    s = Scenario(recorder, engine, offers)
+    s.results["refused"] = refused = offers[5].id
+    recorder.bulk_refusals[refused] = (400, "document_parsing_exception", "[1:2] failed to parse")
+
+    s.step("first load", lambda: engine.load(offers, replace_all=True))
+    everyone = Criteria(now=NOW, limit=3, facets=False)  # no point: one scan, page after page
+    s.step(
+        "paging",
+        lambda: (pipeline.search(everyone, engine, now=NOW), engine.rank_natively(everyone)),
+    )
+    offers = s.offers = small(offers)
+    s.step("reload", lambda: engine.load(offers, replace_all=True))  # alias swap, old dropped
+    changed = [replace(o, name=o.name + " (modifié)") for o in offers[:10]]
+    s.step("upsert", lambda: engine.upsert(changed))
+    s.step("delete", lambda: engine.delete([offers[-2].id, "no-such-offer"]))
+    s.step("count and get", lambda: (engine.count(), engine.get(offers[0].id), engine.get("x")))
+
+    cases = list(criteria_cases(offers))
+    s.step("referral searches", lambda: [pipeline.search(c, engine, now=NOW) for c in cases])
+    s.step("native referral", lambda: [engine.rank_natively(c, now=NOW) for c in cases])
+
+    shared = next(o for o in offers[:40] if any(c.location_id for c in o.capacities))
+    loc, counters = counters_of(shared)
+    newer = [replace(c, count=c.count + 1, updated_at=NOW + timedelta(minutes=5)) for c in counters]
+    s.step("capacity push", lambda: engine.update_capacities(loc, newer))
+    s.step("stale push", lambda: engine.update_capacities(loc, counters))
+    recorder.conflict_once.add(shared.id)  # a concurrent writer between read and write
+    later = [replace(c, updated_at=NOW + timedelta(minutes=9)) for c in counters]
+    s.step("raced push", lambda: engine.update_capacities_many([(loc, later)]))
+    s.step("owners", lambda: (engine.locations_info([loc]), engine.find_locations("x", loc)))
+    s.step("history", lambda: engine.capacity_history(loc, since=NOW - timedelta(days=1)))
+    s.step(
+        "overview",
+        lambda: [
+            engine.availability_overview(OverviewQuery(group_by=g, champ=champ), NOW)
+            for g in ("region", "departement")
+            for champ in ((), ("04",))
+        ],
+    )
+    s.step("http", lambda: _over_http(engine, tmp, loc))
+    return s
+
+
+def _over_http(engine: ElasticsearchEngine, tmp: Any, loc: str) -> dict[str, Any]:
+    """The API over the engine, over HTTP: searches (recorded for replay), replay, FHIR,
+    availability."""
+    settings = Settings.from_env(
+        {
+            "ROR_TOKENS": str(tmp / "tokens.json"),
+            "ROR_AUDIT_LOG": str(tmp / "audit.jsonl"),
+            "ROR_RATE_LIMIT": "0",
+        }
+    )
+    answers: dict[str, Any] = {}
+    app = create_app(settings, engine=engine, anonymous_profile=1)
+    with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=60) as http:
+        found = http.get(
+            "/v1/search", params={"place": "Toulouse", "text": "ehpad", "facets": "true"}
+        )
+        answers["search"] = found.status_code
+        replayed = http.get(f"/v1/referrals/{found.json()['id']}")
+        answers["replay"] = replayed.status_code
+        answers["missing replay"] = http.get("/v1/referrals/no-such-search").status_code
+        for query in FHIR_QUERIES:
+            answers[query] = http.get(query).status_code
+        answers["overview"] = http.get("/v1/availability/overview?group_by=departement").status_code
+        answers["history"] = http.get(f"/v1/availability/history?location={loc}").status_code
+    return answers

@@ -1,0 +1,262 @@
+"""Every request the Elasticsearch engine sends, checked against Elastic's own specification.
+
+The engine runs with the real ``elasticsearch`` client against a recording HTTP server
+(``es_recorder.py``) that validates each request (operation, parameters, body, each ``_bulk``
+line) and each of its own answers against the OpenAPI document in ``data/elasticsearch/``.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import copy
+import inspect
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import es_openapi as spec
+import pytest
+from elasticsearch import ApiError
+from es_recorder import Captured, Recorder
+from es_scenario import FHIR_QUERIES, SIZE, Scenario, run
+
+import ror.search.elasticsearch as es_engine_module
+from ror.search.elasticsearch import ElasticsearchEngine
+
+# Each client call the engine makes, and the operations (method and path template of the
+# specification) it sends. A call missing here fails test_every_client_call_is_listed.
+CLIENT_OPERATIONS: dict[str, tuple[str, ...]] = {
+    "info": ("GET /",),
+    "count": ("POST /{index}/_count",),
+    "get": ("GET /{index}/_doc/{id}",),
+    "index": ("PUT /{index}/_doc/{id}",),
+    "update": ("POST /{index}/_update/{id}",),
+    "mget": ("POST /{index}/_mget",),
+    "bulk": ("PUT /_bulk",),
+    "search": ("POST /{index}/_search", "POST /_search"),
+    "open_point_in_time": ("POST /{index}/_pit",),
+    "close_point_in_time": ("DELETE /_pit",),
+    "indices.exists": ("HEAD /{index}",),
+    "indices.create": ("PUT /{index}",),
+    "indices.delete": ("DELETE /{index}",),
+    "indices.get_alias": ("GET /_alias/{name}",),
+    "indices.update_aliases": ("POST /_aliases",),
+    "indices.put_settings": ("PUT /{index}/_settings",),
+    "indices.refresh": ("POST /{index}/_refresh",),
+    "helpers.streaming_bulk": ("PUT /_bulk",),
+    "helpers.scan": ("POST /{index}/_search", "POST /_search/scroll", "DELETE /_search/scroll"),
+}
+
+
+@pytest.fixture(scope="module")
+def scenario(
+    wire: tuple[Recorder, ElasticsearchEngine], tmp_path_factory: pytest.TempPathFactory
+) -> Scenario:
+    recorder, engine = wire
+    return run(recorder, engine, tmp_path_factory.mktemp("wire"))
+
+
+def _problems(captured: list[Captured]) -> list[str]:
+    return [f"{c.method} {c.path}: {e}" for c in captured for e in c.errors]
+
+
+def test_every_request_is_an_operation_of_the_specification_with_a_valid_body(
+    scenario: Scenario,
+) -> None:
+    captured = scenario.recorder.captured
+    assert len(captured) > 500
+    assert _problems(captured) == []
+    with_body = [c for c in captured if c.body is not None]
+    assert len(with_body) > 400
+
+
+def test_every_answer_of_the_recording_server_fits_the_specification(scenario: Scenario) -> None:
+    assert scenario.recorder.answer_errors == []
+
+
+def test_the_engine_uses_exactly_the_listed_operations(scenario: Scenario) -> None:
+    listed = {op for ops in CLIENT_OPERATIONS.values() for op in ops}
+    assert scenario.recorder.operations() == listed
+
+
+def _client_calls(source: str) -> set[str]:
+    """``client.x`` / ``client.indices.x`` / ``helpers.x`` calls in a module's source."""
+    calls: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Attribute):
+            continue
+        chain = []
+        value: ast.expr = node
+        while isinstance(value, ast.Attribute):
+            chain.append(value.attr)
+            value = value.value
+        if isinstance(value, ast.Name):
+            chain.append(value.id)
+        chain.reverse()
+        if "client" in chain:
+            tail = chain[chain.index("client") + 1 :]
+            if tail and tail[0] == "indices" and len(tail) > 1:
+                calls.add(f"indices.{tail[1]}")
+            elif tail and tail[0] not in ("indices", "close", "transport", "options"):
+                calls.add(tail[0])
+        elif chain[:1] == ["helpers"] and len(chain) > 1:
+            calls.add(f"helpers.{chain[1]}")
+    return calls
+
+
+def _engine_sources() -> Iterator[Path]:
+    """The modules of the Elasticsearch engine: those beside it that import ``elasticsearch``."""
+    folder = Path(inspect.getfile(es_engine_module)).parent
+    for path in sorted(folder.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if "from elasticsearch" in text or "import elasticsearch" in text:
+            yield path
+
+
+def test_every_client_call_is_listed() -> None:
+    """A new client call in the engine fails here until it is listed, and then
+    test_the_engine_uses_exactly_the_listed_operations until the scenario drives it."""
+    found: set[str] = set()
+    for path in _engine_sources():
+        found |= _client_calls(path.read_text(encoding="utf-8"))
+    assert found, "no Elasticsearch client call found: has the engine moved?"
+    assert found - set(CLIENT_OPERATIONS) == set()
+    assert set(CLIENT_OPERATIONS) - found == set()
+
+
+def test_every_listed_operation_is_in_the_serverless_specification() -> None:
+    for ops in CLIENT_OPERATIONS.values():
+        for op in ops:
+            method, template = op.split(" ", 1)
+            assert spec.find_operation(method, template.replace("{", "x").replace("}", "")), op
+
+
+def test_bulk_lines_are_index_and_delete_actions_with_their_documents(scenario: Scenario) -> None:
+    bulks = [c for c in scenario.recorder.captured if c.key == "PUT /_bulk"]
+    kinds = {next(iter(line)) for c in bulks for line in c.body if len(line) == 1}
+    assert {"index", "delete"} <= kinds
+    loaded = [c for c in scenario.sent["first load"] if c.key == "PUT /_bulk"]
+    lines = [line for c in loaded for line in c.body]
+    assert len(lines) == 2 * SIZE + 2
+
+
+def test_a_document_refused_in_bulk_is_reported_and_the_rest_lands(scenario: Scenario) -> None:
+    stats = scenario.results["first load"]
+    assert [offer_id for offer_id, _ in stats.rejected] == [scenario.results["refused"]]
+    assert "document_parsing_exception" in stats.rejected[0][1]
+    assert stats.loaded == SIZE
+
+
+def test_a_full_load_builds_a_new_index_and_swaps_the_alias(scenario: Scenario) -> None:
+    sent = scenario.sent["reload"]
+    keys = [c.key for c in sent]
+    assert keys.index("PUT /{index}") < keys.index("PUT /_bulk") < keys.index("DELETE /{index}")
+    swap = [c.body for c in sent if c.key == "POST /_aliases"][-1]
+    kinds = [next(iter(action)) for action in swap["actions"]]
+    assert kinds == ["remove", "remove", "add"]
+
+
+def test_paging_reads_a_point_in_time_with_search_after(scenario: Scenario) -> None:
+    sent = scenario.sent["paging"]
+    keys = {c.key for c in sent}
+    assert {"POST /{index}/_pit", "POST /_search", "DELETE /_pit"} <= keys
+    in_pit = [c for c in sent if c.key == "POST /_search"]
+    assert all("pit" in c.body and "index" not in c.path for c in in_pit)
+    assert any("search_after" in c.body for c in in_pit)
+
+
+def test_facets_are_filter_aggregations(scenario: Scenario) -> None:
+    bodies = [c.body for c in scenario.sent["referral searches"] if c.body and "aggs" in c.body]
+    assert bodies
+    assert all(body["size"] == 0 for body in bodies)
+
+
+def test_native_referral_is_one_function_score_query(scenario: Scenario) -> None:
+    bodies = [c.body for c in scenario.sent["native referral"] if c.key == "POST /_search"]
+    scored = [b for b in bodies if "function_score" in b["query"]]
+    assert scored
+    assert {b["query"]["function_score"]["boost_mode"] for b in scored} == {"replace"}
+
+
+def test_capacity_updates_are_guarded_and_stale_ones_reported(scenario: Scenario) -> None:
+    pushed = scenario.results["capacity push"]
+    assert pushed.applied == len(pushed.results) > 0
+    stale = scenario.results["stale push"]
+    assert stale.applied == 0 and {r.reason for r in stale.results} == {"stale"}
+    updates = [c for c in scenario.sent["capacity push"] if c.key == "POST /{index}/_update/{id}"]
+    assert updates
+    assert all({"if_seq_no", "if_primary_term"} <= set(c.query) for c in updates)
+    raced = scenario.sent["raced push"]
+    assert next(c.status for c in raced if c.key == "POST /{index}/_update/{id}") == 409
+    assert "POST /{index}/_mget" in {c.key for c in raced}
+    (result,) = scenario.results["raced push"]
+    assert result.applied == len(result.results)
+
+
+def test_history_and_overview(scenario: Scenario) -> None:
+    assert scenario.results["history"].entries
+    history = [c for c in scenario.sent["capacity push"] if c.key == "PUT /_bulk"]
+    assert history and all("-capacity-history" in c.body[0]["index"]["_index"] for c in history)
+    overview = [c.body for c in scenario.sent["overview"] if c.key == "POST /{index}/_search"]
+    assert any("composite" in str(body["aggs"]) for body in overview)
+
+
+def test_the_api_over_the_engine_answers(scenario: Scenario) -> None:
+    answers = scenario.results["http"]
+    assert answers["search"] == 200 and answers["replay"] == 200
+    assert answers["missing replay"] == 404
+    assert {answers[q] for q in FHIR_QUERIES} == {200}
+    assert answers["overview"] == 200 and answers["history"] == 200
+    replay = [c for c in scenario.sent["http"] if c.key == "PUT /{index}/_doc/{id}"]
+    assert replay and all(c.path.split("/")[1].endswith("-searches") for c in replay)
+
+
+# --- the validation catches mistakes ----------------------------------------------------------
+
+
+def _resend(scenario: Scenario, body: dict[str, Any]) -> list[str]:
+    """Send a search body through the real client; what the recorder found wrong in it."""
+    engine = scenario.engine
+    start = len(scenario.recorder.captured)
+    with contextlib.suppress(ApiError):
+        engine.client.search(index=engine.alias, **body)
+    errors = scenario.recorder.captured[start].errors
+    del scenario.recorder.captured[start:]
+    return errors
+
+
+def _a_native_referral_body(scenario: Scenario) -> dict[str, Any]:
+    for c in scenario.sent["native referral"]:
+        if c.key == "POST /_search" and "function_score" in c.body["query"]:
+            body = copy.deepcopy(c.body)
+            del body["pit"]
+            return body  # type: ignore[no-any-return]
+    raise AssertionError("no function_score body")
+
+
+def test_the_same_body_resent_is_valid(scenario: Scenario) -> None:
+    assert _resend(scenario, _a_native_referral_body(scenario)) == []
+
+
+def test_a_misspelt_clause_key_fails_the_validation(scenario: Scenario) -> None:
+    body = _a_native_referral_body(scenario)
+    query = body["query"]["function_score"]
+    query["query"] = {"bool": {"filtre": query["query"]["bool"]["filter"]}}
+    errors = _resend(scenario, body)
+    assert any("'filtre' was unexpected" in e for e in errors), errors
+
+
+def test_a_wrong_type_for_boost_mode_fails_the_validation(scenario: Scenario) -> None:
+    body = _a_native_referral_body(scenario)
+    body["query"]["function_score"]["boost_mode"] = 1
+    errors = _resend(scenario, body)
+    assert any('boost_mode: 1 is not of type "string"' in e for e in errors), errors
+
+
+def test_an_unknown_operation_is_refused(scenario: Scenario) -> None:
+    start = len(scenario.recorder.captured)
+    with pytest.raises(ApiError):
+        scenario.engine.client.perform_request("POST", "/_no_such_api")
+    assert scenario.recorder.captured[start].errors == ["no such operation in the specification"]
+    del scenario.recorder.captured[start:]
