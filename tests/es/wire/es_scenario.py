@@ -8,6 +8,7 @@ what the tests check beside the wire validation. The requests each step sent are
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -41,6 +42,7 @@ class Scenario:
     offers: list[Offer]
     sent: dict[str, list[Captured]] = field(default_factory=dict)
     results: dict[str, Any] = field(default_factory=dict)
+    called: set[str] = field(default_factory=set)  # the engine's public methods used
 
     def step(self, name: str, run: Callable[[], Any]) -> None:
         start = len(self.recorder.captured)
@@ -131,9 +133,31 @@ def counters_of(offer: Offer) -> tuple[str, list[Capacity]]:
     return loc, counters
 
 
+def public_methods(engine: ElasticsearchEngine) -> set[str]:
+    return {
+        name
+        for name, value in inspect.getmembers(type(engine), callable)
+        if not name.startswith("_")
+    }
+
+
+def _watch(s: Scenario) -> None:
+    """Note each public method of the engine as it is called (by the scenario or by the
+    pipeline, the API and the engine itself)."""
+    for name in public_methods(s.engine):
+        method = getattr(s.engine, name)
+
+        def watched(*args: Any, _name: str = name, _method: Any = method, **kwargs: Any) -> Any:
+            s.called.add(_name)
+            return _method(*args, **kwargs)
+
+        setattr(s.engine, name, watched)
+
+
 def run(recorder: Recorder, engine: ElasticsearchEngine, tmp: Any) -> Scenario:
     offers = dataset()
     s = Scenario(recorder, engine, offers)
+    _watch(s)
     s.results["refused"] = refused = offers[5].id
     recorder.bulk_refusals[refused] = (400, "document_parsing_exception", "[1:2] failed to parse")
 
@@ -148,7 +172,16 @@ def run(recorder: Recorder, engine: ElasticsearchEngine, tmp: Any) -> Scenario:
     changed = [replace(o, name=o.name + " (modifié)") for o in offers[:10]]
     s.step("upsert", lambda: engine.upsert(changed))
     s.step("delete", lambda: engine.delete([offers[-2].id, "no-such-offer"]))
-    s.step("count and get", lambda: (engine.count(), engine.get(offers[0].id), engine.get("x")))
+    s.step(
+        "count and get",
+        lambda: (
+            engine.count(),
+            engine.get(offers[0].id),
+            engine.get("x"),
+            engine.establishment_offers(offers[0].establishment.finess or "x"),
+            engine.warm_up(),
+        ),
+    )
 
     cases = list(criteria_cases(offers))
     s.step("referral searches", lambda: [pipeline.search(c, engine, now=NOW) for c in cases])

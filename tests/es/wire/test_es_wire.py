@@ -19,7 +19,7 @@ import es_openapi as spec
 import pytest
 from elasticsearch import ApiError
 from es_recorder import Captured, Recorder
-from es_scenario import FHIR_QUERIES, SIZE, Scenario, run
+from es_scenario import FHIR_QUERIES, SIZE, Scenario, public_methods, run
 
 import ror.search.elasticsearch as es_engine_module
 from ror.search.elasticsearch import ElasticsearchEngine
@@ -78,6 +78,11 @@ def test_every_answer_of_the_recording_server_fits_the_specification(scenario: S
 def test_the_engine_uses_exactly_the_listed_operations(scenario: Scenario) -> None:
     listed = {op for ops in CLIENT_OPERATIONS.values() for op in ops}
     assert scenario.recorder.operations() == listed
+
+
+def test_the_scenario_drives_every_public_method_of_the_engine(scenario: Scenario) -> None:
+    """A new engine method fails here until the scenario drives it (close: at teardown)."""
+    assert public_methods(scenario.engine) - scenario.called == {"close"}
 
 
 def _client_calls(source: str) -> set[str]:
