@@ -21,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from ror.api.endpoints import Endpoint, Param
-from ror.api.pages import shapes
+from ror.api.pages import communes, shapes
 from ror.api.params import params_of, query_of
 
 HERE = Path(__file__).resolve().parent
@@ -64,9 +64,25 @@ async def establishment_page(request: Request) -> Response:
     return _page("detail.html")
 
 
+class CommunesQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    departement: str = Field(
+        min_length=2, max_length=3, description="INSEE code of the département: 31, 2A, 974."
+    )
+
+
 async def geo_shapes(request: Request) -> Response:
     query = query_of(request, ShapesQuery)
-    data = shapes.payload(query.level, query.layout)
+    return _geojson(request, shapes.payload(query.level, query.layout))
+
+
+async def geo_communes(request: Request) -> Response:
+    query = query_of(request, CommunesQuery)
+    return _geojson(request, communes.payload(query.departement.upper()))
+
+
+def _geojson(request: Request, data: shapes.Payload) -> Response:
     headers = {"ETag": data.etag, "Cache-Control": SHAPES_MAX_AGE, "Vary": "Accept-Encoding"}
     if data.etag in _etags(request.headers.get("if-none-match", "")):
         return Response(status_code=304, headers=headers)
@@ -170,5 +186,21 @@ ENDPOINTS = (
         content_type="application/geo+json",
         errors=(400,),
         example="/v1/geo/shapes?level=region&layout=insets",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/geo/communes",
+        geo_communes,
+        "The communes of a département as GeoJSON outlines, for maps at city zoom",
+        "reference",
+        description=(
+            "Each feature has `code` (INSEE), `name` and `label` ([lat, lon] inside the "
+            "commune); outlines simplified to about 200 m. Gzipped when the client accepts "
+            "it; cacheable (ETag). 422 for a département without outlines."
+        ),
+        params=params_of(CommunesQuery),
+        content_type="application/geo+json",
+        errors=(400, 422),
+        example="/v1/geo/communes?departement=31",
     ),
 )

@@ -4,6 +4,7 @@ URLs, "autour de moi", errors, a phone-width layout, labels and contrast."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
@@ -42,9 +43,12 @@ def expect_same_results(page: Page, server: Live, **params: Any) -> dict[str, An
         assert title.split(maxsplit=1) == [str(offset + i + 1), match["offer"]["name"]]
         sentences = results(page).nth(i).locator(".explain li").all_inner_texts()
         assert sentences == match["explain"]
-    places = {(m["offer"]["place"]["lat"], m["offer"]["place"]["lon"]) for m in answer["matches"]}
+    groups: dict[tuple[float, float], str] = {}  # point -> the establishment drawn there
+    for m in answer["matches"]:
+        point = (m["offer"]["place"]["lat"], m["offer"]["place"]["lon"])
+        groups.setdefault(point, m["offer"]["establishment"]["id"])
     markers = page.locator(".leaflet-marker-icon.result-marker")
-    expect(markers).to_have_count(len(places))  # units at the same point share a marker
+    expect(markers).to_have_count(len(set(groups.values())))  # one per establishment
     shown = sorted(rank for label in markers.all_inner_texts() for rank in ranks_of(label))
     assert shown == list(range(offset + 1, offset + len(answer["matches"]) + 1))
     if answer["criteria"].get("lat") is not None:
@@ -289,6 +293,30 @@ def test_a_shared_url_reopens_the_search_with_paging_and_history(
         page.go_back()
         expect(page.locator("#r-1")).to_be_visible()
         expect(page).not_to_have_url(re.compile(r"offset="))
+
+
+def test_a_readable_map_at_city_zoom(watch: PageWatch, server: Live, shots: Shots) -> None:
+    page = watch.page
+    page.goto("/?" + urlencode({"ou": "Toulouse", "place": "31555", "offer_type": EHPAD_CODES}))
+    expect_same_results(page, server, place="31555", offer_type=EHPAD_CODES)
+    expect(page.locator("path.commune").first).to_be_attached()  # outlines, not a blank map
+    expect(page.locator(".point-legend")).to_have_text("Recherche : Toulouse")
+    zoom_in = page.get_by_role("button", name="Zoomer", exact=True)
+    while page.locator(".commune-name").count() == 0:
+        zoom_in.click()
+        page.wait_for_timeout(400)
+    expect(page.locator(".commune-name").first).to_be_visible()
+    assert page.locator(".commune-name").count() <= 150
+    boxes = [
+        box
+        for marker in page.locator(".leaflet-marker-icon.result-marker").all()
+        if (box := marker.bounding_box())
+    ]
+    for a, b in itertools.combinations(boxes, 2):  # no marker covers another
+        apart_x = a["x"] + a["width"] <= b["x"] + 1 or b["x"] + b["width"] <= a["x"] + 1
+        apart_y = a["y"] + a["height"] <= b["y"] + 1 or b["y"] + b["height"] <= a["y"] + 1
+        assert apart_x or apart_y, (a, b)
+    shots.take(page, "search-map-city-zoom", full_page=False)
 
 
 def test_a_facet_narrows_to_its_count(watch: PageWatch, server: Live) -> None:

@@ -135,3 +135,27 @@ def test_the_pages_are_in_the_openapi_document(http: httpx.Client) -> None:
     assert paths["/"]["get"]["tags"] == ["pages"]
     assert paths["/availability"]["get"]["tags"] == ["pages"]
     assert paths["/v1/geo/shapes"]["get"]["tags"] == ["reference"]
+
+
+def test_commune_outlines_by_departement(http: httpx.Client) -> None:
+    raw = httpx.get(
+        f"{http.base_url}/v1/geo/communes",
+        params={"departement": "2a"},
+        headers={"Accept-Encoding": "gzip"},
+    )
+    assert raw.status_code == 200 and raw.headers["content-encoding"] == "gzip"
+    assert raw.headers["content-type"] == "application/geo+json"
+    assert len(raw.content) < 100_000  # small enough for a phone
+    collection = raw.json()
+    assert collection["departement"] == "2A"
+    assert "2A004" in {f["properties"]["code"] for f in collection["features"]}  # Ajaccio
+    again = http.get(
+        "/v1/geo/communes",
+        params={"departement": "2A"},
+        headers={"If-None-Match": raw.headers["etag"]},
+    )
+    assert again.status_code == 304
+    unknown = http.get("/v1/geo/communes", params={"departement": "99"})
+    assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "departement"
+    missing = http.get("/v1/geo/communes")
+    assert missing.status_code == 400 and missing.json()["error"]["field"] == "departement"

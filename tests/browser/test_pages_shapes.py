@@ -1,4 +1,5 @@
-"""``ror.api.pages.shapes``: the map shapes the pages draw (no browser needed)."""
+"""``ror.api.pages.shapes`` and ``.communes``: the map shapes the pages draw (no browser
+needed)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import math
 import pytest
 import shapely
 
+from ror.api.pages import communes
 from ror.api.pages.shapes import (
     OVERSEAS,
     Box,
@@ -18,7 +20,7 @@ from ror.api.pages.shapes import (
     inset_boxes,
     payload,
 )
-from ror.errors import InvalidInput
+from ror.errors import InvalidInput, UnknownCode
 from ror.geo import area_shape, gazetteer
 
 METROPOLE_WEST = -5.2  # Pointe de Corsen
@@ -116,3 +118,30 @@ def test_unknown_level_or_layout() -> None:
     with pytest.raises(InvalidInput) as error:
         feature_collection("region", "mercator")  # type: ignore[arg-type]
     assert error.value.field == "layout"
+
+
+def test_commune_outlines_decode_to_the_places_of_the_gazetteer() -> None:
+    collection = communes.feature_collection("31")
+    features = {f["properties"]["code"]: f for f in collection["features"]}
+    assert len(features) > 500  # the Haute-Garonne has about 590 communes
+    toulouse = features["31555"]
+    assert toulouse["properties"]["name"] == "Toulouse"
+    outline = shapely.geometry.shape(toulouse["geometry"])
+    assert outline.is_valid and 100 < outline.area * 111 * 80 < 140  # about 118 km²
+    lat, lon = toulouse["properties"]["label"]
+    assert outline.contains(shapely.Point(lon, lat))
+    inside = 0
+    for commune in gazetteer().communes():
+        if commune.departement == "31" and commune.insee in features:
+            shape = shapely.geometry.shape(features[commune.insee]["geometry"])
+            inside += shape.buffer(0.01).contains(shapely.Point(commune.lon, commune.lat))
+    assert inside > 0.95 * len(features)  # the gazetteer's points fall in their outlines
+
+
+def test_every_departement_has_its_communes_and_unknown_ones_are_said() -> None:
+    assert communes.departements() == frozenset(gazetteer().departements())
+    with pytest.raises(UnknownCode) as raised:
+        communes.feature_collection("99")
+    assert raised.value.field == "departement"
+    data = communes.payload("2A")
+    assert json.loads(gzip.decompress(data.gzipped)) == json.loads(data.body)

@@ -142,9 +142,12 @@ class Payload:
 
 @functools.cache
 def payload(level: Level, layout: Layout) -> Payload:
-    body = json.dumps(
-        feature_collection(level, layout), ensure_ascii=False, separators=(",", ":")
-    ).encode()
+    return ready(feature_collection(level, layout))
+
+
+def ready(collection: dict[str, Any]) -> Payload:
+    """A GeoJSON collection as compact JSON, gzipped once, with an ETag of its content."""
+    body = json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode()
     etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
     return Payload(body, gzip.compress(body, compresslevel=9, mtime=0), etag)
 

@@ -5,7 +5,7 @@
 
 import { apiGet, ApiError } from "./api.js";
 import { clear, el, formatDateTime, plural, timeAgo } from "./format.js";
-import { L, createMap, fitTo, loadShapes } from "./maps.js";
+import { L, createMap, fitTo, loadShapes, showCommunes } from "./maps.js";
 import {
   ageRange,
   contactLinks,
@@ -305,6 +305,7 @@ function showPlace(place, name, travel) {
   loadShapes("departement")
     .then((shapes) => L.geoJSON(shapes, { interactive: false, className: "area" }).addTo(map).bringToBack())
     .catch(() => {});
+  showCommunes(map);
   L.circleMarker([place.lat, place.lon], { radius: 9, className: "place-point", interactive: false }).addTo(map);
   const points = [[place.lat, place.lon]];
   if (origin) {

@@ -6,7 +6,7 @@
 import { apiGet, ApiError, isAbort } from "./api.js";
 import { Combobox } from "./combobox.js";
 import { clear, el, formatInt, formatKm, plural } from "./format.js";
-import { L, createMap, fitTo, labelMarker, loadShapes } from "./maps.js";
+import { L, createMap, fitTo, labelMarker, loadShapes, showCommunes } from "./maps.js";
 import { ageRange, establishmentUrl, firstPhone, offerUrl } from "./offers.js";
 
 const PAGE_SIZE = 10;
@@ -61,6 +61,8 @@ let map = null;
 let markers = null;
 let detailContext = {}; // what a link to a detail page carries: search point, way back
 let lastAnswer = null; // the answer shown, for the filters that depend on the need
+const pointLegend = el("strong", {}); // the search point's name, in the map's corner
+let resultMarkers = []; // in rank order
 
 // --- the two boxes ---------------------------------------------------------------------------
 
@@ -283,7 +285,7 @@ function chooseOfferType(codes, label) {
   const value = codes.join(",");
   if (value && ![...offerTypeSelect.options].some((o) => o.value === value)) {
     const text = codes.length === 1 ? labelOf("offer_type", codes[0]) : label;
-    offerTypeSelect.append(el("option", { value }, text || value));
+    offerTypeSelect.append(el("option", { value }, text || `${codes.length} types d'offre`));
   }
   offerTypeSelect.value = value;
 }
@@ -619,28 +621,27 @@ async function renderMap(answer, offset, where) {
   if (!map) {
     map = createMap(mapElement, { label: "Carte des résultats et du point de recherche" });
     markers = L.layerGroup().addTo(map);
-    map.createPane("search-label").style.zIndex = 550; // under the result markers (600)
+    const legend = L.control({ position: "topright" });
+    legend.onAdd = () =>
+      el("div", { class: "point-legend" }, el("span", { class: "point-swatch", "aria-hidden": "true" }), " Recherche : ", pointLegend);
+    legend.addTo(map);
+    map.on("zoomend", spreadMarkers);
     map.setView([46.6, 2.4], 5);
     loadShapes("departement")
       .then((shapes) => {
         L.geoJSON(shapes, { interactive: false, className: "area" }).addTo(map).bringToBack();
       })
       .catch((error) => say(`Fond de carte indisponible : ${error.message}`, true));
+    showCommunes(map);
   }
   markers.clearLayers();
+  resultMarkers = [];
   const points = [];
   const { lat, lon } = answer.criteria;
   if (lat !== null && lat !== undefined) {
     const label = where || "Point de recherche";
-    const origin = L.circleMarker([lat, lon], { radius: 9, className: "search-point" })
-      .bindTooltip(label, {
-        permanent: true,
-        direction: "auto",
-        offset: [10, 0],
-        className: "search-label",
-        pane: "search-label",
-      })
-      .addTo(markers);
+    L.circleMarker([lat, lon], { radius: 9, className: "search-point", interactive: false }).addTo(markers);
+    pointLegend.textContent = label; // in a corner: it never hides a marker, nor they it
     points.push([lat, lon]);
   }
   for (const group of samePlace(answer.matches, offset)) {
@@ -656,16 +657,46 @@ async function renderMap(answer, offset, where) {
       .bindPopup(() => popup(group))
       .addTo(markers);
     labelMarker(marker, `${ranks} : ${names}`); // the visible ranks first (WCAG 2.5.3)
+    resultMarkers.push(marker);
     points.push([y, x]);
   }
-  if (points.length) fitTo(map, points, { padding: [30, 30], maxZoom: 12 });
+  if (points.length) fitTo(map, points, { padding: [40, 40], maxZoom: 13 });
+  spreadMarkers();
 }
 
-// Matches at the same point share one marker: [[{match, rank}, …], …] in rank order.
+// Markers that would cover one another are drawn apart (on a spiral around their point, in
+// rank order), so every rank stays visible and clickable; their positions do not change.
+function spreadMarkers() {
+  const placed = [];
+  for (const marker of resultMarkers) {
+    const element = marker.getElement();
+    if (!element) continue;
+    const [width, height] = marker.options.icon.options.iconSize;
+    const point = map.latLngToLayerPoint(marker.getLatLng());
+    let dx = 0;
+    let dy = 0;
+    const hits = (x, y) => placed.some((p) => Math.abs(p.x - x) < (p.width + width) / 2 + 2 && Math.abs(p.y - y) < height + 2);
+    for (let k = 1; k < 60 && hits(point.x + dx, point.y + dy); k += 1) {
+      const angle = k * 2.4; // golden angle: no two tries in the same direction
+      const radius = 14 + 5 * k;
+      dx = Math.round(radius * Math.cos(angle));
+      dy = Math.round(radius * Math.sin(angle));
+    }
+    placed.push({ x: point.x + dx, y: point.y + dy, width });
+    element.style.marginLeft = `${dx - width / 2}px`;
+    element.style.marginTop = `${dy - height / 2}px`;
+  }
+}
+
+// Matches of the same establishment (or at the same point) share one marker:
+// [[{match, rank}, …], …] in rank order.
 function samePlace(matches, offset) {
   const groups = new Map();
+  const byPoint = new Map(); // "lat,lon" -> the key of the group already there
   matches.forEach((match, i) => {
-    const key = `${match.offer.place.lat},${match.offer.place.lon}`;
+    const point = `${match.offer.place.lat},${match.offer.place.lon}`;
+    const key = byPoint.get(point) || match.offer.establishment.id || point;
+    byPoint.set(point, key);
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push({ match, rank: offset + i + 1 });
   });
