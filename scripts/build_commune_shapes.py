@@ -25,7 +25,11 @@ from typing import Any
 import shapely
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SOURCE = REPO / "data" / "geo" / "communes-2018-simplifiee.geojson.gz"
+sys.path.insert(0, str(REPO))
+
+from ror.source_data import GEO  # noqa: E402
+
+DEFAULT_SOURCE = GEO / "communes-2018-simplifiee.geojson.gz"
 DEFAULT_OUT = REPO / "ror" / "geo" / "data" / "communes.zip"
 
 FORMAT_VERSION = 1
