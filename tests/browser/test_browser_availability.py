@@ -5,8 +5,10 @@ to each area's units on the search page."""
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -207,3 +209,49 @@ def test_a_shared_overview_url_and_a_phone(
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"the page scrolls sideways: {width} px"
         shots.take(page, "availability-phone-375", full_page=False)
+
+
+def test_occupancy_colours_and_the_table_as_csv(
+    browser: Browser, server: Live, tokens: Tokens, shots: Shots
+) -> None:
+    with PageWatch.open(browser, server.url, token=tokens.capacities) as watch:
+        page = watch.page
+        page.goto("/availability?group_by=region")
+        expect(page.locator("#areas tbody tr").first).to_be_visible()
+        answer = shown(
+            page, lambda: page.get_by_label("Couleur de la carte").select_option("occupation")
+        )
+        expect(page).to_have_url(re.compile(r"couleur=occupation"))
+        expect(page.locator("#legend li").first).to_have_text("occupation moins de 50 %")
+        for area in answer["areas"]:
+            rate = round(100 * area["occupied"] / area["installed"]) if area["installed"] else None
+            cell = page.locator(f"#area-{area['code']} td").nth(6)
+            expect(cell).to_have_text(f"{rate} %" if rate is not None else "—")
+        coloured = page.locator("path.choropleth:not(.fill-cnone)")
+        expect(coloured).to_have_count(sum(1 for a in answer["areas"] if a["installed"] > 0))
+        shots.take(page, "availability-occupancy", full_page=False)
+
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Télécharger le tableau (CSV)").click()
+        download = info.value
+        assert download.suggested_filename.startswith("disponibilites-regions-")
+        text = Path(download.path()).read_text(encoding="utf-8-sig")
+        rows = list(csv.reader(text.splitlines(), delimiter=";"))
+        assert rows[0][:8] == [
+            "code",
+            "région",
+            "disponibles",
+            "installés",
+            "occupés",
+            "fermés",
+            "supplémentaires",
+            "unités",
+        ]
+        by_code = {row[0]: row for row in rows[1:-1]}
+        assert len(by_code) == len(answer["areas"])
+        for area in answer["areas"]:
+            row = by_code[area["code"]]
+            assert [int(v) for v in row[2:8]] == [
+                area[k] for k in ("available", "installed", "occupied", "closed", "extra", "units")
+            ]
+        assert rows[-1][1] == "Total" and int(rows[-1][2]) == answer["totals"]["available"]

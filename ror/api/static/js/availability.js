@@ -27,6 +27,10 @@ const signedIn = document.getElementById("signed-in");
 const viewForm = document.getElementById("view");
 const groupBy = document.getElementById("group_by");
 const bedNature = document.getElementById("bed_nature");
+const colour = document.getElementById("colour");
+const OCCUPANCY = "occupation";
+// Upper bounds (%) of the occupancy classes: the same scale for every territory and filter.
+const OCCUPANCY_BREAKS = [49, 69, 84, 94, 100];
 const quoiInput = document.getElementById("quoi");
 const statusBox = document.getElementById("status");
 const overview = document.getElementById("overview");
@@ -126,6 +130,7 @@ function currentParams() {
 function paramsFromForm() {
   const current = currentParams();
   const next = new URLSearchParams({ group_by: groupBy.value, bed_nature: bedNature.value });
+  if (colour.value === OCCUPANCY) next.set("couleur", OCCUPANCY);
   if (current.has("champ")) next.set("champ", current.get("champ")); // e.g. 04 for profile 3
   const what = quoiInput.value.trim();
   if (what && what === (current.get("quoi") || "")) {
@@ -153,6 +158,7 @@ function navigate(params) {
 function fillForm(params) {
   groupBy.value = params.get("group_by") === "departement" ? "departement" : "region";
   bedNature.value = params.get("bed_nature") === "02" ? "02" : "01";
+  colour.value = params.get("couleur") === OCCUPANCY ? OCCUPANCY : "disponibles";
   quoiInput.value = params.get("quoi") || "";
   whatPick = null;
 }
@@ -210,7 +216,11 @@ function render(answer, shapes, params) {
   const unit = bedNature.value === "02" ? ["place", "places"] : ["lit", "lits"];
   const what = params.get("quoi") || "toutes activités";
   const areas = new Map(answer.areas.map((area) => [area.code, area]));
-  const breaks = classBreaks(answer.areas.filter((a) => a.units > 0).map((a) => a.available));
+  const byOccupancy = params.get("couleur") === OCCUPANCY;
+  const valueOf = byOccupancy ? occupancy : (area) => (area.units > 0 ? area.available : null);
+  const breaks = byOccupancy
+    ? OCCUPANCY_BREAKS
+    : classBreaks(answer.areas.filter((a) => a.units > 0).map((a) => a.available));
   const names = new Map(shapes.features.map((f) => [f.properties.code, f.properties]));
 
   const capitalised = unit[1][0].toUpperCase() + unit[1].slice(1);
@@ -223,9 +233,11 @@ function render(answer, shapes, params) {
   );
   renderTotals(answer.totals, unit);
   renderTable(answer, names, params);
-  renderLegend(breaks, unit);
+  if (byOccupancy) renderOccupancyLegend();
+  else renderLegend(breaks, unit);
+  lastShown = { answer, names, what, unit };
   renderFreshnessLegend(answer.totals.freshness);
-  renderMap(shapes, areas, breaks, unit);
+  renderMap(shapes, areas, breaks, unit, valueOf);
 }
 
 // Upper bounds of CLASSES colour classes (quantiles of the values, rounded, increasing).
@@ -280,6 +292,7 @@ function renderTable(answer, names, params) {
             ? el("a", { href: unitsLink(shape, params), "aria-label": `${plural(area.units, ["unité", "unités"])} : ${name}` }, formatInt(area.units))
             : formatInt(area.units),
         ),
+        el("td", {}, occupancyText(area)),
         el("td", {}, freshnessCell(area.freshness)),
       ),
     );
@@ -291,6 +304,7 @@ function renderTable(answer, names, params) {
       el("th", { scope: "row" }, "Total"),
       ...numbers(answer.totals),
       el("td", {}, formatInt(answer.totals.units)),
+      el("td", {}, occupancyText(answer.totals)),
       el("td", {}, freshnessCell(answer.totals.freshness)),
     ),
   );
@@ -336,6 +350,78 @@ function freshnessCell(freshness) {
   );
 }
 
+// Occupied / installed, in whole percent; null without installed beds.
+function occupancy(figures) {
+  return figures.installed > 0 ? Math.round((100 * figures.occupied) / figures.installed) : null;
+}
+
+function occupancyText(figures) {
+  const rate = occupancy(figures);
+  return rate === null ? "—" : `${rate} %`;
+}
+
+function renderOccupancyLegend() {
+  clear(legend);
+  let low = 0;
+  OCCUPANCY_BREAKS.forEach((bound, i) => {
+    const text = i === 0 ? `moins de ${bound + 1} %` : i === OCCUPANCY_BREAKS.length - 1 ? `${low} % et plus` : `${low} à ${bound} %`;
+    legend.append(el("li", {}, el("span", { class: `swatch c${i}` }), `occupation ${text}`));
+    low = bound + 1;
+  });
+  legend.append(el("li", {}, el("span", { class: "swatch cnone" }), "aucun lit installé"));
+}
+
+// --- CSV export ------------------------------------------------------------------------------
+
+let lastShown = null; // {answer, names, what, unit}: the table on screen
+
+document.getElementById("export").addEventListener("click", () => {
+  if (!lastShown) return;
+  const { answer, names, what } = lastShown;
+  const level = answer.group_by;
+  const header = [
+    "code",
+    LEVEL_NAMES[level],
+    "disponibles",
+    "installés",
+    "occupés",
+    "fermés",
+    "supplémentaires",
+    "unités",
+    "occupation (%)",
+    ...FRESHNESS.map(([, label]) => `mis à jour ${label}`),
+  ];
+  const row = (code, name, f) => [
+    code,
+    name,
+    f.available,
+    f.installed,
+    f.occupied,
+    f.closed,
+    f.extra,
+    f.units,
+    occupancy(f) ?? "",
+    ...FRESHNESS.map(([key]) => f.freshness[key] || 0),
+  ];
+  const lines = [
+    header,
+    ...answer.areas.map((a) => row(a.code, a.name || names.get(a.code)?.name || a.code, a)),
+    row("", "Total", answer.totals),
+  ];
+  const cell = (value) => (/[";\n]/.test(String(value)) ? `"${String(value).replaceAll('"', '""')}"` : String(value));
+  const text = "\ufeff" + lines.map((line) => line.map(cell).join(";")).join("\r\n") + "\r\n";
+  const day = (answer.generated_at || new Date().toISOString()).slice(0, 10);
+  const slug = what.normalize("NFD").replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "").toLowerCase();
+  const link = el("a", {
+    href: URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" })),
+    download: `disponibilites-${level}s-${slug}-${day}.csv`,
+  });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+});
+
 function renderLegend(breaks, unit) {
   clear(legend);
   let low = 0;
@@ -366,7 +452,7 @@ function renderFreshnessLegend(freshness) {
   });
 }
 
-function renderMap(shapes, areas, breaks, unit) {
+function renderMap(shapes, areas, breaks, unit, valueOf) {
   if (!map) {
     map = createMap(mapElement, { label: "Carte des capacités disponibles ; le tableau donne les mêmes chiffres", minZoom: 3, maxZoom: 10 });
   }
@@ -375,13 +461,14 @@ function renderMap(shapes, areas, breaks, unit) {
   areasLayer = L.geoJSON(shapes, {
     style: (feature) => {
       const area = areas.get(feature.properties.code);
-      const colour = area && area.units > 0 ? `c${colourIndex(classOf(area.available, breaks), breaks)}` : "cnone";
+      const value = area ? valueOf(area) : null;
+      const colour = value !== null ? `c${colourIndex(classOf(value, breaks), breaks)}` : "cnone";
       return { className: `choropleth fill-${colour}` }; // colours in pages.css, as the legend's
     },
     onEachFeature: (feature, layer) => {
       const area = areas.get(feature.properties.code);
       const text = area
-        ? `${feature.properties.name} : ${plural(area.available, [`${unit[0]} disponible`, `${unit[1]} disponibles`])} sur ${formatInt(area.installed)}`
+        ? `${feature.properties.name} : ${plural(area.available, [`${unit[0]} disponible`, `${unit[1]} disponibles`])} sur ${formatInt(area.installed)}${occupancy(area) !== null ? `, occupation ${occupancy(area)} %` : ""}`
         : `${feature.properties.name} : aucune unité`;
       layer.bindTooltip(text, { sticky: true });
       layer.on("click", () => highlight(feature.properties.code));
