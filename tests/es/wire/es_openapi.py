@@ -267,11 +267,11 @@ def strict_document() -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """One operation of the document: ``PUT /{index}`` is ``indices.create``."""
+    """One operation of the document (``PUT /{index}``: create an index), with the path's
+    parameters of one request."""
 
     method: str
     template: str
-    id: str  # the client's name of the endpoint (the request body's component name)
     path_params: tuple[tuple[str, str], ...]
 
     @property
@@ -293,17 +293,6 @@ def _templates() -> list[tuple[str, re.Pattern[str]]]:
     return [(t, _template_regex(t)) for t in ordered]
 
 
-def _operation_id(operation: Mapping[str, Any]) -> str:
-    body = operation.get("requestBody", {}).get("$ref", "")
-    if body:
-        return str(body.rsplit("/", 1)[-1])
-    for answer in operation.get("responses", {}).values():
-        ref = answer.get("$ref", "")
-        if ref:
-            return str(ref.rsplit("/", 1)[-1].rsplit("-", 1)[0])
-    return str(operation.get("operationId", "?"))
-
-
 def find_operation(method: str, path: str) -> Operation | None:
     """The operation answering ``method path`` (path without query string), or None."""
     paths = strict_document()["paths"]
@@ -315,7 +304,7 @@ def find_operation(method: str, path: str) -> Operation | None:
         if operation is None:
             continue
         params = tuple(sorted(match.groupdict().items()))
-        return Operation(method.upper(), template, _operation_id(operation), params)
+        return Operation(method.upper(), template, params)
     return None
 
 
@@ -427,11 +416,6 @@ def body_pointer(op: Operation) -> str | None:
     return _op_pointer(op, "requestBody", "content", "application/json", "schema")
 
 
-def bulk_line_pointers() -> tuple[str, str]:
-    """(action line, update line) schemas of ``_bulk``'s NDJSON body."""
-    return (SCHEMAS + "_global.bulk.OperationContainer", SCHEMAS + "_global.bulk.UpdateAction")
-
-
 def validate_body(op: Operation, body: Any) -> list[str]:
     pointer = body_pointer(op)
     if pointer is None:
@@ -442,7 +426,8 @@ def validate_body(op: Operation, body: Any) -> list[str]:
 def validate_bulk(lines: list[Any]) -> list[str]:
     """Each action line against ``OperationContainer``, each source line by its action:
     ``index``/``create`` any JSON object (the document), ``update`` ``UpdateAction``."""
-    action_schema, update_schema = bulk_line_pointers()
+    action_schema = SCHEMAS + "_global.bulk.OperationContainer"
+    update_schema = SCHEMAS + "_global.bulk.UpdateAction"
     errors: list[str] = []
     i = 0
     while i < len(lines):
@@ -512,10 +497,3 @@ def validate_response(op: Operation, status: int, body: Any) -> list[str]:
             return [f"{op.key} answers 200 with no body in the specification"]
         return []
     return _errors(pointer, body)
-
-
-def all_operations() -> Iterator[Operation]:
-    for template, methods in strict_document()["paths"].items():
-        for method, operation in methods.items():
-            if method in ("get", "put", "post", "delete", "head"):
-                yield Operation(method.upper(), template, _operation_id(operation), ())

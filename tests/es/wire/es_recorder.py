@@ -20,7 +20,7 @@ import itertools
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -142,13 +142,6 @@ class Recorder:
 
     def invalid(self) -> list[str]:
         return [f"{c.method} {c.path}: {e}" for c in self.captured for e in c.errors]
-
-    def of(self, key: str) -> list[Captured]:
-        return [c for c in self.captured if c.key == key]
-
-    def documents(self, alias: str) -> list[dict[str, Any]]:
-        with self._lock:
-            return [d.source for name in self._resolve(alias) for d in self.indices[name].values()]
 
     # --- the WSGI side -------------------------------------------------------------------------
 
@@ -762,7 +755,3 @@ def check_aggregates(requested: Mapping[str, Any], answered: Mapping[str, Any]) 
         for holder in holders:
             problems += check_aggregates(subs, holder) if subs else []
     return problems
-
-
-def operations_used(captured: Iterable[Captured]) -> Iterator[str]:
-    yield from sorted({c.key for c in captured})
