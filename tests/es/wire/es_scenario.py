@@ -205,13 +205,13 @@ def run(recorder: Recorder, engine: ElasticsearchEngine, tmp: Any) -> Scenario:
             for champ in ((), ("04",))
         ],
     )
-    s.step("http", lambda: _over_http(engine, tmp, loc))
+    _over_http(s, tmp, loc)
     return s
 
 
-def _over_http(engine: ElasticsearchEngine, tmp: Any, loc: str) -> dict[str, Any]:
-    """The API over the engine, over HTTP: searches (recorded for replay), replay, FHIR,
-    availability."""
+def _over_http(s: Scenario, tmp: Any, loc: str) -> None:
+    """The API over the engine, over HTTP: a search (recorded for replay) and its replay, the
+    FHIR queries (a step each), availability."""
     settings = Settings.from_env(
         {
             "ROR_TOKENS": str(tmp / "tokens.json"),
@@ -219,18 +219,23 @@ def _over_http(engine: ElasticsearchEngine, tmp: Any, loc: str) -> dict[str, Any
             "ROR_RATE_LIMIT": "0",
         }
     )
-    answers: dict[str, Any] = {}
-    app = create_app(settings, engine=engine, anonymous_profile=1)
+    app = create_app(settings, engine=s.engine, anonymous_profile=1)
     with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=60) as http:
-        found = http.get(
-            "/v1/search", params={"place": "Toulouse", "text": "ehpad", "facets": "true"}
-        )
-        answers["search"] = found.status_code
-        replayed = http.get(f"/v1/referrals/{found.json()['id']}")
-        answers["replay"] = replayed.status_code
-        answers["missing replay"] = http.get("/v1/referrals/no-such-search").status_code
+
+        def search_and_replay() -> tuple[int, int, int]:
+            query = {"place": "Toulouse", "text": "ehpad", "facets": "true"}
+            found = http.get("/v1/search", params=query)
+            replayed = http.get(f"/v1/referrals/{found.json()['id']}")
+            missing = http.get("/v1/referrals/no-such-search")
+            return found.status_code, replayed.status_code, missing.status_code
+
+        s.step("http search", search_and_replay)
         for query in FHIR_QUERIES:
-            answers[query] = http.get(query).status_code
-        answers["overview"] = http.get("/v1/availability/overview?group_by=departement").status_code
-        answers["history"] = http.get(f"/v1/availability/history?location={loc}").status_code
-    return answers
+            s.step(query, lambda query=query: http.get(query).status_code)
+        s.step(
+            "http availability",
+            lambda: (
+                http.get("/v1/availability/overview?group_by=departement").status_code,
+                http.get(f"/v1/availability/history?location={loc}").status_code,
+            ),
+        )
