@@ -10,6 +10,9 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
+from ror.api.fhir.facts import reference_id
+from ror.model import Offer
+
 FHIR_JSON = "application/fhir+json"
 DISTANCE = "http://hl7.org/fhir/StructureDefinition/location-distance"
 
@@ -72,3 +75,32 @@ def distance(entry: dict[str, Any]) -> float | None:
 
 def link(bundle: dict[str, Any], relation: str) -> str | None:
     return next((x["url"] for x in bundle["link"] if x["relation"] == relation), None)
+
+
+def _sources(offer: Offer) -> dict[tuple[str, str], dict[str, Any]]:
+    assert offer.source is not None
+    return {
+        (e["resource"]["resourceType"], e["resource"]["id"]): e["resource"]
+        for e in offer.source["entry"]
+    }
+
+
+def expected_includes(offers: list[Offer], *, personal: bool = True) -> dict[str, set[str]]:
+    """What the §9 query must include, computed from the offers' sources directly."""
+    out: dict[str, set[str]] = {"Organization": set(), "Location": set()}
+    out |= {"PractitionerRole": set(), "Practitioner": set()}
+    for offer in offers:
+        res = _sources(offer)
+        out["Location"] |= set(offer.location_ids)
+        org_id = reference_id(res[("HealthcareService", offer.id)]["providedBy"], "Organization")
+        while org_id is not None and ("Organization", org_id) in res:
+            out["Organization"].add(org_id)
+            org_id = reference_id(res[("Organization", org_id)].get("partOf"), "Organization")
+        for (rtype, rid), role in res.items():
+            refs = [reference_id(r, "HealthcareService") for r in role.get("healthcareService", [])]
+            if rtype == "PractitionerRole" and offer.id in refs:
+                out["PractitionerRole"].add(rid)
+                pid = reference_id(role.get("practitioner"), "Practitioner")
+                if personal and ("Practitioner", pid) in res:
+                    out["Practitioner"].add(str(pid))
+    return out

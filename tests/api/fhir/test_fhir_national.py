@@ -8,15 +8,13 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
-from fhir_checks import bundle_of, included, matches, outcome_of
+from fhir_checks import bundle_of, expected_includes, included, matches, outcome_of
 
 from ror.api.app import create_app
-from ror.api.fhir.facts import reference_id
 from ror.api.fhir.subset import SUMMARY
 from ror.config import Settings
 from ror.indexer.command import run_index
@@ -87,35 +85,6 @@ def linked(
         made.close()
     for live in servers.values():
         live.__exit__(None, None, None)
-
-
-def _sources(offer: Offer) -> dict[tuple[str, str], dict[str, Any]]:
-    assert offer.source is not None
-    return {
-        (e["resource"]["resourceType"], e["resource"]["id"]): e["resource"]
-        for e in offer.source["entry"]
-    }
-
-
-def expected_includes(offers: list[Offer], *, personal: bool = True) -> dict[str, set[str]]:
-    """What the §9 query must include, computed from the offers' sources directly."""
-    out: dict[str, set[str]] = {"Organization": set(), "Location": set()}
-    out |= {"PractitionerRole": set(), "Practitioner": set()}
-    for offer in offers:
-        res = _sources(offer)
-        out["Location"] |= set(offer.location_ids)
-        org_id = reference_id(res[("HealthcareService", offer.id)]["providedBy"], "Organization")
-        while org_id is not None and ("Organization", org_id) in res:
-            out["Organization"].add(org_id)
-            org_id = reference_id(res[("Organization", org_id)].get("partOf"), "Organization")
-        for (rtype, rid), role in res.items():
-            refs = [reference_id(r, "HealthcareService") for r in role.get("healthcareService", [])]
-            if rtype == "PractitionerRole" and offer.id in refs:
-                out["PractitionerRole"].add(rid)
-                pid = reference_id(role.get("practitioner"), "Practitioner")
-                if personal and ("Practitioner", pid) in res:
-                    out["Practitioner"].add(str(pid))
-    return out
 
 
 def test_the_national_everything_query(
