@@ -6,6 +6,7 @@ a commune and codes; engines and ranking only read it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
@@ -60,9 +61,13 @@ class Audience:
 
     def shows(self, offer: Offer) -> bool:
         """The offer may appear in this audience's answers."""
-        if not offer.sensitive or self.sensitive_champs is None:
+        return not offer.sensitive or self.shows_sensitive(offer.champ)
+
+    def shows_sensitive(self, champ: Iterable[str]) -> bool:
+        """A sensitive unit of these champ codes may appear in this audience's answers."""
+        if self.sensitive_champs is None:
             return True
-        return any(code in self.sensitive_champs for code in offer.champ)
+        return any(code in self.sensitive_champs for code in champ)
 
 
 EVERYONE = Audience()

@@ -513,6 +513,47 @@ class EmbeddedEngine:
             assembled.store(dict(zip(refs, out, strict=True)))
         return out
 
+    # --- listings (``ror.search.engine.Listings``) ---------------------------------------------
+
+    def offer_refs(self, offer_ids: Sequence[str]) -> dict[str, int]:
+        self._refresh()
+        found: dict[str, int] = {}
+        conn = self._conn()
+        ids = list(dict.fromkeys(offer_ids))
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            sql = f"SELECT id, rid FROM offers WHERE id IN ({marks})"
+            found.update((str(oid), int(rid)) for oid, rid in conn.execute(sql, part))
+        return found
+
+    def offers_in_id_order(self, after: str, limit: int) -> list[tuple[int, str]]:
+        self._refresh()
+        rows = self._conn().execute(
+            "SELECT rid, id FROM offers WHERE id > ? ORDER BY id LIMIT ?", (after, limit)
+        )
+        return [(int(rid), str(offer_id)) for rid, offer_id in rows]
+
+    def locations_in_id_order(self, after: str, limit: int) -> list[tuple[str, tuple[int, ...]]]:
+        self._refresh()
+        rows = self._conn().execute(
+            "SELECT loc, group_concat(rid) FROM (SELECT loc, rid FROM location_offers "
+            "WHERE loc IN (SELECT DISTINCT loc FROM location_offers WHERE loc > ? "
+            "ORDER BY loc LIMIT ?) ORDER BY loc, rid) GROUP BY loc ORDER BY loc",
+            (after, limit),
+        )
+        return [(str(loc), tuple(int(r) for r in str(refs).split(","))) for loc, refs in rows]
+
+    def location_count(self) -> int:
+        self._refresh()
+        row = self._conn().execute("SELECT count(DISTINCT loc) FROM location_offers").fetchone()
+        return int(row[0])
+
+    def sensitive_units(self) -> dict[int, tuple[str, ...]]:
+        self._refresh()
+        rows = self._conn().execute("SELECT rid, champs FROM sensitive")
+        return {int(rid): tuple(str(champs).split()) for rid, champs in rows}
+
     def _in_id_order(self, after: str, before: str, limit: int) -> list[tuple[int, str]]:
         rows = self._conn().execute(
             "SELECT rid, id FROM offers WHERE id > ? AND id < ? ORDER BY id LIMIT ?",

@@ -199,6 +199,32 @@ ESTABLISHMENT_OFFERS_MAX: Final = 500  # the largest synthetic EG has about 150
 
 
 @runtime_checkable
+class Listings(Protocol):
+    """What an engine that can list in key order offers (a capability: the FHIR facade pages a
+    listing or a lookup by id through it, reading only the page; without it, it scans)."""
+
+    def offer_refs(self, offer_ids: Sequence[str]) -> dict[str, int]:
+        """Refs of the offers with these ids (unknown ids left out)."""
+        ...
+
+    def offers_in_id_order(self, after: str, limit: int) -> list[tuple[int, str]]:
+        """(ref, id) of the offers whose id sorts after ``after``, in id order."""
+        ...
+
+    def locations_in_id_order(self, after: str, limit: int) -> list[tuple[str, tuple[int, ...]]]:
+        """(Location id, refs of the offers using it) after ``after``, in Location id order."""
+        ...
+
+    def location_count(self) -> int:
+        """How many Locations the offers use."""
+        ...
+
+    def sensitive_units(self) -> dict[int, tuple[str, ...]]:
+        """Refs of the sensitive units, with their champ (R227) codes."""
+        ...
+
+
+@runtime_checkable
 class Engine(Protocol):
     """A storage and retrieval backend for offers (embedded SQLite or Elasticsearch)."""
 

@@ -25,6 +25,7 @@ from ror.api.endpoints import Endpoint, Param
 from ror.api.fhir.bundle import Links, searchset
 from ror.api.fhir.capability import capability_statement
 from ror.api.fhir.catalog import ResourceType
+from ror.api.fhir.listing import listing
 from ror.api.fhir.outcome import FhirError, Issue, error_response, fhir_response
 from ror.api.fhir.params import lenient, parse_search
 from ror.api.fhir.query import Atom, SearchRequest
@@ -81,7 +82,8 @@ async def _search(
     links = Links(fhir_base(request), resource, items)
 
     def answer() -> dict[str, object]:
-        result = run(search, engine, audience(caller.profile, champ))
+        seen_by = audience(caller.profile, champ)
+        result = listing(search, engine, seen_by) or run(search, engine, seen_by)
         bundle = searchset(search, result, links, profile=caller.profile, fetch=engine.get)
         if resource == "HealthcareService":
             store = resource_store(request)
