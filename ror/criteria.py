@@ -74,6 +74,23 @@ EVERYONE = Audience()
 
 
 @dataclass(frozen=True, slots=True)
+class Notice:
+    """A warning of an answer: a stable ``code`` for programs, a French ``message`` for people.
+
+    Codes: ``place_ambiguous``, ``point_without_commune``, ``text_field_ignored``,
+    ``text_codes_given``, ``words_unknown``, ``words_vague``, ``text_not_understood``,
+    ``facet_incomplete``, ``none_listed`` (no offer of the kind asked is listed in France),
+    ``none_within_radius`` (nothing fits within the fixed radius: see the near-misses).
+    """
+
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
 class Criteria:
     """A referral search. Code lists are any-of within a field and all-of across fields."""
 
@@ -96,7 +113,13 @@ class Criteria:
     professions: Codes = ()  # G15
     reception: Reception | None = None
     age: int | None = None
+    # With ``age``: an age range [age, age_to] (a child: 0-17) fitting any unit that accepts
+    # some age of it; None: the one age ``age``.
+    age_to: int | None = None
     text: str | None = None
+    # Rank private practices (champ 05 Ambulatoire: cabinets de ville) first ("libéral",
+    # "pédiatre"): the others keep ``1 - private_practice_weight`` of their score.
+    prefer_private_practice: bool = False
     beds: BedNeed | None = None
     social_aid: bool = False
     max_monthly_price_eur: float | None = None
@@ -106,7 +129,14 @@ class Criteria:
     explain: bool = True
     facets: bool = True  # count facets (costs a scan of the units within the radius used)
     audience: Audience = EVERYONE  # who asks: the API narrows it by access profile
-    warnings: tuple[str, ...] = field(default=(), compare=False)
+    warnings: tuple[Notice, ...] = field(default=(), compare=False)
+
+    @property
+    def ages(self) -> tuple[int, int] | None:
+        """The ages asked, (lowest, highest), or None."""
+        if self.age is None:
+            return None
+        return self.age, self.age if self.age_to is None else max(self.age, self.age_to)
 
     @property
     def has_point(self) -> bool:

@@ -39,6 +39,20 @@ class UnknownPlace(RorError):
     code = "unknown_place"
 
 
+class Implausible(RorError):
+    """A value contradicts another one the service knows (HTTP 422), both named."""
+
+    status = 422
+    code = "implausible"
+
+
+class OutsideFrance(RorError):
+    """A point that is not in France (nor in its territorial waters) (HTTP 422)."""
+
+    status = 422
+    code = "outside_france"
+
+
 class NotFound(RorError):
     status = 404
     code = "not_found"

@@ -207,7 +207,7 @@ def present_result(result: SearchResult, *, profile: int) -> dict[str, Any]:
         "matches": [present_match(m, profile=profile) for m in matches],
         "near_misses": [present_near_miss(n, profile=profile) for n in misses],
         "facets": [f.to_dict() for f in result.facets],
-        "warnings": list(result.warnings),
+        "warnings": [w.to_dict() for w in result.warnings],
         "criteria": present_criteria(result.criteria),
     }
 

@@ -269,6 +269,21 @@ class NearMissOut(_Out):
     )
 
 
+class WarningOut(_Out):
+    """Something the caller should know about the answer."""
+
+    code: str = Field(
+        description=(
+            "Stable code: `place_ambiguous`, `point_without_commune`, `text_field_ignored`, "
+            "`text_codes_given`, `words_unknown`, `words_vague`, `text_not_understood`, "
+            "`facet_incomplete`, `none_listed` (no offer of the kind asked is listed in France), "
+            "`none_within_radius` (nothing fits within the fixed radius; the nearest unit that "
+            "fits beyond it is the first near-miss, criterion `radius_km`)."
+        )
+    )
+    message: str = Field(description="The same, in French, for people.")
+
+
 class FacetValueOut(_Out):
     code: str
     label: str | None
@@ -295,7 +310,7 @@ class SearchResponse(_Out):
     matches: list[MatchOut]
     near_misses: list[NearMissOut]
     facets: list[FacetOut]
-    warnings: list[str]
+    warnings: list[WarningOut]
     criteria: dict[str, Any] = Field(
         description="The criteria as resolved: point and commune of a place, codes from text."
     )
@@ -328,7 +343,7 @@ class ReplayResult(_Out):
     matches: list[ReplayMatch]
     near_misses: list[ReplayNearMiss]
     facets: list[FacetOut]
-    warnings: list[str]
+    warnings: list[WarningOut]
     strategy: str
 
 

@@ -43,7 +43,7 @@ from ror.api.routes_availability_models import (
     PushResult,
 )
 from ror.api.validation import parse_json_object, validate
-from ror.errors import NotFound, Unauthorized
+from ror.errors import Implausible, NotFound, Unauthorized
 from ror.model import Capacity
 from ror.search.embedded_schema import CAPACITY_KEY_COLUMNS
 from ror.search.engine import Engine, LocationCounters, UpdateResult
@@ -126,7 +126,13 @@ async def put_location_capacities(request: Request) -> Response:
         body = validate(CapacityPush, raw)
         counters = checked_counters(body.counters, location_id, "counters")
         note.detail["counters"] = len(counters)
-        [result] = await run_in_threadpool(write_checked, engine, caller, [(location_id, counters)])
+        try:
+            [result] = await run_in_threadpool(
+                write_checked, engine, caller, [(location_id, counters)]
+            )
+        except Implausible as exc:  # one Location: its counters are the request's
+            field = (exc.field or "").removeprefix("locations[0].")
+            raise Implausible(exc.message, field) from None
         note.detail.update(applied=result.applied, ignored_stale=result.ignored_stale)
     return JSONResponse(present_push(result))
 

@@ -17,7 +17,14 @@ from ror.geo.distance import (
 from ror.geo.gazetteer import Commune, Gazetteer, gazetteer
 from ror.geo.lookup import Candidate
 from ror.geo.precision import precision_radius_km
-from ror.geo.reverse import Area, area_shape, departement_at, is_in_france, reverse
+from ror.geo.reverse import (
+    Area,
+    area_shape,
+    departement_at,
+    is_in_france,
+    near_france,
+    reverse,
+)
 from ror.geo.travel import travel_minutes
 from ror.geo.zones import patient_zone_keys, zone_key
 
@@ -37,6 +44,7 @@ __all__ = [
     "haversine_km",
     "is_in_france",
     "km_for_dot",
+    "near_france",
     "patient_zone_keys",
     "precision_radius_km",
     "reverse",

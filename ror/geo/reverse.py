@@ -28,6 +28,7 @@ from ror.geo.gazetteer import Gazetteer, gazetteer
 from ror.geo.tables import load_shapes
 
 COAST_TOLERANCE_KM = 3.0  # the shapes are simplified to about 1.5 km at worst on rias coasts
+TERRITORIAL_WATERS_KM = 22.2  # 12 nautical miles: a point farther from land is not in France
 KM_PER_DEGREE = 111.32  # along a meridian, and along the equator
 
 
@@ -81,16 +82,18 @@ class ShapeIndex:
                 found[i] = self.nearest_departement(points[i], float(lats[i]))
         return found
 
-    def nearest_departement(self, point: Any, lat: float) -> str | None:
-        """The département whose shape is within ``COAST_TOLERANCE_KM`` of the point, if any."""
+    def nearest_departement(
+        self, point: Any, lat: float, tolerance_km: float = COAST_TOLERANCE_KM
+    ) -> str | None:
+        """The département whose shape is within ``tolerance_km`` of the point, if any."""
         shrink = max(math.cos(math.radians(lat)), 0.01)  # a degree of longitude is shorter
-        max_deg = COAST_TOLERANCE_KM / (KM_PER_DEGREE * shrink)
+        max_deg = tolerance_km / (KM_PER_DEGREE * shrink)
         found = self.tree.query_nearest(point, max_distance=max_deg, all_matches=False)
         if not len(found):
             return None
         polygon = int(found[0])
         nearest = shapely.get_coordinates(shapely.shortest_line(point, self.parts[polygon]))[1]
-        if haversine_km(lat, point.x, float(nearest[1]), float(nearest[0])) > COAST_TOLERANCE_KM:
+        if haversine_km(lat, point.x, float(nearest[1]), float(nearest[0])) > tolerance_km:
             return None
         return str(self.codes[self.owner[polygon]])
 
@@ -155,6 +158,16 @@ def is_in_france(lat: float, lon: float) -> bool:
     except InvalidInput:
         return False
     return shape_index().departement_at(lat, lon) is not None
+
+
+def near_france(lat: float, lon: float, km: float = TERRITORIAL_WATERS_KM) -> bool:
+    """True for a point in a département of France or within ``km`` of one (its territorial
+    waters by default); raises ``InvalidInput`` for values out of range."""
+    check_point(lat, lon)
+    index = shape_index()
+    if index.departement_at(lat, lon) is not None:
+        return True
+    return index.nearest_departement(shapely.Point(lon, lat), lat, km) is not None
 
 
 def area_shape(level: str, code: str) -> Any | None:

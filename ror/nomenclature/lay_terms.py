@@ -43,7 +43,7 @@ from ror.text import fold
 AgeHint = Literal["infant", "child", "adolescent", "adult", "elderly"]
 AGE_RANGES: Mapping[AgeHint, tuple[int, int]] = {
     "infant": (0, 2),
-    "child": (0, 11),
+    "child": (0, 17),  # "enfant" in lay words: any minor ("ado" narrows it to 12-17)
     "adolescent": (12, 17),
     "adult": (18, 64),
     "elderly": (65, 120),
@@ -97,6 +97,7 @@ class TermMatch:
     also: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     corrected: bool = False  # matched after a typo correction
     age: AgeHint | None = None
+    practice: bool = False  # the words name a practitioner: private practice first
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,8 @@ class TextMatch:
     same field widen it). ``unknown``: words not understood, as typed. ``vague``: words found in
     the nomenclatures but matching too many codes to filter on ("soins"). ``age_hint`` comes from
     words such as "enfant" or "personne âgée" (see :data:`AGE_RANGES`), ``age`` from "8 ans".
+    ``private_practice``: words such as "libéral", "cabinet" or a practitioner ("pédiatre") ask
+    for private practices first.
     """
 
     codes: Mapping[str, tuple[str, ...]]
@@ -115,6 +118,14 @@ class TextMatch:
     age_hint: AgeHint | None = None
     age: int | None = None
     terms: tuple[TermMatch, ...] = ()
+    private_practice: bool = False
+
+    @property
+    def age_range(self) -> tuple[int, int] | None:
+        """The ages meant: "8 ans" as (8, 8), else the range of the age hint, else None."""
+        if self.age is not None:
+            return self.age, self.age
+        return None if self.age_hint is None else AGE_RANGES[self.age_hint]
 
     @property
     def empty(self) -> bool:
@@ -153,6 +164,7 @@ class _Entry:
     kind: Kind
     also: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     age: AgeHint | None = None
+    practice: bool = False
 
     @property
     def size(self) -> int:
@@ -170,6 +182,9 @@ class LayTerms:
         for hint, words in document["age_words"].items():
             for w in words:
                 self.age_words[" ".join(tokens(w))] = hint
+        self.practice_words = frozenset(
+            " ".join(tokens(w)) for w in document.get("practice_words", ())
+        )
         for item in document["entries"]:
             self._add_lay(item)
         lay_phrases = {e.phrase for e in self.entries}
@@ -213,6 +228,7 @@ class LayTerms:
                     "lay",
                     also,
                     item.get("age"),
+                    bool(item.get("practice", False)),
                 )
             )
 
@@ -252,7 +268,12 @@ class LayTerms:
         for candidate in self._sorted_phrases[start:]:
             if not candidate.startswith(phrase):
                 break
-            base = 0.95 if candidate == phrase else 0.85
+            if candidate == phrase:
+                base = 0.95
+            elif candidate[len(phrase)] == " ":  # "rea" -> "rea neonatale": whole words
+                base = 0.85
+            else:  # "rea" -> "readaptation": inside a word
+                base = 0.8
             for entry in self.phrases[candidate]:
                 self._keep(entry, base - penalty, len(query), found)
         for i in self._word_prefix_entries(query):
@@ -312,13 +333,18 @@ class LayTerms:
         vague: list[str] = []
         age_hint: AgeHint | None = None
         age: int | None = None
+        practice = False
         i = 0
         while i < len(words):
             size, term, too_broad = self._match_at(words, fixed, i, typed)
             if term is not None:
                 terms.append(term)
                 age_hint = age_hint or term.age
+                practice = practice or term.practice
                 i += size
+                continue
+            if words[i] in self.practice_words or fixed[i] in self.practice_words:
+                practice, i = True, i + 1
                 continue
             token = words[i]
             nxt = words[i + 1] if i + 1 < len(words) else ""
@@ -344,6 +370,7 @@ class LayTerms:
             age_hint,
             age,
             tuple(terms),
+            practice,
         )
 
     def _match_at(
@@ -352,8 +379,8 @@ class LayTerms:
         """The longest term starting at word ``i``: (words used, term, too broad)."""
         too_broad = False
         for size in range(min(6, len(words) - i), 0, -1):
-            if size == 1 and words[i] in self.age_words:
-                break  # "enfant" alone is an age hint, not a label word
+            if size == 1 and (words[i] in self.age_words or words[i] in self.practice_words):
+                break  # "enfant", "libéral" alone are hints, not label words
             for candidate, corrected in ((words, False), (fixed, True)):
                 window = candidate[i : i + size]
                 if corrected and window == words[i : i + size]:
@@ -415,7 +442,7 @@ def _term(entries: list[_Entry], shown: str, corrected: bool) -> TermMatch:
     lay = [e for e in entries if e.kind == "lay"]
     if lay:
         e = lay[0]
-        return TermMatch(shown, e.label, e.field, e.codes, e.also, corrected, e.age)
+        return TermMatch(shown, e.label, e.field, e.codes, e.also, corrected, e.age, e.practice)
     by_field: dict[str, list[str]] = {}
     for e in entries:
         by_field.setdefault(e.field, []).extend(e.codes)

@@ -40,18 +40,25 @@ def _matches(counter: Capacity, need: BedNeed) -> bool:
 
 
 def available_beds(offer: Offer, need: BedNeed) -> tuple[int, datetime | None]:
-    """Free beds (or places) of the needed kind, and the oldest ``updated_at`` summed.
+    """Free beds (or places) of the needed kind, and the date of the figure quoted.
 
-    ``(0, None)`` when no counter matches: availability unknown, counted as none.
+    The date is the oldest ``updated_at`` of the counters that contribute beds (count > 0): a
+    sum is as old as its oldest part. With no free bed, it is the newest ``updated_at`` of the
+    matching counters (the latest word that the unit is full). ``(0, None)`` when no counter
+    matches: availability unknown, counted as none.
     """
     total = 0
     oldest: datetime | None = None
+    newest: datetime | None = None
     for counter in offer.capacities:
         if _matches(counter, need):
-            total += max(counter.count, 0)
-            if oldest is None or counter.updated_at < oldest:
-                oldest = counter.updated_at
-    return total, oldest
+            if counter.count > 0:
+                total += counter.count
+                if oldest is None or counter.updated_at < oldest:
+                    oldest = counter.updated_at
+            if newest is None or counter.updated_at > newest:
+                newest = counter.updated_at
+    return total, oldest if total > 0 else newest
 
 
 def installed_beds(offer: Offer, nature: str) -> int:

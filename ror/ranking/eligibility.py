@@ -4,7 +4,8 @@
 exactly one is a near-miss (:func:`near_miss_reason`). Rules worth knowing:
 
 - codes: any-of within a field, all-of across fields;
-- age: ``age_min ≤ age ≤ age_max``, both inclusive, a missing bound is open;
+- age: ``age_min ≤ age ≤ age_max``, both inclusive, a missing bound is open; for a range of
+  ages [age, age_to], ``age_min ≤ age_to`` and ``age ≤ age_max`` (some age of it accepted);
 - reception: the offer must list the R240 code (02 permanent, 01 temporary);
 - social aid: the EG is accredited (R241 02); when a reception is asked and the EG declares
   **zero** accredited places for it, the criterion fails too (unknown counts pass);
@@ -104,12 +105,13 @@ def _codes(offer: Offer, criteria: Criteria) -> list[Failure]:
 
 
 def _age(offer: Offer, criteria: Criteria) -> Failure | None:
-    age = criteria.age
-    if age is None:
+    ages = criteria.ages
+    if ages is None:
         return None
-    if offer.age_min is not None and age < offer.age_min:
+    low, high = ages
+    if offer.age_min is not None and high < offer.age_min:
         return Failure("age", f"accueille à partir de {french.years(offer.age_min)}")
-    if offer.age_max is not None and age > offer.age_max:
+    if offer.age_max is not None and low > offer.age_max:
         return Failure("age", f"accueille jusqu'à {french.years(offer.age_max)}")
     return None
 

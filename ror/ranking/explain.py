@@ -15,7 +15,7 @@ from ror.ranking.beds import available_beds
 from ror.ranking.hours import is_open, local
 from ror.ranking.labels import short_label
 from ror.ranking.prices import select_price
-from ror.ranking.scoring import Scored, bed_need, matched_by_zone
+from ror.ranking.scoring import PRIVATE_PRACTICE, Scored, bed_need, matched_by_zone
 from ror.ranking.weights import weights_for
 
 NNBSP = french.NNBSP
@@ -44,7 +44,7 @@ def _capacity(offer: Offer, criteria: Criteria, scored: Scored, now: datetime) -
         what = "aucune place disponible" if need.nature == "02" else "aucun lit disponible"
     when = french.ago(updated, now)
     if scored.stale:
-        return [what, f"chiffre ancien : mis à jour {when}"]
+        return [f"disponibilité inconnue : dernier chiffre ({what}) mis à jour {when}"]
     return [f"{what}, mis à jour {when}"]
 
 
@@ -120,6 +120,8 @@ def explain(
             f"accueil {'permanent' if criteria.reception == 'permanent' else 'temporaire'}"
         )
     sentences += _age(offer, criteria)
+    if criteria.prefer_private_practice and PRIVATE_PRACTICE in offer.champ:
+        sentences.append("exercice libéral (cabinet de ville)")
     sentences += _equipment(offer, criteria)
     sentences += _hours(offer, criteria)
     return tuple(sentences)

@@ -4,7 +4,7 @@ The score is the product of the factors present in ``Scored.parts`` (an absent f
 the same model as an Elasticsearch ``function_score`` with ``score_mode: multiply`` and
 ``boost_mode: replace``::
 
-    score = D(d) · K · S · A · P
+    score = D(d) · K · S · A · P · L
 
 **Distance** ``D`` — ES ``gauss`` decay on the offer's point, with
 ``o = distance_offset_km + PRECISION_UNCERTAINTY_KM[criteria.precision]`` (0 km exact, 0.3 km
@@ -20,14 +20,16 @@ are matched by intervention zone, not by distance.
 **Capacity × freshness** ``K`` — scored when the criteria ask for beds (``criteria.beds``) or the
 profile scores capacity anyway (``capacity_when_not_asked``, with ``implicit_bed_nature``), and
 present in ``parts`` when ``capacity_weight > 0``. With ``n`` the free beds of the needed kind
-and ``a`` the age in hours of the oldest counter summed (``beds.available_beds``)::
+and ``a`` the age in hours of that figure (``beds.available_beds``: its oldest counter with
+free beds)::
 
     C = 1 - exp(-n / capacity_saturation_beds)                      free-capacity credit, [0, 1)
     F = 2^(-a / freshness_half_life_hours) · (stale_capacity_factor if a > stale_after_hours)
     K = 1 - capacity_weight · (1 - C · F)                           in [1 - capacity_weight, 1]
 
 (``a`` is clamped at 0 for clocks ahead of ours.) A count older than ``stale_after_hours`` is
-flagged ``Scored.stale``. In ES: a ``script_score`` on the denormalised available count and
+flagged ``Scored.stale``; with ``stale_capacity_factor`` 0 it earns no credit, as an unknown
+one. In ES: a ``script_score`` on the denormalised available count and
 its ``updated_at`` (or an ``exp`` decay on ``updated_at`` with ``scale = half-life`` and
 ``decay = 0.5`` inside the script).
 
@@ -43,6 +45,11 @@ installed beds (R330 01, current) of the nature of the bed need (asked or implic
 ``P = 1 + price_weight · clamp(1 - m / r, 0, 1)`` with ``m`` the monthly estimate of the selected
 base price (``prices.select_price``) and ``r`` the budget (``max_monthly_price_eur``) or
 ``reference_monthly_price_eur``; present when ``price_weight > 0`` and a price is known.
+
+**Private practice first** (``criteria.prefer_private_practice``, from words such as "libéral"
+or "pédiatre"): ``L = 1 - private_practice_weight`` for a unit that is not a private practice
+(champ R227 ``05`` Ambulatoire); absent otherwise. A penalty, so every bound below (which leaves
+it at 1) stays a bound.
 
 :func:`score_upper_bound` is ``D(d) · 1 · (1 + size_weight) · A_max · (1 + price_weight)``
 (the size term only with a bed need, ``A_max`` is 1 when social aid is required),
@@ -86,7 +93,7 @@ class Scored:
     score: float
     parts: dict[str, float] = field(default_factory=dict)
     stale: bool = False  # the capacity figure is older than the profile's stale_after_hours
-    freshness_hours: float | None = None  # age of that figure (oldest counter summed)
+    freshness_hours: float | None = None  # age of that figure (``beds.available_beds``)
 
 
 def bed_need(criteria: Criteria, weights: Weights) -> BedNeed | None:
@@ -172,10 +179,18 @@ def score(
             cheapness = min(1.0, max(0.0, 1.0 - monthly / reference))
             parts["price"] = 1.0 + weights.price_weight * cheapness
 
+    if (
+        criteria.prefer_private_practice
+        and weights.private_practice_weight > 0
+        and PRIVATE_PRACTICE not in offer.champ
+    ):
+        parts["practice"] = 1.0 - weights.private_practice_weight
+
     return Scored(_product(parts), parts, stale, freshness_hours)
 
 
-_ORDER = ("distance", "capacity", "size", "social_aid", "price")
+PRIVATE_PRACTICE: Final = "05"  # R227 Ambulatoire: cabinets de ville, centres de santé
+_ORDER = ("distance", "capacity", "size", "social_aid", "price", "practice")
 
 
 def _product(parts: dict[str, float]) -> float:
@@ -220,7 +235,9 @@ class UnitFacts:
     social_aid: NDArray[np.bool_]  # the EG is accredited for social aid (R241 02)
     price_floor: Floats  # <= the monthly price select_price picks; nan: it picks none
     free: Floats  # >= free beds of the bed need (inf: unknown)
-    free_since: Floats  # >= epoch of the oldest counter summed; nan: none summed; inf: unknown
+    free_since: (
+        Floats  # >= epoch of the figure (``beds.available_beds``); nan: no free bed; inf: unknown
+    )
     installed: Floats  # >= installed beds of the need's nature (inf: unknown)
 
 

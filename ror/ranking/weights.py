@@ -40,7 +40,8 @@ class Weights:
     freshness_half_life_hours: float
     # …and a figure older than this is flagged stale…
     stale_after_hours: float
-    # …and its capacity contribution is further multiplied by this factor.
+    # …and its capacity contribution is further multiplied by this factor (0: a stale figure
+    # is treated as unknown, worth no more than a full unit).
     stale_capacity_factor: float
 
     # Size (installed beds of the needed nature): at most ``size_weight`` bonus, saturating.
@@ -53,6 +54,9 @@ class Weights:
     # where reference is the caller's budget, or ``reference_monthly_price_eur`` without one.
     price_weight: float
     reference_monthly_price_eur: float
+    # Soft preference, when the words ask for it ("libéral", "cabinet", "pédiatre"): a unit that
+    # is not a private practice (champ R227 05) keeps ``1 - private_practice_weight``.
+    private_practice_weight: float
 
 
 DEFAULT: Final = Weights(
@@ -72,25 +76,27 @@ DEFAULT: Final = Weights(
     social_aid_bonus=0.0,
     price_weight=0.0,
     reference_monthly_price_eur=2300.0,
+    private_practice_weight=0.5,  # a practice at 27 km ties a hospital unit next door
 )
 
 EMERGENCY: Final = Weights(
     profile="emergency",
     distance_offset_km=0.0,  # every km counts
-    distance_scale_km=20.0,  # halved score at 20 km
+    distance_scale_km=30.0,  # halved score at 30 km, an eighth at 52 km
     distance_decay=0.5,
-    capacity_weight=0.85,  # a full unit keeps only 15 % of its score
-    capacity_saturation_beds=2.0,  # 1 free bed ≈ 39 %, 3 ≈ 78 %
+    capacity_weight=0.97,  # a full (or unknown) unit keeps only 3 % of its score
+    capacity_saturation_beds=2.0,  # 1 free bed ≈ 39 % of the credit, 3 ≈ 78 %
     capacity_when_not_asked=True,  # free beds matter even when not made a hard criterion
     implicit_bed_nature="01",  # Lit
-    freshness_half_life_hours=2.0,  # a 2 h old count is worth half a fresh one
-    stale_after_hours=6.0,
-    stale_capacity_factor=0.1,  # staleness costs heavily
-    size_weight=0.05,
+    freshness_half_life_hours=4.0,  # a 4 h old count is worth half a fresh one
+    stale_after_hours=12.0,  # not refreshed since the last shift change: unknown
+    stale_capacity_factor=0.0,
+    size_weight=0.01,  # size never outweighs a free bed
     size_saturation_beds=20.0,
     social_aid_bonus=0.0,
     price_weight=0.0,
     reference_monthly_price_eur=2300.0,
+    private_practice_weight=0.0,
 )
 
 NURSING_HOME: Final = Weights(
@@ -110,6 +116,7 @@ NURSING_HOME: Final = Weights(
     social_aid_bonus=0.15,  # accredited homes stay open to families who may need aid later
     price_weight=0.3,  # a home at half the budget gets +15 %
     reference_monthly_price_eur=2300.0,  # order of the national median EHPAD base price
+    private_practice_weight=0.0,
 )
 
 CONSULTATION: Final = Weights(
@@ -129,6 +136,7 @@ CONSULTATION: Final = Weights(
     social_aid_bonus=0.0,
     price_weight=0.0,
     reference_monthly_price_eur=2300.0,
+    private_practice_weight=0.6,  # a practice at 10 km ties a hospital unit next door
 )
 
 PROFILE_WEIGHTS: Final = MappingProxyType(

@@ -155,8 +155,8 @@ def _lines(result: SearchResult) -> Iterator[str]:
         f"{result.total} unités éligibles dans un rayon de {radius} "
         f"({result.took_ms:.1f} ms, recherche {result.id})"
     )
-    for message in result.warnings:
-        yield f"  ! {message}"
+    for warning in result.warnings:
+        yield f"  ! {warning.message}"
     yield ""
     yield f"{'#':>3}  {'nom':<48} {'commune':<22} {'distance':>9} {'score':>6}"
     for rank, match in enumerate(result.matches, start=result.criteria.offset + 1):

@@ -44,9 +44,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 
-from ror.errors import NotFound
+from ror.errors import Implausible, NotFound
 from ror.model import Capacity, Offer
 from ror.search.embedded_rows import (
+    CAPACITY_SELECT,
     StoredCounter,
     capacity_from_row,
     fact_values,
@@ -55,6 +56,7 @@ from ror.search.embedded_rows import (
 from ror.search.embedded_schema import CAPACITY_KEY_COLUMNS, table_exists
 from ror.search.engine import CounterOutcome, LocationCounters, LocationInfo, UpdateResult
 from ror.search.history import HistoryEntry, HistoryPage
+from ror.search.indicators import implausible
 
 if TYPE_CHECKING:
     from ror.search.embedded import EmbeddedEngine
@@ -132,6 +134,7 @@ def push(
             ]
             if stored.rows:
                 stored.write(conn, received_at)
+                check_plausible(conn, updates, sorted(stored.changed))
                 engine._recount_locations(conn, sorted(stored.changed))
                 engine._bump(conn, "caps_version")
     finally:
@@ -141,6 +144,46 @@ def push(
         applied = sum(o.applied for o in done)
         results.append(UpdateResult(loc, applied, len(done) - applied, offers[loc], tuple(done)))
     return results
+
+
+def check_plausible(
+    conn: sqlite3.Connection, updates: Sequence[LocationCounters], locs: Sequence[str]
+) -> None:
+    """Refuse the push (``Implausible``, the caller rolls back) when a changed Location's
+    counters, as written, are implausible (``indicators.implausible``); the field names the
+    pushed counter of that nature and gender (or of that nature) at its place in the push."""
+    by_loc: dict[str, list[Capacity]] = {}
+    for chunk in chunks(locs):
+        rows = conn.execute(
+            f"{CAPACITY_SELECT} WHERE loc IN ({', '.join('?' * len(chunk))})", chunk
+        )
+        for loc, counter in map(capacity_from_row, rows):
+            by_loc.setdefault(loc, []).append(counter)
+    for loc in locs:
+        problem = implausible(by_loc.get(loc, ()))
+        if problem is None:
+            continue
+        bad, message = problem
+        raise Implausible(message, _pushed_field(updates, loc, bad))
+
+
+def _pushed_field(updates: Sequence[LocationCounters], loc: str, bad: Capacity) -> str:
+    """``locations[i].counters[j].count`` of the pushed counter behind ``bad`` (its key, else
+    an installed or supplementary counter of its nature)."""
+    found: tuple[int, int] | None = None
+    for i, (where, counters) in enumerate(updates):
+        if where != loc:
+            continue
+        for j, c in enumerate(counters):
+            if c.key() == bad.key():
+                found = (i, j)
+                break
+            if found is None and c.nature == bad.nature and c.status in ("01", "06"):
+                found = (i, j)
+        if found is not None:
+            break
+    i, j = found or (0, 0)
+    return f"locations[{i}].counters[{j}].count"
 
 
 def _offer_ids(conn: sqlite3.Connection, locs: Sequence[str]) -> dict[str, tuple[str, ...]]:

@@ -19,6 +19,7 @@ from ror.mappings import fields as f
 from ror.search.engine import CandidateQuery
 from ror.search.es_filters import (
     Clause,
+    age_filter,
     all_of,
     any_of,
     audience_filter,
@@ -40,8 +41,9 @@ Ring = tuple[float, float | None]  # (inner km, outer km or None = no bound)
 def prefilter_clauses(p: Prefilter) -> list[Clause]:
     """One clause per prefilter criterion, holding when the unit passes it (``fails_sql``)."""
     clauses: list[Clause] = []
-    if p.age is not None:
-        clauses.append(any_of(term(f.AGE_RANGE, p.age), missing(f.AGE_RANGE)))
+    age = age_filter(p.age, p.age_to)
+    if age is not None:
+        clauses.append(age)
     if p.reception_bit is not None:
         code = {1: "01", 2: "02"}[p.reception_bit]
         clauses.append(term(f.RECEPTION, code))

@@ -91,12 +91,16 @@ def code_filters(criteria: Criteria) -> list[Named]:
     return named
 
 
-def age_filter(age: int | None) -> Clause | None:
+def age_filter(age: int | None, age_to: int | None = None) -> Clause | None:
     """``age_min ≤ age ≤ age_max``: a ``term`` on the ``integer_range`` matches ranges holding
-    the value; an offer with no bound at all has no range and fits every age."""
+    the value; an offer with no bound at all has no range and fits every age. A range of ages
+    ``[age, age_to]``: a ``range`` query with ``relation: intersects``."""
     if age is None:
         return None
-    return any_of(term(f.AGE_RANGE, age), missing(f.AGE_RANGE))
+    if age_to is None or age_to <= age:
+        return any_of(term(f.AGE_RANGE, age), missing(f.AGE_RANGE))
+    span = {"range": {f.AGE_RANGE: {"gte": age, "lte": age_to, "relation": "intersects"}}}
+    return any_of(span, missing(f.AGE_RANGE))
 
 
 def reception_filter(reception: Reception | None) -> Clause | None:
@@ -291,7 +295,7 @@ def hard_filters(
     """Every hard criterion of ``criteria`` as ``(criterion, clause)``, in the check's order."""
     named: list[tuple[str, Clause | None]] = [
         *code_filters(criteria),
-        ("age", age_filter(criteria.age)),
+        ("age", age_filter(*(criteria.ages or (None, None)))),
         ("reception", reception_filter(criteria.reception)),
         ("social_aid", social_aid_filter(criteria.social_aid, criteria.reception)),
         ("max_monthly_price_eur", price_filter(criteria.max_monthly_price_eur)),

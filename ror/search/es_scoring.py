@@ -9,7 +9,8 @@ does not match a document leaves its factor at 1, as an absent part does in Pyth
 - ``K · S``: a ``script_score`` reading the denormalised ``free.<key>``, ``free_since.<key>``
   and ``installed.<nature>`` doc values (``es_documents.availability_fields``);
 - ``A``: a ``weight`` on the social-aid filter;
-- ``P``: a ``script_score`` on ``base_price_monthly.<variant>``.
+- ``P``: a ``script_score`` on ``base_price_monthly.<variant>``;
+- ``L``: a ``weight`` below 1 on the units that are not private practices (champ 05).
 
 Each builder returns None when its factor is absent. Elasticsearch scores are 32-bit floats:
 the engine re-scores the returned candidates with ``ror.ranking.score`` for exact ties.
@@ -22,7 +23,7 @@ from typing import Any, Final
 
 from ror.criteria import Criteria
 from ror.mappings import fields as f
-from ror.ranking.scoring import bed_need, distance_offset_km
+from ror.ranking.scoring import PRIVATE_PRACTICE, bed_need, distance_offset_km
 from ror.ranking.weights import Weights
 from ror.search.es_documents import free_key, installed_key, price_key
 from ror.search.es_filters import Clause, exists, km, term
@@ -127,12 +128,23 @@ def price_function(criteria: Criteria, weights: Weights) -> Clause | None:
     return {"script_score": {"script": {"source": PRICE_SCRIPT, "params": params}}}
 
 
+def practice_function(criteria: Criteria, weights: Weights) -> Clause | None:
+    """``L``: units that are not private practices, when the words prefer them."""
+    if not criteria.prefer_private_practice or weights.private_practice_weight <= 0:
+        return None
+    return {
+        "filter": {"bool": {"must_not": [term(f.CHAMP, PRIVATE_PRACTICE)]}},
+        "weight": 1.0 - weights.private_practice_weight,
+    }
+
+
 def score_functions(criteria: Criteria, weights: Weights, now: datetime) -> list[Clause]:
     functions = (
         distance_function(criteria, weights),
         capacity_function(criteria, weights, now),
         social_aid_function(criteria, weights),
         price_function(criteria, weights),
+        practice_function(criteria, weights),
     )
     return [function for function in functions if function is not None]
 

@@ -28,12 +28,18 @@ than the server's clock plus :data:`CLOCK_SKEW` (a counter dated in the future w
 every correct update after it look stale).
 
 Codes are normalised as the tables spell them ("2" -> "02").
+
+Once a push is applied, the Location's counters must stay plausible (:func:`implausible`): the
+available beds now of one nature and gender (R330 02, current, summed over assignments) may not
+exceed the installed (01) plus supplementary (06) beds of that nature, when an installed count
+is known. A push may change both in the same request.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -226,3 +232,48 @@ def check_counter(c: Capacity, *, now: datetime, field: str = "") -> Capacity:
             combination,
         )
     return c
+
+
+_NATURE_WORDS: Final = {"01": ("lit", "lits"), "02": ("place", "places")}
+_GENDER_WORDS: Final = {
+    "01": "femmes",
+    "02": "hommes",
+    "03": "indifférenciés",
+    "04": "genre indéterminé",
+}
+
+
+def implausible(counters: Iterable[Capacity]) -> tuple[Capacity, str] | None:
+    """The first available counter of a Location's current counters exceeding installed plus
+    supplementary beds of its nature (module docstring), with the sentence naming both counts;
+    None when every one is plausible."""
+    installed: dict[str, int] = {}
+    extra: dict[str, int] = {}
+    available: dict[tuple[str, str], tuple[int, Capacity]] = {}
+    for c in counters:
+        if c.temporality != CURRENT:
+            continue
+        count = max(c.count, 0)
+        if c.status == "01":
+            installed[c.nature] = installed.get(c.nature, 0) + count
+        elif c.status == "06":
+            extra[c.nature] = extra.get(c.nature, 0) + count
+        elif c.status == "02":
+            key = (c.nature, c.gender or "")
+            total, first = available.get(key, (0, c))
+            available[key] = (total + count, first)
+    for (nature, gender), (count, counter) in sorted(available.items()):
+        if nature not in installed:
+            continue
+        ceiling = installed[nature] + extra.get(nature, 0)
+        if count > ceiling:
+            one, many = _NATURE_WORDS.get(nature, ("lit", "lits"))
+            who = f" ({_GENDER_WORDS[gender]})" if gender in _GENDER_WORDS else ""
+            return counter, (
+                f"{count} {many if count > 1 else one} "
+                f"{'disponibles' if count > 1 else 'disponible'}{who} pour "
+                f"{installed[nature]} installés et {extra.get(nature, 0)} supplémentaires : "
+                "plus de disponibles que de lits ouverts (mettez à jour le nombre installé "
+                "dans la même requête si la capacité a changé)"
+            )
+    return None

@@ -6,7 +6,8 @@ Per offer (by rid), six figures summed over the counters of its Locations, as
 =================  ==========================================================================
 ``free_01/02``     available now: R330 02, temporality 01, assignment 01, any gender, lits (01)
                    or places (02), each counter ``max(count, 0)``
-``since_01/02``    the oldest ``updated_at`` (epoch seconds) of those counters; nan: none
+``since_01/02``    the oldest ``updated_at`` (epoch seconds) of those counters with free beds
+                   (the date of the sum, ``ranking.beds``); nan: no free bed
 ``installed_01/02`` installed: R330 01, temporality 01, any assignment and gender
 =================  ==========================================================================
 
@@ -39,8 +40,8 @@ SUMMARY_SQL: Final = ", ".join(
     [
         f"total(CASE WHEN {_AVAILABLE} AND c.nature = '01' THEN max(c.count, 0) END)",
         f"total(CASE WHEN {_AVAILABLE} AND c.nature = '02' THEN max(c.count, 0) END)",
-        f"min(CASE WHEN {_AVAILABLE} AND c.nature = '01' THEN c.updated_ts END)",
-        f"min(CASE WHEN {_AVAILABLE} AND c.nature = '02' THEN c.updated_ts END)",
+        f"min(CASE WHEN {_AVAILABLE} AND c.nature = '01' AND c.count > 0 THEN c.updated_ts END)",
+        f"min(CASE WHEN {_AVAILABLE} AND c.nature = '02' AND c.count > 0 THEN c.updated_ts END)",
         f"total(CASE WHEN {_INSTALLED} AND c.nature = '01' THEN max(c.count, 0) END)",
         f"total(CASE WHEN {_INSTALLED} AND c.nature = '02' THEN max(c.count, 0) END)",
     ]

@@ -34,6 +34,7 @@ Semantics worth knowing:
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import heapq
 import itertools
@@ -45,11 +46,11 @@ from datetime import UTC, datetime
 from typing import Final
 
 from ror import nomenclature
-from ror.criteria import MAX_LIMIT, Criteria
-from ror.errors import InvalidInput, NotFound, UnknownCode, UnknownPlace
-from ror.geo import gazetteer, patient_zone_keys, reverse
+from ror.criteria import MAX_LIMIT, Criteria, Notice
+from ror.errors import InvalidInput, NotFound, OutsideFrance, UnknownCode, UnknownPlace
+from ror.geo import gazetteer, near_france, patient_zone_keys, reverse
 from ror.model import Offer
-from ror.ranking import Weights, check, explain, near_miss_reason, score, score_upper_bound
+from ror.ranking import Weights, check, explain, french, near_miss_reason, score, score_upper_bound
 from ror.ranking import weights_for as ranking_weights
 from ror.search import memory_rank
 from ror.search.engine import RING_MARK, Candidate, CandidateQuery, Engine, SearchRecord
@@ -66,6 +67,7 @@ from ror.search.result import (
 
 RADIUS_STEPS_KM: Final = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
 NEAR_MISSES: Final = 5
+BEYOND_CHECKS: Final = 2_000  # units read to find the nearest fitting beyond a fixed radius
 FACET_FIELDS: Final = ("activity", "offer_type", "champ", "care_mode", "public")
 PRECISION_ORDER: Final = {"exact": 0, "street": 1, "city": 2}
 _LOOKAHEAD: Final = 32
@@ -89,6 +91,7 @@ def search(criteria: Criteria, engine: Engine, *, now: datetime | None = None) -
     with engine.snapshot():
         ranked = rank(engine, query, criteria, weights, now, zone_keys)
         near = near_misses(engine, ranked, criteria, now, zone_keys)
+        nothing, beyond = nothing_found(engine, query, ranked, criteria, now, zone_keys)
         page = cut(ranked.top, criteria)
         matches = explain_matches(page, criteria, now)
         facets, facet_warnings = count_facets(engine, query, ranked.radius_km, criteria)
@@ -98,9 +101,9 @@ def search(criteria: Criteria, engine: Engine, *, now: datetime | None = None) -
         radius_km=ranked.radius_km,
         total=ranked.total,
         matches=matches,
-        near_misses=near,
+        near_misses=(*beyond, *near),
         facets=facets,
-        warnings=(*criteria.warnings, *facet_warnings),
+        warnings=(*criteria.warnings, *nothing, *facet_warnings),
         criteria=criteria,
         strategy=ranked.strategy,
     )
@@ -134,8 +137,10 @@ def resolve_place(criteria: Criteria) -> Criteria:
             return criteria
         area = reverse(criteria.lat, criteria.lon)  # type: ignore[arg-type]
         if area is None:
+            _check_in_france(criteria)
             return _warn(
                 criteria,
+                "point_without_commune",
                 "point hors des communes connues : les services à domicile sont cherchés "
                 "par distance",
             )
@@ -156,6 +161,7 @@ def resolve_place(criteria: Criteria) -> Criteria:
         other = found[1]
         resolved = _warn(
             resolved,
+            "place_ambiguous",
             f"« {criteria.place} » : retenu {best.name} ({best.departement}), "
             f"aussi possible : {other.name} ({other.departement})",
         )
@@ -170,12 +176,29 @@ def _check_point(criteria: Criteria) -> None:
         raise InvalidInput(f"longitude hors de [-180, 180] : {criteria.lon}", "where.lon")
 
 
+def _check_in_france(criteria: Criteria) -> None:
+    """A point farther than territorial waters from France is a 422 (``OutsideFrance``),
+    saying so, and whether latitude and longitude look swapped."""
+    lat, lon = criteria.lat, criteria.lon
+    assert lat is not None and lon is not None
+    if near_france(lat, lon):
+        return
+    message = f"point hors de France : lat {lat:g}, lon {lon:g}"
+    swapped = -90.0 <= lon <= 90.0 and reverse(lon, lat)
+    if swapped:
+        message += (
+            f" ; latitude et longitude inversées ? (lat {lon:g}, lon {lat:g} est à "
+            f"{swapped.commune_name})"
+        )
+    raise OutsideFrance(message, "where.lat")
+
+
 def _coarser(a: str, b: str) -> str:
     return a if PRECISION_ORDER.get(a, 0) >= PRECISION_ORDER.get(b, 0) else b
 
 
-def _warn(criteria: Criteria, message: str) -> Criteria:
-    return criteria.with_(warnings=(*criteria.warnings, message))
+def _warn(criteria: Criteria, code: str, message: str) -> Criteria:
+    return criteria.with_(warnings=(*criteria.warnings, Notice(code, message)))
 
 
 def resolve_text(criteria: Criteria) -> Criteria:
@@ -184,26 +207,42 @@ def resolve_text(criteria: Criteria) -> Criteria:
         return criteria
     meaning = nomenclature.resolve_text(criteria.text)
     changes: dict[str, object] = {}
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     for name, codes in meaning.codes.items():
         if name not in CODE_FIELDS:
-            warnings.append(f"« {criteria.text} » : {name} ne sert pas de filtre, ignoré")
+            warnings.append(
+                Notice("text_field_ignored", f"« {criteria.text} » : {name} ne sert pas de filtre")
+            )
         elif getattr(criteria, name):
-            warnings.append(f"texte ignoré pour {name} : des codes sont déjà demandés")
+            warnings.append(
+                Notice(
+                    "text_codes_given", f"texte ignoré pour {name} : des codes sont déjà demandés"
+                )
+            )
         else:
             changes[name] = tuple(codes)
-    if meaning.age is not None and criteria.age is None:
-        changes["age"] = meaning.age
-    if meaning.unknown:
-        warnings.append("mots non compris : " + ", ".join(meaning.unknown))
-    if meaning.vague:
-        warnings.append("mots trop vagues pour filtrer : " + ", ".join(meaning.vague))
-    if not meaning.codes and meaning.age is None:
-        warnings.append(f"« {criteria.text} » : aucun code reconnu, texte ignoré")
+    ages = meaning.age_range
+    if ages is not None and criteria.age is None:  # "enfant": 0-17, unless an age is given
+        changes["age"], changes["age_to"] = ages[0], (None if ages[1] == ages[0] else ages[1])
+    if meaning.private_practice:
+        changes["prefer_private_practice"] = True
+    if not meaning.codes and ages is None and not meaning.private_practice:
+        warnings.append(
+            Notice(
+                "text_not_understood",
+                f"« {criteria.text.strip()} » n'a pas été compris : la recherche porte sur vos "
+                "autres critères",
+            )
+        )
+    else:
+        if meaning.unknown:
+            words = ", ".join(f"« {w} »" for w in meaning.unknown)
+            warnings.append(Notice("words_unknown", f"mot non compris, ignoré : {words}"))
+        if meaning.vague:
+            words = ", ".join(f"« {w} »" for w in meaning.vague)
+            warnings.append(Notice("words_vague", f"mot trop vague pour filtrer : {words}"))
     resolved = criteria.with_(**changes) if changes else criteria
-    for message in warnings:
-        resolved = _warn(resolved, message)
-    return resolved
+    return resolved.with_(warnings=(*resolved.warnings, *warnings)) if warnings else resolved
 
 
 # --- validate ------------------------------------------------------------------------------
@@ -632,6 +671,99 @@ def near_misses(
     return tuple(t[2] for t in found[:NEAR_MISSES])
 
 
+def nothing_found(
+    engine: Engine,
+    query: CandidateQuery,
+    ranked: Ranking,
+    criteria: Criteria,
+    now: datetime,
+    zone_keys: frozenset[str],
+) -> tuple[tuple[Notice, ...], tuple[NearMiss, ...]]:
+    """When nothing fits: say whether any unit of the kind asked is listed in France at all
+    (``none_listed``), and with a fixed radius, the nearest unit beyond it that fits every
+    criterion, as a near-miss with its distance (``none_within_radius``)."""
+    if ranked.total or (not query.codes and criteria.radius_km is None):
+        return (), ()
+    wide = dataclasses.replace(query, max_radius_km=None)
+    if query.codes and not _any_listed(engine, dataclasses.replace(wide, prefilter=Prefilter())):
+        asked = " ; ".join(
+            ", ".join(_code_label(name, code) for code in codes) for name, codes in query.codes
+        )
+        return (
+            Notice("none_listed", f"aucune offre de ce type n'est répertoriée en France ({asked})"),
+        ), ()
+    if criteria.radius_km is None or query.point is None:
+        return (), ()
+    radius = f"{french.compact(criteria.radius_km)}{french.NNBSP}km"
+    nearest = _nearest_fitting(engine, wide, criteria, now, zone_keys)
+    if nearest is None:
+        message = f"aucune offre ne convient dans un rayon de {radius}, ni au-delà"
+        return (Notice("none_within_radius", message),), ()
+    where = nearest.offer.place.city or nearest.offer.establishment.name
+    notice = Notice(
+        "none_within_radius",
+        f"aucune offre ne convient dans un rayon de {radius} ; la plus proche qui convient : "
+        f"{nearest.offer.name} ({where}), à {french.km(nearest.distance_km or 0.0)}",
+    )
+    return (notice,), (nearest,)
+
+
+def _code_label(name: str, code: str) -> str:
+    label = nomenclature.label(nomenclature.FIELD_SYSTEMS[name], code)
+    return f"{code} {label}" if label else code
+
+
+def _any_listed(engine: Engine, query: CandidateQuery) -> bool:
+    """Does the engine hold any unit carrying the codes of ``query`` (anywhere)?"""
+    candidates = engine.candidates(query)
+    if candidates.by_zone:
+        return True
+    stream = candidates.stream
+    try:
+        return any(c.ref != RING_MARK for c in stream)
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+
+
+def _nearest_fitting(
+    engine: Engine,
+    query: CandidateQuery,
+    criteria: Criteria,
+    now: datetime,
+    zone_keys: frozenset[str],
+) -> NearMiss | None:
+    """The nearest unit beyond ``criteria.radius_km`` fitting every other criterion, as a
+    near-miss on the radius (at most :data:`BEYOND_CHECKS` units read)."""
+    radius = criteria.radius_km or 0.0
+    candidates = engine.candidates(query)
+    stream = candidates.stream
+    read = 0
+    try:
+        pending = (
+            c
+            for c in stream
+            if c.ref != RING_MARK and c.fails == 0 and (c.distance_km or 0.0) > radius
+        )
+        while read < BEYOND_CHECKS:
+            batch = list(itertools.islice(pending, _LOOKAHEAD))
+            if not batch:
+                return None
+            read += len(batch)
+            for c, offer in zip(batch, engine.offers([c.ref for c in batch]), strict=True):
+                failures = check(
+                    offer, criteria, now=now, patient_zone_keys=zone_keys, distance_km=c.distance_km
+                )
+                if len(failures) == 1 and failures[0].criterion == "radius_km":
+                    return NearMiss(offer, c.distance_km, "radius_km", failures[0].reason)
+        return None
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+
+
 def cut(top: list[Ranked], criteria: Criteria) -> list[Ranked]:
     return top[criteria.offset : criteria.offset + criteria.limit]
 
@@ -653,7 +785,7 @@ def count_facets(
     query: CandidateQuery,
     radius_km: float | None,
     criteria: Criteria,
-) -> tuple[tuple[Facet, ...], tuple[str, ...]]:
+) -> tuple[tuple[Facet, ...], tuple[Notice, ...]]:
     """Facets with labels; see ``Engine.facets`` for exactly what they count."""
     if not criteria.facets:
         return (), ()
@@ -671,7 +803,8 @@ def count_facets(
         )
         facets.append(Facet(name, values))
     warnings = tuple(
-        f"facette {name} non calculée : trop d'unités dans le rayon" for name in counted.incomplete
+        Notice("facet_incomplete", f"facette {name} non calculée : trop d'unités dans le rayon")
+        for name in counted.incomplete
     )
     return tuple(facets), warnings
 
@@ -686,7 +819,7 @@ def keep_for_replay(engine: Engine, result: SearchResult, now: datetime) -> None
         "radius_km": result.radius_km,
         "total": result.total,
         "strategy": result.strategy,
-        "warnings": list(result.warnings),
+        "warnings": [w.to_dict() for w in result.warnings],
         "matches": [
             {
                 "offer_id": m.offer.id,

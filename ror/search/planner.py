@@ -94,10 +94,11 @@ def fails_sql(prefilter: Prefilter, zone_term: bool) -> tuple[str, Params]:
     params: Params = {}
     if p.age is not None:
         terms.append(
-            "((c.age_min IS NOT NULL AND :age < c.age_min) "
+            "((c.age_min IS NOT NULL AND :age_to < c.age_min) "
             "OR (c.age_max IS NOT NULL AND :age > c.age_max))"
         )
         params["age"] = p.age
+        params["age_to"] = p.age_to or p.age
     if p.reception_bit is not None:
         terms.append("((c.recep & :rbit) = 0)")
         params["rbit"] = p.reception_bit

@@ -12,7 +12,8 @@ checks every candidate in Python before counting it.
 =================  ==========================================================  =========
 criterion          column test                                                  verdict
 =================  ==========================================================  =========
-age                ``age_min ≤ age ≤ age_max`` (missing bound open)             exact
+age                ``age_min ≤ age_to`` and ``age ≤ age_max`` (missing bound     exact
+                   open; ``age_to`` is ``age`` unless a range is asked)
 reception          the offer lists the R240 code                                exact
 social aid         EG accredited (R241 02) and not zero places for the asked    exact
                    reception
@@ -71,6 +72,7 @@ class Prefilter:
     """The request side: which column tests apply, with their values."""
 
     age: int | None = None
+    age_to: int | None = None  # the highest age of a range (``Criteria.ages``), else ``age``
     reception_bit: int | None = None
     social_aid: bool = False
     social_aid_reception: str | None = None  # "permanent" | "temporary" | None
@@ -101,8 +103,10 @@ class Prefilter:
             else:
                 exact = False
         moment = criteria.open_at or now
+        ages = criteria.ages
         return cls(
-            age=criteria.age,
+            age=None if ages is None else ages[0],
+            age_to=None if ages is None else ages[1],
             reception_bit=RECEPTION_BITS[RECEPTION_CODES[criteria.reception]]
             if criteria.reception
             else None,
@@ -238,7 +242,7 @@ def fails(columns: OfferColumns, prefilter: Prefilter) -> int:
     p, c = prefilter, columns
     n = 0
     if p.age is not None and (
-        (c.age_min is not None and p.age < c.age_min)
+        (c.age_min is not None and (p.age_to or p.age) < c.age_min)
         or (c.age_max is not None and p.age > c.age_max)
     ):
         n += 1
@@ -327,8 +331,8 @@ def failure_tests(prefilter: Prefilter, *, zone_term: bool) -> list[Test]:
 
         tests.append(no_aid)
     if p.age is not None:  # comparisons with nan are false: a missing bound is open
-        age = p.age
-        tests.append(lambda column: (age < column("age_min")) | (age > column("age_max")))
+        age, age_to = p.age, p.age_to or p.age
+        tests.append(lambda column: (age_to < column("age_min")) | (age > column("age_max")))
     if p.max_monthly_price_eur is not None:
         budget, selected = p.max_monthly_price_eur, p.price_column
 

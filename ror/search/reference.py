@@ -116,7 +116,7 @@ class Reference:
         """``prefilter.fails`` over every offer at once."""
         fails = np.zeros(self.size, dtype=np.int64)
         if p.age is not None:
-            fails += (self.age_min > p.age) | (self.age_max < p.age)
+            fails += (self.age_min > (p.age_to or p.age)) | (self.age_max < p.age)
         if p.reception_bit is not None:
             fails += (self.recep & p.reception_bit) == 0
         if p.social_aid:
@@ -196,6 +196,11 @@ class Reference:
         kept = [e for e in eligible if inside(e[1], radius)]
         page = kept[criteria.offset : criteria.offset + criteria.limit]
         misses = sorted(n for n in near if inside(n[2], radius))[:NEAR_MISSES]
+        if not kept and criteria.radius_km is not None and dot is not None:
+            beyond = sorted(
+                n for n in near if n[3] == "radius_km" and not inside(n[2], criteria.radius_km)
+            )
+            misses = beyond[:1] + misses  # the nearest that fits beyond the radius (pipeline)
         return ReferenceAnswer(
             ids=tuple(key[2] for key, _ in page),
             scores=tuple(-key[0] for key, _ in page),

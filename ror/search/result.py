@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from typing import Any
 
-from ror.criteria import Criteria
+from ror.criteria import Criteria, Notice
 from ror.model import Offer
 
 
@@ -88,7 +88,7 @@ class SearchResult:
     matches: tuple[Match, ...]
     near_misses: tuple[NearMiss, ...]
     facets: tuple[Facet, ...]
-    warnings: tuple[str, ...]
+    warnings: tuple[Notice, ...]
     criteria: Criteria  # as resolved: point, commune, codes from text, normalised codes
     strategy: str = ""  # how the engine read its candidates
 
@@ -101,7 +101,7 @@ class SearchResult:
             "matches": [m.to_dict() for m in self.matches],
             "near_misses": [n.to_dict() for n in self.near_misses],
             "facets": [f.to_dict() for f in self.facets],
-            "warnings": list(self.warnings),
+            "warnings": [w.to_dict() for w in self.warnings],
             "criteria": criteria_to_dict(self.criteria),
             "strategy": self.strategy,
         }

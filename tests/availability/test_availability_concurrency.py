@@ -63,17 +63,31 @@ def chosen_locations(items: list[Offer], n: int) -> dict[str, list[Offer]]:
     return dict(ranked[:n])
 
 
-def versions_of(locs: list[str], per_key: int, start: datetime, seed: int) -> list[Version]:
+def versions_of(
+    locs: dict[str, list[Offer]], per_key: int, start: datetime, seed: int
+) -> list[Version]:
+    """Versions of every key of each Location; available counts stay plausible whichever
+    versions land (never more than the beds installed at load, nor than those pushed)."""
     rng = random.Random(seed)
     out = []
-    for loc in locs:
+    for loc in sorted(locs):
+        loaded = {
+            (c.location_id, c.status, c.nature, c.temporality): c.count
+            for o in locs[loc]
+            for c in o.capacities
+        }
+        ceiling = loaded.get((loc, "01", "01", "01"), 40)
         for key in KEYS:
             for i in range(per_key):
                 at = start + timedelta(seconds=i * 7 + rng.random())
+                if key["status"] == "01":
+                    count = rng.randint(40, 80)
+                else:
+                    count = rng.randint(0, min(ceiling, 40))
                 out.append(
                     Version(
                         loc,
-                        {**key, "count": rng.randint(0, 40), "updated_at": at.isoformat()},
+                        {**key, "count": count, "updated_at": at.isoformat()},
                     )
                 )
     return out
@@ -88,7 +102,7 @@ def test_concurrent_writers_and_readers(tmp_path: Path) -> None:
     assert max(len(found) for found in locs.values()) >= 3  # shared Locations are exercised
     finess = {loc: str(found[0].establishment.finess) for loc, found in locs.items()}
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
-    versions = versions_of(sorted(locs), 12, start, seed=5)
+    versions = versions_of(locs, 12, start, seed=5)
     server = Server(env(tmp_path, db), workers=2, log=tmp_path / "server.log").start()
     ctx = multiprocessing.get_context("spawn")
     stop = tmp_path / "stop"

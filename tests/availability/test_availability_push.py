@@ -252,8 +252,11 @@ def test_profiles_decide_what_staleness_costs(engine: EmbeddedEngine, items: lis
 
     stale, fresh_part, explain = match("emergency", 0.1)
     assert not stale and "15 lits disponibles, mis à jour il y a 6\u202fmin" in explain
-    stale, old_part, explain = match("emergency", 7)
-    assert stale and "chiffre ancien : mis à jour il y a 7\u202fh" in explain
+    stale, old_part, explain = match("emergency", 13)
+    assert stale and (
+        "disponibilité inconnue : dernier chiffre (15 lits disponibles) mis à jour il y a 13\u202fh"
+        in explain
+    )
     assert old_part < fresh_part
     stale, _, _ = match("default", 7)
     assert not stale

@@ -40,10 +40,14 @@ EXPLAIN = [
     ),
     (
         "stale count",
-        make_offer(capacities=free_beds(3, minutes_ago=9 * 60 + 10)),
+        make_offer(capacities=free_beds(3, minutes_ago=13 * 60 + 10)),
         toulouse_criteria(profile="emergency"),
         12.6,
-        (f"à 13{N}km", "3 lits disponibles", f"chiffre ancien : mis à jour il y a 9{N}h"),
+        (
+            f"à 13{N}km",
+            "disponibilité inconnue : dernier chiffre (3 lits disponibles) "
+            f"mis à jour il y a 13{N}h",
+        ),
     ),
     (
         "one bed, fresh",

@@ -404,7 +404,7 @@ function render(answer, params) {
   const around = where ? ` autour de ${where}` : "";
   const count = plural(answer.total, ["offre trouvée", "offres trouvées"]);
   const radius = answer.radius_km ? ` à moins de ${formatKm(answer.radius_km)}` : "";
-  say([`${count}${radius}${around}.`, ...answer.warnings].join(" "));
+  say([`${count}${radius}${around}.`, ...answer.warnings.map((w) => w.message)].join(" "));
   showFiltersFor(needOf(params, answer));
   const what = boxLabel(params, "quoi");
   const page = offset ? ` (page ${Math.floor(offset / limit) + 1})` : "";
