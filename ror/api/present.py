@@ -170,6 +170,7 @@ def present_match(match: Match, *, profile: int) -> dict[str, Any]:
         "parts": {k: round(v, 6) for k, v in parts.items()},
         "explain": visible_sentences(match.explain, profile, offer),
         "by_zone": match.by_zone,
+        "price": match.price,
     }
     if may_see_capacities(profile, offer):
         out["stale"] = match.stale

@@ -246,6 +246,25 @@ class EstablishmentOffersOut(_Out):
 # --- search ------------------------------------------------------------------------------------
 
 
+class RoomPriceOut(_Out):
+    residential_type: str = Field(description="R242: 01 chambre double, 02 chambre simple…")
+    monthly_eur: float = Field(description="Accommodation plus GIR 5-6 dependency, per month.")
+
+
+class FamilyPriceOut(_Out):
+    """The price families compare: accommodation plus the GIR 5-6 dependency tariff every
+    resident pays, per month (daily × 30.4); a day-care unit has a daily price only."""
+
+    kind: str = Field(description="`residential` or `day_care`.")
+    monthly_eur: float | None = Field(None, description="Residential only.")
+    daily_eur: float | None = Field(None, description="Per day, dependency included.")
+    accommodation_daily_eur: float | None = None
+    dependency_gir56_daily_eur: float | None = None
+    rooms: list[RoomPriceOut] = Field(
+        default_factory=list, description="Per room type the request could pay, cheapest first."
+    )
+
+
 class MatchOut(_Out):
     offer: OfferOut
     distance_km: float | None = Field(description="From the search point; null without one.")
@@ -255,6 +274,9 @@ class MatchOut(_Out):
     )
     explain: list[str] = Field(description="Why it fits, in short French sentences.")
     by_zone: bool = Field(description="Home-based unit matched by its intervention zone.")
+    price: FamilyPriceOut | None = Field(
+        None, description="Null when the establishment gives none."
+    )
     stale: bool | None = Field(
         None, description="Its capacity figure is old (only for callers who may see capacities)."
     )

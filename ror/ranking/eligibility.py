@@ -39,7 +39,7 @@ from ror.ranking import french
 from ror.ranking.beds import available_beds
 from ror.ranking.hours import closed_until, is_open, local, next_opening
 from ror.ranking.labels import CODE_FIELD_KEYS, labels_or, short_label
-from ror.ranking.prices import select_price
+from ror.ranking.prices import family_monthly_eur, is_day_care
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +145,9 @@ def _price(offer: Offer, criteria: Criteria, now: datetime) -> Failure | None:
     ceiling = criteria.max_monthly_price_eur
     if ceiling is None:
         return None
-    price = select_price(offer, criteria, local(offer, now).date())
-    monthly = price.monthly_eur if price is not None else None
+    if is_day_care(offer):
+        return Failure("max_monthly_price_eur", "accueil de jour : tarif à la journée")
+    monthly = family_monthly_eur(offer, criteria, local(offer, now).date())
     if monthly is None:
         return Failure("max_monthly_price_eur", "tarif non renseigné")
     if monthly <= ceiling:

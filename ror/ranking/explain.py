@@ -14,7 +14,7 @@ from ror.ranking import french
 from ror.ranking.beds import available_beds
 from ror.ranking.hours import is_open, local
 from ror.ranking.labels import short_label
-from ror.ranking.prices import select_price
+from ror.ranking.prices import day_care_price, family_price, is_day_care, room_prices
 from ror.ranking.scoring import PRIVATE_PRACTICE, Scored, bed_need, matched_by_zone
 from ror.ranking.weights import weights_for
 
@@ -49,15 +49,38 @@ def _capacity(offer: Offer, criteria: Criteria, scored: Scored, now: datetime) -
 
 
 def _price(offer: Offer, criteria: Criteria, scored: Scored, now: datetime) -> list[str]:
-    if criteria.max_monthly_price_eur is None and "price" not in scored.parts:
+    asked = criteria.max_monthly_price_eur is not None or "price" in scored.parts
+    valued = weights_for(criteria.profile).price_weight > 0 and is_day_care(offer)
+    if not asked and not valued:  # a day-care unit has no monthly price to score
         return []
-    price = select_price(offer, criteria, local(offer, now).date())
-    if price is None or price.monthly_eur is None:
+    today = local(offer, now).date()
+    if is_day_care(offer):
+        daily = day_care_price(offer, today)
+        if daily is None:
+            return ["accueil de jour : tarif non renseigné"]
+        return [f"accueil de jour : {french.euros(daily.amount_eur, 2)}/jour"]
+    price = family_price(offer, criteria, today)
+    monthly = None if price is None else price.monthly_eur
+    if price is None or monthly is None:
         return ["tarif non renseigné"]
-    text = f"tarif estimé {french.euros(price.monthly_eur)}/mois"
-    if price.unit == "2":
-        text += f" ({french.euros(price.amount_eur, 2)}/jour)"
+    text = f"tarif estimé {french.euros(monthly)}/mois"
+    if price.daily_eur is not None:
+        parts = f"hébergement {french.euros(price.accommodation.amount_eur, 2)}"
+        if price.dependency is not None:
+            parts += f" + dépendance GIR 5-6 {french.euros(price.dependency.amount_eur, 2)}"
+        text += f" ({parts} par jour)"
+    rooms = room_prices(offer, criteria, today)
+    if len(rooms) > 1:
+        text += " ; " + ", ".join(
+            f"{room_label(room)} {french.euros(eur)}/mois" for room, eur in rooms
+        )
     return [text]
+
+
+def room_label(code: str) -> str:
+    """A residential type (R242) in a sentence: "chambre double"."""
+    label = short_label("R242", code)
+    return label[:1].lower() + label[1:]
 
 
 def _age(offer: Offer, criteria: Criteria) -> list[str]:

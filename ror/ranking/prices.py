@@ -11,18 +11,31 @@ prices in force (no ``start_date`` after today) we prefer, in this order:
 3. the under-60 price only for a person known to be under 60 (excluded for others);
 
 then, within the best group, the latest price per (residential type, dependency level), and of
-those the cheapest (the room the budget can reach). The GIR 5-6 dependency tariff is not added.
+those the cheapest (the room the budget can reach).
+
+**What families compare** (:func:`family_price`): the selected accommodation price plus the
+dependency tariff every resident pays, GIR 5-6 (R246 ``03``, J27 ``03``; the département's
+APA pays the difference for GIR 1-4), per day and per month (× 30.4). Its monthly figure is the
+one the budget filter, the price factor of the ranking and the explanations use. A day-care
+unit (R213 ``47`` Accueil de jour, without ``46`` Hébergement) has no monthly figure: its price
+is the daily R246 ``05`` Accueil de jour tariff (:func:`day_care_price`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Final
+from typing import Any, Final
 
 from ror.criteria import RECEPTION_CODES, Criteria
 from ror.model import Offer, Price
 
 BASE_PRICE: Final = "02"  # R246 Forfait socle hébergement
+DEPENDENCY: Final = "03"  # R246 Dépendance
+DAY_CARE_PRICE: Final = "05"  # R246 Accueil de jour
+GIR_5_6: Final = "03"  # J27
+DAY_CARE: Final = "47"  # R213 Accueil de jour
+RESIDENTIAL: Final = "46"  # R213 Hébergement (accueil jour et nuit)
 PERMANENT: Final = RECEPTION_CODES["permanent"]
 
 _CONDITION_RANK_AID: Final = {"02": 0, "03": 1, "01": 2, None: 2}
@@ -76,3 +89,138 @@ def select_price(offer: Offer, criteria: Criteria, today: date) -> Price | None:
         if kept is None or (price.start_date or date.min) > (kept[0].start_date or date.min):
             latest[key] = (price, monthly)
     return min(latest.values(), key=lambda pm: pm[1])[0]
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyPrice:
+    """Accommodation plus the GIR 5-6 dependency tariff: the price a family compares."""
+
+    accommodation: Price
+    dependency: Price | None  # R246 03, GIR 5-6, daily; None when the EG gives none
+
+    @property
+    def daily_eur(self) -> float | None:
+        """Per day, when the accommodation price is daily."""
+        if self.accommodation.unit != "2":
+            return None
+        extra = self.dependency.amount_eur if self.dependency is not None else 0.0
+        return round(self.accommodation.amount_eur + extra, 2)
+
+    @property
+    def monthly_eur(self) -> float | None:
+        """Per month: × 30.4 of the daily total, or a monthly price plus the dependency's."""
+        daily = self.daily_eur
+        if daily is not None:
+            return round(daily * Price.DAYS_PER_MONTH, 2)
+        base = self.accommodation.monthly_eur
+        if base is None:
+            return None
+        extra = self.dependency.monthly_eur if self.dependency is not None else None
+        return round(base + (extra or 0.0), 2)
+
+
+def is_day_care(offer: Offer) -> bool:
+    """A day-care unit: priced per day, never per month."""
+    return DAY_CARE in offer.care_mode and RESIDENTIAL not in offer.care_mode
+
+
+def _latest(prices: list[Price], today: date) -> Price | None:
+    in_force = [p for p in prices if p.start_date is None or p.start_date <= today]
+    return max(in_force, key=lambda p: p.start_date or date.min, default=None)
+
+
+def dependency_price(offer: Offer, today: date) -> Price | None:
+    """The GIR 5-6 dependency tariff in force (the latest started)."""
+    return _latest(
+        [
+            p
+            for p in offer.establishment.prices
+            if p.type == DEPENDENCY and p.dependency_level == GIR_5_6
+        ],
+        today,
+    )
+
+
+def day_care_price(offer: Offer, today: date) -> Price | None:
+    """The daily Accueil de jour tariff in force, for a day-care unit."""
+    if not is_day_care(offer):
+        return None
+    return _latest(
+        [p for p in offer.establishment.prices if p.type == DAY_CARE_PRICE and p.unit == "2"],
+        today,
+    )
+
+
+def family_price(offer: Offer, criteria: Criteria, today: date) -> FamilyPrice | None:
+    """Accommodation (:func:`select_price`) plus GIR 5-6; None for a day-care unit or when the
+    establishment gives no accommodation price."""
+    if is_day_care(offer):
+        return None
+    base = select_price(offer, criteria, today)
+    if base is None:
+        return None
+    return FamilyPrice(base, dependency_price(offer, today))
+
+
+def family_monthly_eur(offer: Offer, criteria: Criteria, today: date) -> float | None:
+    """The monthly figure of :func:`family_price`, or None."""
+    price = family_price(offer, criteria, today)
+    return None if price is None else price.monthly_eur
+
+
+def room_prices(offer: Offer, criteria: Criteria, today: date) -> list[tuple[str, float]]:
+    """Per residential type (R242) the request could pay, the family's monthly price, cheapest
+    first: the rooms of the selected accommodation price's group."""
+    if is_day_care(offer):
+        return []
+    dependency = dependency_price(offer, today)
+    best: dict[str, float] = {}
+    chosen = select_price(offer, criteria, today)
+    if chosen is None:
+        return []
+    rank = _rank(chosen, criteria)
+    latest: dict[str, Price] = {}
+    for price in offer.establishment.prices:
+        if price.type != BASE_PRICE or price.residential_type is None:
+            continue
+        if price.start_date is not None and price.start_date > today:
+            continue
+        if _rank(price, criteria) != rank:
+            continue
+        kept = latest.get(price.residential_type)
+        if kept is None or (price.start_date or date.min) > (kept.start_date or date.min):
+            latest[price.residential_type] = price
+    for room, price in latest.items():
+        monthly = FamilyPrice(price, dependency).monthly_eur
+        if monthly is not None:
+            best[room] = monthly
+    return sorted(best.items(), key=lambda kv: (kv[1], kv[0]))
+
+
+def price_summary(offer: Offer, criteria: Criteria, today: date) -> dict[str, Any] | None:
+    """The price of an answer, as families compare it (``MatchOut.price``); None without one.
+
+    ``{"kind": "day_care", "daily_eur"}`` for a day-care unit; else ``{"kind": "residential",
+    "monthly_eur", "daily_eur", "accommodation_daily_eur", "dependency_gir56_daily_eur",
+    "rooms": [{"residential_type", "monthly_eur"}]}`` (rooms cheapest first).
+    """
+    if is_day_care(offer):
+        daily = day_care_price(offer, today)
+        return None if daily is None else {"kind": "day_care", "daily_eur": daily.amount_eur}
+    price = family_price(offer, criteria, today)
+    if price is None or price.monthly_eur is None:
+        return None
+    per_day = price.accommodation.unit == "2"
+    return {
+        "kind": "residential",
+        "monthly_eur": price.monthly_eur,
+        "daily_eur": price.daily_eur,
+        "accommodation_daily_eur": price.accommodation.amount_eur if per_day else None,
+        "dependency_gir56_daily_eur": (
+            price.dependency.amount_eur if price.dependency is not None else None
+        ),
+        "rooms": [
+            {"residential_type": room, "monthly_eur": eur}
+            for room, eur in room_prices(offer, criteria, today)
+        ],
+    }

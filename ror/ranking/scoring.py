@@ -42,9 +42,10 @@ installed beds (R330 01, current) of the nature of the bed need (asked or implic
 
 **Soft preferences** (ES ``filter`` + ``weight`` functions):
 ``A = 1 + social_aid_bonus`` when the EG is accredited for social aid and it was not required;
-``P = 1 + price_weight · clamp(1 - m / r, 0, 1)`` with ``m`` the monthly estimate of the selected
-base price (``prices.select_price``) and ``r`` the budget (``max_monthly_price_eur``) or
-``reference_monthly_price_eur``; present when ``price_weight > 0`` and a price is known.
+``P = 1 + price_weight · clamp(1 - m / r, 0, 1)`` with ``m`` the monthly price families compare
+(``prices.family_price``: selected accommodation plus GIR 5-6 dependency) and ``r`` the budget
+(``max_monthly_price_eur``) or ``reference_monthly_price_eur``; present when
+``price_weight > 0`` and a price is known.
 
 **Private practice first** (``criteria.prefer_private_practice``, from words such as "libéral"
 or "pédiatre"): ``L = 1 - private_practice_weight`` for a unit that is not a private practice
@@ -80,7 +81,7 @@ from ror.criteria import BedNeed, Criteria
 from ror.model import Offer
 from ror.ranking.beds import available_beds, installed_beds
 from ror.ranking.hours import local
-from ror.ranking.prices import select_price
+from ror.ranking.prices import family_monthly_eur
 from ror.ranking.weights import PRECISION_UNCERTAINTY_KM, Weights
 
 _HOUR = timedelta(hours=1)
@@ -172,8 +173,7 @@ def score(
         parts["social_aid"] = 1.0 + weights.social_aid_bonus
 
     if weights.price_weight > 0:
-        price = select_price(offer, criteria, local(offer, now).date())
-        monthly = price.monthly_eur if price is not None else None
+        monthly = family_monthly_eur(offer, criteria, local(offer, now).date())
         if monthly is not None:
             reference = criteria.max_monthly_price_eur or weights.reference_monthly_price_eur
             cheapness = min(1.0, max(0.0, 1.0 - monthly / reference))

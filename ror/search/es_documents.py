@@ -22,7 +22,7 @@ from ror.mappings import fields as f
 from ror.model import Offer, OpeningHours
 from ror.ranking.beds import AVAILABLE, CURRENT, INSTALLED, available_beds, installed_beds
 from ror.ranking.hours import local
-from ror.ranking.prices import select_price
+from ror.ranking.prices import family_monthly_eur
 from ror.search.embedded_rows import location_keys
 from ror.search.prefilter import OfferColumns
 
@@ -94,9 +94,9 @@ def base_prices(offer: Offer, now: datetime) -> dict[str, float]:
         for social_aid in (False, True):
             for age in (None, 59):
                 variant = Criteria(reception=reception, social_aid=social_aid, age=age)
-                price = select_price(offer, variant, today)
-                if price is not None and price.monthly_eur is not None:
-                    prices[price_key(variant)] = price.monthly_eur
+                monthly = family_monthly_eur(offer, variant, today)
+                if monthly is not None:
+                    prices[price_key(variant)] = monthly
     return prices
 
 

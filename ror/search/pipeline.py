@@ -52,6 +52,8 @@ from ror.geo import gazetteer, near_france, patient_zone_keys, reverse
 from ror.model import Offer
 from ror.ranking import Weights, check, explain, french, near_miss_reason, score, score_upper_bound
 from ror.ranking import weights_for as ranking_weights
+from ror.ranking.hours import local
+from ror.ranking.prices import price_summary
 from ror.search import memory_rank
 from ror.search.engine import RING_MARK, Candidate, CandidateQuery, Engine, SearchRecord
 from ror.search.memory_query import IdOrder, RingStream
@@ -776,7 +778,10 @@ def explain_matches(page: list[Ranked], criteria: Criteria, now: datetime) -> tu
         if criteria.explain:
             scored = score(r.offer, criteria, distance_km=r.distance_km, now=now, weights=weights)
             sentences = explain(r.offer, criteria, scored, distance_km=r.distance_km, now=now)
-        out.append(Match(r.offer, r.distance_km, r.score, r.parts, sentences, r.stale, r.by_zone))
+        price = price_summary(r.offer, criteria, local(r.offer, now).date())
+        out.append(
+            Match(r.offer, r.distance_km, r.score, r.parts, sentences, r.stale, r.by_zone, price)
+        )
     return tuple(out)
 
 

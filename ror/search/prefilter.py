@@ -21,11 +21,12 @@ closed             ``closed_from ≤ t < reopens_at`` at ``open_at`` or now     
 beds (no gender,   Σ available counters (R330 02, temporality 01, assignment    exact
 current, none)     01) of the nature ``≥ min_available``
 beds (gender …)    the same sum over every gender, an upper bound               lenient
-price ceiling      the base price ``ranking.prices.select_price`` picks (for    exact
-                   age unknown or ≥ 60, each reception × social aid), computed
-                   at load time and valid until the next price start date
+price ceiling      the family price ``ranking.prices.family_price`` (selected   exact
+                   base price plus GIR 5-6, for age unknown or ≥ 60, each
+                   reception × social aid), computed at load time and valid
+                   until the next base or dependency price start date
 price ceiling      cheapest base price (R246 02) as monthly estimate ≤ budget;  lenient
-(age < 60, or      none at all fails
+(age < 60, or      none at all fails (day care: always fails)
 prices changed)
 equipment,         not evaluated here                                           Python
 open at
@@ -46,7 +47,7 @@ from numpy.typing import NDArray
 from ror.criteria import RECEPTION_CODES, Criteria
 from ror.model import Capacity, Offer
 from ror.ranking.hours import local_zone
-from ror.ranking.prices import select_price
+from ror.ranking.prices import DEPENDENCY, family_monthly_eur, is_day_care
 
 # The Criteria/Offer code fields, any-of within a field, all-of across fields.
 CODE_FIELDS: Final = (
@@ -151,7 +152,9 @@ class OfferColumns:
             mask |= RECEPTION_BITS.get(code, 0)
         monthly = [
             m for m in (p.monthly_eur for p in est.prices if p.type == BASE_PRICE) if m is not None
-        ]
+        ]  # a lower bound of the family price (dependency tariff left out)
+        if is_day_care(offer):  # priced per day: no monthly price at all
+            monthly = []
         beds, places = available_now(offer)
         selected, price_from, price_until = _selected_prices(offer, now or datetime.now(UTC))
         return cls(
@@ -196,16 +199,15 @@ def _price_requests() -> tuple[Criteria, ...]:
 def _selected_prices(
     offer: Offer, now: datetime
 ) -> tuple[tuple[float | None, ...], float | None, float | None]:
-    """Monthly price ``select_price`` picks per PRICE_COLUMNS today, and when that holds."""
-    bases = [p for p in offer.establishment.prices if p.type == BASE_PRICE]
-    if not bases:
+    """Family monthly price (``family_price``) per PRICE_COLUMNS today, and when that holds."""
+    bases = [p for p in offer.establishment.prices if p.type in (BASE_PRICE, DEPENDENCY)]
+    if not any(p.type == BASE_PRICE for p in bases) or is_day_care(offer):
         return (None,) * 6, None, None
     zone = local_zone(offer.place)
     today = now.astimezone(zone).date()
     selected = []
     for request in _price_requests():
-        price = select_price(offer, request, today)
-        selected.append(price.monthly_eur if price is not None else None)
+        selected.append(family_monthly_eur(offer, request, today))
     starts = {p.start_date for p in bases if p.start_date is not None}
 
     def midnight(day: date) -> float:

@@ -21,6 +21,7 @@ class Match:
     explain: tuple[str, ...]
     stale: bool  # its capacity figure is older than the profile tolerates
     by_zone: bool  # a home-based unit matched by intervention zone (distance does not count)
+    price: dict[str, Any] | None = None  # ``ranking.prices.price_summary``
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -31,6 +32,7 @@ class Match:
             "explain": list(self.explain),
             "stale": self.stale,
             "by_zone": self.by_zone,
+            "price": self.price,
         }
 
 

@@ -90,7 +90,7 @@ EXPLAIN = [
             f"à 7,0{N}km",
             f"2 places disponibles, mis à jour il y a 3{N}j",
             "habilité à l'aide sociale",
-            f"tarif estimé 2{N}128{N}€/mois (70,00{N}€/jour)",
+            f"tarif estimé 2{N}128{N}€/mois (hébergement 70,00{N}€ par jour)",
             "accueil permanent",
             "accueille de 60 à 120 ans",
         ),

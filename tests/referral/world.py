@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ror.model import Capacity, Establishment, Offer, Place
+from ror.model import Capacity, Establishment, Offer, Place, Price
 
 KM_PER_DEGREE_LAT = 111.195
 BUILT_AT = datetime.now(UTC)
@@ -38,6 +38,7 @@ BORDEAUX = Centre(44.8378, -0.5792, "33063", "33", "75")
 LILLE = Centre(50.6292, 3.0573, "59350", "59", "32")
 NANTES = Centre(47.2184, -1.5536, "44109", "44", "52")
 MARSEILLE = Centre(43.2965, 5.3698, "13055", "13", "93")
+GRENOBLE = Centre(45.1885, 5.7245, "38185", "38", "84")
 
 
 def counter(
@@ -159,5 +160,39 @@ def lay_offers() -> list[Offer]:
     ]
 
 
+def ehpad_establishment(
+    id: str, simple: float, double: float | None, gir56: float
+) -> Establishment:
+    """An EHPAD's EG with daily accommodation prices per room and its dependency tariffs."""
+    prices = [Price("02", "2", simple, condition="01", reception="02", residential_type="02")]
+    if double is not None:
+        prices.append(
+            Price("02", "2", double, condition="01", reception="02", residential_type="01")
+        )
+    prices += [
+        Price("03", "2", gir56, dependency_level="03"),
+        Price("03", "2", round(gir56 * 2.35, 2), dependency_level="02"),
+        Price("03", "2", round(gir56 * 3.7, 2), dependency_level="01"),
+        Price("05", "2", 38.5),
+    ]
+    return Establishment(id=id, name=f"EHPAD {id}", prices=tuple(prices))
+
+
+def ehpad_offers() -> list[Offer]:
+    """Two EHPAD around Grenoble, one with a day-care unit (``test_referral_prices``)."""
+    a = ehpad_establishment("eg-ehpad-a", 65.0, 58.0, 6.10)
+    b = ehpad_establishment("eg-ehpad-b", 60.0, None, 7.00)
+    home = {"offer_type": ("21",), "champ": "04", "activity": ("306",), "age_min": 60}
+    return [
+        unit(
+            "ehpad-a", GRENOBLE, 2.0, establishment=a, care_mode=("46",), reception=("02",), **home
+        ),
+        unit("ehpad-a-day", GRENOBLE, 2.0, establishment=a, care_mode=("47",), **home),
+        unit(
+            "ehpad-b", GRENOBLE, 4.0, establishment=b, care_mode=("46",), reception=("02",), **home
+        ),
+    ]
+
+
 def world() -> list[Offer]:
-    return [*emergency_offers(), *plausibility_offers(), *lay_offers()]
+    return [*emergency_offers(), *plausibility_offers(), *lay_offers(), *ehpad_offers()]
