@@ -64,6 +64,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("disability_child", 0.05, 2_000, 1.0),
     Kind("disability_adult", 0.06, 1_000, 0.9),
     Kind(PRACTICE, 0.0, 200, 1.0),  # the rest
+    Kind("territory", 0.012, 3_000, 1.0),  # PMI, MSP, CAARUD, LHSS, DAC, CPTS…
 )
 KIND_INDEX = {kind.name: i for i, kind in enumerate(KINDS)}
 

@@ -754,3 +754,118 @@ SAVS = replace(
     capacity=(20, 80),
     specialisations=(),
 )
+
+# Specialised emergencies, SAMU and SMUR -------------------------------------------------------
+URG_DENTAL = UnitTemplate(
+    "Urgences dentaires", "01", ("257",), "20", "33", age=(0, 120), hours="office"
+)
+URG_OPHTHALMO = UnitTemplate("Urgences ophtalmologiques", "01", ("154",), "20", "33", age=(0, 120))
+URG_GYNAECO = UnitTemplate(
+    "Urgences gynécologiques et obstétricales", "01", ("259", "260"), "20", "33", age=(12, 55)
+)
+SOS_HAND = UnitTemplate("SOS Main", "01", ("258", "467"), "20", "33", age=(0, 120))
+SAMU = UnitTemplate(
+    "SAMU - Centre 15", "01", ("273",), "246", "27", age=(0, 120), professions=("10",)
+)
+SMUR = UnitTemplate("SMUR", "01", ("136", "268"), "247", "11", age=(0, 120))
+SMUR_PAEDIATRIC = replace(SMUR, name="SMUR pédiatrique", activity=("270",), age=(0, 17))
+CUMP = UnitTemplate(
+    "Cellule d'urgence médico-psychologique", "03", ("147",), "03", "59", age=(0, 120)
+)
+USIH = replace(
+    _hc("Soins intensifs d'hématologie (USIH)", ("361",), "264", (4, 12)),
+    age=(15, 120),
+    critical=True,
+)
+BURNS = replace(
+    _hc("Centre de traitement des brûlés", ("175", "359"), "146", (6, 15)),
+    age=(0, 120),
+    critical=True,
+)
+
+
+def _cs(
+    name: str, activity: Codes, offer_type: str, age: tuple[int, int] = (0, 120)
+) -> UnitTemplate:
+    """A hospital consultation (R213 32) on appointment."""
+    return UnitTemplate(name, "01", activity, offer_type, "32", age=age, hours="consultation")
+
+
+# Consultations and technical services ------------------------------------------------------------
+PAIN = _cs("Structure douleur chronique", ("004",), "126", age=(15, 120))
+MEMORY = _cs("Consultation mémoire", ("597",), "69", age=(50, 120))
+TOBACCO = _cs("Consultation de tabacologie", ("139",), "69", age=(12, 120))
+SLEEP = _cs("Centre du sommeil", ("480", "451"), "69")
+ALLERGY = _cs("Allergologie", ("005",), "69")
+CEGIDD = _cs("CeGIDD - dépistage IST et VIH", ("162",), "250", age=(12, 120))
+GENETICS = _cs("Génétique médicale", ("049",), "155")
+SPORT = _cs("Médecine du sport", ("081", "509"), "231", age=(6, 120))
+ENDOMETRIOSIS = replace(
+    _cs("Centre endométriose", ("053",), "69", age=(12, 55)), specialisations=("64",)
+)
+BAPU = replace(
+    _cs("Bureau d'aide psychologique universitaire", ("289",), "64", age=(17, 30)),
+    champ="03",
+    public=("08",),
+)
+TEENAGERS = _cs("Maison des adolescents", ("289",), "134", age=(11, 25))
+HYPERBARIC = UnitTemplate("Médecine hyperbare", "01", ("084",), "69", "55", age=(0, 120))
+RADIOTHERAPY = UnitTemplate(
+    "Radiothérapie", "01", ("168",), "117", "20", age=(0, 120), hours="day_hospital"
+)
+PHARMACY = UnitTemplate(
+    "Pharmacie à usage intérieur", "01", ("628", "629"), "82", "55", age=(0, 120), hours="office"
+)
+UNSCHEDULED = UnitTemplate(
+    "Unité de soins non programmés", "01", ("437",), "138", "56", age=(0, 120), hours="office"
+)
+USLD = replace(
+    _hc("Unité de soins de longue durée", ("333",), "249", (30, 80)),
+    age=(60, 120),
+    occupancy=0.95,
+)
+PSY_PSYCHOSIS = replace(
+    _PSY_CONSULT, name="Centre de réhabilitation psychosociale", offer_type="113",
+    specialisations=("07", "06"),
+)  # fmt: skip
+PSY_SUICIDE = replace(
+    _PSY_CONSULT, name="Dispositif de prévention du suicide", specialisations=("62",)
+)
+PSY_OCD = replace(
+    _PSY_CONSULT, name="Consultation troubles obsessionnels compulsifs", specialisations=("09",)
+)
+
+# Territory services (public health, coordination, social care) -------------------------------
+PMI = _cs("Centre de protection maternelle et infantile", ("118",), "125", age=(0, 6))
+CLAT = _cs("Centre de lutte antituberculeuse", ("592",), "268")
+VACCINATION = _cs("Centre de vaccination", ("161",), "269")
+CAARUD = UnitTemplate(
+    "CAARUD", "04", ("404",), "81", "54", age=(16, 120), public=("06",), hours="office"
+)
+LHSS = UnitTemplate(
+    "Lits halte soins santé", "04", ("083",), "93", "46", capacity=(5, 20), public=("06",)
+)
+LAM = replace(LHSS, name="Lits d'accueil médicalisés", offer_type="95", capacity=(10, 25))
+DAC = UnitTemplate(
+    "Dispositif d'appui à la coordination", "04", ("471",), "178", "58", age=(0, 120),
+    hours="office",
+)  # fmt: skip
+CPTS = replace(DAC, name="Communauté professionnelle territoriale de santé", offer_type="255")
+MSP = UnitTemplate(
+    "Maison de santé pluriprofessionnelle", "05", ("437",), "99", "32", age=(0, 120),
+    hours="consultation",
+    professions=("10",),
+)  # fmt: skip
+UNSCHEDULED_CITY = replace(
+    MSP, name="Centre de soins non programmés", offer_type="92", modalities=("06",)
+)
+YOUTH_POINT = replace(TEENAGERS, name="Point accueil écoute jeunes", offer_type="135", champ="04")
+FAMILY_FOSTER = UnitTemplate(
+    "Accueil familial pour personnes âgées", "04", ("298",), "261", "46", capacity=(1, 3),
+    nature="02", age=(60, 120), public=("01",),
+)  # fmt: skip
+MEALS = UnitTemplate(
+    "Portage de repas à domicile", "04", ("298",), "33", "49", age=(60, 120), hours="home"
+)
+ALARM = replace(MEALS, name="Téléassistance", offer_type="34")
+IEM = replace(_PH, name="Institut d'éducation motrice", offer_type="49", public=("05",))
