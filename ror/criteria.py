@@ -121,6 +121,13 @@ class Criteria:
     # "pédiatre"): the others keep ``1 - private_practice_weight`` of their score.
     prefer_private_practice: bool = False
     beds: BedNeed | None = None
+    # Co-located requirements: the unit's establishment (EG) also has offers carrying, for each
+    # (field, codes), one of those codes ("an ICU in a hospital with a trauma-capable
+    # emergency"). The pipeline resolves each into the EG ids that have them (``colocated_egs``).
+    colocated: tuple[tuple[str, Codes], ...] = ()
+    colocated_egs: tuple[frozenset[str], ...] | None = field(
+        default=None, compare=False, repr=False
+    )
     social_aid: bool = False
     max_monthly_price_eur: float | None = None
     equipment: tuple[EquipmentNeed, ...] = ()

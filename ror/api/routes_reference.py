@@ -73,6 +73,7 @@ async def suggest(request: Request) -> Response:
             "label": s.label,
             "matched": s.matched,
             "score": round(s.score, 4),
+            **({"colocated": [{f: list(c)} for f, c in s.colocated]} if s.colocated else {}),
         }
         for s in nomenclature.suggest(query.q, query.limit)
     ]

@@ -98,6 +98,18 @@ class EquipmentRequest(_Strict):
         return self
 
 
+CodeField = Literal[
+    "activity",
+    "offer_type",
+    "champ",
+    "care_mode",
+    "public",
+    "modalities",
+    "specialisations",
+    "professions",
+]
+
+
 class SearchRequest(_Strict):
     """A referral search: hard criteria filter, the profile tunes the ranking."""
 
@@ -132,6 +144,18 @@ class SearchRequest(_Strict):
     social_aid: bool = Field(False, description="Only establishments accredited for aide sociale.")
     max_monthly_price_eur: float | None = Field(None, gt=0, allow_inf_nan=False)
     equipment: list[EquipmentRequest] = Field(default_factory=list, max_length=10)
+    colocated: list[dict[CodeField, CodeList]] = Field(
+        default_factory=list,
+        max_length=5,
+        description=(
+            "Co-located requirements: the unit's establishment (EG) must also have an offer "
+            "carrying, for each field of each entry, one of its codes. An ICU in a hospital "
+            'with a trauma-capable emergency: `"activity": ["126"], "colocated": '
+            '[{"activity": ["159", "160"]}]`. A unit failing one is a near-miss '
+            "(criterion `colocated`)."
+        ),
+        examples=[[{"activity": ["159", "160"]}]],
+    )
     open_at: AwareDatetime | None = Field(
         None, description="ISO 8601 with a UTC offset.", examples=["2026-11-26T14:00:00+01:00"]
     )
@@ -170,6 +194,9 @@ class SearchRequest(_Strict):
             social_aid=self.social_aid,
             max_monthly_price_eur=self.max_monthly_price_eur,
             equipment=tuple(EquipmentNeed(**e.model_dump()) for e in self.equipment),
+            colocated=tuple(
+                (name, tuple(codes)) for entry in self.colocated for name, codes in entry.items()
+            ),
             open_at=self.open_at,
             facets=self.facets,
         )

@@ -810,6 +810,10 @@ BAPU = replace(
 )
 TEENAGERS = _cs("Maison des adolescents", ("289",), "134", age=(11, 25))
 HYPERBARIC = UnitTemplate("Médecine hyperbare", "01", ("084",), "69", "55", age=(0, 120))
+NEURORADIOLOGY = UnitTemplate(
+    "Neuroradiologie interventionnelle (thrombectomie)", "01", ("492", "338"), "164", "55",
+    age=(0, 120),
+)  # fmt: skip
 RADIOTHERAPY = UnitTemplate(
     "Radiothérapie", "01", ("168",), "117", "20", age=(0, 120), hours="day_hospital"
 )

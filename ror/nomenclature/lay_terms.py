@@ -84,6 +84,7 @@ class Suggestion:
     label: str  # what to show ("Pédopsychiatrie", or the NOS label)
     matched: str  # the term or label the query matched
     score: float  # 0..1, higher is better
+    colocated: tuple[tuple[str, tuple[str, ...]], ...] = ()  # ``Criteria.colocated`` too
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,7 @@ class TermMatch:
     corrected: bool = False  # matched after a typo correction
     age: AgeHint | None = None
     practice: bool = False  # the words name a practitioner: private practice first
+    colocated: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the EG must also have these
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +121,7 @@ class TextMatch:
     age: int | None = None
     terms: tuple[TermMatch, ...] = ()
     private_practice: bool = False
+    colocated: tuple[tuple[str, tuple[str, ...]], ...] = ()  # ``Criteria.colocated``
 
     @property
     def age_range(self) -> tuple[int, int] | None:
@@ -165,6 +168,7 @@ class _Entry:
     also: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     age: AgeHint | None = None
     practice: bool = False
+    colocated: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def size(self) -> int:
@@ -229,6 +233,11 @@ class LayTerms:
                     also,
                     item.get("age"),
                     bool(item.get("practice", False)),
+                    tuple(
+                        (name, tuple(codes))
+                        for requirement in item.get("colocated", ())
+                        for name, codes in requirement.items()
+                    ),
                 )
             )
 
@@ -305,7 +314,9 @@ class LayTerms:
         score = round(max(score, 0.0), 4)
         key = (entry.field, entry.codes)
         if key not in found or found[key].score < score:
-            found[key] = Suggestion(entry.field, entry.codes, entry.label, entry.display, score)
+            found[key] = Suggestion(
+                entry.field, entry.codes, entry.label, entry.display, score, entry.colocated
+            )
 
     # --- typo correction -------------------------------------------------------------------
 
@@ -371,6 +382,7 @@ class LayTerms:
             age,
             tuple(terms),
             practice,
+            tuple(dict.fromkeys(r for term in terms for r in term.colocated)),
         )
 
     def _match_at(
@@ -442,7 +454,9 @@ def _term(entries: list[_Entry], shown: str, corrected: bool) -> TermMatch:
     lay = [e for e in entries if e.kind == "lay"]
     if lay:
         e = lay[0]
-        return TermMatch(shown, e.label, e.field, e.codes, e.also, corrected, e.age, e.practice)
+        return TermMatch(
+            shown, e.label, e.field, e.codes, e.also, corrected, e.age, e.practice, e.colocated
+        )
     by_field: dict[str, list[str]] = {}
     for e in entries:
         by_field.setdefault(e.field, []).extend(e.codes)

@@ -235,6 +235,20 @@ def _beds(offer: Offer, criteria: Criteria) -> Failure | None:
     return Failure("beds", f"{have}, {need.min_available} demandés")
 
 
+def _colocated(offer: Offer, criteria: Criteria) -> list[Failure]:
+    """One failure per co-located requirement the unit's establishment does not meet."""
+    if not criteria.colocated:
+        return []
+    egs = criteria.colocated_egs
+    if egs is None:
+        raise ValueError("co-located requirements not resolved (pipeline.colocate)")
+    return [
+        Failure("colocated", f"l'établissement n'a pas : {labels_or(CODE_FIELD_KEYS[name], codes)}")
+        for (name, codes), ids in zip(criteria.colocated, egs, strict=True)
+        if offer.establishment.id not in ids
+    ]
+
+
 def _where(
     offer: Offer,
     criteria: Criteria,
@@ -281,6 +295,7 @@ def check(
         _beds(offer, criteria),
         _open_at(offer, criteria),
         _closed(offer, criteria, now),
+        *_colocated(offer, criteria),
         _where(offer, criteria, patient_zone_keys, distance_km),
     ):
         if failure is not None:

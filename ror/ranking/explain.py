@@ -13,7 +13,7 @@ from ror.model import Offer
 from ror.ranking import french
 from ror.ranking.beds import available_beds
 from ror.ranking.hours import is_open, local
-from ror.ranking.labels import short_label
+from ror.ranking.labels import CODE_FIELD_KEYS, labels_or, short_label
 from ror.ranking.prices import day_care_price, family_price, is_day_care, room_prices
 from ror.ranking.scoring import PRIVATE_PRACTICE, Scored, bed_need, matched_by_zone
 from ror.ranking.weights import weights_for
@@ -146,5 +146,7 @@ def explain(
     if criteria.prefer_private_practice and PRIVATE_PRACTICE in offer.champ:
         sentences.append("exercice libéral (cabinet de ville)")
     sentences += _equipment(offer, criteria)
+    for name, codes in criteria.colocated:
+        sentences.append(f"même établissement : {labels_or(CODE_FIELD_KEYS[name], codes)}")
     sentences += _hours(offer, criteria)
     return tuple(sentences)

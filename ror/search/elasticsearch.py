@@ -50,6 +50,7 @@ from ror.search.engine import (
 from ror.search.es_availability import EsAvailability
 from ror.search.es_candidates import facets_body, rings, stream_body, zone_body
 from ror.search.es_documents import from_document
+from ror.search.es_filters import establishments_query
 from ror.search.es_referral import NativeRanking, native_ranking
 from ror.search.es_store import EngineUnavailable, OfferStore
 from ror.search.history import DEFAULT_PAGE, MAX_PAGE, HistoryPage
@@ -208,6 +209,20 @@ class ElasticsearchEngine:
             sort=[{f.ID: "asc"}],
         )
         return [from_document(hit["_source"]) for hit in found["hits"]["hits"]]
+
+    def establishments_with(
+        self, field: str, codes: Sequence[str], sensitive_champs: tuple[str, ...] | None
+    ) -> frozenset[str]:
+        found: set[str] = set()
+        after: dict[str, Any] | None = None
+        while True:  # a composite aggregation, page by page
+            body = establishments_query(field, codes, sensitive_champs, after)
+            answer = self.store.call(self.client.search, index=self.alias, **body)
+            agg = answer["aggregations"]["egs"]
+            found.update(str(b["key"]["eg"]) for b in agg["buckets"])
+            after = agg.get("after_key")
+            if not agg["buckets"] or after is None:
+                return frozenset(found)
 
     def _remember(self, offer: Offer) -> int:
         with self._lock:

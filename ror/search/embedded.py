@@ -483,6 +483,21 @@ class EmbeddedEngine:
         )
         return self.offers([int(row[0]) for row in rows])
 
+    def establishments_with(
+        self, field: str, codes: Sequence[str], sensitive_champs: tuple[str, ...] | None
+    ) -> frozenset[str]:
+        self._refresh()
+        if not codes:
+            return frozenset()
+        hidden = "" if sensitive_champs is None else " AND c.rid NOT IN (SELECT rid FROM sensitive)"
+        rows = self._conn().execute(
+            "SELECT DISTINCT f.eg FROM codes k JOIN cover c ON c.code_id = k.code_id "
+            "JOIN offer_facts f ON f.rid = c.rid "
+            f"WHERE k.field = ? AND k.code IN ({','.join('?' * len(codes))}){hidden}",
+            (field, *codes),
+        )
+        return frozenset(str(row[0]) for row in rows)
+
     def offers(self, refs: Sequence[int]) -> list[Offer]:
         """Offers with their Locations' current counters (cached until either changes)."""
         conn = self._conn()

@@ -256,6 +256,14 @@ class Engine(Protocol):
         id order, at most ``ESTABLISHMENT_OFFERS_MAX``; empty when none."""
         ...
 
+    def establishments_with(
+        self, field: str, codes: Sequence[str], sensitive_champs: tuple[str, ...] | None
+    ) -> frozenset[str]:
+        """Ids of the establishments (EG) having an offer that carries one of ``codes`` in the
+        criteria code field ``field``; sensitive units count only for an audience that may see
+        every one of them (``sensitive_champs`` None)."""
+        ...
+
     def snapshot(self) -> AbstractContextManager[None]:
         """A consistent view for the duration of one search (a read transaction)."""
         ...

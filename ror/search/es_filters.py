@@ -10,7 +10,7 @@ the check then rejects the few extra documents.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from functools import cache
 from typing import Any, Final
@@ -303,8 +303,41 @@ def hard_filters(
         ("beds", beds_filter(criteria.beds)),
         ("open_at", open_at_filter(criteria.open_at)),
         ("closed", not_closed_filter(criteria.open_at or now)),
+        ("colocated", colocated_filter(criteria.colocated_egs)),
     ]
     where = where_filter(criteria, radius_km, patient_zone_keys)
     if where is not None:
         named.append(where)
     return [(name, clause) for name, clause in named if clause is not None]
+
+
+def establishments_query(
+    field: str,
+    codes: Sequence[str],
+    sensitive_champs: tuple[str, ...] | None,
+    after: dict[str, Any] | None = None,
+    page: int = 1000,
+) -> dict[str, Any]:
+    """The search body listing the EG ids having an offer with one of ``codes`` in the criteria
+    field ``field`` (``Engine.establishments_with``): a composite aggregation on
+    ``establishment.id``, paged by ``after``; sensitive units only for an unrestricted audience."""
+    filters: list[Clause] = [{"terms": {f.CODE_FIELDS[field]: list(codes)}}]
+    if sensitive_champs is not None:
+        filters.append(none_of(term(f.SENSITIVE, True)))
+    composite: dict[str, Any] = {"size": page, "sources": [{"eg": {"terms": {"field": f.EST_ID}}}]}
+    if after is not None:
+        composite["after"] = after
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": {"bool": {"filter": filters}},
+        "aggs": {"egs": {"composite": composite}},
+    }
+
+
+def colocated_filter(egs: Sequence[frozenset[str]] | None) -> Clause | None:
+    """The unit's establishment is among those having each co-located requirement's codes
+    (``Criteria.colocated_egs``): one ``terms`` on ``establishment.id`` per requirement."""
+    if not egs:
+        return None
+    return all_of(*({"terms": {f.EST_ID: sorted(ids)}} for ids in egs))

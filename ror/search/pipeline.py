@@ -87,6 +87,7 @@ def search(criteria: Criteria, engine: Engine, *, now: datetime | None = None) -
     criteria = resolve_place(criteria)
     criteria = resolve_text(criteria)
     criteria = validate(criteria)
+    criteria = colocate(criteria, engine)
     zone_keys = patient_zones(criteria)
     query = plan(criteria, now, zone_keys)
     weights = ranking_weights(criteria.profile)
@@ -228,6 +229,8 @@ def resolve_text(criteria: Criteria) -> Criteria:
         changes["age"], changes["age_to"] = ages[0], (None if ages[1] == ages[0] else ages[1])
     if meaning.private_practice:
         changes["prefer_private_practice"] = True
+    if meaning.colocated and not criteria.colocated:
+        changes["colocated"] = meaning.colocated
     if not meaning.codes and ages is None and not meaning.private_practice:
         warnings.append(
             Notice(
@@ -281,11 +284,36 @@ def validate(criteria: Criteria) -> Criteria:
                 _known(key, value, f"beds.{part}")
         if need.min_available < 0:
             raise InvalidInput("beds.min_available doit être positif", "beds.min_available")
+    colocated = []
+    for i, (name, codes) in enumerate(criteria.colocated):
+        if name not in CODE_FIELDS:
+            raise InvalidInput(
+                f"champ inconnu « {name} » (connus : {', '.join(CODE_FIELDS)})", f"colocated[{i}]"
+            )
+        if not codes:
+            raise InvalidInput("au moins un code est attendu", f"colocated[{i}].{name}")
+        key = nomenclature.FIELD_SYSTEMS[name]
+        known = (_known(key, c, f"colocated[{i}].{name}[{j}]") for j, c in enumerate(codes))
+        colocated.append((name, tuple(dict.fromkeys(known))))
+    if colocated:
+        changes["colocated"] = tuple(colocated)
     for i, item in enumerate(criteria.equipment):
         _known("R212", item.code, f"equipment[{i}].code")
         if item.feature is not None:
             _known("R340", item.feature, f"equipment[{i}].feature")
     return criteria.with_(**changes) if changes else criteria
+
+
+def colocate(criteria: Criteria, engine: Engine) -> Criteria:
+    """Each co-located requirement -> the establishments having it (``Criteria.colocated_egs``),
+    as the caller's audience may see them."""
+    if not criteria.colocated:
+        return criteria
+    champs = criteria.audience.sensitive_champs
+    egs = tuple(
+        engine.establishments_with(name, codes, champs) for name, codes in criteria.colocated
+    )
+    return criteria.with_(colocated_egs=egs)
 
 
 def _known(key: str, code: str, where: str) -> str:

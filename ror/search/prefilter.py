@@ -29,7 +29,8 @@ price ceiling      cheapest base price (R246 02) as monthly estimate ≤ budget;
 (age < 60, or      none at all fails (day care: always fails)
 prices changed)
 equipment,         not evaluated here                                           Python
-open at
+open at,
+colocated          (the establishment's other offers: ``ranking.eligibility``)
 =================  ==========================================================  =========
 """
 
@@ -87,7 +88,7 @@ class Prefilter:
 
     @classmethod
     def from_criteria(cls, criteria: Criteria, now: datetime) -> Prefilter:
-        exact = not (criteria.equipment or criteria.open_at is not None)
+        exact = not (criteria.equipment or criteria.open_at is not None or criteria.colocated)
         bed_nature: str | None = None
         bed_min = 0
         need = criteria.beds

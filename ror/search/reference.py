@@ -145,6 +145,17 @@ class Reference:
     def prepare(self, criteria: Criteria) -> tuple[Criteria, frozenset[str]]:
         """The pipeline's input preparation (place, text, codes), so both see the same query."""
         criteria = validate(resolve_text(resolve_place(criteria)))
+        if criteria.colocated:  # the establishments having each requirement, by brute force
+            everyone = criteria.audience.sensitive_champs is None
+            egs = tuple(
+                frozenset(
+                    o.establishment.id
+                    for o in self.offers
+                    if set(getattr(o, name)) & set(codes) and (everyone or not o.sensitive)
+                )
+                for name, codes in criteria.colocated
+            )
+            criteria = criteria.with_(colocated_egs=egs)
         return criteria, patient_zones(criteria)
 
     def search(self, criteria: Criteria, now: datetime, *, truth: bool = True) -> ReferenceAnswer:

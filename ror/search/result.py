@@ -126,4 +126,5 @@ def _json(value: Any) -> Any:
 def criteria_to_dict(criteria: Criteria) -> dict[str, Any]:
     """Criteria as JSON (None and empty values left out)."""
     data: dict[str, Any] = _json(criteria)
+    data.pop("colocated_egs", None)  # resolved from ``colocated``: the engine's EG ids
     return {k: v for k, v in data.items() if v not in (None, [], ())}

@@ -388,3 +388,34 @@ def test_hard_filters_are_named_like_the_check_failures() -> None:
 
 def test_closed_is_always_judged() -> None:
     assert [name for name, _ in hard_filters(Criteria(), now=NOW, radius_km=None)] == ["closed"]
+
+
+def test_colocated_requirements_filter_on_the_establishments_having_them() -> None:
+    from ror.search.es_filters import colocated_filter
+
+    assert colocated_filter(None) is None and colocated_filter(()) is None
+    clause = colocated_filter((frozenset({"eg-b", "eg-a"}), frozenset({"eg-c"})))
+    assert clause == {
+        "bool": {
+            "filter": [
+                {"terms": {"establishment.id": ["eg-a", "eg-b"]}},
+                {"terms": {"establishment.id": ["eg-c"]}},
+            ]
+        }
+    }
+
+
+def test_establishments_having_codes_are_listed_page_by_page() -> None:
+    from ror.search.es_filters import establishments_query
+
+    first = establishments_query("activity", ["159", "160"], None)
+    assert first["size"] == 0
+    assert first["query"] == {"bool": {"filter": [{"terms": {"activity": ["159", "160"]}}]}}
+    composite = first["aggs"]["egs"]["composite"]
+    assert composite["sources"] == [{"eg": {"terms": {"field": "establishment.id"}}}]
+    assert "after" not in composite
+    narrowed = establishments_query("activity", ["160"], ("04",), after={"eg": "eg-9"})
+    assert narrowed["aggs"]["egs"]["composite"]["after"] == {"eg": "eg-9"}
+    assert {"bool": {"must_not": [{"term": {"sensitive": True}}]}} in narrowed["query"]["bool"][
+        "filter"
+    ]

@@ -39,6 +39,7 @@ LILLE = Centre(50.6292, 3.0573, "59350", "59", "32")
 NANTES = Centre(47.2184, -1.5536, "44109", "44", "52")
 MARSEILLE = Centre(43.2965, 5.3698, "13055", "13", "93")
 GRENOBLE = Centre(45.1885, 5.7245, "38185", "38", "84")
+DIJON = Centre(47.3220, 5.0415, "21231", "21", "27")
 
 
 def counter(
@@ -194,5 +195,25 @@ def ehpad_offers() -> list[Offer]:
     ]
 
 
+def colocated_offers() -> list[Offer]:
+    """Around Dijon: a near hospital without a trauma-capable emergency, a far one with it
+    (``test_referral_colocated``)."""
+    plain = Establishment(id="eg-ch-plain", name="Centre hospitalier sans déchocage")
+    trauma = Establishment(id="eg-chu-trauma", name="CHU avec déchocage")
+    return [
+        icu("icu-plain", DIJON, 1.0, free(3, minutes=10), establishment=plain),
+        unit("ortho-plain", DIJON, 0.5, establishment=plain, activity=("025",)),
+        unit("urg-plain", DIJON, 1.0, establishment=plain, activity=("157",), care_mode=("33",)),
+        icu("icu-trauma", DIJON, 20.0, free(2, minutes=10), establishment=trauma),
+        unit("urg-trauma", DIJON, 20.0, establishment=trauma, activity=("157", "159", "160")),
+    ]
+
+
 def world() -> list[Offer]:
-    return [*emergency_offers(), *plausibility_offers(), *lay_offers(), *ehpad_offers()]
+    return [
+        *emergency_offers(),
+        *plausibility_offers(),
+        *lay_offers(),
+        *ehpad_offers(),
+        *colocated_offers(),
+    ]
