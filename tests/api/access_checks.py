@@ -57,10 +57,14 @@ def fixed_offers(size: int = 400, seed: int = 21) -> tuple[list[Offer], dict[str
     ]
 
     def pick(champ: str, skip: set[str]) -> int:
+        """An offer of that champ with capacities, in an establishment none of ours is in."""
         return next(
             i
             for i, o in enumerate(offers)
-            if champ in o.champ and o.capacities and not o.home_based and o.id not in skip
+            if champ in o.champ
+            and o.capacities
+            and not o.home_based
+            and o.establishment.id not in skip
         )
 
     chosen: dict[str, int] = {}
@@ -70,7 +74,7 @@ def fixed_offers(size: int = 400, seed: int = 21) -> tuple[list[Offer], dict[str
         ("sens_san", "01"),
         ("sens_ms", "04"),
     ):
-        chosen[tag] = pick(champ, {offers[i].id for i in chosen.values()})
+        chosen[tag] = pick(champ, {offers[i].establishment.id for i in chosen.values()})
     anchor = offers[chosen["open_san"]]
     for k, (tag, i) in enumerate(chosen.items()):
         place = dataclasses.replace(

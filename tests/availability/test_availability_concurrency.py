@@ -95,7 +95,7 @@ def versions_of(
 
 @pytest.mark.slow
 def test_concurrent_writers_and_readers(tmp_path: Path) -> None:
-    items = offers(SIZE, seed=21)  # a seed whose dataset shares Locations between 4 offers
+    items = offers(SIZE, seed=22)  # a seed whose dataset shares Locations between 4 offers
     db = build_db(tmp_path / "ror.sqlite", items)
     tokens = make_tokens(tmp_path / "tokens.json", [])
     locs = chosen_locations(items, 8)

@@ -93,7 +93,8 @@ def test_a_search_sees_the_push_at_once(engine: EmbeddedEngine, items: list[Offe
     assert offer.id not in {m.offer.id for m in search(criteria, engine).matches}
     pushed = [counter(70, minutes(20), gender=g) for g in ("01", "02", "03")]
     zero = [dataclasses.replace(c, count=0) for c in pushed]
-    engine.update_capacities(loc, [dataclasses.replace(pushed[2], count=70), *zero[:2]])
+    installed = counter(80, minutes(20), status="01", gender=None)  # 70 free needs 70 open
+    engine.update_capacities(loc, [dataclasses.replace(pushed[2], count=70), *zero[:2], installed])
     found = {m.offer.id: m for m in search(criteria, engine).matches}
     assert {o.id for o in users} & set(found)
     match = found[offer.id] if offer.id in found else next(iter(found.values()))

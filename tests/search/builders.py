@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ror.criteria import BedNeed, Criteria, EquipmentNeed
+from ror.geo import near_france
 from ror.model import Capacity, Establishment, Offer, Place, Zone
 
 NOW = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
@@ -87,6 +88,8 @@ def random_criteria(rng: random.Random, offers: list[Offer]) -> Criteria:
             anchor.lat + rng.uniform(-0.3, 0.3),
             anchor.lon + rng.uniform(-0.3, 0.3),
         )
+        if not near_france(kw["lat"], kw["lon"]):  # out at sea: a search there is refused
+            kw["lat"], kw["lon"] = anchor.lat, anchor.lon
     if rng.random() < 0.3:
         kw["radius_km"] = rng.choice((5.0, 20.0, 60.0, 250.0))
     if rng.random() < 0.3:
