@@ -24,7 +24,7 @@ from ror.indexer.synthetic import generate
 from ror.search.embedded import EmbeddedEngine
 
 SIZE = 3000
-SEED = 8
+SEED = 12
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output" / "browser"
