@@ -316,6 +316,7 @@ class ElasticsearchEngine:
 
         now = now or criteria.now or datetime.now(UTC)
         criteria = pipeline.validate(pipeline.resolve_text(pipeline.resolve_place(criteria)))
+        criteria = pipeline.colocate(criteria, self)
         zone_keys = pipeline.patient_zones(criteria)
         lat, lon = criteria.lat, criteria.lon
 

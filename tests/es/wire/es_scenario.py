@@ -91,6 +91,9 @@ def criteria_cases(offers: list[Offer]) -> Iterator[Criteria]:
         {"audience": Audience(sensitive_champs=())},
         {"audience": Audience(sensitive_champs=("04",))},
         {"offset": 3, "limit": 5},
+        {"age": 0, "age_to": 17},  # a range of ages ("enfant")
+        {"prefer_private_practice": True},
+        {"colocated": (("activity", tuple(dict.fromkeys(offers[0].activity))[:2]),)},
     ]
     for extra in singles:
         yield Criteria(**near, now=NOW, **extra)  # type: ignore[arg-type]
@@ -179,6 +182,8 @@ def run(recorder: Recorder, engine: ElasticsearchEngine, tmp: Any) -> Scenario:
             engine.get(offers[0].id),
             engine.get("x"),
             engine.establishment_offers(offers[0].establishment.finess or "x"),
+            engine.establishments_with("activity", offers[0].activity, None),
+            engine.establishments_with("offer_type", offers[1].offer_type, ("04",)),
             engine.warm_up(),
         ),
     )
