@@ -91,7 +91,7 @@ SYNC: dict[str, list[tuple[str, str]]] = {
 
 def timed(client: httpx.Client, path: str, params: list[tuple[str, str]]) -> tuple[float, Any]:
     started = time.perf_counter()
-    response = client.get(path, params=tuple(params))
+    response = client.get(path, params=tuple(params) if params else None)
     elapsed = (time.perf_counter() - started) * 1000
     if response.status_code != 200:
         raise SystemExit(f"{path} {params}: {response.status_code} {response.text[:300]}")
