@@ -98,6 +98,7 @@ class Criteria:
     lon: float | None = None
     place: str | None = None  # commune name, postcode or INSEE code, before resolution
     commune: str | None = None  # INSEE code of the patient's commune (zones), once resolved
+    area: str | None = None  # a département or région searched as a whole ("D:31"), once resolved
     precision: Precision = "exact"
     radius_km: float | None = None  # None: nearest N that fit, widening as needed
     limit: int = 10
@@ -148,6 +149,12 @@ class Criteria:
     @property
     def has_point(self) -> bool:
         return self.lat is not None and self.lon is not None
+
+    @property
+    def has_zone(self) -> bool:
+        """Where the patient lives is known (a commune, or a territory): home-based offers
+        match by their intervention zone, not by distance."""
+        return self.commune is not None or self.area is not None
 
     def with_(self, **changes: object) -> Criteria:
         """A copy with some fields changed."""

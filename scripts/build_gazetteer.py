@@ -6,10 +6,12 @@ plain or gzipped as ``NAME.gz``):
   etalab-decoupage-administratif/*.json      INSEE COG communes, départements, régions (Etalab)
   departements_regions.csv                   a point inside each département
   departements-avec-outre-mer.geojson        département shapes, overseas included
+  communes-2018-simplifiee.geojson           commune shapes (COG 2018, simplified to ~100 m)
 
 Outputs (``--out``, default ``ror/geo/data``), deterministic so a rebuild is byte-identical:
   gazetteer.json.gz   communes, municipal arrondissements, former communes, départements, régions
   shapes.json.gz      département and région shapes (coverage-simplified GeoJSON geometries)
+  communes.json.gz    commune shapes keyed by their COG 2018 code and their current commune
   SOURCES.md          attribution, licences, input checksums and counts
 
 Scope: metropolitan France, Corsica and the five overseas départements (971-974, 976).
@@ -23,6 +25,10 @@ Commune points, in order of preference (the source is recorded per commune):
   former_communes  communes created after the La Poste edition: mean of their former communes
   postcode         mean of the points of the other communes sharing one of its postcodes
   departement      the département's point (last resort)
+then moved into the commune: a point outside the main part of its commune's shape (the
+chef-lieu's part for a commune created by merger since 2018) is replaced by that part's pole
+of inaccessibility (``polygon``). Communes re-created since 2018 have no shape of their own and
+keep their point.
 """
 
 from __future__ import annotations
@@ -40,13 +46,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
+import shapely.ops
 from pyproj import Geod
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from ror import source_data  # noqa: E402
+from ror.geo.distance import haversine_km  # noqa: E402
 from ror.geo.names import alias_key, name_key  # noqa: E402
 
 DEFAULT_SOURCE = source_data.GEO
@@ -56,6 +65,10 @@ FORMAT_VERSION = 1
 COORD_DECIMALS = 5  # about 1 m
 SHAPE_GRID_DEG = 1e-5  # shapes snapped to about 1 m
 SHAPE_TOLERANCE_DEG = 0.002  # Visvalingam-Whyatt coverage simplification, about 200 m
+COMMUNE_GRID = 10_000  # commune shapes snapped to 1e-4 degree, about 10 m (simplified to ~100 m)
+POLE_TOLERANCE_DEG = 1e-4
+NEAR_KM = 2.0  # a point this close outside its commune is a simplified border: moved just inside
+INSIDE_DEG = 5e-4  # how far inside, about 50 m
 CURRENT = "commune-actuelle"
 ARRONDISSEMENT = "arrondissement-municipal"
 FORMER_TYPES = {"commune-deleguee": "deleguee", "commune-associee": "associee"}
@@ -72,6 +85,7 @@ class Sources:
     laposte: list[dict[str, str]]
     departement_points: dict[str, Point]
     departement_shapes: dict[str, Any]  # code -> shapely geometry
+    commune_shapes: dict[str, Any]  # COG 2018 code -> shapely (multi)polygon on the 1e-4° grid
     root: Path
     files: dict[str, Path]
 
@@ -84,9 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     sources = read_sources(args.source.resolve())
     gazetteer = build_gazetteer(sources)
     shapes = build_shapes(sources, gazetteer)
+    communes = build_commune_shapes(sources, gazetteer)
     args.out.mkdir(parents=True, exist_ok=True)
     write_json_gz(args.out / "gazetteer.json.gz", gazetteer)
     write_json_gz(args.out / "shapes.json.gz", shapes)
+    write_json_gz(args.out / "communes.json.gz", communes)
     (args.out / "SOURCES.md").write_text(sources_note(sources, gazetteer), encoding="utf-8")
     counts = gazetteer["counts"]
     print(
@@ -108,6 +124,7 @@ def read_sources(source: Path) -> Sources:
         "regions": source / "etalab-decoupage-administratif" / "regions.json",
         "departement_points": source / "departements_regions.csv",
         "departement_shapes": source / "departements-avec-outre-mer.geojson",
+        "commune_shapes": source / "communes-2018-simplifiee.geojson",
     }
     missing = [str(path) for path in files.values() if source_data.stored(path) is None]
     if missing:
@@ -129,9 +146,18 @@ def read_sources(source: Path) -> Sources:
         laposte=laposte,
         departement_points=points,
         departement_shapes=shapes,
+        commune_shapes=read_commune_shapes(files["commune_shapes"]),
         root=source,
         files=files,
     )
+
+
+def read_commune_shapes(path: Path) -> dict[str, Any]:
+    features = json.loads(read_text(path))["features"]
+    codes = [feature["properties"]["code"] for feature in features]
+    geometries = shapely.from_geojson([json.dumps(feature["geometry"]) for feature in features])
+    snapped = shapely.set_precision(geometries, 1 / COMMUNE_GRID)
+    return dict(sorted(zip(codes, snapped, strict=True)))
 
 
 # La Poste column names across editions -> ours (headers compared lower-cased, "#" stripped).
@@ -225,6 +251,7 @@ def build_gazetteer(src: Sources) -> dict[str, Any]:
     points = commune_points(
         current, arrondissements, former, gps, etalab_centres(src.communes), src.departement_points
     )
+    points = points_inside(points, arrondissements, src.commune_shapes, current_of(current, former))
     fallback_postcodes = laposte_postcodes(src.laposte)
 
     places = [(row, "") for row in current] + [(row, row["commune"]) for row in arrondissements]
@@ -262,7 +289,12 @@ def build_gazetteer(src: Sources) -> dict[str, Any]:
             for code, d in sorted(departements.items(), key=lambda item: sort_code(item[0]))
         ),
         "regions": columns(
-            {"code": code, "name": r["nom"]}
+            {
+                "code": code,
+                "name": r["nom"],
+                "lat": points[r["chefLieu"]][0][0],  # its chef-lieu: a point inside it
+                "lon": points[r["chefLieu"]][0][1],
+            }
             for code, r in sorted(regions.items(), key=lambda item: item[0])
         ),
         "city_radius_km": radius["metropole"],
@@ -365,6 +397,62 @@ def commune_points(
     return points
 
 
+def current_of(current: Iterable[Row], former: Iterable[Row]) -> dict[str, str]:
+    """Any code (current or former) -> the current commune's."""
+    codes = {row["code"]: row["code"] for row in current}
+    for row in former:
+        codes.setdefault(row["insee"], row["current"])
+    return codes
+
+
+def main_parts(shapes: Mapping[str, Any], current: Mapping[str, str]) -> dict[str, Any]:
+    """Current commune -> the largest polygon of its chef-lieu's 2018 shape (its own code),
+    else of the shapes of the 2018 communes merged into it."""
+    members: dict[str, list[str]] = defaultdict(list)
+    for code in shapes:
+        if code in current:
+            members[current[code]].append(code)
+    parts: dict[str, Any] = {}
+    for code, codes in members.items():
+        own = [code] if code in codes else codes
+        polygons = [p for c in own for p in shapely.get_parts(shapes[c]) if not p.is_empty]
+        parts[code] = max(polygons, key=lambda polygon: polygon.area)
+    return parts
+
+
+def points_inside(
+    points: Mapping[str, tuple[Point, str]],
+    arrondissements: list[Row],
+    shapes: Mapping[str, Any],
+    current: Mapping[str, str],
+) -> dict[str, tuple[Point, str]]:
+    """Each commune's point moved into its main part when it lies outside; an arrondissement's
+    into its city's shape the same way."""
+    mains = main_parts(shapes, current)
+    city = {row["code"]: row["commune"] for row in arrondissements}
+    moved = dict(points)
+    for code, (point, _) in points.items():
+        main = mains.get(city.get(code, code))
+        if main is None or main.covers(shapely.Point(point[1], point[0])):
+            continue
+        moved[code] = (point_in(main, point), "polygon")
+    return moved
+
+
+def point_in(part: Any, point: Point) -> Point:
+    """The point of the polygon ``part`` just inside its border nearest ``point`` when that is
+    within ``NEAR_KM``, else the pole of inaccessibility (a centroid at sea is not the town)."""
+    outside = shapely.Point(point[1], point[0])
+    inner = part.buffer(-INSIDE_DEG)
+    nearest = shapely.ops.nearest_points(inner if not inner.is_empty else part, outside)[0]
+    if haversine_km(point[0], point[1], nearest.y, nearest.x) <= NEAR_KM:
+        found = rounded((nearest.y, nearest.x))
+        if part.contains(shapely.Point(found[1], found[0])):
+            return found
+    pole = shapely.ops.polylabel(part, POLE_TOLERANCE_DEG)
+    return rounded((pole.y, pole.x))
+
+
 def postcodes_of(row: Row, laposte: Mapping[str, set[str]]) -> list[str]:
     """The commune's postcodes from INSEE/Etalab, else from La Poste."""
     postcodes: Iterable[str] = row.get("codesPostaux") or laposte.get(row["code"], set())
@@ -430,6 +518,40 @@ def build_shapes(src: Sources, gazetteer: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def build_commune_shapes(src: Sources, gazetteer: Mapping[str, Any]) -> dict[str, Any]:
+    """The 2018 commune shapes with the current commune each belongs to, as one ragged array
+    of MultiPolygons: integer coordinates on the ``grid`` (lon, lat interleaved), each the
+    difference from the previous one, and the ring, polygon and geometry offsets."""
+    communes, former = gazetteer["communes"], gazetteer["former"]
+    current = {code: code for code in communes["insee"]}
+    for code, now in zip(former["insee"], former["current"], strict=True):
+        current.setdefault(code, now)
+    codes = [code for code in src.commune_shapes if code in current]
+    geometries = [
+        shapely.MultiPolygon(
+            [
+                p
+                for p in shapely.get_parts(src.commune_shapes[code])
+                if isinstance(p, shapely.Polygon)
+            ]
+        )
+        for code in codes
+    ]
+    _, coords, (rings, polygons, multipolygons) = shapely.to_ragged_array(geometries)
+    grid = np.rint(coords * COMMUNE_GRID).astype(np.int64)
+    deltas = np.diff(grid, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+    return {
+        "format": FORMAT_VERSION,
+        "grid": COMMUNE_GRID,
+        "code": codes,
+        "insee": [current[code] for code in codes],
+        "coords": deltas.ravel().tolist(),
+        "ring_offsets": rings.tolist(),
+        "polygon_offsets": polygons.tolist(),
+        "geometry_offsets": multipolygons.tolist(),
+    }
+
+
 # --- helpers -------------------------------------------------------------------------------
 
 
@@ -492,6 +614,15 @@ Built by `scripts/build_gazetteer.py` from official open data; these files are d
   {counts["arrondissements"]} municipal arrondissements (Paris, Lyon, Marseille),
   {counts["former"]} former (delegated, associated, merged) communes pointing to their
   current commune, {counts["departements"]} départements, {counts["regions"]} régions.
+- `communes.json.gz`: {len(src.commune_shapes)} commune shapes of IGN Admin Express COG 2018
+  (simplified to about 100 m, snapped to {1 / COMMUNE_GRID}°), each with the current commune it
+  is part of (communes merged since 2018 have several). Read with
+  `ror.geo.tables.load_commune_shapes`.
+- `communes.zip` (built by `scripts/build_commune_shapes.py` from
+  `data/geo/communes-2018-simplifiee.geojson.gz`): the outlines of 35,357 communes (COG 2018),
+  one member per département, simplified as one coverage per département (0.002°, about
+  200 m) on a 0.001° grid, with a point inside each for its name; drawn by the pages' maps at
+  city zoom (`GET /v1/geo/communes`).
 - `shapes.json.gz`: département shapes simplified as one coverage (shared borders stay
   shared; Visvalingam-Whyatt {SHAPE_TOLERANCE_DEG}°, snapped to {SHAPE_GRID_DEG}°) and région
   shapes dissolved from them.
@@ -509,7 +640,7 @@ sources.
   6.0.0: communes, types, names, départements, régions, postcodes, populations. Data under the
   Licence Ouverte / Open Licence (Etalab) 2.0; the package is MIT (© 2018-2019 Etalab).
 - **IGN** Admin Express COG + INSEE COG (via gregoiredavid/france-geojson, simplified):
-  département and région shapes. Licence Ouverte / Open Licence (Etalab) 2.0.
+  département, région and commune shapes. Licence Ouverte / Open Licence (Etalab) 2.0.
 - Département points (`departements_regions.csv`): derived from the IGN/INSEE shapes above,
   Licence Ouverte.
 

@@ -55,7 +55,10 @@ class GeocodeCandidate(_Out):
     region: str
     region_name: str | None
     precision: str
-    kind: str = Field(description="insee | postcode | commune | arrondissement | former_commune")
+    kind: str = Field(
+        description="insee | postcode | commune | arrondissement | former_commune | "
+        "departement | region (then `insee` is empty, the point is inside the territory)"
+    )
     score: float
     matched: str
 

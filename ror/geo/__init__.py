@@ -26,7 +26,7 @@ from ror.geo.reverse import (
     reverse,
 )
 from ror.geo.travel import travel_minutes
-from ror.geo.zones import patient_zone_keys, zone_key
+from ror.geo.zones import area_zone_keys, patient_zone_keys, zone_key
 
 __all__ = [
     "EARTH_RADIUS_KM",
@@ -36,6 +36,7 @@ __all__ = [
     "Commune",
     "Gazetteer",
     "area_shape",
+    "area_zone_keys",
     "chord_for_km",
     "departement_at",
     "dot_for_km",

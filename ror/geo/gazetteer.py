@@ -11,8 +11,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ror.geo.lookup import Candidate, area_names, resolve
+from ror.geo.lookup import DEPARTEMENT, REGION, Candidate, area_names, resolve
 from ror.geo.name_index import NameIndex
+from ror.geo.names import name_tokens
 from ror.geo.tables import Tables, load_tables
 
 
@@ -58,6 +59,18 @@ class Gazetteer:
         self._names: NameIndex | None = None
         self._former_names: NameIndex | None = None
         self._area_keys: dict[str, frozenset[str]] | None = None
+        self._area_names: list[tuple[str, str, frozenset[str], tuple[str, ...]]] | None = None
+        self._points = {
+            DEPARTEMENT: {
+                c: (la, lo) for c, la, lo in zip(deps.code, deps.lat, deps.lon, strict=True)
+            },
+            REGION: {
+                c: (la, lo)
+                for c, la, lo in zip(
+                    tables.regions.code, tables.regions.lat, tables.regions.lon, strict=True
+                )
+            },
+        }
 
     # --- communes ----------------------------------------------------------------------------
 
@@ -98,8 +111,9 @@ class Gazetteer:
         return (self.tables.places.parent[row] or None) if row is not None else None
 
     def point_source(self, insee: str) -> str | None:
-        """How the commune's point was obtained: "laposte" (the La Poste point), or a fallback
-        ("arrondissements", "former_communes", "postcode", "departement")."""
+        """How the commune's point was obtained: "laposte" (the La Poste point), a fallback
+        ("arrondissements", "former_communes", "postcode", "departement"), or "polygon" when
+        that point lay outside the commune's main part and was moved into it."""
         row = self._row_of.get(normalise_code(insee))
         return None if row is None else self.tables.places.point_source[row]
 
@@ -129,6 +143,23 @@ class Gazetteer:
 
     def region_of_departement(self, code: str) -> str | None:
         return self._region_of.get(normalise_code(code))
+
+    def area_point(self, kind: str, code: str) -> tuple[float, float]:
+        """A point inside a département (``kind="departement"``) or région ("region"): the
+        département's inner point, the région's chef-lieu. KeyError for an unknown code."""
+        return self._points[kind][normalise_code(code)]
+
+    def area_communes(self, kind: str, code: str) -> list[str]:
+        """INSEE codes of the communes and arrondissements of a département or région."""
+        column = (
+            self.tables.places.departement if kind == DEPARTEMENT else self.tables.places.region
+        )
+        wanted = normalise_code(code)
+        return [
+            insee
+            for insee, area in zip(self.tables.places.insee, column, strict=True)
+            if area == wanted
+        ]
 
     # --- search ------------------------------------------------------------------------------
 
@@ -174,6 +205,17 @@ class Gazetteer:
             former = self.tables.former
             self._former_names = NameIndex(index_entries(former.key, former.alias))
         return self._former_names
+
+    def area_names(self) -> list[tuple[str, str, frozenset[str], tuple[str, ...]]]:
+        """(kind, code, name keys, name words) of every département and région."""
+        if self._area_names is None:
+            named = [(DEPARTEMENT, self._departements), (REGION, self._regions)]
+            self._area_names = [
+                (kind, code, frozenset(area_names(name)), tuple(name_tokens(name)))
+                for kind, names in named
+                for code, name in names.items()
+            ]
+        return self._area_names
 
     def area_keys(self) -> dict[str, frozenset[str]]:
         """Name keys of départements and régions -> their département codes

@@ -11,7 +11,13 @@ population, so that among equally good matches the bigger commune comes first.
 
 A 5-character code can be both an INSEE code and a postcode ("13013": Marseille 13e by
 postcode, Belcodène by INSEE code): both are returned, the more populous first. Callers that
-hold an INSEE code for sure should use ``Gazetteer.commune`` instead.
+hold an INSEE code for sure should use ``Gazetteer.commune`` instead. A postcode of a municipal
+arrondissement means the arrondissement, not its city ("75015", "Paris 75015").
+
+Départements and régions are places too, by name ("Haute-Garonne", "Bretagne") or by
+département number ("31", "2A", "974"): ``kind`` "departement" or "region", no ``insee``, a
+point inside the territory. A name that is part of another area's name ("Savoie" in
+"Haute-Savoie") also gives that area, scored close enough for callers to warn.
 """
 
 from __future__ import annotations
@@ -40,7 +46,12 @@ BASE_SCORES = {
     "prefix_former_name": 0.5,
     "typo": 0.6,  # minus TYPO_PENALTY per edit beyond the first
     "typo_former_name": 0.5,
+    "area_code": 1.0,  # "31", "2A", "974"
+    "area_name": 0.95,  # "Haute-Garonne", "Bretagne" (no population bonus)
+    "area_part_name": 0.92,  # "Savoie" -> Haute-Savoie too: within a warning of the exact one
 }
+DEPARTEMENT, REGION = "departement", "region"
+MIN_AREA_PART = 3  # letters a name needs to find the areas whose name contains it
 TYPO_PENALTY = 0.1
 POPULATION_WEIGHT = 0.1
 CITY = "city"  # precision of a commune, postcode or arrondissement centre
@@ -54,7 +65,8 @@ _ARRONDISSEMENT_CODES = {"paris": ("751", 20), "lyon": ("6938", 9), "marseille":
 
 @dataclass(frozen=True)
 class Candidate:
-    """A place a query may mean. ``insee`` is always a current commune or arrondissement."""
+    """A place a query may mean: a current commune or arrondissement (``insee``), or a
+    département or région (``kind``; ``insee`` empty, ``departement`` empty for a région)."""
 
     insee: str
     name: str
@@ -64,9 +76,29 @@ class Candidate:
     departement: str
     region: str
     precision: str  # "city": the point is a commune, postcode or arrondissement centre
-    kind: str  # insee | postcode | commune | arrondissement | former_commune
+    kind: str  # insee | postcode | commune | arrondissement | former_commune | departement | region
     score: float
     matched: str = ""  # for a former commune: its name and code, e.g. "Arbignieu (01015)"
+
+    @property
+    def is_area(self) -> bool:
+        return self.kind in (DEPARTEMENT, REGION)
+
+    @property
+    def area_key(self) -> str:
+        """The zone key of a département or région ("D:31", "R:53"), else ""."""
+        if self.kind == DEPARTEMENT:
+            return f"D:{self.departement}"
+        return f"R:{self.region}" if self.kind == REGION else ""
+
+    @property
+    def label(self) -> str:
+        """How to tell it from a namesake: "Toulouse (31)", "Savoie (département 73)"."""
+        if self.kind == DEPARTEMENT:
+            return f"{self.name} (département {self.departement})"
+        if self.kind == REGION:
+            return f"{self.name} (région)"
+        return f"{self.name} ({self.departement})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +118,11 @@ def resolve(gaz: Gazetteer, query: str, limit: int = 10) -> list[Candidate]:
         return []
     code = as_code("".join(tokens))
     if code is not None:
-        hits = code_hits(gaz, code)
-    else:
-        hits = arrondissement_hits(gaz, tokens) or name_hits(gaz, tokens, limit)
-    return rank(gaz, hits, limit)
+        return rank(gaz, code_hits(gaz, code), limit)
+    areas = area_candidates(gaz, tokens)
+    exact_area = any(area.score >= BASE_SCORES["area_name"] for area in areas)
+    hits = arrondissement_hits(gaz, tokens) or name_hits(gaz, tokens, limit, typos=not exact_area)
+    return merge(areas, rank(gaz, hits, limit), limit)
 
 
 def as_code(text: str) -> str | None:
@@ -149,10 +182,11 @@ def arrondissement_hits(gaz: Gazetteer, tokens: list[str]) -> list[Hit]:
 # --- names ---------------------------------------------------------------------------------
 
 
-def name_hits(gaz: Gazetteer, tokens: list[str], limit: int) -> list[Hit]:
+def name_hits(gaz: Gazetteer, tokens: list[str], limit: int, *, typos: bool = True) -> list[Hit]:
     """Names, narrowed by a postcode or INSEE code and by a trailing département if given.
 
-    Typos are tried when no name matches exactly and prefixes give fewer than ``limit``."""
+    Typos are tried when no name matches exactly and prefixes give fewer than ``limit``
+    (and ``typos``). Narrowed by an arrondissement's postcode, its city is left out."""
     codes = [code for code in (as_code(t) for t in tokens if len(t) == 5) if code]
     words = [t for t in tokens if as_code(t) is None or len(t) != 5]
     if not words:
@@ -163,10 +197,13 @@ def name_hits(gaz: Gazetteer, tokens: list[str], limit: int) -> list[Hit]:
         readings.append(qualified)
     hits = [hit for key, area in readings for hit in match_name(gaz, key, area, typos=False)]
     exact = any(hit.base >= BASE_SCORES["exact_former_name"] for hit in hits)
-    if not exact and len({hit.row for hit in hits}) < limit:
+    if typos and not exact and len({hit.row for hit in hits}) < limit:
         hits += [hit for key, area in readings for hit in match_name(gaz, key, area, typos=True)]
     if codes:
         narrowed = [hit for hit in hits if has_code(gaz, hit, codes)]
+        parent = gaz.tables.places.parent
+        split = {parent[hit.row] for hit in narrowed if parent[hit.row]}
+        narrowed = [hit for hit in narrowed if gaz.tables.places.insee[hit.row] not in split]
         hits = narrowed or hits + code_hits(gaz, codes[0])
     return hits
 
@@ -244,6 +281,60 @@ def has_code(gaz: Gazetteer, hit: Hit, codes: list[str]) -> bool:
     if hit.former is not None:
         own.add(gaz.tables.former.insee[hit.former])
     return any(code in own for code in codes)
+
+
+# --- départements and régions ------------------------------------------------------------
+
+
+def area_candidates(gaz: Gazetteer, tokens: list[str]) -> list[Candidate]:
+    """The départements and régions a query names: by number (one token), by name, or as a
+    part of their name (whole words, ``MIN_AREA_PART`` letters at least)."""
+    if len(tokens) == 1:
+        number = departement_code(tokens[0])
+        if number is not None:
+            known = gaz.departement_name(number) is not None
+            return [area_candidate(gaz, DEPARTEMENT, number, "area_code")] if known else []
+    key = "".join(tokens)
+    found = []
+    for kind, code, keys, words in gaz.area_names():
+        if key in keys:
+            found.append(area_candidate(gaz, kind, code, "area_name"))
+        elif len(key) >= MIN_AREA_PART and contains_words(words, tokens):
+            found.append(area_candidate(gaz, kind, code, "area_part_name"))
+    exact = {area.name for area in found if area.kind == DEPARTEMENT}
+    return [area for area in found if not (area.kind == REGION and area.name in exact)]
+
+
+def contains_words(words: tuple[str, ...], tokens: list[str]) -> bool:
+    size = len(tokens)
+    return any(list(words[i : i + size]) == tokens for i in range(len(words) - size + 1))
+
+
+def area_candidate(gaz: Gazetteer, kind: str, code: str, how: str) -> Candidate:
+    lat, lon = gaz.area_point(kind, code)
+    departement = code if kind == DEPARTEMENT else ""
+    region = gaz.region_of_departement(code) if kind == DEPARTEMENT else code
+    name = gaz.departement_name(code) if kind == DEPARTEMENT else gaz.region_name(code)
+    return Candidate(
+        insee="",
+        name=name or code,
+        postcodes=(),
+        lat=lat,
+        lon=lon,
+        departement=departement,
+        region=region or "",
+        precision=CITY,
+        kind=kind,
+        score=BASE_SCORES[how],
+    )
+
+
+def merge(areas: list[Candidate], places: list[Candidate], limit: int) -> list[Candidate]:
+    """Areas and communes, best first; a département named as its own commune (Paris) is
+    left to the commune."""
+    towns = {(name_key(place.name), place.departement) for place in places}
+    kept = [area for area in areas if (name_key(area.name), area.departement) not in towns]
+    return sorted([*kept, *places], key=lambda candidate: -candidate.score)[:limit]
 
 
 # --- ranking -------------------------------------------------------------------------------

@@ -1,13 +1,14 @@
 """Reverse lookup: a WGS84 point -> its commune, département and région.
 
-The département comes from its shape (an STRtree over the polygons, prepared for the
-point-in-polygon test); a point at sea or just across a simplified coastline takes the nearest
-département within ``COAST_TOLERANCE_KM``, else it is not in France. The commune is the one
-whose centre is nearest within that département (communes have no shapes here: near a
-commune border the neighbour may be returned). Paris, Lyon and Marseille answer with their
-municipal arrondissements.
+The commune is the one whose shape contains the point (an STRtree over the commune polygons,
+prepared for the point-in-polygon test). A point in no commune (at sea, or just across a
+simplified coastline) is in France when a département shape lies within
+``COAST_TOLERANCE_KM``, and then takes the nearest commune. Communes re-created since the
+shapes' edition (2018) have none: their former commune's shape is shared with them and the
+nearest centre decides. Paris, Lyon and Marseille answer with the municipal arrondissement
+whose centre is nearest (the shapes are the cities').
 
-Shapes load on first use (about 0.2 s), not with the gazetteer.
+Shapes load on first use (about 0.5 s), not with the gazetteer.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import shapely
 from ror.errors import InvalidInput
 from ror.geo.distance import FloatArray, haversine_km, unit_vector
 from ror.geo.gazetteer import Gazetteer, gazetteer
-from ror.geo.tables import load_shapes
+from ror.geo.tables import load_commune_shapes, load_shapes
 
 COAST_TOLERANCE_KM = 3.0  # the shapes are simplified to about 1.5 km at worst on rias coasts
 TERRITORIAL_WATERS_KM = 22.2  # 12 nautical miles: a point farther from land is not in France
@@ -44,7 +45,7 @@ class Area:
 
 
 class ShapeIndex:
-    """Département polygons in an STRtree, and commune centres grouped by département."""
+    """Département and commune polygons in STRtrees, commune centres for the ties."""
 
     def __init__(self, gaz: Gazetteer) -> None:
         shapes = load_shapes()
@@ -58,9 +59,18 @@ class ShapeIndex:
         self.tree = shapely.STRtree(parts)
         self.geojson = {level: dict(zip(*pair, strict=True)) for level, pair in shapes.items()}
         self.gaz = gaz
-        self._rows = rows_by_departement(gaz)
         places = gaz.tables.places
         self._xyz: tuple[FloatArray, FloatArray, FloatArray] = unit_vector(places.lat, places.lon)
+        communes = load_commune_shapes()
+        self.commune_shapes: dict[str, list[Any]] = defaultdict(list)
+        for code, geometry in zip(communes.insee, communes.geometry, strict=True):
+            self.commune_shapes[code].append(geometry)
+        self.commune_parts, shape_of_part = shapely.get_parts(communes.geometry, return_index=True)
+        shapely.prepare(self.commune_parts)
+        self.commune_tree = shapely.STRtree(self.commune_parts)
+        shape_rows = [gaz.row_of(code) for code in communes.insee]
+        self.part_rows = carved_rows(gaz, communes.geometry, shape_rows, shape_of_part)
+        self.arrondissement_rows = arrondissements_by_city(gaz)
 
     def departement_at(self, lat: float, lon: float) -> str | None:
         point = shapely.Point(lon, lat)
@@ -97,24 +107,58 @@ class ShapeIndex:
             return None
         return str(self.codes[self.owner[polygon]])
 
-    def nearest_row(self, departement: str, lat: float, lon: float) -> int:
-        """The place (commune or arrondissement) of the département whose centre is nearest."""
-        rows = self._rows[departement]
+    def commune_row(self, lat: float, lon: float) -> int | None:
+        """The place (commune, or arrondissement of its city) at the point; None when the point
+        is in no commune and not within ``COAST_TOLERANCE_KM`` of France."""
+        point = shapely.Point(lon, lat)
+        parts = self.commune_tree.query(point, predicate="intersects")
+        if not len(parts):
+            if self.departement_at(lat, lon) is None:
+                return None
+            parts = self.commune_tree.query_nearest(point, all_matches=False)
+        rows = sorted({row for part in parts for row in self.part_rows[int(part)]})
+        row = rows[0] if len(rows) == 1 else self.nearest_row(rows, lat, lon)
+        arrondissements = self.arrondissement_rows.get(row)
+        return row if arrondissements is None else self.nearest_row(arrondissements, lat, lon)
+
+    def nearest_row(self, rows: list[int], lat: float, lon: float) -> int:
+        """Of these places, the one whose centre is nearest."""
         x, y, z = unit_vector(lat, lon)
         xs, ys, zs = self._xyz
         dots = xs[rows] * x + ys[rows] * y + zs[rows] * z
         return int(rows[int(np.argmax(dots))])
 
 
-def rows_by_departement(gaz: Gazetteer) -> dict[str, np.ndarray[Any, np.dtype[np.int64]]]:
-    """Département -> rows of its places; a city with arrondissements counts as those."""
+def carved_rows(
+    gaz: Gazetteer, shapes: Any, shape_rows: list[int | None], shape_of_part: Any
+) -> list[list[int]]:
+    """Per commune polygon, the places it may answer: its commune, and the communes without a
+    shape (re-created since 2018) whose centre lies in it."""
     places = gaz.tables.places
-    split = {parent for parent in places.parent if parent}
-    rows: dict[str, list[int]] = defaultdict(list)
-    for row, code in enumerate(places.insee):
-        if code not in split:
-            rows[places.departement[row]].append(row)
-    return {dep: np.asarray(found, dtype=np.int64) for dep, found in rows.items()}
+    shaped = {row for row in shape_rows if row is not None}
+    extra: dict[int, list[int]] = defaultdict(list)
+    tree = shapely.STRtree(shapes)
+    for row, parent in enumerate(places.parent):
+        if row in shaped or parent:
+            continue
+        centre = shapely.Point(float(places.lon[row]), float(places.lat[row]))
+        for shape in tree.query(centre, predicate="intersects"):
+            extra[int(shape)].append(row)
+    return [
+        [row for row in (shape_rows[shape], *extra[shape]) if row is not None]
+        for shape in (int(s) for s in shape_of_part)
+    ]
+
+
+def arrondissements_by_city(gaz: Gazetteer) -> dict[int, list[int]]:
+    """Row of Paris, Lyon, Marseille -> rows of their municipal arrondissements."""
+    places = gaz.tables.places
+    found: dict[int, list[int]] = defaultdict(list)
+    for row, parent in enumerate(places.parent):
+        city = gaz.row_of(parent) if parent else None
+        if city is not None:
+            found[city].append(row)
+    return dict(found)
 
 
 @functools.cache
@@ -128,14 +172,14 @@ def reverse(lat: float, lon: float) -> Area | None:
     or longitude that is not a number in range."""
     check_point(lat, lon)
     index = shape_index()
-    departement = index.departement_at(lat, lon)
-    if departement is None:
+    row = index.commune_row(lat, lon)
+    if row is None:
         return None
-    commune = index.gaz.commune_at(index.nearest_row(departement, lat, lon))
+    commune = index.gaz.commune_at(row)
     return Area(
         insee=commune.insee,
         commune_name=commune.name,
-        departement=departement,
+        departement=commune.departement,
         region=commune.region,
         parent_insee=index.gaz.parent_insee(commune.insee),
     )
@@ -171,11 +215,20 @@ def near_france(lat: float, lon: float, km: float = TERRITORIAL_WATERS_KM) -> bo
 
 
 def area_shape(level: str, code: str) -> Any | None:
-    """The shapely geometry of a département (``level="departements"``) or a région
-    (``"regions"``), simplified as shipped; None for an unknown code."""
+    """The shapely geometry of a département (``level="departements"``), a région
+    (``"regions"``) or a current commune (``"communes"``: its 2018 shapes, several for a
+    commune merged since), simplified as shipped; None for an unknown code or a commune
+    without a shape."""
+    index = shape_index()
+    if level == "communes":
+        current = index.gaz.current_insee(code)
+        found = index.commune_shapes.get(current) if current else None
+        return shapely.union_all(found) if found else None
     if level not in ("departements", "regions"):
-        raise InvalidInput(f"unknown area level {level!r} (departements, regions)", "level")
-    text = shape_index().geojson[level].get(code.strip().upper())
+        raise InvalidInput(
+            f"unknown area level {level!r} (departements, regions, communes)", "level"
+        )
+    text = index.geojson[level].get(code.strip().upper())
     return None if text is None else shapely.from_geojson(text)
 
 

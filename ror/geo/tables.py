@@ -7,17 +7,19 @@ plain data: lookups live in ``gazetteer.py``, ``lookup.py`` and ``reverse.py``.
 from __future__ import annotations
 
 import gzip
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
+import shapely
 from numpy.typing import NDArray
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 GAZETTEER_FILE = "gazetteer.json.gz"
 SHAPES_FILE = "shapes.json.gz"
+COMMUNES_FILE = "communes.json.gz"
 FORMAT_VERSION = 1
 
 FloatArray = NDArray[np.float64]
@@ -38,7 +40,7 @@ class PlaceTable:
     population: IntArray
     lat: FloatArray
     lon: FloatArray
-    point_source: list[str]  # laposte | arrondissements | former_communes | postcode | departement
+    point_source: list[str]  # laposte | arrondissements | former_communes | postcode | polygon
     parent: list[str]  # "" for a commune, the commune's code for an arrondissement
 
 
@@ -60,6 +62,8 @@ class FormerTable:
 class AreaTable:
     code: list[str]
     name: list[str]
+    lat: list[float]  # the région's chef-lieu
+    lon: list[float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +85,19 @@ class Tables:
     city_radius_km: float  # metropolitan France
 
 
+@dataclass(frozen=True, slots=True)
+class CommuneShapes:
+    """Commune shapes of COG 2018 (IGN Admin Express, simplified to about 100 m): a commune
+    merged since then has several, one per 2018 commune; one re-created since has none."""
+
+    code: list[str]  # the 2018 commune's INSEE code
+    insee: list[str]  # the current commune it is part of (``Gazetteer.commune``)
+    geometry: NDArray[np.object_]  # shapely MultiPolygons, lon/lat
+
+
 def read_json_gz(path: Path) -> Any:
     with gzip.open(path, "rb") as handle:
-        data = json.loads(handle.read())
+        data = orjson.loads(handle.read())
     if data.get("format") != FORMAT_VERSION:
         raise RuntimeError(f"{path}: format {data.get('format')!r}, expected {FORMAT_VERSION}")
     return data
@@ -128,7 +142,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         places=places,
         former=former,
         departements=departements,
-        regions=AreaTable(code=r["code"], name=r["name"]),
+        regions=AreaTable(code=r["code"], name=r["name"], lat=r["lat"], lon=r["lon"]),
         city_radius_km=float(data["city_radius_km"]),
     )
 
@@ -140,3 +154,17 @@ def load_shapes(data_dir: Path = DATA_DIR) -> dict[str, tuple[list[str], list[st
         level: (list(data[level]["code"]), list(data[level]["geometry"]))
         for level in ("departements", "regions")
     }
+
+
+def load_commune_shapes(data_dir: Path = DATA_DIR) -> CommuneShapes:
+    """The commune shapes (about 0.5 s): also what a map draws a commune's outline from
+    (``shapely.to_geojson`` of one geometry, or ``ror.geo.area_shape("communes", insee)``)."""
+    data = read_json_gz(data_dir / COMMUNES_FILE)
+    deltas = np.asarray(data["coords"], dtype=np.int64).reshape(-1, 2)
+    coords = np.cumsum(deltas, axis=0) / float(data["grid"])
+    offsets = tuple(
+        np.asarray(data[name], dtype=np.int64)
+        for name in ("ring_offsets", "polygon_offsets", "geometry_offsets")
+    )
+    geometry = shapely.from_ragged_array(shapely.GeometryType.MULTIPOLYGON, coords, offsets)
+    return CommuneShapes(code=list(data["code"]), insee=list(data["insee"]), geometry=geometry)

@@ -7,6 +7,7 @@ ancestors (commune -> département -> région -> country), so an offer only need
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ror.errors import InvalidInput, UnknownPlace
@@ -82,3 +83,24 @@ def patient_zone_keys(insee: str) -> frozenset[str]:
     if parent:
         keys.add(f"C:{parent}")
     return frozenset(keys)
+
+
+@functools.cache
+def area_zone_keys(key: str) -> frozenset[str]:
+    """Keys of the zones that meet a département ("D:31") or région ("R:53") searched as a
+    whole: the area, the areas above it, and every commune (and, for a région, every
+    département) in it, so that a home-based offer serving any part of it matches.
+
+    Raises ``UnknownPlace`` for an unknown area."""
+    gaz = gazetteer()
+    prefix, _, code = key.partition(":")
+    if prefix == "D" and gaz.departement_name(code):
+        above = {f"R:{gaz.region_of_departement(code)}"}
+        kind = "departement"
+    elif prefix == "R" and gaz.region_name(code):
+        above = {f"D:{d}" for d in gaz.departements() if gaz.region_of_departement(d) == code}
+        kind = "region"
+    else:
+        raise UnknownPlace(f"unknown area {key!r} (D:code or R:code)", "area")
+    communes = {f"C:{insee}" for insee in gaz.area_communes(kind, code)}
+    return frozenset({key, "P:FR", *above, *communes})

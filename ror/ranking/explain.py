@@ -23,6 +23,8 @@ NNBSP = french.NNBSP
 
 def _where(offer: Offer, criteria: Criteria, distance_km: float | None) -> list[str]:
     if matched_by_zone(offer, criteria):
+        if criteria.commune is None:
+            return ["zone d'intervention dans le territoire recherché"]
         return ["zone d'intervention couvrant votre commune"]
     if distance_km is None:
         return []

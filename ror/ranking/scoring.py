@@ -14,8 +14,8 @@ street, 3 km city: :func:`distance_offset_km`),
     D(d) = exp( -max(0, d - o)² / (2σ²) ),   σ² = -s² / (2 ln δ)      so D(o + s) = δ
 
 ``D = 1`` when the search has no point (``distance_km is None``) and for a home-based offer
-(``offer.home_based``) when the patient's commune is known (``criteria.commune``): such offers
-are matched by intervention zone, not by distance.
+(``offer.home_based``) when the patient's commune or territory is known
+(``criteria.has_zone``): such offers are matched by intervention zone, not by distance.
 
 **Capacity × freshness** ``K`` — scored when the criteria ask for beds (``criteria.beds``) or the
 profile scores capacity anyway (``capacity_when_not_asked``, with ``implicit_bed_nature``), and
@@ -131,7 +131,7 @@ def distance_factor(distance_km: float, criteria: Criteria, weights: Weights) ->
 
 def matched_by_zone(offer: Offer, criteria: Criteria) -> bool:
     """A home-based offer searched for a known commune is matched by zone, not distance."""
-    return offer.home_based and criteria.commune is not None
+    return offer.home_based and criteria.has_zone
 
 
 def score(

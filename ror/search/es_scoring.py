@@ -81,7 +81,7 @@ def distance_function(criteria: Criteria, weights: Weights) -> Clause | None:
             }
         }
     }
-    if criteria.commune is not None:
+    if criteria.has_zone:
         function["filter"] = {"bool": {"must_not": [exists(f.ZONE_KEYS)]}}
     return function
 

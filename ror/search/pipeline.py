@@ -48,7 +48,7 @@ from typing import Final
 from ror import nomenclature
 from ror.criteria import MAX_LIMIT, Criteria, Notice
 from ror.errors import InvalidInput, NotFound, OutsideFrance, UnknownCode, UnknownPlace
-from ror.geo import gazetteer, near_france, patient_zone_keys, reverse
+from ror.geo import area_zone_keys, gazetteer, near_france, patient_zone_keys, reverse
 from ror.model import Offer
 from ror.ranking import Weights, check, explain, french, near_miss_reason, score, score_upper_bound
 from ror.ranking import weights_for as ranking_weights
@@ -136,7 +136,7 @@ def resolve_place(criteria: Criteria) -> Criteria:
     """``place`` -> point and commune; a point alone -> its commune (for zones)."""
     if criteria.has_point:
         _check_point(criteria)
-        if criteria.commune:
+        if criteria.has_zone:
             return criteria
         area = reverse(criteria.lat, criteria.lon)  # type: ignore[arg-type]
         if area is None:
@@ -157,16 +157,15 @@ def resolve_place(criteria: Criteria) -> Criteria:
     resolved = criteria.with_(
         lat=best.lat,
         lon=best.lon,
-        commune=best.insee,
+        commune=best.insee or None,
+        area=best.area_key or None,
         precision=_coarser(criteria.precision, best.precision),
     )
     if len(found) > 1 and found[1].score >= best.score - 0.05:
-        other = found[1]
         resolved = _warn(
             resolved,
             "place_ambiguous",
-            f"« {criteria.place} » : retenu {best.name} ({best.departement}), "
-            f"aussi possible : {other.name} ({other.departement})",
+            f"« {criteria.place} » : retenu {best.label}, aussi possible : {found[1].label}",
         )
     return resolved
 
@@ -327,7 +326,13 @@ def _known(key: str, code: str, where: str) -> str:
 
 
 def patient_zones(criteria: Criteria) -> frozenset[str]:
-    """Zone keys of the patient's commune and its parent areas (empty when unknown)."""
+    """Zone keys of the patient's commune and its parent areas, or of a territory searched as
+    a whole (empty when unknown)."""
+    if criteria.area:
+        try:
+            return area_zone_keys(criteria.area)
+        except UnknownPlace as exc:
+            raise UnknownPlace(exc.message, "area") from None
     if not criteria.commune:
         return frozenset()
     try:

@@ -32,20 +32,19 @@ def test_town_centres(
 
 
 @pytest.mark.parametrize(
-    ("label", "lat", "lon", "departement", "region"),
+    ("label", "lat", "lon", "insee", "departement", "region"),
     [
-        # Communes are matched by their nearest centre: for these two the La Poste centre is
-        # kilometres away from the town (Cayenne's 21 km), so only the areas are asserted.
-        ("Bastia, vieux port", 42.7003, 9.4509, "2B", "94"),
-        ("Cayenne, place des Palmistes", 4.9372, -52.3260, "973", "03"),
+        # Nearest-centre matching got these wrong (La Poste's Cayenne point is 21 km away).
+        ("Bastia, vieux port", 42.7003, 9.4509, "2B033", "2B", "94"),
+        ("Cayenne, place des Palmistes", 4.9372, -52.3260, "97302", "973", "03"),
     ],
 )
-def test_areas_of_towns_with_off_centre_points(
-    label: str, lat: float, lon: float, departement: str, region: str
+def test_towns_whose_neighbour_has_a_nearer_centre(
+    label: str, lat: float, lon: float, insee: str, departement: str, region: str
 ) -> None:
     area = reverse(lat, lon)
     assert area is not None, label
-    assert (area.departement, area.region) == (departement, region)
+    assert (area.insee, area.departement, area.region) == (insee, departement, region)
 
 
 def test_paris_lyon_marseille_answer_with_arrondissements() -> None:
@@ -107,7 +106,7 @@ def test_departement_at_and_shapes() -> None:
     assert corse.contains(corse_du_sud.centroid)
     assert area_shape("departements", "20") is None
     with pytest.raises(InvalidInput):
-        area_shape("communes", "31555")
+        area_shape("cantons", "3101")
 
 
 def test_commune_centres_fall_in_their_own_departement(gaz: Gazetteer) -> None:

@@ -103,6 +103,13 @@ EXPLAIN = [
         ("zone d'intervention couvrant votre commune",),
     ),
     (
+        "home care matched by zone in a territory searched as a whole",
+        home_care("ssiad", km=40, communes=("31555",)),
+        toulouse_criteria(area="D:31"),
+        40.0,
+        ("zone d'intervention dans le territoire recherché",),
+    ),
+    (
         "child psychologist with hours",
         make_offer(
             age_min=3, age_max=17, hours=(OpeningHours(days=(4,), start=time(9), end=time(18)),)
