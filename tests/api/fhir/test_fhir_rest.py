@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,7 +12,10 @@ from fhir.resources.R4B.healthcareservice import HealthcareService
 from fhir.resources.R4B.location import Location
 from fhir_checks import FHIR_JSON, bundle_of, matches, outcome_of
 
+from ror.api.app import create_app
+from ror.config import Settings
 from ror.model import Offer
+from ror.search.embedded import EmbeddedEngine
 from tests.api.conftest import LiveServer
 
 CAPACITY = "ror-location-supported-capacity"
@@ -111,3 +115,33 @@ def test_every_error_under_fhir_is_an_operation_outcome(
     assert outcome_of(huge, 413)[0]["code"] == "too-costly"
     elsewhere = httpx.get(server.url + "/v1/nope")
     assert elsewhere.status_code == 404 and "error" in elsewhere.json()
+
+
+def test_an_integrator_s_first_calls_on_a_fresh_server(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, offers: list[Offer]
+) -> None:
+    """Issue 18's first report: a fresh one-worker server answered 500 to its second search
+    once a process had read more offers than its cache holds. The cache is shrunk to 16 here
+    (50,000 in production) so that 2,000 offers overflow it as 100 k did."""
+    monkeypatch.setattr("ror.search.embedded.OFFER_CACHE_SIZE", 16)
+    engine = EmbeddedEngine(db_path)
+    settings = Settings.from_env({"ROR_DB": str(db_path)})
+    commune = next(o.place.commune for o in offers if o.location_ids)
+    calls = [
+        "/Location?_count=1&_sort=-_lastUpdated",
+        "/HealthcareService?_count=1&_sort=name",
+        "/Location?_count=1",
+        "/HealthcareService?_count=1",
+        f"/Location?_id={offers[5].location_ids[0]}",
+        f"/HealthcareService?location.commune-cog={commune},13213",
+        "/Location?_revinclude=HealthcareService:location&_count=200&_sort=-_lastUpdated",
+    ]
+    try:
+        with (
+            LiveServer(create_app(settings, engine=engine)) as live,
+            httpx.Client(base_url=live.url + "/fhir", timeout=60) as fhir,
+        ):
+            for call in calls:
+                assert bundle_of(fhir.get(call), sample=2)["total"] > 0, call
+    finally:
+        engine.close()
