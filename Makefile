@@ -48,7 +48,7 @@ data: $(STAMP)  ## rebuild the shipped reference tables from the official files 
 	$(BIN)/python scripts/build_gazetteer.py
 	$(BIN)/python scripts/build_commune_shapes.py
 
-ui:  ## vendor the pages' map library (Leaflet) from the npm registry, licence kept (needs npm)
+ui:  ## vendor Leaflet (served) and axe-core (browser tests) from the npm registry, licences kept (needs npm)
 	sh scripts/vendor_ui.sh
 
 clean:  ## remove the virtualenv, caches and built data

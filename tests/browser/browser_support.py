@@ -18,6 +18,7 @@ from tests.live_server import LiveServer
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 README_SIZE: ViewportSize = {"width": 1280, "height": 1350}
+README_PHONE: ViewportSize = {"width": 390, "height": 844}
 FAILED_LOAD = re.compile(r"Failed to load resource: the server responded with a status of (\d+)")
 
 
@@ -104,10 +105,11 @@ class Shots:
         assert path.stat().st_size > 5_000, f"{path} looks empty"
         return path
 
-    def readme(self, page: Page, name: str) -> None:
-        """A picture for the README: the page in a tall window, once its map has settled."""
+    def readme(self, page: Page, name: str, window: ViewportSize = README_SIZE) -> None:
+        """A picture for the README: the page in a tall window (or ``window``), once its map
+        has settled."""
         size = page.viewport_size
-        page.set_viewport_size(README_SIZE)
+        page.set_viewport_size(window)
         page.evaluate("window.scrollTo(0, 0)")
         page.wait_for_timeout(600)  # the map refits to its new size, with an animation
         self.take(page, f"readme-{name}", full_page=False)

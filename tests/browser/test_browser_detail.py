@@ -10,7 +10,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-from browser_support import PHONE, Live, PageWatch, Shots, Tokens, assert_accessible
+from browser_support import (
+    PHONE,
+    README_PHONE,
+    Live,
+    PageWatch,
+    Shots,
+    Tokens,
+    assert_accessible,
+)
 from playwright.sync_api import Browser, expect
 
 SEARCH = {"ou": "Toulouse (31000)", "place": "31555", "offer_type": "21,23,24,26"}
@@ -58,6 +66,7 @@ def test_a_result_opens_its_page_and_the_way_back(
     expect(main.locator(".offer-cards h3")).to_have_text(others)
     assert_accessible(page, "offer page, desktop")
     shots.take(page, "detail-offer")
+    shots.readme(page, "offer")
 
     page.get_by_role("link", name="← Retour à la recherche").click()
     expect(page).to_have_url(re.compile(r"/\?.*place=31555"))
@@ -133,6 +142,7 @@ def test_phone_width(browser: Browser, server: Live, shots: Shots) -> None:
         assert width <= PHONE["width"], "nothing wider than the phone"
         assert_accessible(page, "offer page, phone")
         shots.take(page, "detail-offer-phone")
+        shots.readme(page, "offer-phone", README_PHONE)
         page.goto(f"/etablissements/{offer['establishment']['finess']}")
         expect(page.get_by_role("heading", level=1)).to_have_text(offer["establishment"]["name"])
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

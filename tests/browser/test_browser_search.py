@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import httpx
-from browser_support import PHONE, Live, PageWatch, Shots, contrast_failures
+from browser_support import PHONE, README_PHONE, Live, PageWatch, Shots, contrast_failures
 from playwright.sync_api import Browser, Locator, Page, expect
 
 EHPAD = "EHPAD (maison de retraite médicalisée)"
@@ -424,6 +424,7 @@ def test_phone_width(browser: Browser, server: Live, shots: Shots) -> None:
         expect(facets).not_to_have_attribute("open", "")
         assert (facets.bounding_box() or {"y": 1e9})["y"] < (last["y"])
         shots.take(page, "search-phone-390")
+        shots.readme(page, "search-phone", README_PHONE)
         page.get_by_role("button", name="Rechercher").click()  # results brought into view
         expect(page.locator("#results-title")).to_be_in_viewport()
         ou = page.get_by_role("combobox", name="Où ?")

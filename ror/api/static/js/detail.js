@@ -33,6 +33,7 @@ const retour = params.get("retour") || "";
 if (/^\/(?!\/)/.test(retour)) back.href = retour; // a path of this site only
 
 function say(message, isError = false) {
+  statusBox.hidden = !message; // no empty gap under the title once loaded
   statusBox.textContent = message;
   statusBox.classList.toggle("error", isError);
 }
