@@ -8,13 +8,15 @@ département (``31.json``, read alone when a map needs it): ``{"format", "scale"
 its communes as ``[code, name, [label_lon, label_lat], polygons]``, each polygon a list of rings,
 each ring a flat list of integers: the first point then the differences from the previous one,
 in units of 1 / ``SCALE`` degree. The communes of a département are simplified as one coverage
-(shared borders stay shared). ``ror.api.pages.communes`` decodes it into GeoJSON.
+(shared borders stay shared). ``ror.api.pages.communes`` decodes it into GeoJSON. Beside it,
+``COMMUNES.md`` gives the source, its checksum and the licence.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import sys
 import zipfile
@@ -103,7 +105,25 @@ def main(argv: list[str] | None = None) -> int:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, body, compresslevel=9)
     communes = sum(len(rows) for rows in data.values())
-    print(f"{communes} communes, {len(data)} départements -> {args.out}")
+    digest = hashlib.sha256(args.source.read_bytes()).hexdigest()[:16]
+    notes = args.out.with_name("COMMUNES.md")
+    notes.write_text(
+        f"""# Commune outlines: source and licence
+
+Built by `scripts/build_commune_shapes.py` (rebuild with `make data`); derived (simplified,
+re-encoded), not a copy.
+
+- `{args.out.name}`: the outlines of {communes} communes (COG 2018) of {len(data)} départements,
+  one member per département, simplified as one coverage per département ({TOLERANCE_DEG}°,
+  about 200 m) on a grid of 1/{SCALE}°, with a point inside each commune for its name. The
+  pages' maps draw them at city zoom (`GET /v1/geo/communes`).
+- Source: `data/geo/{args.source.name}` (sha256 `{digest}…`).
+- **IGN** Admin Express COG 2018 + INSEE COG (via gregoiredavid/france-geojson): Licence
+  Ouverte / Open Licence (Etalab) 2.0.
+""",
+        encoding="utf-8",
+    )
+    print(f"{communes} communes, {len(data)} départements -> {args.out}, {notes.name}")
     return 0
 
 
