@@ -46,7 +46,6 @@ bench: $(STAMP)  ## benchmark at 1 M synthetic offers; writes bench/results.json
 data: $(STAMP)  ## rebuild the shipped reference tables from the official files in data/
 	$(BIN)/python scripts/build_nomenclatures.py
 	$(BIN)/python scripts/build_gazetteer.py
-	$(BIN)/python scripts/build_commune_shapes.py
 
 ui:  ## vendor Leaflet (served) and axe-core (browser tests) from the npm registry, licences kept (needs npm)
 	sh scripts/vendor_ui.sh

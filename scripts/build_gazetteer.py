@@ -617,12 +617,8 @@ Built by `scripts/build_gazetteer.py` from official open data; these files are d
 - `communes.json.gz`: {len(src.commune_shapes)} commune shapes of IGN Admin Express COG 2018
   (simplified to about 100 m, snapped to {1 / COMMUNE_GRID}°), each with the current commune it
   is part of (communes merged since 2018 have several). Read with
-  `ror.geo.tables.load_commune_shapes`.
-- `communes.zip` (built by `scripts/build_commune_shapes.py` from
-  `data/geo/communes-2018-simplifiee.geojson.gz`): the outlines of 35,357 communes (COG 2018),
-  one member per département, simplified as one coverage per département (0.002°, about
-  200 m) on a 0.001° grid, with a point inside each for its name; drawn by the pages' maps at
-  city zoom (`GET /v1/geo/communes`).
+  `ror.geo.tables.load_commune_shapes`; also the outlines the pages' maps draw at city zoom
+  (`GET /v1/geo/communes`).
 - `shapes.json.gz`: département shapes simplified as one coverage (shared borders stay
   shared; Visvalingam-Whyatt {SHAPE_TOLERANCE_DEG}°, snapped to {SHAPE_GRID_DEG}°) and région
   shapes dissolved from them.

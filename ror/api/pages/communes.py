@@ -1,68 +1,51 @@
 """Commune outlines and names for the pages' maps at city zoom (``GET /v1/geo/communes``).
 
-The outlines are built once by ``scripts/build_commune_shapes.py`` from the repository's copy
-of the IGN Admin Express commune polygons (``data/geo``) into ``ror/geo/data/communes.zip``:
-one member per département, delta-encoded integer rings (about 2 MB for the 35,000 communes).
-A département's member is read and decoded into GeoJSON on its first request and kept ready to
-send (about 65 kB gzipped for the Haute-Garonne's 586 communes).
+The outlines are the gazetteer's commune shapes (``ror.geo.area_shape("communes", insee)``,
+IGN Admin Express COG 2018 simplified to about 100 m, shipped in ``ror/geo/data``), rounded to
+0.001° for the screen; the names and the point where a map writes them are the gazetteer's
+(current communes, the point inside the commune). A département's communes are built on its
+first request and kept ready to send (about 70 kB gzipped for the Haute-Garonne's 586).
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import zipfile
 from typing import Any
 
-from ror.api.pages.shapes import Payload, ready
+import shapely
+
+from ror.api.pages.shapes import Payload, ready, rounded
 from ror.errors import UnknownCode
-from ror.geo.tables import DATA_DIR
-
-COMMUNES_FILE = "communes.zip"
-
-
-@functools.cache
-def departements() -> frozenset[str]:
-    with zipfile.ZipFile(DATA_DIR / COMMUNES_FILE) as archive:
-        return frozenset(name.removesuffix(".json") for name in archive.namelist())
-
-
-def _member(departement: str) -> dict[str, Any]:
-    with zipfile.ZipFile(DATA_DIR / COMMUNES_FILE) as archive:
-        return json.loads(archive.read(f"{departement}.json"))  # type: ignore[no-any-return]
+from ror.geo import area_shape, gazetteer
 
 
 def feature_collection(departement: str) -> dict[str, Any]:
     """The communes of ``departement`` as GeoJSON: ``code``, ``name`` and ``label`` ([lat, lon]
-    of a point inside, where the map writes the name)."""
-    if departement not in departements():
-        raise UnknownCode(
-            f"département {departement!r} inconnu (pas de contours de communes)", "departement"
-        )
-    member = _member(departement)
-    rows, scale = member["communes"], float(member["scale"])
+    inside the commune, where the map writes the name)."""
+    gaz = gazetteer()
+    if departement not in gaz.departements():
+        raise UnknownCode(f"département {departement!r} inconnu", "departement")
     features = []
-    for code, name, (x, y), polygons in rows:
-        coordinates = [[_ring(ring, scale) for ring in polygon] for polygon in polygons]
+    for commune in gaz.communes():
+        if commune.departement != departement:
+            continue
+        shape = area_shape("communes", commune.insee)
+        if shape is None:
+            continue
         features.append(
             {
                 "type": "Feature",
-                "id": code,
-                "properties": {"code": code, "name": name, "label": [y / scale, x / scale]},
-                "geometry": {"type": "MultiPolygon", "coordinates": coordinates},
+                "id": commune.insee,
+                "properties": {
+                    "code": commune.insee,
+                    "name": commune.name,
+                    "label": [commune.lat, commune.lon],
+                },
+                "geometry": rounded(json.loads(shapely.to_geojson(shape))),
             }
         )
     return {"type": "FeatureCollection", "departement": departement, "features": features}
-
-
-def _ring(deltas: list[int], scale: float) -> list[list[float]]:
-    points: list[list[float]] = []
-    x = y = 0
-    for i in range(0, len(deltas), 2):
-        x += deltas[i]
-        y += deltas[i + 1]
-        points.append([x / scale, y / scale])
-    return points
 
 
 @functools.lru_cache(maxsize=32)

@@ -114,7 +114,7 @@ def feature_collection(level: Level, layout: Layout) -> dict[str, Any]:
                     "radius_km": round(_radius_km(geometry, centre.y, centre.x), 1),
                     "inset": code in boxes,
                 },
-                "geometry": _rounded(json.loads(shapely.to_geojson(shown))),
+                "geometry": rounded(json.loads(shapely.to_geojson(shown))),
             }
         )
     insets = [
@@ -171,7 +171,7 @@ def _radius_km(geometry: Any, lat: float, lon: float) -> float:
     return float(np.max(haversine_km(lat, lon, coords[:, 1], coords[:, 0])))
 
 
-def _rounded(geometry: dict[str, Any]) -> dict[str, Any]:
+def rounded(geometry: dict[str, Any]) -> dict[str, Any]:
     """Coordinates rounded to ``DECIMALS``, repeated points dropped (rings stay closed), and
     islets or holes that rounding flattens (fewer than four points) left out."""
 
