@@ -107,7 +107,7 @@ def _progress(stream: TextIO) -> Progress:
     def show(report: SyncReport, rtype: str) -> None:
         print(
             f"\r  {rtype}: {report.pages} pages, {sum(report.resources.values())} resources, "
-            f"{report.offers_built} offers built, {report.offers_removed} removed",
+            f"{report.offers_built} offers built, {report.offers_removed} removed\x1b[K",
             end="",
             file=stream,
             flush=True,

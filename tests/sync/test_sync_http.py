@@ -81,6 +81,7 @@ def test_b_follows_a_exactly(tmp_path: Path) -> None:
         sync = ("sync", source, "--name", "A", "--page-size", "5", "--token", follower)
         first = ror(b, *sync)
         assert "offers: 12 built, 0 removed" in first.stdout, first.stdout
+        assert ", 0 changed," in first.stdout  # the Organizations searched and included agree
         before = _offers(b)
         assert before.keys() == _offers(a).keys() and len(before) == 12
         assert all(before[k].place == o.place for k, o in _offers(a).items())

@@ -19,6 +19,7 @@ from typing import Any, Final
 from urllib.parse import urlencode
 
 from ror.access.profiles import audience, directory_contact_levels
+from ror.api.fhir.normalise import r4
 from ror.api.fhir.outcome import FhirError
 from ror.api.fhir.resources import shape_organization
 from ror.errors import RorError
@@ -87,7 +88,7 @@ def organization_search(
         "entry": [
             {
                 "fullUrl": f"{base}/Organization/{r.id}",
-                "resource": shape_organization(r.resource, levels, profile),
+                "resource": shape_organization(r4(r.resource), levels, profile),
                 "search": {"mode": "match"},
             }
             for r in entries
