@@ -389,6 +389,21 @@ def test_around_me_uses_the_browser_position(browser: Browser, server: Live) -> 
         expect_same_results(page, server, lat="43.60450", lon="1.44400", precision="exact")
 
 
+def test_a_departement_by_name_or_number(watch: PageWatch, server: Live) -> None:
+    page = watch.page
+    page.goto("/")
+    ou = page.get_by_role("combobox", name="Où ?")
+    pick(ou, "Haute-Garonne", "Haute-Garonne (31)", down=1)
+    ou.press("Enter")
+    expect(page).to_have_url(re.compile(r"place=31(&|$)"))
+    answer = expect_same_results(page, server, place="31")
+    assert answer["total"] > 0
+    expect(page).to_have_title(re.compile(r"autour de Haute-Garonne \(31\)"))
+    ou.fill("")
+    pick(ou, "31", "Haute-Garonne (31)", down=1)
+    expect(ou).to_have_value("Haute-Garonne (31)")
+
+
 def test_an_unknown_place_is_explained(watch: PageWatch) -> None:
     page = watch.page
     watch.expect_http_error(422, "/v1/search")

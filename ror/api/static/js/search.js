@@ -71,6 +71,16 @@ new Combobox(ouInput, {
   source: async (query, signal) => {
     const answer = await apiGet("/v1/geocode", { q: query, limit: 8 }, { signal });
     return answer.candidates.map((c) => {
+      if (c.kind === "departement" || c.kind === "region") {
+        const departement = c.kind === "departement";
+        const text = departement ? `${c.name} (${c.departement})` : c.name;
+        return {
+          label: text,
+          detail: departement ? `Département, ${c.region_name}` : "Région",
+          text,
+          data: { place: departement ? c.departement : c.name }, // a number would be a département
+        };
+      }
       const postcode = c.postcodes.includes(query) ? query : c.postcodes[0] || "";
       const text = postcode ? `${c.name} (${postcode})` : c.name;
       return {
