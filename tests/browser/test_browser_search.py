@@ -246,6 +246,15 @@ def test_nursing_home_budget_and_social_aid(watch: PageWatch, server: Live) -> N
     expect(page).to_have_url(re.compile(r"social_aid=true"))
     answer = expect_same_results(page, server, **base, social_aid="true")
     assert all("habilité à l'aide sociale" in m["explain"] for m in answer["matches"])
+    priced = 0
+    for i, match in enumerate(answer["matches"]):  # the monthly price as families compare it
+        price = match.get("price")
+        if price and price["kind"] == "residential":
+            priced += 1
+            lowest = min([price["monthly_eur"], *(r["monthly_eur"] for r in price["rooms"])])
+            euros = f"{round(lowest):,}".replace(",", "\u202f")
+            expect(results(page).nth(i).locator(".facts")).to_contain_text(f"{euros} € par mois")
+    assert priced, "the fixture's nursing homes should have prices"
 
     budget = page.get_by_label("Budget par mois (EHPAD), en €")
     budget.fill("2200")

@@ -5,7 +5,7 @@
 
 import { apiGet, ApiError, isAbort } from "./api.js";
 import { Combobox } from "./combobox.js";
-import { clear, el, formatInt, formatKm, plural } from "./format.js";
+import { clear, el, formatEur, formatInt, formatKm, plural } from "./format.js";
 import { L, createMap, fitTo, labelMarker, loadShapes, showCommunes } from "./maps.js";
 import { ageRange, establishmentUrl, firstPhone, offerUrl } from "./offers.js";
 
@@ -461,7 +461,7 @@ function resultItem(match, rank) {
         el("p", { class: "distance" }, distanceText(match)),
       ),
       el("p", { class: "establishment" }, establishmentLink(offer)),
-      el("ul", { class: "facts", "aria-label": "En bref" }, facts(offer).map((f) => el("li", {}, f))),
+      el("ul", { class: "facts", "aria-label": "En bref" }, [priceFact(match.price), ...facts(offer)].filter(Boolean).map((f) => el("li", {}, f))),
       match.explain.length
         ? el(
             "ul",
@@ -494,6 +494,21 @@ function establishmentLink(offer) {
     el("a", { href: establishmentUrl(offer.establishment, detailContext) }, offer.establishment.name),
     address ? ` — ${address}` : "",
   ];
+}
+
+// The price as families compare it (GET /v1/search's match.price): per month for a nursing
+// home (accommodation and the GIR 5-6 dependency tariff), per day for day care.
+function priceFact(price) {
+  if (!price) return null;
+  if (price.kind === "residential" && price.monthly_eur !== null) {
+    const lowest = Math.min(price.monthly_eur, ...price.rooms.map((r) => r.monthly_eur));
+    const from = price.rooms.length > 1 ? "À partir de " : "";
+    return el("strong", {}, `${from}${formatEur(lowest, { whole: true })} par mois, dépendance GIR 5-6 comprise`);
+  }
+  if (price.daily_eur !== null) {
+    return el("strong", {}, `${formatEur(price.daily_eur)} par jour, dépendance comprise`);
+  }
+  return null;
 }
 
 function facts(offer) {
