@@ -59,7 +59,9 @@ class Gazetteer:
         self._names: NameIndex | None = None
         self._former_names: NameIndex | None = None
         self._area_keys: dict[str, frozenset[str]] | None = None
-        self._area_names: list[tuple[str, str, frozenset[str], tuple[str, ...]]] | None = None
+        self._area_names: (
+            dict[str, list[tuple[str, str, frozenset[str], tuple[str, ...]]]] | None
+        ) = None
         self._points = {
             DEPARTEMENT: {
                 c: (la, lo) for c, la, lo in zip(deps.code, deps.lat, deps.lon, strict=True)
@@ -206,16 +208,22 @@ class Gazetteer:
             self._former_names = NameIndex(index_entries(former.key, former.alias))
         return self._former_names
 
-    def area_names(self) -> list[tuple[str, str, frozenset[str], tuple[str, ...]]]:
-        """(kind, code, name keys, name words) of every département and région."""
+    def area_names(self, *lookups: str) -> list[tuple[str, str, frozenset[str], tuple[str, ...]]]:
+        """(kind, code, name keys, name words) of the départements and régions one of whose
+        name keys or name words is in ``lookups``, in code order."""
         if self._area_names is None:
             named = [(DEPARTEMENT, self._departements), (REGION, self._regions)]
-            self._area_names = [
-                (kind, code, frozenset(area_names(name)), tuple(name_tokens(name)))
-                for kind, names in named
-                for code, name in names.items()
-            ]
-        return self._area_names
+            index: dict[str, list[tuple[str, str, frozenset[str], tuple[str, ...]]]] = defaultdict(
+                list
+            )
+            for kind, names in named:
+                for code, name in names.items():
+                    entry = (kind, code, frozenset(area_names(name)), tuple(name_tokens(name)))
+                    for word in {*entry[2], *entry[3]}:
+                        index[word].append(entry)
+            self._area_names = dict(index)
+        found = {entry: None for lookup in lookups for entry in self._area_names.get(lookup, ())}
+        return sorted(found, key=lambda entry: (entry[0], entry[1]))
 
     def area_keys(self) -> dict[str, frozenset[str]]:
         """Name keys of départements and régions -> their département codes

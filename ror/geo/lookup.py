@@ -296,7 +296,7 @@ def area_candidates(gaz: Gazetteer, tokens: list[str]) -> list[Candidate]:
             return [area_candidate(gaz, DEPARTEMENT, number, "area_code")] if known else []
     key = "".join(tokens)
     found = []
-    for kind, code, keys, words in gaz.area_names():
+    for kind, code, keys, words in gaz.area_names(key, tokens[0]):
         if key in keys:
             found.append(area_candidate(gaz, kind, code, "area_name"))
         elif len(key) >= MIN_AREA_PART and contains_words(words, tokens):
