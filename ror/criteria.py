@@ -6,12 +6,14 @@ a commune and codes; engines and ranking only read it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Literal
+from types import MappingProxyType
+from typing import Final, Literal
 
 from ror.model import Codes, Offer
+from ror.nomenclature.registry import FIELD_SYSTEMS
 
 Profile = Literal["default", "emergency", "nursing_home", "consultation"]
 Precision = Literal["exact", "street", "city"]
@@ -21,6 +23,24 @@ PROFILES: tuple[Profile, ...] = ("default", "emergency", "nursing_home", "consul
 RECEPTION_CODES: dict[Reception, str] = {"temporary": "01", "permanent": "02"}  # TRE_R240
 
 MAX_LIMIT = 200
+
+#: The Criteria code fields, any-of within a field and all-of across fields, with the code
+#: system each draws from: the one list of them.
+CODE_FIELDS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        name: FIELD_SYSTEMS[name]
+        for name in (
+            "activity",
+            "offer_type",
+            "champ",
+            "care_mode",
+            "public",
+            "modalities",
+            "specialisations",
+            "professions",
+        )
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Final
 
 Codes = tuple[str, ...]
+
+#: What identifies a capacity counter on its Location; Capacity.key() gives their values.
+CAPACITY_KEY_FIELDS: Final = (
+    "nature",
+    "status",
+    "temporality",
+    "gender",
+    "closing_type",
+    "extra_bed_type",
+    "crisis",
+    "assignment",
+)
+
+#: The Offer fields holding codes of the service itself, in declaration order.
+OFFER_CODE_FIELDS: Final = (
+    "activity",
+    "offer_type",
+    "champ",
+    "care_mode",
+    "reception",
+    "modalities",
+    "specialisations",
+    "acts",
+    "public",
+    "expertise",
+    "professions",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +62,8 @@ class Capacity:
     location_id: str = ""  # the FHIR Location id the counter belongs to
 
     def key(self) -> tuple[str, str, str, str, str, str, str, str]:
-        """What identifies a counter on its Location (everything but count, source, date)."""
+        """What identifies a counter on its Location (everything but count, source, date):
+        the values of :data:`CAPACITY_KEY_FIELDS`, in that order, absent qualifiers as ""."""
         return (
             self.nature,
             self.status,

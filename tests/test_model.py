@@ -3,6 +3,8 @@
 from datetime import UTC, date, datetime, time
 
 from ror.model import (
+    CAPACITY_KEY_FIELDS,
+    OFFER_CODE_FIELDS,
     Capacity,
     Contact,
     Equipment,
@@ -52,3 +54,27 @@ def test_offer_round_trips_through_json_form() -> None:
     assert again.establishment.social_aid
     assert again.establishment.prices[0].monthly_eur == 2143.2
     assert again.home_based
+
+
+def test_capacity_key_follows_its_field_list() -> None:
+    c = Capacity(
+        nature="02",
+        status="02",
+        temporality="01",
+        count=3,
+        updated_at=datetime(2026, 1, 1, tzinfo=UTC),
+        gender="03",
+        closing_type=None,
+        crisis="01",
+        assignment="02",
+    )
+    assert c.key() == tuple(getattr(c, name) or "" for name in CAPACITY_KEY_FIELDS)
+
+
+def test_offer_code_fields_are_the_code_fields_of_an_offer() -> None:
+    from dataclasses import fields
+
+    from ror.nomenclature import FIELD_SYSTEMS
+
+    codes = [f.name for f in fields(Offer) if f.type == "Codes" and f.name in FIELD_SYSTEMS]
+    assert list(OFFER_CODE_FIELDS) == codes

@@ -37,7 +37,7 @@ from ror.access.profiles import (
 )
 from ror.api.access import recorded_audience
 from ror.criteria import Criteria
-from ror.model import Capacity, Contact, Equipment, Offer, OpeningHours, Price
+from ror.model import OFFER_CODE_FIELDS, Capacity, Contact, Equipment, Offer, OpeningHours, Price
 from ror.search.engine import SearchRecord
 from ror.search.result import Match, NearMiss, SearchResult, criteria_to_dict
 
@@ -55,19 +55,6 @@ __all__ = [
     "visible_sentences",
 ]
 
-_OFFER_CODE_FIELDS = (
-    "activity",
-    "offer_type",
-    "champ",
-    "care_mode",
-    "reception",
-    "modalities",
-    "specialisations",
-    "acts",
-    "public",
-    "expertise",
-    "professions",
-)
 # Words of the ranking's capacity sentences (ror.ranking.explain._capacity); a test builds real
 # explanations and checks that none survives for profiles without capacity access.
 CAPACITY_SENTENCE = re.compile(r"\bdisponib|\bchiffre ancien\b", re.IGNORECASE)
@@ -91,7 +78,7 @@ def offer_json(offer: Offer, *, profile: int) -> orjson.Fragment:
 def _common_fields(offer: Offer) -> dict[str, Any]:
     """What every caller who may see the offer sees, ``id`` to ``hours``."""
     out: dict[str, Any] = {"id": offer.id, "ror_id": offer.ror_id, "name": offer.name}
-    for name in _OFFER_CODE_FIELDS:
+    for name in OFFER_CODE_FIELDS:
         out[name] = coded(nomenclature.FIELD_SYSTEMS[name], getattr(offer, name))
     out["age_range"] = {"min": offer.age_min, "max": offer.age_max}
     out["establishment"] = _establishment(offer)

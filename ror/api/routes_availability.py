@@ -44,8 +44,7 @@ from ror.api.routes_availability_models import (
 )
 from ror.api.validation import parse_json_object, validate
 from ror.errors import Implausible, NotFound, Unauthorized
-from ror.model import Capacity
-from ror.search.embedded_schema import CAPACITY_KEY_COLUMNS
+from ror.model import CAPACITY_KEY_FIELDS, Capacity
 from ror.search.engine import Engine, LocationCounters, UpdateResult
 from ror.search.indicators import check_counter
 from ror.search.overview import OverviewQuery
@@ -93,7 +92,7 @@ def write_checked(
 def present_push(result: UpdateResult) -> dict[str, Any]:
     counters = []
     for outcome in result.results:
-        key = dict(zip(CAPACITY_KEY_COLUMNS, outcome.key, strict=True))
+        key = dict(zip(CAPACITY_KEY_FIELDS, outcome.key, strict=True))
         counters.append(
             {
                 **{name: value or None for name, value in key.items()},

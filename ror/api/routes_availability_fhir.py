@@ -50,8 +50,7 @@ from ror.api.validation import parse_json_object
 from ror.errors import RorError
 from ror.indexer.fhir import Extensions, codings, instant, integer, text, url_name
 from ror.indexer.locations import read_capacity
-from ror.model import Capacity
-from ror.search.embedded_schema import CAPACITY_KEY_COLUMNS
+from ror.model import CAPACITY_KEY_FIELDS, Capacity
 from ror.search.engine import Engine, UpdateResult
 from ror.search.indicators import FHIR_NAMES, InvalidIndicator, check_counter, describe
 
@@ -374,7 +373,7 @@ def success(result: UpdateResult) -> Response:
     for o in result.results:
         what = " / ".join(
             f"{FHIR_NAMES[n]}: {v or 'null'}"
-            for n, v in zip(CAPACITY_KEY_COLUMNS, o.key, strict=True)
+            for n, v in zip(CAPACITY_KEY_FIELDS, o.key, strict=True)
         )
         done = "mis à jour" if o.applied else "ignoré (pas plus récent que la valeur enregistrée)"
         stored = o.stored_updated_at.isoformat() if o.stored_updated_at else "?"

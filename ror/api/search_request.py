@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from ror.criteria import MAX_LIMIT, BedNeed, Criteria, EquipmentNeed
+from ror.criteria import CODE_FIELDS, MAX_LIMIT, BedNeed, Criteria, EquipmentNeed
 
 MAX_OFFSET = 10_000
 MAX_CODES = 50
@@ -202,16 +202,7 @@ class SearchRequest(_Strict):
         )
 
 
-CODE_LIST_FIELDS: tuple[str, ...] = (
-    "activity",
-    "offer_type",
-    "champ",
-    "care_mode",
-    "public",
-    "modalities",
-    "specialisations",
-    "professions",
-)
+CODE_LIST_FIELDS: tuple[str, ...] = tuple(CODE_FIELDS)
 
 
 class SearchOptions(BaseModel):

@@ -25,6 +25,7 @@ from typing import Any
 
 from ror import nomenclature
 from ror.errors import InvalidInput, UnknownCode
+from ror.model import OFFER_CODE_FIELDS
 
 from .fhir import Json, codings, tag_codes, text
 
@@ -115,20 +116,7 @@ def optional_slot_code(concept: Any, path: str, key: str) -> str | None:
 
 
 #: Offer fields holding codes of the HealthcareService itself.
-SERVICE_FIELDS = frozenset(
-    {
-        "activity",
-        "offer_type",
-        "champ",
-        "care_mode",
-        "reception",
-        "modalities",
-        "specialisations",
-        "acts",
-        "public",
-        "expertise",
-    }
-)
+SERVICE_FIELDS = frozenset(OFFER_CODE_FIELDS) - {"professions"}
 
 
 def service_field(key: str) -> str | None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from ror import criteria
+
 # --- the offer (ror.model.Offer) -----------------------------------------------------------
 
 ID: Final = "id"  # HealthcareService resource id: the document _id
@@ -171,13 +173,4 @@ DERIVED: Final = (
 )
 
 # Criteria attribute -> the keyword field it filters (any-of within, all-of across fields).
-CODE_FIELDS: Final[dict[str, str]] = {
-    "activity": ACTIVITY,
-    "offer_type": OFFER_TYPE,
-    "champ": CHAMP,
-    "care_mode": CARE_MODE,
-    "public": PUBLIC,
-    "modalities": MODALITIES,
-    "specialisations": SPECIALISATIONS,
-    "professions": PROFESSIONS,
-}
+CODE_FIELDS: Final[dict[str, str]] = {name: name for name in criteria.CODE_FIELDS}

@@ -12,15 +12,10 @@ either gender can take) count; so do counters carrying no gender at all (nothing
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final
 
 from ror.criteria import BedNeed
 from ror.model import Capacity, Offer
-
-AVAILABLE: Final = "02"  # R330 Disponible
-INSTALLED: Final = "01"  # R330 Installé
-CURRENT: Final = "01"  # R331 Courant
-UNDIFFERENTIATED: Final = "03"  # R332 Indifférencié
+from ror.nomenclature.named_codes import AVAILABLE, CURRENT, INSTALLED, UNDIFFERENTIATED
 
 
 def _fits_gender(counter_gender: str | None, wanted: str | None) -> bool:

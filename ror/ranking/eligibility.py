@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from ror.criteria import RECEPTION_CODES, Criteria
+from ror.criteria import CODE_FIELDS, RECEPTION_CODES, Criteria
 from ror.errors import InvalidInput
 from ror.geo import EARTH_RADIUS_KM
 from ror.geo import zone_key as zone_key  # re-exported for ror.search
@@ -38,7 +38,7 @@ from ror.model import Offer
 from ror.ranking import french
 from ror.ranking.beds import available_beds
 from ror.ranking.hours import closed_until, is_open, local, next_opening
-from ror.ranking.labels import CODE_FIELD_KEYS, labels_or, short_label
+from ror.ranking.labels import labels_or, short_label
 from ror.ranking.prices import family_monthly_eur, is_day_care
 
 
@@ -97,7 +97,7 @@ def _normalised_key(zone_type: str, code: str) -> str | None:
 
 def _codes(offer: Offer, criteria: Criteria) -> list[Failure]:
     failures = []
-    for name, key in CODE_FIELD_KEYS.items():
+    for name, key in CODE_FIELDS.items():
         wanted: tuple[str, ...] = getattr(criteria, name)
         if wanted and not any(code in getattr(offer, name) for code in wanted):
             failures.append(Failure(name, f"ne propose pas : {labels_or(key, wanted)}"))
@@ -243,7 +243,7 @@ def _colocated(offer: Offer, criteria: Criteria) -> list[Failure]:
     if egs is None:
         raise ValueError("co-located requirements not resolved (pipeline.colocate)")
     return [
-        Failure("colocated", f"l'établissement n'a pas : {labels_or(CODE_FIELD_KEYS[name], codes)}")
+        Failure("colocated", f"l'établissement n'a pas : {labels_or(CODE_FIELDS[name], codes)}")
         for (name, codes), ids in zip(criteria.colocated, egs, strict=True)
         if offer.establishment.id not in ids
     ]

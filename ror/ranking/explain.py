@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ror.criteria import RECEPTION_CODES, Criteria
+from ror.criteria import CODE_FIELDS, RECEPTION_CODES, Criteria
 from ror.model import Offer
 from ror.ranking import french
 from ror.ranking.beds import available_beds
 from ror.ranking.hours import is_open, local
-from ror.ranking.labels import CODE_FIELD_KEYS, labels_or, short_label
+from ror.ranking.labels import labels_or, short_label
 from ror.ranking.prices import day_care_price, family_price, is_day_care, room_prices
 from ror.ranking.scoring import PRIVATE_PRACTICE, Scored, bed_need, matched_by_zone
 from ror.ranking.weights import weights_for
@@ -149,6 +149,6 @@ def explain(
         sentences.append("exercice libéral (cabinet de ville)")
     sentences += _equipment(offer, criteria)
     for name, codes in criteria.colocated:
-        sentences.append(f"même établissement : {labels_or(CODE_FIELD_KEYS[name], codes)}")
+        sentences.append(f"même établissement : {labels_or(CODE_FIELDS[name], codes)}")
     sentences += _hours(offer, criteria)
     return tuple(sentences)

@@ -3,22 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Final
 
 import ror.errors
 import ror.nomenclature
-
-# The nomenclature each Criteria code field draws from (ROR-MODEL §11).
-CODE_FIELD_KEYS: Final = {
-    "activity": "R211",
-    "offer_type": "R244",
-    "champ": "R227",
-    "care_mode": "R213",
-    "public": "R239",
-    "modalities": "R338",
-    "specialisations": "R245",
-    "professions": "G15",
-}
 
 # "Table de bloc opératoire obésité (poids entre 150 et 250 kg) - bariatrique" is a label made
 # for a code list; in a sentence the parenthesis and the trailing qualifier are noise.

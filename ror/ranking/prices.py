@@ -29,8 +29,8 @@ from typing import Any, Final
 
 from ror.criteria import RECEPTION_CODES, Criteria
 from ror.model import Offer, Price
+from ror.nomenclature.named_codes import BASE_PRICE
 
-BASE_PRICE: Final = "02"  # R246 Forfait socle hébergement
 DEPENDENCY: Final = "03"  # R246 Dépendance
 DAY_CARE_PRICE: Final = "05"  # R246 Accueil de jour
 GIR_5_6: Final = "03"  # J27

@@ -17,25 +17,27 @@ from typing import Any, Final, NamedTuple
 import msgspec
 import orjson
 
+from ror.criteria import CODE_FIELDS
 from ror.errors import RorError
 from ror.geo import zone_key
 from ror.model import Capacity, Offer
 from ror.search import cells
-from ror.search.prefilter import CODE_FIELDS, OfferColumns, available_counts
+from ror.search.prefilter import OfferColumns, available_counts
 
 # code_id = FIELD_BASE * (position of the field + 1) + n: one contiguous range per field.
 FIELD_BASE: Final = 1_000_000
+_CODE_FIELD_NAMES: Final = tuple(CODE_FIELDS)
 CoverValues = tuple[Any, ...]  # the cover columns after (code_id, cell, rid)
 
 
 def field_range(name: str) -> tuple[int, int]:
     """The inclusive code_id range of a code field."""
-    base = FIELD_BASE * (CODE_FIELDS.index(name) + 1)
+    base = FIELD_BASE * (_CODE_FIELD_NAMES.index(name) + 1)
     return base, base + FIELD_BASE - 1
 
 
 def field_of(code_id: int) -> str:
-    return CODE_FIELDS[code_id // FIELD_BASE - 1]
+    return _CODE_FIELD_NAMES[code_id // FIELD_BASE - 1]
 
 
 def location_key(offer_id: str, location_id: str) -> str:

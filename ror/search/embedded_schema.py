@@ -35,6 +35,8 @@ import sqlite3
 import uuid
 from typing import Final
 
+from ror.model import CAPACITY_KEY_FIELDS
+
 SCHEMA_VERSION: Final = "2"
 
 # Tables rebuilt by a full load (built under a suffix, then swapped in).
@@ -78,16 +80,7 @@ COVER_COLUMNS: Final = (
     "price_until",
 )
 
-CAPACITY_KEY_COLUMNS: Final = (
-    "nature",
-    "status",
-    "temporality",
-    "gender",
-    "closing_type",
-    "extra_bed_type",
-    "crisis",
-    "assignment",
-)
+CAPACITY_KEY_COLUMNS: Final = CAPACITY_KEY_FIELDS
 
 
 def data_tables_ddl(suffix: str = "") -> list[str]:

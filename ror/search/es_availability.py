@@ -37,11 +37,11 @@ from typing import Any, Final
 
 from ror.mappings import fields as f
 from ror.model import Capacity
+from ror.nomenclature.named_codes import CURRENT
 from ror.search.embedded_capacities import establishment_keys
 from ror.search.engine import LocationInfo, UpdateResult
 from ror.search.history import HistoryEntry, HistoryPage
 from ror.search.overview import (
-    COUNTED_TEMPORALITY,
     METRICS,
     STATUS_METRIC,
     Figures,
@@ -96,7 +96,7 @@ def counted_filter(query: OverviewQuery, *, attached: bool) -> dict[str, Any]:
     """The nested counters the overview sums (``attached``: those of a Location)."""
     clauses: list[dict[str, Any]] = [
         {"term": {f.CAP_NATURE: query.bed_nature}},
-        {"term": {f.CAP_TEMPORALITY: COUNTED_TEMPORALITY}},
+        {"term": {f.CAP_TEMPORALITY: CURRENT}},
         {"terms": {f.CAP_STATUS: sorted(STATUS_METRIC)}},
     ]
     empty = {"term": {f.CAP_LOCATION_ID: ""}}

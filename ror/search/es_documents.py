@@ -20,7 +20,8 @@ from ror.geo import zone_key
 from ror.geo.zones import ZONE_PREFIXES
 from ror.mappings import fields as f
 from ror.model import Offer, OpeningHours
-from ror.ranking.beds import AVAILABLE, CURRENT, INSTALLED, available_beds, installed_beds
+from ror.nomenclature.named_codes import AVAILABLE, CURRENT, INSTALLED
+from ror.ranking.beds import available_beds, installed_beds
 from ror.ranking.hours import local
 from ror.ranking.prices import family_monthly_eur
 from ror.search.embedded_rows import location_keys

@@ -18,7 +18,7 @@ from typing import Any, Final
 from ror.criteria import RECEPTION_CODES, BedNeed, Criteria, EquipmentNeed, Reception
 from ror.mappings import fields as f
 from ror.model import Codes, Place
-from ror.ranking.beds import AVAILABLE, UNDIFFERENTIATED
+from ror.nomenclature.named_codes import AVAILABLE, UNDIFFERENTIATED
 from ror.ranking.hours import PARIS, local_zone
 from ror.search.es_documents import free_key
 

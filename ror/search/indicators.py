@@ -45,12 +45,12 @@ from typing import Any, Final
 
 from ror import nomenclature
 from ror.errors import InvalidInput
-from ror.model import Capacity
+from ror.model import CAPACITY_KEY_FIELDS, Capacity
+from ror.nomenclature.named_codes import CURRENT
 
 MAX_COUNT: Final = 100_000
 CLOCK_SKEW: Final = timedelta(minutes=5)
 
-CURRENT: Final = "01"
 FORECASTS: Final = frozenset({"02", "03", "04", "05"})
 PUSHABLE_STATUSES: Final = frozenset({"01", "02", "03", "04", "05", "06"})
 NOT_PUSHED: Final = {
@@ -116,19 +116,7 @@ class InvalidIndicator(InvalidInput):
 def describe(c: Capacity) -> str:
     """The combination as the national API writes it: ``capacityType: 01 / capacityStatus: 02 /
     … / temporaryAssignement: 01`` (``null`` for an absent qualifier)."""
-    parts = [
-        f"{FHIR_NAMES[name]}: {getattr(c, name) or 'null'}"
-        for name in (
-            "nature",
-            "status",
-            "temporality",
-            "gender",
-            "closing_type",
-            "extra_bed_type",
-            "crisis",
-            "assignment",
-        )
-    ]
+    parts = [f"{FHIR_NAMES[name]}: {getattr(c, name) or 'null'}" for name in CAPACITY_KEY_FIELDS]
     return " / ".join(parts)
 
 

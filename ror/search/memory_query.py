@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ror.criteria import BedNeed
+from ror.nomenclature.named_codes import CURRENT, NO_ASSIGNMENT
 from ror.ranking.scoring import UnitFacts
 from ror.search import cells
 from ror.search.embedded_schema import STAR_CODE_ID
@@ -33,8 +34,6 @@ from ror.search.memory_index import MemoryIndex, Rows
 from ror.search.memory_store import Mask, Snapshot
 from ror.search.planner import Plan
 from ror.search.prefilter import (
-    CURRENT,
-    NO_ASSIGNMENT,
     fails_array,
     failure_tests,
     price_column_for,

@@ -40,6 +40,7 @@ import orjson
 
 from ror import nomenclature
 from ror.errors import InvalidInput
+from ror.nomenclature.named_codes import CURRENT
 
 GroupBy = Literal["region", "departement"]
 GROUPINGS: Final[tuple[GroupBy, ...]] = ("region", "departement")
@@ -55,7 +56,6 @@ STATUS_METRIC: Final = {
 METRIC_STATUS: Final = {m: s for s, m in STATUS_METRIC.items()}
 BUCKETS: Final = ("lt_1h", "lt_3h", "lt_6h", "lt_12h", "lt_24h", "older")
 BUCKET_LIMITS_HOURS: Final = (1.0, 3.0, 6.0, 12.0, 24.0)  # upper bounds, exclusive
-COUNTED_TEMPORALITY: Final = "01"
 FILTER_FIELDS: Final = ("activity", "offer_type", "champ")
 BED_NATURES: Final = ("01", "02")
 
@@ -103,7 +103,7 @@ class OverviewQuery:
             "offer_type": list(self.offer_type),
             "champ": list(self.champ),
             "bed_nature": self.bed_nature,
-            "temporality": COUNTED_TEMPORALITY,
+            "temporality": CURRENT,
             "assignment": "all",
         }
 

@@ -32,12 +32,12 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from ror.nomenclature.named_codes import CURRENT
 from ror.search import embedded_capacities
 from ror.search.overview import (
     BED_NATURES,
     BUCKET_LIMITS_HOURS,
     BUCKETS,
-    COUNTED_TEMPORALITY,
     GROUPINGS,
     METRICS,
     STATUS_METRIC,
@@ -59,7 +59,7 @@ UNKNOWN_AREA: Final = "?"  # an offer whose place names no area (should not happ
 
 _COUNTER_SUMS: Final = (
     "SELECT loc, nature, status, sum(max(count, 0)), max(updated_ts) FROM capacities "
-    f"WHERE temporality = '{COUNTED_TEMPORALITY}' {{where}} GROUP BY loc, nature, status"
+    f"WHERE temporality = '{CURRENT}' {{where}} GROUP BY loc, nature, status"
 )
 _NATURE_INDEX: Final = {n: i for i, n in enumerate(BED_NATURES)}
 _METRIC_INDEX: Final = {s: METRICS.index(m) for s, m in STATUS_METRIC.items()}

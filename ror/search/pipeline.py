@@ -46,7 +46,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from ror import nomenclature
-from ror.criteria import MAX_LIMIT, Criteria, Notice
+from ror.criteria import CODE_FIELDS, MAX_LIMIT, Criteria, Notice
 from ror.errors import InvalidInput, NotFound, OutsideFrance, UnknownCode, UnknownPlace
 from ror.geo import area_zone_keys, gazetteer, near_france, patient_zone_keys, reverse
 from ror.model import Offer
@@ -57,7 +57,7 @@ from ror.ranking.prices import price_summary
 from ror.search import memory_rank
 from ror.search.engine import RING_MARK, Candidate, CandidateQuery, Engine, SearchRecord
 from ror.search.memory_query import IdOrder, RingStream
-from ror.search.prefilter import CODE_FIELDS, Prefilter
+from ror.search.prefilter import Prefilter
 from ror.search.result import (
     Facet,
     FacetValue,

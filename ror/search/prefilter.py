@@ -47,26 +47,11 @@ from numpy.typing import NDArray
 
 from ror.criteria import RECEPTION_CODES, Criteria
 from ror.model import Capacity, Offer
+from ror.nomenclature.named_codes import AVAILABLE, BASE_PRICE, CURRENT, NO_ASSIGNMENT
 from ror.ranking.hours import local_zone
 from ror.ranking.prices import DEPENDENCY, family_monthly_eur, is_day_care
 
-# The Criteria/Offer code fields, any-of within a field, all-of across fields.
-CODE_FIELDS: Final = (
-    "activity",
-    "offer_type",
-    "champ",
-    "care_mode",
-    "public",
-    "modalities",
-    "specialisations",
-    "professions",
-)
-
 RECEPTION_BITS: Final = {"01": 1, "02": 2}  # R240 01 Temporaire, 02 Permanent
-BASE_PRICE: Final = "02"  # R246 Forfait socle hébergement
-AVAILABLE: Final = "02"  # R330 Disponible
-CURRENT: Final = "01"  # R331 Courant
-NO_ASSIGNMENT: Final = "01"  # R337 Aucune
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 
-from ror.criteria import Criteria
+from ror.criteria import CODE_FIELDS, Criteria
 from ror.geo import zone_key
 from ror.model import Offer
 from ror.ranking import check, near_miss_reason, score, score_upper_bound, weights_for
@@ -29,7 +29,7 @@ from ror.search.pipeline import (
     resolve_text,
     validate,
 )
-from ror.search.prefilter import CODE_FIELDS, OfferColumns, Prefilter
+from ror.search.prefilter import OfferColumns, Prefilter
 
 Mask = NDArray[np.bool_]
 

@@ -12,11 +12,11 @@ from ror.access.tokens import TokenStore
 from ror.config import Settings
 from ror.indexer.synthetic import generate
 from ror.model import Capacity, Offer
+from ror.nomenclature.named_codes import CURRENT
 from ror.search.embedded import EmbeddedEngine
 from ror.search.embedded_rows import location_key, location_keys
 from ror.search.overview import (
     BUCKETS,
-    COUNTED_TEMPORALITY,
     METRICS,
     STATUS_METRIC,
     OverviewQuery,
@@ -147,7 +147,7 @@ def reference_overview(
             c
             for c in counters.get(loc, {}).values()
             if c.nature == query.bed_nature
-            and c.temporality == COUNTED_TEMPORALITY
+            and c.temporality == CURRENT
             and c.status in STATUS_METRIC
         ]
         if not counted:

@@ -15,11 +15,10 @@ from importlib.resources import files
 import pytest
 
 from ror import nomenclature
-from ror.criteria import Criteria
+from ror.criteria import CODE_FIELDS, Criteria
 from ror.indexer.synthetic import demo_dataset_size, generate
 from ror.model import Offer
 from ror.ranking import check
-from ror.search.prefilter import CODE_FIELDS
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 

@@ -35,19 +35,16 @@ from ror.api.fhir.evaluate import Binding, distance_km, holds, matches
 from ror.api.fhir.facts import LocationView, OfferView, view
 from ror.api.fhir.query import AllOf, Atom, Node, SearchRequest, SortKey, levels
 from ror.api.fhir.values import Near, Text, Token, ZoneKeys
-from ror.criteria import Audience
+from ror.criteria import CODE_FIELDS, Audience
 from ror.model import Offer, Price
 from ror.search.engine import Candidate, CandidateQuery, Engine
 from ror.search.prefilter import Prefilter
 from ror.text import fold
 
 BATCH: Final = 256
-#: Catalog field -> engine code field (``ror.search.prefilter.CODE_FIELDS``), with its system.
+#: Catalog field -> engine code field (``ror.criteria.CODE_FIELDS``), with its system.
 ENGINE_FIELDS: Final = {
-    "activity": ("activity", "R211"),
-    "offer_type": ("offer_type", "R244"),
-    "champ": ("champ", "R227"),
-    "public": ("public", "R239"),
+    name: (name, CODE_FIELDS[name]) for name in ("activity", "offer_type", "champ", "public")
 }
 CHARACTERISTIC_ENGINE_FIELDS: Final = {
     "R213": "care_mode",
