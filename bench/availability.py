@@ -61,7 +61,7 @@ def dataset(data_dir: Path, size: int, seed: int, given: Path | None) -> Path:
     if path.exists():
         return path
     from ror.indexer.synthetic import generate
-    from ror.search.embedded import EmbeddedEngine
+    from ror.search.embedded.engine import EmbeddedEngine
 
     data_dir.mkdir(parents=True, exist_ok=True)
     building = path.with_suffix(".building.sqlite")
@@ -106,7 +106,7 @@ OVERVIEWS = {
 
 
 def overview_phase(db: Path, repeats: int) -> dict[str, Any]:
-    from ror.search.embedded import EmbeddedEngine
+    from ror.search.embedded.engine import EmbeddedEngine
 
     started = time.perf_counter()
     engine = EmbeddedEngine(db)

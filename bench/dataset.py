@@ -35,17 +35,15 @@ import ror
 from ror.indexer.synthetic import generate
 from ror.indexer.synthetic_stream import EncodedSynthetic
 from ror.model import Offer
-from ror.search import (
-    cells,
-    embedded_load,
-    embedded_rows,
-    embedded_schema,
-    memory_store,
-    prefilter,
-)
-from ror.search.embedded import EmbeddedEngine
-from ror.search.embedded_replay import replay_path
-from ror.search.embedded_schema import SCHEMA_VERSION
+from ror.search import prefilter
+from ror.search.embedded import cells
+from ror.search.embedded import load as embedded_load
+from ror.search.embedded import rows as embedded_rows
+from ror.search.embedded import schema as embedded_schema
+from ror.search.embedded.engine import EmbeddedEngine
+from ror.search.embedded.memory import store as memory_store
+from ror.search.embedded.replay import replay_path
+from ror.search.embedded.schema import SCHEMA_VERSION
 
 Say = Callable[[str], None]
 DIGEST_SAMPLES = 1000  # offers hashed into the dataset digest

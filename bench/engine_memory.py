@@ -17,7 +17,7 @@ from pathlib import Path
 from bench.memory import peak_rss_mb
 from bench.scenarios import generate_queries
 from ror.errors import RorError
-from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.pipeline import search
 
 MARK = "BENCH-JSON "

@@ -31,7 +31,7 @@ from bench.scenarios import generate_queries
 from bench.stats import Phases, code_state, machine
 from bench.updates import Pushes, push
 from ror.criteria import Criteria
-from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.reference import Reference
 
 Say = Callable[[str], None]

@@ -34,7 +34,7 @@ from typing import Any, Final
 
 from ror.errors import InvalidInput
 from ror.indexer.synthetic import check_count, generate_blocks
-from ror.search.embedded_rows import EncodedOffer, Rejected, encode_offer
+from ror.search.embedded.rows import EncodedOffer, Rejected, encode_offer
 
 BATCH: Final = 1000  # offers per message
 AHEAD: Final = 16  # messages read ahead of the loader, per child

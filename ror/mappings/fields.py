@@ -134,7 +134,7 @@ SOCIAL_AID: Final = "social_aid"  # establishment accredited for social aid (R24
 ALL_TEXT: Final = "all_text"  # copy_to target: offer, establishment and city names
 
 # Availability, denormalised from the capacities by ror.ranking.beds so that filters and the
-# function_score read doc values (one key per indicator, see ror.search.es_documents.free_key):
+# function_score read doc values (one key per indicator, see elasticsearch.documents.free_key):
 FREE: Final = "free"  # free.<nature>_<temporality>_<assignment>_<gender|all>: beds free now
 FREE_SINCE: Final = "free_since"  # same keys: updated_at of the oldest counter summed
 INSTALLED: Final = "installed"  # installed.<nature>: installed beds, current temporality
@@ -142,7 +142,7 @@ INSTALLED: Final = "installed"  # installed.<nature>: installed beds, current te
 # variant: base_price_monthly.<permanent|temporary|any>_<aid|public>_<u60|all>.
 BASE_PRICE_MONTHLY: Final = "base_price_monthly"
 
-# Location keys of the offer (ror.search.embedded_rows.location_keys: its Locations, "#<id>" for
+# Location keys of the offer (ror.search.embedded.rows.location_keys: its Locations, "#<id>" for
 # counters attached to no Location): a capacity push finds the offers sharing a Location.
 LOCATION_KEYS: Final = "location_keys"
 # Cheapest base price (R246 02) as a monthly estimate: the engines' prefilter column.

@@ -18,7 +18,7 @@ from ror.config import Settings
 from ror.criteria import Criteria
 from ror.errors import InvalidInput, RorError
 from ror.model import Offer
-from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.engine import Engine, LoadStats
 from ror.search.pipeline import search
 from ror.search.result import Match, SearchResult
@@ -29,7 +29,7 @@ def open_engine(where: Settings | Path | str) -> Engine:
     embedded engine on ``db_path`` (or on the path given)."""
     if isinstance(where, Settings):
         if where.es_url:
-            from ror.search.elasticsearch import open_es_engine
+            from ror.search.elasticsearch.engine import open_es_engine
 
             return open_es_engine(where.es_url)
         return EmbeddedEngine(where.db_path)

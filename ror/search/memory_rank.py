@@ -27,9 +27,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ror.ranking.scoring import bed_need, score_upper_bounds
-from ror.search import cells
+from ror.search.embedded import cells
+from ror.search.embedded.memory.query import Ring
 from ror.search.engine import Candidate
-from ror.search.memory_query import Ring
 
 if TYPE_CHECKING:
     from ror.search.pipeline import Ranker

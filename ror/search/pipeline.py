@@ -55,8 +55,8 @@ from ror.ranking import weights_for as ranking_weights
 from ror.ranking.hours import local
 from ror.ranking.prices import price_summary
 from ror.search import memory_rank
+from ror.search.embedded.memory.query import IdOrder, RingStream
 from ror.search.engine import RING_MARK, Candidate, CandidateQuery, Engine, SearchRecord
-from ror.search.memory_query import IdOrder, RingStream
 from ror.search.prefilter import Prefilter
 from ror.search.result import (
     Facet,

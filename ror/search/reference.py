@@ -19,7 +19,7 @@ from ror.criteria import CODE_FIELDS, Criteria
 from ror.geo import zone_key
 from ror.model import Offer
 from ror.ranking import check, near_miss_reason, score, score_upper_bound, weights_for
-from ror.search import cells
+from ror.search.embedded import cells
 from ror.search.pipeline import (
     FACET_FIELDS,
     NEAR_MISSES,

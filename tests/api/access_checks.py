@@ -13,7 +13,7 @@ from ror.access.tokens import TokenStore
 from ror.config import Settings
 from ror.indexer.synthetic import generate
 from ror.model import Contact, Offer
-from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded.engine import EmbeddedEngine
 from tests.live_server import LiveServer
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)

@@ -15,7 +15,7 @@ from ror.api.app import create_app
 from ror.config import Settings
 from ror.indexer.synthetic import generate
 from ror.model import Offer
-from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded.engine import EmbeddedEngine
 from tests.live_server import LiveServer
 
 SIZE = 2000

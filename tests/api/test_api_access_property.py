@@ -28,7 +28,7 @@ from ror.access.tokens import TokenStore
 from ror.api.app import ENDPOINTS, create_app
 from ror.config import Settings
 from ror.model import Contact, Offer
-from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded.engine import EmbeddedEngine
 
 POOL = 12
 CALLERS = ("anonymous", "p0", "p1", "p2", "p3", "p4", "p5")

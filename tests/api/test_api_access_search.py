@@ -17,11 +17,16 @@ from ror.criteria import EVERYONE, Audience, BedNeed, Criteria
 from ror.model import Capacity, Offer
 from ror.ranking import score, weights_for
 from ror.search import pipeline
-from ror.search.embedded import EmbeddedEngine
+from ror.search.elasticsearch.candidates import (
+    facets_body,
+    population_filter,
+    stream_body,
+    zone_body,
+)
+from ror.search.elasticsearch.documents import to_document
+from ror.search.elasticsearch.referral import referral_body
+from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.engine import CandidateQuery
-from ror.search.es_candidates import facets_body, population_filter, stream_body, zone_body
-from ror.search.es_documents import to_document
-from ror.search.es_referral import referral_body
 from ror.search.reference import Reference
 
 AUDIENCES = [Audience((), False), Audience(("04",), False), Audience(("04",), True)]

@@ -14,7 +14,7 @@ from api_checks import error_of
 
 from ror.api.app import create_app
 from ror.config import Settings
-from ror.search.embedded_replay import replay_path
+from ror.search.embedded.replay import replay_path
 from tests.live_server import LiveServer
 
 

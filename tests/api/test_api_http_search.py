@@ -14,7 +14,7 @@ from ror.api.app import create_app
 from ror.api.response_models import ReplayResponse, SearchResponse
 from ror.config import Settings
 from ror.model import Offer
-from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.engine import CandidateQuery, Candidates
 from tests.live_server import LiveServer
 

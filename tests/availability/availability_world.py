@@ -13,8 +13,8 @@ from ror.config import Settings
 from ror.indexer.synthetic import generate
 from ror.model import Capacity, Offer
 from ror.nomenclature.named_codes import CURRENT
-from ror.search.embedded import EmbeddedEngine
-from ror.search.embedded_rows import location_key, location_keys
+from ror.search.embedded.engine import EmbeddedEngine
+from ror.search.embedded.rows import location_key, location_keys
 from ror.search.overview import (
     BUCKETS,
     METRICS,

@@ -26,7 +26,7 @@ from availability_load import Server, Version, reader, writer
 from availability_world import build_db, make_tokens, offers
 
 from ror.model import Offer
-from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded.engine import EmbeddedEngine
 
 SIZE = 600
 KEYS = (

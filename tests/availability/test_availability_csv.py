@@ -15,7 +15,7 @@ from availability_world import build_db, offers
 from ror.errors import InvalidInput
 from ror.indexer.availability_csv import import_command, import_snapshots, parse_time
 from ror.model import Offer
-from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.overview import OverviewQuery
 
 AT = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)

@@ -19,10 +19,7 @@ from availability_world import NOW, build_db, counter, minutes, offers, shared_l
 
 from ror.mappings import fields as f
 from ror.model import Offer
-from ror.search.embedded import EmbeddedEngine
-from ror.search.embedded_rows import location_keys
-from ror.search.engine import CounterOutcome, UpdateResult
-from ror.search.es_availability import (
+from ror.search.elasticsearch.availability import (
     COUNT_AT_LEAST_ZERO,
     find_body,
     history_body,
@@ -36,8 +33,11 @@ from ror.search.es_availability import (
     read_unattached_page,
     unattached_body,
 )
-from ror.search.es_documents import to_document
-from ror.search.es_ledger import CounterLedger
+from ror.search.elasticsearch.documents import to_document
+from ror.search.elasticsearch.ledger import CounterLedger
+from ror.search.embedded.engine import EmbeddedEngine
+from ror.search.embedded.rows import location_keys
+from ror.search.engine import CounterOutcome, UpdateResult
 from ror.search.overview import OverviewQuery
 
 QUERIES = [
@@ -328,7 +328,7 @@ def cluster_engine(items: list[Offer]) -> Iterator[Any]:
         pytest.skip("ROR_ES_URL not set: no Elasticsearch cluster to test against")
     from elasticsearch import Elasticsearch
 
-    from ror.search.elasticsearch import ElasticsearchEngine
+    from ror.search.elasticsearch.engine import ElasticsearchEngine
 
     engine = ElasticsearchEngine(
         Elasticsearch(url, request_timeout=60), f"ror-test-{uuid.uuid4().hex[:12]}", refresh=True

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded.engine import EmbeddedEngine
 from tests.availability.conftest import World
 
 CAPACITY = (

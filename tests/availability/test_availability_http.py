@@ -10,7 +10,7 @@ import pytest
 from availability_world import NOW, answered_areas, reference_overview
 
 from ror.model import Capacity
-from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.overview import OverviewQuery
 from tests.availability.conftest import World
 

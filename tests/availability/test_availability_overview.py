@@ -21,8 +21,8 @@ from availability_world import (
 
 from ror.errors import InvalidInput, UnknownCode
 from ror.model import Capacity, Offer
-from ror.search.embedded import EmbeddedEngine
-from ror.search.embedded_capacities import facts_current
+from ror.search.embedded.capacities import facts_current
+from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.overview import BUCKETS, OverviewQuery, format_table, freshness_bucket
 
 QUERIES = [

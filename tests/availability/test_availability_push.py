@@ -16,7 +16,7 @@ from availability_world import NOW, build_db, counter, minutes, offers, shared_l
 from ror.criteria import BedNeed, Criteria
 from ror.errors import NotFound
 from ror.model import Offer
-from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.pipeline import search
 
 

@@ -21,7 +21,7 @@ from ror.access.tokens import TokenStore
 from ror.api.app import create_app
 from ror.config import Settings
 from ror.indexer.synthetic import generate
-from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded.engine import EmbeddedEngine
 
 SIZE = 3000
 SEED = 12

@@ -16,7 +16,7 @@ import pytest
 from elasticsearch import Elasticsearch
 from es_cluster import SKIP_REASON, drop, new_engine
 
-from ror.search.elasticsearch import ElasticsearchEngine
+from ror.search.elasticsearch.engine import ElasticsearchEngine
 
 
 @pytest.fixture(scope="session")

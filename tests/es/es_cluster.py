@@ -6,7 +6,7 @@ import uuid
 
 from elasticsearch import Elasticsearch
 
-from ror.search.elasticsearch import ElasticsearchEngine
+from ror.search.elasticsearch.engine import ElasticsearchEngine
 
 SKIP_REASON = "ROR_ES_URL not set: no Elasticsearch cluster to test against"
 

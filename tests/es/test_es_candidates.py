@@ -12,8 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ror.criteria import BedNeed, Criteria
-from ror.search.engine import CandidateQuery
-from ror.search.es_candidates import (
+from ror.search.elasticsearch.candidates import (
     code_clauses,
     facets_body,
     population_filter,
@@ -22,7 +21,8 @@ from ror.search.es_candidates import (
     stream_body,
     zone_body,
 )
-from ror.search.planner import ANNULI_KM
+from ror.search.embedded.planner import ANNULI_KM
+from ror.search.engine import CandidateQuery
 from ror.search.prefilter import Prefilter
 
 NOW = datetime(2026, 11, 26, 13, 0, tzinfo=UTC)

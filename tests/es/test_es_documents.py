@@ -16,7 +16,7 @@ from ror.mappings.template import load_template
 from ror.model import OpeningHours, Price, Zone
 from ror.ranking import available_beds
 from ror.ranking.prices import select_price
-from ror.search.es_documents import (
+from ror.search.elasticsearch.documents import (
     age_range,
     availability_fields,
     base_prices,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ror.criteria import BedNeed, Criteria, EquipmentNeed
-from ror.search.es_filters import (
+from ror.search.elasticsearch.filters import (
     age_filter,
     beds_filter,
     code_filters,
@@ -391,7 +391,7 @@ def test_closed_is_always_judged() -> None:
 
 
 def test_colocated_requirements_filter_on_the_establishments_having_them() -> None:
-    from ror.search.es_filters import colocated_filter
+    from ror.search.elasticsearch.filters import colocated_filter
 
     assert colocated_filter(None) is None and colocated_filter(()) is None
     clause = colocated_filter((frozenset({"eg-b", "eg-a"}), frozenset({"eg-c"})))
@@ -406,7 +406,7 @@ def test_colocated_requirements_filter_on_the_establishments_having_them() -> No
 
 
 def test_establishments_having_codes_are_listed_page_by_page() -> None:
-    from ror.search.es_filters import establishments_query
+    from ror.search.elasticsearch.filters import establishments_query
 
     first = establishments_query("activity", ["159", "160"], None)
     assert first["size"] == 0

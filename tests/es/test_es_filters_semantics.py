@@ -26,9 +26,9 @@ from ror.mappings.template import load_template
 from ror.model import Offer
 from ror.ranking import check
 from ror.ranking.eligibility import great_circle_km
-from ror.search.es_candidates import prefilter_clauses
-from ror.search.es_documents import to_document
-from ror.search.es_filters import hard_filters
+from ror.search.elasticsearch.candidates import prefilter_clauses
+from ror.search.elasticsearch.documents import to_document
+from ror.search.elasticsearch.filters import hard_filters
 from ror.search.prefilter import OfferColumns, Prefilter, fails
 
 MAPPING = load_template()["mappings"]

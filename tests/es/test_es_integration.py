@@ -23,8 +23,8 @@ from es_cluster import drop, new_engine
 from ror.criteria import BedNeed, Criteria
 from ror.indexer.synthetic import generate
 from ror.model import Capacity, Offer
-from ror.search.elasticsearch import ElasticsearchEngine
-from ror.search.embedded import EmbeddedEngine
+from ror.search.elasticsearch.engine import ElasticsearchEngine
+from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.engine import Engine
 from ror.search.pipeline import replay, search
 from ror.search.result import SearchResult

@@ -18,7 +18,7 @@ import pytest
 from ror.criteria import BedNeed, Criteria
 from ror.ranking import weights_for
 from ror.ranking.scoring import distance_factor, distance_offset_km
-from ror.search.es_scoring import (
+from ror.search.elasticsearch.scoring import (
     CAPACITY_SCRIPT,
     PRICE_SCRIPT,
     capacity_function,

@@ -21,8 +21,8 @@ from ror.indexer.synthetic import generate
 from ror.model import Offer
 from ror.ranking import score, weights_for
 from ror.ranking.eligibility import great_circle_km
-from ror.search.es_documents import to_document
-from ror.search.es_scoring import CAPACITY_SCRIPT, PRICE_SCRIPT, score_functions
+from ror.search.elasticsearch.documents import to_document
+from ror.search.elasticsearch.scoring import CAPACITY_SCRIPT, PRICE_SCRIPT, score_functions
 
 
 def field(doc: dict[str, Any], path: str) -> Any:

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 import pytest
 
 from ror.errors import InvalidInput
-from ror.search.elasticsearch import open_es_engine
-from ror.search.es_store import (
+from ror.search.elasticsearch.engine import open_es_engine
+from ror.search.elasticsearch.store import (
     EngineUnavailable,
     _reason,
     lay_term_rules,

@@ -15,9 +15,9 @@ import pytest
 from ror.errors import InvalidInput
 from ror.indexer.synthetic import generate
 from ror.indexer.synthetic_stream import EncodedSynthetic, _read_frames, produce
-from ror.search.embedded import EmbeddedEngine
-from ror.search.embedded_rows import EncodedOffer, encode_offer
-from ror.search.embedded_schema import DATA_TABLES
+from ror.search.embedded.engine import EmbeddedEngine
+from ror.search.embedded.rows import EncodedOffer, encode_offer
+from ror.search.embedded.schema import DATA_TABLES
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SIZE = 600

@@ -10,7 +10,7 @@ import pytest
 
 from ror.indexer.synthetic import generate
 from ror.model import Offer
-from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.reference import Reference
 from tests.search.builders import NOW
 

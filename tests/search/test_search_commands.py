@@ -9,7 +9,7 @@ from pathlib import Path
 from ror.config import Settings
 from ror.criteria import Criteria
 from ror.search.commands import demo_command, index_sink, open_engine, search_command
-from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded.engine import EmbeddedEngine
 from tests.search.builders import MURET, make_offer
 
 

@@ -13,8 +13,8 @@ import orjson
 import pytest
 
 from ror.errors import NotFound
-from ror.search.embedded import EmbeddedEngine
-from ror.search.embedded_replay import replay_path
+from ror.search.embedded.engine import EmbeddedEngine
+from ror.search.embedded.replay import replay_path
 from ror.search.engine import CandidateQuery, Engine, SearchRecord
 from ror.search.prefilter import Prefilter
 from tests.search.builders import (

@@ -10,7 +10,7 @@ import pytest
 
 from ror.indexer.load import load_paths
 from ror.model import Offer
-from ror.search.embedded_rows import decode_doc, encode_doc
+from ror.search.embedded.rows import decode_doc, encode_doc
 from ror.source_data import ROR_JSON_EXAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,10 +16,12 @@ from ror.criteria import Audience, BedNeed, Criteria
 from ror.model import Offer
 from ror.ranking import check, score, weights_for
 from ror.ranking.scoring import bed_need, score_upper_bounds
-from ror.search import memory_index, memory_store, pipeline
-from ror.search.embedded import EmbeddedEngine
+from ror.search import pipeline
+from ror.search.embedded.engine import EmbeddedEngine
+from ror.search.embedded.memory import index as memory_index
+from ror.search.embedded.memory import store as memory_store
+from ror.search.embedded.memory.query import RingStream
 from ror.search.engine import RING_MARK, Candidate, CandidateQuery
-from ror.search.memory_query import RingStream
 from ror.search.pipeline import FACET_FIELDS, search
 from ror.search.reference import Reference
 from tests.search.builders import (
@@ -83,10 +85,10 @@ def test_many_facet_units_leave_the_facet_out_as_sql_does(
     synthetic_sql_engine: EmbeddedEngine,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("ror.search.memory_query._CHUNK", 7)  # counted in small slices
+    monkeypatch.setattr("ror.search.embedded.memory.query._CHUNK", 7)  # counted in small slices
     _, query = engine_query(Criteria(place="Paris", champ=("01",)))
     for limit in (5, 40, 400):
-        monkeypatch.setattr("ror.search.embedded.FACET_MAX_UNITS", limit)
+        monkeypatch.setattr("ror.search.embedded.engine.FACET_MAX_UNITS", limit)
         got = synthetic_engine.facets(query, 50.0, FACET_FIELDS)
         assert got == synthetic_sql_engine.facets(query, 50.0, FACET_FIELDS)
     assert got.incomplete == ("champ",) and got.counts["activity"]
@@ -341,8 +343,8 @@ def test_rings_read_as_the_whole_posting_or_never_give_the_same_answers(
     whole: float,
 ) -> None:
     """0: the first ring already reads the whole posting; 2: never (every ring by its cells)."""
-    monkeypatch.setattr("ror.search.planner.FACET_FIRST_MAX", 0)
-    monkeypatch.setattr("ror.search.memory_query.WHOLE_FRACTION", whole)
+    monkeypatch.setattr("ror.search.embedded.planner.FACET_FIRST_MAX", 0)
+    monkeypatch.setattr("ror.search.embedded.memory.query.WHOLE_FRACTION", whole)
     rng = random.Random(whole)
     for _ in range(25):
         criteria = random_criteria(rng, synthetic_offers)

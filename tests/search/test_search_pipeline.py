@@ -9,7 +9,7 @@ import pytest
 from ror.criteria import BedNeed, Criteria
 from ror.errors import InvalidInput, NotFound, UnknownCode, UnknownPlace
 from ror.model import Offer
-from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.pipeline import get_offer, replay, search
 from ror.search.reference import Reference
 from tests.search.builders import (
@@ -56,7 +56,7 @@ def test_random_searches_equal_the_brute_force_reference(
         "synthetic_engine" if read == "memory" else "synthetic_sql_engine"
     )
     if strategy == "spatial":  # growing rings even for rare codes
-        monkeypatch.setattr("ror.search.planner.FACET_FIRST_MAX", 0)
+        monkeypatch.setattr("ror.search.embedded.planner.FACET_FIRST_MAX", 0)
     rng = random.Random(20261126)
     for _ in range(60):
         assert_same(engine, reference, random_criteria(rng, synthetic_offers))
@@ -131,7 +131,7 @@ def test_both_strategies_give_the_same_answer(
 ) -> None:
     criteria = Criteria(lat=48.85, lon=2.35, champ=("04",), limit=15, age=85)
     facet_first = search(criteria, synthetic_engine, now=NOW)
-    monkeypatch.setattr("ror.search.planner.FACET_FIRST_MAX", 0)
+    monkeypatch.setattr("ror.search.embedded.planner.FACET_FIRST_MAX", 0)
     spatial = search(criteria, synthetic_engine, now=NOW)
     assert (facet_first.strategy, spatial.strategy) == ("facet-first", "spatial")
     assert [m.offer.id for m in spatial.matches] == [m.offer.id for m in facet_first.matches]

@@ -14,7 +14,7 @@ from ror.api.app import create_app
 from ror.config import Settings
 from ror.indexer.load import load_paths
 from ror.model import Offer
-from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded.engine import EmbeddedEngine
 from tests.api.conftest import LiveServer
 
 

@@ -19,8 +19,8 @@ from ror.api.fhir.query import SearchRequest
 from ror.api.fhir.search import plan, run
 from ror.criteria import EVERYONE
 from ror.model import Capacity, Equipment, Establishment, Offer, Place, Price
-from ror.search import planner
-from ror.search.embedded import EmbeddedEngine
+from ror.search.embedded import planner
+from ror.search.embedded.engine import EmbeddedEngine
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 ORLEANS = Place(47.9029, 1.9093, "45234", "45", "24", postal_code="45000", city="Orléans")

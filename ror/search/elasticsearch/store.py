@@ -33,10 +33,15 @@ from ror.errors import InvalidInput, NotFound, RorError
 from ror.mappings import fields as f
 from ror.mappings.template import index_body, synonym_rules
 from ror.model import Capacity, Offer
-from ror.search.embedded_rows import location_keys
+from ror.search.elasticsearch.documents import (
+    capacities_source,
+    check_place,
+    from_document,
+    to_document,
+)
+from ror.search.elasticsearch.ledger import CounterLedger, counters_by_location
+from ror.search.embedded.rows import location_keys
 from ror.search.engine import LoadStats, Progress, UpdateResult
-from ror.search.es_documents import capacities_source, check_place, from_document, to_document
-from ror.search.es_ledger import CounterLedger, counters_by_location
 
 BULK_CHUNK: Final = 500
 BULK_RETRIES: Final = 5  # on 429, waiting 2, 4, 8, 16, 32 s

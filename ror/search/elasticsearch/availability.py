@@ -38,7 +38,7 @@ from typing import Any, Final
 from ror.mappings import fields as f
 from ror.model import Capacity
 from ror.nomenclature.named_codes import CURRENT
-from ror.search.embedded_capacities import establishment_keys
+from ror.search.embedded.capacities import establishment_keys
 from ror.search.engine import LocationInfo, UpdateResult
 from ror.search.history import HistoryEntry, HistoryPage
 from ror.search.overview import (
@@ -387,7 +387,7 @@ def find_body(establishment: str, code: str) -> dict[str, Any]:
 
 
 class EsAvailability:
-    """The availability calls of :class:`~ror.search.elasticsearch.ElasticsearchEngine`."""
+    """The availability calls of :class:`~ror.search.elasticsearch.engine.ElasticsearchEngine`."""
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine  # ElasticsearchEngine (its store, client and alias)

@@ -24,7 +24,7 @@ import numpy as np
 import orjson
 from numpy.typing import NDArray
 
-from ror.search.embedded_schema import COVER_COLUMNS, STAR_CODE_ID, table_exists
+from ror.search.embedded.schema import COVER_COLUMNS, STAR_CODE_ID, table_exists
 
 # The cover columns after (code_id, cell, rid): "x", "y", "z", "home", … "price_until".
 STATIC_COLUMNS: Final = COVER_COLUMNS[3:]

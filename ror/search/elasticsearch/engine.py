@@ -32,8 +32,14 @@ from ror.errors import InvalidInput, NotFound
 from ror.mappings import fields as f
 from ror.mappings.template import searches_body
 from ror.model import Capacity, Offer
-from ror.search import cells
-from ror.search.embedded_capacities import establishment_keys
+from ror.search.elasticsearch.availability import EsAvailability
+from ror.search.elasticsearch.candidates import facets_body, rings, stream_body, zone_body
+from ror.search.elasticsearch.documents import from_document
+from ror.search.elasticsearch.filters import establishments_query
+from ror.search.elasticsearch.referral import NativeRanking, native_ranking
+from ror.search.elasticsearch.store import EngineUnavailable, OfferStore
+from ror.search.embedded import cells
+from ror.search.embedded.capacities import establishment_keys
 from ror.search.engine import (
     ESTABLISHMENT_OFFERS_MAX,
     Candidate,
@@ -47,12 +53,6 @@ from ror.search.engine import (
     SearchRecord,
     UpdateResult,
 )
-from ror.search.es_availability import EsAvailability
-from ror.search.es_candidates import facets_body, rings, stream_body, zone_body
-from ror.search.es_documents import from_document
-from ror.search.es_filters import establishments_query
-from ror.search.es_referral import NativeRanking, native_ranking
-from ror.search.es_store import EngineUnavailable, OfferStore
 from ror.search.history import DEFAULT_PAGE, MAX_PAGE, HistoryPage
 from ror.search.overview import Overview, OverviewQuery
 from ror.search.prefilter import OfferColumns, fails

@@ -31,8 +31,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from ror.search import cells
-from ror.search.embedded_schema import STAR_CODE_ID
+from ror.search.embedded import cells
+from ror.search.embedded.schema import STAR_CODE_ID
 from ror.search.engine import CandidateQuery
 from ror.search.prefilter import Prefilter
 

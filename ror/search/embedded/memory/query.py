@@ -26,13 +26,13 @@ from numpy.typing import NDArray
 from ror.criteria import BedNeed
 from ror.nomenclature.named_codes import CURRENT, NO_ASSIGNMENT
 from ror.ranking.scoring import UnitFacts
-from ror.search import cells
-from ror.search.embedded_schema import STAR_CODE_ID
+from ror.search.embedded import cells
+from ror.search.embedded.memory.availability import FREE
+from ror.search.embedded.memory.index import MemoryIndex, Rows
+from ror.search.embedded.memory.store import Mask, Snapshot
+from ror.search.embedded.planner import Plan
+from ror.search.embedded.schema import STAR_CODE_ID
 from ror.search.engine import RING_MARK, Candidate, CandidateQuery, Candidates, FacetCounts
-from ror.search.memory_availability import FREE
-from ror.search.memory_index import MemoryIndex, Rows
-from ror.search.memory_store import Mask, Snapshot
-from ror.search.planner import Plan
 from ror.search.prefilter import (
     fails_array,
     failure_tests,

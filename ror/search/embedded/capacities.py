@@ -46,20 +46,20 @@ import orjson
 
 from ror.errors import Implausible, NotFound
 from ror.model import Capacity, Offer
-from ror.search.embedded_rows import (
+from ror.search.embedded.rows import (
     CAPACITY_SELECT,
     StoredCounter,
     capacity_from_row,
     fact_values,
     synchro_codes,
 )
-from ror.search.embedded_schema import CAPACITY_KEY_COLUMNS, table_exists
+from ror.search.embedded.schema import CAPACITY_KEY_COLUMNS, table_exists
 from ror.search.engine import CounterOutcome, LocationCounters, LocationInfo, UpdateResult
 from ror.search.history import HistoryEntry, HistoryPage
 from ror.search.indicators import implausible
 
 if TYPE_CHECKING:
-    from ror.search.embedded import EmbeddedEngine
+    from ror.search.embedded.engine import EmbeddedEngine
 
 _CHUNK: Final = 500  # SQLite variables per IN (...) list
 

@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ror.nomenclature.named_codes import CURRENT
-from ror.search import embedded_capacities
+from ror.search.embedded import capacities as embedded_capacities
 from ror.search.overview import (
     BED_NATURES,
     BUCKET_LIMITS_HOURS,
@@ -48,7 +48,7 @@ from ror.search.overview import (
 )
 
 if TYPE_CHECKING:
-    from ror.search.embedded import EmbeddedEngine
+    from ror.search.embedded.engine import EmbeddedEngine
 
 IntArray = npt.NDArray[np.int64]
 Int32Array = npt.NDArray[np.int32]  # the arrays kept: half the memory of int64

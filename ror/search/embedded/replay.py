@@ -18,7 +18,7 @@ from pathlib import Path
 
 import orjson
 
-from ror.search import sqlite_files
+from ror.search.embedded import files as sqlite_files
 from ror.search.engine import SearchRecord
 
 _SCHEMA = (

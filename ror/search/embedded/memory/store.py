@@ -36,10 +36,10 @@ import numpy as np
 import orjson
 from numpy.typing import NDArray
 
-from ror.search import memory_availability as availability
-from ror.search import memory_index
-from ror.search.memory_availability import Availability
-from ror.search.memory_index import MemoryIndex
+from ror.search.embedded.memory import availability
+from ror.search.embedded.memory import index as memory_index
+from ror.search.embedded.memory.availability import Availability
+from ror.search.embedded.memory.index import MemoryIndex
 
 FORMAT: Final = 2  # of the stored index: another one is built again, not read
 RECENT_KEPT: Final = 8  # snapshots kept for searches whose transaction began a little earlier

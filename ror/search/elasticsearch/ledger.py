@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ror.model import Capacity, Offer, capacity_from_dict
-from ror.search.embedded_rows import location_key, location_keys
+from ror.search.embedded.rows import location_key, location_keys
 from ror.search.engine import CounterOutcome
 
 CounterKey = tuple[str, str, str, str, str, str, str, str]

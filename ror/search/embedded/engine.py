@@ -22,11 +22,16 @@ import orjson
 import ror
 from ror.errors import InvalidInput, NotFound
 from ror.model import Capacity, Offer
-from ror.search import cells, embedded_capacities, memory_query, planner, sqlite_files
-from ror.search.embedded_cache import BoundedCache
-from ror.search.embedded_load import Loadable, bulk_load, stats
-from ror.search.embedded_replay import ReplayStore, replay_path
-from ror.search.embedded_rows import (
+from ror.search.embedded import capacities as embedded_capacities
+from ror.search.embedded import cells, planner
+from ror.search.embedded import files as sqlite_files
+from ror.search.embedded.cache import BoundedCache
+from ror.search.embedded.load import Loadable, bulk_load, stats
+from ror.search.embedded.memory import query as memory_query
+from ror.search.embedded.memory.store import MemoryStore, Snapshot
+from ror.search.embedded.overview import OverviewIndex
+from ror.search.embedded.replay import ReplayStore, replay_path
+from ror.search.embedded.rows import (
     CAPACITY_SELECT,
     StoredCounter,
     capacity_from_row,
@@ -40,7 +45,7 @@ from ror.search.embedded_rows import (
     sensitive_champs,
     zone_keys,
 )
-from ror.search.embedded_schema import (
+from ror.search.embedded.schema import (
     CAPACITY_KEY_COLUMNS,
     COVER_COLUMNS,
     SCHEMA_VERSION,
@@ -63,9 +68,7 @@ from ror.search.engine import (
     UpdateResult,
 )
 from ror.search.history import DEFAULT_PAGE, MAX_PAGE, HistoryPage
-from ror.search.memory_store import MemoryStore, Snapshot
 from ror.search.overview import Overview, OverviewQuery
-from ror.search.overview_index import OverviewIndex
 from ror.search.prefilter import OfferColumns, available_counts
 
 FACET_MAX_UNITS: Final = 20_000  # a facet over more units is left out (and said so)

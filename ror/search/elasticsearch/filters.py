@@ -20,7 +20,7 @@ from ror.mappings import fields as f
 from ror.model import Codes, Place
 from ror.nomenclature.named_codes import AVAILABLE, UNDIFFERENTIATED
 from ror.ranking.hours import PARIS, local_zone
-from ror.search.es_documents import free_key
+from ror.search.elasticsearch.documents import free_key
 
 Clause = dict[str, Any]
 Named = tuple[str, Clause]

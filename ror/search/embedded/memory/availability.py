@@ -27,7 +27,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from ror.search.memory_index import MemoryIndex
+from ror.search.embedded.memory.index import MemoryIndex
 
 FIGURES: Final = ("free_01", "free_02", "since_01", "since_02", "installed_01", "installed_02")
 FREE: Final = {"01": 0, "02": 1}  # bed nature -> figure of free beds; +2: since; +4: installed

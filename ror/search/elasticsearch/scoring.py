@@ -25,8 +25,8 @@ from ror.criteria import Criteria
 from ror.mappings import fields as f
 from ror.ranking.scoring import PRIVATE_PRACTICE, bed_need, distance_offset_km
 from ror.ranking.weights import Weights
-from ror.search.es_documents import free_key, installed_key, price_key
-from ror.search.es_filters import Clause, exists, km, term
+from ror.search.elasticsearch.documents import free_key, installed_key, price_key
+from ror.search.elasticsearch.filters import Clause, exists, km, term
 
 CAPACITY_SCRIPT: Final = """
 double credit = 0.0;

@@ -24,7 +24,7 @@ from ror.nomenclature.named_codes import AVAILABLE, CURRENT, INSTALLED
 from ror.ranking.beds import available_beds, installed_beds
 from ror.ranking.hours import local
 from ror.ranking.prices import family_monthly_eur
-from ror.search.embedded_rows import location_keys
+from ror.search.embedded.rows import location_keys
 from ror.search.prefilter import OfferColumns
 
 # Wanted genders a bed search may ask (R332), None = any gender.

@@ -16,8 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from ror.mappings import fields as f
-from ror.search.engine import CandidateQuery
-from ror.search.es_filters import (
+from ror.search.elasticsearch.filters import (
     Clause,
     age_filter,
     all_of,
@@ -29,7 +28,8 @@ from ror.search.es_filters import (
     not_closed_filter,
     term,
 )
-from ror.search.planner import ANNULI_KM
+from ror.search.embedded.planner import ANNULI_KM
+from ror.search.engine import CandidateQuery
 from ror.search.prefilter import Prefilter
 
 PAGE: Final = 500

@@ -30,15 +30,17 @@ import orjson
 from numpy.typing import NDArray
 
 from ror.model import Offer
-from ror.search import memory_availability, memory_index, memory_store
-from ror.search.embedded_rows import (
+from ror.search.embedded.memory import availability as memory_availability
+from ror.search.embedded.memory import index as memory_index
+from ror.search.embedded.memory import store as memory_store
+from ror.search.embedded.rows import (
     EncodedCounter,
     EncodedOffer,
     Rejected,
     encode_offer,
     field_range,
 )
-from ror.search.embedded_schema import (
+from ror.search.embedded.schema import (
     CAPACITY_KEY_COLUMNS,
     COVER_COLUMNS,
     DATA_TABLES,

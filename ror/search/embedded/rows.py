@@ -21,7 +21,7 @@ from ror.criteria import CODE_FIELDS
 from ror.errors import RorError
 from ror.geo import zone_key
 from ror.model import Capacity, Offer
-from ror.search import cells
+from ror.search.embedded import cells
 from ror.search.prefilter import OfferColumns, available_counts
 
 # code_id = FIELD_BASE * (position of the field + 1) + n: one contiguous range per field.
@@ -224,7 +224,7 @@ def fact_values(offer: Offer) -> tuple[str, str, str, str, str]:
 def synchro_codes(offer: Offer, locs: Sequence[str]) -> list[tuple[str, str]]:
     """``location_synchro`` rows of an offer: (identifier, Location) found in its kept FHIR
     source, for the Locations it uses."""
-    from ror.search.embedded_capacities import source_identifiers  # it imports this module
+    from ror.search.embedded.capacities import source_identifiers  # it imports this module
 
     return [(code, loc) for code, loc in source_identifiers(offer.source) if loc in locs]
 
