@@ -39,7 +39,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_index(args: argparse.Namespace) -> int:
     from ror.indexer.command import index_command
     from ror.resources.store import ResourceStore
-    from ror.search.commands import index_sink, open_engine
+    from ror.search.commands import index_sink
+    from ror.search.open import open_engine
 
     settings = _settings(args)
     engine = None if args.out and args.engine == "none" else open_engine(settings)
@@ -66,7 +67,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     import os
 
     from ror.resources.store import ResourceStore
-    from ror.search.commands import open_engine
+    from ror.search.open import open_engine
     from ror.sync.command import SyncRequest, sync_command
 
     headers = {}
@@ -127,7 +128,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from ror.api.search_query import search_request_from_query
-    from ror.search.commands import open_engine, search_command
+    from ror.search.commands import search_command
+    from ror.search.open import open_engine
 
     pairs = [
         (name, str(value))
@@ -156,7 +158,7 @@ def _codes(value: str | None) -> tuple[str, ...]:
 
 
 def cmd_overview(args: argparse.Namespace) -> int:
-    from ror.search.commands import open_engine
+    from ror.search.open import open_engine
     from ror.search.overview import overview_command
 
     engine = open_engine(_settings(args))
@@ -176,7 +178,7 @@ def cmd_overview(args: argparse.Namespace) -> int:
 
 def cmd_availability_import(args: argparse.Namespace) -> int:
     from ror.indexer.availability_csv import import_command
-    from ror.search.commands import open_engine
+    from ror.search.open import open_engine
 
     engine = open_engine(_settings(args))
     try:

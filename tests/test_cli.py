@@ -77,7 +77,7 @@ def test_index_loads_good_records_and_reports_rejects(
     assert status == 0, out
     lines = [json.loads(line) for line in rejects.read_text().splitlines()]
     assert lines and all({"source", "resource", "field", "reason"} <= set(r) for r in lines)
-    from ror.search.commands import open_engine
+    from ror.search.open import open_engine
 
     engine = open_engine(db)
     try:

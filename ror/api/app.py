@@ -50,8 +50,8 @@ from ror.api.middleware_limits import BodyLimit, RateLimiter
 from ror.api.openapi import openapi_document
 from ror.config import Settings
 from ror.geo import gazetteer
-from ror.search.commands import open_engine
 from ror.search.engine import Engine
+from ror.search.open import open_engine
 
 log = logging.getLogger("ror.api")
 

@@ -142,7 +142,7 @@ INSTALLED: Final = "installed"  # installed.<nature>: installed beds, current te
 # variant: base_price_monthly.<permanent|temporary|any>_<aid|public>_<u60|all>.
 BASE_PRICE_MONTHLY: Final = "base_price_monthly"
 
-# Location keys of the offer (ror.search.embedded.rows.location_keys: its Locations, "#<id>" for
+# Location keys of the offer (ror.availability.keys.location_keys: its Locations, "#<id>" for
 # counters attached to no Location): a capacity push finds the offers sharing a Location.
 LOCATION_KEYS: Final = "location_keys"
 # Cheapest base price (R246 02) as a monthly estimate: the engines' prefilter column.

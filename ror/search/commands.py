@@ -14,7 +14,6 @@ from typing import TextIO
 
 import orjson
 
-from ror.config import Settings
 from ror.criteria import Criteria
 from ror.errors import InvalidInput, RorError
 from ror.model import Offer
@@ -22,18 +21,6 @@ from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.engine import Engine, LoadStats
 from ror.search.pipeline import search
 from ror.search.result import Match, SearchResult
-
-
-def open_engine(where: Settings | Path | str) -> Engine:
-    """The engine the settings point at: Elasticsearch when ``es_url`` is set, else the
-    embedded engine on ``db_path`` (or on the path given)."""
-    if isinstance(where, Settings):
-        if where.es_url:
-            from ror.search.elasticsearch.engine import open_es_engine
-
-            return open_es_engine(where.es_url)
-        return EmbeddedEngine(where.db_path)
-    return EmbeddedEngine(Path(where))
 
 
 def index_sink(

@@ -26,6 +26,10 @@ from ror.search.prefilter import Prefilter
 
 Progress = Callable[[int], None]  # called with the number of offers loaded so far
 
+# Rings of a distance stream: radius steps of the pipeline (from 2 km), so that a search can
+# stop at a step without reading the next ring.
+ANNULI_KM: Final = (2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
+
 
 @dataclass(frozen=True, slots=True)
 class LoadStats:

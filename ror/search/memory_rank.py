@@ -13,7 +13,7 @@ Python per unit:
   page only getting better; units the prefilter is not sure of are read and checked (for the
   total), scored only when they may enter.
 
-Distances of read units are ``cells.dot_to_km`` (``math``), as on the stream; the numpy
+Distances of read units are ``dot_to_km`` (``math``), as on the stream; the numpy
 distances only bound scores (``ranking.BOUND_MARGIN`` absorbs their last-bit differences) and
 split rings at radius steps (a unit within a hair of a step is measured with ``math``).
 """
@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from ror.geo.distance import dot_to_km
 from ror.ranking.scoring import bed_need, score_upper_bounds
-from ror.search.embedded import cells
 from ror.search.embedded.memory.query import Ring
 from ror.search.engine import Candidate
 
@@ -145,7 +145,7 @@ def _within(ring: Ring, km: NDArray[np.float64], radius: float) -> NDArray[np.bo
     edge = np.flatnonzero(np.abs(km - radius) <= _EDGE * max(1.0, radius))
     if len(edge) and ring.dots is not None:
         for i in edge.tolist():
-            inside[i] = cells.dot_to_km(float(ring.dots[i])) <= radius
+            inside[i] = dot_to_km(float(ring.dots[i])) <= radius
     return inside
 
 
@@ -251,7 +251,7 @@ def _candidate(ring: Ring, i: int) -> Candidate:
     dot = None if ring.dots is None else float(ring.dots[i])
     return Candidate(
         int(ring.refs[i]),
-        None if dot is None else cells.dot_to_km(dot),
+        None if dot is None else dot_to_km(dot),
         int(ring.fails[i]),
         bool(ring.sure[i]),
     )
@@ -272,4 +272,4 @@ def _nearest(parts: list[Ring]) -> Iterator[Candidate]:
     sure = np.concatenate([p.sure for p in parts])
     order = np.lexsort((refs, -dots))
     for i in order.tolist():
-        yield Candidate(int(refs[i]), cells.dot_to_km(float(dots[i])), 1, bool(sure[i]))
+        yield Candidate(int(refs[i]), dot_to_km(float(dots[i])), 1, bool(sure[i]))

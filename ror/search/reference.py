@@ -17,9 +17,9 @@ from numpy.typing import NDArray
 
 from ror.criteria import CODE_FIELDS, Criteria
 from ror.geo import zone_key
+from ror.geo.distance import dot_to_km, min_dot, unit_point
 from ror.model import Offer
 from ror.ranking import check, near_miss_reason, score, score_upper_bound, weights_for
-from ror.search.embedded import cells
 from ror.search.pipeline import (
     FACET_FIELDS,
     NEAR_MISSES,
@@ -55,7 +55,7 @@ class Reference:
         by_id = {o.id: o for o in offers}
         self.offers = list(by_id.values())
         n = len(self.offers)
-        vectors = [cells.unit_vector(o.place.lat, o.place.lon) for o in self.offers]
+        vectors = [unit_point(o.place.lat, o.place.lon) for o in self.offers]
         self.x = np.array([v[0] for v in vectors], dtype=np.float64)
         self.y = np.array([v[1] for v in vectors], dtype=np.float64)
         self.z = np.array([v[2] for v in vectors], dtype=np.float64)
@@ -173,7 +173,7 @@ class Reference:
         eligible: list[tuple[tuple[float, float, str], int]] = []
         near: list[tuple[float, str, int, str]] = []
         for i in np.flatnonzero(look).tolist():
-            d = None if dot is None else cells.dot_to_km(float(dot[i]))
+            d = None if dot is None else dot_to_km(float(dot[i]))
             km[i] = d
             offer = self.offers[i]
             failures = check(offer, criteria, now=now, patient_zone_keys=zone_keys, distance_km=d)
@@ -225,7 +225,7 @@ class Reference:
         if not criteria.has_point:
             return None
         assert criteria.lat is not None and criteria.lon is not None
-        qx, qy, qz = cells.unit_vector(criteria.lat, criteria.lon)
+        qx, qy, qz = unit_point(criteria.lat, criteria.lon)
         return self.x * qx + self.y * qy + self.z * qz
 
     def _facets(
@@ -241,7 +241,7 @@ class Reference:
         ignored (``ranking.check`` on every candidate: slow, for tests)."""
         near = np.ones(self.size, dtype=bool)
         if dot is not None and radius is not None:
-            near = (dot >= cells.min_dot(radius)) | zoned
+            near = (dot >= min_dot(radius)) | zoned
         out: dict[str, dict[str, int]] = {}
         for name in FACET_FIELDS:
             relaxed = criteria.with_(**{name: ()})
@@ -249,7 +249,7 @@ class Reference:
             mask = self.code_mask(criteria, skip=name) & near & self.audience_mask(criteria)
             for i in np.flatnonzero(mask).tolist():
                 offer = self.offers[i]
-                d = None if dot is None else cells.dot_to_km(float(dot[i]))
+                d = None if dot is None else dot_to_km(float(dot[i]))
                 if check(offer, relaxed, now=now, patient_zone_keys=zone_keys, distance_km=d):
                     continue
                 for code in set(getattr(offer, name)):
@@ -260,5 +260,5 @@ class Reference:
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance as the engines compute it (``R·acos`` of unit vectors)."""
-    ua, ub = cells.unit_vector(*a), cells.unit_vector(*b)
-    return cells.dot_to_km(ua[0] * ub[0] + ua[1] * ub[1] + ua[2] * ub[2])
+    ua, ub = unit_point(*a), unit_point(*b)
+    return dot_to_km(ua[0] * ub[0] + ua[1] * ub[1] + ua[2] * ub[2])

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ror.access.tokens import TokenStore
+from ror.availability.keys import location_key, location_keys
 from ror.config import Settings
 from ror.indexer.synthetic import generate
 from ror.model import Capacity, Offer
 from ror.nomenclature.named_codes import CURRENT
 from ror.search.embedded.engine import EmbeddedEngine
-from ror.search.embedded.rows import location_key, location_keys
 from ror.search.overview import (
     BUCKETS,
     METRICS,

@@ -21,8 +21,7 @@ from ror.search.elasticsearch.candidates import (
     stream_body,
     zone_body,
 )
-from ror.search.embedded.planner import ANNULI_KM
-from ror.search.engine import CandidateQuery
+from ror.search.engine import ANNULI_KM, CandidateQuery
 from ror.search.prefilter import Prefilter
 
 NOW = datetime(2026, 11, 26, 13, 0, tzinfo=UTC)

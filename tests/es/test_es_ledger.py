@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from es_builders import NOW, counter, full_offer
 
+from ror.availability.keys import location_keys
 from ror.model import Offer
 from ror.search.elasticsearch.documents import to_document
 from ror.search.elasticsearch.ledger import CounterLedger, counters_by_location
 from ror.search.embedded.engine import EmbeddedEngine
-from ror.search.embedded.rows import location_keys
 
 
 def unit(id: str, *counters: object, locs: tuple[str, ...] = ()) -> Offer:

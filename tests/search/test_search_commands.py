@@ -8,8 +8,9 @@ from pathlib import Path
 
 from ror.config import Settings
 from ror.criteria import Criteria
-from ror.search.commands import demo_command, index_sink, open_engine, search_command
+from ror.search.commands import demo_command, index_sink, search_command
 from ror.search.embedded.engine import EmbeddedEngine
+from ror.search.open import open_engine
 from tests.search.builders import MURET, make_offer
 
 

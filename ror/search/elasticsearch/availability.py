@@ -35,10 +35,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from ror.availability.keys import establishment_keys
 from ror.mappings import fields as f
 from ror.model import Capacity
 from ror.nomenclature.named_codes import CURRENT
-from ror.search.embedded.capacities import establishment_keys
 from ror.search.engine import LocationInfo, UpdateResult
 from ror.search.history import HistoryEntry, HistoryPage
 from ror.search.overview import (

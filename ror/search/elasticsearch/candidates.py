@@ -4,7 +4,7 @@ They mirror the embedded planner (``planner.py``) clause for clause: code fields
 ``bool.filter`` (any-of within, all-of across), the prefilter criteria of ``prefilter.py`` as
 ``should`` clauses of which all but one must hold (units failing two can be neither matches nor
 near-misses), the distance stream read ring after ring with growing ``geo_distance`` radii
-(``planner.ANNULI_KM``) sorted by ``_geo_distance``, and home-based offers matched by zone in a
+(``engine.ANNULI_KM``) sorted by ``_geo_distance``, and home-based offers matched by zone in a
 query of their own. The engine recounts each hit's failures with ``prefilter.fails`` itself, so
 the ``should`` clauses only prune.
 """
@@ -28,8 +28,7 @@ from ror.search.elasticsearch.filters import (
     not_closed_filter,
     term,
 )
-from ror.search.embedded.planner import ANNULI_KM
-from ror.search.engine import CandidateQuery
+from ror.search.engine import ANNULI_KM, CandidateQuery
 from ror.search.prefilter import Prefilter
 
 PAGE: Final = 500

@@ -14,6 +14,7 @@ from contextlib import suppress
 from datetime import datetime, time
 from typing import Any, Final
 
+from ror.availability.keys import location_keys
 from ror.criteria import BedNeed, Criteria, Reception
 from ror.errors import InvalidInput
 from ror.geo import zone_key
@@ -24,7 +25,6 @@ from ror.nomenclature.named_codes import AVAILABLE, CURRENT, INSTALLED
 from ror.ranking.beds import available_beds, installed_beds
 from ror.ranking.hours import local
 from ror.ranking.prices import family_monthly_eur
-from ror.search.embedded.rows import location_keys
 from ror.search.prefilter import OfferColumns
 
 # Wanted genders a bed search may ask (R332), None = any gender.

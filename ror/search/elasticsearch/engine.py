@@ -27,8 +27,10 @@ from typing import Any, Final
 from elasticsearch import BadRequestError, Elasticsearch, NotFoundError
 
 import ror
+from ror.availability.keys import establishment_keys
 from ror.criteria import Criteria
 from ror.errors import InvalidInput, NotFound
+from ror.geo.distance import dot_to_km, unit_point
 from ror.mappings import fields as f
 from ror.mappings.template import searches_body
 from ror.model import Capacity, Offer
@@ -38,8 +40,6 @@ from ror.search.elasticsearch.documents import from_document
 from ror.search.elasticsearch.filters import establishments_query
 from ror.search.elasticsearch.referral import NativeRanking, native_ranking
 from ror.search.elasticsearch.store import EngineUnavailable, OfferStore
-from ror.search.embedded import cells
-from ror.search.embedded.capacities import establishment_keys
 from ror.search.engine import (
     ESTABLISHMENT_OFFERS_MAX,
     Candidate,
@@ -368,9 +368,9 @@ class ElasticsearchEngine:
 
 def distance_km(point: tuple[float, float], lat: float, lon: float) -> float:
     """As the embedded engine measures (``R·acos`` of unit vectors), for identical scores."""
-    qx, qy, qz = cells.unit_vector(*point)
-    x, y, z = cells.unit_vector(lat, lon)
-    return cells.dot_to_km(x * qx + y * qy + z * qz)
+    qx, qy, qz = unit_point(*point)
+    x, y, z = unit_point(lat, lon)
+    return dot_to_km(x * qx + y * qy + z * qz)
 
 
 def open_es_engine(

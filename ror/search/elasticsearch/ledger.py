@@ -1,7 +1,7 @@
 """Counters per Location, as the embedded engine keeps them, for a document store.
 
 Elasticsearch has no join: every offer document carries the counters of all its Locations
-(``embedded_rows.location_keys``), so a Location shared by several offers is copied into each.
+(``availability.keys.location_keys``), so a Location shared by several offers is copied into each.
 This ledger is the single rule every write path applies before copying: per (Location key,
 counter key) the counter with the newest ``updated_at`` wins, an older *or equal* one is
 ignored (``EmbeddedEngine._store_counter``), and counters keep their first-seen order. Pure
@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ror.availability.keys import location_key, location_keys
 from ror.model import Capacity, Offer, capacity_from_dict
-from ror.search.embedded.rows import location_key, location_keys
 from ror.search.engine import CounterOutcome
 
 CounterKey = tuple[str, str, str, str, str, str, str, str]

@@ -29,6 +29,7 @@ from typing import Any, Final
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 from elasticsearch import TransportError as EsTransportError
 
+from ror.availability.keys import location_keys
 from ror.errors import InvalidInput, NotFound, RorError
 from ror.mappings import fields as f
 from ror.mappings.template import index_body, synonym_rules
@@ -40,7 +41,6 @@ from ror.search.elasticsearch.documents import (
     to_document,
 )
 from ror.search.elasticsearch.ledger import CounterLedger, counters_by_location
-from ror.search.embedded.rows import location_keys
 from ror.search.engine import LoadStats, Progress, UpdateResult
 
 BULK_CHUNK: Final = 500

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 
+from ror.availability.keys import establishment_keys
 from ror.errors import Implausible, NotFound
 from ror.model import Capacity, Offer
 from ror.search.embedded.rows import (
@@ -345,16 +346,6 @@ def _reading(conn: sqlite3.Connection) -> Iterator[None]:
         yield
     finally:
         conn.execute("COMMIT")
-
-
-def establishment_keys(establishment: str) -> set[str]:
-    """The ways a bed-management tool names an establishment: FINESS, IdNatStruct ("1" +
-    FINESS, as the national push API does) or FHIR id."""
-    text = establishment.strip()
-    keys = {text, text.upper()}
-    if len(text) == 10 and text[0] == "1":
-        keys.add(text[1:].upper())
-    return keys
 
 
 def find_locations(conn: sqlite3.Connection, establishment: str, code: str) -> list[str]:

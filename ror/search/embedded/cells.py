@@ -17,12 +17,11 @@ from __future__ import annotations
 import math
 from typing import Final
 
-from ror.geo.distance import EARTH_RADIUS_KM as _EARTH_RADIUS_KM
+from ror.geo.distance import EARTH_RADIUS_KM
 
 STEP_DEG: Final = 0.02  # ≈ 2.2 km of latitude
 ROWS: Final = round(180 / STEP_DEG)
 COLUMNS: Final = round(360 / STEP_DEG)
-EARTH_RADIUS_KM: Final = _EARTH_RADIUS_KM  # mean radius (IUGG), shared with ror.geo
 
 
 def _row(lat: float) -> int:
@@ -67,20 +66,3 @@ def cap_ranges(lat: float, lon: float, radius_km: float) -> list[tuple[int, int]
         base = row * COLUMNS
         ranges.extend((base + w, base + e) for w, e in columns)
     return ranges
-
-
-def unit_vector(lat: float, lon: float) -> tuple[float, float, float]:
-    """The point on the unit sphere (x towards 0°E on the equator, z towards the north pole)."""
-    la, lo = math.radians(lat), math.radians(lon)
-    c = math.cos(la)
-    return c * math.cos(lo), c * math.sin(lo), math.sin(la)
-
-
-def min_dot(radius_km: float) -> float:
-    """The smallest dot product of two unit vectors at most ``radius_km`` apart."""
-    return math.cos(min(math.pi, radius_km / EARTH_RADIUS_KM))
-
-
-def dot_to_km(dot: float) -> float:
-    """Great-circle distance from the dot product of two unit vectors (``R·acos(dot)``)."""
-    return EARTH_RADIUS_KM * math.acos(max(-1.0, min(1.0, dot)))

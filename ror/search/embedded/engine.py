@@ -20,7 +20,9 @@ from typing import Final
 import orjson
 
 import ror
+from ror.availability.keys import establishment_keys, location_key, location_keys
 from ror.errors import InvalidInput, NotFound
+from ror.geo.distance import dot_to_km
 from ror.model import Capacity, Offer
 from ror.search.embedded import capacities as embedded_capacities
 from ror.search.embedded import cells, planner
@@ -39,8 +41,6 @@ from ror.search.embedded.rows import (
     decode_doc,
     encode_doc,
     field_range,
-    location_key,
-    location_keys,
     offer_codes,
     sensitive_champs,
     zone_keys,
@@ -477,7 +477,7 @@ class EmbeddedEngine:
 
     def establishment_offers(self, establishment: str) -> list[Offer]:
         self._refresh()
-        keys = sorted(embedded_capacities.establishment_keys(establishment))
+        keys = sorted(establishment_keys(establishment))
         marks = ",".join("?" * len(keys))
         rows = self._conn().execute(
             "SELECT f.rid FROM offer_facts f JOIN offers o ON o.rid = f.rid AND o.id = f.id "
@@ -608,7 +608,7 @@ class EmbeddedEngine:
         zone = planner.zone_statement(query, plan)
         if zone is not None:
             for rid, dot, fails, sure in conn.execute(*zone):
-                km = cells.dot_to_km(dot) if dot is not None else None
+                km = dot_to_km(dot) if dot is not None else None
                 by_zone.append(Candidate(int(rid), km, int(fails), bool(sure)))
             by_zone.sort(key=lambda c: (c.distance_km or 0.0, c.ref))
         exclude = {c.ref for c in by_zone}
@@ -630,7 +630,7 @@ class EmbeddedEngine:
                         if rid in seen:
                             continue
                         seen.add(rid)
-                        km = cells.dot_to_km(dot) if dot is not None else None
+                        km = dot_to_km(dot) if dot is not None else None
                         yield Candidate(rid, km, fails, bool(sure))
             finally:
                 cursor.close()

@@ -31,15 +31,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from ror.geo.distance import min_dot, unit_point
 from ror.search.embedded import cells
 from ror.search.embedded.schema import STAR_CODE_ID
-from ror.search.engine import CandidateQuery
+from ror.search.engine import ANNULI_KM, CandidateQuery
 from ror.search.prefilter import Prefilter
 
 FACET_FIRST_MAX: Final = 12_000
-# Rings of the spatial strategy: radius steps of the pipeline (from 2 km), so that a search
-# can stop at a step without reading the next ring.
-ANNULI_KM: Final = (2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
 
 Strategy = Literal["facet-first", "spatial", "scan", "empty"]
 Params = dict[str, Any]
@@ -170,7 +168,7 @@ def audience_sql(query: CandidateQuery) -> tuple[str, Params]:
 
 
 def _point_params(point: tuple[float, float]) -> Params:
-    qx, qy, qz = cells.unit_vector(*point)
+    qx, qy, qz = unit_point(*point)
     return {"qx": qx, "qy": qy, "qz": qz}
 
 
@@ -219,7 +217,7 @@ def stream_statements(
         bound = ""
         if limit is not None:
             bound = " AND dot >= :lo_dot"
-            params["lo_dot"] = cells.min_dot(limit)
+            params["lo_dot"] = min_dot(limit)
         yield (
             f"SELECT c.rid, {DOT} AS dot, {fails} FROM cover c WHERE {anchor}{bound} "
             f"AND f <= 1{others} ORDER BY dot DESC, c.rid",
@@ -235,7 +233,7 @@ def stream_statements(
         conditions = ""
         if inner > 0:
             conditions += " AND dot < :hi_dot"
-            ring["hi_dot"] = cells.min_dot(inner)
+            ring["hi_dot"] = min_dot(inner)
         if outer is None:
             yield (
                 f"SELECT c.rid, {DOT} AS dot, {fails} FROM cover c WHERE {anchor}"
@@ -245,7 +243,7 @@ def stream_statements(
             )
             return
         conditions += " AND dot >= :lo_dot"
-        ring["lo_dot"] = cells.min_dot(outer)
+        ring["lo_dot"] = min_dot(outer)
         cte = _ranges_cte(cells.cap_ranges(query.point[0], query.point[1], outer))
         yield (
             f"{cte}SELECT c.rid, {DOT} AS dot, {fails} FROM r JOIN cover c "
@@ -302,7 +300,7 @@ def population_statement(
     where = anchor
     if query.point is not None and radius_km is not None:
         params.update(_point_params(query.point))
-        params["lo_dot"] = cells.min_dot(radius_km)
+        params["lo_dot"] = min_dot(radius_km)
         cte = _ranges_cte(cells.cap_ranges(query.point[0], query.point[1], radius_km))
         source = f"r JOIN cover c ON {anchor} AND c.cell BETWEEN r.lo AND r.hi"
         where = f"{DOT} >= :lo_dot"

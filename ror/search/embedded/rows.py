@@ -17,9 +17,11 @@ from typing import Any, Final, NamedTuple
 import msgspec
 import orjson
 
+from ror.availability.keys import location_key, location_keys
 from ror.criteria import CODE_FIELDS
 from ror.errors import RorError
 from ror.geo import zone_key
+from ror.geo.distance import unit_point
 from ror.model import Capacity, Offer
 from ror.search.embedded import cells
 from ror.search.prefilter import OfferColumns, available_counts
@@ -38,11 +40,6 @@ def field_range(name: str) -> tuple[int, int]:
 
 def field_of(code_id: int) -> str:
     return _CODE_FIELD_NAMES[code_id // FIELD_BASE - 1]
-
-
-def location_key(offer_id: str, location_id: str) -> str:
-    """The Location a counter belongs to; counters with no Location stay with their offer."""
-    return location_id or f"#{offer_id}"
 
 
 def encode_doc(offer: Offer) -> bytes:
@@ -81,19 +78,6 @@ def decode_doc(doc: bytes) -> Offer:
 _DOC_DECODER: Final = msgspec.json.Decoder(Offer)
 
 
-def location_keys(offer: Offer) -> list[str]:
-    """Location keys in order: those of the counters first (as they come), then the others."""
-    keys: list[str] = []
-    for c in offer.capacities:
-        key = location_key(offer.id, c.location_id)
-        if key not in keys:
-            keys.append(key)
-    for loc in offer.location_ids:
-        if loc not in keys:
-            keys.append(loc)
-    return keys
-
-
 _zone_key = functools.lru_cache(maxsize=100_000)(zone_key)
 
 
@@ -109,7 +93,7 @@ def zone_keys(offer: Offer) -> list[str]:
 
 
 def cover_values(offer: Offer, columns: OfferColumns) -> CoverValues:
-    x, y, z = cells.unit_vector(offer.place.lat, offer.place.lon)
+    x, y, z = unit_point(offer.place.lat, offer.place.lon)
     c = columns
     return (
         x,

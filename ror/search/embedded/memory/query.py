@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ror.criteria import BedNeed
+from ror.geo.distance import EARTH_RADIUS_KM, dot_to_km, min_dot, unit_point
 from ror.nomenclature.named_codes import CURRENT, NO_ASSIGNMENT
 from ror.ranking.scoring import UnitFacts
 from ror.search.embedded import cells
@@ -42,7 +43,7 @@ from ror.search.prefilter import (
 )
 
 _CHUNK: Final = 32_768  # facet populations are counted this many rows at a time
-# Rings of the spatial strategy: fewer and wider than SQL's (``planner.ANNULI_KM``), numpy
+# Rings of the spatial strategy: fewer and wider than SQL's (``engine.ANNULI_KM``), numpy
 # being cheap per unit and dear per call; radius steps within a ring are decided all the same.
 RINGS_KM: Final = (5.0, 20.0, 50.0, 200.0, 1000.0)
 WHOLE_FRACTION: Final = 0.5  # a ring holding more of the posting reads it all, as the last
@@ -69,10 +70,10 @@ class Ring:
         return len(self.refs)
 
     def km(self) -> Floats | None:
-        """Distances (numpy ``arccos``: may differ from ``cells.dot_to_km`` in the last bit)."""
+        """Distances (numpy ``arccos``: may differ from ``dot_to_km`` in the last bit)."""
         if self.dots is None:
             return None
-        return np.arccos(np.clip(self.dots, -1.0, 1.0)) * cells.EARTH_RADIUS_KM
+        return np.arccos(np.clip(self.dots, -1.0, 1.0)) * EARTH_RADIUS_KM
 
     def take(self, index: NDArray[Any]) -> Ring:
         return Ring(
@@ -116,7 +117,7 @@ class Ring:
             return [Candidate(r, None, f, s) for r, f, s in zip(refs, fails, sure, strict=True)]
         dots = self.dots[order].tolist()
         return [
-            Candidate(r, cells.dot_to_km(d), f, s)
+            Candidate(r, dot_to_km(d), f, s)
             for r, d, f, s in zip(refs, dots, fails, sure, strict=True)
         ]
 
@@ -170,7 +171,7 @@ class _Reader:
 
     def __post_init__(self) -> None:
         if self.query.point is not None:
-            self.point = cells.unit_vector(*self.query.point)
+            self.point = unit_point(*self.query.point)
         self.price_column = price_column_for(self.query.prefilter)
 
     def rows(
@@ -352,13 +353,13 @@ def _rings(reader: _Reader, plan: Plan, exclude: NDArray[np.int64]) -> Iterator[
         yield ring(None, None, None, None)
         return
     if plan.strategy == "facet-first":  # one ring: the whole posting (within the bound)
-        yield ring(None, None if limit is None else cells.min_dot(limit), None, None)
+        yield ring(None, None if limit is None else min_dot(limit), None, None)
         return
     inner = 0.0
     for outer in (*RINGS_KM, None):
         if limit is not None and (outer is None or outer >= limit):
             outer = limit
-        hi_dot = cells.min_dot(inner) if inner > 0 else None
+        hi_dot = min_dot(inner) if inner > 0 else None
         if outer is None:
             yield ring(None, None, hi_dot, None)
             return
@@ -366,7 +367,7 @@ def _rings(reader: _Reader, plan: Plan, exclude: NDArray[np.int64]) -> Iterator[
         if _most_of(reader, plan, ranges):  # one pass over the posting rather than two
             yield ring(None, None, hi_dot, None)
             return
-        yield ring(ranges, cells.min_dot(outer), hi_dot, outer)
+        yield ring(ranges, min_dot(outer), hi_dot, outer)
         if limit is not None and outer >= limit:
             return
         inner = outer
@@ -464,7 +465,7 @@ def _population(
                 assert radius_km is not None
                 dots = reader.dots(part, rows)
                 assert dots is not None
-                rows = rows[dots >= cells.min_dot(radius_km)]
+                rows = rows[dots >= min_dot(radius_km)]
             if len(zoned):
                 rows = rows[~np.isin(rows, zoned)]
             kept.append(rows)

@@ -1,0 +1,1 @@
+"""Availability: capacity counters, their keys, history and the overview, engine-neutral."""

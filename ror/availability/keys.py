@@ -1,0 +1,33 @@
+"""How counters, Locations and establishments are named across engines and push APIs."""
+
+from __future__ import annotations
+
+from ror.model import Offer
+
+
+def location_key(offer_id: str, location_id: str) -> str:
+    """The Location a counter belongs to; counters with no Location stay with their offer."""
+    return location_id or f"#{offer_id}"
+
+
+def location_keys(offer: Offer) -> list[str]:
+    """Location keys in order: those of the counters first (as they come), then the others."""
+    keys: list[str] = []
+    for c in offer.capacities:
+        key = location_key(offer.id, c.location_id)
+        if key not in keys:
+            keys.append(key)
+    for loc in offer.location_ids:
+        if loc not in keys:
+            keys.append(loc)
+    return keys
+
+
+def establishment_keys(establishment: str) -> set[str]:
+    """The ways a bed-management tool names an establishment: FINESS, IdNatStruct ("1" +
+    FINESS, as the national push API does) or FHIR id."""
+    text = establishment.strip()
+    keys = {text, text.upper()}
+    if len(text) == 10 and text[0] == "1":
+        keys.add(text[1:].upper())
+    return keys
