@@ -39,7 +39,7 @@ import orjson
 from bench.scenarios import generate_queries, request_body
 from bench.stats import machine, percentile
 from ror.access.tokens import TokenStore
-from ror.search.overview import OverviewQuery
+from ror.availability.overview import OverviewQuery
 
 TARGET_UPDATES_PER_S = 2000.0
 TARGET_OVERVIEW_P50_MS = 100.0

@@ -2,7 +2,7 @@
 
 Both answer the same queries in the same run. The engine runs the whole pipeline
 (``ror.search.pipeline.search``: place and text resolution, ranking, near-misses, facets,
-replay record); the baseline is ``ror.search.reference.Reference.search(truth=False)``, the
+replay record); the baseline is ``bench.reference.Reference.search(truth=False)``, the
 scan the engine must beat. Exactness is checked against ``truth=True`` (no prefilter: the
 ranking's eligibility check on every offer carrying the requested codes): same ids, same order.
 
@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bench.reference import Reference
 from bench.scenarios import SCENARIOS, interleave
 from bench.stats import ms, percentile, rounded
 from ror.criteria import Criteria
 from ror.errors import RorError
 from ror.search.engine import Engine
 from ror.search.pipeline import search
-from ror.search.reference import Reference
 
 Say = Callable[[str], None]
 

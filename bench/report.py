@@ -102,7 +102,7 @@ def render(results: dict[str, Any]) -> str:
     lines.append("")
     mix = results["mix"]
     lines.append(
-        f"baseline: numpy brute-force scan (ror.search.reference, truth=False) on "
+        f"baseline: numpy brute-force scan (bench.reference, truth=False) on "
         f"{mix['baseline_queries']} of the queries; speed-up = baseline p50 / engine p50 on "
         f"those same queries (engine p50 there: {mix['engine_p50_ms_on_baseline_queries']} ms)"
     )

@@ -26,13 +26,13 @@ from bench.inprocess import (
     run_engine,
 )
 from bench.options import Options, parse_args
+from bench.reference import Reference
 from bench.report import render, targets, write
 from bench.scenarios import generate_queries
 from bench.stats import Phases, code_state, machine
 from bench.updates import Pushes, push
 from ror.criteria import Criteria
 from ror.search.embedded.engine import EmbeddedEngine
-from ror.search.reference import Reference
 
 Say = Callable[[str], None]
 

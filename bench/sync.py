@@ -35,10 +35,10 @@ import httpx
 
 from ror.api.fhir import synthesize
 from ror.api.fhir.facts import view
-from ror.indexer.command import run_index
+from ror.commands.index import run_index
+from ror.commands.search import index_sink
 from ror.indexer.synthetic import generate
 from ror.resources.store import ResourceStore
-from ror.search.commands import index_sink
 from ror.search.embedded import EmbeddedEngine
 
 RESULTS = Path(__file__).resolve().parent / "sync_results.json"

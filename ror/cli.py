@@ -31,15 +31,15 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ror.search.commands import demo_command
+    from ror.commands.search import demo_command
 
     return demo_command(_settings(args).db_path, args.size, args.seed)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from ror.indexer.command import index_command
+    from ror.commands.index import index_command
+    from ror.commands.search import index_sink
     from ror.resources.store import ResourceStore
-    from ror.search.commands import index_sink
     from ror.search.open import open_engine
 
     settings = _settings(args)
@@ -113,11 +113,11 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from ror.api.serve import serve
+    from ror.commands.serve import serve
 
     settings = _settings(args)
     if args.demo and not settings.es_url and not settings.db_path.exists():
-        from ror.search.commands import demo_command
+        from ror.commands.search import demo_command
 
         status = demo_command(settings.db_path, args.demo_size, args.seed)
         if status:
@@ -128,7 +128,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from ror.api.search_query import search_request_from_query
-    from ror.search.commands import search_command
+    from ror.commands.search import search_command
     from ror.search.open import open_engine
 
     pairs = [
@@ -148,7 +148,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_geocode(args: argparse.Namespace) -> int:
-    from ror.geo.cli import geocode_command
+    from ror.commands.geocode import geocode_command
 
     return geocode_command(" ".join(args.query), args.json, args.limit)
 
@@ -158,8 +158,8 @@ def _codes(value: str | None) -> tuple[str, ...]:
 
 
 def cmd_overview(args: argparse.Namespace) -> int:
+    from ror.availability.overview import overview_command
     from ror.search.open import open_engine
-    from ror.search.overview import overview_command
 
     engine = open_engine(_settings(args))
     try:
@@ -188,7 +188,7 @@ def cmd_availability_import(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from ror.access import commands
+    from ror.commands import tokens as commands
 
     tokens = Path(args.tokens) if args.tokens else Settings.from_env().tokens_path
     if args.action == "create":

@@ -1,6 +1,6 @@
 """Who is calling, and the checks routes make before answering (DESIGN §7).
 
-The authentication middleware (:mod:`ror.api.middleware_auth`) puts a
+The authentication middleware (:mod:`ror.api.middleware.auth`) puts a
 :class:`~ror.access.caller.Caller` on every request: the owner of a valid bearer token, or an
 anonymous caller with the application's anonymous profile (0, open data). Routes read it with
 :func:`request_caller` and never look at headers themselves. What each profile may see is

@@ -28,26 +28,24 @@ from ror import __version__
 from ror.access.audit_log import AuditLog
 from ror.access.profiles import check_profile
 from ror.access.tokens import TokenStore
-from ror.api import (
-    routes_audit,
-    routes_availability,
-    routes_availability_fhir,
-    routes_offers,
-    routes_pages,
-    routes_reference,
-    routes_search,
-    routes_sources,
-    routes_system,
-)
 from ror.api.access import ANONYMOUS_PROFILE
 from ror.api.endpoints import Endpoint
 from ror.api.error_handlers import EXCEPTION_HANDLERS, InternalErrors
+from ror.api.fhir import location_patch as routes_availability_fhir
 from ror.api.fhir import routes as fhir_routes
-from ror.api.middleware_auth import Authentication
-from ror.api.middleware_balance import ShedWhenBusy
-from ror.api.middleware_headers import SecurityHeaders, cors
-from ror.api.middleware_limits import BodyLimit, RateLimiter
+from ror.api.middleware.auth import Authentication
+from ror.api.middleware.balance import ShedWhenBusy
+from ror.api.middleware.headers import SecurityHeaders, cors
+from ror.api.middleware.limits import BodyLimit, RateLimiter
 from ror.api.openapi import openapi_document
+from ror.api.routes import audit as routes_audit
+from ror.api.routes import availability as routes_availability
+from ror.api.routes import offers as routes_offers
+from ror.api.routes import pages as routes_pages
+from ror.api.routes import reference as routes_reference
+from ror.api.routes import search as routes_search
+from ror.api.routes import sources as routes_sources
+from ror.api.routes import system as routes_system
 from ror.config import Settings
 from ror.geo import gazetteer
 from ror.search.engine import Engine

@@ -8,7 +8,7 @@
   authentication middleware; :func:`is_write` says which requests are writes.
 
 The log itself (append-only JSONL, ``ROR_AUDIT_LOG``) is :class:`ror.access.audit_log.AuditLog`;
-``GET /v1/audit`` (:mod:`ror.api.routes_audit`) reads it for profile 1.
+``GET /v1/audit`` (:mod:`ror.api.routes.audit`) reads it for profile 1.
 """
 
 from __future__ import annotations

@@ -4,7 +4,6 @@ Everything runs offline from the tables in ``ror/geo/data`` (built by
 ``scripts/build_gazetteer.py`` from La Poste, INSEE/Etalab and IGN open data).
 """
 
-from ror.geo.cli import geocode_command
 from ror.geo.crs import SUPPORTED_EPSG, to_wgs84
 from ror.geo.distance import (
     EARTH_RADIUS_KM,
@@ -41,7 +40,6 @@ __all__ = [
     "departement_at",
     "dot_for_km",
     "gazetteer",
-    "geocode_command",
     "haversine_km",
     "is_in_france",
     "km_for_dot",

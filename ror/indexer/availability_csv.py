@@ -48,10 +48,10 @@ from pathlib import Path
 from typing import Any, Final, TextIO
 from zoneinfo import ZoneInfo
 
+from ror.availability.indicators import InvalidIndicator, check_counter
 from ror.errors import InvalidInput, RorError
 from ror.model import Capacity
 from ror.search.engine import LocationCounters
-from ror.search.indicators import InvalidIndicator, check_counter
 from ror.text import fold
 
 PARIS: Final = ZoneInfo("Europe/Paris")

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, Protocol, runtime_checkable
 
+from ror.availability.history import DEFAULT_PAGE, HistoryPage
+from ror.availability.overview import Overview, OverviewQuery
 from ror.model import Capacity, Offer
-from ror.search.history import DEFAULT_PAGE, HistoryPage
-from ror.search.overview import Overview, OverviewQuery
 from ror.search.prefilter import Prefilter
 
 Progress = Callable[[int], None]  # called with the number of offers loaded so far
@@ -302,7 +302,7 @@ class Engine(Protocol):
         ...
 
     def availability_overview(self, query: OverviewQuery, now: datetime) -> Overview:
-        """Beds per area (``ror.search.overview`` says what is counted)."""
+        """Beds per area (``ror.availability.overview`` says what is counted)."""
         ...
 
     def capacity_history(
@@ -313,7 +313,7 @@ class Engine(Protocol):
         after: int | None = None,
         limit: int = DEFAULT_PAGE,
     ) -> HistoryPage:
-        """Accepted pushed counters of a Location in acceptance order (``ror.search.history``):
+        """Accepted pushed counters of a Location in acceptance order (``availability.history``):
         those dated ``since`` or later, after sequence number ``after``."""
         ...
 

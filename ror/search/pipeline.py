@@ -54,7 +54,7 @@ from ror.ranking import Weights, check, explain, french, near_miss_reason, score
 from ror.ranking import weights_for as ranking_weights
 from ror.ranking.hours import local
 from ror.ranking.prices import price_summary
-from ror.search import memory_rank
+from ror.search import ranker_rings as memory_rank
 from ror.search.embedded.memory.query import IdOrder, RingStream
 from ror.search.engine import RING_MARK, Candidate, CandidateQuery, Engine, SearchRecord
 from ror.search.prefilter import Prefilter

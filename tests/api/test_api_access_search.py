@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from access_checks import NOW, fixed_offers
 
+from bench.reference import Reference
 from ror.criteria import EVERYONE, Audience, BedNeed, Criteria
 from ror.model import Capacity, Offer
 from ror.ranking import score, weights_for
@@ -27,7 +28,6 @@ from ror.search.elasticsearch.documents import to_document
 from ror.search.elasticsearch.referral import referral_body
 from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.engine import CandidateQuery
-from ror.search.reference import Reference
 
 AUDIENCES = [Audience((), False), Audience(("04",), False), Audience(("04",), True)]
 

@@ -12,9 +12,9 @@ import pytest
 from access_checks import Live, World, build_world
 from api_checks import error_of
 
-from ror.access.commands import token_revoke_command
 from ror.api.app import create_app
-from ror.api.routes_audit import AuditResponse
+from ror.api.routes.audit import AuditResponse
+from ror.commands.tokens import token_revoke_command
 
 
 @pytest.fixture(scope="module")

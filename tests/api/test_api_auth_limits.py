@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ror.api.middleware_limits import RateLimiter, retry_after
+from ror.api.middleware.limits import RateLimiter, retry_after
 from ror.config import Settings
 from ror.errors import InvalidInput
 

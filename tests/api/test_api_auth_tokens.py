@@ -11,8 +11,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from ror.access.commands import token_create_command, token_list_command, token_revoke_command
 from ror.access.tokens import InvalidToken, TokenStore, digest_of
+from ror.commands.tokens import token_create_command, token_list_command, token_revoke_command
 from ror.errors import InvalidInput, NotFound
 
 

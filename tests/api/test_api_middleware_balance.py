@@ -15,7 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from ror.api.app import balance
-from ror.api.middleware_balance import ShedWhenBusy
+from ror.api.middleware.balance import ShedWhenBusy
 from tests.live_server import LiveServer
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ror.api.serve import serve, settings_env
+from ror.commands.serve import serve, settings_env
 from ror.config import Settings
 from ror.errors import InvalidInput
 
@@ -45,7 +45,7 @@ def test_bad_serve_arguments(tmp_path: Path, port: int, workers: int, field: str
 def test_serve_with_two_workers(db_path: Path) -> None:
     port = free_port()
     code = (
-        "from ror.api.serve import serve; from ror.config import Settings; "
+        "from ror.commands.serve import serve; from ror.config import Settings; "
         f"serve(Settings.from_env({{'ROR_DB': {str(db_path)!r}}}), '127.0.0.1', {port}, 2)"
     )
     proc = subprocess.Popen(

@@ -10,18 +10,18 @@ from pathlib import Path
 
 from ror.access.tokens import TokenStore
 from ror.availability.keys import location_key, location_keys
-from ror.config import Settings
-from ror.indexer.synthetic import generate
-from ror.model import Capacity, Offer
-from ror.nomenclature.named_codes import CURRENT
-from ror.search.embedded.engine import EmbeddedEngine
-from ror.search.overview import (
+from ror.availability.overview import (
     BUCKETS,
     METRICS,
     STATUS_METRIC,
     OverviewQuery,
     freshness_bucket,
 )
+from ror.config import Settings
+from ror.indexer.synthetic import generate
+from ror.model import Capacity, Offer
+from ror.nomenclature.named_codes import CURRENT
+from ror.search.embedded.engine import EmbeddedEngine
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 SIZE = 1500

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from availability_world import build_db, offers
 
+from ror.availability.overview import OverviewQuery
 from ror.errors import InvalidInput
 from ror.indexer.availability_csv import import_command, import_snapshots, parse_time
 from ror.model import Offer
 from ror.search.embedded.engine import EmbeddedEngine
-from ror.search.overview import OverviewQuery
 
 AT = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
 

@@ -18,6 +18,7 @@ import pytest
 from availability_world import NOW, build_db, counter, minutes, offers, shared_location
 
 from ror.availability.keys import location_keys
+from ror.availability.overview import OverviewQuery
 from ror.mappings import fields as f
 from ror.model import Offer
 from ror.search.elasticsearch.availability import (
@@ -38,7 +39,6 @@ from ror.search.elasticsearch.documents import to_document
 from ror.search.elasticsearch.ledger import CounterLedger
 from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.engine import CounterOutcome, UpdateResult
-from ror.search.overview import OverviewQuery
 
 QUERIES = [
     OverviewQuery(),

@@ -1,4 +1,4 @@
-"""Which counters are valid ROR indicators (``ror.search.indicators``)."""
+"""Which counters are valid ROR indicators (``ror.availability.indicators``)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ror.availability.indicators import InvalidIndicator, check_counter, describe, indicator_problem
 from ror.model import Capacity
-from ror.search.indicators import InvalidIndicator, check_counter, describe, indicator_problem
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 

@@ -19,11 +19,11 @@ from availability_world import (
     shared_location,
 )
 
+from ror.availability.overview import BUCKETS, OverviewQuery, format_table, freshness_bucket
 from ror.errors import InvalidInput, UnknownCode
 from ror.model import Capacity, Offer
 from ror.search.embedded.capacities import facts_current
 from ror.search.embedded.engine import EmbeddedEngine
-from ror.search.overview import BUCKETS, OverviewQuery, format_table, freshness_bucket
 
 QUERIES = [
     OverviewQuery(),
@@ -196,7 +196,7 @@ def test_the_cli_command(engine: EmbeddedEngine) -> None:
     import io
     import json
 
-    from ror.search.overview import overview_command
+    from ror.availability.overview import overview_command
 
     out = io.StringIO()
     assert overview_command(engine, group_by="departement", activity=["126,127"], out=out) == 0

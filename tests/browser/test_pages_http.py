@@ -11,7 +11,7 @@ import httpx
 import pytest
 from browser_support import Live
 
-from ror.api.routes_pages import STATIC
+from ror.api.routes.pages import STATIC
 
 
 class Assets(HTMLParser):

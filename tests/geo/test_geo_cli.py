@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from ror.geo import geocode_command
+from ror.commands.geocode import geocode_command
 
 
 def test_json_output() -> None:

@@ -5,7 +5,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from ror.indexer.command import as_sink, index_command, run_index
+from ror.commands.index import as_sink, index_command, run_index
 from ror.indexer.load import read_offers
 from ror.model import Offer
 

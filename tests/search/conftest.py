@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bench.reference import Reference
 from ror.indexer.synthetic import generate
 from ror.model import Offer
 from ror.search.embedded.engine import EmbeddedEngine
-from ror.search.reference import Reference
 from tests.search.builders import NOW
 
 SYNTHETIC_SIZE = 3000

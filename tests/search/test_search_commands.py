@@ -6,9 +6,9 @@ import io
 import json
 from pathlib import Path
 
+from ror.commands.search import demo_command, index_sink, search_command
 from ror.config import Settings
 from ror.criteria import Criteria
-from ror.search.commands import demo_command, index_sink, search_command
 from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.open import open_engine
 from tests.search.builders import MURET, make_offer

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from bench.reference import Reference
 from ror.criteria import Audience, BedNeed, Criteria
 from ror.model import Offer
 from ror.ranking import check, score, weights_for
@@ -23,7 +24,6 @@ from ror.search.embedded.memory import store as memory_store
 from ror.search.embedded.memory.query import RingStream
 from ror.search.engine import RING_MARK, Candidate, CandidateQuery
 from ror.search.pipeline import FACET_FIELDS, search
-from ror.search.reference import Reference
 from tests.search.builders import (
     ALBI,
     BLAGNAC,

@@ -6,12 +6,12 @@ import random
 
 import pytest
 
+from bench.reference import Reference
 from ror.criteria import BedNeed, Criteria
 from ror.errors import InvalidInput, NotFound, UnknownCode, UnknownPlace
 from ror.model import Offer
 from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.pipeline import get_offer, replay, search
-from ror.search.reference import Reference
 from tests.search.builders import (
     ALBI,
     BORDEAUX,

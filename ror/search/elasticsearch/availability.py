@@ -35,13 +35,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from ror.availability.history import HistoryEntry, HistoryPage
 from ror.availability.keys import establishment_keys
-from ror.mappings import fields as f
-from ror.model import Capacity
-from ror.nomenclature.named_codes import CURRENT
-from ror.search.engine import LocationInfo, UpdateResult
-from ror.search.history import HistoryEntry, HistoryPage
-from ror.search.overview import (
+from ror.availability.overview import (
     METRICS,
     STATUS_METRIC,
     Figures,
@@ -50,6 +46,10 @@ from ror.search.overview import (
     assemble,
     freshness_bucket,
 )
+from ror.mappings import fields as f
+from ror.model import Capacity
+from ror.nomenclature.named_codes import CURRENT
+from ror.search.engine import LocationInfo, UpdateResult
 
 PAGE: Final = 1000
 COUNT_AT_LEAST_ZERO: Final = f"Math.max(doc['{f.CAP_COUNT}'].value, 0)"

@@ -27,7 +27,9 @@ from typing import Any, Final
 from elasticsearch import BadRequestError, Elasticsearch, NotFoundError
 
 import ror
+from ror.availability.history import DEFAULT_PAGE, MAX_PAGE, HistoryPage
 from ror.availability.keys import establishment_keys
+from ror.availability.overview import Overview, OverviewQuery
 from ror.criteria import Criteria
 from ror.errors import InvalidInput, NotFound
 from ror.geo.distance import dot_to_km, unit_point
@@ -53,8 +55,6 @@ from ror.search.engine import (
     SearchRecord,
     UpdateResult,
 )
-from ror.search.history import DEFAULT_PAGE, MAX_PAGE, HistoryPage
-from ror.search.overview import Overview, OverviewQuery
 from ror.search.prefilter import OfferColumns, fails
 
 MAPPING_VERSION: Final = 1  # bump when offers.json changes in a way old indices lack

@@ -44,6 +44,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 
+from ror.availability.history import HistoryEntry, HistoryPage
+from ror.availability.indicators import implausible
 from ror.availability.keys import establishment_keys
 from ror.errors import Implausible, NotFound
 from ror.model import Capacity, Offer
@@ -56,8 +58,6 @@ from ror.search.embedded.rows import (
 )
 from ror.search.embedded.schema import CAPACITY_KEY_COLUMNS, table_exists
 from ror.search.engine import CounterOutcome, LocationCounters, LocationInfo, UpdateResult
-from ror.search.history import HistoryEntry, HistoryPage
-from ror.search.indicators import implausible
 
 if TYPE_CHECKING:
     from ror.search.embedded.engine import EmbeddedEngine

@@ -20,7 +20,9 @@ from typing import Final
 import orjson
 
 import ror
+from ror.availability.history import DEFAULT_PAGE, MAX_PAGE, HistoryPage
 from ror.availability.keys import establishment_keys, location_key, location_keys
+from ror.availability.overview import Overview, OverviewQuery
 from ror.errors import InvalidInput, NotFound
 from ror.geo.distance import dot_to_km
 from ror.model import Capacity, Offer
@@ -67,8 +69,6 @@ from ror.search.engine import (
     SearchRecord,
     UpdateResult,
 )
-from ror.search.history import DEFAULT_PAGE, MAX_PAGE, HistoryPage
-from ror.search.overview import Overview, OverviewQuery
 from ror.search.prefilter import OfferColumns, available_counts
 
 FACET_MAX_UNITS: Final = 20_000  # a facet over more units is left out (and said so)

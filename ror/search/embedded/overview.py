@@ -1,7 +1,7 @@
 """The embedded engine's overview: per-Location counters in numpy arrays, kept in step with
 SQLite, so that an overview over a million offers takes milliseconds.
 
-What is counted is said in :mod:`ror.search.overview`. How:
+What is counted is said in :mod:`ror.availability.overview`. How:
 
 - **Static part**, rebuilt when the offers change (``docs_version``) or their facts do
   (``facts_version``): the Locations (sorted keys; a Location's number is its rank), the
@@ -32,9 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from ror.nomenclature.named_codes import CURRENT
-from ror.search.embedded import capacities as embedded_capacities
-from ror.search.overview import (
+from ror.availability.overview import (
     BED_NATURES,
     BUCKET_LIMITS_HOURS,
     BUCKETS,
@@ -46,6 +44,8 @@ from ror.search.overview import (
     OverviewQuery,
     assemble,
 )
+from ror.nomenclature.named_codes import CURRENT
+from ror.search.embedded import capacities as embedded_capacities
 
 if TYPE_CHECKING:
     from ror.search.embedded.engine import EmbeddedEngine

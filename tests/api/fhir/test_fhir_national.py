@@ -16,12 +16,12 @@ from fhir_checks import bundle_of, expected_includes, included, matches, outcome
 
 from ror.api.app import create_app
 from ror.api.fhir.subset import SUMMARY
+from ror.commands.index import run_index
+from ror.commands.search import index_sink
 from ror.config import Settings
-from ror.indexer.command import run_index
 from ror.indexer.load import load_paths
 from ror.model import Offer
 from ror.resources.store import ResourceStore
-from ror.search.commands import index_sink
 from ror.search.embedded import EmbeddedEngine
 from ror.text import fold
 from tests.api.conftest import LiveServer

@@ -19,6 +19,7 @@ from es_builders import full_offer
 from es_recorder import Captured, Recorder
 
 from ror.api.app import create_app
+from ror.availability.overview import OverviewQuery
 from ror.config import Settings
 from ror.criteria import Audience, BedNeed, Criteria, EquipmentNeed, Profile
 from ror.indexer.synthetic import generate
@@ -27,7 +28,6 @@ from ror.model import Capacity, Offer
 from ror.ranking.weights import PROFILE_WEIGHTS
 from ror.search import pipeline
 from ror.search.elasticsearch import ElasticsearchEngine
-from ror.search.overview import OverviewQuery
 from tests.live_server import LiveServer
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)

@@ -3,7 +3,7 @@
 A pushed counter names its indicator with NOS codes as JSON strings; ``temporality`` (R331)
 defaults to 01 Courant, ``assignment`` (R337) to 01 Aucune and ``source`` (R335) to 02 Bed
 management. Whether the combination is a valid ROR indicator is checked afterwards
-(``ror.search.indicators``: 400 ``invalid_indicator`` naming the counter and the combination).
+(``ror.availability.indicators``: 400 ``invalid_indicator`` naming the counter and the combination).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
+from ror.availability.history import MAX_PAGE
 from ror.model import Capacity
-from ror.search.history import MAX_PAGE
 
 MAX_COUNTERS = 500  # per request, all Locations together
 MAX_LOCATIONS = 500

@@ -47,12 +47,12 @@ from ror.api.audit import audited
 from ror.api.endpoints import Endpoint, Param
 from ror.api.params import read_body
 from ror.api.validation import parse_json_object
+from ror.availability.indicators import FHIR_NAMES, InvalidIndicator, check_counter, describe
 from ror.errors import RorError
 from ror.indexer.fhir import Extensions, codings, instant, integer, text, url_name
 from ror.indexer.locations import read_capacity
 from ror.model import CAPACITY_KEY_FIELDS, Capacity
 from ror.search.engine import Engine, UpdateResult
-from ror.search.indicators import FHIR_NAMES, InvalidIndicator, check_counter, describe
 
 FHIR_JSON: Final = "application/fhir+json"
 CAPACITY_URL: Final = (

@@ -21,7 +21,7 @@ from ror.access.caller import Caller, anonymous
 from ror.access.tokens import TOKEN_PATTERN, InvalidToken, TokenStore
 from ror.api.audit import audit, is_write
 from ror.api.error_handlers import error_response
-from ror.api.middleware_limits import RateLimiter, retry_after
+from ror.api.middleware.limits import RateLimiter, retry_after
 
 log = logging.getLogger("ror.api")
 

@@ -7,7 +7,7 @@ overview and the history of accepted counters.
   ``require_writer``), apply in one durable transaction and answer once committed: a search
   made after the answer sees the new counts. Every attempt, accepted or refused, is audited.
 - ``GET /v1/availability/overview``: beds per région or département
-  (:mod:`ror.search.overview`); restricted data (``require_capacities``).
+  (:mod:`ror.availability.overview`); restricted data (``require_capacities``).
 - ``GET /v1/availability/history?location=…``: the accepted counters of a Location, oldest
   first; restricted data as well.
 
@@ -31,7 +31,7 @@ from ror.api.audit import audited
 from ror.api.endpoints import Endpoint, Param
 from ror.api.json_response import JSONResponse
 from ror.api.params import params_of, query_of, read_body
-from ror.api.routes_availability_models import (
+from ror.api.routes.availability_models import (
     BatchPush,
     BatchResult,
     CapacityPush,
@@ -43,11 +43,11 @@ from ror.api.routes_availability_models import (
     PushResult,
 )
 from ror.api.validation import parse_json_object, validate
+from ror.availability.indicators import check_counter
+from ror.availability.overview import OverviewQuery
 from ror.errors import Implausible, NotFound, Unauthorized
 from ror.model import CAPACITY_KEY_FIELDS, Capacity
 from ror.search.engine import Engine, LocationCounters, UpdateResult
-from ror.search.indicators import check_counter
-from ror.search.overview import OverviewQuery
 
 PUSH_EXAMPLE = {
     "counters": [

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import TextIO
 
 from ror.errors import RorError
+from ror.indexer.load import LoadReport, load_paths, write_offers, write_rejects
 from ror.model import Offer
 from ror.resources.load import load_into_store
 from ror.resources.store import ResourceStore
-
-from .load import LoadReport, load_paths, write_offers, write_rejects
 
 Sink = Callable[[Iterable[Offer]], int]
 Remover = Callable[[list[str]], int]

@@ -4,7 +4,7 @@
 The pages are static HTML and plain ES modules calling the JSON API like any other client; the
 map library is vendored under ``static/vendor`` (``scripts/vendor_ui.sh``), so nothing is loaded
 from another origin and the service works offline, under the strict Content-Security-Policy of
-:mod:`ror.api.middleware_headers` (no inline script).
+:mod:`ror.api.middleware.headers` (no inline script).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from ror.api.endpoints import Endpoint, Param
 from ror.api.pages import communes, shapes
 from ror.api.params import params_of, query_of
 
-HERE = Path(__file__).resolve().parent
-TEMPLATES = HERE / "templates"
-STATIC = HERE / "static"
+API_DIR = Path(__file__).resolve().parents[1]
+TEMPLATES = API_DIR / "templates"
+STATIC = API_DIR / "static"
 
 # Pages and scripts are revalidated on every load (ETag, 304), so a new version shows at once.
 REVALIDATE = "no-cache"

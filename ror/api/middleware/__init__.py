@@ -1,0 +1,1 @@
+"""The ASGI middleware of the API: authentication, balance, headers, limits."""

@@ -1,0 +1,1 @@
+"""The HTTP routes of the referral API, one module per family of endpoints."""
