@@ -23,13 +23,13 @@ from ror.ranking import check, near_miss_reason, score, score_upper_bound, weigh
 from ror.search.pipeline import (
     FACET_FIELDS,
     NEAR_MISSES,
-    RADIUS_STEPS_KM,
     patient_zones,
     resolve_place,
     resolve_text,
     validate,
 )
 from ror.search.prefilter import OfferColumns, Prefilter
+from ror.search.ranker import RADIUS_STEPS_KM
 
 Mask = NDArray[np.bool_]
 

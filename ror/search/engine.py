@@ -17,12 +17,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
 from ror.availability.history import DEFAULT_PAGE, HistoryPage
 from ror.availability.overview import Overview, OverviewQuery
 from ror.model import Capacity, Offer
 from ror.search.prefilter import Prefilter
+
+if TYPE_CHECKING:
+    from ror.search.rings import RingStream
 
 Progress = Callable[[int], None]  # called with the number of offers loaded so far
 
@@ -155,6 +158,9 @@ class Candidates:
     by_zone: list[Candidate]
     stream: Iterator[Candidate]
     strategy: str  # how the engine produced them ("facet-first", "spatial", "scan", …)
+    # The same stream readable ring by ring as arrays (``rings.RingStream``), with the zone
+    # matches as arrays: an engine capability the ranker uses to rank many units at once.
+    rings: RingStream | None = None
 
 
 @dataclass(frozen=True, slots=True)

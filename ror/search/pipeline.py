@@ -36,12 +36,10 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import functools
-import heapq
 import itertools
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
@@ -50,14 +48,24 @@ from ror.criteria import CODE_FIELDS, MAX_LIMIT, Criteria, Notice
 from ror.errors import InvalidInput, NotFound, OutsideFrance, UnknownCode, UnknownPlace
 from ror.geo import area_zone_keys, gazetteer, near_france, patient_zone_keys, reverse
 from ror.model import Offer
-from ror.ranking import Weights, check, explain, french, near_miss_reason, score, score_upper_bound
+from ror.ranking import Weights, check, explain, french, near_miss_reason, score
 from ror.ranking import weights_for as ranking_weights
 from ror.ranking.hours import local
 from ror.ranking.prices import price_summary
-from ror.search import ranker_rings as memory_rank
-from ror.search.embedded.memory.query import IdOrder, RingStream
+from ror.search import ranker_rings
 from ror.search.engine import RING_MARK, Candidate, CandidateQuery, Engine, SearchRecord
 from ror.search.prefilter import Prefilter
+from ror.search.ranker import (
+    LOOKAHEAD,
+    RADIUS_STEPS_KM,
+    Ranked,
+    Ranker,
+    Ranking,
+    at_distance,
+    consume,
+    consume_by_zone,
+    distance_of,
+)
 from ror.search.result import (
     Facet,
     FacetValue,
@@ -67,13 +75,10 @@ from ror.search.result import (
     criteria_to_dict,
 )
 
-RADIUS_STEPS_KM: Final = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
 NEAR_MISSES: Final = 5
 BEYOND_CHECKS: Final = 2_000  # units read to find the nearest fitting beyond a fixed radius
 FACET_FIELDS: Final = ("activity", "offer_type", "champ", "care_mode", "public")
 PRECISION_ORDER: Final = {"exact": 0, "street": 1, "city": 2}
-_LOOKAHEAD: Final = 32
-_READ_AHEAD: Final = 2  # offers read beyond those the page still needs
 _ID_CHUNK: Final = 512  # offers looked up per step when ties are read in id order
 
 
@@ -358,166 +363,6 @@ def plan(criteria: Criteria, now: datetime, zone_keys: frozenset[str]) -> Candid
     )
 
 
-@dataclass(order=True, frozen=True, slots=True)
-class Ranked:
-    """An eligible unit: sorts best first (score, then distance, then id)."""
-
-    key: tuple[float, float, str]
-    offer: Offer = field(compare=False)
-    distance_km: float | None = field(compare=False)
-    score: float = field(compare=False)
-    parts: dict[str, float] = field(compare=False)
-    stale: bool = field(compare=False)
-    by_zone: bool = field(compare=False)
-
-
-@dataclass(slots=True)
-class Ranking:
-    top: list[Ranked]
-    total: int
-    radius_km: float | None
-    strategy: str
-    pool: list[Candidate]  # near-miss material (any order; filtered by radius when read)
-    known: dict[int, Offer]  # offers already read
-    by_zone: set[int]  # refs of the home-based units matched by zone (any distance)
-    more_pool: Iterator[Candidate] = field(default_factory=lambda: iter(()))  # nearest first
-    in_id_order: IdOrder | None = None  # the engine's offers by id: ties are read by id
-
-    def nearest_pool(self) -> Iterator[Candidate]:
-        """Near-miss material within the radius used (zone matches: any distance), nearest
-        first."""
-        radius = self.radius_km
-
-        def inside(c: Candidate) -> bool:
-            return (
-                c.ref in self.by_zone
-                or radius is None
-                or c.distance_km is None
-                or c.distance_km <= radius
-            )
-
-        listed = sorted((c for c in self.pool if inside(c)), key=_distance)
-        return heapq.merge(listed, (c for c in self.more_pool if inside(c)), key=_distance)
-
-
-def _distance(c: Candidate) -> float:
-    return c.distance_km or 0.0
-
-
-def _at(distance: float, c: Candidate) -> bool:
-    return _distance(c) == distance
-
-
-class Ranker:
-    """The best ``offset + limit`` eligible units seen so far, and what is known of the rest.
-
-    ``consider`` checks (``ranking.check``) and scores a unit; the ``may_enter*`` and
-    ``certain`` rules let a search skip units and stop widening without changing its answer.
-    """
-
-    def __init__(
-        self,
-        engine: Engine,
-        criteria: Criteria,
-        weights: Weights,
-        now: datetime,
-        zone_keys: frozenset[str],
-        exact: bool,
-    ) -> None:
-        self.engine = engine
-        self.criteria = criteria
-        self.weights = weights
-        self.now = now
-        self.zone_keys = zone_keys
-        self.exact = exact  # the prefilter decides every criterion: sure units need no check
-        self.wanted = criteria.offset + criteria.limit
-        self.top: list[Ranked] = []
-        self.total = 0
-        self.pool: list[Candidate] = []
-        self.known: dict[int, Offer] = {}
-        self._closed_beyond = float("inf")  # no stream unit this far can enter the top
-        self.in_id_order: IdOrder | None = None  # the engine's offers by id (``memory_rank``)
-        self._bound_at_zero: float | None = None
-
-    def bound(self, distance: float | None) -> float:
-        """The best score of any unit at ``distance`` or farther (``score_upper_bound``)."""
-        if distance is None:
-            return float("inf")
-        if distance == 0.0:  # every unit matched by zone: asked once
-            if self._bound_at_zero is None:
-                self._bound_at_zero = score_upper_bound(0.0, self.criteria, self.weights)
-            return self._bound_at_zero
-        return score_upper_bound(distance, self.criteria, self.weights)
-
-    def may_enter(self, distance: float | None, by_zone: bool = False) -> bool:
-        """Could a unit at this distance still enter the top (ties go to the nearer)?
-        Units matched by zone have no distance penalty: their bound is the one at 0 km."""
-        if len(self.top) < self.wanted:
-            return True
-        if self.wanted == 0:
-            return False
-        if not by_zone and distance is not None and distance >= self._closed_beyond:
-            return False  # the bound only falls with distance, the top only gets better
-        best = self.bound(0.0 if by_zone and distance is not None else distance)
-        could = self.may_enter_bound(best, distance)
-        if not could and not by_zone and distance is not None:
-            self._closed_beyond = distance
-        return could
-
-    def may_enter_bound(self, best: float, distance: float | None) -> bool:
-        """Could a unit whose score is at most ``best`` enter the top?"""
-        if len(self.top) < self.wanted:
-            return True
-        if self.wanted == 0:
-            return False
-        last = self.top[self.wanted - 1]
-        return best > last.score or (best == last.score and (distance or 0.0) <= last.key[1])
-
-    def certain(self, radius: float) -> bool:
-        """No unit beyond ``radius`` can enter the top: the answer is final."""
-        if len(self.top) < self.wanted:
-            return False
-        if self.wanted == 0:
-            return True
-        best, last = self.bound(radius), self.top[self.wanted - 1]
-        return last.score > best or (last.score == best and last.key[1] <= radius)
-
-    def consider(
-        self, c: Candidate, offer: Offer, by_zone: bool, best: float | None = None
-    ) -> bool:
-        """Check one unit and score it unless its bound ``best`` keeps it out of the top;
-        True when eligible (a unit failing one criterion joins the near-miss pool)."""
-        failures = check(
-            offer,
-            self.criteria,
-            now=self.now,
-            patient_zone_keys=self.zone_keys,
-            distance_km=c.distance_km,
-        )
-        if failures:
-            if len(failures) == 1:
-                self.pool.append(c)
-            return False
-        if best is not None and not self.may_enter_bound(best, c.distance_km):
-            return True
-        scored = score(
-            offer, self.criteria, distance_km=c.distance_km, now=self.now, weights=self.weights
-        )
-        key = (-scored.score, c.distance_km or 0.0, offer.id)
-        bisect.insort(
-            self.top,
-            Ranked(key, offer, c.distance_km, scored.score, scored.parts, scored.stale, by_zone),
-        )
-        del self.top[max(self.wanted, 0) :]
-        return True
-
-    def read(self, refs: Sequence[int]) -> None:
-        """Read, in one go, the offers not read yet among ``refs``."""
-        missing = [r for r in dict.fromkeys(refs) if r not in self.known]
-        if missing:
-            self.known.update(zip(missing, self.engine.offers(missing), strict=True))
-
-
 def rank(
     engine: Engine,
     query: CandidateQuery,
@@ -529,9 +374,9 @@ def rank(
     """The best ``offset + limit`` eligible units, exactly, widening the radius as needed."""
     ranker = Ranker(engine, criteria, weights, now, zone_keys, query.prefilter.exact)
     candidates = engine.candidates(query)
-    stream = candidates.stream
-    if not isinstance(stream, RingStream):
-        _consume_by_zone(ranker, candidates.by_zone)
+    stream, rings = candidates.stream, candidates.rings
+    if rings is None:
+        consume_by_zone(ranker, candidates.by_zone)
 
     steps: tuple[float | None, ...] = (*RADIUS_STEPS_KM, None)
     if query.point is None:
@@ -540,11 +385,11 @@ def rank(
         steps = (criteria.radius_km,)
     more_pool: Iterator[Candidate] = iter(())
     try:
-        if isinstance(stream, RingStream):  # arrays: ranked many at once
-            ranker.in_id_order = stream.in_id_order
-            radius, more_pool = memory_rank.consume(ranker, stream.rings(), steps, stream.by_zone)
+        if rings is not None:  # arrays: ranked many at once
+            ranker.in_id_order = rings.in_id_order
+            radius, more_pool = ranker_rings.consume(ranker, rings.rings(), steps, rings.by_zone)
         else:
-            radius = _consume(ranker, stream, steps)
+            radius = consume(ranker, stream, steps)
     finally:
         close = getattr(stream, "close", None)
         if close is not None:
@@ -561,95 +406,6 @@ def rank(
         more_pool,
         ranker.in_id_order,
     )
-
-
-def _consume_by_zone(ranker: Ranker, by_zone: list[Candidate]) -> None:
-    """Rank the home-based units matched by zone (nearest first), reading in small batches
-    those that may enter the page."""
-    exact = ranker.exact
-
-    def needed(c: Candidate) -> bool:
-        sure = exact and c.sure
-        return c.fails == 0 and (not sure or ranker.may_enter(c.distance_km, by_zone=True))
-
-    i = 0
-    while i < len(by_zone):
-        batch = by_zone[i : i + max(ranker.wanted - len(ranker.top), 0) + _READ_AHEAD]
-        i += len(batch)
-        ranker.read([c.ref for c in batch if needed(c)])
-        for c in batch:
-            if c.fails != 0:
-                ranker.pool.append(c)
-            elif exact and c.sure and not ranker.may_enter(c.distance_km, by_zone=True):
-                ranker.total += 1  # eligible for sure, cannot reach the page: not read
-            else:
-                ranker.read([c.ref])
-                if ranker.consider(c, ranker.known[c.ref], True):
-                    ranker.total += 1
-
-
-def _consume(
-    ranker: Ranker, stream: Iterator[Candidate], steps: tuple[float | None, ...]
-) -> float | None:
-    """Rank a distance-ordered stream; returns the radius used (the first certain step)."""
-    fixed = ranker.criteria.radius_km is not None
-    exact = ranker.exact
-    step = 0
-    radius: float | None = steps[0]
-    for batch in _batches(stream, _LOOKAHEAD):
-        for c in batch:
-            d = c.distance_km
-            if c.ref == RING_MARK:  # everything within d seen: a step may be decided
-                while not fixed and d is not None and radius is not None and d >= radius:
-                    if ranker.certain(radius):
-                        return radius
-                    step += 1
-                    radius = steps[step]
-                continue
-            while d is not None and radius is not None and d > radius:
-                if ranker.certain(radius):
-                    return radius
-                step += 1
-                radius = steps[step]
-            if c.fails != 0:
-                ranker.pool.append(c)
-            elif exact and c.sure and not ranker.may_enter(d):
-                ranker.total += 1  # eligible for sure, cannot reach the page: not read
-            else:
-                if c.ref not in ranker.known:
-                    ranker.read(
-                        [
-                            b.ref
-                            for b in batch
-                            if b.fails == 0
-                            and (not (exact and b.sure) or ranker.may_enter(b.distance_km))
-                        ]
-                    )
-                if ranker.consider(c, ranker.known[c.ref], False):
-                    ranker.total += 1
-    return final_radius(ranker, steps, step)
-
-
-def final_radius(ranker: Ranker, steps: tuple[float | None, ...], step: int) -> float | None:
-    """Every candidate seen: the first step from ``step`` on where the answer is certain."""
-    radius = steps[step]
-    while radius is not None and ranker.criteria.radius_km is None:
-        if ranker.certain(radius):
-            break
-        step += 1
-        radius = steps[step] if step < len(steps) else None
-    return radius
-
-
-def _batches(stream: Iterator[Candidate], size: int) -> Iterator[list[Candidate]]:
-    batch: list[Candidate] = []
-    for c in stream:
-        batch.append(c)
-        if len(batch) >= size or c.ref == RING_MARK:  # never read past a ring unasked
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 # --- near-misses, cut, explain, facets -----------------------------------------------------
@@ -671,7 +427,7 @@ def near_misses(
         if missing:
             ranked.known.update(zip(missing, engine.offers(missing), strict=True))
         for c in batch:
-            if len(found) >= NEAR_MISSES and _distance(c) > found[NEAR_MISSES - 1][0]:
+            if len(found) >= NEAR_MISSES and distance_of(c) > found[NEAR_MISSES - 1][0]:
                 break
             offer = ranked.known[c.ref]
             failures = check(
@@ -690,12 +446,12 @@ def near_misses(
             break
         if len(found) >= NEAR_MISSES:
             last = found[NEAR_MISSES - 1]
-            if _distance(batch[0]) > last[0]:
+            if distance_of(batch[0]) > last[0]:
                 break
-            if ranked.in_id_order is not None and _distance(batch[0]) == last[0]:
+            if ranked.in_id_order is not None and distance_of(batch[0]) == last[0]:
                 # a run at the last one's distance: only smaller ids may enter, read by id
                 tied = {c.ref: c for c in batch}
-                rest = itertools.takewhile(functools.partial(_at, last[0]), pool)
+                rest = itertools.takewhile(functools.partial(at_distance, last[0]), pool)
                 tied.update((c.ref, c) for c in rest)
                 after = ""
                 while chunk := ranked.in_id_order(after, found[NEAR_MISSES - 1][1], _ID_CHUNK):
@@ -782,7 +538,7 @@ def _nearest_fitting(
             if c.ref != RING_MARK and c.fails == 0 and (c.distance_km or 0.0) > radius
         )
         while read < BEYOND_CHECKS:
-            batch = list(itertools.islice(pending, _LOOKAHEAD))
+            batch = list(itertools.islice(pending, LOOKAHEAD))
             if not batch:
                 return None
             read += len(batch)

@@ -1,6 +1,6 @@
-"""Ranking candidates given as ring arrays (``memory_query.Ring``), many at once.
+"""Ranking candidates given as ring arrays (``rings.Ring``), many at once.
 
-The same answer as ``pipeline._consume`` on the same units in distance order, with far less
+The same answer as ``ranker.consume`` on the same units in distance order, with far less
 Python per unit:
 
 - radius steps are decided exactly as on a stream: once every unit within a step has been
@@ -21,18 +21,16 @@ split rings at radius steps (a unit within a hair of a step is measured with ``m
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ror.geo.distance import dot_to_km
 from ror.ranking.scoring import bed_need, score_upper_bounds
-from ror.search.embedded.memory.query import Ring
 from ror.search.engine import Candidate
-
-if TYPE_CHECKING:
-    from ror.search.pipeline import Ranker
+from ror.search.ranker import Ranker, final_radius
+from ror.search.rings import Ring
 
 _READ_AHEAD: Final = 2
 _ID_CHUNK: Final = 512  # offers looked up per step when ties are read in id order
@@ -90,8 +88,6 @@ def consume(
             step += 1
             radius = steps[step]
     _rank_waiting(ranker, waiting, bounds)
-    from ror.search.pipeline import final_radius
-
     return final_radius(ranker, steps, step), _nearest(pool)
 
 

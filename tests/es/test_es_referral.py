@@ -10,7 +10,7 @@ from ror.ranking import weights_for
 from ror.search.elasticsearch.filters import hard_filters
 from ror.search.elasticsearch.referral import RADIUS_STEPS_KM, radius_steps, referral_body
 from ror.search.elasticsearch.scoring import score_functions
-from ror.search.pipeline import RADIUS_STEPS_KM as PIPELINE_STEPS
+from ror.search.ranker import RADIUS_STEPS_KM as PIPELINE_STEPS
 
 NOW = datetime(2026, 11, 26, 13, 0, tzinfo=UTC)
 

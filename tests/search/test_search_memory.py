@@ -21,7 +21,6 @@ from ror.search import pipeline
 from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.embedded.memory import index as memory_index
 from ror.search.embedded.memory import store as memory_store
-from ror.search.embedded.memory.query import RingStream
 from ror.search.engine import RING_MARK, Candidate, CandidateQuery
 from ror.search.pipeline import FACET_FIELDS, search
 from tests.search.builders import (
@@ -69,7 +68,7 @@ def test_candidates_and_facets_equal_the_sql_ones(
         _, query = engine_query(random_criteria(rng, synthetic_offers))
         with synthetic_engine.snapshot():
             got = units(synthetic_engine, query)
-            memory_used += isinstance(synthetic_engine.candidates(query).stream, RingStream)
+            memory_used += synthetic_engine.candidates(query).rings is not None
             radius = rng.choice((None, 5.0, 20.0, 80.0))
             got_facets = synthetic_engine.facets(query, radius, FACET_FIELDS)
         with synthetic_sql_engine.snapshot():
@@ -109,8 +108,8 @@ def test_score_bounds_never_undercut_and_are_tight_when_facts_are_exact(
         criteria, query = engine_query(criteria)
         weights = weights_for(criteria.profile)
         zones = pipeline.patient_zones(criteria)
-        stream = synthetic_engine.candidates(query).stream
-        assert isinstance(stream, RingStream)
+        stream = synthetic_engine.candidates(query).rings
+        assert stream is not None
         for ring in stream.rings():
             eligible = ring.take(ring.fails == 0)
             km = eligible.km()
@@ -327,11 +326,11 @@ def test_a_transaction_older_than_the_snapshot_held_gets_its_own(
         assert newer is not None and held is not None and newer.caps_seq > held.caps_seq + 1
         reader._memory._current = newer
         reader._memory._recent = {held.positions: held, newer.positions: newer} if kept else {}
-        from_memory = isinstance(reader.candidates(query).stream, RingStream)
+        from_memory = reader.candidates(query).rings is not None
         assert from_memory == kept  # advanced from the older one kept, else SQL
         assert units(reader, query) == expected
     assert units(reader, query) == units(writer, query)
-    assert isinstance(reader.candidates(query).stream, RingStream)
+    assert reader.candidates(query).rings is not None
 
 
 @pytest.mark.parametrize("whole", [0.0, 2.0])

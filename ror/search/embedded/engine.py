@@ -600,8 +600,8 @@ class EmbeddedEngine:
         memory = self._memory_snapshot()
         if memory is not None:
             found = memory_query.candidates(memory, query, plan)
-            if isinstance(found.stream, memory_query.RingStream):
-                found.stream.in_id_order = self._in_id_order
+            if found.rings is not None:
+                found.rings.in_id_order = self._in_id_order
             return found
         conn = self._conn()
         by_zone: list[Candidate] = []

@@ -28,9 +28,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ror.search.embedded.memory.index import MemoryIndex
+from ror.search.rings import FIGURES
 
-FIGURES: Final = ("free_01", "free_02", "since_01", "since_02", "installed_01", "installed_02")
-FREE: Final = {"01": 0, "02": 1}  # bed nature -> figure of free beds; +2: since; +4: installed
 _EMPTY: Final = (0.0, 0.0, np.nan, np.nan, 0.0, 0.0)  # an offer without counters
 _FOLD: Final = 20_000
 

@@ -8,7 +8,7 @@ same doubles); prefilter failures by ``prefilter.fails_array``; free beds from t
 availability figures (``memory_availability``).
 
 Candidates come as :class:`Ring` arrays (:class:`RingStream`): the pipeline ranks them many at
-once (``memory_rank``) and can skip the units whose score bound
+once (``ranker_rings``) and can skip the units whose score bound
 (``ranking.score_upper_bounds``, from the facts each ring carries) cannot reach the page.
 Iterating a :class:`RingStream` gives the plain ``Candidate`` stream of the engine contract.
 """
@@ -23,17 +23,13 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from ror.criteria import BedNeed
-from ror.geo.distance import EARTH_RADIUS_KM, dot_to_km, min_dot, unit_point
-from ror.nomenclature.named_codes import CURRENT, NO_ASSIGNMENT
-from ror.ranking.scoring import UnitFacts
+from ror.geo.distance import min_dot, unit_point
 from ror.search.embedded import cells
-from ror.search.embedded.memory.availability import FREE
 from ror.search.embedded.memory.index import MemoryIndex, Rows
 from ror.search.embedded.memory.store import Mask, Snapshot
 from ror.search.embedded.planner import Plan
 from ror.search.embedded.schema import STAR_CODE_ID
-from ror.search.engine import RING_MARK, Candidate, CandidateQuery, Candidates, FacetCounts
+from ror.search.engine import CandidateQuery, Candidates, FacetCounts
 from ror.search.prefilter import (
     fails_array,
     failure_tests,
@@ -41,6 +37,7 @@ from ror.search.prefilter import (
     price_holds_array,
     sure_array,
 )
+from ror.search.rings import FREE, Ring, RingStream
 
 _CHUNK: Final = 32_768  # facet populations are counted this many rows at a time
 # Rings of the spatial strategy: fewer and wider than SQL's (``engine.ANNULI_KM``), numpy
@@ -49,112 +46,6 @@ RINGS_KM: Final = (5.0, 20.0, 50.0, 200.0, 1000.0)
 WHOLE_FRACTION: Final = 0.5  # a ring holding more of the posting reads it all, as the last
 
 Floats = NDArray[np.float64]
-
-
-@dataclass(frozen=True, slots=True)
-class Ring:
-    """Candidates of one ring as arrays (every unit passing the code filters and failing at
-    most one prefilter criterion), any order within the ring. ``covered``: every unit within
-    this distance has been given by this ring or earlier ones (None: every unit)."""
-
-    refs: NDArray[np.int64]
-    dots: Floats | None  # None: the query has no point
-    fails: NDArray[np.int8]
-    sure: NDArray[np.bool_]
-    covered: float | None
-    social_aid: NDArray[np.bool_]
-    price_floor: Floats  # the selected monthly price when known, else the cheapest; nan: none
-    figures: Floats  # availability figures, shape (6, n) (``memory_availability.FIGURES``)
-
-    def __len__(self) -> int:
-        return len(self.refs)
-
-    def km(self) -> Floats | None:
-        """Distances (numpy ``arccos``: may differ from ``dot_to_km`` in the last bit)."""
-        if self.dots is None:
-            return None
-        return np.arccos(np.clip(self.dots, -1.0, 1.0)) * EARTH_RADIUS_KM
-
-    def take(self, index: NDArray[Any]) -> Ring:
-        return Ring(
-            self.refs[index],
-            None if self.dots is None else self.dots[index],
-            self.fails[index],
-            self.sure[index],
-            self.covered,
-            self.social_aid[index],
-            self.price_floor[index],
-            self.figures[:, index],
-        )
-
-    def facts(self, need: BedNeed | None) -> UnitFacts:
-        """The facts bounding each unit's score for a bed need (``ranking.UnitFacts``)."""
-        n = len(self.refs)
-        free = np.full(n, np.inf)
-        since = np.full(n, np.inf)
-        installed = np.full(n, np.inf)
-        if need is not None and need.nature in FREE:
-            k = FREE[need.nature]
-            installed = self.figures[4 + k]
-            if need.temporality == CURRENT and need.assignment == NO_ASSIGNMENT:
-                free = self.figures[k]  # every gender: at least what one gender has
-                if need.gender is None:
-                    since = self.figures[2 + k]
-                else:  # fewer counters may be summed: their oldest may be younger
-                    since = np.where(np.isnan(self.figures[2 + k]), np.nan, np.inf)
-        return UnitFacts(self.social_aid.astype(bool), self.price_floor, free, since, installed)
-
-    def candidates(self) -> list[Candidate]:
-        """The units as ``Candidate``, nearest first (ties by ref)."""
-        if self.dots is None:
-            order = np.argsort(self.refs, kind="stable")
-        else:
-            order = np.lexsort((self.refs, -self.dots))
-        refs = self.refs[order].tolist()
-        fails = self.fails[order].tolist()
-        sure = self.sure[order].tolist()
-        if self.dots is None:
-            return [Candidate(r, None, f, s) for r, f, s in zip(refs, fails, sure, strict=True)]
-        dots = self.dots[order].tolist()
-        return [
-            Candidate(r, dot_to_km(d), f, s)
-            for r, d, f, s in zip(refs, dots, fails, sure, strict=True)
-        ]
-
-
-IdOrder = Callable[[str, str, int], list[tuple[int, str]]]
-"""``(after, before, limit)``: the (rid, id) of the offers whose id lies strictly between,
-in id order, at most ``limit`` of them."""
-
-
-class RingStream(Iterator[Candidate]):
-    """The distance-ordered ``Candidate`` stream of the engine contract, also readable ring by
-    ring as arrays (:meth:`rings`). Read one way only. ``by_zone``: the units of
-    ``Candidates.by_zone`` as arrays."""
-
-    def __init__(self, rings: Iterator[Ring], by_zone: Ring | None = None) -> None:
-        self._rings = rings
-        self._pending: Iterator[Candidate] = iter(())
-        self.by_zone = by_zone
-        self.in_id_order: IdOrder | None = None  # set by the engine: ties are read by id
-
-    def rings(self) -> Iterator[Ring]:
-        return self._rings
-
-    def __next__(self) -> Candidate:
-        while True:
-            for c in self._pending:
-                return c
-            ring = next(self._rings)  # StopIteration ends the stream
-            items = ring.candidates()
-            if ring.covered is not None and ring.dots is not None:
-                items.append(Candidate(RING_MARK, ring.covered, 2))
-            self._pending = iter(items)
-
-    def close(self) -> None:
-        close = getattr(self._rings, "close", None)
-        if close is not None:
-            close()
 
 
 # --- selecting rows ------------------------------------------------------------------------------
@@ -292,11 +183,11 @@ def candidates(snap: Snapshot, query: CandidateQuery, plan: Plan) -> Candidates:
     zoned = _by_zone(reader, plan)
     if zoned is None:
         stream = RingStream(_rings(reader, plan, np.empty(0, dtype=np.int64)))
-        return Candidates([], stream, plan.strategy)
+        return Candidates([], stream, plan.strategy, rings=stream)
     by_zone = zoned.candidates()
     by_zone.sort(key=lambda c: (c.distance_km or 0.0, c.ref))
     stream = RingStream(_rings(reader, plan, np.sort(zoned.refs)), zoned)
-    return Candidates(by_zone, stream, plan.strategy)
+    return Candidates(by_zone, stream, plan.strategy, rings=stream)
 
 
 def _by_zone(reader: _Reader, plan: Plan) -> Ring | None:
