@@ -158,7 +158,7 @@ def _codes(value: str | None) -> tuple[str, ...]:
 
 
 def cmd_overview(args: argparse.Namespace) -> int:
-    from ror.availability.overview import overview_command
+    from ror.commands.overview import overview_command
     from ror.search.open import open_engine
 
     engine = open_engine(_settings(args))
@@ -177,7 +177,7 @@ def cmd_overview(args: argparse.Namespace) -> int:
 
 
 def cmd_availability_import(args: argparse.Namespace) -> int:
-    from ror.indexer.availability_csv import import_command
+    from ror.commands.availability import import_command
     from ror.search.open import open_engine
 
     engine = open_engine(_settings(args))

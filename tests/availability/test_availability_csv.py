@@ -13,8 +13,9 @@ import pytest
 from availability_world import build_db, offers
 
 from ror.availability.overview import OverviewQuery
+from ror.commands.availability import import_command
 from ror.errors import InvalidInput
-from ror.indexer.availability_csv import import_command, import_snapshots, parse_time
+from ror.indexer.availability_csv import import_snapshots, parse_time
 from ror.model import Offer
 from ror.search.embedded.engine import EmbeddedEngine
 

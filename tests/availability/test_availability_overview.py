@@ -196,7 +196,7 @@ def test_the_cli_command(engine: EmbeddedEngine) -> None:
     import io
     import json
 
-    from ror.availability.overview import overview_command
+    from ror.commands.overview import overview_command
 
     out = io.StringIO()
     assert overview_command(engine, group_by="departement", activity=["126,127"], out=out) == 0

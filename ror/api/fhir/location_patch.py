@@ -36,7 +36,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
-import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -45,6 +44,14 @@ from ror.access.caller import Caller
 from ror.api.access import request_caller, require_writer
 from ror.api.audit import audited
 from ror.api.endpoints import Endpoint, Param
+from ror.api.fhir.outcome import (
+    FHIR_JSON,
+    FhirError,
+    Issue,
+    error_response,
+    fhir_response,
+    operation_outcome,
+)
 from ror.api.params import read_body
 from ror.api.validation import parse_json_object
 from ror.availability.indicators import FHIR_NAMES, InvalidIndicator, check_counter, describe
@@ -54,7 +61,6 @@ from ror.indexer.locations import read_capacity
 from ror.model import CAPACITY_KEY_FIELDS, Capacity
 from ror.search.engine import Engine, UpdateResult
 
-FHIR_JSON: Final = "application/fhir+json"
 CAPACITY_URL: Final = (
     "https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition/ror-location-supported-capacity"
 )
@@ -85,35 +91,9 @@ class PatchRefused(RorError):
         self.expression = expression
 
 
-_ISSUE_OF_STATUS: Final = {
-    400: "invalid",
-    401: "login",
-    403: "forbidden",
-    404: "not-found",
-    409: "conflict",
-    412: "multiple-matches",
-    413: "too-costly",
-    422: "code-invalid",
-}
-
-
-def outcome(issues: list[dict[str, Any]], status: int) -> Response:
-    body = {"resourceType": "OperationOutcome", "issue": issues}
-    headers = {"WWW-Authenticate": 'Bearer realm="ror"'} if status == 401 else None
-    return Response(orjson.dumps(body), status, headers=headers, media_type=FHIR_JSON)
-
-
 def refusal(exc: RorError) -> Response:
-    issue: dict[str, Any] = {
-        "severity": "error",
-        "code": exc.code
-        if isinstance(exc, PatchRefused)
-        else _ISSUE_OF_STATUS.get(exc.status, "invalid"),
-        "diagnostics": exc.message,
-    }
-    if exc.field:
-        issue["expression"] = [exc.field]
-    return outcome([issue], exc.status)
+    code = exc.code if isinstance(exc, PatchRefused) else None
+    return error_response(FhirError.of(exc.status, code, exc.message, exc.field))
 
 
 # --- reading the Parameters -------------------------------------------------------------------
@@ -378,13 +358,13 @@ def success(result: UpdateResult) -> Response:
         done = "mis à jour" if o.applied else "ignoré (pas plus récent que la valeur enregistrée)"
         stored = o.stored_updated_at.isoformat() if o.stored_updated_at else "?"
         issues.append(
-            {
-                "severity": "information",
-                "code": "informational",
-                "diagnostics": f"indicateur {done} : {what} (capacityUpdateDate {stored})",
-            }
+            Issue(
+                "information",
+                "informational",
+                f"indicateur {done} : {what} (capacityUpdateDate {stored})",
+            )
         )
-    return outcome(issues, 200)
+    return fhir_response(operation_outcome(issues))
 
 
 async def patch_location(request: Request) -> Response:
