@@ -59,9 +59,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *routes_reference.ENDPOINTS,
     *routes_system.ENDPOINTS,
     *routes_audit.ENDPOINTS,
-    *routes_sources.ENDPOINTS,  # ror sync (issue 16)
-    *routes_availability.ENDPOINTS,  # availability (issue 4)
-    *routes_availability_fhir.ENDPOINTS,  # PATCH /fhir/Location (issue 4)
+    *routes_sources.ENDPOINTS,  # ror sync
+    *routes_availability.ENDPOINTS,
+    *routes_availability_fhir.ENDPOINTS,  # PATCH /fhir/Location
     *fhir_routes.ENDPOINTS,
     *routes_pages.ENDPOINTS,
 )
@@ -167,7 +167,6 @@ def _warm_up(engine: Engine) -> None:
     nomenclature.default()
     nomenclature.suggest("ehpad", 1)
     # What is read now lives as long as the process: out of the collector's full passes, which
-    # otherwise walk it again each time (those passes block the worker: p99 spikes of 75-137 ms
-    # in 4 of 11 five-second windows under load before, none above 64 ms after).
+    # would otherwise walk it again each time, blocking the worker.
     gc.collect()
     gc.freeze()

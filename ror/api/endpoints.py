@@ -31,7 +31,7 @@ class Param:
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
-    method: Literal["GET", "POST", "PUT", "PATCH"]  # PATCH: FHIR capacity push (issue 4)
+    method: Literal["GET", "POST", "PUT", "PATCH"]  # PATCH: FHIR capacity push
     path: str  # Starlette path syntax: /v1/offers/{id}
     handler: Handler
     summary: str

@@ -88,7 +88,7 @@ class UpdateResult:
         }
 
 
-# --- availability (issue 4): pushes, owners, overview, history ----------------------------
+# --- availability: pushes, owners, overview, history -------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +290,7 @@ class Engine(Protocol):
 
     def update_capacities(self, location_id: str, counters: Sequence[Capacity]) -> UpdateResult: ...
 
-    # --- availability (issue 4) ------------------------------------------------------------
+    # --- availability ------------------------------------------------------------------------
 
     def update_capacities_many(self, updates: Sequence[LocationCounters]) -> list[UpdateResult]:
         """Pushes for several Locations, each as :meth:`update_capacities`; the embedded engine

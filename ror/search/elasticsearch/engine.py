@@ -94,7 +94,7 @@ class ElasticsearchEngine:
         server = info.get("version", {}).get("number", "?")
         self.version = f"elasticsearch-{server}/mapping-{MAPPING_VERSION}/ror-{ror.__version__}"
         self.store.ensure_alias()
-        self.availability = EsAvailability(self)  # availability (issue 4)
+        self.availability = EsAvailability(self)
 
     def close(self) -> None:
         self.client.close()
@@ -121,7 +121,7 @@ class ElasticsearchEngine:
     def update_capacities(self, location_id: str, counters: Sequence[Capacity]) -> UpdateResult:
         return self.availability.push([(location_id, counters)])[0]
 
-    # --- availability (issue 4): es_availability.py ------------------------------------------
+    # --- availability: availability.py -------------------------------------------------------
 
     def update_capacities_many(self, updates: Sequence[LocationCounters]) -> list[UpdateResult]:
         return self.availability.push(updates)

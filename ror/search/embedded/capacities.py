@@ -104,7 +104,6 @@ def ensure_tables(conn: sqlite3.Connection) -> None:
     for ddl in TABLES_DDL:
         conn.execute(ddl)
     if not table_exists(conn, "offer_facts"):
-        conn.execute("DROP TABLE IF EXISTS offer_areas")  # the first form of the facts
         for ddl in FACTS_DDL:
             conn.execute(ddl)
         fill_facts(conn)

@@ -110,9 +110,9 @@ class EmbeddedEngine:
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
             ensure_schema(conn)
-            embedded_capacities.ensure_tables(conn)  # availability (issue 4)
+            embedded_capacities.ensure_tables(conn)
             conn.execute("COMMIT")
-        self._overview = OverviewIndex(self)  # availability (issue 4)
+        self._overview = OverviewIndex(self)
         self._refresh()
 
     # --- connections and cached state ------------------------------------------------------
@@ -226,7 +226,7 @@ class EmbeddedEngine:
         if replace_all:
             with self._write_lock:
                 loaded, rejected, seconds = bulk_load(self._conn(), offers, progress)
-            embedded_capacities.rebuild_facts(self)  # availability (issue 4): offer areas
+            embedded_capacities.rebuild_facts(self)  # offer areas
             self._refresh()
             return stats(loaded, rejected, seconds)
         started = time.perf_counter()
@@ -285,7 +285,7 @@ class EmbeddedEngine:
         return n
 
     def _bump(self, conn: sqlite3.Connection, key: str = "docs_version") -> None:
-        if key == "docs_version":  # availability (issue 4): facts kept by this write follow
+        if key == "docs_version":  # facts kept by this write follow
             embedded_capacities.follow_docs(conn)
         conn.execute(
             "INSERT INTO meta (key, value) VALUES (?, '1') "
@@ -365,7 +365,7 @@ class EmbeddedEngine:
         champs = sensitive_champs(offer)
         if champs is not None:
             conn.execute("INSERT INTO sensitive VALUES (?, ?)", (rid, champs))
-        embedded_capacities.index_offer(conn, rid, offer, locs)  # availability (issue 4)
+        embedded_capacities.index_offer(conn, rid, offer, locs)
         for c in offer.capacities:
             self._store_counter(conn, location_key(offer.id, c.location_id), c)
         conn.execute(
@@ -439,7 +439,7 @@ class EmbeddedEngine:
         the change in the same transaction (``embedded_capacities.push``: durable, logged)."""
         return self.update_capacities_many([(location_id, counters)])[0]
 
-    # --- availability (issue 4): embedded_capacities.py, overview_index.py -----------------
+    # --- availability: capacities.py, overview.py ------------------------------------------
 
     def update_capacities_many(self, updates: Sequence[LocationCounters]) -> list[UpdateResult]:
         return embedded_capacities.push(self, updates, received_at=datetime.now(UTC))
@@ -504,7 +504,7 @@ class EmbeddedEngine:
     def offers(self, refs: Sequence[int]) -> list[Offer]:
         """Offers with their Locations' current counters (cached until either changes)."""
         conn = self._conn()
-        # availability (issue 4): the cache is read and filled only when its caps_version is
+        # the cache is read and filled only when its caps_version is
         # the one this connection sees, so a search in an older snapshot never leaves older
         # counters for the readers that come after an acknowledged push.
         version, assembled = self._assembled
@@ -708,7 +708,7 @@ class EmbeddedEngine:
         self._replays.save(record)
 
     def get_search(self, search_id: str) -> SearchRecord | None:
-        return self._replays.get(search_id, legacy=self._conn())
+        return self._replays.get(search_id)
 
 
 def _visible_caps(conn: sqlite3.Connection) -> int:

@@ -53,15 +53,12 @@ class ReplayStore:
             (record.id, record.created_at.isoformat(), orjson.dumps(record.to_dict())),
         )
 
-    def get(self, search_id: str, legacy: sqlite3.Connection | None = None) -> SearchRecord | None:
-        """The record, looked up in ``legacy`` (the index's connection) when not here."""
+    def get(self, search_id: str) -> SearchRecord | None:
         row = (
             self._conn()
             .execute("SELECT record FROM searches WHERE id = ?", (search_id,))
             .fetchone()
         )
-        if row is None and legacy is not None:
-            row = _legacy_row(legacy, search_id)
         if row is None:
             return None
         return SearchRecord.from_dict(orjson.loads(row[0]))
@@ -71,15 +68,3 @@ class ReplayStore:
         if conn is not None:
             conn.close()
             self._local.conn = None
-
-
-def _legacy_row(conn: sqlite3.Connection, search_id: str) -> tuple[bytes] | None:
-    exists = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'searches'"
-    ).fetchone()
-    if exists is None:
-        return None
-    row: tuple[bytes] | None = conn.execute(
-        "SELECT record FROM searches WHERE id = ?", (search_id,)
-    ).fetchone()
-    return row
