@@ -1,7 +1,7 @@
 """The benchmark dataset: synthetic offers indexed once into ``offers-<size>-<seed>.sqlite``.
 
 Building it is the indexing measurement: child processes generate the offers and encode them
-into rows (``ror.indexer.synthetic_stream``) while the engine loads them as they come, as
+into rows (``ror.commands.synthetic_stream``) while the engine loads them as they come, as
 ``ror demo`` does; ``seconds`` is the wall clock from the start of the generator to the index being
 searchable, ``generation_seconds`` and ``encoding_seconds`` the time the children spent
 generating and encoding, summed over them (overlapped with the load). The children keep no
@@ -32,8 +32,8 @@ from typing import Any, Final
 import orjson
 
 import ror
+from ror.commands.synthetic_stream import EncodedSynthetic
 from ror.indexer.synthetic import generate
-from ror.indexer.synthetic_stream import EncodedSynthetic
 from ror.model import Offer
 from ror.search import prefilter
 from ror.search.embedded import cells

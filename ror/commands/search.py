@@ -42,7 +42,7 @@ def index_sink(
 def demo_command(db: Path, size: int, seed: int, *, stream: TextIO | None = None) -> int:
     """``ror demo``: build the synthetic national dataset and index it (replacing all); the
     offers are generated and encoded in child processes while the engine loads them."""
-    from ror.indexer.synthetic_stream import EncodedSynthetic
+    from ror.commands.synthetic_stream import EncodedSynthetic
 
     out = stream or sys.stderr
     if size <= 0:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from ror.commands.synthetic_stream import EncodedSynthetic, _read_frames, produce
 from ror.errors import InvalidInput
 from ror.indexer.synthetic import generate
-from ror.indexer.synthetic_stream import EncodedSynthetic, _read_frames, produce
 from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.embedded.rows import EncodedOffer, encode_offer
 from ror.search.embedded.schema import DATA_TABLES

@@ -2,7 +2,7 @@
 
 Offers stream in, as :class:`~ror.model.Offer` or already encoded into their rows
 (``embedded_rows.encode_offer``, done by other processes for ``ror demo`` and the benchmark:
-``ror.indexer.synthetic_stream``). What is keyed by the offer is written as they come; code ids,
+``ror.commands.synthetic_stream``). What is keyed by the offer is written as they come; code ids,
 ``offer_meta``, the covering table and the zones (in key order, so SQLite appends rather than
 rewrites pages all over the table at each commit) at the end (:class:`BulkBuilder`). The offer
 facts of the availability side are written with them. The garbage collector is paused meanwhile.

@@ -195,7 +195,7 @@ def _start(
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     args = [str(size), str(seed), now.isoformat(), str(batch), str(part), str(parts), str(fd)]
     return subprocess.Popen(
-        [sys.executable, "-m", "ror.indexer.synthetic_stream", *args],
+        [sys.executable, "-m", "ror.commands.synthetic_stream", *args],
         stdin=subprocess.DEVNULL,
         pass_fds=(fd,),
         env=env,
@@ -276,7 +276,7 @@ def produce(
 
 
 def main(argv: list[str]) -> None:
-    """``python -m ror.indexer.synthetic_stream SIZE SEED NOW BATCH PART PARTS FD``: a child's
+    """``python -m ror.commands.synthetic_stream SIZE SEED NOW BATCH PART PARTS FD``: a child's
     entry."""
     size, seed, now, batch, part, parts, fd = argv
     os.nice(CHILD_NICENESS)
