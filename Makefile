@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_DB ?= var/demo.sqlite
 DEMO_SIZE ?= 100000
 
-.PHONY: help install run test test-es check lint typecheck pytest bench data ui clean
+.PHONY: help install run test test-es check lint typecheck imports pytest bench data ui clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -24,7 +24,7 @@ run: $(STAMP)  ## serve the demo dataset on http://127.0.0.1:8000 (built on firs
 
 test: check pytest  ## lint, type-check and run the whole test suite
 
-check: lint typecheck  ## ruff and mypy
+check: lint typecheck imports  ## ruff, mypy and the import contracts
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -32,6 +32,9 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+imports: $(STAMP)  ## the layers and independence contracts (pyproject.toml [tool.importlinter])
+	$(BIN)/lint-imports
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
@@ -51,4 +54,4 @@ ui:  ## vendor Leaflet (served) and axe-core (browser tests) from the npm regist
 	sh scripts/vendor_ui.sh
 
 clean:  ## remove the virtualenv, caches and built data
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache test-output
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache .grimp_cache test-output

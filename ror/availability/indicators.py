@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -48,6 +48,8 @@ from ror.errors import InvalidInput
 from ror.model import CAPACITY_KEY_FIELDS, Capacity
 from ror.nomenclature.named_codes import CURRENT
 
+#: The counters pushed for one Location (its id first), as the engines take them.
+LocationCounters = tuple[str, Sequence[Capacity]]
 MAX_COUNT: Final = 100_000
 CLOCK_SKEW: Final = timedelta(minutes=5)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from ror.model import Offer
 
 
@@ -31,3 +34,18 @@ def establishment_keys(establishment: str) -> set[str]:
     if len(text) == 10 and text[0] == "1":
         keys.add(text[1:].upper())
     return keys
+
+
+def source_identifiers(source: Any) -> Iterator[tuple[str, str]]:
+    """(identifier value, Location id) of every Location in a kept FHIR source Bundle."""
+    if not isinstance(source, dict):
+        return
+    for entry in source.get("entry") or ():
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict) or resource.get("resourceType") != "Location":
+            continue
+        loc = str(resource.get("id") or "")
+        for identifier in resource.get("identifier") or ():
+            value = identifier.get("value") if isinstance(identifier, dict) else None
+            if loc and isinstance(value, str) and value.strip():
+                yield value.strip(), loc

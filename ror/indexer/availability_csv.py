@@ -47,10 +47,9 @@ from pathlib import Path
 from typing import Any, Final, TextIO
 from zoneinfo import ZoneInfo
 
-from ror.availability.indicators import InvalidIndicator, check_counter
+from ror.availability.indicators import InvalidIndicator, LocationCounters, check_counter
 from ror.errors import InvalidInput, RorError
 from ror.model import Capacity
-from ror.search.engine import LocationCounters
 from ror.text import fold
 
 PARIS: Final = ZoneInfo("Europe/Paris")

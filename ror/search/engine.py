@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
 from ror.availability.history import DEFAULT_PAGE, HistoryPage
+from ror.availability.indicators import LocationCounters as LocationCounters
 from ror.availability.overview import Overview, OverviewQuery
 from ror.model import Capacity, Offer
 from ror.search.prefilter import Prefilter
@@ -104,7 +105,6 @@ class LocationInfo:
 
 
 # Pushes for several Locations at once: (Location id, its counters).
-LocationCounters = tuple[str, Sequence[Capacity]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,10 +89,7 @@ def search(criteria: Criteria, engine: Engine, *, now: datetime | None = None) -
     """Run one referral search; see the module docstring for what the answer means."""
     started = time.perf_counter()
     now = now or criteria.now or datetime.now(UTC)
-    criteria = resolve_place(criteria)
-    criteria = resolve_text(criteria)
-    criteria = validate(criteria)
-    criteria = colocate(criteria, engine)
+    criteria = colocate(resolve(criteria), engine)
     zone_keys = patient_zones(criteria)
     query = plan(criteria, now, zone_keys)
     weights = ranking_weights(criteria.profile)
@@ -135,6 +132,11 @@ def replay(engine: Engine, search_id: str) -> SearchRecord:
 
 
 # --- resolve -------------------------------------------------------------------------------
+
+
+def resolve(criteria: Criteria) -> Criteria:
+    """Place, then text resolved, then the codes validated: what the engine may be asked."""
+    return validate(resolve_text(resolve_place(criteria)))
 
 
 def resolve_place(criteria: Criteria) -> Criteria:

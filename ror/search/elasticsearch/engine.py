@@ -312,11 +312,10 @@ class ElasticsearchEngine:
     def rank_natively(self, criteria: Criteria, *, now: datetime | None = None) -> NativeRanking:
         """The best units for ``criteria`` ranked by Elasticsearch itself (``function_score``),
         confirmed and explained in Python: the same answer as ``pipeline.search``'s matches."""
-        from ror.search import pipeline
+        from ror.search import pipeline  # the dormant native path resolves as the pipeline does
 
         now = now or criteria.now or datetime.now(UTC)
-        criteria = pipeline.validate(pipeline.resolve_text(pipeline.resolve_place(criteria)))
-        criteria = pipeline.colocate(criteria, self)
+        criteria = pipeline.colocate(pipeline.resolve(criteria), self)
         zone_keys = pipeline.patient_zones(criteria)
         lat, lon = criteria.lat, criteria.lon
 

@@ -46,7 +46,7 @@ import orjson
 
 from ror.availability.history import HistoryEntry, HistoryPage
 from ror.availability.indicators import implausible
-from ror.availability.keys import establishment_keys
+from ror.availability.keys import establishment_keys, source_identifiers
 from ror.errors import Implausible, NotFound
 from ror.model import Capacity, Offer
 from ror.search.embedded.rows import (
@@ -411,21 +411,6 @@ def index_offer(conn: sqlite3.Connection, rid: int, offer: Offer, locs: Sequence
         conn.executemany(
             "INSERT OR IGNORE INTO location_synchro VALUES (?, ?)", synchro_codes(offer, locs)
         )
-
-
-def source_identifiers(source: Any) -> Iterator[tuple[str, str]]:
-    """(identifier value, Location id) of every Location in a kept FHIR source Bundle."""
-    if not isinstance(source, dict):
-        return
-    for entry in source.get("entry") or ():
-        resource = entry.get("resource") if isinstance(entry, dict) else None
-        if not isinstance(resource, dict) or resource.get("resourceType") != "Location":
-            continue
-        loc = str(resource.get("id") or "")
-        for identifier in resource.get("identifier") or ():
-            value = identifier.get("value") if isinstance(identifier, dict) else None
-            if loc and isinstance(value, str) and value.strip():
-                yield value.strip(), loc
 
 
 def fill_facts(conn: sqlite3.Connection) -> int:

@@ -222,7 +222,7 @@ class EmbeddedEngine:
     ) -> LoadStats:
         """Bulk load: ``replace_all`` rebuilds every table and swaps it in atomically (offers
         may come encoded already: ``embedded_rows.encode_offer``, e.g. from
-        ``ror.indexer.synthetic_stream``); otherwise offers are upserted in batches."""
+        ``ror.commands.synthetic_stream``); otherwise offers are upserted in batches."""
         if replace_all:
             with self._write_lock:
                 loaded, rejected, seconds = bulk_load(self._conn(), offers, progress)

@@ -17,7 +17,7 @@ from typing import Any, Final, NamedTuple
 import msgspec
 import orjson
 
-from ror.availability.keys import location_key, location_keys
+from ror.availability.keys import location_key, location_keys, source_identifiers
 from ror.criteria import CODE_FIELDS
 from ror.errors import RorError
 from ror.geo import zone_key
@@ -208,8 +208,6 @@ def fact_values(offer: Offer) -> tuple[str, str, str, str, str]:
 def synchro_codes(offer: Offer, locs: Sequence[str]) -> list[tuple[str, str]]:
     """``location_synchro`` rows of an offer: (identifier, Location) found in its kept FHIR
     source, for the Locations it uses."""
-    from ror.search.embedded.capacities import source_identifiers  # it imports this module
-
     return [(code, loc) for code, loc in source_identifiers(offer.source) if loc in locs]
 
 
