@@ -24,15 +24,14 @@ exactly one is a near-miss (:func:`near_miss_reason`). Rules worth knowing:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
 from ror.criteria import CODE_FIELDS, RECEPTION_CODES, Criteria
 from ror.errors import InvalidInput
-from ror.geo import EARTH_RADIUS_KM
-from ror.geo import zone_key as zone_key  # re-exported for ror.search
+from ror.geo import zone_key
+from ror.geo.distance import great_circle_km
 from ror.geo.zones import ZONE_PREFIXES
 from ror.model import Offer
 from ror.ranking import french
@@ -51,15 +50,6 @@ class Failure:
 
 
 NNBSP = french.NNBSP
-
-
-def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Haversine distance on ``ror.geo``'s Earth radius; scalar ``math`` (``ror.geo.haversine_km``
-    is vectorised numpy, slower for one pair)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 def offer_distance_km(offer: Offer, criteria: Criteria) -> float | None:

@@ -161,6 +161,9 @@ class Candidates:
     # The same stream readable ring by ring as arrays (``rings.RingStream``), with the zone
     # matches as arrays: an engine capability the ranker uses to rank many units at once.
     rings: RingStream | None = None
+    # The stream gives refs and distances without reading a document: its units can be
+    # counted for less than reading them (False: every unit read costs a document).
+    counts_without_reading: bool = False
 
 
 @dataclass(frozen=True, slots=True)

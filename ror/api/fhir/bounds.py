@@ -15,7 +15,7 @@ from typing import Final
 
 from ror.api.fhir.values import Near
 from ror.geo import gazetteer
-from ror.ranking.eligibility import great_circle_km
+from ror.geo.distance import great_circle_km
 
 MARGIN_KM: Final = 15.0
 _PREFIX: Final = re.compile(r"\d{2,5}")

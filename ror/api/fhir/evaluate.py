@@ -18,7 +18,6 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
-from functools import lru_cache
 from typing import Final
 
 from ror.api.fhir.facts import (
@@ -46,10 +45,9 @@ from ror.api.fhir.values import (
     ZoneKeys,
     measure_unit,
 )
-from ror.errors import InvalidInput
-from ror.geo.zones import ZONE_PREFIXES, zone_key
+from ror.geo.distance import great_circle_km
 from ror.model import Capacity, Equipment, Price
-from ror.ranking.eligibility import great_circle_km
+from ror.ranking.eligibility import zone_matched
 
 LEVEL_ORDER: Final = ("location", "counter", "equipment", "price")
 
@@ -144,7 +142,7 @@ def _test(atom: Atom, value: Value, b: Binding) -> bool:
         assert b.location is not None
         return within(value, b.location)
     if isinstance(value, ZoneKeys):
-        return any(_zone_key(z.type, z.code) in value.keys for z in b.view.offer.zones)
+        return zone_matched(b.view.offer, value.keys) is True
     if isinstance(value, Token):
         return token_matches(value, _tokens(scope, field, b, param.system))
     if isinstance(value, Reference):
@@ -256,12 +254,3 @@ def within(near: Near, location: LocationView) -> bool:
 
 def distance_km(near: Near, location: LocationView) -> float:
     return great_circle_km(near.lat, near.lon, location.lat, location.lon)
-
-
-@lru_cache(maxsize=1 << 14)
-def _zone_key(kind: str, code: str) -> str:
-    """The normalised key of an offer's zone (as written when it cannot be normalised)."""
-    try:
-        return zone_key(kind, code)
-    except InvalidInput:
-        return f"{ZONE_PREFIXES.get(kind, '?')}:{code}"

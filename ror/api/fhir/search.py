@@ -33,11 +33,12 @@ from ror.api.fhir import paging
 from ror.api.fhir.bounds import postcode_circle
 from ror.api.fhir.evaluate import Binding, distance_km, holds, matches
 from ror.api.fhir.facts import LocationView, OfferView, view
+from ror.api.fhir.pushdown import consume_prefilter
 from ror.api.fhir.query import AllOf, Atom, Node, SearchRequest, SortKey, levels
 from ror.api.fhir.values import Near, Text, Token, ZoneKeys
 from ror.criteria import CODE_FIELDS, Audience
 from ror.model import Offer, Price
-from ror.search.engine import Candidate, CandidateQuery, Engine
+from ror.search.engine import Candidate, CandidateQuery, Candidates, Engine
 from ror.search.prefilter import Prefilter
 from ror.text import fold
 
@@ -56,8 +57,13 @@ CHARACTERISTIC_ENGINE_FIELDS: Final = {
 @dataclass(frozen=True, slots=True)
 class Plan:
     query: CandidateQuery
-    exact: bool  # the engine decided every condition
+    residual: AllOf | None  # what the engine does not decide exactly, tested in Python
     zone_only: bool  # only zone matches can match (intervention-zone pushed)
+
+    @property
+    def exact(self) -> bool:
+        """The engine decides every condition: its candidates are the matches."""
+        return self.residual is None
 
 
 @dataclass(slots=True)
@@ -80,12 +86,16 @@ class Result:
     next_cursor: str | None = None  # where the next page starts (``paging``); None: last page
 
 
-def plan(request: SearchRequest, audience: Audience) -> Plan:
+def plan(request: SearchRequest, audience: Audience, *, pushdown: bool = True) -> Plan:
+    """Compile what the engine decides exactly into its query, consuming those conditions
+    (HAPI's consume-and-residual); the rest is the residual. ``pushdown`` False: the engine
+    only narrows (codes, point, zones) and the whole condition is tested in Python."""
+    service = request.resource == "HealthcareService"
     codes: dict[str, tuple[str, ...]] = {}
     point: Near | None = None
     zones: frozenset[str] = frozenset()
-    exact = True
-    for child in request.condition.children:
+    rest: list[Node] = []
+    for child in _flat(request.condition):
         if isinstance(child, Atom) and point is None and child.param.field == "near":
             value = child.values[0]
             assert isinstance(value, Near)
@@ -93,22 +103,38 @@ def plan(request: SearchRequest, audience: Audience) -> Plan:
         elif isinstance(child, Atom) and not zones and child.param.field == "zones":
             zones = frozenset(k for v in child.values if isinstance(v, ZoneKeys) for k in v.keys)
         else:
-            pushed = _engine_codes(child) if request.resource == "HealthcareService" else None
+            pushed = _engine_codes(child) if service else None
             if pushed is None or pushed[0] in codes:
-                exact = False
+                rest.append(child)
             else:
                 codes[pushed[0]] = pushed[1]
+    prefilter = Prefilter()
+    if service and pushdown:
+        prefilter, rest = consume_prefilter(rest)
     if point is None:  # no near: a postcode prefix still bounds the candidates
         point = _postcode_bound(request.condition)
     query = CandidateQuery(
         point=(point.lat, point.lon) if point else None,
         codes=tuple(codes.items()),
-        prefilter=Prefilter(),
+        prefilter=prefilter,
         zone_keys=zones,
         max_radius_km=point.radius_km if point else None,
         sensitive_champs=audience.sensitive_champs,
     )
-    return Plan(query, exact and request.resource == "HealthcareService", bool(zones))
+    if not pushdown or not service:
+        residual: AllOf | None = request.condition
+    else:
+        residual = AllOf(tuple(rest)) if rest else None
+    return Plan(query, residual, bool(zones))
+
+
+def _flat(condition: AllOf) -> list[Node]:
+    """The top-level conditions, nested all-ofs (``_filter``'s ``and``) spread out: the same
+    condition, since an all-of binds its Locations, counters… together at any depth."""
+    out: list[Node] = []
+    for child in condition.children:
+        out.extend(_flat(child) if isinstance(child, AllOf) else [child])
+    return out
 
 
 def _postcode_bound(condition: AllOf) -> Near | None:
@@ -146,15 +172,17 @@ def _engine_codes(node: Node) -> tuple[str, tuple[str, ...]] | None:
 def run(
     request: SearchRequest, engine: Engine, audience: Audience, *, shortcut: bool = True
 ) -> Result:
-    """Every match counted, one page read (``shortcut`` False: test every unit in Python)."""
-    p = plan(request, audience)
+    """Every match counted, one page read (``shortcut`` False: nothing pushed down, every
+    unit the engine narrows to is tested in Python)."""
+    p = plan(request, audience, pushdown=shortcut)
     with engine.snapshot():
+        found = engine.candidates(p.query)
         if request.resource == "Location":
-            hits = _location_hits(request, engine, p)
-        elif shortcut and p.exact and engine.name == "embedded" and _by_distance(request):
-            hits = _counted_hits(engine, p)
+            hits = _location_hits(request, engine, p, found)
+        elif shortcut and p.exact and found.counts_without_reading and _by_distance(request):
+            hits = _counted_hits(found, p)
         else:
-            hits = _service_hits(request, engine, p)
+            hits = _service_hits(request, engine, p, found)
         total = len(hits)
         page, more = _order_and_cut(hits, request, engine)
         if request.resource == "HealthcareService":
@@ -163,19 +191,17 @@ def run(
     return Result(total, page, cursor)
 
 
-def _candidates(engine: Engine, p: Plan) -> Iterator[Candidate]:
-    """The units the engine returns. Those failing two or more prefilter criteria are left
-    out, as the engine contract allows (the prefilter is empty here: such entries are the
-    engine's own ring markers, not units)."""
-    found = engine.candidates(p.query)
-    yield from (c for c in found.by_zone if c.fails < 2)
+def _candidates(found: Candidates, p: Plan) -> Iterator[Candidate]:
+    """The units passing every condition the engine decides (``fails == 0``): those failing
+    a prefilter criterion and the engine's ring markers are no matches."""
+    yield from (c for c in found.by_zone if c.fails == 0)
     if not p.zone_only:
-        yield from (c for c in found.stream if c.fails < 2)
+        yield from (c for c in found.stream if c.fails == 0)
 
 
-def _batches(engine: Engine, p: Plan) -> Iterator[tuple[Candidate, Offer]]:
+def _batches(engine: Engine, p: Plan, found: Candidates) -> Iterator[tuple[Candidate, Offer]]:
     batch: list[Candidate] = []
-    for c in _candidates(engine, p):
+    for c in _candidates(found, p):
         batch.append(c)
         if len(batch) >= BATCH:
             yield from zip(batch, engine.offers([b.ref for b in batch]), strict=True)
@@ -184,32 +210,39 @@ def _batches(engine: Engine, p: Plan) -> Iterator[tuple[Candidate, Offer]]:
         yield from zip(batch, engine.offers([b.ref for b in batch]), strict=True)
 
 
-def _service_hits(request: SearchRequest, engine: Engine, p: Plan) -> list[Hit]:
+def _service_hits(request: SearchRequest, engine: Engine, p: Plan, found: Candidates) -> list[Hit]:
+    """The candidates that pass the residual, with their sort keys (offers read, and seen
+    through their FHIR source only when the residual or a price key needs it)."""
     hits = []
-    for c, offer in _batches(engine, p):
+    by_price = any(k.key.startswith("organization.price") for k in request.sort)
+    for c, offer in _batches(engine, p, found):
+        if p.residual is None and not by_price:
+            hit = Hit(c.ref, c.distance_km, offer.id, keys={"_lastUpdated": offer.last_updated})
+            hits.append(hit)
+            continue
         v = view(offer)
-        if matches(request.condition, v):
+        if p.residual is None or matches(p.residual, v):
             hit = Hit(c.ref, c.distance_km, offer.id)
             hit.keys = _service_keys(request, v)
             hits.append(hit)
     return hits
 
 
-def _counted_hits(engine: Engine, p: Plan) -> list[Hit]:
+def _counted_hits(found: Candidates, p: Plan) -> list[Hit]:
     """The engine decided everything: matches are its candidates, inside the radius."""
     radius = p.query.max_radius_km
     return [
         Hit(c.ref, c.distance_km)
-        for c in _candidates(engine, p)
+        for c in _candidates(found, p)
         if c.fails == 0
         and (radius is None or (c.distance_km is not None and c.distance_km <= radius))
     ]
 
 
-def _location_hits(request: SearchRequest, engine: Engine, p: Plan) -> list[Hit]:
+def _location_hits(request: SearchRequest, engine: Engine, p: Plan, found: Candidates) -> list[Hit]:
     by_id: dict[str, Hit] = {}
     rejected: set[str] = set()
-    for c, offer in _batches(engine, p):
+    for c, offer in _batches(engine, p, found):
         v = view(offer)
         for loc in v.locations:
             if loc.id is None or loc.id in rejected:

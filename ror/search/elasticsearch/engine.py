@@ -5,7 +5,7 @@ Reads live here, writes in ``es_store.py`` (index behind an alias, bulk, capacit
 - **Snapshot.** One search reads one point in time (``open_point_in_time``), the equivalent of
   the embedded engine's read transaction: a capacity push or a reindex during a search does not
   mix two states into one answer.
-- **Candidates** mirror the embedded planner (``es_candidates.py``): code filters, prefilter
+- **Candidates** mirror the embedded planner (``candidates.py``): code filters, prefilter
   criteria of which at most one may fail, rings of growing ``geo_distance`` sorted by distance,
   zone matches apart. Each hit's failures are recounted with ``prefilter.fails`` and its
   distance measured as the embedded engine does, so the pipeline ranks the same units alike.

@@ -612,7 +612,12 @@ class EmbeddedEngine:
                 by_zone.append(Candidate(int(rid), km, int(fails), bool(sure)))
             by_zone.sort(key=lambda c: (c.distance_km or 0.0, c.ref))
         exclude = {c.ref for c in by_zone}
-        return Candidates(by_zone, self._stream(conn, query, plan, exclude), plan.strategy)
+        return Candidates(
+            by_zone,
+            self._stream(conn, query, plan, exclude),
+            plan.strategy,
+            counts_without_reading=True,
+        )
 
     def _stream(
         self,

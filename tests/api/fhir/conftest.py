@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from fhir_scenario import write
 
 from ror.api.app import create_app
+from ror.api.fhir import routes as fhir_routes
+from ror.api.fhir import search as fhir_search
 from ror.config import Settings
 from ror.indexer.load import load_paths
 from ror.model import Offer
@@ -74,3 +77,25 @@ def fhir_as(
     yield client
     for made in clients:
         made.close()
+
+
+@pytest.fixture(autouse=True)
+def pushdown_parity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every FHIR search of this suite runs twice, with the conditions the engine decides
+    pushed down and with nothing pushed down (every unit tested in Python): the totals and
+    pages must be the same, or the test fails."""
+    run = fhir_search.run
+
+    def both_ways(*args: Any, **kwargs: Any) -> fhir_search.Result:
+        pushed = run(*args, **kwargs)
+        if kwargs.get("shortcut", True):
+            full = run(*args, **{**kwargs, "shortcut": False})
+            assert _summary(pushed) == _summary(full), "pushdown changed the answer"
+        return pushed
+
+    monkeypatch.setattr(fhir_search, "run", both_ways)
+    monkeypatch.setattr(fhir_routes, "run", both_ways)
+
+
+def _summary(result: fhir_search.Result) -> tuple[object, ...]:
+    return result.total, [(h.id, h.distance, tuple(h.via)) for h in result.page]

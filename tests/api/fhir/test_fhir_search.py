@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from ror.access.profiles import audience
+from ror.api.fhir import search as fhir_search
 from ror.api.fhir.bundle import Links, searchset
 from ror.api.fhir.evaluate import matches
 from ror.api.fhir.facts import view
 from ror.api.fhir.params import parse_search
 from ror.api.fhir.query import SearchRequest
-from ror.api.fhir.search import plan, run
+from ror.api.fhir.search import plan
 from ror.criteria import EVERYONE
 from ror.model import Capacity, Equipment, Establishment, Offer, Place, Price
 from ror.search.embedded import planner
@@ -138,8 +139,8 @@ def test_the_engine_shortcut_answers_as_full_evaluation(
 ) -> None:
     request = parse_search("HealthcareService", query)
     assert plan(request, EVERYONE).exact
-    fast = run(request, synthetic, EVERYONE)
-    full = run(request, synthetic, EVERYONE, shortcut=False)
+    fast = fhir_search.run(request, synthetic, EVERYONE)
+    full = fhir_search.run(request, synthetic, EVERYONE, shortcut=False)
     assert fast.total == full.total > 0
     assert [h.id for h in fast.page] == [h.id for h in full.page]
     assert [h.distance for h in fast.page] == [h.distance for h in full.page]
@@ -150,8 +151,8 @@ def test_sensitive_units_are_left_out_before_counting(
 ) -> None:
     hidden = next(o for o in offers if o.sensitive)
     request = parse_search("HealthcareService", [("_id", hidden.id)])
-    assert run(request, synthetic, audience(1)).total == 1
-    assert run(request, synthetic, audience(0)).total == 0
+    assert fhir_search.run(request, synthetic, audience(1)).total == 1
+    assert fhir_search.run(request, synthetic, audience(0)).total == 0
     assert not plan(request, EVERYONE).exact  # _id is checked in Python
 
 
@@ -165,7 +166,9 @@ def scenario(tmp_path: Path, scenario_offers: list[Offer]) -> Iterator[EmbeddedE
 
 def bundle(engine: EmbeddedEngine, request: SearchRequest) -> dict[str, object]:
     links = Links("http://ror.test/fhir", request.resource, ())
-    return searchset(request, run(request, engine, EVERYONE), links, profile=1, fetch=engine.get)
+    return searchset(
+        request, fhir_search.run(request, engine, EVERYONE), links, profile=1, fetch=engine.get
+    )
 
 
 def test_pushed_counters_are_searched_and_shown_live(scenario: EmbeddedEngine) -> None:
@@ -178,7 +181,7 @@ def test_pushed_counters_are_searched_and_shown_live(scenario: EmbeddedEngine) -
         ("_include", "HealthcareService:location"),
     ]
     request = parse_search("HealthcareService", query)
-    before = run(request, scenario, EVERYONE)
+    before = fhir_search.run(request, scenario, EVERYONE)
     assert sorted(h.id or "" for h in before.page) == ["usinv-olivet", "usinv-orleans"]
     pushed = Capacity("01", "02", "01", 1, datetime(2026, 11, 26, 9, 30, tzinfo=UTC),
                       source="02", gender="01", location_id="loc-usinv-tours")  # fmt: skip
@@ -212,7 +215,7 @@ def test_postcode_prefixes_narrow_the_engine_and_lose_nothing(
         "HealthcareService", [("location.address-postalcode", prefix), ("_count", "1000")]
     )
     expected = sorted(o.id for o in offers if o.place.postal_code.startswith(prefix))
-    found = run(request, synthetic, EVERYONE)
+    found = fhir_search.run(request, synthetic, EVERYONE)
     assert [h.id for h in found.page] == expected
     assert expected or prefix == "2A"  # Corsican postcodes are 20xxx
     bounded = plan(request, EVERYONE).query
@@ -230,9 +233,66 @@ def test_every_engine_strategy_gives_the_same_answers(
         ("HealthcareService", lyon),
         ("HealthcareService", [("location.address-postalcode", "75"), ("_count", "1000")]),
     ]
-    default = [run(parse_search(r, q), synthetic, EVERYONE) for r, q in queries]  # type: ignore[arg-type]
+    default = [fhir_search.run(parse_search(r, q), synthetic, EVERYONE) for r, q in queries]  # type: ignore[arg-type]
     monkeypatch.setattr(planner, "FACET_FIRST_MAX", 0)
-    spatial = [run(parse_search(r, q), synthetic, EVERYONE) for r, q in queries]  # type: ignore[arg-type]
+    spatial = [fhir_search.run(parse_search(r, q), synthetic, EVERYONE) for r, q in queries]  # type: ignore[arg-type]
     for a, b in zip(default, spatial, strict=True):
         assert a.total == b.total > 0
         assert [h.id for h in a.page] == [h.id for h in b.page]
+
+
+CAPACITY_GROUP = [
+    ("location.capacity-type", "02"),
+    ("location.capacity-status", "02"),
+    ("location.temporality-capacity", "01"),
+    ("location.temporary-assignement", "01"),
+    ("location.nb-capacity", "gt0"),
+]
+R240 = "https://mos.esante.gouv.fr/NOS/TRE_R240-TypeAccueil/FHIR/TRE-R240-TypeAccueil|02"
+
+
+@pytest.mark.parametrize(
+    ("query", "pushed"),
+    [
+        ([("service-type", "04"), ("_filter", "age-range-low le 85 and age-range-high ge 85")],
+         {"age": 85}),
+        ([("age-range-low", "le80"), ("age-range-high", "ge80"), ("service-type", "04")],
+         {"age": 80}),
+        ([("characteristic", R240), ("service-type", "04")], {"reception_bit": 2}),
+        ([("service-type", "04"), *CAPACITY_GROUP], {"bed_nature": "02", "bed_min": 1}),
+    ],
+)  # fmt: skip
+def test_conditions_the_prefilter_decides_are_pushed_down_and_counted(
+    synthetic: EmbeddedEngine, query: list[tuple[str, str]], pushed: dict[str, object]
+) -> None:
+    """Each of these is decided by the engine: nothing is left to test in Python, and the
+    answer is the one full evaluation gives (the suite's parity fixture compares them)."""
+    request = parse_search("HealthcareService", [*query, ("_count", "20")])
+    p = plan(request, EVERYONE)
+    assert p.exact
+    assert {k: getattr(p.query.prefilter, k) for k in pushed} == pushed
+    assert fhir_search.run(request, synthetic, EVERYONE).total > 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        [("_filter", "age-range-low le 10 and age-range-high ge 12")],  # not one age
+        [("_filter", "age-range-low lt 10 and age-range-high ge 10")],  # lt is not the test
+        [("age-range-low", "le10"), ("age-range-high", "ge10|http://unitsofmeasure.org|mo")],
+        [("age-range-low", "le10")],  # half of the pair
+        [("characteristic", R240.replace("|02", "|02,") + "01")],  # two codes: either one
+        [*CAPACITY_GROUP[:-1], ("location.nb-capacity", "gt1")],  # one counter ≥ 2 ≠ sum ≥ 2
+        [*CAPACITY_GROUP, ("location.gender-capacity-available", "01")],  # a gender counter
+        [*CAPACITY_GROUP, ("location.address-postalcode", "31")],  # on the same Location
+        [*CAPACITY_GROUP[1:], ("location.capacity-type", "01,02")],
+    ],
+)
+def test_conditions_the_prefilter_does_not_decide_stay_in_the_residual(
+    synthetic: EmbeddedEngine, query: list[tuple[str, str]]
+) -> None:
+    request = parse_search("HealthcareService", [("service-type", "04"), *query])
+    p = plan(request, EVERYONE)
+    assert not p.exact
+    assert p.query.prefilter.age is None and p.query.prefilter.bed_nature is None
+    fhir_search.run(request, synthetic, EVERYONE)  # the parity fixture compares both ways

@@ -183,11 +183,11 @@ def candidates(snap: Snapshot, query: CandidateQuery, plan: Plan) -> Candidates:
     zoned = _by_zone(reader, plan)
     if zoned is None:
         stream = RingStream(_rings(reader, plan, np.empty(0, dtype=np.int64)))
-        return Candidates([], stream, plan.strategy, rings=stream)
+        return Candidates([], stream, plan.strategy, rings=stream, counts_without_reading=True)
     by_zone = zoned.candidates()
     by_zone.sort(key=lambda c: (c.distance_km or 0.0, c.ref))
     stream = RingStream(_rings(reader, plan, np.sort(zoned.refs)), zoned)
-    return Candidates(by_zone, stream, plan.strategy, rings=stream)
+    return Candidates(by_zone, stream, plan.strategy, rings=stream, counts_without_reading=True)
 
 
 def _by_zone(reader: _Reader, plan: Plan) -> Ring | None:
