@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ror.search.rings import RingStream
 
 Progress = Callable[[int], None]  # called with the number of offers loaded so far
+OrderKeys = tuple[str, datetime | None]  # an offer's id and last_updated
 
 # Rings of a distance stream: radius steps of the pipeline (from 2 km), so that a search can
 # stop at a step without reading the next ring.
@@ -283,6 +284,11 @@ class Engine(Protocol):
 
     def offers(self, refs: Sequence[int]) -> list[Offer]:
         """The offers behind candidate refs, in the same order."""
+        ...
+
+    def order_keys(self, refs: Sequence[int]) -> list[OrderKeys]:
+        """(id, last_updated) of the offers behind candidate refs, in the same order: what a
+        listing sorts by, read without building whole offers where the engine can."""
         ...
 
     def candidates(self, query: CandidateQuery) -> Candidates: ...

@@ -313,3 +313,14 @@ def test_offers_past_the_cache_size_are_all_read_right(
         got = engine.offers([rid[f"o{i}"] for i in batch])
         assert [(o.id, o.capacities[0].count) for o in got] == [(f"o{i}", i) for i in batch]
     engine.close()
+
+
+def test_order_keys_are_the_offers_id_and_last_updated(synthetic_engine: EmbeddedEngine) -> None:
+    refs = [7, 3, 7, 1, 250, 2999]
+    with synthetic_engine.snapshot():
+        offers = synthetic_engine.offers(refs)
+        keys = synthetic_engine.order_keys(refs)
+    assert keys == [(o.id, o.last_updated) for o in offers]
+    assert any(updated is not None for _, updated in keys)
+    with pytest.raises(NotFound):
+        synthetic_engine.order_keys([10**9])

@@ -27,7 +27,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, TypeVar
 
 from ror.api.fhir import paging
 from ror.api.fhir.bounds import postcode_circle
@@ -43,6 +43,7 @@ from ror.search.prefilter import Prefilter
 from ror.text import fold
 
 BATCH: Final = 256
+T = TypeVar("T")
 #: Catalog field -> engine code field (``ror.criteria.CODE_FIELDS``), with its system.
 ENGINE_FIELDS: Final = {
     name: (name, CODE_FIELDS[name]) for name in ("activity", "offer_type", "champ", "public")
@@ -214,12 +215,14 @@ def _service_hits(request: SearchRequest, engine: Engine, p: Plan, found: Candid
     """The candidates that pass the residual, with their sort keys (offers read, and seen
     through their FHIR source only when the residual or a price key needs it)."""
     hits = []
-    by_price = any(k.key.startswith("organization.price") for k in request.sort)
+    if p.residual is None and not any(k.key.startswith("organization.") for k in request.sort):
+        for batch in _chunks(list(_candidates(found, p)), BATCH):
+            for c, (oid, updated) in zip(
+                batch, engine.order_keys([c.ref for c in batch]), strict=True
+            ):
+                hits.append(Hit(c.ref, c.distance_km, oid, keys={"_lastUpdated": updated}))
+        return hits
     for c, offer in _batches(engine, p, found):
-        if p.residual is None and not by_price:
-            hit = Hit(c.ref, c.distance_km, offer.id, keys={"_lastUpdated": offer.last_updated})
-            hits.append(hit)
-            continue
         v = view(offer)
         if p.residual is None or matches(p.residual, v):
             hit = Hit(c.ref, c.distance_km, offer.id)
@@ -341,10 +344,14 @@ def _tie_window(hits: list[Hit], start: int, stop: int) -> tuple[int, int]:
 
 
 def _read_ids(hits: Sequence[Hit], engine: Engine) -> None:
-    for i in range(0, len(hits), BATCH):
-        batch = hits[i : i + BATCH]
-        for hit, offer in zip(batch, engine.offers([h.ref for h in batch]), strict=True):
-            hit.id = offer.id
+    for batch in _chunks(hits, BATCH):
+        for hit, (oid, _) in zip(batch, engine.order_keys([h.ref for h in batch]), strict=True):
+            hit.id = oid
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def _stable_sort(hits: list[Hit], key: SortKey) -> None:

@@ -51,6 +51,7 @@ from ror.search.engine import (
     LoadStats,
     LocationCounters,
     LocationInfo,
+    OrderKeys,
     Progress,
     SearchRecord,
     UpdateResult,
@@ -240,6 +241,9 @@ class ElasticsearchEngine:
                 raise NotFound(f"offre inconnue (ref {ref})")
             out.append(offer)
         return out
+
+    def order_keys(self, refs: Sequence[int]) -> list[OrderKeys]:
+        return [(o.id, o.last_updated) for o in self.offers(refs)]
 
     def _candidate(
         self, hit: Mapping[str, Any], query: CandidateQuery, zone_term: bool

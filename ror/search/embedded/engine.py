@@ -41,6 +41,7 @@ from ror.search.embedded.rows import (
     capacity_from_row,
     cover_values,
     decode_doc,
+    decode_order_keys,
     encode_doc,
     field_range,
     offer_codes,
@@ -65,6 +66,7 @@ from ror.search.engine import (
     LoadStats,
     LocationCounters,
     LocationInfo,
+    OrderKeys,
     Progress,
     SearchRecord,
     UpdateResult,
@@ -76,6 +78,9 @@ OFFER_CACHE_SIZE: Final = 50_000
 _FETCH: Final = 256
 
 _KEY_WHERE: Final = " AND ".join(f"{c} = ?" for c in ("loc", *CAPACITY_KEY_COLUMNS))
+
+
+_SQL_CHUNK: Final = 900  # refs per IN (…) list
 
 
 class EmbeddedEngine:
@@ -571,6 +576,21 @@ class EmbeddedEngine:
         self._refresh()
         rows = self._conn().execute("SELECT rid, champs FROM sensitive")
         return {int(rid): tuple(str(champs).split()) for rid, champs in rows}
+
+    def order_keys(self, refs: Sequence[int]) -> list[OrderKeys]:
+        """Decoded from the stored documents for these two fields only, never cached."""
+        conn = self._conn()
+        found: dict[int, OrderKeys] = {}
+        wanted = list(dict.fromkeys(refs))
+        for i in range(0, len(wanted), _SQL_CHUNK):
+            chunk = wanted[i : i + _SQL_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            rows = conn.execute(f"SELECT rid, doc FROM offers WHERE rid IN ({marks})", chunk)
+            found.update((rid, decode_order_keys(doc)) for rid, doc in rows)
+        missing = next((r for r in refs if r not in found), None)
+        if missing is not None:
+            raise NotFound(f"offre inconnue (ref {missing})")
+        return [found[r] for r in refs]
 
     def _in_id_order(self, after: str, before: str, limit: int) -> list[tuple[int, str]]:
         rows = self._conn().execute(

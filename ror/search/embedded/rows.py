@@ -78,6 +78,20 @@ def decode_doc(doc: bytes) -> Offer:
 _DOC_DECODER: Final = msgspec.json.Decoder(Offer)
 
 
+class _OrderKeys(msgspec.Struct):
+    id: str
+    last_updated: datetime | None = None
+
+
+_ORDER_KEYS_DECODER: Final = msgspec.json.Decoder(_OrderKeys)
+
+
+def decode_order_keys(doc: bytes) -> tuple[str, datetime | None]:
+    """An offer's id and last_updated from its stored document, the other fields skipped."""
+    keys = _ORDER_KEYS_DECODER.decode(doc)
+    return keys.id, keys.last_updated
+
+
 _zone_key = functools.lru_cache(maxsize=100_000)(zone_key)
 
 
