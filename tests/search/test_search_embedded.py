@@ -9,7 +9,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import orjson
 import pytest
 
 from ror.errors import NotFound
@@ -266,21 +265,6 @@ def test_replay_records_do_not_wait_for_the_index_write_lock(engine: EmbeddedEng
     assert replay_path(engine.path).exists()
 
 
-def test_records_kept_in_the_index_by_earlier_versions_are_found(engine: EmbeddedEngine) -> None:
-    old = SearchRecord("s0", NOW, "embedded", "embedded-1/ror-0.1.0", {"age": 8}, {"total": 1})
-    conn = sqlite3.connect(engine.path, isolation_level=None)
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS searches (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, "
-        "record BLOB NOT NULL)"
-    )
-    conn.execute(
-        "INSERT INTO searches VALUES (?, ?, ?)",
-        (old.id, old.created_at.isoformat(), orjson.dumps(old.to_dict())),
-    )
-    conn.close()
-    assert engine.get_search("s0") == old
-
-
 def test_offers_are_read_with_current_counters_after_a_cache_hit(engine: EmbeddedEngine) -> None:
     engine.load(
         [make_offer("a", location_ids=("L1",), capacities=(beds(1, location_id="L1"),))],
@@ -300,7 +284,7 @@ def test_offers_past_the_cache_size_are_all_read_right(
 ) -> None:
     """Issues 18 and 22: a batch overlapping what is cached, or larger than the whole cache,
     is read in full (it was a KeyError once a process had read 50,000 offers)."""
-    monkeypatch.setattr("ror.search.embedded.OFFER_CACHE_SIZE", 4)
+    monkeypatch.setattr("ror.search.embedded.engine.OFFER_CACHE_SIZE", 4)
     offers = [
         make_offer(f"o{i}", location_ids=(f"L{i}",), capacities=(beds(i, location_id=f"L{i}"),))
         for i in range(12)
