@@ -81,6 +81,7 @@ _KEY_WHERE: Final = " AND ".join(f"{c} = ?" for c in ("loc", *CAPACITY_KEY_COLUM
 
 
 _SQL_CHUNK: Final = 900  # refs per IN (…) list
+ORDER_CACHE_SIZE: Final = 200_000  # (id, last_updated) pairs kept, a few hundred bytes each
 
 
 class EmbeddedEngine:
@@ -108,6 +109,7 @@ class EmbeddedEngine:
         # Offers with counters, and the caps_version they were read at (one tuple, replaced
         # whole, so a thread never pairs a version with another version's offers).
         self._assembled: tuple[int, BoundedCache[int, Offer]] = (-1, BoundedCache(0))
+        self._order_cache: BoundedCache[int, OrderKeys] = BoundedCache(ORDER_CACHE_SIZE)
         self._caps_version = -1
         self._memory = MemoryStore(self.path) if memory else None
         self._replays = ReplayStore(replay_path(self.path))
@@ -159,6 +161,7 @@ class EmbeddedEngine:
             names[code_id] = (name, code)
         self._codes, self._code_names, self._total = codes, names, total
         self._offer_cache = BoundedCache(OFFER_CACHE_SIZE)
+        self._order_cache = BoundedCache(ORDER_CACHE_SIZE)
         self._docs_version = version
 
     def _memory_snapshot(self) -> Snapshot | None:
@@ -578,18 +581,23 @@ class EmbeddedEngine:
         return {int(rid): tuple(str(champs).split()) for rid, champs in rows}
 
     def order_keys(self, refs: Sequence[int]) -> list[OrderKeys]:
-        """Decoded from the stored documents for these two fields only, never cached."""
+        """From the offers already read, else decoded from the stored documents for these two
+        fields only (kept, and dropped with the offers when offers change)."""
+        found, missing = self._order_cache.take(refs)
+        stored, unread = self._offer_cache.take(missing)
+        found.update((r, (o.id, o.last_updated)) for r, (o, _) in stored.items())
+        read: dict[int, OrderKeys] = {}
         conn = self._conn()
-        found: dict[int, OrderKeys] = {}
-        wanted = list(dict.fromkeys(refs))
-        for i in range(0, len(wanted), _SQL_CHUNK):
-            chunk = wanted[i : i + _SQL_CHUNK]
+        for i in range(0, len(unread), _SQL_CHUNK):
+            chunk = unread[i : i + _SQL_CHUNK]
             marks = ", ".join("?" * len(chunk))
             rows = conn.execute(f"SELECT rid, doc FROM offers WHERE rid IN ({marks})", chunk)
-            found.update((rid, decode_order_keys(doc)) for rid, doc in rows)
-        missing = next((r for r in refs if r not in found), None)
-        if missing is not None:
-            raise NotFound(f"offre inconnue (ref {missing})")
+            read.update((rid, decode_order_keys(doc)) for rid, doc in rows)
+        self._order_cache.store(read)
+        found.update(read)
+        absent = next((r for r in refs if r not in found), None)
+        if absent is not None:
+            raise NotFound(f"offre inconnue (ref {absent})")
         return [found[r] for r in refs]
 
     def _in_id_order(self, after: str, before: str, limit: int) -> list[tuple[int, str]]:
