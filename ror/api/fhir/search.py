@@ -43,6 +43,8 @@ from ror.search.prefilter import Prefilter
 from ror.text import fold
 
 BATCH: Final = 256
+#: Sort keys known from ``Engine.order_keys`` and the candidates alone.
+ORDER_KEYS: Final = frozenset({"near", "_id", "_lastUpdated"})
 T = TypeVar("T")
 #: Catalog field -> engine code field (``ror.criteria.CODE_FIELDS``), with its system.
 ENGINE_FIELDS: Final = {
@@ -215,7 +217,7 @@ def _service_hits(request: SearchRequest, engine: Engine, p: Plan, found: Candid
     """The candidates that pass the residual, with their sort keys (offers read, and seen
     through their FHIR source only when the residual or a price key needs it)."""
     hits = []
-    if p.residual is None and not any(k.key.startswith("organization.") for k in request.sort):
+    if p.residual is None and {k.key for k in request.sort} <= ORDER_KEYS:
         for batch in _chunks(list(_candidates(found, p)), BATCH):
             for c, (oid, updated) in zip(
                 batch, engine.order_keys([c.ref for c in batch]), strict=True
