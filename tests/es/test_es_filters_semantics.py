@@ -21,11 +21,11 @@ import pytest
 from es_builders import NOW
 
 from ror.criteria import BedNeed, Criteria, EquipmentNeed
+from ror.geo.distance import great_circle_km
 from ror.indexer.synthetic import generate
 from ror.mappings.template import load_template
 from ror.model import Offer
 from ror.ranking import check
-from ror.ranking.eligibility import great_circle_km
 from ror.search.elasticsearch.candidates import prefilter_clauses
 from ror.search.elasticsearch.documents import to_document
 from ror.search.elasticsearch.filters import hard_filters

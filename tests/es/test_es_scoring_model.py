@@ -17,10 +17,10 @@ import pytest
 from es_builders import NOW
 
 from ror.criteria import BedNeed, Criteria
+from ror.geo.distance import great_circle_km
 from ror.indexer.synthetic import generate
 from ror.model import Offer
 from ror.ranking import score, weights_for
-from ror.ranking.eligibility import great_circle_km
 from ror.search.elasticsearch.documents import to_document
 from ror.search.elasticsearch.scoring import CAPACITY_SCRIPT, PRICE_SCRIPT, score_functions
 

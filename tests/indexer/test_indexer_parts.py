@@ -55,9 +55,11 @@ def test_extensions_match_by_url_suffix_any_version() -> None:
 
 
 def test_references_in_every_form() -> None:
-    assert parse_reference({"reference": "Organization/123"}) == parse_reference(
-        {"reference": "https://ror.example/fhir/Organization/123/_history/4"}
-    ).__class__("Organization/123", "Organization", "123")
+    full = parse_reference({"reference": "https://ror.example/fhir/Organization/123/_history/4"})
+    assert full is not None
+    assert parse_reference({"reference": "Organization/123"}) == type(full)(
+        "Organization/123", "Organization", "123"
+    )
     full = parse_reference({"reference": "https://ror.example/fhir/Organization/123/_history/4"})
     assert full is not None and (full.type, full.id) == ("Organization", "123")
     local = parse_reference({"reference": "#loc"})

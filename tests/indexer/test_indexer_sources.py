@@ -47,10 +47,12 @@ def test_ndjson_malformed_line_is_reported_and_others_continue(tmp_path: Path) -
     )
     items = list(read_file(path))
     assert [type(i) for i in items] == [Sourced, SourceError, SourceError, Sourced]
-    assert items[1] == SourceError(str(path), 3, items[1].reason)  # type: ignore[union-attr]
-    assert "malformed JSON" in items[1].reason  # type: ignore[union-attr]
-    assert items[2].position == 4 and "no resourceType" in items[2].reason  # type: ignore[union-attr]
-    assert items[3].position == 5  # type: ignore[union-attr]
+    bad, missing = items[1], items[2]
+    assert isinstance(bad, SourceError) and isinstance(missing, SourceError)
+    assert bad == SourceError(str(path), 3, bad.reason)
+    assert "malformed JSON" in bad.reason
+    assert missing.position == 4 and "no resourceType" in missing.reason
+    assert items[3].position == 5
 
 
 def test_ndjson_lines_holding_bundles_are_flattened(tmp_path: Path) -> None:

@@ -39,7 +39,8 @@ def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def systems(rebuilt: Path) -> dict[str, Any]:
-    return json.loads((rebuilt / "systems.json").read_text("utf-8"))["systems"]
+    systems: dict[str, Any] = json.loads((rebuilt / "systems.json").read_text("utf-8"))["systems"]
+    return systems
 
 
 def test_rebuild_gives_the_shipped_files_byte_for_byte(rebuilt: Path) -> None:

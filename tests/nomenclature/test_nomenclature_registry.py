@@ -119,7 +119,7 @@ def _codings(node: Any) -> Iterator[tuple[str, str]]:
 
 
 def _json_codings() -> list[tuple[str, str]]:
-    out = []
+    out: list[tuple[str, str]] = []
     for path in sorted(ROR_EXAMPLES.glob("*/*.json")):
         out.extend(_codings(json.loads(path.read_text("utf-8"))))
     return out

@@ -6,7 +6,13 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
-from ranking_builders import (
+
+from ror.criteria import BedNeed, Criteria, EquipmentNeed
+from ror.geo import haversine_km
+from ror.geo.distance import great_circle_km
+from ror.model import Equipment, Offer, OpeningHours, Place, Zone
+from ror.ranking import Failure, check, near_miss_reason
+from tests.ranking.ranking_builders import (
     NOW,
     TOULOUSE_ZONE_KEYS,
     base_price,
@@ -19,12 +25,6 @@ from ranking_builders import (
     make_offer,
     toulouse_criteria,
 )
-
-from ror.criteria import BedNeed, Criteria, EquipmentNeed
-from ror.geo import haversine_km
-from ror.model import Equipment, Offer, OpeningHours, Place, Zone
-from ror.ranking import Failure, check, near_miss_reason
-from ror.ranking.eligibility import great_circle_km
 
 N = "\u202f"  # narrow no-break space: digit groups and number + unit
 

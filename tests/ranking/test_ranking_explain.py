@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 import pytest
-from ranking_builders import (
+
+from ror.criteria import BedNeed, Criteria, EquipmentNeed
+from ror.model import Equipment, Offer, OpeningHours
+from ror.ranking import explain, score, weights_for
+from ror.ranking.labels import in_sentence, short_label
+from ror.source_data import NOMENCLATURES
+from tests.ranking.ranking_builders import (
     NOW,
     counter,
     free_beds,
@@ -14,12 +20,6 @@ from ranking_builders import (
     make_offer,
     toulouse_criteria,
 )
-
-from ror.criteria import BedNeed, Criteria, EquipmentNeed
-from ror.model import Equipment, Offer, OpeningHours
-from ror.ranking import explain, score, weights_for
-from ror.ranking.labels import in_sentence, short_label
-from ror.source_data import NOMENCLATURES
 
 N = "\u202f"
 

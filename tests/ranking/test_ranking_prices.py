@@ -5,11 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from ranking_builders import base_price, make_ehpad, make_establishment, toulouse_criteria
 
 from ror.criteria import Criteria
 from ror.model import Price
 from ror.ranking.prices import select_price
+from tests.ranking.ranking_builders import (
+    base_price,
+    make_ehpad,
+    make_establishment,
+    toulouse_criteria,
+)
 
 TODAY = date(2026, 11, 26)
 PUBLIC_PERM = base_price(80.0, reception="02", condition="01")

@@ -8,7 +8,13 @@ from datetime import timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ranking_builders import (
+
+from ror.criteria import BedNeed, Criteria
+from ror.model import Capacity, Offer
+from ror.ranking import score, score_upper_bound, weights_for
+from ror.ranking.scoring import distance_factor
+from ror.ranking.weights import PROFILE_WEIGHTS
+from tests.ranking.ranking_builders import (
     NOW,
     TOULOUSE_ZONE_KEYS,
     base_price,
@@ -21,12 +27,6 @@ from ranking_builders import (
     rank,
     toulouse_criteria,
 )
-
-from ror.criteria import BedNeed, Criteria
-from ror.model import Capacity, Offer
-from ror.ranking import score, score_upper_bound, weights_for
-from ror.ranking.scoring import distance_factor
-from ror.ranking.weights import PROFILE_WEIGHTS
 
 ICU = ("126",)
 

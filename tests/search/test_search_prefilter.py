@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 
@@ -53,7 +54,7 @@ def test_lenient_criteria_make_the_prefilter_inexact() -> None:
 def test_the_vectorised_prefilter_counts_as_the_scalar_one(synthetic_offers: list[Offer]) -> None:
     rng = random.Random(8)
     columns = [OfferColumns.of(o, NOW) for o in synthetic_offers]
-    values = {
+    values: dict[str, list[Any]] = {
         "home": [c.home for c in columns],
         "age_min": [c.age_min for c in columns],
         "age_max": [c.age_max for c in columns],
@@ -74,7 +75,8 @@ def test_the_vectorised_prefilter_counts_as_the_scalar_one(synthetic_offers: lis
         },
     }
     arrays = {
-        k: np.array([np.nan if v is None else v for v in vs], float) for k, vs in values.items()
+        k: np.array([np.nan if v is None else v for v in vs], np.float64)
+        for k, vs in values.items()
     }
     for _ in range(40):
         criteria = Criteria(

@@ -18,7 +18,7 @@ from ror.config import Settings
 from ror.indexer.load import load_paths
 from ror.model import Offer
 from ror.search.embedded.engine import EmbeddedEngine
-from tests.api.conftest import LiveServer
+from tests.live_server import LiveServer
 
 
 @pytest.fixture(scope="session")

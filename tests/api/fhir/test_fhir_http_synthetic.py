@@ -13,7 +13,7 @@ import pytest
 from fhir_checks import bundle_of, distance, included, link, matches, outcome_of
 
 from ror.model import Offer
-from tests.api.conftest import LiveServer
+from tests.live_server import LiveServer
 
 TOULOUSE = (43.6045, 1.4440)
 CAPACITY = "ror-location-supported-capacity"

@@ -24,7 +24,7 @@ from ror.model import Offer
 from ror.resources.store import ResourceStore
 from ror.search.embedded import EmbeddedEngine
 from ror.text import fold
-from tests.api.conftest import LiveServer
+from tests.live_server import LiveServer
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures/fhir"
 EVERYTHING = [

@@ -16,7 +16,7 @@ from ror.api.app import create_app
 from ror.config import Settings
 from ror.model import Offer
 from ror.search.embedded import EmbeddedEngine
-from tests.api.conftest import LiveServer
+from tests.live_server import LiveServer
 
 TOULOUSE = "43.6045|1.4440|300|km"
 

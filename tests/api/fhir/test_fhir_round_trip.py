@@ -34,7 +34,7 @@ from ror.indexer.load import load_paths
 from ror.indexer.sources import Sourced, read_resources
 from ror.search.embedded import EmbeddedEngine
 from ror.source_data import ROR_JSON_EXAMPLES
-from tests.api.conftest import LiveServer
+from tests.live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests/fixtures/fhir"
