@@ -84,12 +84,10 @@ def random_criteria(rng: random.Random, offers: list[Offer]) -> Criteria:
         kw["place"] = rng.choice(PLACES)
     else:
         anchor = rng.choice(offers).place
-        kw["lat"], kw["lon"] = (
-            anchor.lat + rng.uniform(-0.3, 0.3),
-            anchor.lon + rng.uniform(-0.3, 0.3),
-        )
-        if not near_france(kw["lat"], kw["lon"]):  # out at sea: a search there is refused
-            kw["lat"], kw["lon"] = anchor.lat, anchor.lon
+        lat, lon = anchor.lat + rng.uniform(-0.3, 0.3), anchor.lon + rng.uniform(-0.3, 0.3)
+        if not near_france(lat, lon):  # out at sea: a search there is refused
+            lat, lon = anchor.lat, anchor.lon
+        kw["lat"], kw["lon"] = lat, lon
     if rng.random() < 0.3:
         kw["radius_km"] = rng.choice((5.0, 20.0, 60.0, 250.0))
     if rng.random() < 0.3:
