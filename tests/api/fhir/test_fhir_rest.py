@@ -123,7 +123,7 @@ def test_an_integrator_s_first_calls_on_a_fresh_server(
     """Issue 18's first report: a fresh one-worker server answered 500 to its second search
     once a process had read more offers than its cache holds. The cache is shrunk to 16 here
     (50,000 in production) so that 2,000 offers overflow it as 100 k did."""
-    monkeypatch.setattr("ror.search.embedded.OFFER_CACHE_SIZE", 16)
+    monkeypatch.setattr("ror.search.embedded.engine.OFFER_CACHE_SIZE", 16)
     engine = EmbeddedEngine(db_path)
     settings = Settings.from_env({"ROR_DB": str(db_path)})
     commune = next(o.place.commune for o in offers if o.location_ids)
