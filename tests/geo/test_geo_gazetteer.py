@@ -109,4 +109,6 @@ def test_load_time_is_small() -> None:
     fresh = GazetteerClass(load_tables())
     elapsed = time.perf_counter() - start
     assert fresh.commune("31555") is not None
-    assert elapsed < 0.5, f"loading the gazetteer took {elapsed:.2f} s"
+    # A ceiling against a pathological regression (e.g. parsing shapes at load), not a timing:
+    # about 0.2 s on an idle 2-core machine, over 1 s when the machine is shared.
+    assert elapsed < 2.0, f"loading the gazetteer took {elapsed:.2f} s"
