@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -18,6 +19,9 @@ from pydantic_core import ErrorDetails
 from ror.api.http_errors import InvalidJson, InvalidValue
 
 M = TypeVar("M", bound=BaseModel)
+
+MAX_JSON_DEPTH: Final = 16  # objects and lists nested in a request body
+MAX_JSON_INT: Final = 2**53  # integers beyond are not exact in every JSON reader
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:
@@ -30,13 +34,35 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise InvalidJson(
             f"le corps de la requête n'est pas du texte UTF-8 : {err.reason}"
         ) from None
+    too_deep = f"le corps de la requête est trop imbriqué : {MAX_JSON_DEPTH} niveaux au plus"
     try:
         data = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise InvalidJson(too_deep, "body") from None
     except ValueError as err:
         raise InvalidJson(f"le corps de la requête n'est pas du JSON valide : {err}") from None
     if not isinstance(data, dict):
         raise InvalidJson(f"le corps de la requête doit être un objet JSON, pas {_json_type(data)}")
+    _check_tree(data, too_deep)
     return data
+
+
+def _check_tree(data: dict[str, Any], too_deep: str) -> None:
+    """Nesting and numbers every later step can hold: a 400 naming the first field beyond."""
+    stack: list[tuple[Any, tuple[int | str, ...]]] = [(data, ())]
+    while stack:
+        value, loc = stack.pop()
+        if isinstance(value, dict | list):
+            if len(loc) >= MAX_JSON_DEPTH:
+                raise InvalidValue(too_deep, field_path(loc), code="too_deep")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            stack.extend((v, (*loc, k)) for k, v in items)
+        elif isinstance(value, float) and not math.isfinite(value):
+            field = field_path(loc)
+            raise InvalidValue(f"{field} : nombre trop grand", field)
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_JSON_INT:
+            field = field_path(loc)
+            raise InvalidValue(f"{field} : nombre trop grand ({MAX_JSON_INT} au plus)", field)
 
 
 def validate(model: type[M], data: Any, *, rename: Callable[[str], str] = lambda path: path) -> M:

@@ -44,6 +44,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from ror import nomenclature
+from ror.dates import FIRST_YEAR, LAST_YEAR
 from ror.errors import InvalidInput
 from ror.model import CAPACITY_KEY_FIELDS, Capacity
 from ror.nomenclature.named_codes import CURRENT
@@ -199,28 +200,12 @@ def check_counter(c: Capacity, *, now: datetime, field: str = "") -> Capacity:
             prefix + name,
             combination,
         )
-    if isinstance(c.count, bool) or not isinstance(c.count, int):
-        raise InvalidIndicator("count doit être un entier", prefix + "count", combination)
-    if not 0 <= c.count <= MAX_COUNT:
-        raise InvalidIndicator(
-            f"count doit être compris entre 0 et {MAX_COUNT} (reçu {c.count})",
-            prefix + "count",
-            combination,
-        )
-    if c.updated_at.tzinfo is None or c.updated_at.utcoffset() is None:
-        raise InvalidIndicator(
-            "updated_at doit préciser son décalage horaire, p. ex. 2026-11-26T14:00:00+01:00",
-            prefix + "updated_at",
-            combination,
-        )
-    if c.updated_at > now + CLOCK_SKEW:
-        raise InvalidIndicator(
-            f"updated_at est dans le futur ({c.updated_at.isoformat()}, horloge du serveur "
-            f"{now.isoformat(timespec='seconds')}) : un compteur daté du futur bloquerait "
-            "toutes les mises à jour suivantes",
-            prefix + "updated_at",
-            combination,
-        )
+    for attribute, refused in (
+        ("count", count_problem(c.count)),
+        ("updated_at", moment_problem(c.updated_at, now)),
+    ):
+        if refused is not None:
+            raise InvalidIndicator(refused, prefix + attribute, combination)
     return c
 
 
@@ -266,4 +251,28 @@ def implausible(counters: Iterable[Capacity]) -> tuple[Capacity, str] | None:
                 "plus de disponibles que de lits ouverts (mettez à jour le nombre installé "
                 "dans la même requête si la capacité a changé)"
             )
+    return None
+
+
+def count_problem(count: object) -> str | None:
+    """Why a counter's count is refused (None: it is fine)."""
+    if isinstance(count, bool) or not isinstance(count, int):
+        return "count doit être un entier"
+    if not 0 <= count <= MAX_COUNT:
+        return f"count doit être compris entre 0 et {MAX_COUNT} (reçu {count})"
+    return None
+
+
+def moment_problem(updated_at: datetime, now: datetime) -> str | None:
+    """Why a counter's date is refused (None: it is fine)."""
+    if updated_at.tzinfo is None or updated_at.utcoffset() is None:
+        return "updated_at doit préciser son décalage horaire, p. ex. 2026-11-26T14:00:00+01:00"
+    if not FIRST_YEAR <= updated_at.year <= LAST_YEAR:
+        return f"updated_at hors limites : années {FIRST_YEAR} à {LAST_YEAR}"
+    if updated_at > now + CLOCK_SKEW:
+        return (
+            f"updated_at est dans le futur ({updated_at.isoformat()}, horloge du serveur "
+            f"{now.isoformat(timespec='seconds')}) : un compteur daté du futur bloquerait "
+            "toutes les mises à jour suivantes"
+        )
     return None

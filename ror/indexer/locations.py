@@ -10,7 +10,9 @@ capacity and everything else stay in the kept source only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from ror.availability.indicators import count_problem, moment_problem
 from ror.errors import InvalidInput
 from ror.model import Capacity, Equipment, Place
 
@@ -132,9 +134,18 @@ def read_capacity(ext: Json, path: str, location_id: str) -> Capacity:
     count = integer(count_value, f"{path}.nbCapacity")
     if count < 0:
         raise InvalidInput(f"negative nbCapacity {count}", f"{path}.nbCapacity")
+    problem = count_problem(count)
+    if problem is not None:
+        raise InvalidInput(problem.replace("count", "nbCapacity", 1), f"{path}.nbCapacity")
     updated = sub("capacityUpdateDate")
     if updated is None:
         raise InvalidInput("missing capacityUpdateDate", f"{path}.capacityUpdateDate")
+    updated_at = instant(updated, f"{path}.capacityUpdateDate")
+    problem = moment_problem(updated_at, datetime.now(UTC))
+    if problem is not None:
+        raise InvalidInput(
+            problem.replace("updated_at", "capacityUpdateDate", 1), f"{path}.capacityUpdateDate"
+        )
     required = {}
     for name, part_field in (
         ("capacityType", "nature"),
@@ -157,7 +168,7 @@ def read_capacity(ext: Json, path: str, location_id: str) -> Capacity:
         status=required["capacityStatus"],
         temporality=required["temporalityCapacity"],
         count=count,
-        updated_at=instant(updated, f"{path}.capacityUpdateDate"),
+        updated_at=updated_at,
         source=source or "01",
         gender=optional_slot_code(
             sub("genderCapacityAvailable"), f"{path}.genderCapacityAvailable", _key("gender")

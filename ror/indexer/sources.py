@@ -16,13 +16,16 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, Final, NamedTuple
 
 from ror.errors import InvalidInput
 
 from .fhir import Json, objects
 
 SUFFIXES = (".json", ".ndjson", ".json.gz", ".ndjson.gz")
+
+
+MAX_DEPTH: Final = 32  # objects and lists nested in one resource (FHIR ones need about 10)
 
 
 class Sourced(NamedTuple):
@@ -98,6 +101,9 @@ def _read_ndjson(
                 source, number, f"malformed JSON: {exc.msg} at character {exc.pos + 1}"
             )
             continue
+        except (ValueError, RecursionError) as exc:
+            yield SourceError(source, number, f"unreadable JSON: {_unreadable(exc)}")
+            continue
         yield from _resources_of(document, source, number, None)
 
 
@@ -108,6 +114,9 @@ def _read_json(handle: IO[str], source: str) -> Iterator[Sourced | SourceError]:
         yield SourceError(
             source, 0, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         )
+        return
+    except (ValueError, RecursionError) as exc:
+        yield SourceError(source, 0, f"unreadable JSON: {_unreadable(exc)}")
         return
     if isinstance(document, dict) and document.get("resourceType") == "Bundle":
         yield from _bundle_entries(document, source, None)
@@ -122,8 +131,28 @@ def _resources_of(
         yield SourceError(source, position, "not a FHIR resource (no resourceType)")
     elif document["resourceType"] == "Bundle":
         yield from _bundle_entries(document, source, position)
+    elif _deeper_than(document, MAX_DEPTH):
+        yield SourceError(source, position, f"nested more than {MAX_DEPTH} levels deep")
     else:
         yield Sourced(document, source, position, full_url)
+
+
+def _deeper_than(document: Any, limit: int) -> bool:
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return True
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _unreadable(exc: ValueError | RecursionError) -> str:
+    if isinstance(exc, RecursionError):
+        return f"nested more than {MAX_DEPTH} levels deep"
+    return str(exc)
 
 
 def _bundle_entries(

@@ -45,6 +45,7 @@ from typing import Final
 
 from ror import nomenclature
 from ror.criteria import CODE_FIELDS, MAX_LIMIT, Criteria, Notice
+from ror.dates import check_moment
 from ror.errors import InvalidInput, NotFound, OutsideFrance, UnknownCode, UnknownPlace
 from ror.geo import area_zone_keys, gazetteer, near_france, patient_zone_keys, reverse
 from ror.model import Offer
@@ -269,6 +270,8 @@ def validate(criteria: Criteria) -> Criteria:
         raise InvalidInput("radius_km doit être positif", "radius_km")
     if criteria.age is not None and not 0 <= criteria.age <= 150:
         raise InvalidInput("age doit être entre 0 et 150", "age")
+    if criteria.open_at is not None:
+        check_moment(criteria.open_at, "open_at")
     changes: dict[str, object] = {}
     for name in CODE_FIELDS:
         codes: tuple[str, ...] = getattr(criteria, name)

@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -149,4 +150,64 @@ def test_a_shared_bad_location_rejects_every_offer_using_it(tmp_path: Path) -> N
     assert [i.offer for i in result.report.rejects] == [
         "HealthcareService/uses-bad-capacity",
         "HealthcareService/also-uses-bad-capacity",
+    ]
+
+
+def _capacity_location(location_id: str, count: object, updated: str) -> dict[str, object]:
+    location: dict[str, Any] = json.loads(RECORDS.read_text().splitlines()[12])
+    location["id"] = location_id
+    capacity = location["extension"][1]["extension"]
+    capacity[1]["valueCodeableConcept"]["coding"][0]["code"] = "02"
+    capacity[3] = {"url": "nbCapacity", "valueInteger": count}
+    capacity[4] = {"url": "capacityUpdateDate", "valueDateTime": updated}
+    return location
+
+
+def _offer_at(offer_id: str, location_id: str) -> dict[str, object]:
+    offer: dict[str, Any] = json.loads(RECORDS.read_text().splitlines()[13])
+    offer["id"] = offer_id
+    offer["location"] = [{"reference": f"Location/{location_id}"}]
+    return offer
+
+
+def test_future_huge_and_deep_records_are_reject_lines_and_the_rest_loads(
+    tmp_path: Path,
+) -> None:
+    """Issue 22: a counter dated 9999-12-31 was loaded (and blocked every later push), and
+    ``nbCapacity`` 10^30 or a record nested 1,000 deep aborted the load with a traceback."""
+    deep: object = "x"
+    for _ in range(200):
+        deep = {"a": [deep]}
+    records = [
+        _capacity_location("future", 4, "2099-12-31T00:00:00Z"),
+        _offer_at("uses-future", "future"),
+        _capacity_location("far", 4, "9999-12-31T00:00:00Z"),
+        _offer_at("uses-far", "far"),
+        _capacity_location("huge", 10**30, "2025-02-01T09:00:00Z"),
+        _offer_at("uses-huge", "huge"),
+        _capacity_location("fine", 4, "2025-02-01T09:00:00Z"),
+        _offer_at("uses-fine", "fine"),
+    ]
+    path = tmp_path / "hostile.ndjson"
+    lines = [json.dumps(r) for r in records]
+    lines.insert(
+        2,
+        '{"resourceType": "Location", "id": "deep", "extension": ' + "[" * 1000 + "]" * 1000 + "}",
+    )
+    lines.insert(3, json.dumps({"resourceType": "Location", "id": "deep2", "extension": [deep]}))
+    path.write_text("\n".join(lines) + "\n")
+    result = load_paths([FIXTURES / "linked", path])
+    assert "uses-fine" in {o.id for o in result.offers}
+    reasons = {(i.offer or i.resource): (i.field, i.reason) for i in result.report.rejects}
+    field, reason = reasons["HealthcareService/uses-future"]
+    assert field is not None and field.endswith("capacityUpdateDate")
+    assert "futur" in reason
+    field, reason = reasons["HealthcareService/uses-far"]
+    assert field is not None and field.endswith("capacityUpdateDate")
+    field, reason = reasons["HealthcareService/uses-huge"]
+    assert field is not None and field.endswith("nbCapacity")
+    deep_lines = [i for i in result.report.rejects if i.position in (3, 4)]
+    assert [i.reason for i in deep_lines] == [
+        "unreadable JSON: nested more than 32 levels deep",
+        "nested more than 32 levels deep",
     ]

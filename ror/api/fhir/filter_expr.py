@@ -30,6 +30,8 @@ COMPARISONS: Final = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap")
 STRING_OPS: Final = {"eq": "exact", "sw": None, "co": "contains"}
 _TOKEN: Final = re.compile(r'\s*(\(|\)|"(?:[^"\\]|\\.)*"|[^\s()]+)')
 WHERE: Final = "_filter"
+MAX_TERMS: Final = 20  # comparisons in one expression
+MAX_DEPTH: Final = 8  # parentheses nested
 
 
 class FilterSyntaxError(Exception):
@@ -40,6 +42,7 @@ def parse_filter(text: str, resource: ResourceType, problems: Problems) -> Node 
     """The condition of a ``_filter`` value (None, with the problem noted, when unreadable)."""
     try:
         tokens = _tokens(text)
+        _check_size(tokens)
         parser = _Parser(tokens, resource, problems)
         node = parser.filter()
         if parser.pos != len(tokens):
@@ -48,6 +51,21 @@ def parse_filter(text: str, resource: ResourceType, problems: Problems) -> Node 
         problems.bad(WHERE, f"expression illisible : {exc}")
         return None
     return node
+
+
+def _check_size(tokens: list[str]) -> None:
+    """At most :data:`MAX_TERMS` comparisons, parentheses at most :data:`MAX_DEPTH` deep."""
+    depth = deepest = 0
+    for token in tokens:
+        depth += {"(": 1, ")": -1}.get(token, 0)
+        deepest = max(deepest, depth)
+    if deepest > MAX_DEPTH:
+        raise FilterSyntaxError(
+            f"parenthèses imbriquées sur {deepest} niveaux, {MAX_DEPTH} au plus"
+        )
+    terms = sum(token in COMPARISONS or token in STRING_OPS for token in tokens)
+    if terms > MAX_TERMS:
+        raise FilterSyntaxError(f"{terms} comparaisons, {MAX_TERMS} au plus")
 
 
 def _tokens(text: str) -> list[str]:

@@ -35,6 +35,9 @@ MAX_COUNT: Final = 1000
 FORMATS: Final = frozenset({"json", "application/json", "application/fhir+json"})
 SUMMARIES: Final = frozenset({"count", "true", "false"})
 TOTALS: Final = frozenset({"accurate", "estimate", "none"})
+MAX_PARAMETERS: Final = 40  # name=value pairs in one search
+MAX_REPEATS: Final = 5  # the same parameter given again (each one more AND)
+MAX_VALUES: Final = 20  # comma-separated values of one parameter (OR)
 SINGLE: Final = frozenset(
     {"_count", "_offset", "_cursor", "_sort", "_summary", "_format", "_total", "_elements"}
 )
@@ -52,6 +55,8 @@ def parse_search(
     resource: ResourceType, items: Iterable[tuple[str, str]], *, lenient: bool = False
 ) -> SearchRequest:
     """Validate a search; :class:`FhirError` (400) listing every problem otherwise."""
+    items = list(items)
+    _check_size(items)
     problems = Problems()
     children: list[Node] = []
     options: dict[str, str] = {}
@@ -107,6 +112,27 @@ def parse_search(
         elements=elements,
         warnings=warnings,
     )
+
+
+def _check_size(items: list[tuple[str, str]]) -> None:
+    """Bounded cost: at most :data:`MAX_PARAMETERS` parameters, each name at most
+    :data:`MAX_REPEATS` times, each value list at most :data:`MAX_VALUES` long (400)."""
+    if len(items) > MAX_PARAMETERS:
+        raise FhirError.of(400, "too-costly", f"{len(items)} paramètres, {MAX_PARAMETERS} au plus")
+    seen: dict[str, int] = {}
+    for name, raw in items:
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > MAX_REPEATS:
+            raise FhirError.of(
+                400, "too-costly", f"{name} : donné plus de {MAX_REPEATS} fois", name
+            )
+        if name != "_filter" and raw.count(",") >= MAX_VALUES:
+            raise FhirError.of(
+                400,
+                "too-costly",
+                f"{name} : plus de {MAX_VALUES} valeurs, {MAX_VALUES} au plus",
+                name,
+            )
 
 
 def _include(

@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Final, Literal
 
 from ror import nomenclature
+from ror.dates import FIRST_YEAR, LAST_YEAR
 from ror.errors import InvalidInput
 from ror.text import fold
 
@@ -257,6 +258,10 @@ def parse_date(text: str, where: str) -> DateRange:
             f"date attendue (AAAA[-MM[-JJ[Thh:mm[:ss][zone]]]]), reçu « {text} »", where
         )
     year, month, day, hour, minute, second, zone = match.groups()
+    if not FIRST_YEAR <= int(year) <= LAST_YEAR:
+        raise InvalidInput(
+            f"date hors limites « {text} » : années {FIRST_YEAR} à {LAST_YEAR}", where
+        )
     try:
         if month is None:
             start = datetime(int(year), 1, 1, tzinfo=UTC)
