@@ -74,6 +74,13 @@ def require_profile(caller: Caller, *profiles: int, what: str) -> None:
     )
 
 
+def require_some_writer(caller: Caller) -> None:
+    """The caller may write somewhere: checked before a Location is looked up, so that a caller
+    who may write nowhere gets the same answer for a hidden, a known and an unknown Location."""
+    if not caller.authenticated or not caller.establishments:
+        require_writer(caller, ())
+
+
 def require_writer(caller: Caller, establishments: str | Iterable[str]) -> None:
     """The caller may update capacities of every one of ``establishments`` (FINESS EG).
 

@@ -10,6 +10,7 @@ Location resource gets one view without id (its place, e.g. the EG address).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
@@ -102,7 +103,11 @@ def reference_id(ref: object, rtype: str) -> str | None:
     return None
 
 
-def view(offer: Offer) -> OfferView:
+def view(offer: Offer, *, counters: bool = True) -> OfferView:
+    """``counters`` False: the caller may not see capacities, so the view holds none and the
+    dates it carries (``last_updated``) are the description's only."""
+    if not counters:
+        offer = dataclasses.replace(offer, capacities=())
     resources = source_resources(offer)
     ids = offer.location_ids or (None,)
     return OfferView(offer, tuple(_location(offer, lid, resources) for lid in ids), resources)
@@ -138,9 +143,7 @@ def _location(
         equipment=equipment,
         identifiers=tuple(identifier_values(resource)) if resource else _own_identifier(offer, lid),
         name=text(resource.get("name")) if resource else _own_name(offer, lid),
-        last_updated=_newest(meta_updated(resource), (c.updated_at for c in counters))
-        if resource is not None
-        else _newest(offer.last_updated, (c.updated_at for c in counters)),
+        last_updated=_newest(described(offer, resource), (c.updated_at for c in counters)),
         resource=resource,
     )
 
@@ -163,6 +166,11 @@ def _own_identifier(offer: Offer, lid: str | None) -> tuple[TokenValue, ...]:
 
 def _own_name(offer: Offer, lid: str | None) -> str | None:
     return location_name(offer, lid) if lid else None
+
+
+def described(offer: Offer, location: Json | None) -> datetime | None:
+    """When a Location's description (not its counters) last changed."""
+    return meta_updated(location) if location is not None else offer.last_updated
 
 
 def _ignore(path: str, reason: str) -> None:

@@ -41,7 +41,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ror.access.caller import Caller
-from ror.api.access import request_caller, require_writer
+from ror.api.access import request_caller, require_some_writer, require_writer
 from ror.api.audit import audited
 from ror.api.endpoints import Endpoint, Param
 from ror.api.fhir.outcome import (
@@ -323,6 +323,7 @@ def apply_patch(
     engine: Engine, caller: Caller, identifier: str, changes: list[Change]
 ) -> UpdateResult:
     """Resolve, check rights, merge with the stored indicators, validate, push (a thread)."""
+    require_some_writer(caller)
     loc = locate(engine, identifier)
     info = engine.locations_info([loc])[loc]
     require_writer(caller, sorted(info.finess))

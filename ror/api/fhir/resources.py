@@ -14,11 +14,12 @@ confidentiality levels, ORSAN level and helipad (profile 1 only).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Final
 
 from ror.access.profiles import contact_levels, may_see_capacities
 from ror.api.fhir import synthesize
-from ror.api.fhir.facts import LocationView, OfferView, meta_updated, reference_id
+from ror.api.fhir.facts import LocationView, OfferView, described, meta_updated, reference_id
 from ror.api.fhir.normalise import r4
 from ror.errors import RorError
 from ror.indexer.fhir import codings, text, url_name, value
@@ -66,7 +67,10 @@ def local_references(service: Json, v: OfferView) -> Json:
 
 
 def location_resource(v: OfferView, loc: LocationView, profile: int, *, capacities: bool) -> Json:
-    """``capacities``: the caller may see this Location's counters."""
+    """``capacities``: the caller may see this Location's counters (else neither they nor
+    their dates show: ``meta.lastUpdated`` is the description's)."""
+    if not capacities:
+        loc = dataclasses.replace(loc, capacities=(), last_updated=described(v.offer, loc.resource))
     if loc.resource is not None:
         base = with_live_counters(r4(loc.resource), loc)
     else:

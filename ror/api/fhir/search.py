@@ -62,6 +62,7 @@ class Plan:
     query: CandidateQuery
     residual: AllOf | None  # what the engine does not decide exactly, tested in Python
     zone_only: bool  # only zone matches can match (intervention-zone pushed)
+    counters: bool = True  # the caller may see counters, hence their dates (``_lastUpdated``)
 
     @property
     def exact(self) -> bool:
@@ -128,7 +129,7 @@ def plan(request: SearchRequest, audience: Audience, *, pushdown: bool = True) -
         residual: AllOf | None = request.condition
     else:
         residual = AllOf(tuple(rest)) if rest else None
-    return Plan(query, residual, bool(zones))
+    return Plan(query, residual, bool(zones), audience.capacities)
 
 
 def _flat(condition: AllOf) -> list[Node]:
@@ -225,7 +226,7 @@ def _service_hits(request: SearchRequest, engine: Engine, p: Plan, found: Candid
                 hits.append(Hit(c.ref, c.distance_km, oid, keys={"_lastUpdated": updated}))
         return hits
     for c, offer in _batches(engine, p, found):
-        v = view(offer)
+        v = view(offer, counters=p.counters)
         if p.residual is None or matches(p.residual, v):
             hit = Hit(c.ref, c.distance_km, offer.id)
             hit.keys = _service_keys(request, v)
@@ -248,7 +249,7 @@ def _location_hits(request: SearchRequest, engine: Engine, p: Plan, found: Candi
     by_id: dict[str, Hit] = {}
     rejected: set[str] = set()
     for c, offer in _batches(engine, p, found):
-        v = view(offer)
+        v = view(offer, counters=p.counters)
         for loc in v.locations:
             if loc.id is None or loc.id in rejected:
                 continue

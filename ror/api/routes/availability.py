@@ -26,7 +26,12 @@ from starlette.responses import Response
 
 from ror.access.caller import Caller
 from ror.access.profiles import capacity_refusal
-from ror.api.access import request_caller, require_capacities, require_writer
+from ror.api.access import (
+    request_caller,
+    require_capacities,
+    require_some_writer,
+    require_writer,
+)
 from ror.api.audit import audited
 from ror.api.endpoints import Endpoint, Param
 from ror.api.json_response import JSONResponse
@@ -79,6 +84,7 @@ def write_checked(
     engine: Engine, caller: Caller, updates: Sequence[LocationCounters]
 ) -> list[UpdateResult]:
     """Owners known, writer allowed for every one of them, then the push (in a thread)."""
+    require_some_writer(caller)
     locs = list(dict.fromkeys(loc for loc, _ in updates))
     info = engine.locations_info(locs)
     missing = [loc for loc in locs if loc not in info]
