@@ -22,6 +22,10 @@ class Settings:
     rate_per_minute: int = 600  # ROR_RATE_LIMIT: requests per minute per token or IP; 0 = off
     rate_burst: int = 60  # ROR_RATE_BURST: requests allowed at once above the steady rate
     max_body_bytes: int = 64 * 1024  # ROR_MAX_BODY_BYTES: larger request bodies get a 413
+    max_url_bytes: int = 8 * 1024  # ROR_MAX_URL_BYTES: longer request lines get a 414
+    body_timeout_ms: int = 10_000  # ROR_BODY_TIMEOUT_MS: a body chunk slower gets a 408
+    deadline_ms: int = 10_000  # ROR_REQUEST_DEADLINE_MS: a search still running gets a 503
+    search_threads: int = 2  # ROR_SEARCH_THREADS: searches running at once per worker
     workers: int = 1  # ROR_WORKERS: worker processes serving the API (set by ``ror serve``)
     resources: Path | None = None  # ROR_RESOURCES: the resource store (default: beside the index)
 
@@ -51,6 +55,10 @@ class Settings:
             rate_per_minute=_count(env, "ROR_RATE_LIMIT", 600),
             rate_burst=_count(env, "ROR_RATE_BURST", 60),
             max_body_bytes=_count(env, "ROR_MAX_BODY_BYTES", 64 * 1024),
+            max_url_bytes=_count(env, "ROR_MAX_URL_BYTES", 8 * 1024),
+            body_timeout_ms=max(_count(env, "ROR_BODY_TIMEOUT_MS", 10_000), 1),
+            deadline_ms=max(_count(env, "ROR_REQUEST_DEADLINE_MS", 10_000), 1),
+            search_threads=max(_count(env, "ROR_SEARCH_THREADS", 2), 1),
             workers=max(_count(env, "ROR_WORKERS", 1), 1),
             resources=Path(env["ROR_RESOURCES"]) if env.get("ROR_RESOURCES") else None,
         )

@@ -71,3 +71,10 @@ class Forbidden(RorError):
 class Conflict(RorError):
     status = 409
     code = "conflict"
+
+
+class TooLong(RorError):
+    """The request ran past its time budget, or its caller went away (HTTP 503)."""
+
+    status = 503
+    code = "deadline_exceeded"

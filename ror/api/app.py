@@ -28,6 +28,7 @@ from ror import __version__
 from ror.access.audit_log import AuditLog
 from ror.access.profiles import check_profile
 from ror.access.tokens import TokenStore
+from ror.api import offload
 from ror.api.access import ANONYMOUS_PROFILE
 from ror.api.endpoints import Endpoint
 from ror.api.error_handlers import EXCEPTION_HANDLERS, InternalErrors
@@ -35,6 +36,7 @@ from ror.api.fhir import location_patch as routes_availability_fhir
 from ror.api.fhir import routes as fhir_routes
 from ror.api.middleware.auth import Authentication
 from ror.api.middleware.balance import ShedWhenBusy
+from ror.api.middleware.deadline import Deadlines
 from ror.api.middleware.headers import SecurityHeaders, cors
 from ror.api.middleware.limits import BodyLimit, RateLimiter
 from ror.api.openapi import openapi_document
@@ -93,6 +95,8 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = engine is None
         app.state.engine = engine if engine is not None else open_engine(settings)
+        app.state.search_limiter = offload.limiter(settings.search_threads)
+        offload.prefer_the_loop()
         await run_in_threadpool(_warm_up, app.state.engine)
         log.info("ror API ready: engine %s", app.state.engine.version)
         try:
@@ -119,6 +123,12 @@ def create_app(
                 limiter=limiter,
             ),
             Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+            Middleware(
+                Deadlines,
+                seconds=settings.deadline_ms / 1000,
+                body_timeout=settings.body_timeout_ms / 1000,
+                max_url_bytes=settings.max_url_bytes,
+            ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,

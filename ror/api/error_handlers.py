@@ -57,6 +57,8 @@ async def ror_error(request: Request, exc: Exception) -> Response:
     data = exc.to_dict()
     extra = {k: v for k, v in data.items() if k not in {"code", "message", "field"}}
     headers = {"WWW-Authenticate": 'Bearer realm="ror"'} if exc.status == 401 else None
+    if exc.status == 503:
+        headers = {"Retry-After": "1"}
     return error_response(
         exc.status, exc.code, exc.message, exc.field, headers, extra, path=request.url.path
     )

@@ -50,3 +50,17 @@ class BodyTooLarge(RorError):
 
     status = 413
     code = "body_too_large"
+
+
+class BodyTimeout(RorError):
+    """The request body did not arrive in time (HTTP 408)."""
+
+    status = 408
+    code = "body_timeout"
+
+
+class UrlTooLong(RorError):
+    """The request line is longer than the API accepts (HTTP 414)."""
+
+    status = 414
+    code = "url_too_long"

@@ -244,10 +244,6 @@ class Engine(Protocol):
 
     name: str  # "embedded" | "elasticsearch"
     version: str
-    # True when a search computes in this process and waits on nothing but local files: the
-    # API then runs it on its event loop (a thread would buy no parallelism under the GIL and
-    # cost a hand-over per request); False when it waits on a server (run in a thread).
-    in_process: bool
 
     def load(
         self,

@@ -43,7 +43,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Final
 
-from ror import nomenclature
+from ror import deadline, nomenclature
 from ror.criteria import CODE_FIELDS, MAX_LIMIT, Criteria, Notice
 from ror.dates import check_moment
 from ror.errors import InvalidInput, NotFound, OutsideFrance, UnknownCode, UnknownPlace
@@ -428,6 +428,7 @@ def near_misses(
     pool = ranked.nearest_pool()
 
     def add(batch: Sequence[Candidate]) -> None:
+        deadline.check()
         missing = [c.ref for c in batch if c.ref not in ranked.known]
         if missing:
             ranked.known.update(zip(missing, engine.offers(missing), strict=True))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
+from ror import deadline
 from ror.criteria import Criteria
 from ror.model import Offer
 from ror.ranking import Weights, check, score, score_upper_bound
@@ -180,6 +181,7 @@ class Ranker:
 
     def read(self, refs: Sequence[int]) -> None:
         """Read, in one go, the offers not read yet among ``refs``."""
+        deadline.check()
         missing = [r for r in dict.fromkeys(refs) if r not in self.known]
         if missing:
             self.known.update(zip(missing, self.engine.offers(missing), strict=True))

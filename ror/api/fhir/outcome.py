@@ -92,6 +92,8 @@ def fhir_response(
 
 def error_response(error: FhirError) -> Response:
     headers = {"WWW-Authenticate": 'Bearer realm="ror"'} if error.status == 401 else None
+    if error.status == 503:
+        headers = {"Retry-After": "1"}
     return fhir_error_response(error, headers)
 
 

@@ -33,6 +33,7 @@ from ror.api.fhir.read import INDEXED, STORED, read
 from ror.api.fhir.search import run
 from ror.api.fhir.store_search import organization_search, with_withdrawn
 from ror.api.fhir.values import Token
+from ror.api.offload import in_search_thread
 from ror.config import Settings
 from ror.errors import RorError
 from ror.resources.store import ResourceStore
@@ -90,7 +91,7 @@ async def _search(
             return with_withdrawn(bundle, store, items, fhir_base(request), caller.profile)
         return bundle
 
-    return fhir_response(await run_in_threadpool(answer))
+    return fhir_response(await in_search_thread(request, answer))
 
 
 def _champ(search: SearchRequest) -> tuple[str, ...]:

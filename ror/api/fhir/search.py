@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final, TypeVar
 
+from ror import deadline
 from ror.api.fhir import paging
 from ror.api.fhir.bounds import postcode_circle
 from ror.api.fhir.evaluate import Binding, distance_km, holds, matches
@@ -208,6 +209,7 @@ def _batches(engine: Engine, p: Plan, found: Candidates) -> Iterator[tuple[Candi
     for c in _candidates(found, p):
         batch.append(c)
         if len(batch) >= BATCH:
+            deadline.check()
             yield from zip(batch, engine.offers([b.ref for b in batch]), strict=True)
             batch = []
     if batch:

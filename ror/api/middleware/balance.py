@@ -3,8 +3,8 @@
 uvicorn's workers share one listening socket, and the first worker to wake accepts every
 connection waiting: a client opening four keep-alive connections at once usually has all four
 on one worker while the other idles (measured: 36 s of CPU against 4 s over a load run).
-Searches are CPU-bound and run on the worker's event loop (a thread would buy no parallelism
-under the GIL), so a worker serves one search at a time; one that has answered more than
+Searches are CPU-bound (they run in a few threads, ``offload.py``, but share one interpreter
+lock), so a worker computes about one search at a time; one that has answered more than
 ``limit`` connections within the last ``window`` seconds answers the others with
 ``Connection: close``. The client opens a new connection, and the worker that accepts it is
 the one waiting in ``epoll`` (idle), not the busy one, which is still computing a search.

@@ -4,6 +4,7 @@ parameters) and ``GET /v1/referrals/{id}`` (replay). Validate, call the pipeline
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -13,6 +14,7 @@ from starlette.responses import Response
 from ror.api.access import request_caller, require_replay, scoped_criteria
 from ror.api.endpoints import Endpoint, Param
 from ror.api.json_response import JSONResponse
+from ror.api.offload import in_search_thread
 from ror.api.params import params_of, query_of, read_body, scalar_schema, single_values
 from ror.api.present import may_see_offer, present_replay, present_result, replay_offer_ids
 from ror.api.response_models import ReplayResponse, SearchResponse
@@ -22,6 +24,7 @@ from ror.api.validation import parse_json_object, validate
 from ror.ranking import weights_for
 from ror.search import pipeline
 from ror.search.engine import Engine
+from ror.search.result import SearchResult
 
 EXAMPLE = {
     "where": {"place": "Toulouse"},
@@ -52,11 +55,12 @@ async def _search(request: Request, body: SearchRequest, options: SearchOptions)
     caller = request_caller(request)
     criteria = scoped_criteria(body.to_criteria().with_(explain=options.explain), caller)
     engine: Engine = request.app.state.engine
-    if engine.in_process:
-        result = pipeline.search(criteria, engine)
-    else:
-        result = await run_in_threadpool(pipeline.search, criteria, engine)
-    answer = present_result(result, profile=caller.profile)
+
+    def work() -> tuple[SearchResult, dict[str, Any]]:
+        found = pipeline.search(criteria, engine)
+        return found, present_result(found, profile=caller.profile)
+
+    result, answer = await in_search_thread(request, work)
     if options.debug:
         answer["debug"] = {
             "strategy": result.strategy,

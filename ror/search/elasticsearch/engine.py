@@ -70,7 +70,6 @@ class ElasticsearchEngine:
     """Offers in an Elasticsearch index behind an alias. Thread-safe (the client is)."""
 
     name = "elasticsearch"
-    in_process = False
 
     def __init__(
         self,

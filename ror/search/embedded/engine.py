@@ -88,7 +88,6 @@ class EmbeddedEngine:
     """Offers in one SQLite file. Thread-safe: one connection per thread."""
 
     name = "embedded"
-    in_process = True
 
     def __init__(self, path: str | Path, *, cache_size_mb: int = 256, memory: bool = True) -> None:
         """``memory``: answer searches from an in-memory index of the file (``memory_store``);
