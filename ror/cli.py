@@ -43,7 +43,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     from ror.search.open import open_engine
 
     settings = _settings(args)
-    engine = None if args.out and args.engine == "none" else open_engine(settings)
+    engine = None if args.out and args.engine == "none" else open_engine(settings, create=True)
     store = None if engine is None else ResourceStore(settings.resources_path)
     try:
         sink = None if engine is None else index_sink(engine, replace_all=args.replace)
@@ -122,6 +122,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         status = demo_command(settings.db_path, args.demo_size, args.seed)
         if status:
             return status
+    if not settings.es_url:
+        from ror.search.open import open_engine
+
+        open_engine(settings).close()  # a missing index is an error before any worker starts
     serve(settings, args.host or settings.host, args.port or settings.port, args.workers)
     return 0
 

@@ -26,6 +26,8 @@ class Settings:
     body_timeout_ms: int = 10_000  # ROR_BODY_TIMEOUT_MS: a body chunk slower gets a 408
     deadline_ms: int = 10_000  # ROR_REQUEST_DEADLINE_MS: a search still running gets a 503
     search_threads: int = 2  # ROR_SEARCH_THREADS: searches running at once per worker
+    replay_days: int = 30  # ROR_REPLAY_DAYS: search replay records kept this long
+    audit_days: int = 365  # ROR_AUDIT_DAYS: audit log entries kept this long
     workers: int = 1  # ROR_WORKERS: worker processes serving the API (set by ``ror serve``)
     resources: Path | None = None  # ROR_RESOURCES: the resource store (default: beside the index)
 
@@ -59,6 +61,8 @@ class Settings:
             body_timeout_ms=max(_count(env, "ROR_BODY_TIMEOUT_MS", 10_000), 1),
             deadline_ms=max(_count(env, "ROR_REQUEST_DEADLINE_MS", 10_000), 1),
             search_threads=max(_count(env, "ROR_SEARCH_THREADS", 2), 1),
+            replay_days=max(_count(env, "ROR_REPLAY_DAYS", 30), 1),
+            audit_days=max(_count(env, "ROR_AUDIT_DAYS", 365), 1),
             workers=max(_count(env, "ROR_WORKERS", 1), 1),
             resources=Path(env["ROR_RESOURCES"]) if env.get("ROR_RESOURCES") else None,
         )

@@ -154,3 +154,15 @@ def test_availability_import_applies_then_ignores_stale(
     assert " 0 compteurs appliqués" not in capsys.readouterr().err
     assert main(args) == 0  # the same snapshot again: nothing newer, nothing applied
     assert " 0 compteurs appliqués" in capsys.readouterr().err
+
+
+def test_a_mistyped_db_is_an_error_not_an_empty_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 22: ``ror search --db typo`` created an empty index and exited 0 with nothing."""
+    typo = tmp_path / "tpyo" / "demo.sqlite"
+    assert main(["search", "ehpad", "--db", str(typo)]) == 2
+    assert "--db" in capsys.readouterr().err
+    assert main(["overview", "--db", str(typo)]) == 2
+    assert main(["serve", "--db", str(typo), "--port", "1"]) == 2
+    assert not typo.parent.exists()

@@ -4,22 +4,33 @@ Each entry says who (token name and id, access profile), when (UTC), what (actio
 the outcome (``accepted``, ``refused``, ``failed``) and details. Appends are single ``write``
 calls on a file opened with ``O_APPEND``, under an exclusive ``flock`` (several server
 processes share the file) and ``fsync``'d before the call returns: an acknowledged write is
-on disk. Nothing in the package truncates or edits the file.
+on disk.
+
+Retention (``ROR_AUDIT_DAYS``, 365 by default): at most once an hour, a process that appends
+looks at the oldest entry; when it is past the retention, the entries still kept are written
+to a new file, which replaces the log under the same lock (an appender that opened the old
+file sees it was replaced and appends to the new one). Entries are kept whole or not at all.
 """
 
 from __future__ import annotations
 
 import fcntl
+import itertools
+import math
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
 
 import orjson
+
+KEEP_DAYS: Final = 365
+PRUNE_EVERY_S: Final = 3600.0  # a process looks for expired entries at most this often
 
 Outcome = Literal["accepted", "refused", "failed"]
 OUTCOMES: Final = get_args(Outcome)
@@ -75,23 +86,65 @@ class AuditPage:
 class AuditLog:
     """The append-only JSONL file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, keep_days: int = KEEP_DAYS) -> None:
         self.path = Path(path)
+        self.keep = timedelta(days=keep_days)
         self._lock = threading.Lock()
+        self._looked_at = -math.inf  # time.monotonic() of the last look for expired entries
 
     def append(self, entry: AuditEntry) -> None:
         line = orjson.dumps(entry.to_dict()) + b"\n"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = self._locked(os.O_WRONLY | os.O_APPEND | os.O_CREAT)
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
                 written = 0
                 while written < len(line):
                     written += os.write(fd, line[written:])
                 os.fsync(fd)
             finally:
                 os.close(fd)  # closing releases the lock
+        if time.monotonic() - self._looked_at > PRUNE_EVERY_S:
+            self.prune()
+
+    def _locked(self, flags: int) -> int:
+        """The log opened and locked, the file at ``path`` now (not one a prune replaced)."""
+        while True:
+            fd = os.open(self.path, flags, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                current = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                current = False
+            if current:
+                return fd
+            os.close(fd)
+
+    def prune(self, now: datetime | None = None) -> int:
+        """Drop the entries older than the retention; how many were dropped."""
+        self._looked_at = time.monotonic()
+        cutoff = (now or datetime.now(UTC)) - self.keep
+        if not self.path.exists():
+            return 0
+        with self._lock:
+            fd = self._locked(os.O_RDONLY)
+            try:
+                with open(self.path, "rb") as handle:
+                    lines = handle.readlines()
+                kept = list(itertools.dropwhile(lambda line: _older(line, cutoff), lines))
+                if len(kept) == len(lines):
+                    return 0
+                fresh = self.path.with_name(self.path.name + ".pruning")
+                with open(
+                    os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb"
+                ) as out:
+                    out.writelines(kept)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(fresh, self.path)
+                return len(lines) - len(kept)
+            finally:
+                os.close(fd)
 
     def read(
         self,
@@ -131,3 +184,12 @@ class AuditLog:
                     yield AuditEntry.from_dict(orjson.loads(line))
                 except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
                     yield None
+
+
+def _older(line: bytes, cutoff: datetime) -> bool:
+    """The entry on ``line`` is older than ``cutoff`` (one that cannot be dated is kept)."""
+    try:
+        at = datetime.fromisoformat(orjson.loads(line)["at"])
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        return False
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)) < cutoff

@@ -84,7 +84,7 @@ def create_app(
     settings = settings or Settings.from_env()
     anonymous_profile = check_profile(anonymous_profile)
     tokens = TokenStore(settings.tokens_path)
-    audit_log = AuditLog(settings.audit_path)
+    audit_log = AuditLog(settings.audit_path, keep_days=settings.audit_days)
     limiter = (
         RateLimiter(settings.rate_per_minute, max(settings.rate_burst, 1))
         if settings.rate_per_minute > 0

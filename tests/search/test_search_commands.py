@@ -6,9 +6,12 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from ror.commands.search import demo_command, index_sink, search_command
 from ror.config import Settings
 from ror.criteria import Criteria
+from ror.errors import NotFound
 from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.open import open_engine
 from tests.search.builders import MURET, make_offer
@@ -16,9 +19,18 @@ from tests.search.builders import MURET, make_offer
 
 def test_open_engine_defaults_to_the_embedded_file(tmp_path: Path) -> None:
     settings = Settings.from_env({"ROR_DB": str(tmp_path / "x.sqlite")})
-    engine = open_engine(settings)
+    engine = open_engine(settings, create=True)
     assert isinstance(engine, EmbeddedEngine) and engine.path == tmp_path / "x.sqlite"
-    assert isinstance(open_engine(tmp_path / "y.sqlite"), EmbeddedEngine)
+    assert isinstance(open_engine(tmp_path / "x.sqlite"), EmbeddedEngine)
+
+
+def test_a_missing_index_is_an_error_unless_the_command_creates_one(tmp_path: Path) -> None:
+    """Issue 22: a mistyped ``--db`` created an empty index and its folders."""
+    missing = tmp_path / "typo" / "ror.sqlite"
+    with pytest.raises(NotFound) as caught:
+        open_engine(missing)
+    assert caught.value.field == "--db"
+    assert not missing.parent.exists()
 
 
 def test_demo_builds_and_indexes_with_progress(tmp_path: Path) -> None:

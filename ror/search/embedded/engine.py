@@ -34,7 +34,7 @@ from ror.search.embedded.load import Loadable, bulk_load, stats
 from ror.search.embedded.memory import query as memory_query
 from ror.search.embedded.memory.store import MemoryStore, Snapshot
 from ror.search.embedded.overview import OverviewIndex
-from ror.search.embedded.replay import ReplayStore, replay_path
+from ror.search.embedded.replay import KEEP_DAYS, ReplayStore, replay_path
 from ror.search.embedded.rows import (
     CAPACITY_SELECT,
     StoredCounter,
@@ -89,7 +89,14 @@ class EmbeddedEngine:
 
     name = "embedded"
 
-    def __init__(self, path: str | Path, *, cache_size_mb: int = 256, memory: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        cache_size_mb: int = 256,
+        memory: bool = True,
+        replay_days: int = KEEP_DAYS,
+    ) -> None:
         """``memory``: answer searches from an in-memory index of the file (``memory_store``);
         False: from SQL only."""
         self.path = Path(path)
@@ -111,7 +118,7 @@ class EmbeddedEngine:
         self._order_cache: BoundedCache[int, OrderKeys] = BoundedCache(ORDER_CACHE_SIZE)
         self._caps_version = -1
         self._memory = MemoryStore(self.path) if memory else None
-        self._replays = ReplayStore(replay_path(self.path))
+        self._replays = ReplayStore(replay_path(self.path), replay_days)
         conn = self._conn()
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")

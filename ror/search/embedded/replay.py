@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Final
 
 import orjson
 
@@ -25,6 +27,9 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS searches (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, "
     "record BLOB NOT NULL)"
 )
+_BY_AGE = "CREATE INDEX IF NOT EXISTS searches_created ON searches (created_at)"
+KEEP_DAYS: Final = 30  # ROR_REPLAY_DAYS: a record older than this is deleted
+PRUNE_EVERY: Final = 1000  # records saved between two deletions of old ones
 
 
 def replay_path(index_path: Path) -> Path:
@@ -35,10 +40,15 @@ def replay_path(index_path: Path) -> Path:
 class ReplayStore:
     """Search records by id. Thread-safe: one connection per thread."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, keep_days: int = KEEP_DAYS) -> None:
         self.path = path
+        self.keep = timedelta(days=keep_days)
         self._local = threading.local()
-        self._conn().execute(_SCHEMA)
+        self._saved = 0
+        conn = self._conn()
+        conn.execute(_SCHEMA)
+        conn.execute(_BY_AGE)
+        self.prune()
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -50,8 +60,17 @@ class ReplayStore:
     def save(self, record: SearchRecord) -> None:
         self._conn().execute(
             "INSERT OR REPLACE INTO searches VALUES (?, ?, ?)",
-            (record.id, record.created_at.isoformat(), orjson.dumps(record.to_dict())),
+            (record.id, _stamp(record.created_at), orjson.dumps(record.to_dict())),
         )
+        self._saved += 1
+        if self._saved % PRUNE_EVERY == 0:
+            self.prune()
+
+    def prune(self, now: datetime | None = None) -> int:
+        """Delete the records older than the retention; how many were deleted."""
+        cutoff = _stamp((now or datetime.now(UTC)) - self.keep)
+        cursor = self._conn().execute("DELETE FROM searches WHERE created_at < ?", (cutoff,))
+        return cursor.rowcount
 
     def get(self, search_id: str) -> SearchRecord | None:
         row = (
@@ -68,3 +87,8 @@ class ReplayStore:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+def _stamp(moment: datetime) -> str:
+    """UTC ISO 8601: stamps of any offset compare in time order as text."""
+    return moment.astimezone(UTC).isoformat()
