@@ -11,9 +11,22 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from ror.api.endpoints import Endpoint, Param
+from ror.api.fhir.outcome import FHIR_JSON
 from ror.api.response_models import ErrorResponse
 
 REF = "#/components/schemas/{model}"
+# Any request may get these: a refused token (401), a URL past the limit (414), the rate
+# limit (429), an unexpected failure (500), the deadline (503).
+ALWAYS = (401, 414, 429, 500, 503)
+WITH_BODY = (408, 413)  # a body too slow, or too large
+OPERATION_OUTCOME: dict[str, Any] = {
+    "type": "object",
+    "required": ["resourceType", "issue"],
+    "properties": {
+        "resourceType": {"const": "OperationOutcome"},
+        "issue": {"type": "array", "items": {"type": "object"}},
+    },
+}
 
 
 def openapi_document(endpoints: Iterable[Endpoint], *, version: str) -> dict[str, Any]:
@@ -71,14 +84,20 @@ def _operation(ep: Endpoint, refs: Refs) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": "OK"}
     if ep.response is not None:
         ok["content"] = {ep.content_type: {"schema": refs[(ep.response, "serialization")]}}
+    elif "json" in ep.content_type:
+        ok["content"] = {ep.content_type: {"schema": {"type": "object"}}}
     else:
         ok["content"] = {ep.content_type: {"schema": {"type": "string"}}}
     op["responses"] = {"200": ok}
-    error = {"schema": refs[(ErrorResponse, "serialization")]}
-    for status in (*ep.errors, 500):
+    if ep.path == "/fhir" or ep.path.startswith("/fhir/"):
+        errors = {FHIR_JSON: {"schema": OPERATION_OUTCOME}}
+    else:
+        errors = {"application/json": {"schema": refs[(ErrorResponse, "serialization")]}}
+    statuses = {*ep.errors, *ALWAYS, *(WITH_BODY if ep.body is not None else ())}
+    for status in sorted(statuses):
         op["responses"][str(status)] = {
             "description": http.HTTPStatus(status).phrase,
-            "content": {"application/json": error},
+            "content": errors,
         }
     if ep.example:
         op["x-example"] = ep.example

@@ -30,6 +30,9 @@ class ErrorBody(_Out):
     details: list[ErrorDetail] | None = Field(
         None, description="Every problem, when there were several."
     )
+    combination: str | None = Field(
+        None, description="A refused capacity counter: its indicator, as the ROR names it."
+    )
 
 
 class ErrorResponse(_Out):
