@@ -33,7 +33,10 @@ from ror.search.ranker import Ranker, final_radius
 from ror.search.rings import Ring
 
 _READ_AHEAD: Final = 2
-_ID_CHUNK: Final = 512  # offers looked up per step when ties are read in id order
+_ID_CHUNK: Final = 512  # offers looked up per step when ties are read in id order (at first)
+_ID_CHUNK_MAX: Final = 65_536  # the step doubles up to this
+_BY_ID_MIN: Final = 2048  # a run this long or shorter is read whole rather than by id
+_PAST_EVERY_ID: Final = "\U0010ffff"
 _EDGE: Final = 1e-9  # relative: numpy distances this close to a step are measured again
 
 Steps = tuple[float | None, ...]
@@ -157,11 +160,23 @@ def _rank(
     sure_units = ring.sure & ranker.exact
     refs, near, sure = ring.refs.tolist(), near_km.tolist(), sure_units.tolist()
     best_of = bounds.tolist()
+    # runs of equal bound and distance (``order`` sorts by both): where each ends, and how
+    # many sure units come before each position
+    ordered_bounds, ordered_km = bounds[order], near_km[order]
+    cuts = np.flatnonzero(
+        (ordered_bounds[1:] != ordered_bounds[:-1]) | (ordered_km[1:] != ordered_km[:-1])
+    )
+    ends = np.append(cuts + 1, len(order))
+    sure_before = np.concatenate(([0], np.cumsum(sure_units[order])))
     i = 0
     while i < len(order):
-        if sure[order[i]] and _ties_last(ranker, best_of[order[i]], near[order[i]]):
-            i = _rank_tie(ranker, ring, order, i, bounds, near_km, sure_units, by_zone)
-            continue
+        j = order[i]
+        if sure[j] and ranker.in_id_order is not None:
+            end = int(ends[np.searchsorted(ends, i, side="right")])
+            tied = int(sure_before[end] - sure_before[i])
+            if _by_id(ranker, best_of[j], near[j], tied):
+                i = _rank_tie(ranker, ring, order, i, end, bounds, near_km, sure_units, by_zone)
+                continue
         # read in one go what may enter: while the page fills, that many and a few more
         room = max(ranker.wanted - len(ranker.top), 0) + _READ_AHEAD
         ahead = order[i : i + room].tolist()
@@ -186,12 +201,17 @@ def _rank(
             i += 1
 
 
-def _ties_last(ranker: Ranker, best: float, distance: float) -> bool:
-    """A full page whose last unit has exactly this score and distance: the offer id decides."""
-    if ranker.in_id_order is None or not ranker.wanted or len(ranker.top) < ranker.wanted:
+def _by_id(ranker: Ranker, best: float, distance: float, tied: int) -> bool:
+    """Rank a run of ``tied`` sure units of equal bound and distance in offer id order (the
+    tie-break): when the page is full and its last unit ties them, or when the run is much
+    longer than the room left on the page."""
+    if not ranker.wanted:
         return False
-    last = ranker.top[ranker.wanted - 1]
-    return best == last.score and distance == last.key[1]
+    room = ranker.wanted - len(ranker.top)
+    if room <= 0:
+        last = ranker.top[ranker.wanted - 1]
+        return best == last.score and distance == last.key[1]
+    return tied > max(4 * room, _BY_ID_MIN)
 
 
 def _rank_tie(
@@ -199,48 +219,64 @@ def _rank_tie(
     ring: Ring,
     order: NDArray[np.intp],
     start: int,
+    end: int,
     bounds: NDArray[np.float64],
     near_km: NDArray[np.float64],
     sure_units: NDArray[np.bool_],
     by_zone: bool,
 ) -> int:
-    """Rank the run of units from ``order[start]`` whose bound and distance tie the page's last
-    unit; returns where the run ends. The sure ones all count and score their bound exactly, so
-    only those whose id comes before the last one's may enter: they are found in id order (the
-    engine's ``in_id_order``), at most a page of them read, instead of reading every tied unit.
+    """Rank the run ``order[start:end]`` of units of equal bound and distance; returns ``end``.
+
+    The sure ones all count. They are read in offer id order (the engine's ``in_id_order``)
+    while the page is not full; once it is, only those whose id comes before the last one's
+    may enter, as long as the last one's score and distance tie the run's bound (scores are
+    exact then): a page of them is read instead of the whole run. Should the last one score
+    below the bound, the rest of the run is read as usual.
     """
     assert ranker.in_id_order is not None
-    j = order[start]
-    best, distance = float(bounds[j]), float(near_km[j])
-    rest = order[start:]
-    differs = np.flatnonzero((bounds[rest] != best) | (near_km[rest] != distance))
-    run = rest[: differs[0]] if len(differs) else rest
+    run = order[start:end]
+    best, distance = float(bounds[run[0]]), float(near_km[run[0]])
     tied = run[sure_units[run]]
     ranker.total += len(tied)
     by_ref = tied[np.argsort(ring.refs[tied], kind="stable")]
     refs = ring.refs[by_ref]
-    after = ""
-    while len(refs) and len(ranker.top) >= ranker.wanted:
-        before = ranker.top[ranker.wanted - 1].offer.id
-        chunk = ranker.in_id_order(after, before, _ID_CHUNK)
+    done = np.zeros(len(refs), dtype=bool)
+    after, size, settled = "", _ID_CHUNK, True
+    while len(refs):
+        before, want = _PAST_EVERY_ID, ranker.wanted - len(ranker.top) + _READ_AHEAD
+        if want <= _READ_AHEAD:
+            last = ranker.top[ranker.wanted - 1]
+            if last.score != best or last.key[1] != distance:
+                settled = False
+                break
+            before, want = last.offer.id, size
+            size = min(2 * size, _ID_CHUNK_MAX)
+        chunk = ranker.in_id_order(after, before, want)
         if not chunk:
             break
         after = chunk[-1][1]
         found = np.asarray([rid for rid, _ in chunk], dtype=refs.dtype)
-        at = np.minimum(np.searchsorted(refs, found), max(len(refs) - 1, 0))
-        hits = [
-            int(by_ref[a]) for a, f in zip(at.tolist(), found.tolist(), strict=True) if refs[a] == f
-        ]
-        if hits:
-            ranker.read([int(ring.refs[k]) for k in hits])
-            for k in hits:
-                ranker.consider(_candidate(ring, k), ranker.known[int(ring.refs[k])], by_zone)
+        at = np.minimum(np.searchsorted(refs, found), len(refs) - 1)
+        hits = at[(refs[at] == found) & ~done[at]]
+        done[hits] = True
+        _consider_all(ranker, ring, by_ref[hits].tolist(), by_zone, best)
+    if not settled:
+        _consider_all(ranker, ring, by_ref[~done].tolist(), by_zone, best)
     for k in run[~sure_units[run]].tolist():
         ranker.read([int(ring.refs[k])])
         offer = ranker.known[int(ring.refs[k])]
         if ranker.consider(_candidate(ring, k), offer, by_zone, best=best):
             ranker.total += 1
-    return start + len(run)
+    return end
+
+
+def _consider_all(ranker: Ranker, ring: Ring, units: list[int], by_zone: bool, best: float) -> None:
+    """Read and consider sure units (already counted)."""
+    for i in range(0, len(units), _ID_CHUNK):
+        part = units[i : i + _ID_CHUNK]
+        ranker.read([int(ring.refs[k]) for k in part])
+        for k in part:
+            ranker.consider(_candidate(ring, k), ranker.known[int(ring.refs[k])], by_zone, best)
 
 
 def _candidate(ring: Ring, i: int) -> Candidate:

@@ -68,11 +68,15 @@ def test_every_reference_resolves(document: dict[str, Any]) -> None:
 
 
 def test_errors_are_documented_everywhere(document: dict[str, Any]) -> None:
-    for ops in document["paths"].values():
+    for path, ops in document["paths"].items():
         for op in ops.values():
-            assert "500" in op["responses"]
-            error = op["responses"]["500"]["content"]["application/json"]["schema"]["$ref"]
-            assert error.endswith("/ErrorResponse")
+            assert {"401", "414", "429", "500", "503"} <= set(op["responses"])
+            content = op["responses"]["500"]["content"]
+            if path.startswith("/fhir"):  # FHIR clients read OperationOutcomes only
+                schema = content["application/fhir+json"]["schema"]
+                assert schema["properties"]["resourceType"] == {"const": "OperationOutcome"}
+            else:
+                assert content["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
 
 
 def test_get_search_documents_its_flattened_parameters(document: dict[str, Any]) -> None:
