@@ -92,7 +92,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         attempts=args.attempts,
     )
     settings = _settings(args)
-    engine = open_engine(settings)
+    engine = open_engine(settings, create=True)
     store = ResourceStore(settings.resources_path)
     try:
         return sync_command(request, store, engine)
