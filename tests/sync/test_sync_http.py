@@ -75,6 +75,7 @@ def test_b_follows_a_exactly(tmp_path: Path) -> None:
     a.mkdir()
     b.mkdir()
     ror(a, "index", str(write_ndjson(a / "world.ndjson", world())), "--rejects", str(a / "r.jsonl"))
+    EmbeddedEngine(b / "ror.sqlite").close()  # B is served empty (serving no index is an error)
     with Served(a) as server_a, Served(b) as server_b:
         source = server_a.url + "/fhir"
         follower = server_a.token("instance B", "--profile", "1")

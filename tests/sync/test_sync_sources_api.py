@@ -11,6 +11,7 @@ from ror.api.app import create_app
 from ror.cli import main
 from ror.config import Settings
 from ror.resources.store import ResourceStore
+from ror.search.embedded import EmbeddedEngine
 from ror.sync.state import Run, SourceState, SyncStates
 from tests.live_server import LiveServer
 
@@ -46,6 +47,7 @@ def test_sources_are_listed_for_profile_1_only(
     SyncStates(store).save(state)
     store.close()
     p1, p2 = _token(settings.tokens_path, 1, capsys), _token(settings.tokens_path, 2, capsys)
+    EmbeddedEngine(settings.db_path).close()  # an empty index (serving none is an error)
     with LiveServer(create_app(settings)) as live:
         assert httpx.get(live.url + "/v1/sources").status_code == 401
         refused = httpx.get(live.url + "/v1/sources", headers={"Authorization": f"Bearer {p2}"})
