@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 from ror.model import Codes, Offer
 from ror.nomenclature.registry import FIELD_SYSTEMS
@@ -24,22 +24,21 @@ RECEPTION_CODES: dict[Reception, str] = {"temporary": "01", "permanent": "02"}  
 
 MAX_LIMIT = 200
 
-#: The Criteria code fields, any-of within a field and all-of across fields, with the code
-#: system each draws from: the one list of them.
+#: The Criteria code fields, any-of within a field and all-of across fields: the one list of them.
+CodeField = Literal[
+    "activity",
+    "offer_type",
+    "champ",
+    "care_mode",
+    "public",
+    "modalities",
+    "specialisations",
+    "professions",
+]
+
+#: Each code field with the code system it draws from.
 CODE_FIELDS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        name: FIELD_SYSTEMS[name]
-        for name in (
-            "activity",
-            "offer_type",
-            "champ",
-            "care_mode",
-            "public",
-            "modalities",
-            "specialisations",
-            "professions",
-        )
-    }
+    {name: FIELD_SYSTEMS[name] for name in get_args(CodeField)}
 )
 
 

@@ -15,12 +15,22 @@ The same model validates ``POST /v1/referrals/search`` bodies, the flattened que
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from ror.criteria import CODE_FIELDS, MAX_LIMIT, BedNeed, Criteria, EquipmentNeed
+from ror.criteria import (
+    CODE_FIELDS,
+    MAX_LIMIT,
+    BedNeed,
+    CodeField,
+    Criteria,
+    EquipmentNeed,
+    Precision,
+    Profile,
+    Reception,
+)
 
 MAX_OFFSET = 10_000
 MAX_CODES = 50
@@ -98,25 +108,13 @@ class EquipmentRequest(_Strict):
         return self
 
 
-CodeField = Literal[
-    "activity",
-    "offer_type",
-    "champ",
-    "care_mode",
-    "public",
-    "modalities",
-    "specialisations",
-    "professions",
-]
-
-
 class SearchRequest(_Strict):
     """A referral search: hard criteria filter, the profile tunes the ranking."""
 
     where: Where | None = Field(
         None, description="Omit only with codes: the search is then national."
     )
-    precision: Literal["exact", "street", "city"] = "exact"
+    precision: Precision = "exact"
     radius_km: float | None = Field(
         None,
         gt=0,
@@ -126,7 +124,7 @@ class SearchRequest(_Strict):
     )
     limit: int = Field(10, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
-    profile: Literal["default", "emergency", "nursing_home", "consultation"] = "default"
+    profile: Profile = "default"
     activity: CodeList = Field(default_factory=list, description="R211 activities (any of).")
     offer_type: CodeList = Field(default_factory=list, description="R244 offer types.")
     champ: CodeList = Field(default_factory=list, description="R227 fields of activity.")
@@ -135,7 +133,7 @@ class SearchRequest(_Strict):
     modalities: CodeList = Field(default_factory=list, description="R338 modalities.")
     specialisations: CodeList = Field(default_factory=list, description="R245.")
     professions: CodeList = Field(default_factory=list, description="G15 professions.")
-    reception: Literal["permanent", "temporary"] | None = None
+    reception: Reception | None = None
     age: int | None = Field(None, ge=0, le=130, description="Patient age in years.")
     text: str | None = Field(
         None, max_length=200, description="Lay terms ('pédopsy', 'ehpad'), mapped to codes."
