@@ -23,7 +23,7 @@ class Settings:
     rate_burst: int = 60  # ROR_RATE_BURST: requests allowed at once above the steady rate
     max_body_bytes: int = 64 * 1024  # ROR_MAX_BODY_BYTES: larger request bodies get a 413
     max_url_bytes: int = 8 * 1024  # ROR_MAX_URL_BYTES: longer request lines get a 414
-    body_timeout_ms: int = 10_000  # ROR_BODY_TIMEOUT_MS: a body chunk slower gets a 408
+    body_timeout_ms: int = 10_000  # ROR_BODY_TIMEOUT_MS: a body slower gets a 408
     deadline_ms: int = 10_000  # ROR_REQUEST_DEADLINE_MS: a search still running gets a 503
     search_threads: int = 2  # ROR_SEARCH_THREADS: searches running at once per worker
     replay_days: int = 30  # ROR_REPLAY_DAYS: search replay records kept this long

@@ -5,6 +5,7 @@ search whose client went away stops at its next check instead of running on."""
 from __future__ import annotations
 
 import asyncio
+import select
 import socket
 import time
 from collections.abc import Iterator
@@ -77,6 +78,32 @@ def test_a_stalled_body_is_408(hurried: LiveServer) -> None:
         assert time.monotonic() - started < 5
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert b"body_timeout" in answer
+
+
+def test_a_body_trickled_a_byte_at_a_time_is_408_once_the_whole_body_is_late(
+    hurried: LiveServer,
+) -> None:
+    """Each byte arrives well within the 300 ms timeout, but the body as a whole does not."""
+    host, port = hurried.url.removeprefix("http://").split(":")
+    body = b"{}" + b" " * 98  # valid JSON once complete: 5 s at 50 ms a byte
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(
+            b"POST /v1/referrals/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 100\r\n\r\n"
+        )
+        started = time.monotonic()
+        for byte in body:
+            if select.select([sock], [], [], 0.05)[0]:
+                break
+            try:
+                sock.sendall(bytes([byte]))
+            except OSError:
+                break
+        answer = sock.recv(4096)
+        took = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert b"body_timeout" in answer
+    assert took < 2.5
 
 
 def test_a_search_whose_client_went_away_stops() -> None:

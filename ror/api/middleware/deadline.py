@@ -2,8 +2,9 @@
 cancellation when the client goes away.
 
 - A request line longer than ``max_url_bytes`` (path and query string) answers **414**.
-- Each body chunk must arrive within ``body_timeout`` seconds (**408** otherwise), so a client
-  that opens a request and stalls holds nothing for long.
+- The whole body must arrive within ``body_timeout`` seconds of the request's start (**408**
+  otherwise), so a client that stalls, or trickles its body a byte at a time, holds nothing for
+  long.
 - The handler runs within a deadline (``ror.deadline``): loops over offers check it and stop
   with a **503** (``Retry-After``) past it.
 - Once the body has been read, the connection is watched: when the client disconnects, the
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -58,7 +60,8 @@ def _expects_body(scope: Scope) -> bool:
 
 
 class _Reader:
-    """The app's ``receive``: the body within the timeout, then a watch for disconnection."""
+    """The app's ``receive``: the whole body within the timeout, then a watch for
+    disconnection."""
 
     def __init__(
         self, receive: Receive, budget: deadline.Deadline, timeout: float, expects_body: bool
@@ -66,6 +69,7 @@ class _Reader:
         self.receive = receive
         self.budget = budget
         self.timeout = timeout
+        self.body_due = time.monotonic() + timeout
         self.body_read = not expects_body
         self.gone = asyncio.Event()
         self.watch: asyncio.Task[None] | None = None
@@ -81,10 +85,13 @@ class _Reader:
             await self.gone.wait()
             return {"type": "http.disconnect"}
         try:
-            message = await asyncio.wait_for(self.receive(), self.timeout)
+            left = self.body_due - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            message = await asyncio.wait_for(self.receive(), left)
         except TimeoutError:
             raise BodyTimeout(
-                f"corps de requête trop lent : rien reçu pendant {self.timeout:g} s"
+                f"corps de requête trop lent : pas reçu en entier en {self.timeout:g} s"
             ) from None
         if message["type"] == "http.disconnect":
             self._went_away()
