@@ -7,15 +7,15 @@ processes share the file) and ``fsync``'d before the call returns: an acknowledg
 on disk.
 
 Retention (``ROR_AUDIT_DAYS``, 365 by default): at most once an hour, a process that appends
-looks at the oldest entry; when it is past the retention, the entries still kept are written
-to a new file, which replaces the log under the same lock (an appender that opened the old
+dates every entry (lines need not be in time order: processes stamp entries before taking the
+lock, and clocks move); when some are past the retention, the others are written in their
+order to a new file, which replaces the log under the same lock (an appender that opened the old
 file sees it was replaced and appends to the new one). Entries are kept whole or not at all.
 """
 
 from __future__ import annotations
 
 import fcntl
-import itertools
 import math
 import os
 import threading
@@ -131,7 +131,7 @@ class AuditLog:
             try:
                 with open(self.path, "rb") as handle:
                     lines = handle.readlines()
-                kept = list(itertools.dropwhile(lambda line: _older(line, cutoff), lines))
+                kept = [line for line in lines if not _older(line, cutoff)]
                 if len(kept) == len(lines):
                     return 0
                 fresh = self.path.with_name(self.path.name + ".pruning")

@@ -44,6 +44,15 @@ def test_audit_entries_past_the_retention_are_dropped_and_appends_go_on(tmp_path
     assert oct(log.path.stat().st_mode & 0o777) == "0o600"
 
 
+def test_audit_entries_past_the_retention_are_dropped_wherever_they_stand(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "audit.jsonl", keep_days=365)
+    log._looked_at = float("inf")
+    for days, target in ((10, "c"), (400, "a"), (1, "d"), (366, "b"), (2, "e")):
+        log.append(_entry(NOW - timedelta(days=days), target))
+    assert log.prune(NOW) == 2
+    assert [e.target for e in log.read().entries] == ["e", "d", "c"]
+
+
 def test_retention_settings() -> None:
     settings = Settings.from_env({"ROR_REPLAY_DAYS": "7", "ROR_AUDIT_DAYS": "90"})
     assert (settings.replay_days, settings.audit_days) == (7, 90)
