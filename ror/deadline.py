@@ -10,7 +10,7 @@ command line, tests) there is no budget and :func:`check` costs one look-up.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -20,8 +20,9 @@ from ror.errors import TooLong
 
 @dataclass(slots=True)
 class Deadline:
-    at: float  # time.monotonic() past which the work stops
+    at: float  # clock() past which the work stops
     cancelled: bool = False  # the caller went away: nobody will read the answer
+    clock: Callable[[], float] = time.monotonic
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -31,9 +32,9 @@ _CURRENT: ContextVar[Deadline | None] = ContextVar("ror_deadline", default=None)
 
 
 @contextmanager
-def within(seconds: float) -> Iterator[Deadline]:
-    """Run the block with a budget of ``seconds``."""
-    deadline = Deadline(time.monotonic() + seconds)
+def within(seconds: float, clock: Callable[[], float] = time.monotonic) -> Iterator[Deadline]:
+    """Run the block with a budget of ``seconds`` (of ``clock``)."""
+    deadline = Deadline(clock() + seconds, clock=clock)
     token = _CURRENT.set(deadline)
     try:
         yield deadline
@@ -48,5 +49,5 @@ def check() -> None:
         return
     if deadline.cancelled:
         raise TooLong("requête abandonnée par le client")
-    if time.monotonic() > deadline.at:
+    if deadline.clock() > deadline.at:
         raise TooLong("la requête a dépassé le temps alloué ; la préciser ou réessayer")

@@ -26,6 +26,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from ror import deadline
 from ror.geo.distance import dot_to_km
 from ror.ranking.scoring import bed_need, score_upper_bounds
 from ror.search.engine import Candidate
@@ -63,6 +64,7 @@ def consume(
     step = 0
     radius = steps[0]
     for ring in rings:
+        deadline.check()
         km = ring.km()
         pending = np.ones(len(ring), dtype=bool)
         while True:
@@ -154,9 +156,11 @@ def _rank(
     """Eligible-by-prefilter units, best bound first (``bounds``: their score bounds)."""
     if not len(ring):
         return
+    deadline.check()
     km = ring.km()
     near_km = km if km is not None else np.zeros(len(ring))
     order = np.lexsort((ring.refs, near_km, -bounds))
+    deadline.check()
     sure_units = ring.sure & ranker.exact
     refs, near, sure = ring.refs.tolist(), near_km.tolist(), sure_units.tolist()
     best_of = bounds.tolist()

@@ -20,6 +20,7 @@ from typing import Final
 import orjson
 
 import ror
+from ror import deadline
 from ror.availability.history import DEFAULT_PAGE, MAX_PAGE, HistoryPage
 from ror.availability.keys import establishment_keys, location_key, location_keys
 from ror.availability.overview import Overview, OverviewQuery
@@ -709,6 +710,7 @@ class EmbeddedEngine:
         counts: dict[str, dict[str, int]] = {name: {} for name in fields}
         incomplete: list[str] = []
         for codes, names in groups.items():
+            deadline.check()
             sub = dataclasses.replace(query, codes=codes)
             plan = planner.choose_plan(sub, self._code_id, self._postings, self._total)
             statement = planner.population_statement(sub, plan, radius_km, FACET_MAX_UNITS + 1)

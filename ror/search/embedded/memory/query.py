@@ -23,6 +23,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from ror import deadline
 from ror.geo.distance import min_dot, unit_point
 from ror.search.embedded import cells
 from ror.search.embedded.memory.index import MemoryIndex, Rows
@@ -73,6 +74,7 @@ class _Reader:
         others: Sequence[tuple[int, ...]],
     ) -> Rows:
         """The rows passing ``others`` (code groups), alive and visible to the audience."""
+        deadline.check()
         if not len(rows):
             return rows
         keep = np.ones(len(rows), dtype=bool)
@@ -128,6 +130,7 @@ class _Reader:
         covered: float | None,
     ) -> Ring:
         """The rows failing at most ``max_fails`` prefilter criteria, with their facts."""
+        deadline.check()
         every = self.columns(part, rows)
         fails = fails_array(every, self.query.prefilter, zone_term=zone_term)
         keep = fails <= max_fails
