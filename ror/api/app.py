@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -50,6 +51,7 @@ from ror.api.routes import sources as routes_sources
 from ror.api.routes import system as routes_system
 from ror.config import Settings
 from ror.geo import gazetteer
+from ror.geo.reverse import shape_index
 from ror.search.engine import Engine
 from ror.search.open import open_engine
 
@@ -98,6 +100,7 @@ def create_app(
         app.state.search_limiter = offload.limiter(settings.search_threads)
         offload.prefer_the_loop()
         await run_in_threadpool(_warm_up, app.state.engine)
+        threading.Thread(target=_warm_shapes, name="ror-warm-shapes", daemon=True).start()
         log.info("ror API ready: engine %s", app.state.engine.version)
         try:
             yield
@@ -179,4 +182,11 @@ def _warm_up(engine: Engine) -> None:
     # What is read now lives as long as the process: out of the collector's full passes, which
     # would otherwise walk it again each time, blocking the worker.
     gc.collect()
+    gc.freeze()
+
+
+def _warm_shapes() -> None:
+    """Build the commune shape index (about 0.5 s) once the server takes requests, so that
+    neither the start nor the first search from a point waits for it."""
+    shape_index()
     gc.freeze()

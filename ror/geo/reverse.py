@@ -8,13 +8,15 @@ shapes' edition (2018) have none: their former commune's shape is shared with th
 nearest centre decides. Paris, Lyon and Marseille answer with the municipal arrondissement
 whose centre is nearest (the shapes are the cities').
 
-Shapes load on first use (about 0.5 s), not with the gazetteer.
+Shapes load on first use (about 0.5 s), not with the gazetteer; a server builds them in the
+background as it starts (``ror.api.app``).
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from numbers import Real
@@ -161,8 +163,17 @@ def arrondissements_by_city(gaz: Gazetteer) -> dict[int, list[int]]:
     return dict(found)
 
 
-@functools.cache
+_SHAPES_LOCK = threading.Lock()
+
+
 def shape_index() -> ShapeIndex:
+    """The shape index, built once per process (a second caller waits for the first)."""
+    with _SHAPES_LOCK:
+        return _build_shape_index()
+
+
+@functools.cache
+def _build_shape_index() -> ShapeIndex:
     return ShapeIndex(gazetteer())
 
 

@@ -13,9 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ror.api.app import create_app
 from ror.commands.serve import serve, settings_env
 from ror.config import Settings
 from ror.errors import InvalidInput
+from ror.geo.reverse import _build_shape_index
+from tests.live_server import LiveServer
 
 
 def free_port() -> int:
@@ -76,3 +79,18 @@ def test_serve_with_two_workers(db_path: Path) -> None:
             proc.kill()
             proc.wait()
     assert proc.returncode == 0
+
+
+def test_the_commune_shapes_are_built_in_the_background_once_the_server_takes_requests(
+    settings: Settings,
+) -> None:
+    _build_shape_index.cache_clear()
+    with LiveServer(create_app(settings)) as live:
+        assert httpx.get(live.url + "/health").status_code == 200  # served without waiting
+        deadline = time.monotonic() + 30
+        while _build_shape_index.cache_info().currsize == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _build_shape_index.cache_info().currsize == 1  # built, by the start-up alone
+        point = httpx.get(live.url + "/v1/search", params={"lat": 43.6, "lon": 1.44, "limit": 1})
+        assert point.status_code == 200
+        assert _build_shape_index.cache_info().misses == 1  # not built a second time
