@@ -35,7 +35,6 @@ import ror
 from ror.commands.synthetic_stream import EncodedSynthetic
 from ror.indexer.synthetic import generate
 from ror.model import Offer
-from ror.search import prefilter
 from ror.search.embedded import cells
 from ror.search.embedded import load as embedded_load
 from ror.search.embedded import rows as embedded_rows
@@ -44,6 +43,7 @@ from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.embedded.memory import store as memory_store
 from ror.search.embedded.replay import replay_path
 from ror.search.embedded.schema import SCHEMA_VERSION
+from ror.search.prefilter import columns as prefilter_columns
 
 Say = Callable[[str], None]
 DIGEST_SAMPLES = 1000  # offers hashed into the dataset digest
@@ -137,7 +137,7 @@ STORAGE_MODULES: Final = (
     embedded_schema,
     embedded_rows,
     embedded_load,
-    prefilter,
+    prefilter_columns,
     cells,
     memory_store,
 )

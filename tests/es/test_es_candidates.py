@@ -60,7 +60,7 @@ def test_only_closure_is_judged_by_default() -> None:
     assert prefilter_clauses(prefilter()) == [NOT_CLOSED]
 
 
-def test_every_prefilter_criterion_in_the_order_of_the_embedded_sql() -> None:
+def test_every_prefilter_criterion_in_the_order_of_the_criteria() -> None:
     p = prefilter(
         age=8,
         reception="permanent",
@@ -69,6 +69,14 @@ def test_every_prefilter_criterion_in_the_order_of_the_embedded_sql() -> None:
         beds=BedNeed(nature="02", min_available=2),
     )
     assert prefilter_clauses(p) == [
+        {"range": {"free.02_01_01_all": {"gte": 2}}},
+        {"term": {"reception": "02"}},
+        {
+            "bool": {
+                "filter": [{"term": {"social_aid": True}}],
+                "must_not": [{"term": {"establishment.social_aid_places_permanent": 0}}],
+            }
+        },
         {
             "bool": {
                 "should": [
@@ -78,16 +86,8 @@ def test_every_prefilter_criterion_in_the_order_of_the_embedded_sql() -> None:
                 "minimum_should_match": 1,
             }
         },
-        {"term": {"reception": "02"}},
-        {
-            "bool": {
-                "filter": [{"term": {"social_aid": True}}],
-                "must_not": [{"term": {"establishment.social_aid_places_permanent": 0}}],
-            }
-        },
         {"range": {"min_monthly_price_eur": {"lte": 2500.0}}},
         NOT_CLOSED,
-        {"range": {"free.02_01_01_all": {"gte": 2}}},
     ]
 
 

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 import pytest
 
 from ror.criteria import BedNeed, Criteria, EquipmentNeed
+from ror.mappings.dsl import Clause, km
 from ror.search.elasticsearch.filters import (
-    age_filter,
     beds_filter,
     code_filters,
     codes_filter,
@@ -24,25 +24,35 @@ from ror.search.elasticsearch.filters import (
     gender_clause,
     geo_distance_filter,
     hard_filters,
-    km,
-    not_closed_filter,
     open_at_filter,
     open_on_wall_clock,
-    price_filter,
-    reception_filter,
-    social_aid_filter,
     where_filter,
+)
+from ror.search.prefilter import (
+    AGE,
+    CLOSED,
+    CRITERIA,
+    PRICE,
+    RECEPTION,
+    SOCIAL_AID,
+    Criterion,
+    Prefilter,
 )
 
 NOW = datetime(2026, 11, 26, 13, 0, tzinfo=UTC)
 
 
+def clause(criterion: Criterion, criteria: Criteria, now: datetime = NOW) -> Clause:
+    """The Elasticsearch form of a prefilter criterion for a request."""
+    p = Prefilter.from_criteria(criteria, now)
+    assert criterion.asked(p)
+    return criterion.clause(p)
+
+
 def test_unset_inputs_give_no_clause() -> None:
     assert codes_filter("activity", ()) is None
-    assert age_filter(None) is None
-    assert reception_filter(None) is None
-    assert social_aid_filter(False, "permanent") is None
-    assert price_filter(None) is None
+    unset = Prefilter.from_criteria(Criteria(reception="permanent"), NOW)
+    assert [c.name for c in CRITERIA if c.asked(unset)] == ["reception", "closed"]
     assert equipment_filters(()) is None
     assert gender_clause(None) is None
     assert beds_filter(None) is None
@@ -66,7 +76,7 @@ def test_one_clause_per_requested_code_field() -> None:
 
 
 def test_age_within_the_range_or_no_range_at_all() -> None:
-    assert age_filter(8) == {
+    assert clause(AGE, Criteria(age=8)) == {
         "bool": {
             "should": [
                 {"term": {"age_range": 8}},
@@ -78,13 +88,15 @@ def test_age_within_the_range_or_no_range_at_all() -> None:
 
 
 def test_reception_codes() -> None:
-    assert reception_filter("permanent") == {"term": {"reception": "02"}}
-    assert reception_filter("temporary") == {"term": {"reception": "01"}}
+    assert clause(RECEPTION, Criteria(reception="permanent")) == {"term": {"reception": "02"}}
+    assert clause(RECEPTION, Criteria(reception="temporary")) == {"term": {"reception": "01"}}
 
 
 def test_social_aid_with_and_without_a_reception() -> None:
-    assert social_aid_filter(True) == {"bool": {"filter": [{"term": {"social_aid": True}}]}}
-    assert social_aid_filter(True, "permanent") == {
+    assert clause(SOCIAL_AID, Criteria(social_aid=True)) == {
+        "bool": {"filter": [{"term": {"social_aid": True}}]}
+    }
+    assert clause(SOCIAL_AID, Criteria(social_aid=True, reception="permanent")) == {
         "bool": {
             "filter": [{"term": {"social_aid": True}}],
             "must_not": [{"term": {"establishment.social_aid_places_permanent": 0}}],
@@ -93,7 +105,9 @@ def test_social_aid_with_and_without_a_reception() -> None:
 
 
 def test_price_ceiling_on_the_cheapest_monthly_base_price() -> None:
-    assert price_filter(2500.0) == {"range": {"min_monthly_price_eur": {"lte": 2500.0}}}
+    assert clause(PRICE, Criteria(max_monthly_price_eur=2500.0)) == {
+        "range": {"min_monthly_price_eur": {"lte": 2500.0}}
+    }
 
 
 def test_equipment_type_feature_and_limit_on_one_item() -> None:
@@ -278,7 +292,7 @@ def test_open_at_reads_each_offer_in_its_own_time_zone() -> None:
 
 def test_not_closed_at_a_moment() -> None:
     t = "2026-11-26T13:00:00+00:00"
-    assert not_closed_filter(NOW) == {
+    assert clause(CLOSED, Criteria()) == {
         "bool": {
             "must_not": [
                 {

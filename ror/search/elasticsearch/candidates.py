@@ -12,24 +12,13 @@ the ``should`` clauses only prune.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
 from typing import Any, Final
 
 from ror.mappings import fields as f
-from ror.search.elasticsearch.filters import (
-    Clause,
-    age_filter,
-    all_of,
-    any_of,
-    audience_filter,
-    geo_distance_filter,
-    missing,
-    none_of,
-    not_closed_filter,
-    term,
-)
+from ror.mappings.dsl import Clause, all_of, any_of, missing, none_of
+from ror.search.elasticsearch.filters import audience_filter, geo_distance_filter
 from ror.search.engine import ANNULI_KM, CandidateQuery
-from ror.search.prefilter import Prefilter
+from ror.search.prefilter import Prefilter, asked
 
 PAGE: Final = 500
 FACET_TERMS: Final = 5000  # more than any code system has codes (R210 acts: ~1 300)
@@ -38,31 +27,8 @@ Ring = tuple[float, float | None]  # (inner km, outer km or None = no bound)
 
 
 def prefilter_clauses(p: Prefilter) -> list[Clause]:
-    """One clause per prefilter criterion, holding when the unit passes it (``fails_sql``)."""
-    clauses: list[Clause] = []
-    age = age_filter(p.age, p.age_to)
-    if age is not None:
-        clauses.append(age)
-    if p.reception_bit is not None:
-        code = {1: "01", 2: "02"}[p.reception_bit]
-        clauses.append(term(f.RECEPTION, code))
-    if p.social_aid:
-        aid: Clause = {"bool": {"filter": [term(f.SOCIAL_AID, True)]}}
-        places = {
-            "permanent": f.EST_SOCIAL_AID_PLACES_PERMANENT,
-            "temporary": f.EST_SOCIAL_AID_PLACES_TEMPORARY,
-        }.get(p.social_aid_reception or "")
-        if places is not None:
-            aid["bool"]["must_not"] = [term(places, 0)]
-        clauses.append(aid)
-    if p.max_monthly_price_eur is not None:
-        clauses.append({"range": {f.MIN_MONTHLY_PRICE_EUR: {"lte": p.max_monthly_price_eur}}})
-    if p.closed_at is not None:
-        clauses.append(not_closed_filter(datetime.fromtimestamp(p.closed_at, UTC)))
-    if p.bed_nature is not None and p.bed_min > 0:
-        key = f"{f.FREE}.{p.bed_nature}_01_01_all"
-        clauses.append({"range": {key: {"gte": p.bed_min}}})
-    return clauses
+    """One clause per prefilter criterion asked, holding when the unit passes it."""
+    return [criterion.clause(p) for criterion in asked(p)]
 
 
 def code_clauses(codes: Sequence[tuple[str, Sequence[str]]]) -> list[Clause]:

@@ -4,8 +4,9 @@ Each builder is a pure function returning a query clause, or None when its input
 (pelias "views"), so :func:`hard_filters` is a comprehension that drops the Nones. Every clause
 is named by the ``Failure.criterion`` of :func:`ror.ranking.eligibility.check` it stands for,
 and means the same thing (see each docstring), so the Python check can confirm and explain
-what Elasticsearch selected. Clauses wider than their check (the price ceiling) are said so:
-the check then rejects the few extra documents.
+what Elasticsearch selected. The prefiltered criteria (age, reception, social aid, price
+ceiling, closed) are the clauses of their ``ror.search.prefilter`` modules; the price ceiling's
+is wider than its check, which then rejects the few extra documents.
 """
 
 from __future__ import annotations
@@ -15,52 +16,16 @@ from datetime import date, datetime, timedelta, tzinfo
 from functools import cache
 from typing import Any, Final
 
-from ror.criteria import RECEPTION_CODES, BedNeed, Criteria, EquipmentNeed, Reception
+from ror.criteria import BedNeed, Criteria, EquipmentNeed
 from ror.mappings import fields as f
+from ror.mappings.dsl import Clause, all_of, any_of, exists, km, missing, nested, none_of, term
 from ror.model import Codes, Place
 from ror.nomenclature.named_codes import AVAILABLE, UNDIFFERENTIATED
 from ror.ranking.hours import PARIS, local_zone
 from ror.search.elasticsearch.documents import free_key
+from ror.search.prefilter import AGE, CLOSED, PRICE, RECEPTION, SOCIAL_AID, Criterion, Prefilter
 
-Clause = dict[str, Any]
 Named = tuple[str, Clause]
-
-
-# --- small DSL helpers ------------------------------------------------------------------------
-
-
-def term(field: str, value: Any) -> Clause:
-    return {"term": {field: value}}
-
-
-def exists(field: str) -> Clause:
-    return {"exists": {"field": field}}
-
-
-def missing(field: str) -> Clause:
-    return {"bool": {"must_not": [exists(field)]}}
-
-
-def any_of(*clauses: Clause) -> Clause:
-    return {"bool": {"should": list(clauses), "minimum_should_match": 1}}
-
-
-def all_of(*clauses: Clause) -> Clause:
-    return {"bool": {"filter": list(clauses)}}
-
-
-def none_of(*clauses: Clause) -> Clause:
-    return {"bool": {"must_not": list(clauses)}}
-
-
-def nested(path: str, query: Clause) -> Clause:
-    return {"nested": {"path": path, "query": query}}
-
-
-def km(value: float) -> str:
-    """A distance for the DSL, never in scientific notation ("12.5km")."""
-    text = f"{value:.6f}".rstrip("0").rstrip(".")
-    return f"{text or '0'}km"
 
 
 # --- one builder per criterion ----------------------------------------------------------------
@@ -89,49 +54,6 @@ def code_filters(criteria: Criteria) -> list[Named]:
         if clause is not None:
             named.append((name, clause))
     return named
-
-
-def age_filter(age: int | None, age_to: int | None = None) -> Clause | None:
-    """``age_min ≤ age ≤ age_max``: a ``term`` on the ``integer_range`` matches ranges holding
-    the value; an offer with no bound at all has no range and fits every age. A range of ages
-    ``[age, age_to]``: a ``range`` query with ``relation: intersects``."""
-    if age is None:
-        return None
-    if age_to is None or age_to <= age:
-        return any_of(term(f.AGE_RANGE, age), missing(f.AGE_RANGE))
-    span = {"range": {f.AGE_RANGE: {"gte": age, "lte": age_to, "relation": "intersects"}}}
-    return any_of(span, missing(f.AGE_RANGE))
-
-
-def reception_filter(reception: Reception | None) -> Clause | None:
-    """The offer lists the R240 code (02 permanent, 01 temporary)."""
-    return term(f.RECEPTION, RECEPTION_CODES[reception]) if reception else None
-
-
-def social_aid_filter(social_aid: bool, reception: Reception | None = None) -> Clause | None:
-    """Accredited EG (R241 02), and not zero accredited places for the asked reception."""
-    if not social_aid:
-        return None
-    clause: Clause = {"bool": {"filter": [term(f.SOCIAL_AID, True)]}}
-    places = {
-        "permanent": f.EST_SOCIAL_AID_PLACES_PERMANENT,
-        "temporary": f.EST_SOCIAL_AID_PLACES_TEMPORARY,
-    }.get(reception or "")
-    if places is not None:
-        clause["bool"]["must_not"] = [term(places, 0)]
-    return clause
-
-
-def price_filter(max_monthly_eur: float | None) -> Clause | None:
-    """The cheapest base price (R246 02), as a monthly estimate, within the budget.
-
-    Necessary, not sufficient (as the embedded prefilter): the check compares the one price the
-    request would pay (``prices.select_price``: reception, social-aid and age conditions, dates
-    in force), never cheaper than the cheapest. No base price at all fails.
-    """
-    if max_monthly_eur is None:
-        return None
-    return {"range": {f.MIN_MONTHLY_PRICE_EUR: {"lte": max_monthly_eur}}}
 
 
 def equipment_filter(need: EquipmentNeed) -> Clause:
@@ -251,19 +173,6 @@ def open_at_filter(moment: datetime | None) -> Clause | None:
     return any_of(no_hours, *per_zone)
 
 
-def not_closed_filter(moment: datetime) -> Clause:
-    """Not closed at ``moment``: closed means ``closed_from ≤ t < reopens_at``, a missing
-    ``closed_from`` (with a reopening) meaning closed until then and a missing ``reopens_at``
-    meaning closed for good (``ranking.hours.closed_until``)."""
-    t = moment.isoformat()
-    closed = all_of(
-        any_of(exists(f.CLOSED_FROM), exists(f.REOPENS_AT)),
-        none_of({"range": {f.CLOSED_FROM: {"gt": t}}}),
-        none_of({"range": {f.REOPENS_AT: {"lte": t}}}),
-    )
-    return none_of(closed)
-
-
 def geo_distance_filter(lat: float, lon: float, radius_km: float) -> Clause:
     return {"geo_distance": {"distance": km(radius_km), f.LOCATION: {"lat": lat, "lon": lon}}}
 
@@ -293,22 +202,27 @@ def hard_filters(
     patient_zone_keys: Iterable[str] = (),
 ) -> list[Named]:
     """Every hard criterion of ``criteria`` as ``(criterion, clause)``, in the check's order."""
-    named: list[tuple[str, Clause | None]] = [
+    p = Prefilter.from_criteria(criteria, now)
+
+    def prefiltered(criterion: Criterion) -> Named | None:
+        return (criterion.name, criterion.clause(p)) if criterion.asked(p) else None
+
+    named: list[tuple[str, Clause | None] | None] = [
         *code_filters(criteria),
-        ("age", age_filter(*(criteria.ages or (None, None)))),
-        ("reception", reception_filter(criteria.reception)),
-        ("social_aid", social_aid_filter(criteria.social_aid, criteria.reception)),
-        ("max_monthly_price_eur", price_filter(criteria.max_monthly_price_eur)),
+        prefiltered(AGE),
+        prefiltered(RECEPTION),
+        prefiltered(SOCIAL_AID),
+        prefiltered(PRICE),
         ("equipment", equipment_filters(criteria.equipment)),
         ("beds", beds_filter(criteria.beds)),
         ("open_at", open_at_filter(criteria.open_at)),
-        ("closed", not_closed_filter(criteria.open_at or now)),
+        prefiltered(CLOSED),
         ("colocated", colocated_filter(criteria.colocated_egs)),
     ]
     where = where_filter(criteria, radius_km, patient_zone_keys)
     if where is not None:
         named.append(where)
-    return [(name, clause) for name, clause in named if clause is not None]
+    return [(item[0], item[1]) for item in named if item is not None and item[1] is not None]
 
 
 def establishments_query(

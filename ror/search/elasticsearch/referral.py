@@ -18,11 +18,12 @@ from typing import Any, Final
 
 from ror.criteria import Criteria
 from ror.mappings import fields as f
+from ror.mappings.dsl import Clause
 from ror.model import Offer
 from ror.ranking import check, explain, score, score_upper_bound, weights_for
 from ror.ranking.weights import Weights
 from ror.search.elasticsearch.candidates import distance_sort
-from ror.search.elasticsearch.filters import Clause, audience_filter, hard_filters
+from ror.search.elasticsearch.filters import audience_filter, hard_filters
 from ror.search.elasticsearch.scoring import ranked
 
 RADIUS_STEPS_KM: Final = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)

@@ -23,10 +23,10 @@ from typing import Any, Final
 
 from ror.criteria import Criteria
 from ror.mappings import fields as f
+from ror.mappings.dsl import Clause, exists, km, term
 from ror.ranking.scoring import PRIVATE_PRACTICE, bed_need, distance_offset_km
 from ror.ranking.weights import Weights
 from ror.search.elasticsearch.documents import free_key, installed_key, price_key
-from ror.search.elasticsearch.filters import Clause, exists, km, term
 
 CAPACITY_SCRIPT: Final = """
 double credit = 0.0;

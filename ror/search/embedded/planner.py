@@ -35,7 +35,7 @@ from ror.geo.distance import min_dot, unit_point
 from ror.search.embedded import cells
 from ror.search.embedded.schema import STAR_CODE_ID
 from ror.search.engine import ANNULI_KM, CandidateQuery
-from ror.search.prefilter import Prefilter
+from ror.search.prefilter import Prefilter, asked, sure_sql
 
 FACET_FIRST_MAX: Final = 12_000
 
@@ -86,63 +86,16 @@ def choose_plan(
 
 
 def fails_sql(prefilter: Prefilter, zone_term: bool) -> tuple[str, Params]:
-    """SQL summing the prefilter criteria a ``cover c`` row fails (see ``prefilter.fails``)."""
-    p = prefilter
+    """SQL summing the prefilter criteria a ``cover c`` row fails (``prefilter.fails``)."""
     terms: list[str] = []
     params: Params = {}
-    if p.age is not None:
-        terms.append(
-            "((c.age_min IS NOT NULL AND :age_to < c.age_min) "
-            "OR (c.age_max IS NOT NULL AND :age > c.age_max))"
-        )
-        params["age"] = p.age
-        params["age_to"] = p.age_to or p.age
-    if p.reception_bit is not None:
-        terms.append("((c.recep & :rbit) = 0)")
-        params["rbit"] = p.reception_bit
-    if p.social_aid:
-        places = {"permanent": "c.aid_perm", "temporary": "c.aid_temp"}.get(
-            p.social_aid_reception or ""
-        )
-        terms.append(f"(c.aid = 0 OR IFNULL({places}, -1) = 0)" if places else "(c.aid = 0)")
-    if p.max_monthly_price_eur is not None:
-        params["price"] = p.max_monthly_price_eur
-        if p.price_column is None:
-            terms.append("(c.price IS NULL OR c.price > :price)")
-        else:
-            params["now"] = p.now
-            col = p.price_column
-            terms.append(
-                f"(CASE WHEN {PRICE_HOLDS} THEN (c.{col} IS NULL OR c.{col} > :price) "
-                "ELSE (c.price IS NULL OR c.price > :price) END)"
-            )
-    if p.closed_at is not None:
-        terms.append(
-            "((c.closed_from IS NOT NULL OR c.reopens_at IS NOT NULL) "
-            "AND (c.closed_from IS NULL OR :t >= c.closed_from) "
-            "AND (c.reopens_at IS NULL OR :t < c.reopens_at))"
-        )
-        params["t"] = p.closed_at
-    if p.bed_nature is not None:
-        column = "beds" if p.bed_nature == "01" else "places"
-        terms.append(f"((SELECT m.{column} FROM offer_meta m WHERE m.rid = c.rid) < :bed_min)")
-        params["bed_min"] = p.bed_min
+    for criterion in asked(prefilter):
+        term, values = criterion.sql(prefilter)
+        terms.append(term)
+        params.update(values)
     if zone_term:
         terms.append("c.home")
     return (" + ".join(terms) if terms else "0"), params
-
-
-PRICE_HOLDS: Final = (
-    "((c.price_from IS NULL OR :now >= c.price_from) "
-    "AND (c.price_until IS NULL OR :now < c.price_until))"
-)
-
-
-def sure_sql(prefilter: Prefilter) -> str:
-    """1 when a row's failure count is exact (its selected prices hold), else 0."""
-    if prefilter.max_monthly_price_eur is not None and prefilter.price_column is not None:
-        return PRICE_HOLDS
-    return "1"
 
 
 def _ids(ids: Sequence[int]) -> str:
