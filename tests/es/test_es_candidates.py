@@ -13,14 +13,13 @@ import pytest
 
 from ror.criteria import BedNeed, Criteria
 from ror.search.elasticsearch.candidates import (
-    code_clauses,
     facets_body,
     population_filter,
-    prefilter_clauses,
     rings,
     stream_body,
     zone_body,
 )
+from ror.search.elasticsearch.filters import code_clauses, prefilter_clauses
 from ror.search.engine import ANNULI_KM, CandidateQuery
 from ror.search.prefilter import Prefilter
 

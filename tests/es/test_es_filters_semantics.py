@@ -22,9 +22,8 @@ from ror.geo.distance import great_circle_km
 from ror.indexer.synthetic import generate
 from ror.model import Offer
 from ror.ranking import check
-from ror.search.elasticsearch.candidates import prefilter_clauses
 from ror.search.elasticsearch.documents import to_document
-from ror.search.elasticsearch.filters import hard_filters
+from ror.search.elasticsearch.filters import hard_filters, prefilter_clauses
 from ror.search.prefilter import OfferColumns, Prefilter, fails
 
 

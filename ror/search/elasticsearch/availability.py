@@ -49,6 +49,7 @@ from ror.availability.overview import (
 from ror.mappings import fields as f
 from ror.model import Capacity
 from ror.nomenclature.named_codes import CURRENT
+from ror.search.elasticsearch.filters import code_clauses
 from ror.search.engine import LocationInfo, UpdateResult
 
 PAGE: Final = 1000
@@ -89,7 +90,7 @@ class LocationFigures:
 
 
 def code_filters(query: OverviewQuery) -> list[dict[str, Any]]:
-    return [{"terms": {f.CODE_FIELDS[name]: list(codes)}} for name, codes in query.codes()]
+    return code_clauses(query.codes())
 
 
 def counted_filter(query: OverviewQuery, *, attached: bool) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Search bodies for :meth:`Engine.candidates` and :meth:`Engine.facets` (pure builders).
 
 They mirror the embedded planner (``planner.py``) clause for clause: code fields in
-``bool.filter`` (any-of within, all-of across), the prefilter criteria of ``prefilter.py`` as
+``bool.filter`` (any-of within, all-of across), the prefilter criteria (``prefilter_clauses``) as
 ``should`` clauses of which all but one must hold (units failing two can be neither matches nor
 near-misses), the distance stream read ring after ring with growing ``geo_distance`` radii
 (``engine.ANNULI_KM``) sorted by ``_geo_distance``, and home-based offers matched by zone in a
@@ -15,24 +15,21 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 from ror.mappings import fields as f
-from ror.mappings.dsl import Clause, all_of, any_of, missing, none_of
-from ror.search.elasticsearch.filters import audience_filter, geo_distance_filter
+from ror.mappings.dsl import Clause, all_of, any_of, none_of
+from ror.search.elasticsearch.filters import (
+    audience_filter,
+    code_clauses,
+    geo_distance_filter,
+    not_home_based,
+    prefilter_clauses,
+    zone_filter,
+)
 from ror.search.engine import ANNULI_KM, CandidateQuery
-from ror.search.prefilter import Prefilter, asked
 
 PAGE: Final = 500
 FACET_TERMS: Final = 5000  # more than any code system has codes (R210 acts: ~1 300)
 
 Ring = tuple[float, float | None]  # (inner km, outer km or None = no bound)
-
-
-def prefilter_clauses(p: Prefilter) -> list[Clause]:
-    """One clause per prefilter criterion asked, holding when the unit passes it."""
-    return [criterion.clause(p) for criterion in asked(p)]
-
-
-def code_clauses(codes: Sequence[tuple[str, Sequence[str]]]) -> list[Clause]:
-    return [{"terms": {f.CODE_FIELDS[name]: list(values)}} for name, values in codes if values]
 
 
 def query_clauses(query: CandidateQuery) -> list[Clause]:
@@ -56,7 +53,7 @@ def stream_criteria(query: CandidateQuery) -> list[Clause]:
     patient's zones are known (they are matched by zone instead)."""
     criteria = prefilter_clauses(query.prefilter)
     if query.zone_keys:
-        criteria.append(missing(f.ZONE_KEYS))
+        criteria.append(not_home_based())
     return criteria
 
 
@@ -123,7 +120,7 @@ def zone_body(
     query: CandidateQuery, search_after: list[Any] | None = None, size: int = PAGE
 ) -> dict[str, Any]:
     """Home-based offers whose zones hold a patient zone key, at any distance."""
-    filters = [*query_clauses(query), {"terms": {f.ZONE_KEYS: sorted(query.zone_keys)}}]
+    filters = [*query_clauses(query), zone_filter(query.zone_keys)]
     body: dict[str, Any] = {
         "size": size,
         "query": _pruned(filters, prefilter_clauses(query.prefilter), 1),
@@ -145,9 +142,8 @@ def population_filter(query: CandidateQuery, radius_km: float | None) -> Clause:
         near.append(geo_distance_filter(query.point[0], query.point[1], radius_km))
     if not query.zone_keys:
         return all_of(*codes, *prefilter, *near)
-    by_distance = all_of(*near, missing(f.ZONE_KEYS))
-    by_zone = {"terms": {f.ZONE_KEYS: sorted(query.zone_keys)}}
-    return all_of(*codes, *prefilter, any_of(by_distance, by_zone))
+    by_distance = all_of(*near, not_home_based())
+    return all_of(*codes, *prefilter, any_of(by_distance, zone_filter(query.zone_keys)))
 
 
 def facets_body(

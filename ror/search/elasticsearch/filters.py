@@ -1,4 +1,5 @@
-"""Hard criteria as Elasticsearch filter clauses: one small builder per criterion.
+"""Hard criteria as Elasticsearch filter clauses: one small builder per criterion, each written
+once for every body the engine sends (candidate streams, facets, the overview, ``referral``).
 
 Each builder is a pure function returning a query clause, or None when its input is unset
 (pelias "views"), so :func:`hard_filters` is a comprehension that drops the Nones. Every clause
@@ -19,11 +20,20 @@ from typing import Any, Final
 from ror.criteria import BedNeed, Criteria, EquipmentNeed
 from ror.mappings import fields as f
 from ror.mappings.dsl import Clause, all_of, any_of, exists, km, missing, nested, none_of, term
-from ror.model import Codes, Place
+from ror.model import Place
 from ror.nomenclature.named_codes import AVAILABLE, UNDIFFERENTIATED
 from ror.ranking.hours import PARIS, local_zone
 from ror.search.elasticsearch.documents import free_key
-from ror.search.prefilter import AGE, CLOSED, PRICE, RECEPTION, SOCIAL_AID, Criterion, Prefilter
+from ror.search.prefilter import (
+    AGE,
+    CLOSED,
+    PRICE,
+    RECEPTION,
+    SOCIAL_AID,
+    Criterion,
+    Prefilter,
+    asked,
+)
 
 Named = tuple[str, Clause]
 
@@ -31,9 +41,31 @@ Named = tuple[str, Clause]
 # --- one builder per criterion ----------------------------------------------------------------
 
 
-def codes_filter(field: str, codes: Codes) -> Clause | None:
+def codes_filter(field: str, codes: Sequence[str]) -> Clause | None:
     """Any of ``codes`` in ``field`` (all-of across fields comes from the enclosing bool)."""
     return {"terms": {field: list(codes)}} if codes else None
+
+
+def code_clauses(codes: Sequence[tuple[str, Sequence[str]]]) -> list[Clause]:
+    """One :func:`codes_filter` per criteria code field of a ``CandidateQuery.codes``."""
+    clauses = (codes_filter(f.CODE_FIELDS[name], values) for name, values in codes)
+    return [clause for clause in clauses if clause is not None]
+
+
+def prefilter_clauses(p: Prefilter) -> list[Clause]:
+    """One clause per prefilter criterion asked, holding when the unit passes it (the
+    Elasticsearch form of each ``ror.search.prefilter`` criterion)."""
+    return [criterion.clause(p) for criterion in asked(p)]
+
+
+def zone_filter(zone_keys: Iterable[str]) -> Clause:
+    """Home-based offers one of whose zones is among the patient's zone keys."""
+    return {"terms": {f.ZONE_KEYS: sorted(set(zone_keys))}}
+
+
+def not_home_based() -> Clause:
+    """Offers with no intervention zone (matched by distance, not by zone)."""
+    return missing(f.ZONE_KEYS)
 
 
 def audience_filter(sensitive_champs: tuple[str, ...] | None) -> Clause | None:
@@ -182,15 +214,15 @@ def where_filter(
 ) -> Named | None:
     """Home-based offers by intervention zone when the patient's zones are known, whatever the
     distance; every other offer within ``radius_km`` of the point (when both are given)."""
-    keys = sorted(set(patient_zone_keys))
+    keys = frozenset(patient_zone_keys)
     within = None
     if radius_km is not None and criteria.lat is not None and criteria.lon is not None:
         within = geo_distance_filter(criteria.lat, criteria.lon, radius_km)
     if keys:
-        not_home_based = missing(f.ZONE_KEYS)
+        by_distance = not_home_based()
         if within is not None:
-            not_home_based = {"bool": {"must_not": [exists(f.ZONE_KEYS)], "filter": [within]}}
-        return "zone", any_of({"terms": {f.ZONE_KEYS: keys}}, not_home_based)
+            by_distance = {"bool": {"must_not": [exists(f.ZONE_KEYS)], "filter": [within]}}
+        return "zone", any_of(zone_filter(keys), by_distance)
     return ("radius_km", within) if within is not None else None
 
 
