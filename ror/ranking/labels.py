@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import ror.errors
@@ -34,6 +35,7 @@ def in_sentence(text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=4096)  # the nomenclatures do not change while a process runs
 def short_label(key: str, code: str) -> str:
     """``in_sentence`` of the label, or "code 088" when the nomenclature does not know it."""
     found = label(key, code)

@@ -100,6 +100,7 @@ class Ranker:
         self.exact = exact  # the prefilter decides every criterion: sure units need no check
         self.wanted = criteria.offset + criteria.limit
         self.top: list[Ranked] = []
+        self._keys: list[tuple[float, float, str]] = []  # the keys of ``top``, searched by bisect
         self.total = 0
         self.pool: list[Candidate] = []
         self.known: dict[int, Offer] = {}
@@ -151,32 +152,43 @@ class Ranker:
         return last.score > best or (last.score == best and last.key[1] <= radius)
 
     def consider(
-        self, c: Candidate, offer: Offer, by_zone: bool, best: float | None = None
+        self,
+        c: Candidate,
+        offer: Offer,
+        by_zone: bool,
+        best: float | None = None,
+        *,
+        eligible: bool = False,
     ) -> bool:
-        """Check one unit and score it unless its bound ``best`` keeps it out of the top;
-        True when eligible (a unit failing one criterion joins the near-miss pool)."""
-        failures = check(
-            offer,
-            self.criteria,
-            now=self.now,
-            patient_zone_keys=self.zone_keys,
-            distance_km=c.distance_km,
-        )
-        if failures:
-            if len(failures) == 1:
-                self.pool.append(c)
-            return False
+        """Check one unit (unless ``eligible``: the prefilter decides it exactly) and score it
+        unless its bound ``best`` keeps it out of the top; True when eligible (a unit failing
+        one criterion joins the near-miss pool)."""
+        if not eligible:
+            failures = check(
+                offer,
+                self.criteria,
+                now=self.now,
+                patient_zone_keys=self.zone_keys,
+                distance_km=c.distance_km,
+            )
+            if failures:
+                if len(failures) == 1:
+                    self.pool.append(c)
+                return False
         if best is not None and not self.may_enter_bound(best, c.distance_km):
             return True
         scored = score(
             offer, self.criteria, distance_km=c.distance_km, now=self.now, weights=self.weights
         )
         key = (-scored.score, c.distance_km or 0.0, offer.id)
-        bisect.insort(
-            self.top,
-            Ranked(key, offer, c.distance_km, scored.score, scored.parts, scored.stale, by_zone),
+        at = bisect.bisect_right(self._keys, key)
+        if at >= self.wanted:
+            return True
+        self._keys.insert(at, key)
+        self.top.insert(
+            at, Ranked(key, offer, c.distance_km, scored.score, scored.parts, scored.stale, by_zone)
         )
-        del self.top[max(self.wanted, 0) :]
+        del self._keys[self.wanted :], self.top[self.wanted :]
         return True
 
     def read(self, refs: Sequence[int]) -> None:

@@ -72,7 +72,7 @@ def consume(
                 pending if radius is None or km is None else pending & _within(ring, km, radius)
             )
             if inside.any():
-                part = ring.take(np.flatnonzero(inside))
+                part = ring if inside.all() else ring.take(np.flatnonzero(inside))
                 pool.append(part.take(part.fails == 1))
                 eligible = part.take(part.fails == 0)
                 waiting.append(eligible)
@@ -162,8 +162,19 @@ def _rank(
     order = np.lexsort((ring.refs, near_km, -bounds))
     deadline.check()
     sure_units = ring.sure & ranker.exact
-    refs, near, sure = ring.refs.tolist(), near_km.tolist(), sure_units.tolist()
-    best_of = bounds.tolist()
+
+    def refs(j: int) -> int:  # element by element: a page reads a few of a million units
+        return int(ring.refs[j])
+
+    def near(j: int) -> float:
+        return float(near_km[j])
+
+    def sure(j: int) -> bool:
+        return bool(sure_units[j])
+
+    def best_of(j: int) -> float:
+        return float(bounds[j])
+
     # runs of equal bound and distance (``order`` sorts by both): where each ends, and how
     # many sure units come before each position
     ordered_bounds, ordered_km = bounds[order], near_km[order]
@@ -175,32 +186,32 @@ def _rank(
     i = 0
     while i < len(order):
         j = order[i]
-        if sure[j] and ranker.in_id_order is not None:
+        if sure(j) and ranker.in_id_order is not None:
             end = int(ends[np.searchsorted(ends, i, side="right")])
             tied = int(sure_before[end] - sure_before[i])
-            if _by_id(ranker, best_of[j], near[j], tied):
+            if _by_id(ranker, best_of(j), near(j), tied):
                 i = _rank_tie(ranker, ring, order, i, end, bounds, near_km, sure_units, by_zone)
                 continue
         # read in one go what may enter: while the page fills, that many and a few more
         room = max(ranker.wanted - len(ranker.top), 0) + _READ_AHEAD
         ahead = order[i : i + room].tolist()
         ranker.read(
-            [refs[j] for j in ahead if not sure[j] or ranker.may_enter_bound(best_of[j], near[j])]
+            [refs(j) for j in ahead if not sure(j) or ranker.may_enter_bound(best_of(j), near(j))]
         )
         for j in ahead:
-            if sure[j] and not ranker.may_enter_bound(best_of[j], near[j]):
+            if sure(j) and not ranker.may_enter_bound(best_of(j), near(j)):
                 rest = order[i:]
                 ranker.total += int(np.count_nonzero(sure_units[rest]))  # none can enter either
                 for k in rest[~sure_units[rest]].tolist():
-                    ranker.read([refs[k]])
-                    offer = ranker.known[refs[k]]
-                    if ranker.consider(_candidate(ring, k), offer, by_zone, best=best_of[k]):
+                    ranker.read([refs(k)])
+                    offer = ranker.known[refs(k)]
+                    if ranker.consider(_candidate(ring, k), offer, by_zone, best=best_of(k)):
                         ranker.total += 1
                 return
-            if refs[j] not in ranker.known:
-                ranker.read([refs[j]])
-            offer = ranker.known[refs[j]]
-            if ranker.consider(_candidate(ring, j), offer, by_zone, best=best_of[j]):
+            if refs(j) not in ranker.known:
+                ranker.read([refs(j)])
+            offer = ranker.known[refs(j)]
+            if ranker.consider(_candidate(ring, j), offer, by_zone, best_of(j), eligible=sure(j)):
                 ranker.total += 1
             i += 1
 
@@ -280,7 +291,8 @@ def _consider_all(ranker: Ranker, ring: Ring, units: list[int], by_zone: bool, b
         part = units[i : i + _ID_CHUNK]
         ranker.read([int(ring.refs[k]) for k in part])
         for k in part:
-            ranker.consider(_candidate(ring, k), ranker.known[int(ring.refs[k])], by_zone, best)
+            offer = ranker.known[int(ring.refs[k])]
+            ranker.consider(_candidate(ring, k), offer, by_zone, best, eligible=True)
 
 
 def _candidate(ring: Ring, i: int) -> Candidate:
