@@ -147,6 +147,8 @@ class Candidate:
 # A stream may interleave Candidate(RING_MARK, r, …): "every unit within r km has been
 # streamed". The pipeline can then stop widening at r without making the engine read farther.
 RING_MARK: Final = -1
+REPLAY_KEEP_DAYS: Final = 30  # ROR_REPLAY_DAYS: a replay record older than this is deleted
+REPLAY_PRUNE_EVERY: Final = 1000  # records saved between two deletions of old ones (per process)
 
 
 @dataclass(slots=True)

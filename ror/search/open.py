@@ -7,8 +7,7 @@ from pathlib import Path
 from ror.config import Settings
 from ror.errors import NotFound
 from ror.search.embedded.engine import EmbeddedEngine
-from ror.search.embedded.replay import KEEP_DAYS
-from ror.search.engine import Engine
+from ror.search.engine import REPLAY_KEEP_DAYS, Engine
 
 
 def open_engine(where: Settings | Path | str, *, create: bool = False) -> Engine:
@@ -17,13 +16,13 @@ def open_engine(where: Settings | Path | str, *, create: bool = False) -> Engine
     exist is an error (a mistyped ``--db`` would otherwise serve an empty index) unless
     ``create``: only the commands that build an index (``index``, ``demo``, ``sync``) create
     one."""
-    replay_days = KEEP_DAYS
+    replay_days = REPLAY_KEEP_DAYS
     if isinstance(where, Settings):
+        replay_days = where.replay_days
         if where.es_url:
             from ror.search.elasticsearch.engine import open_es_engine
 
-            return open_es_engine(where.es_url)
-        replay_days = where.replay_days
+            return open_es_engine(where.es_url, replay_days=replay_days)
         where = where.db_path
     path = Path(where)
     if not create and not path.exists():

@@ -11,7 +11,9 @@ Reads live here, writes in ``es_store.py`` (index behind an alias, bulk, capacit
   distance measured as the embedded engine does, so the pipeline ranks the same units alike.
 - **Facets** are filter aggregations, one per field, over the population its own selection
   does not narrow.
-- **Replay** records live in their own index (``<alias>-searches``).
+- **Replay** records live in their own index (``<alias>-searches``); those older than the
+  retention (``ROR_REPLAY_DAYS``) are deleted by a ``delete_by_query`` on ``created_at`` at a
+  process's first record and every ``REPLAY_PRUNE_EVERY`` records it saves.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from elasticsearch import BadRequestError, Elasticsearch, NotFoundError
@@ -44,6 +46,8 @@ from ror.search.elasticsearch.referral import NativeRanking, native_ranking
 from ror.search.elasticsearch.store import EngineUnavailable, OfferStore
 from ror.search.engine import (
     ESTABLISHMENT_OFFERS_MAX,
+    REPLAY_KEEP_DAYS,
+    REPLAY_PRUNE_EVERY,
     Candidate,
     CandidateQuery,
     Candidates,
@@ -78,14 +82,17 @@ class ElasticsearchEngine:
         *,
         refresh: bool | str = False,
         synonyms: Sequence[str] | None = None,
+        replay_days: int = REPLAY_KEEP_DAYS,
     ) -> None:
         """``refresh`` is given to writes ("wait_for": return once searchable; tests use True);
         ``synonyms``: extra analyser rules for new indices (default: the nomenclature's lay
-        terms)."""
+        terms); ``replay_days``: how long replay records are kept."""
         self.store = OfferStore(client, alias, refresh=refresh, synonyms=synonyms)
         self.client = client
         self.alias = alias
         self.searches = f"{alias}-searches"
+        self.replay_keep = timedelta(days=replay_days)
+        self._saved = itertools.count()
         self._refs: OrderedDict[int, Offer] = OrderedDict()
         self._ref_ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -359,6 +366,23 @@ class ElasticsearchEngine:
             document=record.to_dict(),
             refresh=self.store.refresh,
         )
+        if next(self._saved) % REPLAY_PRUNE_EVERY == 0:
+            self.prune_searches()
+
+    def prune_searches(self, now: datetime | None = None) -> int:
+        """Delete the replay records older than the retention; how many were deleted."""
+        cutoff = (now or datetime.now(UTC)) - self.replay_keep
+        try:
+            answer = self.store.call(
+                self.client.delete_by_query,
+                index=self.searches,
+                query={"range": {"created_at": {"lt": cutoff.astimezone(UTC).isoformat()}}},
+                conflicts="proceed",
+                refresh=bool(self.store.refresh),
+            )
+        except NotFoundError:  # no search recorded yet
+            return 0
+        return int(answer.get("deleted", 0))
 
     def get_search(self, search_id: str) -> SearchRecord | None:
         try:
@@ -382,6 +406,7 @@ def open_es_engine(
     refresh: bool | str = False,
     ca_certs: str | None = None,
     request_timeout: float = 30.0,
+    replay_days: int = REPLAY_KEEP_DAYS,
 ) -> ElasticsearchEngine:
     """The engine at ``url`` (``http://host:9200``; credentials may ride in the URL,
     ``https://user:password@host:9200``, with ``ca_certs`` for a private CA). Raises
@@ -396,4 +421,4 @@ def open_es_engine(
             client = Elasticsearch(url, ca_certs=ca_certs, request_timeout=request_timeout)
     except ValueError as exc:
         raise InvalidInput(f"URL Elasticsearch invalide : {exc}", "es_url") from exc
-    return ElasticsearchEngine(client, index, refresh=refresh)
+    return ElasticsearchEngine(client, index, refresh=refresh, replay_days=replay_days)

@@ -35,7 +35,7 @@ from ror.search.embedded.load import Loadable, bulk_load, stats
 from ror.search.embedded.memory import query as memory_query
 from ror.search.embedded.memory.store import MemoryStore, Snapshot
 from ror.search.embedded.overview import OverviewIndex
-from ror.search.embedded.replay import KEEP_DAYS, ReplayStore, replay_path
+from ror.search.embedded.replay import ReplayStore, replay_path
 from ror.search.embedded.rows import (
     CAPACITY_SELECT,
     StoredCounter,
@@ -58,6 +58,7 @@ from ror.search.embedded.schema import (
 )
 from ror.search.engine import (
     ESTABLISHMENT_OFFERS_MAX,
+    REPLAY_KEEP_DAYS,
     RING_MARK,
     Candidate,
     CandidateQuery,
@@ -96,7 +97,7 @@ class EmbeddedEngine:
         *,
         cache_size_mb: int = 256,
         memory: bool = True,
-        replay_days: int = KEEP_DAYS,
+        replay_days: int = REPLAY_KEEP_DAYS,
     ) -> None:
         """``memory``: answer searches from an in-memory index of the file (``memory_store``);
         False: from SQL only."""

@@ -16,20 +16,17 @@ import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Final
 
 import orjson
 
 from ror.search.embedded import files as sqlite_files
-from ror.search.engine import SearchRecord
+from ror.search.engine import REPLAY_KEEP_DAYS, REPLAY_PRUNE_EVERY, SearchRecord
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS searches (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, "
     "record BLOB NOT NULL)"
 )
 _BY_AGE = "CREATE INDEX IF NOT EXISTS searches_created ON searches (created_at)"
-KEEP_DAYS: Final = 30  # ROR_REPLAY_DAYS: a record older than this is deleted
-PRUNE_EVERY: Final = 1000  # records saved between two deletions of old ones
 
 
 def replay_path(index_path: Path) -> Path:
@@ -40,7 +37,7 @@ def replay_path(index_path: Path) -> Path:
 class ReplayStore:
     """Search records by id. Thread-safe: one connection per thread."""
 
-    def __init__(self, path: Path, keep_days: int = KEEP_DAYS) -> None:
+    def __init__(self, path: Path, keep_days: int = REPLAY_KEEP_DAYS) -> None:
         self.path = path
         self.keep = timedelta(days=keep_days)
         self._local = threading.local()
@@ -63,7 +60,7 @@ class ReplayStore:
             (record.id, _stamp(record.created_at), orjson.dumps(record.to_dict())),
         )
         self._saved += 1
-        if self._saved % PRUNE_EVERY == 0:
+        if self._saved % REPLAY_PRUNE_EVERY == 0:
             self.prune()
 
     def prune(self, now: datetime | None = None) -> int:

@@ -126,6 +126,7 @@ class Recorder:
             "POST /{index}/_update/{id}": self._update,
             "POST /{index}/_mget": self._mget,
             "POST /{index}/_count": self._count,
+            "POST /{index}/_delete_by_query": self._delete_by_query,
             "GET /{index}/_count": self._count,
             "POST /{index}/_search": self._search,
             "POST /_search": self._search,
@@ -476,6 +477,40 @@ class Recorder:
     def _count(self, c: Captured, p: dict[str, str]) -> Any:
         n = sum(len(self.indices[i]) for i in self._target(p["index"]))
         return {"count": n, "_shards": dict(SHARDS)}
+
+    def _delete_by_query(self, c: Captured, p: dict[str, str]) -> Any:
+        """Deletes the documents a ``range`` query on a date field selects (the one query the
+        engine sends here: replay retention); any other query is refused."""
+        ((field_name, bounds),) = c.body["query"]["range"].items()
+        tests = {"lt": lambda a, b: a < b, "lte": lambda a, b: a <= b}
+        tests |= {"gt": lambda a, b: a > b, "gte": lambda a, b: a >= b}
+        if not set(bounds) <= set(tests):
+            raise Answer(400, error_body(400, "recorder", f"cannot evaluate {bounds}"))
+
+        def selected(doc: Doc) -> bool:
+            value = datetime.fromisoformat(doc.source[field_name])
+            return all(tests[op](value, datetime.fromisoformat(v)) for op, v in bounds.items())
+
+        deleted = 0
+        for index in self._target(p["index"]):
+            docs = self.indices[index]
+            for doc_id in [i for i, d in docs.items() if selected(d)]:
+                del docs[doc_id]
+                deleted += 1
+        return {
+            "took": 1,
+            "timed_out": False,
+            "total": deleted,
+            "deleted": deleted,
+            "batches": 1 if deleted else 0,
+            "version_conflicts": 0,
+            "noops": 0,
+            "retries": {"bulk": 0, "search": 0},
+            "throttled_millis": 0,
+            "requests_per_second": -1.0,
+            "throttled_until_millis": 0,
+            "failures": [],
+        }
 
     # --- search --------------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from ror.model import Capacity, Offer
 from ror.ranking.weights import PROFILE_WEIGHTS
 from ror.search import pipeline
 from ror.search.elasticsearch import ElasticsearchEngine
+from ror.search.engine import SearchRecord
 from tests.live_server import LiveServer
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
@@ -211,7 +212,25 @@ def run(recorder: Recorder, engine: ElasticsearchEngine, tmp: Any) -> Scenario:
         ],
     )
     _over_http(s, tmp, loc)
+    s.step("replay retention", lambda: _retention(engine))
     return s
+
+
+def _retention(engine: ElasticsearchEngine) -> tuple[int, bool, bool]:
+    """A record past the retention and a recent one; the prune deletes the first only."""
+    keep = engine.replay_keep
+    old = SearchRecord("old-search", NOW - keep - timedelta(hours=1), "elasticsearch", "v", {}, {})
+    recent = SearchRecord(
+        "recent-search", NOW - keep + timedelta(hours=1), "elasticsearch", "v", {}, {}
+    )
+    engine.save_search(old)
+    engine.save_search(recent)
+    deleted = engine.prune_searches(NOW)
+    return (
+        deleted,
+        engine.get_search("old-search") is None,
+        engine.get_search("recent-search") is not None,
+    )
 
 
 def _over_http(s: Scenario, tmp: Any, loc: str) -> None:

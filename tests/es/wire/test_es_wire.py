@@ -29,6 +29,7 @@ from ror.search.elasticsearch import ElasticsearchEngine
 CLIENT_OPERATIONS: dict[str, tuple[str, ...]] = {
     "info": ("GET /",),
     "count": ("POST /{index}/_count",),
+    "delete_by_query": ("POST /{index}/_delete_by_query",),
     "get": ("GET /{index}/_doc/{id}",),
     "index": ("PUT /{index}/_doc/{id}",),
     "update": ("POST /{index}/_update/{id}",),
@@ -259,3 +260,14 @@ def test_an_unknown_operation_is_refused(scenario: Scenario) -> None:
         scenario.engine.client.perform_request("POST", "/_no_such_api")
     assert scenario.recorder.captured[start].errors == ["no such operation in the specification"]
     del scenario.recorder.captured[start:]
+
+
+def test_replay_records_past_the_retention_are_deleted_by_query(scenario: Scenario) -> None:
+    deleted, old_gone, recent_kept = scenario.results["replay retention"]
+    assert (deleted, old_gone, recent_kept) == (1, True, True)
+    (prune,) = [
+        c for c in scenario.sent["replay retention"] if c.key == "POST /{index}/_delete_by_query"
+    ]
+    assert prune.path == f"/{scenario.engine.searches}/_delete_by_query"
+    assert set(prune.body["query"]["range"]["created_at"]) == {"lt"}
+    assert prune.query["conflicts"] == "proceed"
