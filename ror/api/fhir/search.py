@@ -29,6 +29,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final, TypeVar
 
+import numpy as np
+from numpy.typing import NDArray
+
 from ror import deadline
 from ror.api.fhir import paging
 from ror.api.fhir.bounds import postcode_circle
@@ -38,6 +41,7 @@ from ror.api.fhir.pushdown import consume_prefilter
 from ror.api.fhir.query import AllOf, Atom, Node, SearchRequest, SortKey, levels
 from ror.api.fhir.values import Near, Text, Token, ZoneKeys
 from ror.criteria import CODE_FIELDS, Audience
+from ror.geo.distance import dot_to_km
 from ror.model import Offer, Price
 from ror.search.engine import Candidate, CandidateQuery, Candidates, Engine
 from ror.search.prefilter import Prefilter
@@ -182,6 +186,7 @@ def run(
     p = plan(request, audience, pushdown=shortcut)
     with engine.snapshot():
         found = engine.candidates(p.query)
+        hits: list[Hit] | _Counted
         if request.resource == "Location":
             hits = _location_hits(request, engine, p, found)
         elif shortcut and p.exact and found.counts_without_reading and _by_distance(request):
@@ -236,8 +241,12 @@ def _service_hits(request: SearchRequest, engine: Engine, p: Plan, found: Candid
     return hits
 
 
-def _counted_hits(found: Candidates, p: Plan) -> list[Hit]:
-    """The engine decided everything: matches are its candidates, inside the radius."""
+def _counted_hits(found: Candidates, p: Plan) -> list[Hit] | _Counted:
+    """The engine decided everything: matches are its candidates, inside the radius (kept as
+    arrays when the engine gives them with distances: see :class:`_Counted`)."""
+    counted = _Counted.of(found, p)
+    if counted is not None:
+        return counted
     radius = p.query.max_radius_km
     return [
         Hit(c.ref, c.distance_km)
@@ -245,6 +254,93 @@ def _counted_hits(found: Candidates, p: Plan) -> list[Hit]:
         if c.fails == 0
         and (radius is None or (c.distance_km is not None and c.distance_km <= radius))
     ]
+
+
+class _Counted:
+    """The matches of a search the engine decides whole, by distance, as arrays: nearest first
+    (by dot product, ``dot_to_km`` being monotonic), cut at the radius. A page makes ``Hit``
+    objects for its window only, so a million matches cost a sort, not a million objects; the
+    distances are ``dot_to_km`` of the same doubles, as the candidates carry them."""
+
+    def __init__(self, refs: NDArray[np.int64], dots: NDArray[np.float64]) -> None:
+        self.refs, self.dots = refs, dots
+
+    @classmethod
+    def of(cls, found: Candidates, p: Plan) -> _Counted | None:
+        stream = found.rings
+        if stream is None or p.query.point is None:
+            return None
+        parts = [stream.by_zone] if stream.by_zone is not None else []
+        if not p.zone_only:
+            parts.extend(stream.rings())
+        refs, dots = [], []
+        for ring in parts:
+            deadline.check()
+            if ring.dots is None:
+                return None
+            keep = ring.fails == 0
+            refs.append(ring.refs[keep])
+            dots.append(ring.dots[keep])
+        all_refs = np.concatenate(refs) if refs else np.empty(0, dtype=np.int64)
+        all_dots = np.concatenate(dots) if dots else np.empty(0, dtype=np.float64)
+        order = np.lexsort((all_refs, -all_dots))
+        counted = cls(all_refs[order], all_dots[order])
+        radius = p.query.max_radius_km
+        if radius is not None:
+            inside = bisect_right(counted.km, radius)
+            counted.refs, counted.dots = counted.refs[:inside], counted.dots[:inside]
+        return counted
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+    @property
+    def km(self) -> _Distances:
+        return _Distances(self.dots)
+
+    def page(self, request: SearchRequest, engine: Engine, size: int) -> tuple[list[Hit], bool]:
+        """``_order_and_cut`` of these matches."""
+        km, n = self.km, len(self)
+        ties: list[Hit] = []
+        start = request.offset
+        if request.cursor is not None:  # ``_after_distance``
+            distance, last_id = request.cursor[0], request.cursor[1]
+            assert isinstance(distance, float | int) and isinstance(last_id, str)
+            lo, start = bisect_left(km, distance), bisect_right(km, distance)
+            at = self._hits(lo, start)
+            _read_ids(at, engine)
+            ties = sorted((h for h in at if (h.id or "") > last_id), key=lambda h: h.id or "")
+            if len(ties) >= size:
+                return ties[:size], len(ties) > size or start < n
+            size -= len(ties)
+        stop = min(start + size, n)
+        if start >= stop:
+            return ties, False
+        lo = bisect_left(km, km[start])
+        hi = bisect_right(km, km[stop - 1])
+        window = self._hits(lo, hi)
+        _read_ids(window, engine)
+        window.sort(key=lambda h: (h.distance or 0.0, h.id or ""))
+        return ties + window[start - lo : stop - lo], stop < n
+
+    def _hits(self, lo: int, hi: int) -> list[Hit]:
+        return [
+            Hit(int(ref), dot_to_km(dot))
+            for ref, dot in zip(self.refs[lo:hi].tolist(), self.dots[lo:hi].tolist(), strict=True)
+        ]
+
+
+class _Distances(Sequence[float]):
+    """``dot_to_km`` of sorted dot products, computed only where a bisection looks."""
+
+    def __init__(self, dots: NDArray[np.float64]) -> None:
+        self.dots = dots
+
+    def __len__(self) -> int:
+        return len(self.dots)
+
+    def __getitem__(self, i: int) -> float:  # type: ignore[override]
+        return dot_to_km(float(self.dots[i]))
 
 
 def _location_hits(request: SearchRequest, engine: Engine, p: Plan, found: Candidates) -> list[Hit]:
@@ -280,11 +376,13 @@ def _by_distance(request: SearchRequest) -> bool:
 
 
 def _order_and_cut(
-    hits: list[Hit], request: SearchRequest, engine: Engine
+    hits: list[Hit] | _Counted, request: SearchRequest, engine: Engine
 ) -> tuple[list[Hit], bool]:
     """The page (after ``request.cursor``, else at ``request.offset``) and whether more
     matches follow it."""
     size = 0 if request.summary == "count" else request.count
+    if isinstance(hits, _Counted):
+        return hits.page(request, engine, size)
     unread = [h for h in hits if h.id is None]
     if unread and request.near is not None:
         hits.sort(key=lambda h: h.distance or 0.0)

@@ -146,6 +146,42 @@ def test_the_engine_shortcut_answers_as_full_evaluation(
     assert [h.distance for h in fast.page] == [h.distance for h in full.page]
 
 
+@pytest.mark.parametrize("strategy", ["facet-first", "spatial"])
+def test_counted_pages_by_cursor_and_offset_answer_as_full_evaluation(
+    synthetic: EmbeddedEngine, monkeypatch: pytest.MonkeyPatch, strategy: str
+) -> None:
+    """Matches the engine decides whole are kept as arrays (ties in distance: the offers of
+    one establishment share its place); every page, by cursor or offset, is the full
+    evaluation's."""
+    if strategy == "spatial":
+        monkeypatch.setattr("ror.search.embedded.planner.FACET_FIRST_MAX", 0)
+    base = [("location.near", "43.6045|1.444|80|km"), ("_count", "7")]
+    request = parse_search("HealthcareService", base)
+    p = plan(request, EVERYONE)
+    with synthetic.snapshot():
+        assert isinstance(
+            fhir_search._counted_hits(synthetic.candidates(p.query), p), fhir_search._Counted
+        )
+    pages, cursor = 0, ""
+    while True:
+        query = base if not cursor else [*base, ("_cursor", cursor)]
+        request = parse_search("HealthcareService", query)
+        fast = fhir_search.run(request, synthetic, EVERYONE)
+        full = fhir_search.run(request, synthetic, EVERYONE, shortcut=False)
+        assert (fast.total, fast.next_cursor) == (full.total, full.next_cursor)
+        assert [(h.id, h.distance) for h in fast.page] == [(h.id, h.distance) for h in full.page]
+        pages += 1
+        if fast.next_cursor is None:
+            break
+        cursor = fast.next_cursor
+    assert pages > 3
+    for offset in ("0", "5", "13", str(fast.total - 3), str(fast.total + 2)):
+        request = parse_search("HealthcareService", [*base, ("_offset", offset)])
+        fast = fhir_search.run(request, synthetic, EVERYONE)
+        full = fhir_search.run(request, synthetic, EVERYONE, shortcut=False)
+        assert [(h.id, h.distance) for h in fast.page] == [(h.id, h.distance) for h in full.page]
+
+
 def test_sensitive_units_are_left_out_before_counting(
     synthetic: EmbeddedEngine, offers: list[Offer]
 ) -> None:
