@@ -20,6 +20,7 @@ from ror.geo import zone_key
 from ror.geo.distance import dot_to_km, min_dot, unit_point
 from ror.model import Offer
 from ror.ranking import check, near_miss_reason, score, score_upper_bound, weights_for
+from ror.search.grouping import group_key
 from ror.search.pipeline import (
     FACET_FIELDS,
     NEAR_MISSES,
@@ -42,6 +43,7 @@ class ReferenceAnswer:
     total: int
     near_misses: tuple[tuple[str, str], ...]  # (offer id, criterion), nearest first
     facets: dict[str, dict[str, int]]  # only meaningful when the prefilter is exact
+    members: tuple[tuple[str, ...], ...] = ()  # grouped: the other units of each page group
 
 
 def _column(values: list[float | None]) -> NDArray[np.float64]:
@@ -186,16 +188,29 @@ class Reference:
                     near.append((d or 0.0, offer.id, i, failure.criterion))
         eligible.sort()
         wanted = criteria.offset + criteria.limit
+        by = criteria.grouping
+        group = {i: group_key(self.offers[i], by) for _, i in eligible}
 
         def inside(i: int, radius: float | None) -> bool:
             d = km[i]
             return bool(zoned[i]) or radius is None or d is None or d <= radius
 
+        def best_of_groups(units: list[tuple[tuple[float, float, str], int]]) -> list[int]:
+            """Positions in ``units`` of each group's best unit (units sorted best first)."""
+            seen: set[str] = set()
+            out = []
+            for k, (_, i) in enumerate(units):
+                if group[i] not in seen:
+                    seen.add(group[i])
+                    out.append(k)
+            return out
+
         radius = criteria.radius_km
         if radius is None and dot is not None:
             radius = None
             for step in RADIUS_STEPS_KM:
-                kept = [e for e in eligible if inside(e[1], step)]
+                within = [e for e in eligible if inside(e[1], step)]
+                kept = [within[k] for k in best_of_groups(within)]
                 bound = score_upper_bound(step, criteria, weights)
                 if len(kept) >= wanted and (
                     wanted == 0
@@ -204,9 +219,17 @@ class Reference:
                 ):
                     radius = step
                     break
-        kept = [e for e in eligible if inside(e[1], radius)]
+        within = [e for e in eligible if inside(e[1], radius)]
+        kept = [within[k] for k in best_of_groups(within)]
         page = kept[criteria.offset : criteria.offset + criteria.limit]
-        misses = sorted(n for n in near if inside(n[2], radius))[:NEAR_MISSES]
+        misses = sorted(n for n in near if inside(n[2], radius))
+        if by != "offer":  # no near-miss of a group that fits; one per group, its nearest
+            fitting = {group[i] for _, i in within}
+            first: dict[str, tuple[float, str, int, str]] = {}
+            for n in misses:
+                first.setdefault(group_key(self.offers[n[2]], by), n)
+            misses = sorted(n for g, n in first.items() if g not in fitting)
+        misses = misses[:NEAR_MISSES]
         if not kept and criteria.radius_km is not None and dot is not None:
             beyond = sorted(
                 n for n in near if n[3] == "radius_km" and not inside(n[2], criteria.radius_km)
@@ -219,6 +242,12 @@ class Reference:
             total=len(kept),
             near_misses=tuple((m[1], m[3]) for m in misses),
             facets=self._facets(criteria, now, zone_keys, dot, radius, zoned),
+            members=tuple(
+                tuple(e[0][2] for e in within if group[e[1]] == group[i] and e[1] != i)
+                for _, i in page
+            )
+            if by != "offer"
+            else (),
         )
 
     def _dots(self, criteria: Criteria) -> NDArray[np.float64] | None:

@@ -18,8 +18,12 @@ from ror.nomenclature.registry import FIELD_SYSTEMS
 Profile = Literal["default", "emergency", "nursing_home", "consultation"]
 Precision = Literal["exact", "street", "city"]
 Reception = Literal["permanent", "temporary"]
+#: What one match stands for: an offer, the offers sharing one bed zone (Location), or the
+#: offers of one establishment (EG).
+Group = Literal["offer", "location", "establishment"]
 
 PROFILES: tuple[Profile, ...] = ("default", "emergency", "nursing_home", "consultation")
+GROUPS: tuple[Group, ...] = ("offer", "location", "establishment")
 RECEPTION_CODES: dict[Reception, str] = {"temporary": "01", "permanent": "02"}  # TRE_R240
 
 MAX_LIMIT = 200
@@ -148,6 +152,9 @@ class Criteria:
     colocated_egs: tuple[frozenset[str], ...] | None = field(
         default=None, compare=False, repr=False
     )
+    # One match per offer, per bed zone or per establishment; None: the profile's
+    # (``grouping``).
+    group: Group | None = None
     social_aid: bool = False
     max_monthly_price_eur: float | None = None
     equipment: tuple[EquipmentNeed, ...] = ()
@@ -164,6 +171,19 @@ class Criteria:
         if self.age is None:
             return None
         return self.age, self.age if self.age_to is None else max(self.age, self.age_to)
+
+    @property
+    def grouping(self) -> Group:
+        """What one match stands for: ``group`` when given; else one per establishment for a
+        nursing-home search, one per bed zone when beds count (a ``beds`` need or the
+        emergency profile), one per offer otherwise."""
+        if self.group is not None:
+            return self.group
+        if self.profile == "nursing_home":
+            return "establishment"
+        if self.beds is not None or self.profile == "emergency":
+            return "location"
+        return "offer"
 
     @property
     def has_point(self) -> bool:

@@ -39,6 +39,7 @@ from ror.api.access import recorded_audience
 from ror.criteria import Criteria
 from ror.model import OFFER_CODE_FIELDS, Capacity, Contact, Equipment, Offer, OpeningHours, Price
 from ror.search.engine import SearchRecord
+from ror.search.grouping import Member
 from ror.search.result import Match, NearMiss, SearchResult, criteria_to_dict
 
 __all__ = [
@@ -161,7 +162,23 @@ def present_match(match: Match, *, profile: int) -> dict[str, Any]:
     }
     if may_see_capacities(profile, offer):
         out["stale"] = match.stale
+    if match.group:
+        out["members"] = [
+            present_member(m, profile=profile)
+            for m in match.members
+            if may_see_offer(m.offer, profile)
+        ]
     return out
+
+
+def present_member(member: Member, *, profile: int) -> dict[str, Any]:
+    return {
+        "offer": offer_json(member.offer, profile=profile),
+        "distance_km": _km(member.distance_km),
+        "score": round(member.score, 6),
+        "by_zone": member.by_zone,
+        "price": member.price,
+    }
 
 
 def present_near_miss(miss: NearMiss, *, profile: int) -> dict[str, Any]:
@@ -191,6 +208,8 @@ def present_result(result: SearchResult, *, profile: int) -> dict[str, Any]:
         "id": result.id,
         "took_ms": round(result.took_ms, 3),
         "radius_km": result.radius_km,
+        "group": result.group,
+        "counted": {"total": result.counted, "facets": "offers"},
         "total": result.total,
         "matches": [present_match(m, profile=profile) for m in matches],
         "near_misses": [present_near_miss(n, profile=profile) for n in misses],
@@ -230,6 +249,8 @@ def present_replay(
         item["explain"] = visible_sentences(item.get("explain", []), profile, capacities=capacities)
         if not capacities:
             item.pop("stale", None)
+        if "members" in item:
+            item["members"] = [i for i in item["members"] if i not in hidden]
         matches.append(item)
     result["matches"] = matches
     result["near_misses"] = [
@@ -244,8 +265,10 @@ def present_replay(
 def replay_offer_ids(record: SearchRecord) -> list[str]:
     """The offers a kept search lists (to check which ones the caller may see)."""
     result = record.result
+    listed = (*result.get("matches", ()), *result.get("near_misses", ()))
     return [
-        item["offer_id"] for item in (*result.get("matches", ()), *result.get("near_misses", ()))
+        *(item["offer_id"] for item in listed),
+        *(member for item in listed for member in item.get("members", ())),
     ]
 
 

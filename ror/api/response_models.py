@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ror.criteria import Group
+
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -271,6 +273,16 @@ class FamilyPriceOut(_Out):
     )
 
 
+class MemberOut(_Out):
+    """Another fitting offer of a grouped match's group."""
+
+    offer: OfferOut
+    distance_km: float | None
+    score: float = Field(description="Its own score (below or equal to the match's).")
+    by_zone: bool
+    price: FamilyPriceOut | None = None
+
+
 class MatchOut(_Out):
     offer: OfferOut
     distance_km: float | None = Field(description="From the search point; null without one.")
@@ -285,6 +297,14 @@ class MatchOut(_Out):
     )
     stale: bool | None = Field(
         None, description="Its capacity figure is old (only for callers who may see capacities)."
+    )
+    members: list[MemberOut] | None = Field(
+        None,
+        description=(
+            "Grouped answers only (`group` other than `offer`): the other fitting offers of the "
+            "group within `radius_km`, best first (empty when the offer is alone). With "
+            "`group: location` they share the match's beds, counted once in `offer`."
+        ),
     )
 
 
@@ -330,11 +350,27 @@ class SearchDebug(_Out):
     weights: dict[str, Any] = Field(description="The ranking weights of the profile used.")
 
 
+class CountedOut(_Out):
+    """What the counts of the answer count."""
+
+    total: Literal["offers", "locations", "establishments"] = Field(
+        description="`total` counts offers, bed zones (Locations) or establishments."
+    )
+    facets: Literal["offers"] = Field(description="Facet counts count offers.")
+
+
 class SearchResponse(_Out):
     id: str = Field(description="Search id, for `GET /v1/referrals/{id}`.")
     took_ms: float
     radius_km: float | None = Field(description="The radius used; null: the whole country.")
-    total: int = Field(description="Eligible units within `radius_km` (plus zone matches).")
+    group: Group = Field(description="What one match stands for (the request's `group`).")
+    counted: CountedOut
+    total: int = Field(
+        description=(
+            "Eligible units within `radius_km` (plus zone matches), or their groups: "
+            "`counted.total` says which."
+        )
+    )
     matches: list[MatchOut]
     near_misses: list[NearMissOut]
     facets: list[FacetOut]
@@ -354,6 +390,7 @@ class ReplayMatch(_Out):
     explain: list[str]
     by_zone: bool
     stale: bool | None = None
+    members: list[str] | None = Field(None, description="Grouped: ids of the other offers.")
 
 
 class ReplayNearMiss(_Out):
@@ -368,6 +405,7 @@ class ReplayResult(_Out):
     took_ms: float
     radius_km: float | None
     total: int
+    group: Group | None = Field(None, description="What one match stood for (newer searches).")
     matches: list[ReplayMatch]
     near_misses: list[ReplayNearMiss]
     facets: list[FacetOut]

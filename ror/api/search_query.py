@@ -41,6 +41,7 @@ SCALAR_PARAMS = (
     "social_aid",
     "max_monthly_price_eur",
     "open_at",
+    "group",
     "facets",
 )
 LIST_PARAMS = (*CODE_LIST_FIELDS, "equipment")

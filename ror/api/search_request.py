@@ -27,6 +27,7 @@ from ror.criteria import (
     CodeField,
     Criteria,
     EquipmentNeed,
+    Group,
     Precision,
     Profile,
     Reception,
@@ -157,6 +158,18 @@ class SearchRequest(_Strict):
     open_at: AwareDatetime | None = Field(
         None, description="ISO 8601 with a UTC offset.", examples=["2026-11-26T14:00:00+01:00"]
     )
+    group: Group | None = Field(
+        None,
+        description=(
+            "What one match stands for: `offer`; `location`, the offers sharing one bed zone "
+            "(their beds counted once); `establishment`, the offers of one establishment (EG). "
+            "A group ranks as its best offer (the match's `offer`); the match lists the "
+            "group's other fitting offers in `members`, and `total` counts groups (the "
+            "answer's `counted` says what). Omitted: `establishment` for the nursing_home "
+            "profile, `location` when beds count (`beds` or the emergency profile), else "
+            "`offer`."
+        ),
+    )
     facets: bool = Field(
         False,
         description=(
@@ -196,6 +209,7 @@ class SearchRequest(_Strict):
                 (name, tuple(codes)) for entry in self.colocated for name, codes in entry.items()
             ),
             open_at=self.open_at,
+            group=self.group,
             facets=self.facets,
         )
 

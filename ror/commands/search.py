@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
 import orjson
 
@@ -114,6 +114,13 @@ def _print_stats(stats: LoadStats, out: TextIO) -> None:
         out.write(f"  … et {len(stats.rejected) - 20} autres rejets\n")
 
 
+_COUNTED: Final = {
+    "offer": "unités éligibles",
+    "location": "lieux de lits éligibles (offres partageant leurs lits regroupées)",
+    "establishment": "établissements éligibles (leurs offres regroupées)",
+}
+
+
 def _km(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f} km".replace(".", ",")
 
@@ -138,8 +145,9 @@ def _facts(match: Match) -> str:
 
 def _lines(result: SearchResult) -> Iterator[str]:
     radius = "toute la France" if result.radius_km is None else f"{result.radius_km:g} km"
+    counted = _COUNTED[result.group]
     yield (
-        f"{result.total} unités éligibles dans un rayon de {radius} "
+        f"{result.total} {counted} dans un rayon de {radius} "
         f"({result.took_ms:.1f} ms, recherche {result.id})"
     )
     for warning in result.warnings:
@@ -158,6 +166,8 @@ def _lines(result: SearchResult) -> Iterator[str]:
             yield f"     {facts}"
         for sentence in match.explain:
             yield f"     · {sentence}"
+        for member in match.members:
+            yield f"     + {member.offer.name[:46]:<46} {_km(member.distance_km):>9}"
     if result.near_misses:
         yield ""
         yield "Presque (un seul critère manque) :"

@@ -6,6 +6,7 @@ equipment, opening hours. A sentence appears when its criterion was asked or its
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from ror.criteria import CODE_FIELDS, RECEPTION_CODES, Criteria
@@ -124,6 +125,16 @@ def _hours(offer: Offer, criteria: Criteria) -> list[str]:
         return ["horaires non renseignés"]
     at = local(offer, criteria.open_at)
     return [f"ouvert {french.weekday(at)} à {french.clock(at.time())}"]
+
+
+def grouped(grouping: str, others: Sequence[Offer]) -> tuple[str, ...]:
+    """The sentence of a grouped match naming the other units of its group, if any."""
+    if not others:
+        return ()
+    names = ", ".join(dict.fromkeys(o.name for o in others))
+    if grouping == "location":
+        return (f"mêmes lits que : {names} (comptés une fois)",)
+    return (f"aussi dans cet établissement : {names}",)
 
 
 def explain(

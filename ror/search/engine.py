@@ -342,3 +342,14 @@ class Engine(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class GroupKeys(Protocol):
+    """What an engine that can tell the group of a unit without reading it offers (a
+    capability: a grouped search counts its groups through it; without it, it reads the
+    offers)."""
+
+    def group_keys(self, refs: Sequence[int], by: str) -> list[str]:
+        """``grouping.group_key`` of the offers behind ``refs``, in the same order."""
+        ...

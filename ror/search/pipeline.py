@@ -26,6 +26,11 @@ Semantics worth knowing:
   requested codes (of every code field) and fail exactly one other hard criterion, nearest
   first (ties by id). A unit of another kind is not a near-miss.
 - **total**: eligible units within the radius used, plus zone matches.
+- **Groups** (``Criteria.grouping``, ``grouping.py``): grouped by bed zone or establishment,
+  a match is a group ranked as its best unit, listing the group's other eligible units within
+  the radius used (``Match.members``); ``total`` counts groups (``SearchResult.counted`` says
+  which); a unit of a group having an eligible unit is no near-miss, and a group gives one
+  near-miss at most (its nearest unit). Facets count units.
 - **Audience** (``criteria.audience``, set by the API from the caller's access profile):
   sensitive units it may not see are left out by the engine before anything is counted
   (matches, total, near-misses, facets); without capacities, the ranking ignores beds.
@@ -51,10 +56,12 @@ from ror.geo import area_zone_keys, gazetteer, near_france, patient_zone_keys, r
 from ror.model import Offer
 from ror.ranking import Weights, check, explain, french, near_miss_reason, score
 from ror.ranking import weights_for as ranking_weights
+from ror.ranking.explain import grouped
 from ror.ranking.hours import local
 from ror.ranking.prices import price_summary
 from ror.search import ranker_rings
 from ror.search.engine import RING_MARK, Candidate, CandidateQuery, Engine, SearchRecord
+from ror.search.grouping import Member, group_key, members
 from ror.search.prefilter import Prefilter
 from ror.search.ranker import (
     LOOKAHEAD,
@@ -99,7 +106,7 @@ def search(criteria: Criteria, engine: Engine, *, now: datetime | None = None) -
         near = near_misses(engine, ranked, criteria, now, zone_keys)
         nothing, beyond = nothing_found(engine, query, ranked, criteria, now, zone_keys)
         page = cut(ranked.top, criteria)
-        matches = explain_matches(page, criteria, now)
+        matches = explain_matches(engine, page, criteria, now, zone_keys, ranked.radius_km)
         facets, facet_warnings = count_facets(engine, query, ranked.radius_km, criteria)
     result = SearchResult(
         id=uuid.uuid4().hex,
@@ -112,6 +119,7 @@ def search(criteria: Criteria, engine: Engine, *, now: datetime | None = None) -
         warnings=(*criteria.warnings, *nothing, *facet_warnings),
         criteria=criteria,
         strategy=ranked.strategy,
+        group=criteria.grouping,
     )
     keep_for_replay(engine, result, now)
     return result
@@ -402,7 +410,7 @@ def rank(
     zoned = {c.ref for c in candidates.by_zone}
     return Ranking(
         ranker.top,
-        ranker.total,
+        ranker.group_total(),
         radius,
         candidates.strategy,
         ranker.pool,
@@ -410,6 +418,7 @@ def rank(
         zoned,
         more_pool,
         ranker.in_id_order,
+        frozenset(ranker.groups),
     )
 
 
@@ -423,9 +432,13 @@ def near_misses(
     now: datetime,
     zone_keys: frozenset[str],
 ) -> tuple[NearMiss, ...]:
-    """The nearest units within the radius used failing exactly one hard criterion."""
+    """The nearest units within the radius used failing exactly one hard criterion (grouped:
+    one per group, none of a group that has a match)."""
     found: list[tuple[float, str, NearMiss]] = []
     pool = ranked.nearest_pool()
+    grouping = criteria.grouping
+    held: dict[str, tuple[float, str, NearMiss]] = {}  # group -> its entry in ``found``
+    group_of: dict[str, str] = {}  # offer id -> group, of the entries in ``found``
 
     def add(batch: Sequence[Candidate]) -> None:
         deadline.check()
@@ -443,7 +456,20 @@ def near_misses(
             if failure is None:
                 continue
             miss = NearMiss(offer, c.distance_km, failure.criterion, failure.reason)
-            bisect.insort(found, (c.distance_km or 0.0, offer.id, miss), key=lambda t: t[:2])
+            entry = (c.distance_km or 0.0, offer.id, miss)
+            if grouping != "offer":
+                group = group_key(offer, grouping)
+                if group in ranked.groups:
+                    continue
+                before = held.get(group)
+                if before is not None:
+                    if before[:2] <= entry[:2]:
+                        continue
+                    found.remove(before)
+                held[group], group_of[offer.id] = entry, group
+            bisect.insort(found, entry, key=lambda t: t[:2])
+            for dropped in found[NEAR_MISSES:]:
+                held.pop(group_of.pop(dropped[1], ""), None)
             del found[NEAR_MISSES:]
 
     while True:  # read as many as still wanted (each is a near-miss when the prefilter is exact)
@@ -565,17 +591,50 @@ def cut(top: list[Ranked], criteria: Criteria) -> list[Ranked]:
     return top[criteria.offset : criteria.offset + criteria.limit]
 
 
-def explain_matches(page: list[Ranked], criteria: Criteria, now: datetime) -> tuple[Match, ...]:
+def explain_matches(
+    engine: Engine,
+    page: list[Ranked],
+    criteria: Criteria,
+    now: datetime,
+    zone_keys: frozenset[str],
+    radius_km: float | None,
+) -> tuple[Match, ...]:
+    """The page's matches, explained; grouped, each with the other eligible units of its
+    group (``grouping.members``)."""
     weights = ranking_weights(criteria.profile)
     out = []
     for r in page:
+        others: tuple[Member, ...] = ()
+        if r.group:
+            others = members(
+                engine,
+                r.offer,
+                r.group,
+                criteria,
+                now=now,
+                weights=weights,
+                zone_keys=zone_keys,
+                radius_km=radius_km,
+            )
         sentences: tuple[str, ...] = ()
         if criteria.explain:
             scored = score(r.offer, criteria, distance_km=r.distance_km, now=now, weights=weights)
             sentences = explain(r.offer, criteria, scored, distance_km=r.distance_km, now=now)
+            sentences += grouped(criteria.grouping, [m.offer for m in others])
         price = price_summary(r.offer, criteria, local(r.offer, now).date())
         out.append(
-            Match(r.offer, r.distance_km, r.score, r.parts, sentences, r.stale, r.by_zone, price)
+            Match(
+                r.offer,
+                r.distance_km,
+                r.score,
+                r.parts,
+                sentences,
+                r.stale,
+                r.by_zone,
+                price,
+                r.group,
+                others,
+            )
         )
     return tuple(out)
 
@@ -618,6 +677,7 @@ def keep_for_replay(engine: Engine, result: SearchResult, now: datetime) -> None
         "took_ms": round(result.took_ms, 3),
         "radius_km": result.radius_km,
         "total": result.total,
+        "group": result.group,
         "strategy": result.strategy,
         "warnings": [w.to_dict() for w in result.warnings],
         "matches": [
@@ -630,6 +690,7 @@ def keep_for_replay(engine: Engine, result: SearchResult, now: datetime) -> None
                 "explain": list(m.explain),
                 "stale": m.stale,
                 "by_zone": m.by_zone,
+                **({"members": [o.offer.id for o in m.members]} if m.group else {}),
             }
             for m in result.matches
         ],

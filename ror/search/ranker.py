@@ -14,11 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
+import numpy as np
+
 from ror import deadline
 from ror.criteria import Criteria
 from ror.model import Offer
 from ror.ranking import Weights, check, score, score_upper_bound
 from ror.search.engine import RING_MARK, Candidate, Engine
+from ror.search.grouping import group_key, keys_of
 from ror.search.rings import IdOrder
 
 RADIUS_STEPS_KM: Final = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
@@ -37,12 +40,13 @@ class Ranked:
     parts: dict[str, float] = field(compare=False)
     stale: bool = field(compare=False)
     by_zone: bool = field(compare=False)
+    group: str = field(default="", compare=False)  # ``grouping.group_key`` ("" ungrouped)
 
 
 @dataclass(slots=True)
 class Ranking:
     top: list[Ranked]
-    total: int
+    total: int  # eligible units, or groups when grouped
     radius_km: float | None
     strategy: str
     pool: list[Candidate]  # near-miss material (any order; filtered by radius when read)
@@ -50,6 +54,7 @@ class Ranking:
     by_zone: set[int]  # refs of the home-based units matched by zone (any distance)
     more_pool: Iterator[Candidate] = field(default_factory=lambda: iter(()))  # nearest first
     in_id_order: IdOrder | None = None  # the engine's offers by id: ties are read by id
+    groups: frozenset[str] = frozenset()  # the groups counted in ``total`` (grouped only)
 
     def nearest_pool(self) -> Iterator[Candidate]:
         """Near-miss material within the radius used (zone matches: any distance), nearest
@@ -81,6 +86,12 @@ class Ranker:
 
     ``consider`` checks (``ranking.check``) and scores a unit; the ``may_enter*`` and
     ``certain`` rules let a search skip units and stop widening without changing its answer.
+
+    Grouped (``Criteria.grouping`` other than "offer"), the top holds one entry per group, its
+    best unit: a group ranks as its best member, so a unit that cannot enter an ungrouped top
+    cannot change a grouped one either, and the same rules hold. ``total`` then counts units
+    as they come and :meth:`group_total` the groups among them (units counted without being
+    read are kept by ref and their groups asked of the engine at the end).
     """
 
     def __init__(
@@ -107,6 +118,27 @@ class Ranker:
         self._closed_beyond = float("inf")  # no stream unit this far can enter the top
         self.in_id_order: IdOrder | None = None  # the engine's offers by id (``ranker_rings``)
         self._bound_at_zero: float | None = None
+        self.grouping = criteria.grouping
+        self.grouped = self.grouping != "offer"
+        self.groups: set[str] = set()  # groups of the eligible units read (grouped only)
+        self._unread: list[np.ndarray] = []  # refs counted without being read (grouped only)
+        self._top_of: dict[str, Ranked] = {}  # group -> its entry in the top
+
+    def count_unread(self, refs: Sequence[int] | np.ndarray) -> None:
+        """Count eligible units without reading them (their groups are asked later)."""
+        self.total += len(refs)
+        if self.grouped and len(refs):
+            self._unread.append(np.asarray(refs, dtype=np.int64))
+
+    def group_total(self) -> int:
+        """Groups among the eligible units counted (``total`` when not grouped)."""
+        if not self.grouped:
+            return self.total
+        if self._unread:
+            refs = np.unique(np.concatenate(self._unread)).tolist()
+            self.groups.update(keys_of(self.engine, refs, self.grouping))
+            self._unread.clear()
+        return len(self.groups)
 
     def bound(self, distance: float | None) -> float:
         """The best score of any unit at ``distance`` or farther (``score_upper_bound``)."""
@@ -175,19 +207,33 @@ class Ranker:
                 if len(failures) == 1:
                     self.pool.append(c)
                 return False
+        group = group_key(offer, self.grouping) if self.grouped else ""
+        if group:
+            self.groups.add(group)
         if best is not None and not self.may_enter_bound(best, c.distance_km):
             return True
         scored = score(
             offer, self.criteria, distance_km=c.distance_km, now=self.now, weights=self.weights
         )
         key = (-scored.score, c.distance_km or 0.0, offer.id)
+        held = self._top_of.get(group) if group else None
+        if held is not None:
+            if held.key <= key:
+                return True  # a member of a group already ranked by a better unit
+            i = bisect.bisect_left(self._keys, held.key)
+            del self._keys[i], self.top[i], self._top_of[group]
         at = bisect.bisect_right(self._keys, key)
         if at >= self.wanted:
             return True
-        self._keys.insert(at, key)
-        self.top.insert(
-            at, Ranked(key, offer, c.distance_km, scored.score, scored.parts, scored.stale, by_zone)
+        entry = Ranked(
+            key, offer, c.distance_km, scored.score, scored.parts, scored.stale, by_zone, group
         )
+        self._keys.insert(at, key)
+        self.top.insert(at, entry)
+        if group:
+            self._top_of[group] = entry
+            for dropped in self.top[self.wanted :]:
+                del self._top_of[dropped.group]
         del self._keys[self.wanted :], self.top[self.wanted :]
         return True
 
@@ -217,7 +263,7 @@ def consume_by_zone(ranker: Ranker, by_zone: list[Candidate]) -> None:
             if c.fails != 0:
                 ranker.pool.append(c)
             elif exact and c.sure and not ranker.may_enter(c.distance_km, by_zone=True):
-                ranker.total += 1  # eligible for sure, cannot reach the page: not read
+                ranker.count_unread([c.ref])  # eligible for sure, cannot reach the page
             else:
                 ranker.read([c.ref])
                 if ranker.consider(c, ranker.known[c.ref], True):
@@ -250,7 +296,7 @@ def consume(
             if c.fails != 0:
                 ranker.pool.append(c)
             elif exact and c.sure and not ranker.may_enter(d):
-                ranker.total += 1  # eligible for sure, cannot reach the page: not read
+                ranker.count_unread([c.ref])  # eligible for sure, cannot reach the page
             else:
                 if c.ref not in ranker.known:
                     ranker.read(

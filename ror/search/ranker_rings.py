@@ -201,7 +201,7 @@ def _rank(
         for j in ahead:
             if sure(j) and not ranker.may_enter_bound(best_of(j), near(j)):
                 rest = order[i:]
-                ranker.total += int(np.count_nonzero(sure_units[rest]))  # none can enter either
+                ranker.count_unread(ring.refs[rest[sure_units[rest]]])  # none can enter either
                 for k in rest[~sure_units[rest]].tolist():
                     ranker.read([refs(k)])
                     offer = ranker.known[refs(k)]
@@ -252,7 +252,7 @@ def _rank_tie(
     run = order[start:end]
     best, distance = float(bounds[run[0]]), float(near_km[run[0]])
     tied = run[sure_units[run]]
-    ranker.total += len(tied)
+    ranker.count_unread(ring.refs[tied])
     by_ref = tied[np.argsort(ring.refs[tied], kind="stable")]
     refs = ring.refs[by_ref]
     done = np.zeros(len(refs), dtype=bool)

@@ -6,8 +6,9 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from typing import Any
 
-from ror.criteria import Criteria, Notice
+from ror.criteria import Criteria, Group, Notice
 from ror.model import Offer
+from ror.search.grouping import COUNTED, Member
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,9 +23,11 @@ class Match:
     stale: bool  # its capacity figure is older than the profile tolerates
     by_zone: bool  # a home-based unit matched by intervention zone (distance does not count)
     price: dict[str, Any] | None = None  # ``ranking.prices.price_summary``
+    group: str = ""  # ``grouping.group_key`` of a grouped match ("" ungrouped)
+    members: tuple[Member, ...] = ()  # the other eligible units of its group, best first
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "offer": self.offer.to_dict(),
             "distance_km": _km(self.distance_km),
             "score": round(self.score, 6),
@@ -34,6 +37,18 @@ class Match:
             "by_zone": self.by_zone,
             "price": self.price,
         }
+        if self.group:
+            out["members"] = [
+                {
+                    "offer": m.offer.to_dict(),
+                    "distance_km": _km(m.distance_km),
+                    "score": round(m.score, 6),
+                    "by_zone": m.by_zone,
+                    "price": m.price,
+                }
+                for m in self.members
+            ]
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,19 +101,29 @@ class SearchResult:
     id: str
     took_ms: float
     radius_km: float | None  # the radius used; None: the whole country
-    total: int  # eligible units within radius_km (plus home-based units matched by zone)
+    # eligible units within radius_km (plus home-based units matched by zone), or their
+    # groups (``counted``)
+    total: int
     matches: tuple[Match, ...]
     near_misses: tuple[NearMiss, ...]
     facets: tuple[Facet, ...]
     warnings: tuple[Notice, ...]
     criteria: Criteria  # as resolved: point, commune, codes from text, normalised codes
     strategy: str = ""  # how the engine read its candidates
+    group: Group = "offer"  # what one match stands for (``Criteria.grouping``)
+
+    @property
+    def counted(self) -> str:
+        """What ``total`` counts: "offers", "locations" or "establishments"."""
+        return COUNTED[self.group]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "took_ms": round(self.took_ms, 3),
             "radius_km": self.radius_km,
+            "group": self.group,
+            "counted": {"total": self.counted, "facets": "offers"},
             "total": self.total,
             "matches": [m.to_dict() for m in self.matches],
             "near_misses": [n.to_dict() for n in self.near_misses],

@@ -55,7 +55,10 @@ def test_the_budget_compares_the_full_price(samu: httpx.Client) -> None:
 
 
 def test_day_care_has_a_daily_price_and_no_monthly_estimate(samu: httpx.Client) -> None:
-    match = by_id(nursing_home(samu))["ehpad-a-day"]
+    match = by_id(nursing_home(samu, group="offer"))["ehpad-a-day"]
     assert match["price"] == {"kind": "day_care", "daily_eur": 38.5}
     assert f"accueil de jour : 38,50{N}€/jour" in match["explain"]
     assert not any("/mois" in s for s in match["explain"])
+    (member,) = by_id(nursing_home(samu))["ehpad-a"]["members"]  # one match per EHPAD
+    assert member["offer"]["id"] == "ehpad-a-day"
+    assert member["price"] == {"kind": "day_care", "daily_eur": 38.5}

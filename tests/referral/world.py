@@ -40,6 +40,8 @@ NANTES = Centre(47.2184, -1.5536, "44109", "44", "52")
 MARSEILLE = Centre(43.2965, 5.3698, "13055", "13", "93")
 GRENOBLE = Centre(45.1885, 5.7245, "38185", "38", "84")
 DIJON = Centre(47.3220, 5.0415, "21231", "21", "27")
+LIMOGES = Centre(45.8336, 1.2611, "87085", "87", "75")
+BREST = Centre(48.3904, -4.4861, "29019", "29", "53")
 
 
 def counter(
@@ -209,8 +211,74 @@ def colocated_offers() -> list[Offer]:
     ]
 
 
+def grouping_offers() -> list[Offer]:
+    """Around Limoges, two ICU offers sharing one bed zone (its two free beds) and another
+    ICU; around Brest, an EHPAD with four offers and a smaller one (``test_referral_grouping``)."""
+    loc = "loc-rea-shared"
+    shared = counter(2, age=timedelta(minutes=20), location_id=loc)
+    chu = Establishment(id="eg-chu-limoges", name="CHU de Limoges")
+    big = ehpad_establishment("eg-ehpad-iroise", 64.0, None, 6.5)
+    small = ehpad_establishment("eg-ehpad-elorn", 58.0, None, 6.8)
+    home = {"offer_type": ("21",), "champ": "04", "activity": ("306",), "age_min": 60}
+    return [
+        icu("rea-med", LIMOGES, 2.0, shared, establishment=chu, location_ids=(loc,)),
+        icu("rea-chir", LIMOGES, 2.0, shared, establishment=chu, location_ids=(loc,)),
+        icu("rea-other", LIMOGES, 12.0, free(1, minutes=20)),
+        unit(
+            "iroise-perm",
+            BREST,
+            3.0,
+            name="Hébergement permanent",
+            establishment=big,
+            care_mode=("46",),
+            reception=("02",),
+            **home,
+        ),
+        unit(
+            "iroise-temp",
+            BREST,
+            3.0,
+            name="Hébergement temporaire",
+            establishment=big,
+            care_mode=("46",),
+            reception=("01",),
+            **home,
+        ),
+        unit(
+            "iroise-uvp",
+            BREST,
+            3.0,
+            name="Unité de vie protégée",
+            establishment=big,
+            care_mode=("46",),
+            reception=("02",),
+            **home,
+        ),
+        unit(
+            "iroise-day",
+            BREST,
+            3.0,
+            name="Accueil de jour",
+            establishment=big,
+            care_mode=("47",),
+            **home,
+        ),
+        unit(
+            "elorn-perm",
+            BREST,
+            15.0,
+            name="Hébergement permanent",
+            establishment=small,
+            care_mode=("46",),
+            reception=("02",),
+            **home,
+        ),
+    ]
+
+
 def world() -> list[Offer]:
     return [
+        *grouping_offers(),
         *emergency_offers(),
         *plausibility_offers(),
         *lay_offers(),

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from bench.reference import Reference
-from ror.criteria import BedNeed, Criteria
+from ror.criteria import BedNeed, Criteria, Group
 from ror.errors import InvalidInput, NotFound, UnknownCode, UnknownPlace
 from ror.model import Offer
 from ror.search.embedded.engine import EmbeddedEngine
@@ -33,6 +33,9 @@ def assert_same(engine: EmbeddedEngine, reference: Reference, criteria: Criteria
     assert [m.score for m in got.matches] == pytest.approx(list(want.scores)), criteria
     assert (got.radius_km, got.total) == (want.radius_km, want.total), criteria
     assert [(n.offer.id, n.criterion) for n in got.near_misses] == list(want.near_misses), criteria
+    if got.group != "offer":
+        members = [tuple(o.offer.id for o in m.members) for m in got.matches]
+        assert members == list(want.members), criteria
     if (
         got.criteria.max_monthly_price_eur is None
         and not got.criteria.equipment
@@ -60,6 +63,30 @@ def test_random_searches_equal_the_brute_force_reference(
     rng = random.Random(20261126)
     for _ in range(60):
         assert_same(engine, reference, random_criteria(rng, synthetic_offers))
+
+
+@pytest.mark.parametrize("read", ["memory", "sql"])
+@pytest.mark.parametrize("group", ["location", "establishment"])
+def test_grouped_searches_equal_the_brute_force_reference(
+    request: pytest.FixtureRequest,
+    reference: Reference,
+    synthetic_offers: list[Offer],
+    group: Group,
+    read: str,
+) -> None:
+    """One match per bed zone or establishment, ranked as its best unit: page, total of
+    groups, members and near-misses as the brute force groups them."""
+    engine = request.getfixturevalue(
+        "synthetic_engine" if read == "memory" else "synthetic_sql_engine"
+    )
+    rng = random.Random(20261207)
+    with_members = 0
+    for _ in range(40):
+        criteria = random_criteria(rng, synthetic_offers).with_(group=group)
+        assert_same(engine, reference, criteria)
+        got = search(criteria, engine, now=NOW)
+        with_members += sum(1 for m in got.matches if m.members)
+    assert with_members >= 3  # the searches did meet groups of several units
 
 
 @pytest.mark.parametrize("read", ["memory", "sql"])

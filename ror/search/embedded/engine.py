@@ -73,6 +73,7 @@ from ror.search.engine import (
     SearchRecord,
     UpdateResult,
 )
+from ror.search.grouping import location_group
 from ror.search.prefilter import OfferColumns, available_counts
 
 FACET_MAX_UNITS: Final = 20_000  # a facet over more units is left out (and said so)
@@ -603,6 +604,36 @@ class EmbeddedEngine:
             read.update((rid, decode_order_keys(doc)) for rid, doc in rows)
         self._order_cache.store(read)
         found.update(read)
+        absent = next((r for r in refs if r not in found), None)
+        if absent is not None:
+            raise NotFound(f"offre inconnue (ref {absent})")
+        return [found[r] for r in refs]
+
+    def group_keys(self, refs: Sequence[int], by: str) -> list[str]:
+        """``grouping.group_key`` of the offers behind ``refs`` (``GroupKeys``), from the
+        establishment and Location columns, without reading the offers."""
+        conn = self._conn()
+        found: dict[int, str] = {}
+        for i in range(0, len(refs), 500):
+            chunk = list(refs[i : i + 500])
+            marks = ", ".join("?" * len(chunk))
+            if by == "establishment":
+                rows = conn.execute(
+                    f"SELECT rid, id, eg FROM offer_facts WHERE rid IN ({marks})", chunk
+                )
+                found.update((rid, f"E:{eg}" if eg else f"O:{oid}") for rid, oid, eg in rows)
+            elif by == "location":
+                rows = conn.execute(
+                    "SELECT m.rid, o.id, m.loc_keys FROM offer_meta m JOIN offers o "
+                    f"ON o.rid = m.rid WHERE m.rid IN ({marks})",
+                    chunk,
+                )
+                found.update(
+                    (rid, location_group(oid, orjson.loads(keys))) for rid, oid, keys in rows
+                )
+            else:
+                rows = conn.execute(f"SELECT rid, id FROM offers WHERE rid IN ({marks})", chunk)
+                found.update((rid, f"O:{oid}") for rid, oid in rows)
         absent = next((r for r in refs if r not in found), None)
         if absent is not None:
             raise NotFound(f"offre inconnue (ref {absent})")

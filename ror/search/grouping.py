@@ -1,0 +1,114 @@
+"""Grouped answers: one match per bed zone (Location) or per establishment (EG).
+
+A group's rank is its best member's (``ranker.Ranker`` keeps one entry per group); ``total``
+counts the groups having an eligible unit within the radius used; a match lists the other
+eligible units of its group (:func:`members`), and a unit failing one criterion is a
+near-miss only when no unit of its group fits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from ror.availability.keys import location_keys
+from ror.criteria import Criteria, Group
+from ror.geo.distance import dot_to_km, unit_point
+from ror.model import Offer
+from ror.ranking import Weights, check, score
+from ror.ranking.eligibility import zone_matched
+from ror.ranking.hours import local
+from ror.ranking.prices import price_summary
+from ror.search.engine import Engine, GroupKeys
+
+_KEYS_CHUNK: Final = 2048
+
+#: What ``total`` counts, per grouping.
+COUNTED: Final[dict[Group, str]] = {
+    "offer": "offers",
+    "location": "locations",
+    "establishment": "establishments",
+}
+
+
+def group_key(offer: Offer, by: Group | str) -> str:
+    """The group of ``offer``: its establishment's id (``E:``), the Locations its counts come
+    from (``L:``), or the offer itself (``O:``, also when it has no establishment id or no
+    Location)."""
+    if by == "establishment" and offer.establishment.id:
+        return f"E:{offer.establishment.id}"
+    if by == "location":
+        return location_group(offer.id, location_keys(offer))
+    return f"O:{offer.id}"
+
+
+def location_group(offer_id: str, keys: Iterable[str]) -> str:
+    """The ``L:`` key of an offer whose Location keys (``availability.keys``) are ``keys``:
+    its Locations (counters kept with the offer alone, ``#``, make no bed zone)."""
+    locs = sorted({k for k in keys if not k.startswith("#")})
+    return f"L:{','.join(locs)}" if locs else f"O:{offer_id}"
+
+
+def keys_of(engine: Engine, refs: Sequence[int], by: Group) -> list[str]:
+    """:func:`group_key` of the units behind ``refs``, without reading them where the engine
+    can tell (``GroupKeys``)."""
+    out: list[str] = []
+    for i in range(0, len(refs), _KEYS_CHUNK):
+        part = refs[i : i + _KEYS_CHUNK]
+        if isinstance(engine, GroupKeys):
+            out.extend(engine.group_keys(part, by))
+        else:
+            out.extend(group_key(o, by) for o in engine.offers(part))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """Another eligible unit of a match's group."""
+
+    offer: Offer
+    distance_km: float | None
+    score: float
+    by_zone: bool
+    price: dict[str, Any] | None  # ``ranking.prices.price_summary``
+
+
+def members(
+    engine: Engine,
+    best: Offer,
+    key: str,
+    criteria: Criteria,
+    *,
+    now: datetime,
+    weights: Weights,
+    zone_keys: frozenset[str],
+    radius_km: float | None,
+) -> tuple[Member, ...]:
+    """The eligible units of ``best``'s group other than itself, within ``radius_km`` (or
+    matched by zone), best first as the page orders (score, distance, id)."""
+    if key.startswith("O:"):
+        return ()
+    point = unit_point(criteria.lat, criteria.lon) if criteria.has_point else None  # type: ignore[arg-type]
+    found: list[tuple[tuple[float, float, str], Member]] = []
+    for offer in engine.establishment_offers(best.establishment.id):
+        if offer.id == best.id or not criteria.audience.shows(offer):
+            continue
+        if group_key(offer, criteria.grouping) != key:
+            continue
+        distance = None
+        if point is not None:
+            x, y, z = unit_point(offer.place.lat, offer.place.lon)
+            distance = dot_to_km(point[0] * x + point[1] * y + point[2] * z)
+        by_zone = bool(zone_matched(offer, zone_keys))
+        if not by_zone and radius_km is not None and distance is not None and distance > radius_km:
+            continue
+        if check(offer, criteria, now=now, patient_zone_keys=zone_keys, distance_km=distance):
+            continue
+        scored = score(offer, criteria, distance_km=distance, now=now, weights=weights).score
+        price = price_summary(offer, criteria, local(offer, now).date())
+        member = Member(offer, distance, scored, by_zone, price)
+        found.append(((-scored, distance or 0.0, offer.id), member))
+    found.sort(key=lambda t: t[0])
+    return tuple(m for _, m in found)
