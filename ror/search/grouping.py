@@ -64,6 +64,16 @@ def keys_of(engine: Engine, refs: Sequence[int], by: Group) -> list[str]:
     return out
 
 
+def _same_place(engine: Engine, best: Offer, key: str) -> list[Offer]:
+    """The offers that may share ``best``'s group: those using its Locations, or those of its
+    establishment."""
+    if key.startswith("L:"):
+        found = engine.locations_info(key[2:].split(","))
+        ids = sorted({i for info in found.values() for i in info.offers})
+        return [o for o in (engine.get(i) for i in ids) if o is not None]
+    return engine.establishment_offers(best.establishment.id)
+
+
 @dataclass(frozen=True, slots=True)
 class Member:
     """Another eligible unit of a match's group."""
@@ -92,7 +102,7 @@ def members(
         return ()
     point = unit_point(criteria.lat, criteria.lon) if criteria.has_point else None  # type: ignore[arg-type]
     found: list[tuple[tuple[float, float, str], Member]] = []
-    for offer in engine.establishment_offers(best.establishment.id):
+    for offer in _same_place(engine, best, key):
         if offer.id == best.id or not criteria.audience.shows(offer):
             continue
         if group_key(offer, criteria.grouping) != key:
