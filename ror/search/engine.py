@@ -119,6 +119,8 @@ class CandidateQuery:
     ``max_radius_km`` bounds the distance stream (None: nationwide).
     ``sensitive_champs`` (``Audience.sensitive_champs``): when not None, units flagged
     sensitive are left out of candidates and facets unless they carry one of these champ codes.
+    ``strict``: only units failing no prefilter criterion are wanted (no near-misses), so the
+    engine may leave out every unit that fails one (the FHIR facade's query).
     """
 
     point: tuple[float, float] | None
@@ -127,6 +129,7 @@ class CandidateQuery:
     zone_keys: frozenset[str] = frozenset()
     max_radius_km: float | None = None
     sensitive_champs: tuple[str, ...] | None = None
+    strict: bool = False
 
     def codes_of(self, name: str) -> tuple[str, ...]:
         return dict(self.codes).get(name, ())
@@ -237,6 +240,18 @@ class Listings(Protocol):
 
     def sensitive_units(self) -> dict[int, tuple[str, ...]]:
         """Refs of the sensitive units, with their champ (R227) codes."""
+        ...
+
+
+@runtime_checkable
+class Counts(Protocol):
+    """What an engine that counts a query's matches without listing them offers (a capability:
+    the FHIR facade answers ``_summary=count`` through it when the engine decides everything)."""
+
+    def count_candidates(self, query: CandidateQuery) -> int | None:
+        """How many units of a strict query without zone keys fail no prefilter criterion and
+        lie within ``max_radius_km`` of its point (every unit when there is no radius); None
+        when the engine cannot count this query so."""
         ...
 
 

@@ -11,7 +11,8 @@
   caller's audience: sensitive units the caller may not see never come out). Everything is
   then checked in Python on the live offer, so the engine only narrows; when the engine
   decided every condition exactly (codes, point, zone, nothing else) and the order is by
-  distance, the units are counted without being read.
+  distance, the units are counted without being read; a ``_summary=count`` of such a search
+  is the engine's own count where it has one (:class:`~ror.search.engine.Counts`).
 - **Order**: ``_sort`` keys, then ``_id``: pages never overlap. With a ``near``, distance
   first (a HealthcareService's distance is its place's, the first of its Locations with a
   position; a Location's is its own position).
@@ -43,7 +44,7 @@ from ror.api.fhir.values import Near, Text, Token, ZoneKeys
 from ror.criteria import CODE_FIELDS, Audience
 from ror.geo.distance import dot_to_km
 from ror.model import Offer, Price
-from ror.search.engine import Candidate, CandidateQuery, Candidates, Engine
+from ror.search.engine import Candidate, CandidateQuery, Candidates, Counts, Engine
 from ror.search.prefilter import Prefilter
 from ror.text import fold
 
@@ -129,6 +130,7 @@ def plan(request: SearchRequest, audience: Audience, *, pushdown: bool = True) -
         zone_keys=zones,
         max_radius_km=point.radius_km if point else None,
         sensitive_champs=audience.sensitive_champs,
+        strict=True,
     )
     if not pushdown or not service:
         residual: AllOf | None = request.condition
@@ -184,6 +186,9 @@ def run(
     """Every match counted, one page read (``shortcut`` False: nothing pushed down, every
     unit the engine narrows to is tested in Python)."""
     p = plan(request, audience, pushdown=shortcut)
+    counted = _engine_count(request, engine, p) if shortcut else None
+    if counted is not None:
+        return Result(counted, [])
     with engine.snapshot():
         found = engine.candidates(p.query)
         hits: list[Hit] | _Counted
@@ -199,6 +204,15 @@ def run(
             _read_page(page, engine)
     cursor = paging.encode(request.sort, _values(page[-1], request.sort)) if more else None
     return Result(total, page, cursor)
+
+
+def _engine_count(request: SearchRequest, engine: Engine, p: Plan) -> int | None:
+    """``_summary=count`` of a search the engine decides whole, counted by the engine."""
+    if request.summary != "count" or request.resource != "HealthcareService" or not p.exact:
+        return None
+    if p.zone_only or not isinstance(engine, Counts):
+        return None
+    return engine.count_candidates(p.query)
 
 
 def _candidates(found: Candidates, p: Plan) -> Iterator[Candidate]:

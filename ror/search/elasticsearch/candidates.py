@@ -7,6 +7,11 @@ near-misses), the distance stream read ring after ring with growing ``geo_distan
 (``engine.ANNULI_KM``) sorted by ``_geo_distance``, and home-based offers matched by zone in a
 query of their own. The engine recounts each hit's failures with ``prefilter.fails`` itself, so
 the ``should`` clauses only prune.
+
+A strict query (``CandidateQuery.strict``, the FHIR facade's) puts every prefilter criterion in
+``bool.filter``: the cluster decides them all. When each of their clauses is exact
+(:func:`decided_in_cluster`), hits carry only the id, the point and the last update
+(:data:`LIGHT_SOURCE`), and the whole documents of the units read are fetched afterwards.
 """
 
 from __future__ import annotations
@@ -30,6 +35,14 @@ PAGE: Final = 500
 FACET_TERMS: Final = 5000  # more than any code system has codes (R210 acts: ~1 300)
 
 Ring = tuple[float, float | None]  # (inner km, outer km or None = no bound)
+#: What a hit of a query decided in the cluster carries: enough to order and count it.
+LIGHT_SOURCE: Final = [f.ID, f.LAST_UPDATED, f.LOCATION]
+
+
+def decided_in_cluster(query: CandidateQuery) -> bool:
+    """A strict query whose clauses all give the verdict of ``prefilter.fails`` (the price
+    clause is a necessary condition only): its hits need no recount in Python."""
+    return query.strict and query.prefilter.max_monthly_price_eur is None
 
 
 def query_clauses(query: CandidateQuery) -> list[Clause]:
@@ -40,6 +53,8 @@ def query_clauses(query: CandidateQuery) -> list[Clause]:
 
 def _pruned(filters: list[Clause], criteria: list[Clause], allowed_fails: int) -> Clause:
     """``filters`` all hold and at most ``allowed_fails`` of ``criteria`` fail."""
+    if allowed_fails == 0:
+        return {"bool": {"filter": [*filters, *criteria]}}
     body: dict[str, Any] = {"filter": filters}
     must_hold = len(criteria) - allowed_fails
     if must_hold > 0:
@@ -107,13 +122,31 @@ def stream_body(
         sort = distance_sort(query.point)
     body: dict[str, Any] = {
         "size": size,
-        "query": _pruned(filters, stream_criteria(query), 1),
+        "query": _pruned(filters, stream_criteria(query), _allowed_fails(query)),
         "sort": sort,
         "track_total_hits": False,
     }
-    if search_after is not None:
-        body["search_after"] = search_after
+    return _light(body, query, search_after)
+
+
+def _allowed_fails(query: CandidateQuery) -> int:
+    return 0 if query.strict else 1
+
+
+def _light(body: dict[str, Any], query: CandidateQuery, after: list[Any] | None) -> dict[str, Any]:
+    if decided_in_cluster(query):
+        body["_source"] = LIGHT_SOURCE
+    if after is not None:
+        body["search_after"] = after
     return body
+
+
+def count_body(query: CandidateQuery) -> dict[str, Any]:
+    """The ``_count`` of a strict query without zone keys: its stream within the radius."""
+    filters = query_clauses(query)
+    if query.point is not None and query.max_radius_km is not None:
+        filters.append(geo_distance_filter(query.point[0], query.point[1], query.max_radius_km))
+    return {"query": _pruned(filters, stream_criteria(query), 0)}
 
 
 def zone_body(
@@ -123,13 +156,11 @@ def zone_body(
     filters = [*query_clauses(query), zone_filter(query.zone_keys)]
     body: dict[str, Any] = {
         "size": size,
-        "query": _pruned(filters, prefilter_clauses(query.prefilter), 1),
+        "query": _pruned(filters, prefilter_clauses(query.prefilter), _allowed_fails(query)),
         "sort": [{f.ID: "asc"}],
         "track_total_hits": False,
     }
-    if search_after is not None:
-        body["search_after"] = search_after
-    return body
+    return _light(body, query, search_after)
 
 
 def population_filter(query: CandidateQuery, radius_km: float | None) -> Clause:

@@ -9,6 +9,9 @@ Reads live here, writes in ``es_store.py`` (index behind an alias, bulk, capacit
   criteria of which at most one may fail, rings of growing ``geo_distance`` sorted by distance,
   zone matches apart. Each hit's failures are recounted with ``prefilter.fails`` and its
   distance measured as the embedded engine does, so the pipeline ranks the same units alike.
+- **Strict queries** (the FHIR facade's) are decided in the cluster: every prefilter criterion
+  in ``bool.filter``, hits carrying the id, point and last update only; the documents of the
+  units read (a page) come afterwards by ``_mget``, and ``count_candidates`` is a ``_count``.
 - **Facets** are filter aggregations, one per field, over the population its own selection
   does not narrow.
 - **Replay** records live in their own index (``<alias>-searches``); those older than the
@@ -39,7 +42,14 @@ from ror.mappings import fields as f
 from ror.mappings.template import searches_body
 from ror.model import Capacity, Offer
 from ror.search.elasticsearch.availability import EsAvailability
-from ror.search.elasticsearch.candidates import facets_body, rings, stream_body, zone_body
+from ror.search.elasticsearch.candidates import (
+    count_body,
+    decided_in_cluster,
+    facets_body,
+    rings,
+    stream_body,
+    zone_body,
+)
 from ror.search.elasticsearch.documents import from_document
 from ror.search.elasticsearch.filters import establishments_query
 from ror.search.elasticsearch.referral import NativeRanking, native_ranking
@@ -66,6 +76,7 @@ MAPPING_VERSION: Final = 1  # bump when offers.json changes in a way old indices
 FACET_MAX_UNITS: Final = 20_000  # as the embedded engine: a larger facet is left out
 REF_CACHE_SIZE: Final = 100_000
 KEEP_ALIVE: Final = "2m"  # a point in time outlives the slowest search
+READ_BATCH: Final = 500  # documents read by one search on their ids
 
 __all__ = ["ElasticsearchEngine", "EngineUnavailable", "open_es_engine"]
 
@@ -93,7 +104,7 @@ class ElasticsearchEngine:
         self.searches = f"{alias}-searches"
         self.replay_keep = timedelta(days=replay_days)
         self._saved = itertools.count()
-        self._refs: OrderedDict[int, Offer] = OrderedDict()
+        self._refs: OrderedDict[int, Offer | OrderKeys] = OrderedDict()
         self._ref_ids = itertools.count(1)
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -231,7 +242,7 @@ class ElasticsearchEngine:
             if not agg["buckets"] or after is None:
                 return frozenset(found)
 
-    def _remember(self, offer: Offer) -> int:
+    def _remember(self, offer: Offer | OrderKeys) -> int:
         with self._lock:
             ref = next(self._ref_ids)
             self._refs[ref] = offer
@@ -239,21 +250,49 @@ class ElasticsearchEngine:
                 self._refs.popitem(last=False)
         return ref
 
+    def _known(self, ref: int) -> Offer | OrderKeys:
+        found = self._refs.get(ref)
+        if found is None:
+            raise NotFound(f"offre inconnue (ref {ref})")
+        return found
+
     def offers(self, refs: Sequence[int]) -> list[Offer]:
-        out = []
-        for ref in refs:
-            offer = self._refs.get(ref)
-            if offer is None:
-                raise NotFound(f"offre inconnue (ref {ref})")
-            out.append(offer)
-        return out
+        """The offers behind ``refs``: those of hits decided in the cluster are read now, by
+        ``_mget`` (real time: the live counters of a page)."""
+        known = {ref: self._known(ref) for ref in refs}
+        offers = {ref: o for ref, o in known.items() if isinstance(o, Offer)}
+        unread = {ref: keys[0] for ref, keys in known.items() if not isinstance(keys, Offer)}
+        for batch in _batches(sorted(unread), READ_BATCH):
+            ids = [unread[ref] for ref in batch]
+            found = self.store.call(self.client.mget, index=self.alias, ids=ids)
+            read = {doc["_id"]: doc["_source"] for doc in found["docs"] if doc.get("found")}
+            for ref in batch:
+                if unread[ref] not in read:
+                    raise NotFound(f"offre {unread[ref]} supprimée pendant la recherche")
+                offers[ref] = self._refs[ref] = from_document(read[unread[ref]])
+        return [offers[ref] for ref in refs]
 
     def order_keys(self, refs: Sequence[int]) -> list[OrderKeys]:
-        return [(o.id, o.last_updated) for o in self.offers(refs)]
+        out: list[OrderKeys] = []
+        for ref in refs:
+            known = self._known(ref)
+            out.append((known.id, known.last_updated) if isinstance(known, Offer) else known)
+        return out
+
+    def count_candidates(self, query: CandidateQuery) -> int | None:
+        """A ``_count`` of the strict query (see ``Counts``)."""
+        if not decided_in_cluster(query) or query.zone_keys:
+            return None
+        if any(not values for _, values in query.codes):
+            return 0
+        found = self.store.call(self.client.count, index=self.alias, **count_body(query))
+        return int(found["count"])
 
     def _candidate(
         self, hit: Mapping[str, Any], query: CandidateQuery, zone_term: bool
     ) -> Candidate | None:
+        if decided_in_cluster(query):
+            return self._decided(hit, query)
         offer = from_document(hit["_source"])
         n = fails(OfferColumns.of(offer), query.prefilter)
         if zone_term and offer.home_based:
@@ -264,6 +303,18 @@ class ElasticsearchEngine:
         if query.point is not None:
             distance = distance_km(query.point, offer.place.lat, offer.place.lon)
         return Candidate(self._remember(offer), distance, n)
+
+    def _decided(self, hit: Mapping[str, Any], query: CandidateQuery) -> Candidate:
+        """A hit of a query decided in the cluster: it fails nothing; its id, point and last
+        update are all it carries."""
+        source = hit["_source"]
+        updated = source.get(f.LAST_UPDATED)
+        keys: OrderKeys = (hit["_id"], datetime.fromisoformat(updated) if updated else None)
+        distance = None
+        if query.point is not None:
+            point = source[f.LOCATION]
+            distance = distance_km(query.point, point["lat"], point["lon"])
+        return Candidate(self._remember(keys), distance, 0)
 
     def candidates(self, query: CandidateQuery) -> Candidates:
         if any(not values for _, values in query.codes):
@@ -278,7 +329,12 @@ class ElasticsearchEngine:
                     seen.add(hit["_id"])
             by_zone.sort(key=lambda c: (c.distance_km or 0.0, c.ref))
         strategy = "rings" if query.point is not None else "scan"
-        return Candidates(by_zone, self._stream(query, seen), strategy)
+        return Candidates(
+            by_zone,
+            self._stream(query, seen),
+            strategy,
+            counts_without_reading=decided_in_cluster(query),
+        )
 
     def _stream(self, query: CandidateQuery, seen: set[str]) -> Iterator[Candidate]:
         zone_term = bool(query.zone_keys)
@@ -390,6 +446,11 @@ class ElasticsearchEngine:
         except NotFoundError:
             return None
         return SearchRecord.from_dict(found["_source"])
+
+
+def _batches(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def distance_km(point: tuple[float, float], lat: float, lon: float) -> float:

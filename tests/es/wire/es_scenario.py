@@ -116,19 +116,70 @@ def criteria_cases(offers: list[Offer]) -> Iterator[Criteria]:
         yield Criteria(profile=profile, now=NOW, champ=("04",))  # no point: a scan
 
 
-FHIR_QUERIES = (
-    "/fhir/HealthcareService?service-category=21&_count=5",
-    "/fhir/HealthcareService?location.near=43.6045|1.4440|30|km&_count=20",
-    "/fhir/HealthcareService?location.near-insee-code=31555|15|km&_include=HealthcareService:location",
-    "/fhir/HealthcareService?_filter=(age-range-low le 8|https://unitsofmeasure.org|a and "
-    "age-range-high ge 8|https://unitsofmeasure.org|a)&_count=10",
-    "/fhir/HealthcareService?location.capacity-status=02&location.nb-capacity=gt0",
-    "/fhir/HealthcareService?_sort=-_lastUpdated&_count=7",
-    "/fhir/HealthcareService?_summary=count&service-type=04",
-    "/fhir/HealthcareService?service-type=04&_count=5&_offset=10",
-    "/fhir/Location?address-postalcode=31&_count=10",
-    "/fhir/Location?capacity-status=02&_count=10",
+AGE_8 = {
+    "bool": {
+        "should": [
+            {"term": {"age_range": 8}},
+            {"bool": {"must_not": [{"exists": {"field": "age_range"}}]}},
+        ],
+        "minimum_should_match": 1,
+    }
+}
+AGE_80 = {
+    "bool": {
+        "should": [
+            {"term": {"age_range": 80}},
+            {"bool": {"must_not": [{"exists": {"field": "age_range"}}]}},
+        ],
+        "minimum_should_match": 1,
+    }
+}
+R240 = "https://mos.esante.gouv.fr/NOS/TRE_R240-TypeAccueil/FHIR/TRE-R240-TypeAccueil|02"
+BED_GROUP = (
+    "location.capacity-type=02&location.capacity-status=02&location.temporality-capacity=01"
+    "&location.temporary-assignement=01&location.nb-capacity=gt0"
 )
+TOULOUSE_100 = "location.near=43.6045|1.4440|100|km"
+#: Each FHIR search of the scenario, with the clauses (as the Elasticsearch reference spells
+#: them) that every one of its candidate requests must carry in ``bool.filter``.
+FHIR_SEARCHES: dict[str, list[dict[str, Any]]] = {
+    "/fhir/HealthcareService?service-category=21&_count=5": [{"terms": {"offer_type": ["21"]}}],
+    "/fhir/HealthcareService?location.near=43.6045|1.4440|30|km&_count=20": [],
+    "/fhir/HealthcareService?location.near-insee-code=31555|15|km"
+    "&_include=HealthcareService:location": [],
+    "/fhir/HealthcareService?_filter=(age-range-low le 8|https://unitsofmeasure.org|a and "
+    "age-range-high ge 8|https://unitsofmeasure.org|a)&_count=10": [AGE_8],
+    f"/fhir/HealthcareService?{TOULOUSE_100}&age-range-low=le80&age-range-high=ge80&_count=5": [
+        AGE_80
+    ],
+    f"/fhir/HealthcareService?_summary=count&{TOULOUSE_100}&age-range-low=le80"
+    "&age-range-high=ge80": [
+        {"geo_distance": {"distance": "100km", "location": {"lat": 43.6045, "lon": 1.444}}},
+        AGE_80,
+    ],
+    f"/fhir/HealthcareService?characteristic={R240}&service-type=04&_count=5": [
+        {"terms": {"champ": ["04"]}},
+        {"term": {"reception": "02"}},
+    ],
+    f"/fhir/HealthcareService?service-type=04&{BED_GROUP}&_count=5": [
+        {"terms": {"champ": ["04"]}},
+        {"range": {"free.02_01_01_all": {"gte": 1}}},
+    ],
+    "/fhir/HealthcareService?location.capacity-status=02&location.nb-capacity=gt0": [],
+    "/fhir/HealthcareService?_sort=-_lastUpdated&_count=7": [],
+    "/fhir/HealthcareService?_summary=count&service-type=04": [{"terms": {"champ": ["04"]}}],
+    "/fhir/HealthcareService?service-type=04&_count=5&_offset=10": [{"terms": {"champ": ["04"]}}],
+    "/fhir/Location?address-postalcode=31&_count=10": [],
+    "/fhir/Location?capacity-status=02&_count=10": [],
+}
+FHIR_QUERIES = tuple(FHIR_SEARCHES)
+
+
+def _bundle(answer: httpx.Response) -> tuple[int, list[str]]:
+    """The status of a FHIR search and the ids of its matches."""
+    entries = answer.json().get("entry", []) if answer.status_code == 200 else []
+    matches = [e["resource"]["id"] for e in entries if e["search"]["mode"] == "match"]
+    return answer.status_code, matches
 
 
 def counters_of(offer: Offer) -> tuple[str, list[Capacity]]:
@@ -255,7 +306,7 @@ def _over_http(s: Scenario, tmp: Any, loc: str) -> None:
 
         s.step("http search", search_and_replay)
         for query in FHIR_QUERIES:
-            s.step(query, lambda query=query: http.get(query).status_code)
+            s.step(query, lambda query=query: _bundle(http.get(query)))
         s.step(
             "http availability",
             lambda: (

@@ -19,9 +19,12 @@ import es_openapi as spec
 import pytest
 from elasticsearch import ApiError
 from es_recorder import Recorder
-from es_scenario import FHIR_QUERIES, SIZE, Scenario, public_methods, run
+from es_scenario import FHIR_QUERIES, FHIR_SEARCHES, SIZE, Scenario, public_methods, run
 
 import ror.search.elasticsearch as es_engine_module
+from ror.api.fhir.params import parse_search
+from ror.api.fhir.search import plan
+from ror.criteria import Audience
 from ror.search.elasticsearch import ElasticsearchEngine
 
 # Each client call the engine makes, and the operations (method and path template of the
@@ -206,10 +209,66 @@ def test_history_and_overview(scenario: Scenario) -> None:
 
 def test_the_api_over_the_engine_answers(scenario: Scenario) -> None:
     assert scenario.results["http search"] == (200, 200, 404)
-    assert {scenario.results[q] for q in FHIR_QUERIES} == {200}
+    assert {scenario.results[q][0] for q in FHIR_QUERIES} == {200}
     assert scenario.results["http availability"] == (200, 200)
     replay = [c for c in scenario.sent["http search"] if c.key == "PUT /{index}/_doc/{id}"]
     assert replay and all(c.path.split("/")[1].endswith("-searches") for c in replay)
+
+
+# --- FHIR searches on the engine ---------------------------------------------------------------
+
+CANDIDATE_READS = ("POST /_search", "POST /{index}/_search", "POST /{index}/_count")
+LIGHT_SOURCE = ["id", "last_updated", "location"]
+
+
+def _exact(query: str) -> bool:
+    """The facade's own plan: does the engine decide every condition of this search?"""
+    path, _, params = query.partition("?")
+    resource = path.rsplit("/", 1)[1]
+    items = [tuple(p.split("=", 1)) for p in params.split("&")]
+    request = parse_search(resource, items)  # type: ignore[arg-type]
+    return resource == "HealthcareService" and plan(request, Audience()).exact
+
+
+@pytest.mark.parametrize("query", FHIR_QUERIES)
+def test_fhir_searches_run_their_filters_in_the_cluster(scenario: Scenario, query: str) -> None:
+    """Every candidate request of a FHIR search carries its conditions in ``bool.filter``
+    (nothing may fail: no ``should`` of prefilter criteria) and asks for the id, point and
+    last update of its hits only."""
+    asked = [c for c in scenario.sent[query] if c.key in CANDIDATE_READS]
+    assert asked
+    for c in asked:
+        assert c.errors == []
+        node = c.body["query"]["bool"]
+        assert set(node) == {"filter"}, c.body
+        for clause in FHIR_SEARCHES[query]:
+            assert clause in node["filter"], (clause, c.body)
+        if c.key != "POST /{index}/_count":
+            assert c.body["_source"] == LIGHT_SOURCE
+
+
+@pytest.mark.parametrize("query", [q for q in FHIR_QUERIES if _exact(q)])
+def test_a_fhir_search_the_engine_decides_reads_only_its_page(
+    scenario: Scenario, query: str
+) -> None:
+    """The whole documents read are those of the returned page, by ``_mget``; a count is one
+    ``_count``."""
+    status, page = scenario.results[query]
+    read = [
+        i for c in scenario.sent[query] if c.key == "POST /{index}/_mget" for i in c.body["ids"]
+    ]
+    assert status == 200 and sorted(read) == sorted(page)
+    counts = [c for c in scenario.sent[query] if c.key == "POST /{index}/_count"]
+    assert len(counts) == ("_summary=count" in query)
+    if counts:
+        assert [c.key for c in scenario.sent[query]] == ["POST /{index}/_count"]
+
+
+def test_the_fhir_searches_return_pages(scenario: Scenario) -> None:
+    """The scenario's searches are not all empty (the recorder evaluates no query: every
+    document is a hit, Python measures distances)."""
+    pages = [scenario.results[q][1] for q in FHIR_QUERIES if _exact(q)]
+    assert sum(1 for page in pages if page) >= 5
 
 
 # --- the validation catches mistakes ----------------------------------------------------------
