@@ -254,6 +254,25 @@ def implausible(counters: Iterable[Capacity]) -> tuple[Capacity, str] | None:
     return None
 
 
+def pushed_field(updates: Sequence[LocationCounters], loc: str, bad: Capacity) -> str:
+    """``locations[i].counters[j].count`` of the pushed counter behind ``bad`` (its key, else
+    an installed or supplementary counter of its nature)."""
+    found: tuple[int, int] | None = None
+    for i, (where, counters) in enumerate(updates):
+        if where != loc:
+            continue
+        for j, c in enumerate(counters):
+            if c.key() == bad.key():
+                found = (i, j)
+                break
+            if found is None and c.nature == bad.nature and c.status in ("01", "06"):
+                found = (i, j)
+        if found is not None:
+            break
+    i, j = found or (0, 0)
+    return f"locations[{i}].counters[{j}].count"
+
+
 def count_problem(count: object) -> str | None:
     """Why a counter's count is refused (None: it is fine)."""
     if isinstance(count, bool) or not isinstance(count, int):

@@ -24,6 +24,11 @@ makes a replayed append idempotent). Elasticsearch has no transaction: a push ap
 offers whose history append then fails is still applied (the append is retried by nothing;
 the failure is raised to the caller).
 
+**Plausibility.** As on the embedded engine, a push leaving a Location with more available
+beds than installed plus supplementary ones (``indicators.implausible``) is refused before
+anything is written; a push for several Locations is checked whole first. Without a
+transaction, a writer racing between the check and the write is not seen.
+
 **Identifiers.** ``find_locations`` knows Location ids only (the kept FHIR source with the
 providers' synchro ids is stored, not indexed).
 """
@@ -36,6 +41,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from ror.availability.history import HistoryEntry, HistoryPage
+from ror.availability.indicators import pushed_field
 from ror.availability.keys import establishment_keys
 from ror.availability.overview import (
     METRICS,
@@ -398,12 +404,16 @@ class EsAvailability:
         return self.engine.store.call(fn, **kwargs)
 
     def push(self, updates: Sequence[tuple[str, Sequence[Capacity]]]) -> list[UpdateResult]:
-        from ror.errors import NotFound
+        from ror.errors import Implausible, NotFound
 
         known = self.locations_info([loc for loc, _ in updates])
         missing = [loc for loc, _ in updates if loc not in known]
         if missing:
             raise NotFound(f"Location inconnue : {', '.join(missing)}", "location_id")
+        for loc, counters in updates if len(updates) > 1 else ():  # one: checked as applied
+            problem = self.engine.store.implausible_push(loc, counters)
+            if problem is not None:
+                raise Implausible(problem[1], pushed_field(updates, loc, problem[0]))
         results = []
         for loc, counters in updates:
             received_at = datetime.now(UTC)

@@ -29,8 +29,9 @@ from typing import Any, Final
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 from elasticsearch import TransportError as EsTransportError
 
+from ror.availability.indicators import implausible, pushed_field
 from ror.availability.keys import location_keys
-from ror.errors import InvalidInput, NotFound, RorError
+from ror.errors import Implausible, InvalidInput, NotFound, RorError
 from ror.mappings import fields as f
 from ror.mappings.template import index_body, synonym_rules
 from ror.model import Capacity, Offer
@@ -41,7 +42,7 @@ from ror.search.elasticsearch.documents import (
     to_document,
 )
 from ror.search.elasticsearch.ledger import CounterLedger, counters_by_location
-from ror.search.engine import LoadStats, Progress, UpdateResult
+from ror.search.engine import CounterOutcome, LoadStats, Progress, UpdateResult
 
 BULK_CHUNK: Final = 500
 BULK_RETRIES: Final = 5  # on 429, waiting 2, 4, 8, 16, 32 s
@@ -251,15 +252,38 @@ class OfferStore:
         found = self.call(self.client.mget, index=index, ids=list(ids), source_excludes=NO_SOURCE)
         return [doc for doc in found["docs"] if doc.get("found")]
 
-    def _push_to(self, index: str, location_id: str, counters: Sequence[Capacity]) -> Any:
+    def _pushed(
+        self, index: str, location_id: str, counters: Sequence[Capacity]
+    ) -> tuple[list[dict[str, Any]], CounterLedger, list[CounterOutcome]]:
+        """The documents using a Location, and its counters once ``counters`` are applied (as
+        the embedded engine judges them: the newest ``updated_at`` per key wins)."""
         hits = list(self._docs_of_locations(index, [location_id]))
         ledger = CounterLedger()
-        for hit in hits:
-            for loc, counter in counters_by_location(hit["_source"]):
-                if loc == location_id:
-                    ledger.store(loc, counter)
+        for hit in hits:  # every Location of theirs: each document is rewritten whole
+            ledger.add_document(hit["_source"])
         ledger.know([location_id])
         outcomes = [ledger.store(location_id, c) for c in counters]
+        return hits, ledger, outcomes
+
+    def implausible_push(
+        self, location_id: str, counters: Sequence[Capacity]
+    ) -> tuple[Capacity, str] | None:
+        """What ``indicators.implausible`` finds in the Location's counters once this push is
+        applied (None when the push changes nothing or leaves them plausible); nothing written."""
+        _, ledger, outcomes = self._pushed(self.alias, location_id, counters)
+        if not any(o.applied for o in outcomes):
+            return None
+        return implausible(ledger.by_loc[location_id].values())
+
+    def _push_to(self, index: str, location_id: str, counters: Sequence[Capacity]) -> Any:
+        hits, ledger, outcomes = self._pushed(index, location_id, counters)
+        if any(o.applied for o in outcomes):
+            problem = implausible(ledger.by_loc[location_id].values())
+            if problem is not None:
+                bad, message = problem
+                raise Implausible(
+                    message, pushed_field([(location_id, counters)], location_id, bad)
+                )
         self._rewrite(index, hits, ledger)
         return hits, outcomes
 
@@ -432,10 +456,8 @@ class OfferStore:
         locs = {loc for offer in batch for loc in location_keys(offer)}
         existing = list(self._docs_of_locations(self.alias, locs))
         ledger = CounterLedger()
-        for hit in existing:
-            for loc, counter in counters_by_location(hit["_source"]):
-                if loc in locs:
-                    ledger.store(loc, counter)
+        for hit in existing:  # every Location of theirs: the others are rewritten whole
+            ledger.add_document(hit["_source"])
         ledger.know(locs)
         good: list[Offer] = []
         for offer in batch:

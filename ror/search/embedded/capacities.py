@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Final
 import orjson
 
 from ror.availability.history import HistoryEntry, HistoryPage
-from ror.availability.indicators import implausible
+from ror.availability.indicators import implausible, pushed_field
 from ror.availability.keys import establishment_keys, source_identifiers
 from ror.errors import Implausible, NotFound
 from ror.model import Capacity, Offer
@@ -164,26 +164,7 @@ def check_plausible(
         if problem is None:
             continue
         bad, message = problem
-        raise Implausible(message, _pushed_field(updates, loc, bad))
-
-
-def _pushed_field(updates: Sequence[LocationCounters], loc: str, bad: Capacity) -> str:
-    """``locations[i].counters[j].count`` of the pushed counter behind ``bad`` (its key, else
-    an installed or supplementary counter of its nature)."""
-    found: tuple[int, int] | None = None
-    for i, (where, counters) in enumerate(updates):
-        if where != loc:
-            continue
-        for j, c in enumerate(counters):
-            if c.key() == bad.key():
-                found = (i, j)
-                break
-            if found is None and c.nature == bad.nature and c.status in ("01", "06"):
-                found = (i, j)
-        if found is not None:
-            break
-    i, j = found or (0, 0)
-    return f"locations[{i}].counters[{j}].count"
+        raise Implausible(message, pushed_field(updates, loc, bad))
 
 
 def _offer_ids(conn: sqlite3.Connection, locs: Sequence[str]) -> dict[str, tuple[str, ...]]:

@@ -22,6 +22,7 @@ from ror.api.app import create_app
 from ror.availability.overview import OverviewQuery
 from ror.config import Settings
 from ror.criteria import Audience, BedNeed, Criteria, EquipmentNeed, Profile
+from ror.errors import Implausible
 from ror.indexer.synthetic import generate
 from ror.mappings.fields import CODE_FIELDS
 from ror.model import Capacity, Offer
@@ -59,12 +60,26 @@ def dataset() -> list[Offer]:
 
 
 def small(offers: list[Offer]) -> list[Offer]:
-    """A few dozen offers of every kind: the recorder evaluates no query, so every search
-    reads every document; the criteria matrix runs on these."""
+    """A few dozen offers of every kind (one with counters on two Locations): the recorder
+    evaluates no query, so every search reads every document; the criteria matrix runs on
+    these."""
     home = [o for o in offers if o.home_based and o.zones][:4]
-    kept = {o.id: o for o in [*offers[:20], *home, *(o for o in offers if o.sensitive)]}
+    kept = {o.id: o for o in [*offers[:20], *home, two_locations(offers)]}
+    kept.update((o.id, o) for o in offers if o.sensitive)
     kept[offers[-1].id] = offers[-1]
     return list(kept.values())
+
+
+def two_locations(offers: list[Offer]) -> Offer:
+    """An offer with counters on a second Location too (as real ROR units may have)."""
+    base = next(o for o in offers[20:] if any(c.location_id for c in o.capacities))
+    second = f"{base.location_ids[0]}-bis"
+    copies = [replace(c, location_id=second) for c in base.capacities if c.location_id]
+    return replace(
+        base,
+        location_ids=(*base.location_ids, second),
+        capacities=(*base.capacities, *copies),
+    )
 
 
 def criteria_cases(offers: list[Offer]) -> Iterator[Criteria]:
@@ -182,6 +197,30 @@ def _bundle(answer: httpx.Response) -> tuple[int, list[str]]:
     return answer.status_code, matches
 
 
+def implausible_push(offers: list[Offer], avoid: str) -> tuple[str, list[Capacity]]:
+    """A Location with installed beds, and a push of far more available beds of that nature."""
+    for o in offers:
+        for c in o.capacities:
+            if c.location_id == avoid or c.status != "02" or c.temporality != "01":
+                continue
+            if any(
+                d.location_id == c.location_id and d.status == "01" and d.nature == c.nature
+                for d in o.capacities
+            ):
+                return c.location_id, [
+                    replace(c, count=10_000, updated_at=NOW + timedelta(hours=1))
+                ]
+    raise AssertionError("no Location with installed and available beds")
+
+
+def refusal(push: Callable[[], Any]) -> Implausible:
+    try:
+        push()
+    except Implausible as exc:
+        return exc
+    raise AssertionError("the push was accepted")
+
+
 def counters_of(offer: Offer) -> tuple[str, list[Capacity]]:
     loc = next(c.location_id for c in offer.capacities if c.location_id)
     counters = [c for c in offer.capacities if c.location_id == loc]
@@ -248,10 +287,31 @@ def run(recorder: Recorder, engine: ElasticsearchEngine, tmp: Any) -> Scenario:
     loc, counters = counters_of(shared)
     newer = [replace(c, count=c.count + 1, updated_at=NOW + timedelta(minutes=5)) for c in counters]
     s.step("capacity push", lambda: engine.update_capacities(loc, newer))
+    multi = next(o for o in offers if len({c.location_id for c in o.capacities} - {""}) > 1)
+    first, counters_1 = counters_of(multi)
+    pushed_1 = [replace(c, updated_at=NOW + timedelta(minutes=7)) for c in counters_1]
+    s.step("push to one of two Locations", lambda: engine.update_capacities(first, pushed_1))
+    s.results["pushed offer"], s.results["after push"] = multi, engine.get(multi.id)
+    sharing = replace(
+        multi,
+        id=f"{multi.id}-sharing",
+        location_ids=(first,),
+        capacities=tuple(c for c in multi.capacities if c.location_id == first),
+    )
+    s.step("upsert sharing one Location", lambda: engine.upsert([sharing]))
+    s.results["after upsert"] = engine.get(multi.id)
+    s.step("delete the sharing offer", lambda: engine.delete([sharing.id]))
     s.step("stale push", lambda: engine.update_capacities(loc, counters))
     recorder.conflict_once.add(shared.id)  # a concurrent writer between read and write
     later = [replace(c, updated_at=NOW + timedelta(minutes=9)) for c in counters]
     s.step("raced push", lambda: engine.update_capacities_many([(loc, later)]))
+    bad_loc, bad = implausible_push(offers, avoid=loc)
+    s.step("implausible push", lambda: refusal(lambda: engine.update_capacities(bad_loc, bad)))
+    fine = [replace(c, updated_at=NOW + timedelta(minutes=20)) for c in counters]
+    s.step(
+        "implausible batch",
+        lambda: refusal(lambda: engine.update_capacities_many([(loc, fine), (bad_loc, bad)])),
+    )
     s.step("owners", lambda: (engine.locations_info([loc]), engine.find_locations("x", loc)))
     s.step("history", lambda: engine.capacity_history(loc, since=NOW - timedelta(days=1)))
     s.step(

@@ -199,6 +199,31 @@ def test_capacity_updates_are_guarded_and_stale_ones_reported(scenario: Scenario
     assert result.applied == len(result.results)
 
 
+def test_a_push_keeps_the_counters_of_the_offers_other_locations(scenario: Scenario) -> None:
+    """A push to one Location, or an offer upserted with it, rewrites each offer using it
+    whole: the counters of its other Locations stay (they were dropped before)."""
+    before, after = scenario.results["pushed offer"], scenario.results["after push"]
+    pushed = scenario.results["push to one of two Locations"].location_id
+    others = [c for c in before.capacities if c.location_id != pushed]
+    assert others  # the offer has counters on another Location
+    assert [c for c in after.capacities if c.location_id != pushed] == others
+    upserted = scenario.results["after upsert"]  # a new offer using the pushed Location
+    assert [c for c in upserted.capacities if c.location_id != pushed] == others
+
+
+def test_an_implausible_push_is_refused_before_anything_is_written(scenario: Scenario) -> None:
+    """As on the embedded engine: available beds above installed plus supplementary ones are
+    refused with both counts named, a batch as a whole, and no document is updated."""
+    single, batch = scenario.results["implausible push"], scenario.results["implausible batch"]
+    assert single.field == "locations[0].counters[0].count"
+    assert batch.field == "locations[1].counters[0].count"
+    assert "10000 lits disponibles" in single.message and "installés" in single.message
+    for step in ("implausible push", "implausible batch"):
+        keys = {c.key for c in scenario.sent[step]}
+        assert "POST /{index}/_search" in keys  # the Location's documents were read
+        assert not keys & {"POST /{index}/_update/{id}", "PUT /_bulk"}, keys
+
+
 def test_history_and_overview(scenario: Scenario) -> None:
     assert scenario.results["history"].entries
     history = [c for c in scenario.sent["capacity push"] if c.key == "PUT /_bulk"]
