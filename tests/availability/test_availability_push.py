@@ -122,13 +122,13 @@ def test_pushes_commit_with_full_sync_and_leave_normal_behind(
 ) -> None:
     loc, _ = shared_location(items)
     seen: list[int] = []
-    original = engine._recount_locations
+    original = engine.db.recount_locations
 
     def spy(conn: sqlite3.Connection, locs: list[str]) -> list[int]:
         seen.append(conn.execute("PRAGMA synchronous").fetchone()[0])
         return original(conn, locs)
 
-    monkeypatch.setattr(engine, "_recount_locations", spy)
+    monkeypatch.setattr(engine.db, "recount_locations", spy)
     engine.update_capacities(loc, [counter(3, minutes(70))])
     assert seen == [2]  # FULL inside the push's transaction
     assert engine._conn().execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL after

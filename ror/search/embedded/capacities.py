@@ -60,7 +60,7 @@ from ror.search.embedded.schema import CAPACITY_KEY_COLUMNS, table_exists
 from ror.search.engine import CounterOutcome, LocationCounters, LocationInfo, UpdateResult
 
 if TYPE_CHECKING:
-    from ror.search.embedded.engine import EmbeddedEngine
+    from ror.search.embedded.db import Database
 
 _CHUNK: Final = 500  # SQLite variables per IN (...) list
 
@@ -113,16 +113,16 @@ def ensure_tables(conn: sqlite3.Connection) -> None:
 
 
 def push(
-    engine: EmbeddedEngine, updates: Sequence[LocationCounters], *, received_at: datetime
+    db: Database, updates: Sequence[LocationCounters], *, received_at: datetime
 ) -> list[UpdateResult]:
     """Apply pushes for several Locations in one durable transaction (module docstring)."""
     if not updates:
         return []
     locs = list(dict.fromkeys(loc for loc, _ in updates))
-    conn = engine._conn()
+    conn = db.conn()
     conn.execute("PRAGMA synchronous = FULL")
     try:
-        with engine._writing() as conn:
+        with db.writing() as conn:
             offers = _offer_ids(conn, locs)
             missing = [loc for loc in locs if loc not in offers]
             if missing:
@@ -135,8 +135,8 @@ def push(
             if stored.rows:
                 stored.write(conn, received_at)
                 check_plausible(conn, updates, sorted(stored.changed))
-                engine._recount_locations(conn, sorted(stored.changed))
-                engine._bump(conn, "caps_version")
+                db.recount_locations(conn, sorted(stored.changed))
+                db.bump(conn, "caps_version")
     finally:
         conn.execute("PRAGMA synchronous = NORMAL")
     results = []
@@ -426,9 +426,9 @@ def fill_facts(conn: sqlite3.Connection) -> int:
     return done
 
 
-def rebuild_facts(engine: EmbeddedEngine) -> None:
+def rebuild_facts(db: Database) -> None:
     """After a full load: every offer's facts computed again, in one write transaction,
     unless the load wrote them with the offers (``embedded_load``: they are in step)."""
-    with engine._writing() as conn:
+    with db.writing() as conn:
         if not facts_current(conn):
             fill_facts(conn)

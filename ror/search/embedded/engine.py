@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -29,17 +28,15 @@ from ror.geo.distance import dot_to_km
 from ror.model import Capacity, Offer
 from ror.search.embedded import capacities as embedded_capacities
 from ror.search.embedded import cells, planner
-from ror.search.embedded import files as sqlite_files
 from ror.search.embedded.cache import BoundedCache
+from ror.search.embedded.db import Database
 from ror.search.embedded.load import Loadable, bulk_load, stats
 from ror.search.embedded.memory import query as memory_query
 from ror.search.embedded.memory.store import MemoryStore, Snapshot
 from ror.search.embedded.overview import OverviewIndex
 from ror.search.embedded.replay import ReplayStore, replay_path
 from ror.search.embedded.rows import (
-    CAPACITY_SELECT,
     StoredCounter,
-    capacity_from_row,
     cover_values,
     decode_doc,
     decode_order_keys,
@@ -74,7 +71,7 @@ from ror.search.engine import (
     UpdateResult,
 )
 from ror.search.grouping import location_group
-from ror.search.prefilter import OfferColumns, available_counts
+from ror.search.prefilter import OfferColumns
 
 FACET_MAX_UNITS: Final = 20_000  # a facet over more units is left out (and said so)
 OFFER_CACHE_SIZE: Final = 50_000
@@ -105,9 +102,7 @@ class EmbeddedEngine:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.version = f"embedded-{SCHEMA_VERSION}/ror-{getattr(ror, '__version__', '0')}"
-        self._cache_kib = cache_size_mb * 1024
-        self._local = threading.local()
-        self._write_lock = threading.Lock()
+        self.db = Database(self.path, cache_kib=cache_size_mb * 1024)
         self._docs_version = -1
         self._codes: dict[tuple[str, str], tuple[int, int]] = {}
         self._code_names: dict[int, tuple[str, str]] = {}
@@ -122,26 +117,16 @@ class EmbeddedEngine:
         self._caps_version = -1
         self._memory = MemoryStore(self.path) if memory else None
         self._replays = ReplayStore(replay_path(self.path), replay_days)
-        conn = self._conn()
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
+        with self.db.writing() as conn:
             ensure_schema(conn)
             embedded_capacities.ensure_tables(conn)
-            conn.execute("COMMIT")
-        self._overview = OverviewIndex(self)
+        self._overview = OverviewIndex(self.db)
         self._refresh()
 
     # --- connections and cached state ------------------------------------------------------
 
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite_files.connect(self.path)
-            conn.execute(f"PRAGMA cache_size = -{self._cache_kib}")
-            conn.execute("PRAGMA secure_delete = OFF")
-            conn.execute("PRAGMA temp_store = MEMORY")
-            self._local.conn = conn
-        return conn
+        return self.db.conn()
 
     def _refresh(self) -> None:
         """Reload the code table and drop cached documents when offers changed anywhere."""
@@ -190,33 +175,11 @@ class EmbeddedEngine:
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
-        conn = self._conn()
-        if conn.in_transaction:  # nested: the outer snapshot holds
+        with self.db.snapshot():
             yield
-            return
-        conn.execute("BEGIN")
-        try:
-            yield
-        finally:
-            conn.execute("COMMIT")
-
-    @contextmanager
-    def _writing(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
 
     def close(self) -> None:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self.db.close()
         self._replays.close()
 
     def count(self) -> int:
@@ -241,9 +204,9 @@ class EmbeddedEngine:
         may come encoded already: ``embedded_rows.encode_offer``, e.g. from
         ``ror.commands.synthetic_stream``); otherwise offers are upserted in batches."""
         if replace_all:
-            with self._write_lock:
+            with self.db.write_lock:
                 loaded, rejected, seconds = bulk_load(self._conn(), offers, progress)
-            embedded_capacities.rebuild_facts(self)  # offer areas
+            embedded_capacities.rebuild_facts(self.db)  # offer areas
             self._refresh()
             return stats(loaded, rejected, seconds)
         started = time.perf_counter()
@@ -266,19 +229,19 @@ class EmbeddedEngine:
     def upsert(self, offers: Iterable[Offer]) -> int:
         """Insert or replace offers (by id). Counters merge per Location, newest wins."""
         n = 0
-        with self._writing() as conn:
+        with self.db.writing() as conn:
             touched: set[str] = set()
             for offer in offers:
                 touched.update(self._write_offer(conn, offer))
                 n += 1
-            self._recount_locations(conn, touched)
+            self.db.recount_locations(conn, touched)
             self._bump(conn)
         self._refresh()
         return n
 
     def delete(self, ids: Iterable[str]) -> int:
         n = 0
-        with self._writing() as conn:
+        with self.db.writing() as conn:
             touched: set[str] = set()
             for offer_id in ids:
                 row = conn.execute("SELECT rid FROM offers WHERE id = ?", (offer_id,)).fetchone()
@@ -296,19 +259,15 @@ class EmbeddedEngine:
                 ).fetchone():
                     continue
                 conn.execute("DELETE FROM capacities WHERE loc = ?", (loc,))
-            self._recount_locations(conn, touched)
+            self.db.recount_locations(conn, touched)
             self._bump(conn)
         self._refresh()
         return n
 
-    def _bump(self, conn: sqlite3.Connection, key: str = "docs_version") -> None:
-        if key == "docs_version":  # facts kept by this write follow
-            embedded_capacities.follow_docs(conn)
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, '1') "
-            "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
-            (key,),
-        )
+    def _bump(self, conn: sqlite3.Connection) -> None:
+        """Offers changed: the facts kept by this write follow, and every process sees it."""
+        embedded_capacities.follow_docs(conn)
+        self.db.bump(conn, "docs_version")
 
     def _add_postings(self, conn: sqlite3.Connection, code_id: int, delta: int) -> None:
         conn.execute("UPDATE codes SET postings = postings + ? WHERE code_id = ?", (delta, code_id))
@@ -419,35 +378,6 @@ class EmbeddedEngine:
         )
         return CounterOutcome(key, True, "applied", c.updated_at)
 
-    def _recount_locations(self, conn: sqlite3.Connection, locs: Iterable[str]) -> list[int]:
-        """Recompute the availability columns of every offer using these Locations."""
-        rids: set[int] = set()
-        for loc in locs:
-            rids.update(
-                r[0] for r in conn.execute("SELECT rid FROM location_offers WHERE loc = ?", (loc,))
-            )
-        for rid in sorted(rids):
-            meta = conn.execute("SELECT loc_keys FROM offer_meta WHERE rid = ?", (rid,)).fetchone()
-            if meta is None:
-                continue
-            counters = [c for _, c in self._counters(conn, orjson.loads(meta[0]))]
-            beds, places = available_counts(counters)
-            conn.execute(
-                "UPDATE offer_meta SET beds = ?, places = ? WHERE rid = ?", (beds, places, rid)
-            )
-        return sorted(rids)
-
-    def _counters(
-        self, conn: sqlite3.Connection, locs: Sequence[str]
-    ) -> list[tuple[str, Capacity]]:
-        if not locs:
-            return []
-        marks = ", ".join("?" * len(locs))
-        rows = conn.execute(
-            f"{CAPACITY_SELECT} WHERE loc IN ({marks}) ORDER BY loc, pos", tuple(locs)
-        )
-        return [capacity_from_row(r) for r in rows]
-
     # --- capacities ------------------------------------------------------------------------
 
     def update_capacities(self, location_id: str, counters: Sequence[Capacity]) -> UpdateResult:
@@ -459,7 +389,7 @@ class EmbeddedEngine:
     # --- availability: capacities.py, overview.py ------------------------------------------
 
     def update_capacities_many(self, updates: Sequence[LocationCounters]) -> list[UpdateResult]:
-        return embedded_capacities.push(self, updates, received_at=datetime.now(UTC))
+        return embedded_capacities.push(self.db, updates, received_at=datetime.now(UTC))
 
     def locations_info(self, location_ids: Sequence[str]) -> dict[str, LocationInfo]:
         return embedded_capacities.locations_info(self._conn(), location_ids)
@@ -537,7 +467,7 @@ class EmbeddedEngine:
             stored.update(read)
         wanted = {loc for offer_locs in stored.values() for loc in offer_locs[1]}
         by_loc: dict[str, list[Capacity]] = {}
-        for loc, c in self._counters(conn, sorted(wanted)):
+        for loc, c in self.db.counters(conn, sorted(wanted)):
             by_loc.setdefault(loc, []).append(c)
         out = []
         for r in refs:

@@ -48,7 +48,7 @@ from ror.nomenclature.named_codes import CURRENT
 from ror.search.embedded import capacities as embedded_capacities
 
 if TYPE_CHECKING:
-    from ror.search.embedded.engine import EmbeddedEngine
+    from ror.search.embedded.db import Database
 
 IntArray = npt.NDArray[np.int64]
 Int32Array = npt.NDArray[np.int32]  # the arrays kept: half the memory of int64
@@ -85,26 +85,23 @@ class _State:
 class OverviewIndex:
     """The overview of one embedded engine (see the module docstring)."""
 
-    def __init__(self, engine: EmbeddedEngine) -> None:
-        self.engine = engine
+    def __init__(self, db: Database) -> None:
+        self.db = db
         self._state: _State | None = None
         self._lock = threading.Lock()
 
     def overview(self, query: OverviewQuery, now: datetime) -> Overview:
         with self._lock:
             state = self._current()
-            conn = self.engine._conn()
-            with self.engine.snapshot():
+            with self.db.snapshot() as conn:
                 mask = self._offer_mask(conn, state, query)
             return _aggregate(state, query, mask, now)
 
     # --- keeping in step ---------------------------------------------------------------------
 
     def _current(self) -> _State:
-        engine = self.engine
-        conn = engine._conn()
         for _ in range(3):
-            with engine.snapshot():
+            with self.db.snapshot() as conn:
                 docs, facts = _versions(conn)
                 state = self._state
                 if docs != facts:  # facts out of step with the offers
@@ -117,7 +114,7 @@ class OverviewIndex:
                 self._state = state
                 return state
             # a full load just swapped in: compute the facts (rebuild_facts would, a moment later)
-            with engine._writing() as wconn:
+            with self.db.writing() as wconn:
                 if not embedded_capacities.facts_current(wconn):
                     embedded_capacities.fill_facts(wconn)
         raise RuntimeError("overview: offer facts still out of step after computing them")
