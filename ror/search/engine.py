@@ -147,9 +147,15 @@ class Candidate:
     sure: bool = False
 
 
-# A stream may interleave Candidate(RING_MARK, r, …): "every unit within r km has been
-# streamed". The pipeline can then stop widening at r without making the engine read farther.
-RING_MARK: Final = -1
+@dataclass(frozen=True, slots=True)
+class RingMark:
+    """In a distance stream: every unit within ``covered_km`` has been streamed. The pipeline
+    can then stop widening there without making the engine read farther."""
+
+    covered_km: float
+
+
+Streamed = Candidate | RingMark  # what a distance stream yields
 REPLAY_KEEP_DAYS: Final = 30  # ROR_REPLAY_DAYS: a replay record older than this is deleted
 REPLAY_PRUNE_EVERY: Final = 1000  # records saved between two deletions of old ones (per process)
 
@@ -162,7 +168,7 @@ class Candidates:
     """
 
     by_zone: list[Candidate]
-    stream: Iterator[Candidate]
+    stream: Iterator[Streamed]
     strategy: str  # how the engine produced them ("facet-first", "spatial", "scan", …)
     # The same stream readable ring by ring as arrays (``rings.RingStream``), with the zone
     # matches as arrays: an engine capability the ranker uses to rank many units at once.

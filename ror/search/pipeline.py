@@ -60,7 +60,7 @@ from ror.ranking.explain import grouped
 from ror.ranking.hours import local
 from ror.ranking.prices import price_summary
 from ror.search import ranker_rings
-from ror.search.engine import RING_MARK, Candidate, CandidateQuery, Engine, SearchRecord
+from ror.search.engine import Candidate, CandidateQuery, Engine, SearchRecord
 from ror.search.grouping import Member, group_key, members
 from ror.search.prefilter import Prefilter
 from ror.search.ranker import (
@@ -543,7 +543,7 @@ def _any_listed(engine: Engine, query: CandidateQuery) -> bool:
         return True
     stream = candidates.stream
     try:
-        return any(c.ref != RING_MARK for c in stream)
+        return any(isinstance(c, Candidate) for c in stream)
     finally:
         close = getattr(stream, "close", None)
         if close is not None:
@@ -567,7 +567,7 @@ def _nearest_fitting(
         pending = (
             c
             for c in stream
-            if c.ref != RING_MARK and c.fails == 0 and (c.distance_km or 0.0) > radius
+            if isinstance(c, Candidate) and c.fails == 0 and (c.distance_km or 0.0) > radius
         )
         while read < BEYOND_CHECKS:
             batch = list(itertools.islice(pending, LOOKAHEAD))

@@ -20,7 +20,7 @@ from ror import deadline
 from ror.criteria import Criteria
 from ror.model import Offer
 from ror.ranking import Weights, check, score, score_upper_bound
-from ror.search.engine import RING_MARK, Candidate, Engine
+from ror.search.engine import Candidate, Engine, RingMark, Streamed
 from ror.search.grouping import group_key, keys_of
 from ror.search.rings import IdOrder
 
@@ -271,7 +271,7 @@ def consume_by_zone(ranker: Ranker, by_zone: list[Candidate]) -> None:
 
 
 def consume(
-    ranker: Ranker, stream: Iterator[Candidate], steps: tuple[float | None, ...]
+    ranker: Ranker, stream: Iterator[Streamed], steps: tuple[float | None, ...]
 ) -> float | None:
     """Rank a distance-ordered stream; returns the radius used (the first certain step)."""
     fixed = ranker.criteria.radius_km is not None
@@ -280,14 +280,14 @@ def consume(
     radius: float | None = steps[0]
     for batch in _batches(stream, LOOKAHEAD):
         for c in batch:
-            d = c.distance_km
-            if c.ref == RING_MARK:  # everything within d seen: a step may be decided
-                while not fixed and d is not None and radius is not None and d >= radius:
+            if isinstance(c, RingMark):  # everything within it seen: a step may be decided
+                while not fixed and radius is not None and c.covered_km >= radius:
                     if ranker.certain(radius):
                         return radius
                     step += 1
                     radius = steps[step]
                 continue
+            d = c.distance_km
             while d is not None and radius is not None and d > radius:
                 if ranker.certain(radius):
                     return radius
@@ -303,7 +303,8 @@ def consume(
                         [
                             b.ref
                             for b in batch
-                            if b.fails == 0
+                            if isinstance(b, Candidate)
+                            and b.fails == 0
                             and (not (exact and b.sure) or ranker.may_enter(b.distance_km))
                         ]
                     )
@@ -323,11 +324,11 @@ def final_radius(ranker: Ranker, steps: tuple[float | None, ...], step: int) -> 
     return radius
 
 
-def _batches(stream: Iterator[Candidate], size: int) -> Iterator[list[Candidate]]:
-    batch: list[Candidate] = []
+def _batches(stream: Iterator[Streamed], size: int) -> Iterator[list[Streamed]]:
+    batch: list[Streamed] = []
     for c in stream:
         batch.append(c)
-        if len(batch) >= size or c.ref == RING_MARK:  # never read past a ring unasked
+        if len(batch) >= size or isinstance(c, RingMark):  # never read past a ring unasked
             yield batch
             batch = []
     if batch:

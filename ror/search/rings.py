@@ -18,7 +18,7 @@ from ror.criteria import BedNeed
 from ror.geo.distance import EARTH_RADIUS_KM, dot_to_km
 from ror.nomenclature.named_codes import CURRENT, NO_ASSIGNMENT
 from ror.ranking.scoring import UnitFacts
-from ror.search.engine import RING_MARK, Candidate
+from ror.search.engine import Candidate, RingMark, Streamed
 
 # The availability figures a ring carries per unit, rows of ``Ring.figures``.
 FIGURES: Final = ("free_01", "free_02", "since_01", "since_02", "installed_01", "installed_02")
@@ -103,28 +103,28 @@ IdOrder = Callable[[str, str, int], list[tuple[int, str]]]
 in id order, at most ``limit`` of them."""
 
 
-class RingStream(Iterator[Candidate]):
+class RingStream(Iterator[Streamed]):
     """The distance-ordered ``Candidate`` stream of the engine contract, also readable ring by
     ring as arrays (:meth:`rings`). Read one way only. ``by_zone``: the units of
     ``Candidates.by_zone`` as arrays."""
 
     def __init__(self, rings: Iterator[Ring], by_zone: Ring | None = None) -> None:
         self._rings = rings
-        self._pending: Iterator[Candidate] = iter(())
+        self._pending: Iterator[Streamed] = iter(())
         self.by_zone = by_zone
         self.in_id_order: IdOrder | None = None  # set by the engine: ties are read by id
 
     def rings(self) -> Iterator[Ring]:
         return self._rings
 
-    def __next__(self) -> Candidate:
+    def __next__(self) -> Streamed:
         while True:
             for c in self._pending:
                 return c
             ring = next(self._rings)  # StopIteration ends the stream
-            items = ring.candidates()
+            items: list[Streamed] = [*ring.candidates()]
             if ring.covered is not None and ring.dots is not None:
-                items.append(Candidate(RING_MARK, ring.covered, 2))
+                items.append(RingMark(ring.covered))
             self._pending = iter(items)
 
     def close(self) -> None:

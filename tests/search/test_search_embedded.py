@@ -14,7 +14,7 @@ import pytest
 from ror.errors import NotFound
 from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.embedded.replay import replay_path
-from ror.search.engine import CandidateQuery, Engine, SearchRecord
+from ror.search.engine import Candidate, CandidateQuery, Engine, SearchRecord
 from ror.search.prefilter import Prefilter
 from tests.search.builders import (
     ALBI,
@@ -32,7 +32,9 @@ from tests.search.builders import (
 
 def ids_of(engine: EmbeddedEngine, query: CandidateQuery) -> list[str]:
     found = engine.candidates(query)
-    refs = [c.ref for c in found.by_zone] + [c.ref for c in found.stream]
+    refs = [c.ref for c in found.by_zone] + [
+        c.ref for c in found.stream if isinstance(c, Candidate)
+    ]
     return [o.id for o in engine.offers(refs)]
 
 
@@ -170,7 +172,7 @@ def test_capacity_update_newer_wins_and_reaches_every_offer_of_the_location(
 
     def eligible() -> list[str]:
         found = engine.candidates(with_bed)
-        refs = [c.ref for c in found.stream if c.fails == 0]
+        refs = [c.ref for c in found.stream if isinstance(c, Candidate) and c.fails == 0]
         return sorted(o.id for o in engine.offers(refs))
 
     assert eligible() == []
@@ -215,7 +217,7 @@ def test_candidates_are_in_distance_order_with_prefilter_failures(engine: Embedd
     )
     found = engine.candidates(query)
     assert [(engine.offers([c.ref])[0].id, c.fails) for c in found.by_zone] == [("home", 0)]
-    stream = list(found.stream)
+    stream = [c for c in found.stream if isinstance(c, Candidate)]
     assert [engine.offers([c.ref])[0].id for c in stream] == ["muret", "albi", "paris"]
     assert [c.fails for c in stream] == [0, 1, 0]
     assert all(a.distance_km <= b.distance_km for a, b in itertools.pairwise(stream))  # type: ignore[operator]

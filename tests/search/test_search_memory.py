@@ -21,7 +21,7 @@ from ror.search import pipeline
 from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.embedded.memory import index as memory_index
 from ror.search.embedded.memory import store as memory_store
-from ror.search.engine import RING_MARK, Candidate, CandidateQuery
+from ror.search.engine import Candidate, CandidateQuery
 from ror.search.pipeline import FACET_FIELDS, search
 from tests.search.builders import (
     ALBI,
@@ -47,7 +47,7 @@ def engine_query(criteria: Criteria) -> tuple[Criteria, CandidateQuery]:
 def units(engine: EmbeddedEngine, query: CandidateQuery) -> tuple[list[Any], list[Any], str]:
     """By-zone and stream candidates as sorted (ref, km, fails, sure), and the strategy."""
     found = engine.candidates(query)
-    stream = [c for c in found.stream if c.ref != RING_MARK]
+    stream = [c for c in found.stream if isinstance(c, Candidate)]
     distances = [c.distance_km or 0.0 for c in stream]
     assert distances == sorted(distances)  # nearest first
     return sorted(map(_row, found.by_zone)), sorted(map(_row, stream)), found.strategy

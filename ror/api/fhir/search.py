@@ -217,10 +217,10 @@ def _engine_count(request: SearchRequest, engine: Engine, p: Plan) -> int | None
 
 def _candidates(found: Candidates, p: Plan) -> Iterator[Candidate]:
     """The units passing every condition the engine decides (``fails == 0``): those failing
-    a prefilter criterion and the engine's ring markers are no matches."""
+    a prefilter criterion are no matches, nor are the stream's ring marks."""
     yield from (c for c in found.by_zone if c.fails == 0)
     if not p.zone_only:
-        yield from (c for c in found.stream if c.fails == 0)
+        yield from (c for c in found.stream if isinstance(c, Candidate) and c.fails == 0)
 
 
 def _batches(engine: Engine, p: Plan, found: Candidates) -> Iterator[tuple[Candidate, Offer]]:

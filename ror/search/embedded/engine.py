@@ -56,7 +56,6 @@ from ror.search.embedded.schema import (
 from ror.search.engine import (
     ESTABLISHMENT_OFFERS_MAX,
     REPLAY_KEEP_DAYS,
-    RING_MARK,
     Candidate,
     CandidateQuery,
     Candidates,
@@ -67,7 +66,9 @@ from ror.search.engine import (
     LocationInfo,
     OrderKeys,
     Progress,
+    RingMark,
     SearchRecord,
+    Streamed,
     UpdateResult,
 )
 from ror.search.grouping import location_group
@@ -622,7 +623,7 @@ class EmbeddedEngine:
         query: CandidateQuery,
         plan: planner.Plan,
         exclude: set[int],
-    ) -> Iterator[Candidate]:
+    ) -> Iterator[Streamed]:
         seen = set(exclude)
         for sql, params, covered in planner.stream_statements(query, plan):
             cursor = conn.execute(sql, params)
@@ -637,7 +638,7 @@ class EmbeddedEngine:
             finally:
                 cursor.close()
             if covered is not None:
-                yield Candidate(RING_MARK, covered, 2)
+                yield RingMark(covered)
 
     def facets(
         self, query: CandidateQuery, radius_km: float | None, fields: Sequence[str]
