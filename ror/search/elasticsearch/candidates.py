@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 from ror.mappings import fields as f
-from ror.mappings.dsl import Clause, all_of, any_of, none_of
+from ror.mappings.dsl import Clause, all_of, any_of, none_of, term
 from ror.search.elasticsearch.filters import (
     audience_filter,
     code_clauses,
@@ -29,7 +29,7 @@ from ror.search.elasticsearch.filters import (
     prefilter_clauses,
     zone_filter,
 )
-from ror.search.engine import ANNULI_KM, CandidateQuery
+from ror.search.engine import ANNULI_KM, ESTABLISHMENT_OFFERS_MAX, CandidateQuery
 
 PAGE: Final = 500
 FACET_TERMS: Final = 5000  # more than any code system has codes (R210 acts: ~1 300)
@@ -161,6 +161,48 @@ def zone_body(
         "track_total_hits": False,
     }
     return _light(body, query, search_after)
+
+
+def id_order_body(after: str, size: int) -> dict[str, Any]:
+    """A page of every unit in id order after ``after`` (light hits: ``Listings``)."""
+    body: dict[str, Any] = {
+        "size": size,
+        "sort": [{f.ID: "asc"}],
+        "_source": LIGHT_SOURCE,
+        "track_total_hits": False,
+    }
+    if after:
+        body["search_after"] = [after]
+    return body
+
+
+LOCATIONS_AGG: Final = "locations"
+
+
+def locations_body(after: str, size: int, *, offers: bool = True) -> dict[str, Any]:
+    """A page of Location ids in order after ``after`` (a composite aggregation), each with
+    the ids of the offers using it."""
+    composite: dict[str, Any] = {
+        "size": size,
+        "sources": [{"loc": {"terms": {"field": f.LOCATION_IDS}}}],
+    }
+    if after:
+        composite["after"] = {"loc": after}
+    agg: dict[str, Any] = {"composite": composite}
+    if offers:
+        agg["aggs"] = {"offers": {"terms": {"field": f.ID, "size": ESTABLISHMENT_OFFERS_MAX}}}
+    return {"size": 0, "track_total_hits": False, "aggs": {LOCATIONS_AGG: agg}}
+
+
+def sensitive_body(size: int = PAGE) -> dict[str, Any]:
+    """The sensitive units, with their champ codes, in id order."""
+    return {
+        "size": size,
+        "query": {"bool": {"filter": [term(f.SENSITIVE, True)]}},
+        "sort": [{f.ID: "asc"}],
+        "_source": [*LIGHT_SOURCE, f.CHAMP],
+        "track_total_hits": False,
+    }
 
 
 def population_filter(query: CandidateQuery, radius_km: float | None) -> Clause:

@@ -43,10 +43,15 @@ from ror.mappings.template import searches_body
 from ror.model import Capacity, Offer
 from ror.search.elasticsearch.availability import EsAvailability
 from ror.search.elasticsearch.candidates import (
+    LIGHT_SOURCE,
+    LOCATIONS_AGG,
     count_body,
     decided_in_cluster,
     facets_body,
+    id_order_body,
+    locations_body,
     rings,
+    sensitive_body,
     stream_body,
     zone_body,
 )
@@ -76,7 +81,8 @@ MAPPING_VERSION: Final = 1  # bump when offers.json changes in a way old indices
 FACET_MAX_UNITS: Final = 20_000  # as the embedded engine: a larger facet is left out
 REF_CACHE_SIZE: Final = 100_000
 KEEP_ALIVE: Final = "2m"  # a point in time outlives the slowest search
-READ_BATCH: Final = 500  # documents read by one search on their ids
+READ_BATCH: Final = 500  # documents read by one _mget
+LOCATION_COUNT_PAGE: Final = 10_000  # Location keys per request when counting them
 
 __all__ = ["ElasticsearchEngine", "EngineUnavailable", "open_es_engine"]
 
@@ -106,6 +112,7 @@ class ElasticsearchEngine:
         self._saved = itertools.count()
         self._refs: OrderedDict[int, Offer | OrderKeys] = OrderedDict()
         self._ref_ids = itertools.count(1)
+        self._ref_of: dict[str, int] = {}  # offer id -> its ref while cached
         self._lock = threading.Lock()
         self._local = threading.local()
         info = self.store.call(client.info).body
@@ -242,13 +249,68 @@ class ElasticsearchEngine:
             if not agg["buckets"] or after is None:
                 return frozenset(found)
 
-    def _remember(self, offer: Offer | OrderKeys) -> int:
+    def _remember(self, offer: Offer | OrderKeys, *, keep: bool = False) -> int:
+        """The ref of an offer, the same for the same id while it is cached (listings compare
+        refs); what it holds is replaced by ``offer`` unless ``keep`` and it holds something."""
+        offer_id = offer.id if isinstance(offer, Offer) else offer[0]
         with self._lock:
-            ref = next(self._ref_ids)
+            ref = self._ref_of.get(offer_id)
+            if ref is None or ref not in self._refs:
+                ref = self._ref_of[offer_id] = next(self._ref_ids)
+            elif keep:
+                return ref
             self._refs[ref] = offer
+            self._refs.move_to_end(ref)
             while len(self._refs) > REF_CACHE_SIZE:
-                self._refs.popitem(last=False)
+                _, dropped = self._refs.popitem(last=False)
+                self._ref_of.pop(dropped.id if isinstance(dropped, Offer) else dropped[0], None)
         return ref
+
+    def _light_ref(self, hit: Mapping[str, Any]) -> int:
+        updated = hit["_source"].get(f.LAST_UPDATED)
+        return self._remember((hit["_id"], datetime.fromisoformat(updated) if updated else None))
+
+    # --- listings in key order (``Listings``) -----------------------------------------------
+
+    def offer_refs(self, offer_ids: Sequence[str]) -> dict[str, int]:
+        found = self.store.call(
+            self.client.mget, index=self.alias, ids=list(offer_ids), source_includes=LIGHT_SOURCE
+        )
+        return {doc["_id"]: self._light_ref(doc) for doc in found["docs"] if doc.get("found")}
+
+    def offers_in_id_order(self, after: str, limit: int) -> list[tuple[int, str]]:
+        body = id_order_body(after, limit)
+        return [(self._light_ref(hit), hit["_id"]) for hit in self._search(body)["hits"]["hits"]]
+
+    def locations_in_id_order(self, after: str, limit: int) -> list[tuple[str, tuple[int, ...]]]:
+        agg = self._search(locations_body(after, limit))["aggregations"][LOCATIONS_AGG]
+        return [
+            (
+                str(b["key"]["loc"]),
+                tuple(
+                    self._remember((str(o["key"]), None), keep=True)
+                    for o in sorted(b["offers"]["buckets"], key=lambda o: str(o["key"]))
+                ),
+            )
+            for b in agg["buckets"]
+        ]
+
+    def location_count(self) -> int:
+        """Exact: the Locations walked by a composite aggregation (a scan of the keys)."""
+        count, after = 0, ""
+        while True:
+            body = locations_body(after, LOCATION_COUNT_PAGE, offers=False)
+            agg = self._search(body)["aggregations"][LOCATIONS_AGG]
+            count += len(agg["buckets"])
+            if len(agg["buckets"]) < LOCATION_COUNT_PAGE:
+                return count
+            after = str(agg["buckets"][-1]["key"]["loc"])
+
+    def sensitive_units(self) -> dict[int, tuple[str, ...]]:
+        return {
+            self._light_ref(hit): tuple(hit["_source"].get(f.CHAMP) or ())
+            for hit in self._pages(sensitive_body())
+        }
 
     def _known(self, ref: int) -> Offer | OrderKeys:
         found = self._refs.get(ref)

@@ -391,8 +391,11 @@ class Recorder:
         doc, created = self._store(index, p["id"], dict(c.body))
         return self._write_result(index, p["id"], doc, "created" if created else "updated")
 
-    def _found(self, index: str, doc_id: str, doc: Doc, excludes: Iterable[str]) -> dict[str, Any]:
+    def _found(
+        self, index: str, doc_id: str, doc: Doc, excludes: Iterable[str], includes: Any = None
+    ) -> dict[str, Any]:
         dropped = set(excludes)
+        wanted = set(includes) if includes else None
         return {
             "_index": index,
             "_id": doc_id,
@@ -400,7 +403,11 @@ class Recorder:
             "_seq_no": doc.seq_no,
             "_primary_term": 1,
             "found": True,
-            "_source": {k: v for k, v in doc.source.items() if k not in dropped},
+            "_source": {
+                k: v
+                for k, v in doc.source.items()
+                if k not in dropped and (wanted is None or k in wanted)
+            },
         }
 
     def _lookup(self, name: str, doc_id: str) -> tuple[str, Doc] | None:
@@ -465,13 +472,14 @@ class Recorder:
 
     def _mget(self, c: Captured, p: dict[str, str]) -> Any:
         excludes = [x for x in c.query.get("_source_excludes", "").split(",") if x]
+        includes = [x for x in c.query.get("_source_includes", "").split(",") if x]
         docs = []
         for doc_id in c.body["ids"]:
             found = self._lookup(p["index"], str(doc_id))
             if found is None:
                 docs.append({"_index": p["index"], "_id": str(doc_id), "found": False})
             else:
-                docs.append(self._found(found[0], str(doc_id), found[1], excludes))
+                docs.append(self._found(found[0], str(doc_id), found[1], excludes, includes))
         return {"docs": docs}
 
     def _count(self, c: Captured, p: dict[str, str]) -> Any:

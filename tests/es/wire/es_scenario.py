@@ -187,7 +187,13 @@ FHIR_SEARCHES: dict[str, list[dict[str, Any]]] = {
     "/fhir/Location?address-postalcode=31&_count=10": [],
     "/fhir/Location?capacity-status=02&_count=10": [],
 }
-FHIR_QUERIES = tuple(FHIR_SEARCHES)
+#: Listings in id order: read by key, a page at a time (``Listings``).
+FHIR_LISTINGS = (
+    "/fhir/HealthcareService?_count=5",
+    "/fhir/HealthcareService?_id=syn-hs-0000003,syn-hs-0000001,no-such-offer",
+    "/fhir/Location?_count=4",
+)
+FHIR_QUERIES = (*FHIR_SEARCHES, *FHIR_LISTINGS)
 
 
 def _bundle(answer: httpx.Response) -> tuple[int, list[str]]:

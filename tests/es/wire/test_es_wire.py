@@ -19,7 +19,15 @@ import es_openapi as spec
 import pytest
 from elasticsearch import ApiError
 from es_recorder import Recorder
-from es_scenario import FHIR_QUERIES, FHIR_SEARCHES, SIZE, Scenario, public_methods, run
+from es_scenario import (
+    FHIR_LISTINGS,
+    FHIR_QUERIES,
+    FHIR_SEARCHES,
+    SIZE,
+    Scenario,
+    public_methods,
+    run,
+)
 
 import ror.search.elasticsearch as es_engine_module
 from ror.api.fhir.params import parse_search
@@ -255,7 +263,7 @@ def _exact(query: str) -> bool:
     return resource == "HealthcareService" and plan(request, Audience()).exact
 
 
-@pytest.mark.parametrize("query", FHIR_QUERIES)
+@pytest.mark.parametrize("query", FHIR_SEARCHES)
 def test_fhir_searches_run_their_filters_in_the_cluster(scenario: Scenario, query: str) -> None:
     """Every candidate request of a FHIR search carries its conditions in ``bool.filter``
     (nothing may fail: no ``should`` of prefilter criteria) and asks for the id, point and
@@ -272,7 +280,7 @@ def test_fhir_searches_run_their_filters_in_the_cluster(scenario: Scenario, quer
             assert c.body["_source"] == LIGHT_SOURCE
 
 
-@pytest.mark.parametrize("query", [q for q in FHIR_QUERIES if _exact(q)])
+@pytest.mark.parametrize("query", [q for q in FHIR_SEARCHES if _exact(q)])
 def test_a_fhir_search_the_engine_decides_reads_only_its_page(
     scenario: Scenario, query: str
 ) -> None:
@@ -292,8 +300,40 @@ def test_a_fhir_search_the_engine_decides_reads_only_its_page(
 def test_the_fhir_searches_return_pages(scenario: Scenario) -> None:
     """The scenario's searches are not all empty (the recorder evaluates no query: every
     document is a hit, Python measures distances)."""
-    pages = [scenario.results[q][1] for q in FHIR_QUERIES if _exact(q)]
+    pages = [scenario.results[q][1] for q in FHIR_SEARCHES if _exact(q)]
     assert sum(1 for page in pages if page) >= 5
+
+
+@pytest.mark.parametrize("query", FHIR_LISTINGS)
+def test_a_listing_reads_its_page_in_key_order(scenario: Scenario, query: str) -> None:
+    """A listing in id order reads keys (light hits after a ``search_after`` key, Location
+    ids from a composite aggregation) and the whole documents of its page only."""
+    status, page = scenario.results[query]
+    assert status == 200 and page == sorted(page) and len(page) == len(set(page)) > 0
+    sent = scenario.sent[query]
+    assert all(c.errors == [] for c in sent)
+    searches = [c.body for c in sent if c.key in ("POST /_search", "POST /{index}/_search")]
+    assert all(b.get("_source") or b.get("size") == 0 for b in searches), searches
+    assert not any("geo_distance" in str(b) for b in searches)
+    if "Location" not in query:
+        read = [
+            i
+            for c in sent
+            if c.key == "POST /{index}/_mget" and "_source_includes" not in c.query
+            for i in c.body["ids"]
+        ]
+        assert sorted(read) == page
+    docs = [
+        d.source
+        for index in scenario.recorder.aliases[scenario.engine.alias]
+        for d in scenario.recorder.indices[index].values()
+    ]
+    if "_id=" in query:
+        assert page == ["syn-hs-0000001", "syn-hs-0000003"]
+    elif "Location" in query:
+        assert page == sorted({loc for d in docs for loc in d["location_ids"]})[:4]
+    else:
+        assert page == sorted(d["id"] for d in docs)[:5]
 
 
 # --- the validation catches mistakes ----------------------------------------------------------
