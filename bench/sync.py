@@ -182,7 +182,7 @@ def http(size: int, page_size: int, seed: int, work: Path, profile: bool) -> Jso
                 time.sleep(0.2)
         for path in b.glob("ror*"):
             path.unlink()
-        from ror.sync.command import SyncRequest, sync_command
+        from ror.commands.sync import SyncRequest, sync_command
 
         engine = EmbeddedEngine(b / "ror.sqlite")
         store = ResourceStore(b / "ror.resources.sqlite")

@@ -66,9 +66,9 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_sync(args: argparse.Namespace) -> int:
     import os
 
+    from ror.commands.sync import SyncRequest, sync_command
     from ror.resources.store import ResourceStore
     from ror.search.open import open_engine
-    from ror.sync.command import SyncRequest, sync_command
 
     headers = {}
     for raw in args.header:
@@ -102,8 +102,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
+    from ror.commands.sync import sources_command
     from ror.resources.store import ResourceStore
-    from ror.sync.command import sources_command
 
     store = ResourceStore(_settings(args).resources_path)
     try:

@@ -1,3 +1,3 @@
 """Following ROR FHIR sources: ``client`` (HTTP, retries, errors), ``queries`` (what to ask a
-source), ``state`` (checkpoints per source), ``run`` (one sync), ``command`` (``ror sync``,
-``ror sources``)."""
+source), ``state`` (checkpoints per source), ``run`` (one sync); the commands ``ror sync`` and
+``ror sources`` are ``ror.commands.sync``."""

@@ -12,10 +12,9 @@ import orjson
 
 from ror.resources.store import ResourceStore
 from ror.search.engine import Engine
-
-from .client import ClientOptions, FhirClient, SyncError
-from .run import Progress, SyncReport, sync_source
-from .state import SourceState, SyncStates
+from ror.sync.client import ClientOptions, FhirClient, SyncError
+from ror.sync.run import Progress, SyncReport, sync_source
+from ror.sync.state import SourceState, SyncStates
 
 
 @dataclass(frozen=True, slots=True)
