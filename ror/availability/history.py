@@ -19,6 +19,11 @@ MAX_PAGE: Final = 5000
 DEFAULT_PAGE: Final = 1000
 
 
+def page_size(limit: int) -> int:
+    """The entries one page holds for an asked ``limit``: at least one, at most MAX_PAGE."""
+    return max(1, min(limit, MAX_PAGE))
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
     """One accepted counter: what was pushed, and when the server accepted it."""

@@ -32,7 +32,7 @@ from typing import Any, Final
 from elasticsearch import BadRequestError, Elasticsearch, NotFoundError
 
 import ror
-from ror.availability.history import DEFAULT_PAGE, MAX_PAGE, HistoryPage
+from ror.availability.history import DEFAULT_PAGE, HistoryPage, page_size
 from ror.availability.keys import establishment_keys
 from ror.availability.overview import Overview, OverviewQuery
 from ror.criteria import Criteria
@@ -168,8 +168,7 @@ class ElasticsearchEngine:
         after: int | None = None,
         limit: int = DEFAULT_PAGE,
     ) -> HistoryPage:
-        limit = max(1, min(limit, MAX_PAGE))
-        return self.availability.history(location_id, since, after, limit)
+        return self.availability.history(location_id, since, after, page_size(limit))
 
     # --- one consistent view per search ------------------------------------------------------
 

@@ -20,7 +20,7 @@ import orjson
 
 import ror
 from ror import deadline
-from ror.availability.history import DEFAULT_PAGE, MAX_PAGE, HistoryPage
+from ror.availability.history import DEFAULT_PAGE, HistoryPage, page_size
 from ror.availability.keys import establishment_keys, location_key, location_keys
 from ror.availability.overview import Overview, OverviewQuery
 from ror.errors import InvalidInput, NotFound
@@ -409,9 +409,8 @@ class EmbeddedEngine:
         after: int | None = None,
         limit: int = DEFAULT_PAGE,
     ) -> HistoryPage:
-        limit = max(1, min(limit, MAX_PAGE))
         return embedded_capacities.history(
-            self._conn(), location_id, since=since, after=after, limit=limit
+            self._conn(), location_id, since=since, after=after, limit=page_size(limit)
         )
 
     # --- reading ---------------------------------------------------------------------------
