@@ -8,11 +8,17 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from availability_world import Tokens, build_db, make_tokens, offers, settings_for
 
 from ror.api.app import create_app
 from ror.config import Settings
 from ror.model import Offer
+from tests.availability.availability_world import (
+    Tokens,
+    build_db,
+    make_tokens,
+    offers,
+    settings_for,
+)
 from tests.live_server import LiveServer
 
 Live = LiveServer

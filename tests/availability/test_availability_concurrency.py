@@ -22,11 +22,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from availability_load import Server, Version, reader, writer
-from availability_world import build_db, make_tokens, offers
 
 from ror.model import Offer
 from ror.search.embedded.engine import EmbeddedEngine
+from tests.availability.availability_load import Server, Version, reader, writer
+from tests.availability.availability_world import build_db, make_tokens, offers
 
 SIZE = 600
 KEYS = (
@@ -197,10 +197,10 @@ def test_concurrent_writers_and_readers(tmp_path: Path) -> None:
                 for c in final[offer.id]
                 if c["location_id"] == loc
             }
-            for key, v in newest.items():
-                if key[0] != loc:
+            for counter_key, v in newest.items():
+                if counter_key[0] != loc:
                     continue
-                got = shown[key]
+                got = shown[counter_key]
                 assert (got["count"], got["updated_at"]) == (
                     v.counter["count"],
                     v.updated_at.isoformat(),

@@ -10,7 +10,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from availability_world import build_db, offers
 
 from ror.availability.overview import OverviewQuery
 from ror.commands.availability import import_command
@@ -18,6 +17,7 @@ from ror.errors import InvalidInput
 from ror.indexer.availability_csv import import_snapshots, parse_time
 from ror.model import Offer
 from ror.search.embedded.engine import EmbeddedEngine
+from tests.availability.availability_world import build_db, offers
 
 AT = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
 

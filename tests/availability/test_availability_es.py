@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from availability_world import NOW, build_db, counter, minutes, offers, shared_location
 
 from ror.availability.keys import location_keys
 from ror.availability.overview import OverviewQuery
@@ -39,6 +38,14 @@ from ror.search.elasticsearch.documents import to_document
 from ror.search.elasticsearch.ledger import CounterLedger
 from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.engine import CounterOutcome, UpdateResult
+from tests.availability.availability_world import (
+    NOW,
+    build_db,
+    counter,
+    minutes,
+    offers,
+    shared_location,
+)
 
 QUERIES = [
     OverviewQuery(),

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from availability_world import NOW, answered_areas, reference_overview
 
 from ror.availability.overview import OverviewQuery
 from ror.model import Capacity
 from ror.search.embedded.engine import EmbeddedEngine
+from tests.availability.availability_world import NOW, answered_areas, reference_overview
 from tests.availability.conftest import World
 
 LATER = datetime.now(UTC).replace(microsecond=0)

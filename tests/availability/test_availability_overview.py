@@ -6,9 +6,16 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 from pathlib import Path
+from typing import cast
 
 import pytest
-from availability_world import (
+
+from ror.availability.overview import BUCKETS, OverviewQuery, format_table, freshness_bucket
+from ror.errors import InvalidInput, UnknownCode
+from ror.model import Capacity, Offer
+from ror.search.embedded.capacities import facts_current
+from ror.search.embedded.engine import EmbeddedEngine
+from tests.availability.availability_world import (
     NOW,
     answered_areas,
     build_db,
@@ -18,12 +25,6 @@ from availability_world import (
     reference_overview,
     shared_location,
 )
-
-from ror.availability.overview import BUCKETS, OverviewQuery, format_table, freshness_bucket
-from ror.errors import InvalidInput, UnknownCode
-from ror.model import Capacity, Offer
-from ror.search.embedded.capacities import facts_current
-from ror.search.embedded.engine import EmbeddedEngine
 
 QUERIES = [
     OverviewQuery(),
@@ -53,7 +54,7 @@ def check(engine: EmbeddedEngine, items: list[Offer], pushed: list[tuple[str, Ca
         want = reference_overview(items, query.checked(), NOW, pushed)
         assert answered_areas(answer) == want, query
         totals = answer["totals"]
-        assert totals["units"] == sum(a["units"] for a in want.values())
+        assert totals["units"] == sum(cast(int, a["units"]) for a in want.values())
         assert sum(totals["freshness"].values()) == totals["units"]
 
 

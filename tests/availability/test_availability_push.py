@@ -11,13 +11,20 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from availability_world import NOW, build_db, counter, minutes, offers, shared_location
 
 from ror.criteria import BedNeed, Criteria
 from ror.errors import NotFound
 from ror.model import Offer
 from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.pipeline import search
+from tests.availability.availability_world import (
+    NOW,
+    build_db,
+    counter,
+    minutes,
+    offers,
+    shared_location,
+)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from browser_support import Live, PageWatch, Shots, Tokens
 from playwright.sync_api import Browser, sync_playwright
 
 from ror.access.tokens import TokenStore
@@ -22,6 +21,7 @@ from ror.api.app import create_app
 from ror.config import Settings
 from ror.indexer.synthetic import generate
 from ror.search.embedded.engine import EmbeddedEngine
+from tests.browser.browser_support import Live, PageWatch, Shots, Tokens
 
 SIZE = 3000
 SEED = 12

@@ -8,8 +8,9 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-from browser_support import DESKTOP, PHONE, Live, PageWatch, Tokens, assert_accessible
 from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.browser_support import DESKTOP, PHONE, Live, PageWatch, Tokens, assert_accessible
 
 SEARCH = {"ou": "Toulouse (31000)", "place": "31555", "text": "pédopsy", "age": "8"}
 NURSING = {"ou": "Toulouse (31000)", "place": "31555", "offer_type": "21,23,24,26"}

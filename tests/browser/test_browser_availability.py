@@ -13,8 +13,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
-from browser_support import PHONE, Live, PageWatch, Shots, Tokens, contrast_failures
 from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.browser_support import PHONE, Live, PageWatch, Shots, Tokens, contrast_failures
 
 OVERVIEW = "/v1/availability/overview"
 FRESHNESS = ("lt_1h", "lt_3h", "lt_6h", "lt_12h", "lt_24h", "older")

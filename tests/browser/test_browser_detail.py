@@ -10,7 +10,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-from browser_support import (
+from playwright.sync_api import Browser, expect
+
+from tests.browser.browser_support import (
     PHONE,
     README_PHONE,
     Live,
@@ -19,7 +21,6 @@ from browser_support import (
     Tokens,
     assert_accessible,
 )
-from playwright.sync_api import Browser, expect
 
 SEARCH = {"ou": "Toulouse (31000)", "place": "31555", "offer_type": "21,23,24,26"}
 
@@ -33,7 +34,7 @@ def api(server: Live, path: str, token: str | None = None, **params: Any) -> Any
 
 def first_match(server: Live) -> dict[str, Any]:
     query = {k: v for k, v in SEARCH.items() if k != "ou"}
-    answer = api(server, "/v1/search", limit=10, **query)
+    answer: dict[str, Any] = api(server, "/v1/search", limit=10, **query)
     assert answer["matches"], "the fixture should have nursing homes near Toulouse"
     return answer
 

@@ -10,8 +10,16 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import httpx
-from browser_support import PHONE, README_PHONE, Live, PageWatch, Shots, contrast_failures
 from playwright.sync_api import Browser, Locator, Page, expect
+
+from tests.browser.browser_support import (
+    PHONE,
+    README_PHONE,
+    Live,
+    PageWatch,
+    Shots,
+    contrast_failures,
+)
 
 EHPAD = "EHPAD (maison de retraite médicalisée)"
 EHPAD_CODES = "21,23,24,26"

@@ -9,9 +9,9 @@ from html.parser import HTMLParser
 
 import httpx
 import pytest
-from browser_support import Live
 
 from ror.api.routes.pages import STATIC
+from tests.browser.browser_support import Live
 
 
 class Assets(HTMLParser):
