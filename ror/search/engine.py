@@ -221,6 +221,7 @@ class SearchRecord:
 
 
 ESTABLISHMENT_OFFERS_MAX: Final = 500  # the largest synthetic EG has about 150
+AREA_OFFERS_MAX: Final = 20_000  # the largest synthetic région at 100 k holds about 19,000
 
 
 @runtime_checkable
@@ -337,6 +338,12 @@ class Engine(Protocol):
 
     def availability_overview(self, query: OverviewQuery, now: datetime) -> Overview:
         """Beds per area (``ror.availability.overview`` says what is counted)."""
+        ...
+
+    def area_offers(self, query: OverviewQuery, area: str) -> list[Offer]:
+        """The offers placed in one région or département (``query.group_by``, INSEE code) that
+        match the overview's code filters, in id order, with their Locations' current counters;
+        at most ``AREA_OFFERS_MAX + 1`` (one more says the area holds too many)."""
         ...
 
     def capacity_history(

@@ -22,6 +22,7 @@ from ror.mappings import fields as f
 from ror.model import Offer
 from ror.search.elasticsearch.availability import (
     COUNT_AT_LEAST_ZERO,
+    area_offers_body,
     find_body,
     history_body,
     history_documents,
@@ -279,6 +280,18 @@ def test_overview_body_shape() -> None:
     assert overview_body(OverviewQuery())["query"] == {"match_all": {}}
 
 
+def test_area_offers_body_shape() -> None:
+    body = area_offers_body(OverviewQuery("departement", activity=("126",)), "31", 10)
+    assert body["query"] == {
+        "bool": {
+            "filter": [{"term": {f.PLACE_DEPARTEMENT: "31"}}, {"terms": {f.ACTIVITY: ["126"]}}]
+        }
+    }
+    assert body["sort"] == [{f.ID: "asc"}] and body["size"] == 10
+    region = area_offers_body(OverviewQuery(), "76")
+    assert region["query"] == {"bool": {"filter": [{"term": {f.PLACE_REGION: "76"}}]}}
+
+
 def test_history_documents_and_pages() -> None:
     at = datetime(2026, 11, 26, 12, 30, tzinfo=UTC)
     pushed = [counter(3, minutes(1)), counter(4, minutes(0)), counter(9, minutes(2), status="01")]
@@ -362,4 +375,8 @@ def test_on_a_real_cluster(cluster_engine: Any, items: list[Offer], tmp_path: Pa
         got = cluster_engine.availability_overview(query, NOW).to_dict()
         assert got["areas"] == want["areas"] and got["totals"] == want["totals"]
     assert [e.counter.count for e in cluster_engine.capacity_history(loc).entries] == [7]
+    for query in QUERIES:
+        area = items[0].place.departement if query.group_by == "departement" else "76"
+        want_offers = embedded.area_offers(query, area)
+        assert cluster_engine.area_offers(query, area) == want_offers
     assert cluster_engine.locations_info([loc]) == embedded.locations_info([loc])

@@ -8,6 +8,9 @@ overview and the history of accepted counters.
   made after the answer sees the new counts. Every attempt, accepted or refused, is audited.
 - ``GET /v1/availability/overview``: beds per région or département
   (:mod:`ror.availability.overview`); restricted data (``require_capacities``).
+- ``GET /v1/availability/units``: one territory's establishments and units with their counts
+  (:mod:`ror.availability.drilldown`), and ``GET /v1/availability/trend`` their summed counts
+  over the last days (:mod:`ror.availability.trend`); restricted data.
 - ``GET /v1/availability/history?location=…``: the accepted counters of a Location, oldest
   first; restricted data as well.
 
@@ -25,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ror.access.caller import Caller
-from ror.access.profiles import capacity_refusal
+from ror.access.profiles import audience, capacity_refusal
 from ror.api.access import (
     request_caller,
     require_capacities,
@@ -46,13 +49,26 @@ from ror.api.routes.availability_models import (
     OverviewOut,
     OverviewParams,
     PushResult,
+    TrendOut,
+    TrendParams,
+    UnitsOut,
+    UnitsParams,
 )
 from ror.api.validation import parse_json_object, validate
+from ror.availability.drilldown import CounterFilter, UnitsQuery, area_counters, area_units
+from ror.availability.history import MAX_PAGE, HistoryEntry
 from ror.availability.indicators import check_counter
-from ror.availability.overview import OverviewQuery
-from ror.errors import Implausible, NotFound, Unauthorized
-from ror.model import CAPACITY_KEY_FIELDS, Capacity
-from ror.search.engine import Engine, LocationCounters, UpdateResult
+from ror.availability.overview import OverviewQuery, area_names
+from ror.availability.trend import (
+    HISTORY_LOOKBACK,
+    TREND_UNITS_MAX,
+    checked_days,
+    instants,
+    trend,
+)
+from ror.errors import Implausible, InvalidInput, NotFound, Unauthorized
+from ror.model import CAPACITY_KEY_FIELDS, Capacity, Offer
+from ror.search.engine import AREA_OFFERS_MAX, Engine, LocationCounters, UpdateResult
 
 PUSH_EXAMPLE = {
     "counters": [
@@ -203,6 +219,84 @@ async def availability_overview(request: Request) -> Response:
     return JSONResponse(result.to_dict())
 
 
+def _units_query(params: UnitsParams) -> UnitsQuery:
+    overview = OverviewQuery(
+        params.group_by,  # type: ignore[arg-type]  # checked() refuses anything else
+        _codes(params.activity),
+        _codes(params.offer_type),
+        _codes(params.champ),
+        params.bed_nature,
+    )
+    counters = CounterFilter(
+        params.temporality,
+        _codes(params.assignment),
+        _codes(params.gender),
+        _codes(params.freshness),
+    )
+    return UnitsQuery(overview, params.area, counters).checked()
+
+
+async def _area(request: Request, params: UnitsParams) -> tuple[UnitsQuery, list[Offer], Caller]:
+    """The checked query, the caller (entitled to capacities) and the area's matching offers."""
+    query = _units_query(params)
+    caller = request_caller(request)
+    require_capacity_reader(caller, query.overview.champ, field="champ")
+    engine: Engine = request.app.state.engine
+    offers = await run_in_threadpool(engine.area_offers, query.overview, query.area)
+    if len(offers) > AREA_OFFERS_MAX:
+        raise InvalidInput(
+            f"plus de {AREA_OFFERS_MAX} offres dans ce territoire : choisir une activité, un "
+            "type d'offre ou un département",
+            "area",
+        )
+    return query, offers, caller
+
+
+async def availability_units(request: Request) -> Response:
+    params = query_of(request, UnitsParams)
+    query, offers, caller = await _area(request, params)
+    seen = audience(caller.profile, query.overview.champ)
+    result = area_units(query, offers, seen, datetime.now(UTC))
+    return JSONResponse(result.to_dict())
+
+
+def _histories(
+    engine: Engine, locations: list[str], since: datetime
+) -> dict[str, list[HistoryEntry]]:
+    out: dict[str, list[HistoryEntry]] = {}
+    for loc in locations:
+        after: int | None = None
+        while True:
+            page = engine.capacity_history(loc, since=since, after=after, limit=MAX_PAGE)
+            out.setdefault(loc, []).extend(page.entries)
+            if page.next_after is None:
+                break
+            after = page.next_after
+    return out
+
+
+async def availability_trend(request: Request) -> Response:
+    params = query_of(request, TrendParams)
+    days = checked_days(params.days)
+    query, offers, caller = await _area(request, params)
+    now = datetime.now(UTC)
+    found = area_counters(offers, audience(caller.profile, query.overview.champ))
+    if len(found.counters) > TREND_UNITS_MAX:
+        raise InvalidInput(
+            f"plus de {TREND_UNITS_MAX} unités dans ce territoire : choisir une activité ou un "
+            "département",
+            "area",
+        )
+    _, times = instants(now, days)
+    located = [loc for loc in found.counters if not loc.startswith("#")]
+    engine: Engine = request.app.state.engine
+    since = times[0] - HISTORY_LOOKBACK
+    history = await run_in_threadpool(_histories, engine, located, since)
+    name = area_names(query.overview.group_by).get(query.area)
+    result = trend(query, name, now, days, found.counters, history)
+    return JSONResponse(result.to_dict())
+
+
 async def availability_history(request: Request) -> Response:
     params = query_of(request, HistoryParams)
     engine: Engine = request.app.state.engine
@@ -271,6 +365,43 @@ ENDPOINTS = (
         ),
         params=params_of(OverviewParams),
         response=OverviewOut,
+        errors=(400, 401, 403, 422),
+    ),
+    Endpoint(
+        "GET",
+        "/v1/availability/units",
+        availability_units,
+        "One territory's establishments and units with their counts and freshness",
+        "availability",
+        description=(
+            "The drill-down of the overview: the units (Locations) used by the matching offers "
+            "placed in the région or département `area`, grouped by establishment, each with "
+            "installed, available, occupied, reserved, closed and extra beds (or places), the "
+            "date of its newest counter and its freshness bucket. Filters on the counters: "
+            "`temporality` (R331, for available and closed beds), `assignment` (R337: Covid+ "
+            "02, Covid- 03), `gender` (R332, available beds) and `freshness` (buckets). "
+            "Unfiltered, `totals` equals the overview's row of the area. Restricted data, as "
+            "the overview."
+        ),
+        params=params_of(UnitsParams),
+        response=UnitsOut,
+        errors=(400, 401, 403, 422),
+    ),
+    Endpoint(
+        "GET",
+        "/v1/availability/trend",
+        availability_trend,
+        "Summed counts of one territory's units over the last days (trend charts)",
+        "availability",
+        description=(
+            "The units of `GET /v1/availability/units` (freshness aside), their counts summed "
+            "every hour (every 6 h beyond 3 days) from the history of accepted pushes and the "
+            "current counters: each counter holds its latest value dated at or before each "
+            "point; `units` counts the units with a known counter at that point. Restricted "
+            "data, as the overview."
+        ),
+        params=params_of(TrendParams),
+        response=TrendOut,
         errors=(400, 401, 403, 422),
     ),
     Endpoint(

@@ -181,6 +181,81 @@ class OverviewOut(_Out):
     offers: int = Field(description="Matching offers.")
 
 
+class AreaRef(_Out):
+    code: str
+    name: str | None
+
+
+class UnitFilters(_Out):
+    activity: list[str]
+    offer_type: list[str]
+    champ: list[str]
+    bed_nature: str
+    temporality: str = Field(
+        description="R331 of the available and closed counters (the others are current)."
+    )
+    assignment: list[str] = Field(description="R337 codes counted; empty: all.")
+    gender: list[str] = Field(description="R332 codes of the available counters; empty: all.")
+    freshness: list[str] = Field(description="Freshness buckets kept; empty: all.")
+
+
+class OfferRef(_Out):
+    id: str
+    name: str
+
+
+class UnitOut(_Out):
+    location_id: str
+    offers: list[OfferRef] = Field(description="The matching offers using this unit.")
+    installed: int
+    available: int
+    occupied: int
+    reserved: int
+    closed: int
+    extra: int
+    updated_at: datetime = Field(description="Date of the newest counted counter.")
+    freshness: str = Field(description="The freshness bucket of `updated_at`.")
+
+
+class EstablishmentUnitsOut(FiguresOut):
+    id: str
+    name: str
+    finess: str | None
+    city: str
+    locations: list[UnitOut]
+
+
+class UnitsOut(_Out):
+    group_by: str
+    area: AreaRef
+    generated_at: datetime
+    filters: UnitFilters
+    totals: FiguresOut
+    offers: int = Field(description="Matching offers placed in the territory.")
+    establishments: list[EstablishmentUnitsOut]
+
+
+class TrendPointOut(_Out):
+    at: datetime
+    installed: int
+    available: int
+    occupied: int
+    reserved: int
+    closed: int
+    extra: int
+    units: int = Field(description="Units with at least one known counter at that time.")
+
+
+class TrendOut(_Out):
+    group_by: str
+    area: AreaRef
+    filters: UnitFilters
+    days: int
+    step_hours: int
+    history_entries: int = Field(description="Accepted pushes of the history read.")
+    points: list[TrendPointOut]
+
+
 class HistoryEntryOut(_Out):
     seq: int
     nature: str
@@ -216,6 +291,29 @@ class OverviewParams(_Strict):
         None, description="R227 codes, comma-separated (profile 3: `04` alone)."
     )
     bed_nature: str = Field("01", description="R329: 01 lits (default), 02 places.")
+
+
+class UnitsParams(OverviewParams):
+    group_by: str = Field("departement", description="`region` or `departement`.")
+    area: str = Field(
+        min_length=1, max_length=3, description="INSEE code of the région or département."
+    )
+    temporality: str = Field(
+        "01", description="R331 of the available and closed counters: 01 Courant, 02–05 forecasts."
+    )
+    assignment: str | None = Field(
+        None, description="R337 codes, comma-separated: 01 Aucune, 02 Covid+, 03 Covid-."
+    )
+    gender: str | None = Field(
+        None, description="R332 codes of the available beds, comma-separated (01 Femme…)."
+    )
+    freshness: str | None = Field(
+        None, description="Freshness buckets, comma-separated (lt_1h, …, older)."
+    )
+
+
+class TrendParams(UnitsParams):
+    days: int = Field(2, description="The window, 1 to 30 days (hourly up to 3 days).")
 
 
 class HistoryParams(_Strict):

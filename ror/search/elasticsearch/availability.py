@@ -201,6 +201,18 @@ def unattached_body(
     }
 
 
+def area_offers_body(query: OverviewQuery, area: str, size: int = PAGE) -> dict[str, Any]:
+    """The offers placed in one area matching the code filters, in id order (paged with
+    ``search_after`` on the id)."""
+    place = f.PLACE_REGION if query.group_by == "region" else f.PLACE_DEPARTEMENT
+    return {
+        "size": size,
+        "query": {"bool": {"filter": [{"term": {place: area}}, *code_filters(query)]}},
+        "sort": [{f.ID: "asc"}],
+        "track_total_hits": False,
+    }
+
+
 # --- overview: answers -----------------------------------------------------------------------
 
 

@@ -41,7 +41,7 @@ from ror.geo.distance import dot_to_km, unit_point
 from ror.mappings import fields as f
 from ror.mappings.template import searches_body
 from ror.model import Capacity, Offer
-from ror.search.elasticsearch.availability import EsAvailability
+from ror.search.elasticsearch.availability import EsAvailability, area_offers_body
 from ror.search.elasticsearch.candidates import (
     LIGHT_SOURCE,
     LOCATIONS_AGG,
@@ -60,6 +60,7 @@ from ror.search.elasticsearch.filters import establishments_query
 from ror.search.elasticsearch.referral import NativeRanking, native_ranking
 from ror.search.elasticsearch.store import EngineUnavailable, OfferStore
 from ror.search.engine import (
+    AREA_OFFERS_MAX,
     ESTABLISHMENT_OFFERS_MAX,
     REPLAY_KEEP_DAYS,
     REPLAY_PRUNE_EVERY,
@@ -159,6 +160,15 @@ class ElasticsearchEngine:
 
     def availability_overview(self, query: OverviewQuery, now: datetime) -> Overview:
         return self.availability.overview(query.checked(), now)
+
+    def area_offers(self, query: OverviewQuery, area: str) -> list[Offer]:
+        out: list[Offer] = []
+        with self.snapshot():
+            for hit in self._pages(area_offers_body(query.checked(), area)):
+                out.append(from_document(hit["_source"]))
+                if len(out) > AREA_OFFERS_MAX:
+                    break
+        return out
 
     def capacity_history(
         self,

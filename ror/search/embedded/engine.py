@@ -54,6 +54,7 @@ from ror.search.embedded.schema import (
     ensure_schema,
 )
 from ror.search.engine import (
+    AREA_OFFERS_MAX,
     ESTABLISHMENT_OFFERS_MAX,
     REPLAY_KEEP_DAYS,
     Candidate,
@@ -400,6 +401,26 @@ class EmbeddedEngine:
 
     def availability_overview(self, query: OverviewQuery, now: datetime) -> Overview:
         return self._overview.overview(query.checked(), now)
+
+    def area_offers(self, query: OverviewQuery, area: str) -> list[Offer]:
+        self._refresh()
+        column = "region" if query.group_by == "region" else "departement"
+        where, params = [f"f.{column} = ?"], [area]
+        for name, codes in query.codes():
+            marks = ",".join("?" * len(codes))
+            where.append(
+                "f.rid IN (SELECT c.rid FROM codes k JOIN cover c ON c.code_id = k.code_id "
+                f"WHERE k.field = ? AND k.code IN ({marks}))"
+            )
+            params.extend((name, *codes))
+        conn = self._conn()
+        with self.snapshot():
+            rows = conn.execute(
+                "SELECT f.rid FROM offer_facts f JOIN offers o ON o.rid = f.rid AND o.id = f.id "
+                f"WHERE {' AND '.join(where)} ORDER BY f.id LIMIT ?",
+                (*params, AREA_OFFERS_MAX + 1),
+            ).fetchall()
+            return self.offers([int(row[0]) for row in rows])
 
     def capacity_history(
         self,
