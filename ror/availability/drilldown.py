@@ -39,6 +39,7 @@ from ror.availability.overview import (
     Figures,
     OverviewQuery,
     area_names,
+    area_ref,
     freshness_bucket,
 )
 from ror.criteria import Audience
@@ -166,7 +167,6 @@ class AreaUnits:
     """The answer: the territory's establishments with their units, and the totals."""
 
     query: UnitsQuery
-    name: str | None
     generated_at: datetime
     establishments: tuple[EstablishmentUnits, ...]
     totals: Figures
@@ -176,7 +176,7 @@ class AreaUnits:
         q = self.query
         return {
             "group_by": q.overview.group_by,
-            "area": {"code": q.area, "name": self.name},
+            "area": area_ref(q.overview.group_by, q.area),
             "generated_at": self.generated_at.isoformat(),
             "filters": {**q.overview.to_dict(), **q.counters.to_dict()},
             "totals": self.totals.to_dict(),
@@ -257,5 +257,4 @@ def area_units(
     for est in establishments.values():
         est.units.sort(key=lambda u: (fold(u.offers[0][1]), u.location_id))
     ordered = sorted(establishments.values(), key=lambda e: (fold(e.name), e.id))
-    name = area_names(query.overview.group_by).get(query.area)
-    return AreaUnits(query, name, now, tuple(ordered), totals, found_units.offers)
+    return AreaUnits(query, now, tuple(ordered), totals, found_units.offers)

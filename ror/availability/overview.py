@@ -175,6 +175,24 @@ def area_names(group_by: GroupBy) -> dict[str, str]:
     return dict(g.regions() if group_by == "region" else g.departements())
 
 
+def area_ref(group_by: GroupBy, code: str) -> dict[str, Any]:
+    """An area as the drill-down names it: code, name, the région a département is ``within``,
+    the départements a région is made of (``parts``)."""
+    from ror.geo import gazetteer
+
+    g = gazetteer()
+    if group_by == "departement":
+        region = g.region_of_departement(code)
+        within = {"code": region, "name": g.region_name(region)} if region else None
+        return {"code": code, "name": g.departement_name(code), "within": within, "parts": []}
+    parts = [
+        {"code": dep, "name": name}
+        for dep, name in sorted(g.departements().items(), key=lambda item: _area_order(item[0]))
+        if g.region_of_departement(dep) == code
+    ]
+    return {"code": code, "name": g.region_name(code), "within": None, "parts": parts}
+
+
 def assemble(
     query: OverviewQuery,
     generated_at: datetime,

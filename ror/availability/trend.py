@@ -22,7 +22,7 @@ from typing import Any, Final
 
 from ror.availability.drilldown import UnitsQuery
 from ror.availability.history import HistoryEntry
-from ror.availability.overview import METRICS, STATUS_METRIC
+from ror.availability.overview import METRICS, STATUS_METRIC, area_ref
 from ror.errors import InvalidInput
 from ror.model import Capacity
 
@@ -45,7 +45,6 @@ class TrendPoint:
 @dataclass(frozen=True, slots=True)
 class Trend:
     query: UnitsQuery
-    name: str | None
     days: int
     step_hours: int
     points: tuple[TrendPoint, ...]
@@ -55,7 +54,7 @@ class Trend:
         q = self.query
         return {
             "group_by": q.overview.group_by,
-            "area": {"code": q.area, "name": self.name},
+            "area": area_ref(q.overview.group_by, q.area),
             "filters": {**q.overview.to_dict(), **q.counters.to_dict()},
             "days": self.days,
             "step_hours": self.step_hours,
@@ -80,7 +79,6 @@ def instants(now: datetime, days: int) -> tuple[int, list[datetime]]:
 
 def trend(
     query: UnitsQuery,
-    name: str | None,
     now: datetime,
     days: int,
     current: Mapping[str, Sequence[Capacity]],
@@ -114,4 +112,4 @@ def trend(
         for i, k in enumerate(known):
             units[i] += k
     points = tuple(TrendPoint(t, totals[i], units[i]) for i, t in enumerate(times))
-    return Trend(query, name, days, step, points, read)
+    return Trend(query, days, step, points, read)

@@ -75,6 +75,30 @@ def overview_departements(page: Page) -> None:
     expect(page.locator("path.choropleth")).to_have_count(101)
 
 
+def territory_departement(page: Page) -> None:
+    page.goto("/availability?group_by=departement")
+    page.locator("#areas tbody a").first.click()
+    expect(page.locator("#units-table tbody tr").first).to_be_visible()
+    page.get_by_text("Les valeurs de l'évolution (tableau)").click()
+    expect(page.locator("#trend-table tbody tr").first).to_be_visible()
+
+
+def territory_filtered(page: Page) -> None:
+    page.goto("/availability/departement/31?assignment=02,03&freshness=lt_1h&gender=01")
+    expect(page.locator("#units-status")).not_to_be_empty()
+
+
+def territory_region(page: Page) -> None:
+    page.goto("/availability/region/76")
+    expect(page.locator("#parts-table tbody tr").first).to_be_visible()
+    expect(page.locator("#charts svg").first).to_be_visible()
+
+
+def territory_refused(page: Page) -> None:
+    page.goto("/availability/departement/31")  # the 401s are announced by the test below
+    expect(page.locator("#token")).to_be_visible()
+
+
 STATES = {
     "search-empty": (search_empty, False),
     "search-results": (search_results, False),
@@ -85,6 +109,10 @@ STATES = {
     "overview-refused": (overview_refused, False),
     "overview-regions": (overview_regions, True),
     "overview-departements": (overview_departements, True),
+    "territory-departement": (territory_departement, True),
+    "territory-filtered": (territory_filtered, True),
+    "territory-region": (territory_region, True),
+    "territory-refused": (territory_refused, False),
 }
 
 
@@ -102,6 +130,9 @@ def test_no_axe_violation(
     ) as watch:
         if not with_token and state.startswith("overview"):
             watch.expect_http_error(401, "/v1/availability/overview")
+        if not with_token and state.startswith("territory"):
+            watch.expect_http_error(401, "/v1/availability/units")
+            watch.expect_http_error(401, "/v1/availability/trend")
         action(watch.page)
         settled(watch.page)
         assert_accessible(watch.page, f"{state}, {size}")

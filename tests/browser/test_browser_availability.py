@@ -1,7 +1,7 @@
 """The availability overview (``/availability``) in headless Chromium: refused without a token
 entitled to capacities, then the map, table, totals and freshness equal to
 ``GET /v1/availability/overview``, by région and by département, for an activity, with links
-to each area's units on the search page."""
+to each area's own units (the territory's page)."""
 
 from __future__ import annotations
 
@@ -167,19 +167,15 @@ def test_departements_for_an_activity_and_the_units_of_an_area(
         link = page.locator(f"#area-{busiest['code']} a")
         expect(link).to_have_text(str(busiest["units"]))
         link.click()
-        expect(page).to_have_url(re.compile(r"^[^?]*/\?"))
-        search = {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
-        assert search["activity"] == query["activity"] and search["quoi"] == "Réanimation"
-        expect(page.get_by_role("combobox", name="Où ?")).to_have_value(busiest["name"])
-        criteria = {k: v for k, v in search.items() if k not in ("ou", "quoi")}
-        assert set(criteria) == {"lat", "lon", "radius_km", "activity"}
-        found = httpx.get(server.url + "/v1/search", params={**criteria, "limit": 10}).json()
-        results = page.locator("#results > li.result")
-        expect(results).to_have_count(len(found["matches"]))
-        names = [t.split(maxsplit=1)[1] for t in results.locator("h3").all_inner_texts()]
-        assert names == [m["offer"]["name"] for m in found["matches"]]
-        # searched from a point inside the area, over a radius covering all of it
-        assert any(m["offer"]["place"]["departement"] == busiest["code"] for m in found["matches"])
+        expect(page).to_have_url(re.compile(rf"/availability/departement/{busiest['code']}\?"))
+        opened = {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+        assert opened == {"quoi": "Réanimation", "activity": query["activity"], "bed_nature": "01"}
+        expect(page.get_by_role("combobox", name="Activité ou type d'offre")).to_have_value(
+            "Réanimation"
+        )
+        # the territory's own units (by zone, not a circle): as many as the overview's row
+        rows = page.locator("#units-table tbody tr:not(.est-row)")
+        expect(rows).to_have_count(busiest["units"])
 
 
 def test_a_shared_overview_url_and_a_phone(

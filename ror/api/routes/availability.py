@@ -58,7 +58,7 @@ from ror.api.validation import parse_json_object, validate
 from ror.availability.drilldown import CounterFilter, UnitsQuery, area_counters, area_units
 from ror.availability.history import MAX_PAGE, HistoryEntry
 from ror.availability.indicators import check_counter
-from ror.availability.overview import OverviewQuery, area_names
+from ror.availability.overview import OverviewQuery
 from ror.availability.trend import (
     HISTORY_LOOKBACK,
     TREND_UNITS_MAX,
@@ -292,8 +292,7 @@ async def availability_trend(request: Request) -> Response:
     engine: Engine = request.app.state.engine
     since = times[0] - HISTORY_LOOKBACK
     history = await run_in_threadpool(_histories, engine, located, since)
-    name = area_names(query.overview.group_by).get(query.area)
-    result = trend(query, name, now, days, found.counters, history)
+    result = trend(query, now, days, found.counters, history)
     return JSONResponse(result.to_dict())
 
 

@@ -181,9 +181,14 @@ class OverviewOut(_Out):
     offers: int = Field(description="Matching offers.")
 
 
-class AreaRef(_Out):
+class AreaName(_Out):
     code: str
     name: str | None
+
+
+class AreaRef(AreaName):
+    within: AreaName | None = Field(description="The région of a département.")
+    parts: list[AreaName] = Field(description="The départements of a région.")
 
 
 class UnitFilters(_Out):

@@ -56,6 +56,10 @@ async def availability_page(request: Request) -> Response:
     return _page("availability.html")
 
 
+async def territory_page(request: Request) -> Response:
+    return _page("territory.html")
+
+
 async def offer_page(request: Request) -> Response:
     return _page("detail.html")
 
@@ -143,6 +147,25 @@ ENDPOINTS = (
         ),
         content_type="text/html",
         example="/availability",
+    ),
+    Endpoint(
+        "GET",
+        "/availability/{level}/{code}",
+        territory_page,
+        "One territory's establishments and units with their counts, and its trend",
+        "pages",
+        description=(
+            "`level` is `departement` or `region`, `code` its INSEE code. Reads "
+            "`GET /v1/availability/units` and `GET /v1/availability/trend` (and, for a région, "
+            "the overview of its départements) with a token entitled to capacities; the filters "
+            "(`quoi`, `activity`, `offer_type`, `bed_nature`, `temporality`, `assignment`, "
+            "`gender`, `freshness`, `days`) live in the URL."
+        ),
+        params=(
+            Param("level", "`departement` or `region`.", where="path", required=True),
+            Param("code", "INSEE code of the territory.", where="path", required=True),
+        ),
+        content_type="text/html",
     ),
     Endpoint(
         "GET",

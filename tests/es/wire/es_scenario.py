@@ -328,7 +328,15 @@ def run(recorder: Recorder, engine: ElasticsearchEngine, tmp: Any) -> Scenario:
             for champ in ((), ("04",))
         ],
     )
-    _over_http(s, tmp, loc)
+    area = shared.place.departement
+    s.step(
+        "area offers",
+        lambda: [
+            engine.area_offers(OverviewQuery("departement", activity=shared.activity), area),
+            engine.area_offers(OverviewQuery("region"), shared.place.region),
+        ],
+    )
+    _over_http(s, tmp, loc, area)
     s.step("replay retention", lambda: _retention(engine))
     return s
 
@@ -350,7 +358,7 @@ def _retention(engine: ElasticsearchEngine) -> tuple[int, bool, bool]:
     )
 
 
-def _over_http(s: Scenario, tmp: Any, loc: str) -> None:
+def _over_http(s: Scenario, tmp: Any, loc: str, area: str) -> None:
     """The API over the engine, over HTTP: a search (recorded for replay) and its replay, the
     FHIR queries (a step each), availability."""
     settings = Settings.from_env(
@@ -378,5 +386,7 @@ def _over_http(s: Scenario, tmp: Any, loc: str) -> None:
             lambda: (
                 http.get("/v1/availability/overview?group_by=departement").status_code,
                 http.get(f"/v1/availability/history?location={loc}").status_code,
+                http.get(f"/v1/availability/units?area={area}").status_code,
+                http.get(f"/v1/availability/trend?area={area}").status_code,
             ),
         )

@@ -33,6 +33,7 @@ import ror.search.elasticsearch as es_engine_module
 from ror.api.fhir.params import parse_search
 from ror.api.fhir.search import plan
 from ror.criteria import Audience
+from ror.model import Offer
 from ror.search.elasticsearch import ElasticsearchEngine
 
 # Each client call the engine makes, and the operations (method and path template of the
@@ -243,7 +244,10 @@ def test_history_and_overview(scenario: Scenario) -> None:
 def test_the_api_over_the_engine_answers(scenario: Scenario) -> None:
     assert scenario.results["http search"] == (200, 200, 404)
     assert {scenario.results[q][0] for q in FHIR_QUERIES} == {200}
-    assert scenario.results["http availability"] == (200, 200)
+    assert scenario.results["http availability"] == (200, 200, 200, 200)
+    by_activity, by_region = scenario.results["area offers"]
+    assert by_activity and by_region
+    assert all(isinstance(o, Offer) for o in [*by_activity, *by_region])
     replay = [c for c in scenario.sent["http search"] if c.key == "PUT /{index}/_doc/{id}"]
     assert replay and all(c.path.split("/")[1].endswith("-searches") for c in replay)
 

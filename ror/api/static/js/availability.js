@@ -3,27 +3,16 @@
 // the freshness of the figures. Reads GET /v1/availability/overview, which needs a token
 // entitled to capacities; the token lives in this tab's sessionStorage, never in the URL.
 
-import { ApiError, apiGet, isAbort, setToken, token } from "./api.js";
-import { Combobox } from "./combobox.js";
+import { AccessPanel, focusHeading } from "./access.js";
+import { ApiError, apiGet, isAbort, token } from "./api.js";
+import { FRESHNESS, downloadCsv, freshnessCell, occupancy, occupancyText, slug } from "./figures.js";
 import { clear, el, formatDateTime, formatInt, plural } from "./format.js";
 import { L, createMap, fitTo, loadShapes } from "./maps.js";
+import { WHAT_FIELDS as FIELDS, WhatBox } from "./what.js";
 
-const FRESHNESS = [
-  ["lt_1h", "moins d'1 h"],
-  ["lt_3h", "1 à 3 h"],
-  ["lt_6h", "3 à 6 h"],
-  ["lt_12h", "6 à 12 h"],
-  ["lt_24h", "12 à 24 h"],
-  ["older", "plus de 24 h"],
-];
 const CLASSES = 5; // colour classes of the map, light to dark
-const FIELDS = ["activity", "offer_type"]; // what the "quoi" box can narrow the overview to
 const LEVEL_NAMES = { region: "région", departement: "département" };
 
-const tokenForm = document.getElementById("token-form");
-const tokenInput = document.getElementById("token");
-const accessMessage = document.getElementById("access-message");
-const signedIn = document.getElementById("signed-in");
 const viewForm = document.getElementById("view");
 const groupBy = document.getElementById("group_by");
 const bedNature = document.getElementById("bed_nature");
@@ -42,7 +31,6 @@ const caption = document.getElementById("areas-caption");
 const tbody = document.querySelector("#areas tbody");
 const tfoot = document.querySelector("#areas tfoot");
 
-let whatPick = null; // {text, field, codes}
 let controller = null;
 let map = null;
 let areasLayer = null;
@@ -50,70 +38,15 @@ let insetsLayer = null;
 
 // --- access ----------------------------------------------------------------------------------
 
-tokenForm.addEventListener("submit", (event) => {
-  event.preventDefault();
-  const value = tokenInput.value.trim();
-  if (!value) {
-    tokenInput.setAttribute("aria-invalid", "true");
-    tokenInput.focus();
-    return;
-  }
-  tokenInput.removeAttribute("aria-invalid");
-  setToken(value);
-  tokenInput.value = "";
+const access = new AccessPanel(({ entered }) =>
   load(currentParams()).then(() => {
-    if (token()) focusHeading("table-title"); // the form is gone: focus goes to what it opened
-  });
-});
-
-function focusHeading(id) {
-  const heading = document.getElementById(id);
-  heading.setAttribute("tabindex", "-1");
-  heading.focus();
-}
-
-document.getElementById("sign-out").addEventListener("click", () => {
-  setToken("");
-  load(currentParams());
-});
-
-function showAccess(message) {
-  accessMessage.textContent = message;
-  tokenForm.hidden = false;
-  signedIn.hidden = !token();
-}
-
-function showSignedIn() {
-  accessMessage.textContent = token()
-    ? "Capacités affichées avec le jeton de cet onglet (il n'est gardé que jusqu'à sa fermeture)."
-    : "Capacités affichées : ce service les montre à tous ses visiteurs.";
-  accessMessage.classList.remove("error");
-  tokenForm.hidden = true;
-  signedIn.hidden = !token();
-}
+    if (entered && token()) focusHeading("table-title"); // the form is gone: focus what it opened
+  }),
+);
 
 // --- the view form and the URL ---------------------------------------------------------------
 
-new Combobox(quoiInput, {
-  minLength: 2,
-  source: async (query, signal) => {
-    const answer = await apiGet("/v1/suggest", { q: query, limit: 12 }, { signal });
-    return answer.suggestions
-      .filter((s) => FIELDS.includes(s.field))
-      .map((s) => ({
-        label: s.label,
-        detail: s.field === "activity" ? "Activité" : "Type d'offre",
-        text: s.label,
-        data: { field: s.field, codes: s.codes },
-      }));
-  },
-  onPick: (option) => {
-    whatPick = { text: option.text, ...option.data };
-  },
-  onEdit: () => {
-    whatPick = null;
-  },
-});
+const whatBox = new WhatBox(quoiInput);
 
 viewForm.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -132,19 +65,10 @@ function paramsFromForm() {
   const next = new URLSearchParams({ group_by: groupBy.value, bed_nature: bedNature.value });
   if (colour.value === OCCUPANCY) next.set("couleur", OCCUPANCY);
   if (current.has("champ")) next.set("champ", current.get("champ")); // e.g. 04 for profile 3
-  const what = quoiInput.value.trim();
-  if (what && what === (current.get("quoi") || "")) {
-    next.set("quoi", what);
-    for (const field of FIELDS) if (current.has(field)) next.set(field, current.get(field));
-  } else if (whatPick && whatPick.text === what) {
-    next.set("quoi", what);
-    next.set(whatPick.field, whatPick.codes.join(","));
-  } else if (what) {
-    quoiInput.setAttribute("aria-invalid", "true");
+  if (!whatBox.copy(current, next)) {
     say("Choisissez une activité ou un type d'offre dans la liste proposée.", true);
     return null;
   }
-  quoiInput.removeAttribute("aria-invalid");
   return next;
 }
 
@@ -159,8 +83,7 @@ function fillForm(params) {
   groupBy.value = params.get("group_by") === "departement" ? "departement" : "region";
   bedNature.value = params.get("bed_nature") === "02" ? "02" : "01";
   colour.value = params.get("couleur") === OCCUPANCY ? OCCUPANCY : "disponibles";
-  quoiInput.value = params.get("quoi") || "";
-  whatPick = null;
+  whatBox.fill(params);
 }
 
 function say(message, isError = false) {
@@ -183,23 +106,14 @@ async function load(params) {
       apiGet("/v1/availability/overview", query, { signal: controller.signal }),
       loadShapes(level, "insets"),
     ]);
-    showSignedIn();
+    access.granted();
     render(answer, shapes, params);
   } catch (error) {
     if (isAbort(error)) return;
     overview.hidden = true;
-    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-      let refused = "Accès réservé : saisissez un jeton d'accès habilité à voir les capacités.";
-      if (token()) {
-        refused =
-          error.status === 401
-            ? "Ce jeton n'est pas reconnu : vérifiez-le ou demandez-en un autre."
-            : `Ce jeton n'ouvre pas l'accès à ces capacités (${error.message}).`;
-        setToken("");
-      }
-      showAccess(refused);
+    const refused = access.refused(error);
+    if (refused) {
       say(refused, true);
-      tokenInput.focus();
     } else if (error instanceof ApiError && error.status === 404 && !error.field) {
       say("La vue d'ensemble des capacités n'est pas disponible sur ce serveur.", true);
     } else {
@@ -277,7 +191,6 @@ function renderTable(answer, names, params) {
   const nameOf = (area) => area.name || names.get(area.code)?.name || area.code;
   const rows = [...answer.areas].sort((a, b) => nameOf(a).localeCompare(nameOf(b), "fr"));
   for (const area of rows) {
-    const shape = names.get(area.code);
     const name = nameOf(area);
     tbody.append(
       el(
@@ -288,8 +201,8 @@ function renderTable(answer, names, params) {
         el(
           "td",
           {},
-          shape && area.units > 0
-            ? el("a", { href: unitsLink(shape, params), "aria-label": `${plural(area.units, ["unité", "unités"])} : ${name}` }, formatInt(area.units))
+          area.units > 0
+            ? el("a", { href: unitsLink(answer.group_by, area.code, params), "aria-label": `${plural(area.units, ["unité", "unités"])} : ${name}` }, formatInt(area.units))
             : formatInt(area.units),
         ),
         el("td", {}, occupancyText(area)),
@@ -316,48 +229,12 @@ function numbers(row) {
   );
 }
 
-// The search page around the area, for the same activity: the units of the area come first.
-function unitsLink(shape, params) {
-  const [lat, lon] = shape.center;
-  const link = new URLSearchParams({
-    ou: shape.name,
-    lat: String(lat),
-    lon: String(lon),
-    radius_km: String(Math.ceil(shape.radius_km)),
-  });
-  for (const name of ["quoi", ...FIELDS]) if (params.has(name)) link.set(name, params.get(name));
-  return `/?${link}`;
-}
-
-function freshnessCell(freshness) {
-  const total = FRESHNESS.reduce((sum, [key]) => sum + (freshness[key] || 0), 0);
-  if (!total) return "—";
-  const bar = el("span", { class: "freshness", "aria-hidden": "true" });
-  FRESHNESS.forEach(([key], i) => {
-    if (!freshness[key]) return;
-    const part = el("span", { class: `f${i}` });
-    part.style.width = `${(100 * freshness[key]) / total}%`;
-    bar.append(part);
-  });
-  const words = FRESHNESS.filter(([key]) => freshness[key]).map(
-    ([key, label]) => `${label} : ${formatInt(freshness[key])}`,
-  );
-  return el(
-    "span",
-    { class: "freshness-cell", title: words.join(", ") },
-    bar,
-    el("span", { class: "visually-hidden" }, `Mises à jour : ${words.join(", ")}`),
-  );
-}
-
-// Occupied / installed, in whole percent; null without installed beds.
-function occupancy(figures) {
-  return figures.installed > 0 ? Math.round((100 * figures.occupied) / figures.installed) : null;
-}
-
-function occupancyText(figures) {
-  const rate = occupancy(figures);
-  return rate === null ? "—" : `${rate} %`;
+// The territory's page: its establishments and units, with the same activity and capacity.
+function unitsLink(level, code, params) {
+  const link = new URLSearchParams();
+  for (const name of ["quoi", ...FIELDS, "champ", "bed_nature"]) if (params.has(name)) link.set(name, params.get(name));
+  const query = link.toString();
+  return `/availability/${level}/${encodeURIComponent(code)}${query ? `?${query}` : ""}`;
 }
 
 function renderOccupancyLegend() {
@@ -408,18 +285,8 @@ document.getElementById("export").addEventListener("click", () => {
     ...answer.areas.map((a) => row(a.code, a.name || names.get(a.code)?.name || a.code, a)),
     row("", "Total", answer.totals),
   ];
-  const cell = (value) => (/[";\n]/.test(String(value)) ? `"${String(value).replaceAll('"', '""')}"` : String(value));
-  const text = "\ufeff" + lines.map((line) => line.map(cell).join(";")).join("\r\n") + "\r\n";
   const day = (answer.generated_at || new Date().toISOString()).slice(0, 10);
-  const slug = what.normalize("NFD").replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "").toLowerCase();
-  const link = el("a", {
-    href: URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" })),
-    download: `disponibilites-${level}s-${slug}-${day}.csv`,
-  });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  downloadCsv(lines, `disponibilites-${level}s-${slug(what)}-${day}.csv`);
 });
 
 function renderLegend(breaks, unit) {
@@ -498,5 +365,4 @@ function highlight(code) {
 // --- start -----------------------------------------------------------------------------------
 
 window.addEventListener("popstate", () => load(currentParams()));
-signedIn.hidden = !token();
 load(currentParams());
