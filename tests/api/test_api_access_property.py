@@ -246,6 +246,7 @@ BY_HAND = {
     ("GET", "/v1/establishments/{id}"),
     ("GET", "/offres/{id}"),  # static pages: their data comes from the two above
     ("GET", "/etablissements/{id}"),
+    ("GET", "/availability/{level}/{code}"),  # a static page: its data comes from the API
     ("GET", "/v1/nomenclatures/{name}"),
     ("GET", "/fhir/{resource}"),
     ("GET", "/fhir/{resource}/{id}"),
@@ -421,11 +422,23 @@ def test_other_read_endpoints_hold_nothing_hidden(
         engine.load(offers, replace_all=False)
         apps.serve(engine, engine)
         try:
-            for path, response in call(apps.client, headers, other_read_paths(), bare=True):
+            paths = other_read_paths() + drill_down_paths(offers[0].place.departement)
+            for path, response in call(apps.client, headers, paths, bare=True):
                 data_ = response.json() if "json" in response.headers["content-type"] else None
+                if path.startswith("/v1/availability/units?") and profile_of(caller) == 1:
+                    assert data_["establishments"], path  # the units are named there
                 check_answer(response.text, data_, path, profile_of(caller), offers)
         finally:
             engine.close()
+
+
+def drill_down_paths(departement: str) -> list[str]:
+    """A territory's units and trend (restricted data: the units are named there)."""
+    return [
+        f"/v1/availability/{what}?area={departement}{champ}"
+        for what in ("units", "trend")
+        for champ in ("", "&champ=04")
+    ]
 
 
 def fhir_searches(point: Any) -> list[str]:

@@ -24,6 +24,7 @@ from ror.config import Settings
 UNITS = "/v1/availability/units"
 TREND = "/v1/availability/trend"
 FIGURES = ("available", "installed", "occupied", "closed", "extra")
+FILTERS = ("assignment", "gender", "temporality", "freshness")
 
 
 def api(server: Live, token: str, path: str, **params: str) -> dict[str, Any]:
@@ -43,8 +44,17 @@ def busiest_departement(server: Live, token: str) -> dict[str, Any]:
     return max(answer["areas"], key=lambda a: a["units"])
 
 
-def received(page: Page, path: str, action: Any) -> dict[str, Any]:
-    with page.expect_response(lambda r: path in r.url and r.status == 200) as info:
+def received(page: Page, path: str, action: Any, **wanted: str) -> dict[str, Any]:
+    """The answer from ``path`` the page receives while ``action`` runs, asked with exactly
+    the ``wanted`` values of the counter filters (an earlier request may still be answered)."""
+
+    def asked(url: str) -> bool:
+        if path not in url:
+            return False
+        query = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+        return all(query.get(name) == wanted.get(name) for name in FILTERS)
+
+    with page.expect_response(lambda r: asked(r.url) and r.status == 200) as info:
         action()
     return info.value.json()  # type: ignore[no-any-return]
 
@@ -140,14 +150,22 @@ def test_an_analyst_drills_into_a_departement(
         shots.readme(page, "territory")
 
         # filters: the answer changes with each, the URL keeps them
-        older = received(page, UNITS, lambda: page.get_by_label("plus de 24 h").check())
+        older = received(
+            page, UNITS, lambda: page.get_by_label("plus de 24 h").check(), freshness="older"
+        )
         expect(page).to_have_url(re.compile(r"freshness=older"))
         expect_units(page, older)
         assert {u["freshness"] for e in older["establishments"] for u in e["locations"]} <= {
             "older"
         }
         assert older["totals"]["units"] == area["freshness"]["older"]
-        covid = received(page, UNITS, lambda: page.get_by_label("Covid+").check())
+        covid = received(
+            page,
+            UNITS,
+            lambda: page.get_by_label("Covid+").check(),
+            freshness="older",
+            assignment="02",
+        )
         expect(page).to_have_url(re.compile(r"assignment=02"))
         assert covid["filters"]["assignment"] == ["02"] and covid["filters"]["freshness"] == [
             "older"
@@ -157,11 +175,15 @@ def test_an_analyst_drills_into_a_departement(
             expect(page.locator("#units-status")).to_have_text(
                 "Aucune unité ne répond à ces filtres."
             )
-        page.get_by_label("Covid+").uncheck()
-        page.get_by_label("plus de 24 h").uncheck()
-        women = received(page, UNITS, lambda: page.get_by_label("Femmes").check())
+        received(page, UNITS, page.get_by_label("Covid+").uncheck, freshness="older")
+        received(page, UNITS, page.get_by_label("plus de 24 h").uncheck)
+        women = received(page, UNITS, page.get_by_label("Femmes").check, gender="01")
         forecast = received(
-            page, UNITS, lambda: page.get_by_label("Temporalité").select_option("03")
+            page,
+            UNITS,
+            lambda: page.get_by_label("Temporalité").select_option("03"),
+            gender="01",
+            temporality="03",
         )
         query = {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
         assert query == {"gender": "01", "temporality": "03"}
@@ -184,7 +206,7 @@ def test_an_analyst_drills_into_a_departement(
         # the URL is shared: another tab opens the same view
         tab = page.context.new_page()
         tab.on("pageerror", lambda error: watch.errors.append(f"page error: {error}"))
-        again = received(tab, UNITS, lambda: tab.goto(page.url))
+        again = received(tab, UNITS, lambda: tab.goto(page.url), gender="01", temporality="03")
         expect(tab.get_by_label("Femmes")).to_be_checked()
         expect(tab.get_by_label("Temporalité")).to_have_value("03")
         assert again["totals"]["installed"] == forecast["totals"]["installed"]
@@ -255,7 +277,7 @@ def test_on_a_phone_and_without_a_token(
         panel = page.locator("#filters-panel")
         expect(panel).not_to_have_attribute("open", "")
         page.get_by_text("Filtres", exact=True).click()
-        received(page, UNITS, lambda: page.get_by_label("moins d'1 h").check())
+        received(page, UNITS, lambda: page.get_by_label("moins d'1 h").check(), freshness="lt_1h")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"the page scrolls sideways: {width} px"
         assert contrast_failures(page, "main") == []
