@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from availability_world import newest_by_location
 
 from ror.availability.drilldown import CounterFilter, UnitsQuery, area_units
 from ror.availability.keys import location_key
@@ -17,6 +16,7 @@ from ror.availability.overview import BUCKETS, METRICS, STATUS_METRIC, OverviewQ
 from ror.criteria import EVERYONE, Audience
 from ror.model import Capacity, Offer
 from ror.search.embedded.engine import EmbeddedEngine
+from tests.availability.availability_world import newest_by_location
 from tests.availability.conftest import World
 
 UNITS = "/v1/availability/units"
@@ -122,7 +122,7 @@ def reference_units(world: World, query: UnitsQuery, now: datetime) -> dict[str,
     """Location key -> figures of the area, computed from the offers and the pushes."""
     counters = newest_by_location(world.offers, pushed_so_far(world))
     ov = query.overview
-    wanted = set()
+    wanted: set[str] = set()
     for o in world.offers:
         if getattr(o.place, ov.group_by) != query.area:
             continue
@@ -277,8 +277,7 @@ def test_the_trend_follows_the_pushes_of_its_window(world: World) -> None:
         if (c.location_id, c.nature, c.status, c.temporality, c.gender, c.assignment)
         == (loc, "01", "02", "01", "03", "01")
     ]
-    params = {"area": offer.place.departement, "activity": offer.activity[0], "days": 1}
-    answer = get(world, TREND, **params)
+    answer = get(world, TREND, area=offer.place.departement, activity=offer.activity[0], days="1")
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert (body["days"], body["step_hours"], len(body["points"])) == (1, 1, 25)

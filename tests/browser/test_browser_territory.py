@@ -15,11 +15,19 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
-from browser_support import PHONE, Live, PageWatch, Shots, Tokens, contrast_failures
 from playwright.sync_api import Browser, Page, expect
 
 from ror.access.tokens import TokenStore
 from ror.config import Settings
+from tests.browser.browser_support import (
+    PHONE,
+    README_PHONE,
+    Live,
+    PageWatch,
+    Shots,
+    Tokens,
+    contrast_failures,
+)
 
 UNITS = "/v1/availability/units"
 TREND = "/v1/availability/trend"
@@ -283,4 +291,4 @@ def test_on_a_phone_and_without_a_token(
         assert contrast_failures(page, "main") == []
         page.get_by_text("Filtres", exact=True).click()
         expect(panel).not_to_have_attribute("open", "")
-        shots.readme(page, "territory-phone", PHONE)
+        shots.readme(page, "territory-phone", README_PHONE)
