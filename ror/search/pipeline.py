@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import functools
 import itertools
 import time
 import uuid
@@ -66,10 +65,10 @@ from ror.search.prefilter import Prefilter
 from ror.search.ranker import (
     LOOKAHEAD,
     RADIUS_STEPS_KM,
+    Merged,
     Ranked,
     Ranker,
     Ranking,
-    at_distance,
     consume,
     consume_by_zone,
     distance_of,
@@ -482,9 +481,7 @@ def near_misses(
                 break
             if ranked.in_id_order is not None and distance_of(batch[0]) == last[0]:
                 # a run at the last one's distance: only smaller ids may enter, read by id
-                tied = {c.ref: c for c in batch}
-                rest = itertools.takewhile(functools.partial(at_distance, last[0]), pool)
-                tied.update((c.ref, c) for c in rest)
+                tied = Merged({c.ref: c for c in batch}, pool.at(last[0]))
                 after = ""
                 while chunk := ranked.in_id_order(after, found[NEAR_MISSES - 1][1], _ID_CHUNK):
                     after = chunk[-1][1]

@@ -8,13 +8,15 @@ many at once by ``ranker_rings``.
 from __future__ import annotations
 
 import bisect
-import heapq
-from collections.abc import Iterator, Sequence
+import functools
+import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ror import deadline
 from ror.criteria import Criteria
@@ -56,21 +58,129 @@ class Ranking:
     in_id_order: IdOrder | None = None  # the engine's offers by id: ties are read by id
     groups: frozenset[str] = frozenset()  # the groups counted in ``total`` (grouped only)
 
-    def nearest_pool(self) -> Iterator[Candidate]:
+    def nearest_pool(self) -> NearMissPool:
         """Near-miss material within the radius used (zone matches: any distance), nearest
         first."""
-        radius = self.radius_km
+        return NearMissPool(self)
 
-        def inside(c: Candidate) -> bool:
-            return (
-                c.ref in self.by_zone
-                or radius is None
-                or c.distance_km is None
-                or c.distance_km <= radius
-            )
 
-        listed = sorted((c for c in self.pool if inside(c)), key=distance_of)
-        return heapq.merge(listed, (c for c in self.more_pool if inside(c)), key=distance_of)
+class TiedUnits(Mapping[int, Candidate]):
+    """Units at one distance, by ref, from sorted arrays: a ``Candidate`` is made only for a
+    ref looked up (a search without a position may leave a million units tied)."""
+
+    def __init__(self, refs: NDArray[np.int64], make: Callable[[int], Candidate]) -> None:
+        self.refs, self.make = refs, make  # refs sorted; make(i): the unit at refs[i]
+
+    def _at(self, ref: int) -> int:
+        i = int(np.searchsorted(self.refs, ref))
+        if i >= len(self.refs) or int(self.refs[i]) != ref:
+            raise KeyError(ref)
+        return i
+
+    def __getitem__(self, ref: int) -> Candidate:
+        return self.make(self._at(ref))
+
+    def __contains__(self, ref: object) -> bool:
+        try:
+            self._at(int(ref))  # type: ignore[call-overload]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.refs.tolist())
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+    def only(self, keep: NDArray[np.bool_]) -> TiedUnits:
+        kept = np.flatnonzero(keep)
+        return TiedUnits(self.refs[kept], lambda i: self.make(int(kept[i])))
+
+
+class NearMissPool(Iterator[Candidate]):
+    """The near-miss material of a ranking, nearest first: the units listed one by one and
+    those the rings left as arrays (``ranker_rings``), merged (listed first at equal
+    distance), within the radius used (zone matches: any distance)."""
+
+    def __init__(self, ranked: Ranking) -> None:
+        self.radius, self.by_zone = ranked.radius_km, ranked.by_zone
+        self.listed = sorted((c for c in ranked.pool if self.inside(c)), key=distance_of)
+        self.more = ranked.more_pool
+        self.i = 0
+        self.head: Candidate | None = None  # the next unit of ``more`` within the radius
+
+    def inside(self, c: Candidate) -> bool:
+        radius = self.radius
+        return (
+            c.ref in self.by_zone
+            or radius is None
+            or c.distance_km is None
+            or c.distance_km <= radius
+        )
+
+    def _peek(self) -> Candidate | None:
+        while self.head is None:
+            c = next(self.more, None)
+            if c is None:
+                return None
+            if self.inside(c):
+                self.head = c
+        return self.head
+
+    def __next__(self) -> Candidate:
+        head = self._peek()
+        if self.i < len(self.listed) and (
+            head is None or distance_of(self.listed[self.i]) <= distance_of(head)
+        ):
+            self.i += 1
+            return self.listed[self.i - 1]
+        if head is None:
+            raise StopIteration
+        self.head = None
+        return head
+
+    def at(self, distance: float) -> Mapping[int, Candidate]:
+        """Every remaining unit at ``distance`` (none nearer remains), by ref, taken out."""
+        tied: dict[int, Candidate] = {}
+        while self.i < len(self.listed) and distance_of(self.listed[self.i]) == distance:
+            tied[self.listed[self.i].ref] = self.listed[self.i]
+            self.i += 1
+        take_at = getattr(self.more, "take_at", None)
+        if take_at is None:
+            for c in itertools.takewhile(functools.partial(at_distance, distance), self):
+                tied[c.ref] = c
+            return tied
+        if self.head is not None:
+            if distance_of(self.head) != distance:
+                return tied
+            tied[self.head.ref], self.head = self.head, None
+        arrays: TiedUnits = take_at(distance)
+        if self.radius is not None and distance > self.radius:  # zone matches only
+            arrays = arrays.only(np.isin(arrays.refs, np.fromiter(self.by_zone, np.int64)))
+        return Merged(tied, arrays)
+
+
+class Merged(Mapping[int, Candidate]):
+    """Several mappings read as one (the first that has a key answers)."""
+
+    def __init__(self, *maps: Mapping[int, Candidate]) -> None:
+        self.maps = maps
+
+    def __getitem__(self, ref: int) -> Candidate:
+        for m in self.maps:
+            if ref in m:
+                return m[ref]
+        raise KeyError(ref)
+
+    def __contains__(self, ref: object) -> bool:
+        return any(ref in m for m in self.maps)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(dict.fromkeys(k for m in self.maps for k in m))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def distance_of(c: Candidate) -> float:

@@ -20,7 +20,8 @@ split rings at radius steps (a unit within a hair of a step is measured with ``m
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import bisect
+from collections.abc import Iterator, Sequence
 from typing import Final
 
 import numpy as np
@@ -30,7 +31,7 @@ from ror import deadline
 from ror.geo.distance import dot_to_km
 from ror.ranking.scoring import bed_need, score_upper_bounds
 from ror.search.engine import Candidate
-from ror.search.ranker import Ranker, final_radius
+from ror.search.ranker import Ranker, TiedUnits, final_radius
 from ror.search.rings import Ring
 
 _READ_AHEAD: Final = 2
@@ -307,17 +308,56 @@ def _candidate(ring: Ring, i: int) -> Candidate:
 
 def _nearest(parts: list[Ring]) -> Iterator[Candidate]:
     """The units of the rings as ``Candidate``, nearest first, made as they are read."""
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return
-    refs = np.concatenate([p.refs for p in parts])
-    if parts[0].dots is None:
-        order = np.argsort(refs, kind="stable")
-        for i in order.tolist():
-            yield Candidate(int(refs[i]), None, 1, True)
-        return
-    dots = np.concatenate([p.dots for p in parts if p.dots is not None])
-    sure = np.concatenate([p.sure for p in parts])
-    order = np.lexsort((refs, -dots))
-    for i in order.tolist():
-        yield Candidate(int(refs[i]), dot_to_km(float(dots[i])), 1, bool(sure[i]))
+    return _Nearest([p for p in parts if len(p)])
+
+
+class _Nearest(Iterator[Candidate]):
+    """Units of rings nearest first (then by ref), as ``Candidate`` made one at a time, or a
+    whole run at one distance at once (:meth:`take_at`) without making them."""
+
+    def __init__(self, parts: list[Ring]) -> None:
+        self.i = 0
+        if not parts:
+            self.refs, self.dots = np.empty(0, dtype=np.int64), None
+            self.sure = np.empty(0, dtype=bool)
+            return
+        refs = np.concatenate([p.refs for p in parts])
+        if parts[0].dots is None:
+            order = np.argsort(refs, kind="stable")
+            self.refs, self.dots = refs[order], None
+            self.sure = np.ones(len(refs), dtype=bool)
+            return
+        dots = np.concatenate([p.dots for p in parts if p.dots is not None])
+        order = np.lexsort((refs, -dots))
+        self.refs, self.dots = refs[order], dots[order]
+        self.sure = np.concatenate([p.sure for p in parts])[order]
+
+    def _make(self, i: int) -> Candidate:
+        km = None if self.dots is None else dot_to_km(float(self.dots[i]))
+        return Candidate(int(self.refs[i]), km, 1, bool(self.sure[i]))
+
+    def __next__(self) -> Candidate:
+        if self.i >= len(self.refs):
+            raise StopIteration
+        self.i += 1
+        return self._make(self.i - 1)
+
+    def take_at(self, distance: float) -> TiedUnits:
+        """The units from here on at ``distance`` (none nearer remains), by ref; taken out."""
+        start, end = self.i, len(self.refs)
+        if self.dots is not None:
+            dots = self.dots
+
+            class _Km(Sequence[float]):
+                def __len__(self) -> int:
+                    return end
+
+                def __getitem__(self, i: int) -> float:  # type: ignore[override]
+                    return dot_to_km(float(dots[i]))
+
+            end = bisect.bisect_right(_Km(), distance, lo=start)
+        elif distance != 0.0:
+            end = start
+        self.i = end
+        by_ref = start + np.argsort(self.refs[start:end], kind="stable")
+        return TiedUnits(self.refs[by_ref], lambda k: self._make(int(by_ref[k])))

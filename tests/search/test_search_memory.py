@@ -395,3 +395,24 @@ def test_sensitive_units_are_left_out_for_audiences_as_sql_does(
         for offer in (*town(), *secret):
             if offer.id in seen:
                 assert audience.shows(offer), (offer.id, champs)
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        Criteria(beds=BedNeed(nature="01"), limit=5),  # no position: every near-miss ties at 0
+        Criteria(beds=BedNeed(nature="01"), age=85, limit=50, offset=20),
+        Criteria(place="Toulouse", radius_km=60.0, beds=BedNeed(nature="01"), limit=5),
+        Criteria(place="Paris", beds=BedNeed(nature="02"), champ=("04",), limit=3),
+    ],
+)
+def test_near_misses_of_a_tied_run_taken_as_arrays_are_the_reference_ones(
+    synthetic_engine: EmbeddedEngine, reference: Reference, criteria: Criteria
+) -> None:
+    """Units at the last near-miss's distance are looked up by ref in the ring arrays
+    (``NearMissPool.at``), not made one by one: the same near-misses as the brute force."""
+    got = search(criteria, synthetic_engine, now=NOW)
+    want = reference.search(criteria, NOW)
+    assert [m.offer.id for m in got.matches] == list(want.ids)
+    assert [(n.offer.id, n.criterion) for n in got.near_misses] == list(want.near_misses)
+    assert len(got.near_misses) == 5
