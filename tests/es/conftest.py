@@ -14,9 +14,9 @@ from collections.abc import Iterator
 
 import pytest
 from elasticsearch import Elasticsearch
-from es_cluster import SKIP_REASON, drop, new_engine
 
 from ror.search.elasticsearch.engine import ElasticsearchEngine
+from tests.es.es_cluster import SKIP_REASON, drop, new_engine
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from ror.model import (
     Capacity,
@@ -158,5 +158,8 @@ def full_offer(**overrides: Any) -> Offer:
     return Offer(**{**fields, **overrides})
 
 
-def with_(offer: Offer, **changes: Any) -> Offer:
-    return replace(offer, **changes)
+Part = TypeVar("Part", Offer, Place, Establishment)
+
+
+def with_(part: Part, **changes: Any) -> Part:
+    return replace(part, **changes)

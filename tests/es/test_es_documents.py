@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 
 import pytest
-from es_builders import NOW, counter, full_offer, with_
 
 from ror.criteria import BedNeed, Criteria
 from ror.errors import InvalidInput
@@ -26,6 +26,7 @@ from ror.search.elasticsearch.documents import (
     price_key,
     to_document,
 )
+from tests.es.es_builders import NOW, counter, full_offer, with_
 
 MAPPING = load_template()["mappings"]
 
@@ -38,7 +39,7 @@ def _is_date(value: Any) -> bool:
     return True
 
 
-KINDS = {
+KINDS: dict[str, Callable[[Any], bool]] = {
     "keyword": lambda v: isinstance(v, str),
     "text": lambda v: isinstance(v, str),
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),

@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from es_builders import NOW
-from es_semantics import satisfies
 
 from ror.api.fhir.bundle import Links, searchset
 from ror.api.fhir.params import parse_search
@@ -36,6 +34,8 @@ from ror.search.elasticsearch.documents import to_document
 from ror.search.elasticsearch.engine import distance_km
 from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.engine import Candidate, CandidateQuery, Candidates, Engine
+from tests.es.es_builders import NOW
+from tests.es.es_semantics import satisfies
 
 Unit = tuple[int, Offer, dict[str, Any]]
 R240 = "https://mos.esante.gouv.fr/NOS/TRE_R240-TypeAccueil/FHIR/TRE-R240-TypeAccueil|02"

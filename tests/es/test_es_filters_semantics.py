@@ -14,8 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from es_builders import NOW
-from es_semantics import satisfies
 
 from ror.criteria import BedNeed, Criteria, EquipmentNeed
 from ror.geo.distance import great_circle_km
@@ -25,6 +23,8 @@ from ror.ranking import check
 from ror.search.elasticsearch.documents import to_document
 from ror.search.elasticsearch.filters import hard_filters, prefilter_clauses
 from ror.search.prefilter import OfferColumns, Prefilter, fails
+from tests.es.es_builders import NOW
+from tests.es.es_semantics import satisfies
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 from elasticsearch import Elasticsearch
-from es_cluster import drop, new_engine
 
 from ror.criteria import BedNeed, Criteria
 from ror.indexer.synthetic import generate
@@ -28,13 +27,14 @@ from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.engine import Engine
 from ror.search.pipeline import replay, search
 from ror.search.result import SearchResult
+from tests.es.es_cluster import drop, new_engine
 from tests.search import test_search_pipeline as embedded_suite
-from tests.search.builders import NOW
+from tests.search.builders import NOW, random_criteria
 
 SYNTHETIC_SIZE = 3000  # as the embedded suite (tests/search/conftest.py)
 _SCENARIO_MARK = next(
     mark
-    for mark in embedded_suite.test_scenarios_equal_the_reference.pytestmark
+    for mark in embedded_suite.test_scenarios_equal_the_reference.pytestmark  # type: ignore[attr-defined]
     if mark.name == "parametrize" and mark.args[0] == "criteria"
 )
 SCENARIOS = _SCENARIO_MARK.args[1]
@@ -123,7 +123,7 @@ def test_random_searches_rank_identically(
 ) -> None:
     rng = random.Random(20261126)  # the embedded suite's seed: the same 60 requests
     for _ in range(60):
-        assert_parity(engines, embedded_suite.random_criteria(rng, offers))
+        assert_parity(engines, random_criteria(rng, offers))
 
 
 def test_home_care_by_zone_ranks_identically(

@@ -12,13 +12,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from es_builders import NOW, counter, full_offer
 
 from ror.availability.keys import location_keys
 from ror.model import Offer
 from ror.search.elasticsearch.documents import to_document
 from ror.search.elasticsearch.ledger import CounterLedger, counters_by_location
 from ror.search.embedded.engine import EmbeddedEngine
+from tests.es.es_builders import NOW, counter, full_offer
 
 
 def unit(id: str, *counters: object, locs: tuple[str, ...] = ()) -> Offer:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -206,7 +207,7 @@ def test_ranked_multiplies_factors_and_replaces_the_query_score() -> None:
 
 
 def test_no_factor_scores_every_match_one() -> None:
-    query = {"match_all": {}}
+    query: dict[str, Any] = {"match_all": {}}
     assert ranked(query, Criteria(), weights_for("default"), NOW) == {
         "constant_score": {"filter": query, "boost": 1.0}
     }

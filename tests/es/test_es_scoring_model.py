@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from es_builders import NOW
 
 from ror.criteria import BedNeed, Criteria
 from ror.geo.distance import great_circle_km
@@ -23,6 +22,7 @@ from ror.model import Offer
 from ror.ranking import score, weights_for
 from ror.search.elasticsearch.documents import to_document
 from ror.search.elasticsearch.scoring import CAPACITY_SCRIPT, PRICE_SCRIPT, score_functions
+from tests.es.es_builders import NOW
 
 
 def field(doc: dict[str, Any], path: str) -> Any:
@@ -79,7 +79,7 @@ def price_script(doc: dict[str, Any], params: dict[str, Any]) -> float:
     if price is None:
         return 1.0
     cheapness = 1.0 - price / params["reference_eur"]
-    return 1.0 + params["price_weight"] * min(1.0, max(0.0, cheapness))
+    return float(1.0 + params["price_weight"] * min(1.0, max(0.0, cheapness)))
 
 
 SCRIPTS = {CAPACITY_SCRIPT: capacity_script, PRICE_SCRIPT: price_script}

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 from elasticsearch import Elasticsearch
-from es_recorder import Recorder
 from pytest_httpserver import HTTPServer
 
 from ror.search.elasticsearch import ElasticsearchEngine
+from tests.es.wire.es_recorder import Recorder
 
 
 @pytest.fixture(scope="module")

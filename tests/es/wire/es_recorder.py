@@ -26,8 +26,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
-import es_openapi as spec
 from werkzeug import Request, Response
+
+from tests.es.wire import es_openapi as spec
 
 VERSION = "9.1.0"
 PRODUCT = {"X-Elastic-Product": "Elasticsearch"}

@@ -15,8 +15,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import httpx
-from es_builders import full_offer
-from es_recorder import Captured, Recorder
 
 from ror.api.app import create_app
 from ror.availability.overview import OverviewQuery
@@ -30,6 +28,8 @@ from ror.ranking.weights import PROFILE_WEIGHTS
 from ror.search import pipeline
 from ror.search.elasticsearch import ElasticsearchEngine
 from ror.search.engine import SearchRecord
+from tests.es.es_builders import full_offer
+from tests.es.wire.es_recorder import Captured, Recorder
 from tests.live_server import LiveServer
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
@@ -281,7 +281,7 @@ def run(recorder: Recorder, engine: ElasticsearchEngine, tmp: Any) -> Scenario:
             engine.establishment_offers(offers[0].establishment.finess or "x"),
             engine.establishments_with("activity", offers[0].activity, None),
             engine.establishments_with("offer_type", offers[1].offer_type, ("04",)),
-            engine.warm_up(),
+            engine.warm_up(),  # type: ignore[func-returns-value]
         ),
     )
 
@@ -380,7 +380,7 @@ def _over_http(s: Scenario, tmp: Any, loc: str, area: str) -> None:
 
         s.step("http search", search_and_replay)
         for query in FHIR_QUERIES:
-            s.step(query, lambda query=query: _bundle(http.get(query)))
+            s.step(query, lambda query=query: _bundle(http.get(query)))  # type: ignore[misc]
         s.step(
             "http availability",
             lambda: (

@@ -15,11 +15,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import es_openapi as spec
 import pytest
 from elasticsearch import ApiError
-from es_recorder import Recorder
-from es_scenario import (
+
+import ror.search.elasticsearch as es_engine_module
+from ror.api.fhir.params import parse_search
+from ror.api.fhir.search import plan
+from ror.criteria import Audience
+from ror.model import Offer
+from ror.search.elasticsearch import ElasticsearchEngine
+from tests.es.wire import es_openapi as spec
+from tests.es.wire.es_recorder import Recorder
+from tests.es.wire.es_scenario import (
     FHIR_LISTINGS,
     FHIR_QUERIES,
     FHIR_SEARCHES,
@@ -28,13 +35,6 @@ from es_scenario import (
     public_methods,
     run,
 )
-
-import ror.search.elasticsearch as es_engine_module
-from ror.api.fhir.params import parse_search
-from ror.api.fhir.search import plan
-from ror.criteria import Audience
-from ror.model import Offer
-from ror.search.elasticsearch import ElasticsearchEngine
 
 # Each client call the engine makes, and the operations (method and path template of the
 # specification) it sends. A call missing here fails test_every_client_call_is_listed.
