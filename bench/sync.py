@@ -34,9 +34,9 @@ from typing import Any
 import httpx
 
 from ror.api.fhir import synthesize
-from ror.api.fhir.facts import view
 from ror.commands.index import run_index
 from ror.commands.search import index_sink
+from ror.indexer.facts import view
 from ror.indexer.synthetic import generate
 from ror.resources.store import ResourceStore
 from ror.search.embedded import EmbeddedEngine

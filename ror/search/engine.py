@@ -250,6 +250,50 @@ class Listings(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """Offers by key (``ror.indexer.terms``): having one of ``terms``, or a term starting with
+    one of ``prefixes``; or (``field`` set) a date of ``field`` in one of ``ranges``, each
+    ``[low, high)`` in microseconds since 1970, None for an open end."""
+
+    terms: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    field: str | None = None
+    ranges: tuple[tuple[int | None, int | None], ...] = ()
+
+
+#: A page row of :meth:`Lookups.lookup_page`: (ref, offer id, sort key: a date key or None).
+LookupRow = tuple[int, str, int | None]
+
+
+@runtime_checkable
+class Lookups(Protocol):
+    """What an engine that keeps the offers' look-up keys offers (a capability: the FHIR facade
+    asks it for the offers having an identifier, a tag, a commune, a date… and for a page of
+    them in ``_id`` or ``_lastUpdated`` order, reading only that page; without it, it scans)."""
+
+    def lookup_ready(self) -> bool:
+        """The keys are in step with the offers (False while they are being built)."""
+        ...
+
+    def lookup_refs(self, lookup: Lookup, limit: int, among: Sequence[int] = ()) -> set[int] | None:
+        """Refs of the offers the look-up finds (only those of ``among`` when given); None when
+        there are more than ``limit``."""
+        ...
+
+    def lookup_count(self, lookup: Lookup | None) -> int:
+        """How many offers the look-up finds (None: every offer)."""
+        ...
+
+    def lookup_page(
+        self, lookup: Lookup | None, order: str, after: tuple[int | None, str] | None, limit: int
+    ) -> list[LookupRow]:
+        """The offers the look-up finds (None: every offer) in ``order`` (``_id``, or the date
+        sort keys ``sort:_lastUpdated`` / ``sort:-_lastUpdated`` then id), strictly after
+        ``after`` ((key, id); key None in ``_id`` order), at most ``limit``."""
+        ...
+
+
 @runtime_checkable
 class Counts(Protocol):
     """What an engine that counts a query's matches without listing them offers (a capability:

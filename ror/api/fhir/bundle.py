@@ -19,13 +19,13 @@ from urllib.parse import urlencode
 
 from ror.access.profiles import may_see_offer
 from ror.api.fhir.evaluate import distance_km
-from ror.api.fhir.facts import LocationView, view
 from ror.api.fhir.includes import service_includes
 from ror.api.fhir.outcome import operation_outcome
 from ror.api.fhir.query import SearchRequest
 from ror.api.fhir.resources import capacities_visible, location_resource, service_resource
 from ror.api.fhir.search import Hit, Result
 from ror.api.fhir.subset import subset, summary
+from ror.indexer.facts import LocationView, view
 from ror.model import Offer
 
 Json = dict[str, Any]

@@ -20,19 +20,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from typing import Final
 
-from ror.api.fhir.facts import (
-    Json,
-    LocationView,
-    OfferView,
-    TokenValue,
-    coding_values,
-    identifier_values,
-    location_tags,
-    meta_updated,
-    offer_tokens,
-    organization_tokens,
-    organizations_above,
-)
 from ror.api.fhir.query import AllOf, AnyOf, Atom, Node, NotOf, levels
 from ror.api.fhir.values import (
     DateRange,
@@ -46,6 +33,19 @@ from ror.api.fhir.values import (
     measure_unit,
 )
 from ror.geo.distance import great_circle_km
+from ror.indexer.facts import (
+    Json,
+    LocationView,
+    OfferView,
+    TokenValue,
+    above_tokens,
+    location_tokens,
+    meta_updated,
+    offer_tokens,
+    organization_tokens,
+    organizations_above,
+    text_of,
+)
 from ror.model import Capacity, Equipment, Price
 from ror.ranking.eligibility import zone_matched
 
@@ -127,9 +127,7 @@ def _test_above(atom: Atom, value: Value, org: Json) -> bool:
     """``value`` against an organisation above the EG (its source resource)."""
     field = atom.param.field
     if isinstance(value, Token):
-        if field == "identifiers":
-            return token_matches(value, identifier_values(org))
-        return field == "category" and token_matches(value, coding_values(org.get("type")))
+        return token_matches(value, above_tokens(org, field))
     if isinstance(value, DateRange) and field == "last_updated":
         return value.test(meta_updated(org))
     return False
@@ -179,13 +177,7 @@ def _tokens(scope: str, field: str, b: Binding, system: str | None) -> list[Toke
         return organization_tokens(b.view, field)
     if scope == "location":
         assert b.location is not None
-        if field == "id":
-            return [(None, None, b.location.id)] if b.location.id else []
-        if field == "commune":
-            return [("R13", None, b.location.commune)]
-        if field == "region_tag":
-            return location_tags(b.view, b.location)
-        return list(b.location.identifiers)
+        return location_tokens(b.view, b.location, field)
     element: object = b.counter if scope == "counter" else b.equipment
     if scope == "price":
         element = b.price
@@ -201,13 +193,7 @@ def _reference(field: str, ref: Reference, b: Binding) -> bool:
 
 
 def _text(scope: str, field: str, b: Binding) -> str | None:
-    if scope == "offer":
-        return b.view.offer.name
-    if scope == "organization":
-        return b.view.offer.establishment.name
-    assert b.location is not None
-    value: str | None = getattr(b.location, field)
-    return value
+    return text_of(b.view, b.location, scope, field)
 
 
 def _instant(scope: str, field: str, b: Binding) -> datetime | None:

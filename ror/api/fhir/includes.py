@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from typing import Any, Final
 
 from ror.access.profiles import contact_levels
-from ror.api.fhir.facts import OfferView, reference_id
 from ror.api.fhir.normalise import r4
 from ror.api.fhir.resources import organization_resource, shape_organization, shape_person
+from ror.indexer.facts import OfferView, reference_id
 from ror.indexer.fhir import as_list
 
 Json = dict[str, Any]

@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from typing import Final
 
 from ror.api.fhir import paging
-from ror.api.fhir.facts import view
 from ror.api.fhir.query import Atom, SearchRequest
 from ror.api.fhir.search import Hit, Result
 from ror.api.fhir.values import Token
 from ror.criteria import Audience
+from ror.indexer.facts import view
 from ror.search.engine import Engine, Listings
 
 READ_AHEAD: Final = 64  # keys asked for beyond a page, for the hidden ones met on the way

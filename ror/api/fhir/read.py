@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any, Final
 
 from ror.access.profiles import contact_levels, directory_contact_levels, may_see_offer
-from ror.api.fhir.facts import reference_id, view
 from ror.api.fhir.includes import NO_PERSONAL_DATA, role_resource
 from ror.api.fhir.normalise import r4
 from ror.api.fhir.outcome import FhirError
@@ -24,6 +23,7 @@ from ror.api.fhir.resources import (
     shape_organization,
     shape_person,
 )
+from ror.indexer.facts import reference_id, view
 from ror.indexer.fhir import as_list
 from ror.model import Offer
 from ror.resources.store import ResourceStore

@@ -19,9 +19,9 @@ from typing import Any, Final
 
 from ror.access.profiles import contact_levels, may_see_capacities
 from ror.api.fhir import synthesize
-from ror.api.fhir.facts import LocationView, OfferView, described, meta_updated, reference_id
 from ror.api.fhir.normalise import r4
 from ror.errors import RorError
+from ror.indexer.facts import LocationView, OfferView, described, meta_updated, reference_id
 from ror.indexer.fhir import codings, text, url_name, value
 from ror.indexer.locations import CAPACITY, read_capacity
 from ror.model import Capacity, Offer

@@ -26,6 +26,7 @@ from ror.api.fhir.bundle import Links, searchset
 from ror.api.fhir.capability import capability_statement
 from ror.api.fhir.catalog import ResourceType
 from ror.api.fhir.listing import listing
+from ror.api.fhir.lookup import lookup
 from ror.api.fhir.outcome import FhirError, Issue, error_response, fhir_response
 from ror.api.fhir.params import lenient, parse_search
 from ror.api.fhir.query import Atom, SearchRequest
@@ -84,7 +85,11 @@ async def _search(
 
     def answer() -> dict[str, object]:
         seen_by = audience(caller.profile, champ)
-        result = listing(search, engine, seen_by) or run(search, engine, seen_by)
+        result = (
+            listing(search, engine, seen_by)
+            or lookup(search, engine, seen_by)
+            or run(search, engine, seen_by)
+        )
         bundle = searchset(search, result, links, profile=caller.profile, fetch=engine.get)
         if resource == "HealthcareService":
             store = resource_store(request)

@@ -26,7 +26,7 @@ misses an offer whose *other* Location is inside the circle while the first is n
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final, TypeVar
 
@@ -37,12 +37,12 @@ from ror import deadline
 from ror.api.fhir import paging
 from ror.api.fhir.bounds import postcode_circle
 from ror.api.fhir.evaluate import Binding, distance_km, holds, matches
-from ror.api.fhir.facts import LocationView, OfferView, view
 from ror.api.fhir.pushdown import consume_prefilter
 from ror.api.fhir.query import AllOf, Atom, Node, SearchRequest, SortKey, levels
 from ror.api.fhir.values import Near, Text, Token, ZoneKeys
 from ror.criteria import CODE_FIELDS, Audience
 from ror.geo.distance import dot_to_km
+from ror.indexer.facts import LocationView, OfferView, view
 from ror.model import Offer, Price
 from ror.search.engine import Candidate, CandidateQuery, Candidates, Counts, Engine
 from ror.search.prefilter import Prefilter
@@ -105,7 +105,7 @@ def plan(request: SearchRequest, audience: Audience, *, pushdown: bool = True) -
     point: Near | None = None
     zones: frozenset[str] = frozenset()
     rest: list[Node] = []
-    for child in _flat(request.condition):
+    for child in flat(request.condition):
         if isinstance(child, Atom) and point is None and child.param.field == "near":
             value = child.values[0]
             assert isinstance(value, Near)
@@ -139,12 +139,12 @@ def plan(request: SearchRequest, audience: Audience, *, pushdown: bool = True) -
     return Plan(query, residual, bool(zones), audience.capacities)
 
 
-def _flat(condition: AllOf) -> list[Node]:
+def flat(condition: AllOf) -> list[Node]:
     """The top-level conditions, nested all-ofs (``_filter``'s ``and``) spread out: the same
     condition, since an all-of binds its Locations, counters… together at any depth."""
     out: list[Node] = []
     for child in condition.children:
-        out.extend(_flat(child) if isinstance(child, AllOf) else [child])
+        out.extend(flat(child) if isinstance(child, AllOf) else [child])
     return out
 
 
@@ -181,16 +181,27 @@ def _engine_codes(node: Node) -> tuple[str, tuple[str, ...]] | None:
 
 
 def run(
-    request: SearchRequest, engine: Engine, audience: Audience, *, shortcut: bool = True
+    request: SearchRequest,
+    engine: Engine,
+    audience: Audience,
+    *,
+    shortcut: bool = True,
+    refs: Collection[int] | None = None,
 ) -> Result:
     """Every match counted, one page read (``shortcut`` False: nothing pushed down, every
-    unit the engine narrows to is tested in Python)."""
-    p = plan(request, audience, pushdown=shortcut)
+    unit the engine narrows to is tested in Python). ``refs``: the candidates are these units
+    (found by look-ups, ``lookup.py``; the caller left out those the audience may not see), the
+    whole condition tested on each."""
+    p = plan(request, audience, pushdown=shortcut and refs is None)
     counted = _engine_count(request, engine, p) if shortcut else None
     if counted is not None:
         return Result(counted, [])
     with engine.snapshot():
-        found = engine.candidates(p.query)
+        if refs is None:
+            found = engine.candidates(p.query)
+        else:
+            units = [Candidate(ref, None, 0) for ref in sorted(refs)]
+            found = Candidates([], iter(units), "lookup")
         hits: list[Hit] | _Counted
         if request.resource == "Location":
             hits = _location_hits(request, engine, p, found)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from ror import nomenclature
-from ror.api.fhir.facts import (
+from ror.indexer.facts import (
     CHARACTERISTIC_FIELDS,
     LocationView,
     location_identifier,

@@ -27,7 +27,7 @@ from ror.errors import InvalidInput, NotFound
 from ror.geo.distance import dot_to_km
 from ror.model import Capacity, Offer
 from ror.search.embedded import capacities as embedded_capacities
-from ror.search.embedded import cells, planner
+from ror.search.embedded import cells, lookups, planner
 from ror.search.embedded.cache import BoundedCache
 from ror.search.embedded.db import Database
 from ror.search.embedded.load import Loadable, bulk_load, stats
@@ -65,6 +65,8 @@ from ror.search.engine import (
     LoadStats,
     LocationCounters,
     LocationInfo,
+    Lookup,
+    LookupRow,
     OrderKeys,
     Progress,
     RingMark,
@@ -122,8 +124,11 @@ class EmbeddedEngine:
         with self.db.writing() as conn:
             ensure_schema(conn)
             embedded_capacities.ensure_tables(conn)
+            lookups.ensure_tables(conn)
         self._overview = OverviewIndex(self.db)
         self._refresh()
+        if not lookups.ready(self._conn()):  # an index written before the look-up keys existed
+            lookups.fill(self._conn(), self.db.write_lock)
 
     # --- connections and cached state ------------------------------------------------------
 
@@ -209,6 +214,7 @@ class EmbeddedEngine:
             with self.db.write_lock:
                 loaded, rejected, seconds = bulk_load(self._conn(), offers, progress)
             embedded_capacities.rebuild_facts(self.db)  # offer areas
+            lookups.fill(self._conn(), self.db.write_lock)
             self._refresh()
             return stats(loaded, rejected, seconds)
         started = time.perf_counter()
@@ -250,6 +256,7 @@ class EmbeddedEngine:
                 if row is None:
                     continue
                 touched.update(self._remove_offer_rows(conn, row[0]))
+                lookups.remove(conn, row[0])
                 conn.execute("DELETE FROM offers WHERE rid = ?", (row[0],))
                 conn.execute("INSERT INTO offer_changes (rid) VALUES (?)", (row[0],))
                 conn.execute("DELETE FROM offer_meta WHERE rid = ?", (row[0],))
@@ -267,8 +274,10 @@ class EmbeddedEngine:
         return n
 
     def _bump(self, conn: sqlite3.Connection) -> None:
-        """Offers changed: the facts kept by this write follow, and every process sees it."""
+        """Offers changed: the facts and look-up keys kept by this write follow, and every
+        process sees it."""
         embedded_capacities.follow_docs(conn)
+        lookups.follow_docs(conn)
         self.db.bump(conn, "docs_version")
 
     def _add_postings(self, conn: sqlite3.Connection, code_id: int, delta: int) -> None:
@@ -344,6 +353,7 @@ class EmbeddedEngine:
         if champs is not None:
             conn.execute("INSERT INTO sensitive VALUES (?, ?)", (rid, champs))
         embedded_capacities.index_offer(conn, rid, offer, locs)
+        lookups.index_offer(conn, rid, offer)
         for c in offer.capacities:
             self._store_counter(conn, location_key(offer.id, c.location_id), c)
         conn.execute(
@@ -534,6 +544,22 @@ class EmbeddedEngine:
         self._refresh()
         row = self._conn().execute("SELECT count(DISTINCT loc) FROM location_offers").fetchone()
         return int(row[0])
+
+    # --- look-ups (``ror.search.engine.Lookups``) ---------------------------------------------
+
+    def lookup_ready(self) -> bool:
+        return lookups.ready(self._conn())
+
+    def lookup_refs(self, lookup: Lookup, limit: int, among: Sequence[int] = ()) -> set[int] | None:
+        return lookups.refs(self._conn(), lookup, limit, among)
+
+    def lookup_count(self, lookup: Lookup | None) -> int:
+        return self.count() if lookup is None else lookups.count(self._conn(), lookup)
+
+    def lookup_page(
+        self, lookup: Lookup | None, order: str, after: tuple[int | None, str] | None, limit: int
+    ) -> list[LookupRow]:
+        return lookups.page(self._conn(), lookup, order, after, limit)
 
     def sensitive_units(self) -> dict[int, tuple[str, ...]]:
         self._refresh()

@@ -10,7 +10,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
-from ror.api.fhir.facts import reference_id
+from ror.indexer.facts import reference_id
 from ror.model import Offer
 
 FHIR_JSON = "application/fhir+json"

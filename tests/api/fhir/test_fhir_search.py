@@ -14,11 +14,11 @@ from ror.access.profiles import audience
 from ror.api.fhir import search as fhir_search
 from ror.api.fhir.bundle import Links, searchset
 from ror.api.fhir.evaluate import matches
-from ror.api.fhir.facts import view
 from ror.api.fhir.params import parse_search
 from ror.api.fhir.query import SearchRequest
 from ror.api.fhir.search import plan
 from ror.criteria import EVERYONE
+from ror.indexer.facts import view
 from ror.model import Capacity, Equipment, Establishment, Offer, Place, Price
 from ror.search.embedded import planner
 from ror.search.embedded.engine import EmbeddedEngine

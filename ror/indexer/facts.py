@@ -290,6 +290,17 @@ def location_tags(v: OfferView, loc: LocationView) -> list[TokenValue]:
     return coding_values({"coding": tags}) if tags else []
 
 
+def location_tokens(v: OfferView, loc: LocationView, field: str) -> list[TokenValue]:
+    """The token values of one Location of an offer for a catalog field."""
+    if field == "id":
+        return [(None, None, loc.id)] if loc.id else []
+    if field == "commune":
+        return [("R13", None, loc.commune)]
+    if field == "region_tag":
+        return location_tags(v, loc)
+    return list(loc.identifiers)
+
+
 def organization_tokens(v: OfferView, field: str) -> list[TokenValue]:
     est = v.offer.establishment
     eg = v.establishment
@@ -300,3 +311,21 @@ def organization_tokens(v: OfferView, field: str) -> list[TokenValue]:
         return [("R241", None, code) for code in est.financial_help]
     out = [(None, None, est.finess)] if est.finess else []  # identifiers
     return out + (identifier_values(eg) if eg else [])
+
+
+def above_tokens(org: Json, field: str) -> list[TokenValue]:
+    """The token values of an organisation above the EG (``:above``) for a catalog field."""
+    if field == "identifiers":
+        return identifier_values(org)
+    return coding_values(org.get("type")) if field == "category" else []
+
+
+def text_of(v: OfferView, loc: LocationView | None, scope: str, field: str) -> str | None:
+    """The string a string parameter of ``scope`` reads (``loc`` for Location scope)."""
+    if scope == "offer":
+        return v.offer.name
+    if scope == "organization":
+        return v.offer.establishment.name
+    assert loc is not None
+    value: str | None = getattr(loc, field)
+    return value

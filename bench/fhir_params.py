@@ -1,0 +1,188 @@
+"""Time each FHIR search parameter alone, in process, over an embedded index (issue 18, item 2).
+
+    ror demo --db /tmp/offers-1m.sqlite --size 1000000
+    python -m bench.fhir_params --db /tmp/offers-1m.sqlite --repeat 21 --out fhir_params.json
+
+Every parameter without a position (``identifier``, ``organization.identifier``, ``_lastUpdated``,
+``name``, ``_tag``, postcode, commune, capacity and price parameters, Location ``_id`` and its
+conditions…) is asked for a page of ``--count`` (20) as ``GET /fhir/…`` answers it: parse, the
+listing or the search, the Bundle (includes of the national tail). Values come from the index
+itself (an offer in the middle of the id order, its establishment, its Location…), so the same
+command runs at any size. Each query is asked once untimed, then ``--repeat`` times; the report
+gives p50, p95 and max in ms, the total and the number of offers read (``Engine.offers``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ror.access.profiles import audience
+from ror.api.fhir.bundle import Links, searchset
+from ror.api.fhir.listing import listing
+from ror.api.fhir.lookup import lookup
+from ror.api.fhir.params import parse_search
+from ror.api.fhir.search import run
+from ror.model import Offer
+from ror.search.embedded.engine import EmbeddedEngine
+
+Query = tuple[str, list[tuple[str, str]]]
+TAIL = [
+    ("_include", "HealthcareService:organization"),
+    ("_include:iterate", "Organization:partof"),
+    ("_include", "HealthcareService:location"),
+    ("_revinclude", "PractitionerRole:service"),
+]
+AGE = "(age-range-low le 35 and age-range-high ge 35)"
+
+
+def queries(engine: EmbeddedEngine) -> list[tuple[str, Query]]:
+    """The queries, with values read from the index (an offer in the middle of the id order)."""
+    total = engine.count()
+    rows = engine.offers_in_id_order("", max(1, total // 2) + 1)
+    offer = _with_finess(engine, [ref for ref, _ in rows[-200:]])
+    loc = offer.location_ids[0] if offer.location_ids else ""
+    recent = _recent_day(engine)
+    name = (offer.name or "a").split()[0][:6]
+    hs, lo = "HealthcareService", "Location"
+    return [
+        ("_count only", (hs, [])),
+        ("_id", (hs, [("_id", offer.id)])),
+        ("identifier", (hs, [("identifier", offer.ror_id or offer.id)])),
+        ("organization.identifier (FINESS)", (hs, [("organization.identifier", _finess(offer))])),
+        (
+            "organization.identifier:above (FINESS)",
+            (hs, [("organization.identifier:above", _finess(offer))]),
+        ),
+        ("_lastUpdated=ge (last day)", (hs, [("_lastUpdated", f"ge{recent}")])),
+        ("_lastUpdated=lt (old)", (hs, [("_lastUpdated", "lt2024-01-01")])),
+        ("_sort=-_lastUpdated", (hs, [("_sort", "-_lastUpdated")])),
+        (
+            "_lastUpdated=ge + _sort=-_lastUpdated",
+            (hs, [("_lastUpdated", f"ge{recent}"), ("_sort", "-_lastUpdated")]),
+        ),
+        ("name", (hs, [("name", name)])),
+        ("_tag", (hs, [("_tag", offer.region_tag or "11")])),
+        ("location.address-postalcode", (hs, [("location.address-postalcode", _postcode(offer))])),
+        ("location.commune-cog", (hs, [("location.commune-cog", offer.place.commune)])),
+        ("location.identifier", (hs, [("location.identifier", _loc_identifier(offer, loc))])),
+        ("capacity alone", (hs, [("location.capacity-status", "02"), ("_tag", "11")])),
+        ("price alone", (hs, [("organization.price-type", "02"), ("_tag", "11")])),
+        ("_filter age range + specialty", (hs, [("specialty", "025"), ("_filter", AGE)])),
+        ("Location _id", (lo, [("_id", loc)])),
+        ("Location identifier", (lo, [("identifier", _loc_identifier(offer, loc))])),
+        ("Location commune-cog", (lo, [("commune-cog", offer.place.commune)])),
+        ("Location address-postalcode", (lo, [("address-postalcode", _postcode(offer))])),
+        ("Location _tag", (lo, [("_tag", offer.region_tag or "11")])),
+        ("Location _lastUpdated=ge", (lo, [("_lastUpdated", f"ge{recent}")])),
+    ]
+
+
+def _with_finess(engine: EmbeddedEngine, refs: Sequence[int]) -> Offer:
+    offers = engine.offers(list(refs))
+    return next((o for o in reversed(offers) if o.establishment.finess), offers[-1])
+
+
+def _finess(offer: Offer) -> str:
+    return offer.establishment.finess or offer.establishment.id
+
+
+def _postcode(offer: Offer) -> str:
+    return offer.place.postal_code or "75"
+
+
+def _loc_identifier(offer: Offer, loc: str) -> str:
+    return f"{offer.establishment.finess}/{loc}" if offer.establishment.finess else loc
+
+
+def _recent_day(engine: EmbeddedEngine) -> str:
+    """The day of the newest offer date, so that ``ge`` matches a few offers."""
+    rows = engine.offers_in_id_order("", 2000)
+    dates = [d for _, d in engine.order_keys([ref for ref, _ in rows]) if d is not None]
+    return max(dates).date().isoformat() if dates else "2025-01-01"
+
+
+class Counting:
+    """Counts the offers a search reads (``Engine.offers``)."""
+
+    def __init__(self, engine: EmbeddedEngine) -> None:
+        self.read = 0
+        self._offers: Callable[[Sequence[int]], list[Offer]] = engine.offers
+
+        def offers(refs: Sequence[int]) -> list[Offer]:
+            self.read += len(refs)
+            return self._offers(refs)
+
+        engine.offers = offers  # type: ignore[method-assign]
+
+
+def answer(engine: EmbeddedEngine, query: Query, count: int, tail: bool) -> dict[str, Any]:
+    resource, params = query
+    items = [*params, ("_count", str(count)), *(TAIL if tail and resource != "Location" else [])]
+    if resource == "Location":
+        items.append(("_revinclude", "HealthcareService:location"))
+    request = parse_search(resource, items)  # type: ignore[arg-type]
+    seen_by = audience(1)
+    result = (
+        listing(request, engine, seen_by)
+        or lookup(request, engine, seen_by)
+        or run(request, engine, seen_by)
+    )
+    links = Links("http://bench/fhir", resource, tuple(items))
+    return searchset(request, result, links, profile=1, fetch=engine.get)
+
+
+def measure(
+    engine: EmbeddedEngine, counting: Counting, query: Query, args: argparse.Namespace
+) -> dict[str, Any]:
+    bundle = answer(engine, query, args.count, args.tail)
+    counting.read = 0
+    times = []
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        answer(engine, query, args.count, args.tail)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    p95 = times[min(len(times) - 1, max(0, round(0.95 * len(times)) - 1))]
+    return {
+        "total": bundle.get("total"),
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(p95, 2),
+        "max_ms": round(times[-1], 2),
+        "offers_read": counting.read // args.repeat,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, required=True, help="an embedded index (ror demo)")
+    parser.add_argument("--count", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--no-tail", dest="tail", action="store_false", help="without includes")
+    parser.add_argument("--only", default=None, help="the queries whose name holds this")
+    parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
+    args = parser.parse_args(argv)
+    engine = EmbeddedEngine(args.db)
+    engine.warm_up()
+    counting = Counting(engine)
+    results: dict[str, Any] = {"offers": engine.count(), "count": args.count, "queries": {}}
+    for name, query in queries(engine):
+        if args.only and args.only not in name:
+            continue
+        figures = measure(engine, counting, query, args)
+        results["queries"][name] = {"query": query[1], "resource": query[0], **figures}
+        print(f"{name:42} {figures}", flush=True)
+    engine.close()
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+"""Searches without a position answered through the engine's look-up keys
+(:class:`~ror.search.engine.Lookups`, the keys of ``ror.indexer.terms``), never by a scan.
+
+Each top-level condition the keys can find becomes a :class:`~ror.search.engine.Lookup`:
+
+- tokens of ``identifier``, ``_tag``, ``organization.identifier`` (``:above`` too),
+  ``organization.type``, ``location.commune-cog``, ``location.identifier``, Location ``_id``…
+  (values with a code; the system as the search names it);
+- strings (``name``, ``address-postalcode``, ``address-city``…): a prefix (``:exact`` narrows by
+  its folded value; ``:contains`` is not looked up);
+- ``_lastUpdated`` of the offer and of its organisation (``:above`` too): date ranges.
+
+A look-up is **exact** when the keys decide the condition as the search does: every one of an
+offer or its organisation; one of a Location when it is the only condition needing a Location
+(``location.x=…&location.y=…`` must hold on one Location) and the search is of
+HealthcareServices; ``:exact`` never.
+
+- A HealthcareService search whose conditions are one exact look-up (or none), in ``_id`` or
+  ``_lastUpdated`` order, is counted by the engine and reads only its page (:func:`lookup`);
+- otherwise the offers the most selective look-ups find (intersected) are the candidates of
+  ``search.run``, which tests the whole condition on them: the keys only narrow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Final
+
+from ror.api.fhir import paging
+from ror.api.fhir.query import Atom, Node, SearchRequest
+from ror.api.fhir.search import Hit, Result, flat, run
+from ror.api.fhir.values import DateRange, Text, Token
+from ror.criteria import Audience
+from ror.indexer.facts import view
+from ror.indexer.terms import (
+    MISSING,
+    PREFIXED,
+    SORT_DOWN,
+    SORT_UP,
+    TEXT_FIELDS,
+    TOKEN_FIELDS,
+    micros,
+    name,
+    text_term,
+    token_term,
+)
+from ror.search.engine import Engine, Listings, Lookup, LookupRow, Lookups
+from ror.text import fold
+
+NARROW_MAX: Final = 20_000  # offers a narrowing look-up may find and still be read
+READ_AHEAD: Final = 16  # rows asked beyond a page, for the hidden ones met on the way
+ORDERS: Final = {
+    (("_id", False),): "_id",
+    (("_lastUpdated", False), ("_id", False)): SORT_UP,
+    (("_lastUpdated", True), ("_id", False)): SORT_DOWN,
+}
+
+
+def lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result | None:
+    """The search answered through look-ups, or None when it has none (or the engine cannot)."""
+    if not isinstance(engine, Lookups) or not isinstance(engine, Listings):
+        return None
+    if request.near is not None or request.offset:
+        return None
+    if not engine.lookup_ready():
+        return None
+    conditions = flat(request.condition)
+    service = request.resource == "HealthcareService"
+    found = [(c, as_lookup(c, conditions, service)) for c in conditions]
+    order = ORDERS.get(tuple((k.key, k.descending) for k in request.sort))
+    exact = all(f is not None and f[1] for _, f in found)
+    looked = [f[0] for _, f in found if f is not None]
+    hidden = _hidden(engine, audience)
+    paged = service and exact and order is not None and len(looked) <= 1
+    if paged and order is not None and (looked or order != "_id"):
+        return _page(request, engine, looked[0] if looked else None, order, hidden)
+    if not looked:
+        return None
+    refs: set[int] | None = None
+    for one in sorted(looked, key=lambda x: x.field is not None):  # terms first: fewer
+        got = engine.lookup_refs(one, NARROW_MAX)
+        if got is not None:
+            refs = got if refs is None else refs & got
+    if refs is None:
+        return None  # nothing selective: the engine's own candidates
+    return run(request, engine, audience, refs=refs - hidden)
+
+
+def _hidden(engine: Listings, audience: Audience) -> set[int]:
+    """Refs of the sensitive units the audience may not see."""
+    if audience.sensitive_champs is None:
+        return set()
+    units = engine.sensitive_units().items()
+    return {ref for ref, champ in units if not audience.shows_sensitive(champ)}
+
+
+def as_lookup(node: Node, conditions: Sequence[Node], service: bool) -> tuple[Lookup, bool] | None:
+    """The look-up finding the offers ``node`` may match, and whether it finds exactly those."""
+    if not isinstance(node, Atom):
+        return None
+    param = node.param
+    above = node.modifier == "above" and param.scope == "organization"
+    if node.modifier is not None and not above and node.modifier != "exact":
+        return None
+    alone = param.scope != "location" or (
+        service and sum(1 for c in conditions if c.needs & {"location"}) == 1
+    )
+    where = name(param.scope, param.field, above)
+    if param.type == "token" and param.field in TOKEN_FIELDS.get(param.scope, ()):
+        tokens = [v for v in node.values if isinstance(v, Token)]
+        if len(tokens) != len(node.values) or any(t.code is None for t in tokens):
+            return None
+        terms = tuple(token_term(where, t.key, t.system, str(t.code)) for t in tokens)
+        return Lookup(terms=terms), alone
+    if param.type == "string" and param.field in TEXT_FIELDS.get(param.scope, ()) and not above:
+        texts = [v for v in node.values if isinstance(v, Text)]
+        if len(texts) != len(node.values) or any(t.mode == "contains" for t in texts):
+            return None
+        if any(t.mode == "exact" for t in texts):
+            return Lookup(terms=tuple(text_term(where, fold(t.raw)) for t in texts)), False
+        if where in PREFIXED:
+            return Lookup(terms=tuple(text_term(where, t.folded, True) for t in texts)), alone
+        return Lookup(prefixes=tuple(text_term(where, t.folded) for t in texts)), alone
+    if param.type == "date" and param.field == "last_updated" and param.scope != "location":
+        dates = [v for v in node.values if isinstance(v, DateRange)]
+        if len(dates) != len(node.values):
+            return None
+        ranges = tuple(r for d in dates for r in date_ranges(d))
+        return Lookup(field=where, ranges=ranges), alone
+    return None
+
+
+def date_ranges(d: DateRange) -> list[tuple[int | None, int | None]]:
+    """The instants ``d`` matches as ``[low, high)`` microsecond ranges (``DateRange.test``)."""
+    start, end = micros(d.start), micros(d.end)
+    p = d.prefix
+    if p == "eq":
+        return [(start, end)]
+    if p == "ne":
+        return [(None, start), (end, None)]
+    if p in ("gt", "sa"):
+        return [(end, None)]
+    if p in ("lt", "eb"):
+        return [(None, start)]
+    if p == "ge":
+        return [(start, None)]
+    if p == "le":
+        return [(None, end)]
+    span = max(d.end - d.start, timedelta(days=1))  # ap
+    return [(micros(d.start - span), micros(d.end + span))]
+
+
+# --- one exact look-up, read a page at a time ------------------------------------------------
+
+
+def _page(
+    request: SearchRequest, engine: Engine, looked: Lookup | None, order: str, hidden: set[int]
+) -> Result:
+    assert isinstance(engine, Lookups)
+    size = 0 if request.summary == "count" else request.count
+    with engine.snapshot():
+        total = engine.lookup_count(looked)
+        if hidden:
+            if looked is None:
+                total -= len(hidden)
+            else:
+                total -= len(engine.lookup_refs(looked, len(hidden), among=sorted(hidden)) or ())
+        rows: list[LookupRow] = []
+        after = _after(request, order)
+        while size and len(rows) <= size:
+            want = size + 1 - len(rows) + READ_AHEAD
+            batch = engine.lookup_page(looked, order, after, want)
+            rows += [r for r in batch if r[0] not in hidden]
+            if len(batch) < want:
+                break
+            after = (batch[-1][2], batch[-1][1])
+        more = len(rows) > size
+        rows = rows[:size]
+        offers = engine.offers([r[0] for r in rows])
+    page = []
+    for (ref, _, _), offer in zip(rows, offers, strict=True):
+        hit = Hit(ref, None, offer.id, view=view(offer))
+        hit.keys = {"_lastUpdated": offer.last_updated}
+        page.append(hit)
+    cursor = None
+    if more and page:
+        last = page[-1]
+        values = tuple(last.id if k.key == "_id" else last.keys.get(k.key) for k in request.sort)
+        cursor = paging.encode(request.sort, values)
+    return Result(total, page, cursor)
+
+
+def _after(request: SearchRequest, order: str) -> tuple[int | None, str] | None:
+    """The cursor's sort values as a look-up key: (date key or None, id)."""
+    cursor = request.cursor
+    if cursor is None:
+        return None
+    if order == "_id":
+        return None, str(cursor[0])
+    moment, last_id = cursor[0], str(cursor[1])
+    if not isinstance(moment, datetime):
+        return MISSING, last_id
+    return (micros(moment) if order == SORT_UP else -micros(moment)), last_id

@@ -1,0 +1,148 @@
+"""The keys an offer is looked up by: exact terms and dates, derived from what FHIR searches read
+(``facts``), so that a look-up finds exactly the offers a search would match.
+
+A **term** is ``<scope>.<field>`` (``:above`` for an organisation or one above it), a kind and
+a value, joined by :data:`SEP`:
+
+- tokens (``facts`` token values ``(key, system, code)``): three terms per value, ``any`` (the
+  code in any system), ``k:<TRE key>`` and ``s:<system as written>``, the three ways a search
+  token names its system (``evaluate.token_matches``);
+- strings: ``f`` and the folded value (a ``starts with`` search is a range of these); postal
+  codes also ``p`` and each of their prefixes (a postcode prefix is one term).
+
+Location-scope keys are the union over the offer's Locations ("some Location has it"). A **date**
+is ``<scope>.<field>`` and an instant in microseconds since 1970 (UTC); the sort keys
+``sort:_lastUpdated`` and ``sort:-_lastUpdated`` hold every offer, a missing date last.
+
+Counters are not read: nothing here changes when capacities are pushed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+from ror.indexer.facts import (
+    OfferView,
+    TokenValue,
+    above_tokens,
+    location_tokens,
+    meta_updated,
+    offer_tokens,
+    organization_tokens,
+    organizations_above,
+    text_of,
+    view,
+)
+from ror.model import Offer
+from ror.text import fold
+
+SEP: Final = "\x1f"
+EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+MISSING: Final = 2**62  # a missing date in a sort key: after every date, either way
+SORT_UP: Final = "sort:_lastUpdated"
+SORT_DOWN: Final = "sort:-_lastUpdated"
+
+#: Token fields looked up, per scope.
+TOKEN_FIELDS: Final = {
+    "offer": ("identifiers", "region_tag", "practitioner_identifiers"),
+    "organization": ("identifiers", "category", "financial_help"),
+    "location": ("id", "identifiers", "commune", "region_tag"),
+}
+ABOVE_FIELDS: Final = ("identifiers", "category")
+TEXT_FIELDS: Final = {
+    "offer": ("name",),
+    "organization": ("name",),
+    "location": ("name", "postal_code", "city"),
+}
+PREFIXED: Final = frozenset({"location.postal_code"})
+#: Date fields looked up (the offer's own, its EG's, and its EG's or one above it).
+DATE_FIELDS: Final = ("offer.last_updated", "organization.last_updated")
+
+
+def name(scope: str, field: str, above: bool = False) -> str:
+    return f"{scope}.{field}" + (":above" if above else "")
+
+
+def token_term(where: str, key: str | None, system: str | None, code: str) -> str:
+    """The term a search token looks up (``key``, else ``system``, else any system)."""
+    if key is not None:
+        return f"{where}{SEP}k:{key}{SEP}{code}"
+    if system:
+        return f"{where}{SEP}s:{system}{SEP}{code}"
+    return f"{where}{SEP}any{SEP}{code}"
+
+
+def text_term(where: str, folded: str, prefix: bool = False) -> str:
+    return f"{where}{SEP}{'p' if prefix else 'f'}{SEP}{folded}"
+
+
+def micros(moment: datetime) -> int:
+    """An instant as whole microseconds since 1970 (UTC): exact, and ordered as instants."""
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def offer_terms(offer: Offer) -> set[str]:
+    v = view(offer, counters=False)
+    terms: set[str] = set()
+    for field in TOKEN_FIELDS["offer"]:
+        terms.update(_tokens(name("offer", field), offer_tokens(v, field)))
+    for field in TOKEN_FIELDS["organization"]:
+        terms.update(_tokens(name("organization", field), organization_tokens(v, field)))
+    above = organizations_above(v)
+    for field in ABOVE_FIELDS:
+        values = [
+            *organization_tokens(v, field),
+            *(t for o in above for t in above_tokens(o, field)),
+        ]
+        terms.update(_tokens(name("organization", field, True), values))
+    for loc in v.locations:
+        for field in TOKEN_FIELDS["location"]:
+            terms.update(_tokens(name("location", field), location_tokens(v, loc, field)))
+    for scope, fields in TEXT_FIELDS.items():
+        for field in fields:
+            terms.update(_texts(v, scope, field))
+    return terms
+
+
+def _tokens(where: str, values: Iterable[TokenValue]) -> Iterator[str]:
+    for key, system, code in values:
+        yield token_term(where, None, None, code)
+        if key is not None:
+            yield token_term(where, key, None, code)
+        if system:
+            yield token_term(where, None, system, code)
+
+
+def _texts(v: OfferView, scope: str, field: str) -> Iterator[str]:
+    where = name(scope, field)
+    for loc in v.locations if scope == "location" else (None,):
+        value = text_of(v, loc, scope, field)
+        if value is None:
+            continue
+        folded = fold(value)
+        yield text_term(where, folded)
+        if where in PREFIXED:
+            yield from (text_term(where, folded[:n], True) for n in range(1, len(folded) + 1))
+
+
+def offer_dates(offer: Offer) -> set[tuple[str, int]]:
+    """(date field, instant) of an offer, its sort keys included."""
+    v = view(offer, counters=False)
+    own = offer.last_updated
+    out = {
+        (SORT_UP, micros(own) if own else MISSING),
+        (SORT_DOWN, -micros(own) if own else MISSING),
+    }
+    if own is not None:
+        out.add(("offer.last_updated", micros(own)))
+    eg = meta_updated(v.establishment)
+    if eg is not None:
+        out.add(("organization.last_updated", micros(eg)))
+        out.add(("organization.last_updated:above", micros(eg)))
+    for org in organizations_above(v):
+        moment = meta_updated(org)
+        if moment is not None:
+            out.add(("organization.last_updated:above", micros(moment)))
+    return out

@@ -1,0 +1,320 @@
+"""The offers' look-up keys in the embedded engine (``ror.search.engine.Lookups``).
+
+=================  ========================================================================
+table              content
+=================  ========================================================================
+``offer_terms``    ``(term, id)`` → ``rid``: every term of an offer (``ror.indexer.terms``);
+                   its key order is the offers' id order within a term
+``offer_dates``    ``(field, ts, id)`` → ``rid``: every date of an offer, the sort keys
+                   ``sort:±_lastUpdated`` included (one per offer, a missing date last)
+=================  ========================================================================
+
+Written with the offers by upserts and deletes (:func:`index_offer`, :func:`remove`);
+``meta.terms_version`` records the ``docs_version`` they are in step with (carried along by
+:func:`follow_docs`, like the facts of ``capacities``). A full load renumbers the offers: its keys
+are computed again from the stored documents afterwards (:func:`fill`, in batches, so pushes
+wait for a batch at most), and the engine says it cannot look up meanwhile (:func:`ready`).
+
+A page (:func:`page`) reads only what it returns: a lone term in id order is its key range; a
+date order is its key range; otherwise a look-up finding few offers is sorted whole, one finding
+many walks the order and keeps the offers that have the key (at most
+``limit × offers / SMALL`` rows examined).
+"""
+
+from __future__ import annotations
+
+import heapq
+import sqlite3
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any, Final
+
+from ror.indexer.terms import MISSING, SORT_DOWN, SORT_UP, offer_dates, offer_terms
+from ror.model import Offer
+from ror.search.embedded.rows import decode_doc
+from ror.search.embedded.schema import table_exists
+from ror.search.engine import Lookup, LookupRow
+
+SMALL: Final = 4000  # a look-up finding at most this many offers is sorted whole
+BATCH: Final = 5000  # offers per write transaction while the keys are filled
+_CHUNK: Final = 500
+_TOP: Final = "\U0010ffff"
+#: Date fields with one date per offer (count without DISTINCT).
+SINGLE: Final = frozenset({"offer.last_updated", "organization.last_updated", SORT_UP, SORT_DOWN})
+
+DDL: Final = [
+    "CREATE TABLE IF NOT EXISTS offer_terms (term TEXT NOT NULL, id TEXT NOT NULL, "
+    "rid INTEGER NOT NULL, PRIMARY KEY (term, id)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS offer_terms_rid ON offer_terms (rid, term)",
+    "CREATE TABLE IF NOT EXISTS offer_dates (field TEXT NOT NULL, ts INTEGER NOT NULL, "
+    "id TEXT NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (field, ts, id)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS offer_dates_rid ON offer_dates (rid, field, ts)",
+]
+
+
+def ensure_tables(conn: sqlite3.Connection) -> None:
+    """Create the tables (inside the caller's write transaction)."""
+    if not table_exists(conn, "offer_terms"):
+        for ddl in DDL:
+            conn.execute(ddl)
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def index_offer(conn: sqlite3.Connection, rid: int, offer: Offer) -> None:
+    """The keys of one offer being written (its earlier ones replaced)."""
+    remove(conn, rid)
+    conn.executemany(
+        "INSERT OR REPLACE INTO offer_terms VALUES (?, ?, ?)",
+        [(term, offer.id, rid) for term in offer_terms(offer)],
+    )
+    conn.executemany(
+        "INSERT OR REPLACE INTO offer_dates VALUES (?, ?, ?, ?)",
+        [(field, ts, offer.id, rid) for field, ts in offer_dates(offer)],
+    )
+
+
+def remove(conn: sqlite3.Connection, rid: int) -> None:
+    conn.execute("DELETE FROM offer_terms WHERE rid = ?", (rid,))
+    conn.execute("DELETE FROM offer_dates WHERE rid = ?", (rid,))
+
+
+def follow_docs(conn: sqlite3.Connection) -> None:
+    """Called just before ``docs_version`` grows by one in a write that kept the keys."""
+    conn.execute(
+        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'terms_version' "
+        "AND value = (SELECT value FROM meta WHERE key = 'docs_version')"
+    )
+
+
+def ready(conn: sqlite3.Connection) -> bool:
+    meta = dict(
+        conn.execute("SELECT key, value FROM meta WHERE key IN ('docs_version', 'terms_version')")
+    )
+    return "terms_version" in meta and meta["terms_version"] == meta.get("docs_version", "0")
+
+
+def fill(conn: sqlite3.Connection, lock: Any) -> int:
+    """Compute every offer's keys from the stored documents, ``BATCH`` offers per write
+    transaction (under ``lock``, the engine's write lock); the keys are then in step, unless a
+    full load came meanwhile (a new ``generation``: it fills them again) or another process
+    started filling them (it goes on alone). Returns the offers done here."""
+
+    def generation() -> str:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return str(row[0]) if row else ""
+
+    def token() -> str:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'terms_fill'").fetchone()
+        return str(row[0]) if row else ""
+
+    mine = uuid.uuid4().hex
+    with lock:
+        conn.execute("BEGIN IMMEDIATE")
+        started = generation()
+        conn.execute("DELETE FROM offer_terms")
+        conn.execute("DELETE FROM offer_dates")
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('terms_fill', ?)", (mine,))
+        conn.execute("COMMIT")
+    after, done = 0, 0
+    while True:
+        with lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if token() != mine:  # another process fills them from the start
+                    conn.execute("COMMIT")
+                    return done
+                rows = conn.execute(
+                    "SELECT rid, doc FROM offers WHERE rid > ? ORDER BY rid LIMIT ?", (after, BATCH)
+                ).fetchall()
+                for rid, doc in rows:
+                    index_offer(conn, int(rid), decode_doc(doc))
+                if not rows and generation() == started:
+                    conn.execute(
+                        "INSERT INTO meta (key, value) SELECT 'terms_version', value FROM meta "
+                        "WHERE key = 'docs_version' "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        if not rows:
+            return done
+        done += len(rows)
+        after = int(rows[-1][0])
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _where(lookup: Lookup, alias: str) -> tuple[str, list[Any]]:
+    """The condition on ``alias`` (an ``offer_terms`` or ``offer_dates`` row) and its values."""
+    params: list[Any] = []
+    if lookup.field is not None:
+        parts = []
+        for low, high in lookup.ranges:
+            bounds = []
+            if low is not None:
+                bounds.append(f"{alias}.ts >= ?")
+                params.append(low)
+            if high is not None:
+                bounds.append(f"{alias}.ts < ?")
+                params.append(high)
+            parts.append("(" + (" AND ".join(bounds) or "1") + ")")
+        return f"{alias}.field = ? AND ({' OR '.join(parts) or '0'})", [lookup.field, *params]
+    parts = []
+    if lookup.terms:
+        parts.append(f"{alias}.term IN ({', '.join('?' * len(lookup.terms))})")
+        params.extend(lookup.terms)
+    for prefix in lookup.prefixes:
+        parts.append(f"({alias}.term >= ? AND {alias}.term < ?)")
+        params.extend((prefix, prefix + _TOP))
+    return "(" + (" OR ".join(parts) or "0") + ")", params
+
+
+def _table(lookup: Lookup) -> str:
+    return "offer_dates" if lookup.field is not None else "offer_terms"
+
+
+def refs(
+    conn: sqlite3.Connection, lookup: Lookup, limit: int, among: Sequence[int] = ()
+) -> set[int] | None:
+    where, params = _where(lookup, "k")
+    if among:
+        found: set[int] = set()
+        for i in range(0, len(among), _CHUNK):
+            part = list(among[i : i + _CHUNK])
+            sql = (
+                f"SELECT DISTINCT k.rid FROM {_table(lookup)} k WHERE {where} "
+                f"AND k.rid IN ({', '.join('?' * len(part))})"
+            )
+            found.update(int(r) for (r,) in conn.execute(sql, [*params, *part]))
+        return found
+    rows = conn.execute(
+        f"SELECT DISTINCT k.rid FROM {_table(lookup)} k WHERE {where} LIMIT ?", [*params, limit + 1]
+    ).fetchall()
+    return None if len(rows) > limit else {int(r) for (r,) in rows}
+
+
+def count(conn: sqlite3.Connection, lookup: Lookup) -> int:
+    where, params = _where(lookup, "k")
+    single_term = lookup.field is None and len(lookup.terms) == 1 and not lookup.prefixes
+    single_date = lookup.field in SINGLE and len(lookup.ranges) == 1
+    what = "count(*)" if single_term or single_date else "count(DISTINCT k.rid)"
+    row = conn.execute(f"SELECT {what} FROM {_table(lookup)} k WHERE {where}", params).fetchone()
+    return int(row[0])
+
+
+def page(
+    conn: sqlite3.Connection,
+    lookup: Lookup | None,
+    order: str,
+    after: tuple[int | None, str] | None,
+    limit: int,
+) -> list[LookupRow]:
+    if order not in ("_id", SORT_UP, SORT_DOWN):
+        raise ValueError(f"unknown look-up order {order!r}")
+    if lookup is None:
+        return _walk(conn, None, order, after, limit)
+    if order != "_id" and lookup.field == "offer.last_updated" and len(lookup.ranges) == 1:
+        return _walk(conn, None, order, after, limit, _bounds(lookup.ranges[0], order))
+    if order == "_id" and lookup.field is None and not lookup.prefixes:
+        return _merged(conn, lookup.terms, after[1] if after else "", limit)
+    few = refs(conn, lookup, SMALL)
+    if few is not None:
+        return _sorted(conn, few, order, after, limit)
+    return _walk(conn, lookup, order, after, limit)
+
+
+def _bounds(span: tuple[int | None, int | None], order: str) -> tuple[int | None, int | None]:
+    """A ``[low, high)`` range of dates as a range of the sort key of ``order`` (a missing
+    date, :data:`MISSING`, out of it)."""
+    low, high = span
+    if order == SORT_UP:
+        return low, MISSING if high is None else high
+    return (-high + 1 if high is not None else None), MISSING if low is None else -low + 1
+
+
+def _walk(
+    conn: sqlite3.Connection,
+    lookup: Lookup | None,
+    order: str,
+    after: tuple[int | None, str] | None,
+    limit: int,
+    span: tuple[int | None, int | None] = (None, None),
+) -> list[LookupRow]:
+    """The order's key range, keeping the offers the look-up finds (an existence test each)."""
+    params: list[Any] = []
+    if order == "_id":
+        sql = "SELECT o.rid, o.id, NULL FROM offers o WHERE o.id > ?"
+        params.append(after[1] if after else "")
+        tail = " ORDER BY o.id LIMIT ?"
+    else:
+        sql = "SELECT o.rid, o.id, o.ts FROM offer_dates o WHERE o.field = ?"
+        params.append(order)
+        if after is not None:
+            sql += " AND (o.ts, o.id) > (?, ?)"
+            params.extend(after)
+        if span[0] is not None:
+            sql += " AND o.ts >= ?"
+            params.append(span[0])
+        if span[1] is not None:
+            sql += " AND o.ts < ?"
+            params.append(span[1])
+        tail = " ORDER BY o.ts, o.id LIMIT ?"
+    if lookup is not None:
+        where, more = _where(lookup, "k")
+        sql += f" AND EXISTS (SELECT 1 FROM {_table(lookup)} k WHERE k.rid = o.rid AND {where})"
+        params.extend(more)
+    rows = conn.execute(sql + tail, [*params, limit])
+    return [(int(rid), str(oid), None if ts is None else int(ts)) for rid, oid, ts in rows]
+
+
+def _merged(
+    conn: sqlite3.Connection, terms: Sequence[str], after: str, limit: int
+) -> list[LookupRow]:
+    """Each term's key range in id order, merged (an offer having two terms once)."""
+
+    def one(term: str) -> Iterator[tuple[str, int]]:
+        rows = conn.execute(
+            "SELECT id, rid FROM offer_terms WHERE term = ? AND id > ? ORDER BY id LIMIT ?",
+            (term, after, limit),
+        )
+        yield from ((str(oid), int(rid)) for oid, rid in rows)
+
+    out: list[LookupRow] = []
+    last = None
+    for oid, rid in heapq.merge(*(one(t) for t in dict.fromkeys(terms))):
+        if oid != last:
+            out.append((rid, oid, None))
+            last = oid
+            if len(out) == limit:
+                break
+    return out
+
+
+def _sorted(
+    conn: sqlite3.Connection,
+    found: set[int],
+    order: str,
+    after: tuple[int | None, str] | None,
+    limit: int,
+) -> list[LookupRow]:
+    keyed: list[tuple[int | None, str, int]] = []
+    listed = sorted(found)
+    for i in range(0, len(listed), _CHUNK):
+        part = listed[i : i + _CHUNK]
+        marks = ", ".join("?" * len(part))
+        if order == "_id":
+            sql = f"SELECT NULL, id, rid FROM offers WHERE rid IN ({marks})"
+            rows = conn.execute(sql, part)
+        else:
+            sql = f"SELECT ts, id, rid FROM offer_dates WHERE field = ? AND rid IN ({marks})"
+            rows = conn.execute(sql, [order, *part])
+        keyed.extend((ts, str(oid), int(rid)) for ts, oid, rid in rows)
+    keyed.sort(key=lambda k: (k[0] or 0, k[1]))
+    if after is not None:
+        keyed = [k for k in keyed if (k[0] or 0, k[1]) > (after[0] or 0, after[1])]
+    return [(rid, oid, ts) for ts, oid, rid in keyed[:limit]]
