@@ -40,6 +40,7 @@ const access = new AccessPanel(({ entered }) =>
 document.getElementById("filters-panel").open = matchMedia("(min-width: 48rem)").matches;
 
 let controller = null;
+let lastTrend = null; // {query, token, answer}: the trend shown
 let shown = null; // {units, params}: what the CSV export writes
 let loads = 0; // finished loads (the browser tests wait on it)
 
@@ -127,16 +128,24 @@ async function load(params) {
   const unitsCall = wantUnits
     ? apiGet("/v1/availability/units", apiQuery(params, [...filters, "freshness"]), { signal })
     : null;
-  const trendCall = apiGet("/v1/availability/trend", apiQuery(params, [...filters, "days"]), { signal }).catch((error) => error);
+  const trendQuery = apiQuery(params, [...filters, "days"]).toString();
+  // The trend does not depend on the freshness filter: the same question is not asked again.
+  const trendCall =
+    lastTrend && lastTrend.query === trendQuery && token() === lastTrend.token
+      ? Promise.resolve(lastTrend.answer)
+      : apiGet("/v1/availability/trend", trendQuery, { signal }).catch((error) => error);
   const partsQuery = new URLSearchParams({ group_by: "departement" });
   for (const name of [...WHAT_FIELDS, "champ", "bed_nature"]) if (params.get(name)) partsQuery.set(name, params.get(name));
   const partsCall = level === "region" ? apiGet("/v1/availability/overview", partsQuery, { signal }) : null;
   try {
     const [units, parts] = await Promise.all([unitsCall, partsCall]);
+    access.granted();
+    if (units) render(params, units, parts, null); // the list first, the trend when it comes
     const trend = await trendCall;
     if (isAbort(trend)) return;
-    access.granted();
-    render(params, units, trend, parts);
+    lastTrend = trend instanceof Error ? null : { query: trendQuery, token: token(), answer: trend };
+    if (!units) render(params, units, parts, trend); // a région: its name comes with the trend
+    renderTrend(trend, unitWords(params), params);
   } catch (error) {
     if (isAbort(error)) return;
     results.hidden = true;
@@ -154,7 +163,7 @@ function unitWords(params) {
   return params.get("bed_nature") === "02" ? ["place", "places"] : ["lit", "lits"];
 }
 
-function render(params, units, trend, parts) {
+function render(params, units, parts, trend) {
   const area = (units || (trend instanceof Error ? null : trend))?.area || { code, name: code, within: null, parts: [] };
   const what = params.get("quoi") || "toutes activités";
   const words = unitWords(params);
@@ -177,7 +186,6 @@ function render(params, units, trend, parts) {
   }
   document.getElementById("generated").textContent = units ? `Chiffres au ${formatDateTime(units.generated_at)}.` : "";
   renderParts(parts, area, params);
-  renderTrend(trend, words, params);
   renderUnits(units, words);
   shown = units ? { units, what } : null;
 }
