@@ -23,15 +23,20 @@ from playwright.sync_api import Page, sync_playwright
 
 WIDTHS = {"desktop": 1280, "phone": 390}
 SEARCH = "/?ou=Toulouse%20(31000)&place=31555&quoi=EHPAD&offer_type=21,23,24,26"
-# Records the first user event after arm() and the last change under a container after it.
+MANY = "/?ou=Toulouse%20(31000)&place=31555&text=kin%C3%A9sith%C3%A9rapeute"
+# Records the user's event (the last keystroke while typing) and the last change under a
+# container after it.
 PROBE = """(selector) => {
     const state = { start: null, last: null };
     window.__probe = state;
-    for (const type of ["keydown", "click", "change", "input"]) {
+    for (const type of ["keydown", "click", "change"]) {
         document.addEventListener(type, () => {
             if (state.start === null) state.start = performance.now();
         }, true);
     }
+    document.addEventListener("input", () => {
+        if (state.start !== null) { state.start = performance.now(); state.last = null; }
+    }, true);
     new MutationObserver(() => {
         if (state.start !== null) state.last = performance.now();
     }).observe(document.querySelector(selector),
@@ -61,7 +66,7 @@ def _radius(page: Page, run: int) -> None:
 
 
 def _next_page(page: Page, run: int) -> None:
-    page.locator("#pager a, #pager button").last.click()
+    page.locator("#pager a[rel=prev]" if run % 2 else "#pager a[rel=next]").click()
 
 
 def _freshness(page: Page, run: int) -> None:
@@ -69,25 +74,17 @@ def _freshness(page: Page, run: int) -> None:
     box.uncheck() if box.is_checked() else box.check()
 
 
-def _temporality(page: Page, run: int) -> None:
-    page.get_by_label("Temporalité").select_option(["03", "01"][run % 2])
+def _gender(page: Page, run: int) -> None:
+    box = page.get_by_label("Femmes")
+    box.uncheck() if box.is_checked() else box.check()
 
 
-def _group_by(page: Page, run: int) -> None:
-    page.get_by_label("Territoires", exact=True).select_option(["departement", "region"][run % 2])
-
+OPEN_PANELS = "() => { for (const p of document.querySelectorAll('details.panel')) p.open = true; }"
 
 INTERACTIONS = (
     Interaction("search: typing → suggestions", SEARCH, "#quoi-list", "#results li", _type_what),
     Interaction("search: radius → results", SEARCH, "#results", "#results li", _radius),
-    Interaction("search: next page → results", SEARCH, "#results", "#results li", _next_page),
-    Interaction(
-        "overview: territories → table",
-        "/availability",
-        "#areas tbody",
-        "#areas tbody tr",
-        _group_by,
-    ),
+    Interaction("search: next page → results", MANY, "#results", "#results li", _next_page),
     Interaction(
         "département 31: freshness → units",
         "/availability/departement/31",
@@ -96,11 +93,11 @@ INTERACTIONS = (
         _freshness,
     ),
     Interaction(
-        "département 31: temporality → units",
+        "département 31: gender → units",
         "/availability/departement/31",
         "#units-table",
         "#units-table tbody tr",
-        _temporality,
+        _gender,
     ),
 )
 
@@ -109,6 +106,9 @@ def measure(page: Page, interaction: Interaction, runs: int) -> list[float]:
     page.goto(interaction.url)
     page.locator(interaction.ready).first.wait_for(timeout=60_000)
     page.wait_for_load_state("networkidle")
+    page.evaluate(
+        "() => { for (const p of document.querySelectorAll('details.panel')) p.open = true; }"
+    )
     page.evaluate(PROBE, interaction.container)
     times = []
     for run in range(runs):
