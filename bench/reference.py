@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from ror.criteria import CODE_FIELDS, Criteria
 from ror.geo import zone_key
 from ror.geo.distance import dot_to_km, min_dot, unit_point
+from ror.geo.territory import territory_departements
 from ror.model import Offer
 from ror.ranking import check, near_miss_reason, score, score_upper_bound, weights_for
 from ror.search.grouping import group_key
@@ -81,6 +82,7 @@ class Reference:
         self.reopens_at = _column([c.reopens_at for c in cols])
         self.beds = np.array([c.beds_available for c in cols], dtype=np.int64)
         self.places = np.array([c.places_available for c in cols], dtype=np.int64)
+        self.departement = np.array([o.place.departement for o in self.offers], dtype=object)
         self.size = n
 
     # --- masks -----------------------------------------------------------------------------
@@ -98,6 +100,12 @@ class Reference:
                     hit[rows] = True
             mask &= hit
         return mask
+
+    def territory_mask(self, criteria: Criteria) -> Mask:
+        """The offers located in the territory searched (every offer without one)."""
+        if not criteria.area:
+            return np.ones(self.size, dtype=bool)
+        return np.isin(self.departement, territory_departements(criteria.area))
 
     def audience_mask(self, criteria: Criteria) -> Mask:
         """The offers the criteria's audience may see (sensitive units left out)."""
@@ -165,6 +173,7 @@ class Reference:
         weights = weights_for(criteria.profile)
         dot = self._dots(criteria)
         codes = self.code_mask(criteria) & self.audience_mask(criteria)
+        codes &= self.territory_mask(criteria)
         if truth:
             look = codes
         else:
@@ -206,7 +215,7 @@ class Reference:
             return out
 
         radius = criteria.radius_km
-        if radius is None and dot is not None:
+        if radius is None and dot is not None and not criteria.area:
             radius = None
             for step in RADIUS_STEPS_KM:
                 within = [e for e in eligible if inside(e[1], step)]
@@ -276,6 +285,7 @@ class Reference:
             relaxed = criteria.with_(**{name: ()})
             counts: dict[str, int] = {}
             mask = self.code_mask(criteria, skip=name) & near & self.audience_mask(criteria)
+            mask &= self.territory_mask(criteria)
             for i in np.flatnonzero(mask).tolist():
                 offer = self.offers[i]
                 d = None if dot is None else dot_to_km(float(dot[i]))

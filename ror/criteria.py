@@ -103,7 +103,8 @@ class Notice:
     Codes: ``place_ambiguous``, ``point_without_commune``, ``text_field_ignored``,
     ``text_codes_given``, ``words_unknown``, ``words_vague``, ``text_not_understood``,
     ``facet_incomplete``, ``none_listed`` (no offer of the kind asked is listed in France),
-    ``none_within_radius`` (nothing fits within the fixed radius: see the near-misses).
+    ``none_within_radius`` (nothing fits within the fixed radius: see the near-misses),
+    ``none_in_territory`` (nothing fits in the département or région searched).
     """
 
     code: str

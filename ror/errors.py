@@ -78,3 +78,11 @@ class TooLong(RorError):
 
     status = 503
     code = "deadline_exceeded"
+
+
+class IndexOutdated(RorError):
+    """The index was built by an older version and cannot answer this request until it is
+    rebuilt (HTTP 503)."""
+
+    status = 503
+    code = "index_outdated"

@@ -281,6 +281,7 @@ def build_gazetteer(src: Sources) -> dict[str, Any]:
             {
                 "code": code,
                 "name": d["nom"],
+                "liaison": d["typeLiaison"],
                 "region": d["region"],
                 "lat": round(src.departement_points[code][0], COORD_DECIMALS),
                 "lon": round(src.departement_points[code][1], COORD_DECIMALS),
@@ -292,6 +293,7 @@ def build_gazetteer(src: Sources) -> dict[str, Any]:
             {
                 "code": code,
                 "name": r["nom"],
+                "liaison": r["typeLiaison"],
                 "lat": points[r["chefLieu"]][0][0],  # its chef-lieu: a point inside it
                 "lon": points[r["chefLieu"]][0][1],
             }

@@ -326,7 +326,8 @@ class WarningOut(_Out):
             "`text_codes_given`, `words_unknown`, `words_vague`, `text_not_understood`, "
             "`facet_incomplete`, `none_listed` (no offer of the kind asked is listed in France), "
             "`none_within_radius` (nothing fits within the fixed radius; the nearest unit that "
-            "fits beyond it is the first near-miss, criterion `radius_km`)."
+            "fits beyond it is the first near-miss, criterion `radius_km`), `none_in_territory` "
+            "(nothing fits in the département or région searched)."
         )
     )
     message: str = Field(description="The same, in French, for people.")
@@ -359,16 +360,37 @@ class CountedOut(_Out):
     facets: Literal["offers"] = Field(description="Facet counts count offers.")
 
 
+class TerritoryOut(_Out):
+    """A département or région given as the place: searched whole."""
+
+    code: str = Field(description='Its zone key: "D:31" (département), "R:76" (région).')
+    name: str = Field(description='"Haute-Garonne (31)", "Occitanie".')
+    where: str = Field(
+        description='Where, in French: "en Haute-Garonne (31)", "dans le Nord (59)".'
+    )
+    departements: list[str] = Field(description="The départements it is, by code.")
+
+
 class SearchResponse(_Out):
     id: str = Field(description="Search id, for `GET /v1/referrals/{id}`.")
     took_ms: float
-    radius_km: float | None = Field(description="The radius used; null: the whole country.")
+    radius_km: float | None = Field(
+        description="The radius used; null: the whole country, or the territory searched."
+    )
+    territory: TerritoryOut | None = Field(
+        None,
+        description=(
+            "When the place is a département or région: the units located in it are the "
+            "candidates, all counted (`total`, facets); distances are from a point inside it "
+            "and only order the results."
+        ),
+    )
     group: Group = Field(description="What one match stands for (the request's `group`).")
     counted: CountedOut
     total: int = Field(
         description=(
-            "Eligible units within `radius_km` (plus zone matches), or their groups: "
-            "`counted.total` says which."
+            "Eligible units within `radius_km` or in the territory (plus zone matches), or "
+            "their groups: `counted.total` says which."
         )
     )
     matches: list[MatchOut]

@@ -16,6 +16,7 @@ import orjson
 
 from ror.criteria import Criteria
 from ror.errors import InvalidInput, RorError
+from ror.geo.territory import territory_phrase
 from ror.model import Offer
 from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.engine import Engine, LoadStats
@@ -144,12 +145,12 @@ def _facts(match: Match) -> str:
 
 
 def _lines(result: SearchResult) -> Iterator[str]:
+    area = result.criteria.area
     radius = "toute la France" if result.radius_km is None else f"{result.radius_km:g} km"
     counted = _COUNTED[result.group]
-    yield (
-        f"{result.total} {counted} dans un rayon de {radius} "
-        f"({result.took_ms:.1f} ms, recherche {result.id})"
-    )
+    where = territory_phrase(area) if area else f"dans un rayon de {radius}"
+    took = f"{result.took_ms:.1f} ms, recherche {result.id}"
+    yield f"{result.total} {counted} {where} ({took})"
     for warning in result.warnings:
         yield f"  ! {warning.message}"
     yield ""
@@ -159,7 +160,7 @@ def _lines(result: SearchResult) -> Iterator[str]:
         commune = (place.city or place.commune)[:22]
         yield (
             f"{rank:>3}  {match.offer.name[:48]:<48} {commune:<22} "
-            f"{_km(match.distance_km):>9} {match.score:>6.3f}"
+            f"{_km(None if area else match.distance_km):>9} {match.score:>6.3f}"
         )
         facts = _facts(match)
         if facts:

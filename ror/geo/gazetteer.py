@@ -55,6 +55,10 @@ class Gazetteer:
         self._region_of = dict(zip(deps.code, deps.region, strict=True))
         self._city_radius = dict(zip(deps.code, deps.city_radius_km, strict=True))
         self._regions = dict(zip(tables.regions.code, tables.regions.name, strict=True))
+        self._liaison = {
+            DEPARTEMENT: dict(zip(deps.code, deps.liaison, strict=True)),
+            REGION: dict(zip(tables.regions.code, tables.regions.liaison, strict=True)),
+        }
         self._communes: tuple[Commune, ...] | None = None
         self._names: NameIndex | None = None
         self._former_names: NameIndex | None = None
@@ -150,6 +154,11 @@ class Gazetteer:
         """A point inside a département (``kind="departement"``) or région ("region"): the
         département's inner point, the région's chef-lieu. KeyError for an unknown code."""
         return self._points[kind][normalise_code(code)]
+
+    def area_liaison(self, kind: str, code: str) -> int | None:
+        """The INSEE "type de nom en clair" of a département or région name (3: "la"), or
+        None for an unknown code."""
+        return self._liaison[kind].get(normalise_code(code))
 
     def area_communes(self, kind: str, code: str) -> list[str]:
         """INSEE codes of the communes and arrondissements of a département or région."""

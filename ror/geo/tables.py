@@ -62,6 +62,7 @@ class FormerTable:
 class AreaTable:
     code: list[str]
     name: list[str]
+    liaison: list[int]  # INSEE "type de nom en clair": 0 no article … 2 Le, 3 La, 4 Les, 5 L'
     lat: list[float]  # the région's chef-lieu
     lon: list[float]
 
@@ -70,6 +71,7 @@ class AreaTable:
 class DepartementTable:
     code: list[str]
     name: list[str]
+    liaison: list[int]  # as ``AreaTable.liaison``
     region: list[str]
     lat: list[float]
     lon: list[float]
@@ -133,6 +135,7 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
     departements = DepartementTable(
         code=d["code"],
         name=d["name"],
+        liaison=d["liaison"],
         region=d["region"],
         lat=d["lat"],
         lon=d["lon"],
@@ -142,7 +145,9 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
         places=places,
         former=former,
         departements=departements,
-        regions=AreaTable(code=r["code"], name=r["name"], lat=r["lat"], lon=r["lon"]),
+        regions=AreaTable(
+            code=r["code"], name=r["name"], liaison=r["liaison"], lat=r["lat"], lon=r["lon"]
+        ),
         city_radius_km=float(data["city_radius_km"]),
     )
 

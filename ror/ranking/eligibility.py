@@ -16,6 +16,8 @@ exactly one is a near-miss (:func:`near_miss_reason`). Rules worth knowing:
 - open at: from the opening hours in the offer's local time; no hours = unknown = open;
 - closed: at ``open_at`` when asked, else at ``now`` (see ``hours.closed_until``);
 - beds: ``available_beds`` (gender rule in ``beds.py``) ``≥ min_available``;
+- territory (a département or région searched whole, ``criteria.area``): the offer is located
+  in one of its départements (``offer.place.departement``), home-based offers included;
 - zone / radius: a home-based offer (``offer.home_based``) is matched by zone when the patient's
   zone keys are known: it is eligible iff one of its zones is among them, whatever the distance;
   otherwise (or with unknown patient zones) ``criteria.radius_km``, when set, bounds the
@@ -32,6 +34,7 @@ from ror.criteria import CODE_FIELDS, RECEPTION_CODES, Criteria
 from ror.errors import InvalidInput
 from ror.geo import zone_key
 from ror.geo.distance import great_circle_km
+from ror.geo.territory import departement_phrase, territory_departements
 from ror.geo.zones import ZONE_PREFIXES
 from ror.model import Offer
 from ror.ranking import french
@@ -239,6 +242,13 @@ def _colocated(offer: Offer, criteria: Criteria) -> list[Failure]:
     ]
 
 
+def _territory(offer: Offer, criteria: Criteria) -> Failure | None:
+    if not criteria.area or offer.place.departement in territory_departements(criteria.area):
+        return None
+    where = departement_phrase(offer.place.departement)
+    return Failure("area", f"situé {where}" if where else "situé hors du territoire recherché")
+
+
 def _where(
     offer: Offer,
     criteria: Criteria,
@@ -286,6 +296,7 @@ def check(
         _open_at(offer, criteria),
         _closed(offer, criteria, now),
         *_colocated(offer, criteria),
+        _territory(offer, criteria),
         _where(offer, criteria, patient_zone_keys, distance_km),
     ):
         if failure is not None:

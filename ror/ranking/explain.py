@@ -27,7 +27,7 @@ def _where(offer: Offer, criteria: Criteria, distance_km: float | None) -> list[
         if criteria.commune is None:
             return ["zone d'intervention dans le territoire recherché"]
         return ["zone d'intervention couvrant votre commune"]
-    if distance_km is None:
+    if distance_km is None or criteria.area:  # a territory: from its point, only to order
         return []
     return [f"à {french.km(distance_km)}"]
 

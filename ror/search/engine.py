@@ -117,6 +117,8 @@ class CandidateQuery:
     intervention zone (returned in :attr:`Candidates.by_zone`, whatever their distance) and
     count one prefilter failure in the distance stream unless matched.
     ``max_radius_km`` bounds the distance stream (None: nationwide).
+    ``departements``: when not empty, only units located in one of these départements are
+    candidates, zone matches included (a territory searched as a whole; ``Offer.place``).
     ``sensitive_champs`` (``Audience.sensitive_champs``): when not None, units flagged
     sensitive are left out of candidates and facets unless they carry one of these champ codes.
     ``strict``: only units failing no prefilter criterion are wanted (no near-misses), so the
@@ -130,6 +132,7 @@ class CandidateQuery:
     max_radius_km: float | None = None
     sensitive_champs: tuple[str, ...] | None = None
     strict: bool = False
+    departements: tuple[str, ...] = ()
 
     def codes_of(self, name: str) -> tuple[str, ...]:
         return dict(self.codes).get(name, ())

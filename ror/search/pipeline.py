@@ -15,6 +15,11 @@ Semantics worth knowing:
   it, the last being nearer than the step): the answer is then exactly the one a nationwide
   ranking would give. ``radius_km`` of the result is that
   step (None: the whole country was needed).
+- **A territory** (a département or région as ``place``, ``Criteria.area``) is searched whole:
+  the units located in it (``Offer.place.departement``) are the candidates, zone matches
+  included, and all of them are counted (``total``, facets; ``radius_km`` None, and a radius
+  asked with a territory is refused); the distance from the territory's point (the
+  département's inner point, the région's chef-lieu) only orders them.
 - **Home-based units** are matched by intervention zone when the patient's commune is known
   (from the place, or from the point by reverse geocoding), whatever their distance; they count
   in ``total`` and are ranked like the others (the ranking gives them no distance penalty).
@@ -52,6 +57,7 @@ from ror.criteria import CODE_FIELDS, MAX_LIMIT, Criteria, Notice
 from ror.dates import check_moment
 from ror.errors import InvalidInput, NotFound, OutsideFrance, UnknownCode, UnknownPlace
 from ror.geo import area_zone_keys, gazetteer, near_france, patient_zone_keys, reverse
+from ror.geo.territory import territory_departements, territory_name, territory_phrase
 from ror.model import Offer
 from ror.ranking import Weights, check, explain, french, near_miss_reason, score
 from ror.ranking import weights_for as ranking_weights
@@ -275,6 +281,12 @@ def validate(criteria: Criteria) -> Criteria:
         raise InvalidInput("offset doit être positif", "offset")
     if criteria.radius_km is not None and not criteria.radius_km > 0:
         raise InvalidInput("radius_km doit être positif", "radius_km")
+    if criteria.radius_km is not None and criteria.area:
+        raise InvalidInput(
+            f"pas de rayon pour un territoire : {territory_name(criteria.area)} est cherché "
+            "en entier",
+            "radius_km",
+        )
     if criteria.age is not None and not 0 <= criteria.age <= 150:
         raise InvalidInput("age doit être entre 0 et 150", "age")
     if criteria.open_at is not None:
@@ -372,6 +384,7 @@ def plan(criteria: Criteria, now: datetime, zone_keys: frozenset[str]) -> Candid
         zone_keys=zone_keys,
         max_radius_km=criteria.radius_km,
         sensitive_champs=criteria.audience.sensitive_champs,
+        departements=territory_departements(criteria.area) if criteria.area else (),
     )
 
 
@@ -391,8 +404,8 @@ def rank(
         consume_by_zone(ranker, candidates.by_zone)
 
     steps: tuple[float | None, ...] = (*RADIUS_STEPS_KM, None)
-    if query.point is None:
-        steps = (None,)  # no point: distances, hence radii, do not apply
+    if query.point is None or query.departements:
+        steps = (None,)  # no point, or a territory counted whole: radii do not apply
     elif criteria.radius_km is not None:
         steps = (criteria.radius_km,)
     more_pool: Iterator[Candidate] = iter(())
@@ -502,16 +515,20 @@ def nothing_found(
     """When nothing fits: say whether any unit of the kind asked is listed in France at all
     (``none_listed``), and with a fixed radius, the nearest unit beyond it that fits every
     criterion, as a near-miss with its distance (``none_within_radius``)."""
-    if ranked.total or (not query.codes and criteria.radius_km is None):
+    if ranked.total or (not query.codes and criteria.radius_km is None and not criteria.area):
         return (), ()
     wide = dataclasses.replace(query, max_radius_km=None)
-    if query.codes and not _any_listed(engine, dataclasses.replace(wide, prefilter=Prefilter())):
+    france = dataclasses.replace(wide, prefilter=Prefilter(), departements=())
+    if query.codes and not _any_listed(engine, france):
         asked = " ; ".join(
             ", ".join(_code_label(name, code) for code in codes) for name, codes in query.codes
         )
         return (
             Notice("none_listed", f"aucune offre de ce type n'est répertoriée en France ({asked})"),
         ), ()
+    if criteria.area:
+        where = territory_phrase(criteria.area)
+        return (Notice("none_in_territory", f"aucune offre ne convient {where}"),), ()
     if criteria.radius_km is None or query.point is None:
         return (), ()
     radius = f"{french.compact(criteria.radius_km)}{french.NNBSP}km"

@@ -192,6 +192,25 @@ def test_sensitive_units_are_hidden_from_anonymous_callers(
 # --- bad input: always the documented error, never a 500 --------------------------------------
 
 
+def test_a_departement_is_searched_whole_and_said_in_french(http: httpx.Client) -> None:
+    response = http.get("/v1/search", params={"place": "31", "limit": 50, "facets": "true"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    valid(SearchResponse, body)
+    assert body["radius_km"] is None and body["criteria"]["area"] == "D:31"
+    assert body["territory"] == {
+        "code": "D:31",
+        "name": "Haute-Garonne (31)",
+        "where": "en Haute-Garonne (31)",
+        "departements": ["31"],
+    }
+    assert body["total"] >= len(body["matches"]) > 0
+    assert {m["offer"]["place"]["departement"] for m in body["matches"]} == {"31"}
+    assert not any(s.startswith("à ") for m in body["matches"] for s in m["explain"])
+    point = http.get("/v1/search", params={"place": "Toulouse"}).json()
+    assert point["territory"] is None
+
+
 @pytest.mark.parametrize(
     ("body", "status", "field", "code"),
     [
@@ -206,6 +225,7 @@ def test_sensitive_units_are_hidden_from_anonymous_callers(
         ({"equipment": [{"code": "999"}]}, 422, "equipment[0].code", "unknown_code"),
         ({"radius_km": 0}, 400, "radius_km", "invalid_value"),
         ({"radius_km": -3}, 400, "radius_km", "invalid_value"),
+        ({"where": {"place": "Haute-Garonne"}, "radius_km": 10}, 400, "radius_km", "bad_request"),
         ({"limit": 201}, 400, "limit", "invalid_value"),
         ({"limit": 0}, 400, "limit", "invalid_value"),
         ({"offset": -1}, 400, "offset", "invalid_value"),

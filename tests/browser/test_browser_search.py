@@ -41,7 +41,8 @@ def results(page: Page) -> Locator:
 
 def expect_same_results(page: Page, server: Live, **params: Any) -> dict[str, Any]:
     """The page lists what ``GET /v1/search`` answers for these parameters, in its order, with
-    its explanation sentences, and the map has one marker per result plus the search point."""
+    its explanation sentences, and the map has one marker per result plus the search point (none
+    for a département or région)."""
     answer: dict[str, Any] = api(server, "/v1/search", limit=10, **params)
     expect(page.locator("#status")).to_contain_text(f"{answer['total']:,}".replace(",", "\u202f"))
     expect(results(page)).to_have_count(len(answer["matches"]))
@@ -59,8 +60,9 @@ def expect_same_results(page: Page, server: Live, **params: Any) -> dict[str, An
     expect(markers).to_have_count(len(set(groups.values())))  # one per establishment
     shown = sorted(rank for label in markers.all_inner_texts() for rank in ranks_of(label))
     assert shown == list(range(offset + 1, offset + len(answer["matches"]) + 1))
-    if answer["criteria"].get("lat") is not None:
-        expect(page.locator("path.search-point")).to_have_count(1)
+    if answer["criteria"].get("lat") is not None:  # a territory's inner point is not drawn
+        drawn = 0 if answer["territory"] else 1
+        expect(page.locator("path.search-point")).to_have_count(drawn)
     return answer
 
 
@@ -414,8 +416,13 @@ def test_a_departement_by_name_or_number(watch: PageWatch, server: Live) -> None
     ou.press("Enter")
     expect(page).to_have_url(re.compile(r"place=31(&|$)"))
     answer = expect_same_results(page, server, place="31")
-    assert answer["total"] > 0
-    expect(page).to_have_title(re.compile(r"autour de Haute-Garonne \(31\)"))
+    assert answer["total"] > 0 and answer["radius_km"] is None
+    assert answer["territory"]["where"] == "en Haute-Garonne (31)"
+    expect(page).to_have_title(re.compile(r"en Haute-Garonne \(31\) : "))
+    status = page.locator("#status")
+    expect(status).to_contain_text(re.compile(r"offres? trouvées? en Haute-Garonne \(31\)\."))
+    expect(status).not_to_contain_text("à moins de")
+    expect(page.get_by_label("Distance")).to_be_disabled()  # searched whole
     ou.fill("")
     pick(ou, "31", "Haute-Garonne (31)", down=1)
     expect(ou).to_have_value("Haute-Garonne (31)")

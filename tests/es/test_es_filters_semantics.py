@@ -47,6 +47,8 @@ CRITERIA = [
     ),
     Criteria(lat=47.2, lon=-1.55, equipment=(EquipmentNeed("088", "001", 200.0),), radius_km=300.0),
     Criteria(lat=43.6045, lon=1.444, commune="31555", champ=("04",), activity=("293", "126")),
+    Criteria(lat=43.6045, lon=1.444, area="D:31", age=85),  # a territory: located in it
+    Criteria(lat=43.6045, lon=1.444, area="R:76"),
 ]
 ZONES = frozenset({"C:31555", "D:31", "R:76", "P:FR"})
 
@@ -82,7 +84,8 @@ def test_the_sample_exercises_every_verdict(sample: list[tuple[Offer, dict[str, 
         ):
             for _, doc in sample:
                 verdicts.add((name, satisfies(doc, clause)))
-    for name in ("age", "reception", "social_aid", "beds", "open_at", "equipment", "radius_km"):
+    names = ("age", "reception", "social_aid", "beds", "open_at", "equipment", "radius_km", "area")
+    for name in names:
         assert {(name, True), (name, False)} <= verdicts, name
 
 

@@ -67,7 +67,11 @@ def zone(code: str, type: str = "3") -> Zone:
     return Zone(code=code, type=type)
 
 
-PLACES = ("Toulouse", "31000", "Lyon", "Marseille 13e", "Rennes", "st etienne", "Lille", "Brest")
+TERRITORIES = ("Haute-Garonne", "13", "Bretagne", "Occitanie", "974")
+PLACES = (
+    *("Toulouse", "31000", "Lyon", "Marseille 13e", "Rennes", "st etienne", "Lille", "Brest"),
+    *TERRITORIES,
+)
 PROFILES = ("default", "emergency", "nursing_home", "consultation")
 
 
@@ -88,7 +92,7 @@ def random_criteria(rng: random.Random, offers: list[Offer]) -> Criteria:
         if not near_france(lat, lon):  # out at sea: a search there is refused
             lat, lon = anchor.lat, anchor.lon
         kw["lat"], kw["lon"] = lat, lon
-    if rng.random() < 0.3:
+    if rng.random() < 0.3 and kw.get("place") not in TERRITORIES:  # a territory is searched whole
         kw["radius_km"] = rng.choice((5.0, 20.0, 60.0, 250.0))
     if rng.random() < 0.3:
         kw["age"] = rng.choice((4, 8, 15, 40, 85))

@@ -79,7 +79,7 @@ def test_grouped_searches_equal_the_brute_force_reference(
     engine = request.getfixturevalue(
         "synthetic_engine" if read == "memory" else "synthetic_sql_engine"
     )
-    rng = random.Random(20261207)
+    rng = random.Random(20261208)
     with_members = 0
     for _ in range(40):
         criteria = random_criteria(rng, synthetic_offers).with_(group=group)

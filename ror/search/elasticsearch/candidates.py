@@ -16,6 +16,7 @@ A strict query (``CandidateQuery.strict``, the FHIR facade's) puts every prefilt
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
@@ -24,6 +25,7 @@ from ror.mappings.dsl import Clause, all_of, any_of, none_of, term
 from ror.search.elasticsearch.filters import (
     audience_filter,
     code_clauses,
+    departements_filter,
     geo_distance_filter,
     not_home_based,
     prefilter_clauses,
@@ -46,9 +48,10 @@ def decided_in_cluster(query: CandidateQuery) -> bool:
 
 
 def query_clauses(query: CandidateQuery) -> list[Clause]:
-    """The query's code filters and, for a narrowed audience, the sensitive units left out."""
-    audience = audience_filter(query.sensitive_champs)
-    return [*code_clauses(query.codes), *([audience] if audience is not None else [])]
+    """The query's code filters, its territory and, for a narrowed audience, the sensitive
+    units left out."""
+    optional = (departements_filter(query.departements), audience_filter(query.sensitive_champs))
+    return [*code_clauses(query.codes), *(clause for clause in optional if clause is not None)]
 
 
 def _pruned(filters: list[Clause], criteria: list[Clause], allowed_fails: int) -> Clause:
@@ -227,14 +230,7 @@ def facets_body(
     aggs: dict[str, Any] = {}
     for name in fields:
         others = tuple((k, v) for k, v in query.codes if k != name)
-        sub = CandidateQuery(
-            point=query.point,
-            codes=others,
-            prefilter=query.prefilter,
-            zone_keys=query.zone_keys,
-            max_radius_km=query.max_radius_km,
-            sensitive_champs=query.sensitive_champs,
-        )
+        sub = dataclasses.replace(query, codes=others)
         aggs[name] = {
             "filter": population_filter(sub, radius_km),
             "aggs": {"codes": {"terms": {"field": f.CODE_FIELDS[name], "size": FACET_TERMS}}},

@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any, Final
 
 from ror.criteria import BedNeed, Criteria, EquipmentNeed
+from ror.geo.territory import territory_departements
 from ror.mappings import fields as f
 from ror.mappings.dsl import Clause, all_of, any_of, exists, km, missing, nested, none_of, term
 from ror.model import Place
@@ -226,6 +227,16 @@ def where_filter(
     return ("radius_km", within) if within is not None else None
 
 
+def departements_filter(codes: Sequence[str]) -> Clause | None:
+    """Located in one of these départements (``CandidateQuery.departements``), None: anywhere."""
+    return {"terms": {f.PLACE_DEPARTEMENT: list(codes)}} if codes else None
+
+
+def territory_filter(area: str | None) -> Clause | None:
+    """Located in the territory searched (a département or région, ``Criteria.area``)."""
+    return departements_filter(territory_departements(area)) if area else None
+
+
 def hard_filters(
     criteria: Criteria,
     *,
@@ -250,6 +261,7 @@ def hard_filters(
         ("open_at", open_at_filter(criteria.open_at)),
         prefiltered(CLOSED),
         ("colocated", colocated_filter(criteria.colocated_egs)),
+        ("area", territory_filter(criteria.area)),
     ]
     where = where_filter(criteria, radius_km, patient_zone_keys)
     if where is not None:

@@ -76,8 +76,8 @@ class NativeRanking:
 
 
 def radius_steps(criteria: Criteria) -> tuple[float | None, ...]:
-    if criteria.lat is None or criteria.lon is None:
-        return (None,)
+    if criteria.lat is None or criteria.lon is None or criteria.area:
+        return (None,)  # no point, or a territory counted whole
     if criteria.radius_km is not None:
         return (criteria.radius_km,)
     return (*RADIUS_STEPS_KM, None)

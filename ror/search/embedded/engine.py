@@ -23,7 +23,7 @@ from ror import deadline
 from ror.availability.history import DEFAULT_PAGE, HistoryPage, page_size
 from ror.availability.keys import establishment_keys, location_key, location_keys
 from ror.availability.overview import Overview, OverviewQuery
-from ror.errors import InvalidInput, NotFound
+from ror.errors import IndexOutdated, InvalidInput, NotFound
 from ror.geo.distance import dot_to_km
 from ror.model import Capacity, Offer
 from ror.search.embedded import capacities as embedded_capacities
@@ -36,6 +36,7 @@ from ror.search.embedded.memory.store import MemoryStore, Snapshot
 from ror.search.embedded.overview import OverviewIndex
 from ror.search.embedded.replay import ReplayStore, replay_path
 from ror.search.embedded.rows import (
+    TERRITORY_FIELD,
     StoredCounter,
     cover_values,
     decode_doc,
@@ -51,6 +52,7 @@ from ror.search.embedded.schema import (
     COVER_COLUMNS,
     SCHEMA_VERSION,
     STAR_CODE_ID,
+    TERRITORY_SCHEMA,
     ensure_schema,
 )
 from ror.search.engine import (
@@ -119,6 +121,7 @@ class EmbeddedEngine:
         self._assembled: tuple[int, BoundedCache[int, Offer]] = (-1, BoundedCache(0))
         self._order_cache: BoundedCache[int, OrderKeys] = BoundedCache(ORDER_CACHE_SIZE)
         self._caps_version = -1
+        self._schema = int(SCHEMA_VERSION)
         self._memory = MemoryStore(self.path) if memory else None
         self._replays = ReplayStore(replay_path(self.path), replay_days)
         with self.db.writing() as conn:
@@ -140,9 +143,11 @@ class EmbeddedEngine:
         conn = self._conn()
         versions = dict(
             conn.execute(
-                "SELECT key, value FROM meta WHERE key IN ('docs_version', 'caps_version')"
+                "SELECT key, value FROM meta "
+                "WHERE key IN ('docs_version', 'caps_version', 'schema_version')"
             )
         )
+        self._schema = int(versions.get("schema_version", SCHEMA_VERSION))
         version = int(versions.get("docs_version", 0))
         caps = int(versions.get("caps_version", 0))
         if caps != self._caps_version or version != self._docs_version:
@@ -638,8 +643,21 @@ class EmbeddedEngine:
             read[rid] = (decode_doc(docs[rid]), tuple(orjson.loads(locs.get(rid, "[]"))))
         return read
 
+    def _territorial(self, query: CandidateQuery) -> CandidateQuery:
+        """The query's départements as one more code group (the units' département postings)."""
+        if not query.departements:
+            return query
+        if self._schema < TERRITORY_SCHEMA:
+            raise IndexOutdated(
+                f"index construit par une version antérieure (schéma {self._schema}) : il ne "
+                "connaît pas le département de ses unités ; reconstruisez-le (ror index, ror demo)"
+            )
+        codes = (*query.codes, (TERRITORY_FIELD, query.departements))
+        return dataclasses.replace(query, codes=codes, departements=())
+
     def candidates(self, query: CandidateQuery) -> Candidates:
         self._refresh()
+        query = self._territorial(query)
         plan = planner.choose_plan(query, self._code_id, self._postings, self._total)
         memory = self._memory_snapshot()
         if memory is not None:
@@ -697,6 +715,7 @@ class EmbeddedEngine:
         :data:`FACET_MAX_UNITS` to count leave that facet out (listed in ``incomplete``).
         """
         self._refresh()
+        query = self._territorial(query)
         memory = self._memory_snapshot()
         if memory is not None:
             plans = {

@@ -44,6 +44,7 @@ from ror.search.embedded.schema import (
     CAPACITY_KEY_COLUMNS,
     COVER_COLUMNS,
     DATA_TABLES,
+    SCHEMA_VERSION,
     STAR_CODE_ID,
     caps_log_triggers,
     data_tables_ddl,
@@ -468,8 +469,8 @@ def swap_in(conn: sqlite3.Connection, generation: str | None = None) -> None:
         conn.execute(ddl)
     conn.execute("DELETE FROM offer_changes")
     conn.execute(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)",
-        (generation or new_generation(),),
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?), ('schema_version', ?)",
+        (generation or new_generation(), SCHEMA_VERSION),
     )
     conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'docs_version'")
     conn.execute(  # the offer facts were built with the offers: in step with them

@@ -28,7 +28,9 @@ from ror.search.prefilter import OfferColumns, available_counts
 
 # code_id = FIELD_BASE * (position of the field + 1) + n: one contiguous range per field.
 FIELD_BASE: Final = 1_000_000
-_CODE_FIELD_NAMES: Final = tuple(CODE_FIELDS)
+# The unit's département: a posting like a code field's, for searches over a territory.
+TERRITORY_FIELD: Final = "departement"
+_CODE_FIELD_NAMES: Final = (*CODE_FIELDS, TERRITORY_FIELD)
 CoverValues = tuple[Any, ...]  # the cover columns after (code_id, cell, rid)
 
 
@@ -130,12 +132,14 @@ def cover_values(offer: Offer, columns: OfferColumns) -> CoverValues:
 
 
 def offer_codes(offer: Offer) -> list[tuple[str, str]]:
-    """(field, code) pairs of an offer, each once."""
+    """(field, code) pairs of an offer, each once, its département last."""
     pairs: list[tuple[str, str]] = []
     for name in CODE_FIELDS:
         codes = getattr(offer, name)
         if codes:
             pairs += [(name, code) for code in (dict.fromkeys(codes) if len(codes) > 1 else codes)]
+    if offer.place.departement:
+        pairs.append((TERRITORY_FIELD, offer.place.departement))
     return pairs
 
 

@@ -37,7 +37,8 @@ from typing import Final
 
 from ror.model import CAPACITY_KEY_FIELDS
 
-SCHEMA_VERSION: Final = "2"
+SCHEMA_VERSION: Final = "3"
+TERRITORY_SCHEMA: Final = 3  # from this version on, each unit's département is a posting
 
 # Tables rebuilt by a full load (built under a suffix, then swapped in).
 DATA_TABLES: Final = (

@@ -129,6 +129,8 @@ def criteria_cases(offers: list[Offer]) -> Iterator[Criteria]:
         )
         yield Criteria(place=home.place.commune, profile=profile, now=NOW, age=80)  # by zone
         yield Criteria(profile=profile, now=NOW, champ=("04",))  # no point: a scan
+    yield Criteria(place="Haute-Garonne", now=NOW, champ=("04",))  # a territory, counted whole
+    yield Criteria(place="Occitanie", now=NOW, age=80)
 
 
 AGE_8 = {

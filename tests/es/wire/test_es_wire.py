@@ -11,6 +11,7 @@ import ast
 import contextlib
 import copy
 import inspect
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import ror.search.elasticsearch as es_engine_module
 from ror.api.fhir.params import parse_search
 from ror.api.fhir.search import plan
 from ror.criteria import Audience
+from ror.geo.territory import territory_departements
 from ror.model import Offer
 from ror.search.elasticsearch import ElasticsearchEngine
 from tests.es.wire import es_openapi as spec
@@ -184,6 +186,14 @@ def test_facets_are_filter_aggregations(scenario: Scenario) -> None:
     bodies = [c.body for c in scenario.sent["referral searches"] if c.body and "aggs" in c.body]
     assert bodies
     assert all(body["size"] == 0 for body in bodies)
+
+
+def test_a_territory_is_a_terms_filter_on_the_departement_of_the_units(scenario: Scenario) -> None:
+    occitanie = {"terms": {"place.departement": list(territory_departements("R:76"))}}
+    for step in ("referral searches", "native referral"):
+        bodies = [json.dumps(c.body) for c in scenario.sent[step] if c.body]
+        assert any(json.dumps({"terms": {"place.departement": ["31"]}}) in b for b in bodies)
+        assert any(json.dumps(occitanie) in b for b in bodies)
 
 
 def test_native_referral_is_one_function_score_query(scenario: Scenario) -> None:

@@ -79,6 +79,7 @@ new Combobox(ouInput, {
           detail: departement ? `Département, ${c.region_name}` : "Région",
           text,
           data: { place: departement ? c.departement : c.name }, // a number would be a département
+          territory: true,
         };
       }
       const postcode = c.postcodes.includes(query) ? query : c.postcodes[0] || "";
@@ -94,9 +95,20 @@ new Combobox(ouInput, {
   onPick: (option) => {
     placePick = { text: option.text, params: option.data };
     setInvalid(ouInput, null);
+    searchWhole(Boolean(option.territory));
   },
-  onEdit: () => setInvalid(ouInput, null),
+  onEdit: () => {
+    setInvalid(ouInput, null);
+    searchWhole(false);
+  },
 });
+
+// A département or région is searched whole: no distance to choose.
+function searchWhole(territory) {
+  radiusSelect.disabled = territory;
+  radiusSelect.title = territory ? "Un département ou une région est cherché en entier" : "";
+  if (territory) radiusSelect.value = "";
+}
 
 new Combobox(quoiInput, {
   minLength: 2,
@@ -243,7 +255,7 @@ function paramsFromForm(current) {
     if (input === offerTypeSelect) continue;
     const box = input.closest("[data-need]");
     const value = input.type === "checkbox" ? (input.checked ? "true" : "") : input.value.trim();
-    if (value && !(box && box.hidden)) next.set(input.name, value);
+    if (value && !input.disabled && !(box && box.hidden)) next.set(input.name, value);
     else next.delete(input.name);
   }
   copy(current, next, ["profile", "limit"]);
@@ -400,7 +412,7 @@ function say(message, isError = false) {
 function render(answer, params) {
   learnLabels(answer);
   lastAnswer = answer;
-  const { lat, lon } = answer.criteria;
+  const { lat, lon } = answer.territory ? {} : answer.criteria; // a territory has no patient point
   detailContext = {
     lat: lat ?? "",
     lon: lon ?? "",
@@ -411,7 +423,9 @@ function render(answer, params) {
   const offset = Number(params.get("offset") || 0);
   const limit = Number(params.get("limit") || PAGE_SIZE);
   const where = boxLabel(params, "ou");
-  const around = where ? ` autour de ${where}` : "";
+  const territory = answer.territory;
+  searchWhole(Boolean(territory));
+  const around = territory ? ` ${territory.where}` : where ? ` autour de ${where}` : "";
   const count = plural(answer.total, ["offre trouvée", "offres trouvées"]);
   const radius = answer.radius_km ? ` à moins de ${formatKm(answer.radius_km)}` : "";
   say([`${count}${radius}${around}.`, ...answer.warnings.map((w) => w.message)].join(" "));
@@ -475,7 +489,12 @@ function resultItem(match, rank) {
 
 function distanceText(match) {
   if (match.by_zone) return "Intervient à domicile";
-  return match.distance_km === null ? "" : formatKm(match.distance_km);
+  return shownKm(match.distance_km);
+}
+
+// A distance worth showing: not the one from a territory's inner point (it only orders).
+function shownKm(km) {
+  return km === null || lastAnswer?.territory ? "" : formatKm(km);
 }
 
 function establishmentLine(offer) {
@@ -566,7 +585,7 @@ function renderNearMisses(misses) {
         el("a", { class: "near-name", href: offerUrl(miss.offer, detailContext) }, miss.offer.name),
         " — ",
         el("strong", {}, miss.reason),
-        miss.distance_km !== null ? ` (à ${formatKm(miss.distance_km)})` : "",
+        shownKm(miss.distance_km) ? ` (à ${shownKm(miss.distance_km)})` : "",
         el("span", { class: "near-establishment" }, establishmentLine(miss.offer)),
       ),
     );
@@ -662,7 +681,7 @@ async function renderMap(answer, offset, where) {
   markers.clearLayers();
   resultMarkers = [];
   const points = [];
-  const { lat, lon } = answer.criteria;
+  const { lat, lon } = answer.territory ? {} : answer.criteria;
   if (lat !== null && lat !== undefined) {
     const label = where || "Point de recherche";
     L.circleMarker([lat, lon], { radius: 9, className: "search-point", interactive: false }).addTo(markers);
@@ -752,7 +771,7 @@ function popup(group) {
         el("br"),
         el("a", { href: establishmentUrl(match.offer.establishment, detailContext) }, match.offer.establishment.name),
         el("br"),
-        match.distance_km !== null ? `à ${formatKm(match.distance_km)} — ` : "",
+        shownKm(match.distance_km) ? `à ${shownKm(match.distance_km)} — ` : "",
         el("a", { href: `#r-${rank}` }, "voir dans la liste"),
       ),
     ),
