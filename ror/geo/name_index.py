@@ -6,7 +6,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from ror.geo.fuzzy import edit_distance, max_typos
+from ror.geo.fuzzy import max_typos, within
 
 
 class NameIndex:
@@ -41,10 +41,8 @@ class NameIndex:
             return
         buckets = self._length_buckets()
         for length in range(len(key) - limit, len(key) + limit + 1):
-            for candidate in buckets.get((key[0], length), ()):
-                distance = edit_distance(key, candidate, limit)
-                if 0 < distance <= limit:
-                    yield distance, self._rows[candidate]
+            for candidate, distance in within(key, buckets.get((key[0], length), ()), limit):
+                yield distance, self._rows[candidate]
 
     def _sorted_keys(self) -> list[str]:
         if self._sorted is None:

@@ -8,7 +8,7 @@ from types import ModuleType
 import pytest
 
 from ror.geo import distance, fuzzy, names, travel
-from ror.geo.fuzzy import edit_distance, max_typos
+from ror.geo.fuzzy import max_typos, within
 from ror.geo.names import alias_key, name_key
 
 
@@ -34,12 +34,11 @@ def test_alias_drops_the_leading_article_only() -> None:
     assert alias_key("Le") == ""
 
 
-def test_edit_distance_is_bounded() -> None:
-    assert edit_distance("toulouse", "toulouse", 2) == 0
-    assert edit_distance("toulouze", "toulouse", 2) == 1
-    assert edit_distance("tuolouse", "toulouse", 2) == 2  # a swap is two edits
-    assert edit_distance("bordeaux", "lyon", 2) == 3  # limit + 1
-    assert edit_distance("saintetienne", "saintdenis", 1) == 2
+def test_typos_are_bounded_edits() -> None:
+    keys = ["toulouse", "toulouze", "tuolouse", "toulon", "saintdenis"]
+    assert within("toulouse", keys, 2) == [("toulouze", 1), ("tuolouse", 2)]  # a swap is two
+    assert within("toulouse", keys, 1) == [("toulouze", 1)]
+    assert within("saintetienne", keys, 1) == [] and within("x", [], 2) == []
     assert [max_typos(k) for k in ("nice", "toulon", "toulouse")] == [1, 1, 2]
     assert max_typos("pau") == 0
 
