@@ -37,7 +37,7 @@ from ror.access.profiles import (
 )
 from ror.api.access import recorded_audience
 from ror.criteria import Criteria
-from ror.geo.territory import territory_departements, territory_name, territory_phrase
+from ror.geo.territory import territory_summary
 from ror.model import OFFER_CODE_FIELDS, Capacity, Contact, Equipment, Offer, OpeningHours, Price
 from ror.search.engine import SearchRecord
 from ror.search.grouping import Member
@@ -211,25 +211,13 @@ def present_result(result: SearchResult, *, profile: int) -> dict[str, Any]:
         "radius_km": result.radius_km,
         "group": result.group,
         "counted": {"total": result.counted, "facets": "offers"},
-        "territory": present_territory(result.criteria.area),
+        "territory": territory_summary(result.criteria.area),
         "total": result.total,
         "matches": [present_match(m, profile=profile) for m in matches],
         "near_misses": [present_near_miss(n, profile=profile) for n in misses],
         "facets": [f.to_dict() for f in result.facets],
         "warnings": [w.to_dict() for w in result.warnings],
         "criteria": present_criteria(result.criteria),
-    }
-
-
-def present_territory(area: str | None) -> dict[str, Any] | None:
-    """The département or région searched whole, with its words ("en Haute-Garonne (31)")."""
-    if not area:
-        return None
-    return {
-        "code": area,
-        "name": territory_name(area),
-        "where": territory_phrase(area),
-        "departements": list(territory_departements(area)),
     }
 
 

@@ -174,7 +174,7 @@ def _lines(result: SearchResult) -> Iterator[str]:
         yield "Presque (un seul critère manque) :"
         for miss in result.near_misses:
             yield (
-                f"     {miss.offer.name[:48]:<48} {_km(miss.distance_km):>9}  "
+                f"     {miss.offer.name[:48]:<48} {_km(None if area else miss.distance_km):>9}  "
                 f"{miss.criterion} : {miss.reason}"
             )
     for facet in result.facets:

@@ -10,7 +10,7 @@ clair" of the name.
 from __future__ import annotations
 
 import functools
-from typing import Final
+from typing import Any, Final
 
 from ror.errors import UnknownPlace
 from ror.geo.gazetteer import gazetteer
@@ -70,3 +70,16 @@ def departement_phrase(code: str) -> str:
         return territory_phrase(f"D:{code}")
     except UnknownPlace:
         return ""
+
+
+def territory_summary(key: str | None) -> dict[str, Any] | None:
+    """A territory as answers give it: code, name, where (in French), départements; None for
+    no territory."""
+    if not key:
+        return None
+    return {
+        "code": key,
+        "name": territory_name(key),
+        "where": territory_phrase(key),
+        "departements": list(territory_departements(key)),
+    }

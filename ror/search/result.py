@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from ror.criteria import Criteria, Group, Notice
+from ror.geo.territory import territory_summary
 from ror.model import Offer
 from ror.search.grouping import COUNTED, Member
 
@@ -100,9 +101,9 @@ class SearchResult:
 
     id: str
     took_ms: float
-    radius_km: float | None  # the radius used; None: the whole country
-    # eligible units within radius_km (plus home-based units matched by zone), or their
-    # groups (``counted``)
+    radius_km: float | None  # the radius used; None: the whole country, or a territory
+    # eligible units within radius_km or the territory (plus home-based units matched by
+    # zone), or their groups (``counted``)
     total: int
     matches: tuple[Match, ...]
     near_misses: tuple[NearMiss, ...]
@@ -124,6 +125,7 @@ class SearchResult:
             "radius_km": self.radius_km,
             "group": self.group,
             "counted": {"total": self.counted, "facets": "offers"},
+            "territory": territory_summary(self.criteria.area),
             "total": self.total,
             "matches": [m.to_dict() for m in self.matches],
             "near_misses": [n.to_dict() for n in self.near_misses],

@@ -68,6 +68,19 @@ def test_search_prints_a_ranked_table_or_json(tmp_path: Path) -> None:
     assert {"id", "took_ms", "radius_km", "total", "near_misses", "facets", "warnings"} <= set(data)
 
 
+def test_search_over_a_territory_says_where_and_shows_no_distance(tmp_path: Path) -> None:
+    db = tmp_path / "x.sqlite"
+    EmbeddedEngine(db).load([make_offer("a"), make_offer("b", where=MURET)], replace_all=True)
+    out = io.StringIO()
+    assert search_command(Criteria(place="Haute-Garonne"), db, False, out=out) == 0
+    text = out.getvalue()
+    assert text.startswith("2 unités éligibles en Haute-Garonne (31) (") and " km" not in text
+    out = io.StringIO()
+    assert search_command(Criteria(place="31"), db, True, out=out) == 0
+    data = json.loads(out.getvalue())
+    assert data["territory"]["where"] == "en Haute-Garonne (31)" and data["radius_km"] is None
+
+
 def test_search_reports_bad_input_with_exit_2(tmp_path: Path) -> None:
     db = tmp_path / "x.sqlite"
     EmbeddedEngine(db)
