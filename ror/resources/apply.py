@@ -23,9 +23,10 @@ from ror.indexer.validate import Issue
 from ror.model import Offer
 
 from .index import StoreIndex
-from .store import STORED_TYPES, Outcome, ResourceStore
+from .store import STORED_TYPES, Outcome, ResourceStore, StoredResource
 
 STORE_POSITION = ("store", 0)
+BUILD_BATCH = 500  # offers built from one read of their resources
 
 
 @dataclass(slots=True)
@@ -76,7 +77,8 @@ class Delta:
         if full_url and rid:
             self.index.by_full_url[full_url] = (rtype, rid)
         key = (rtype, rid)
-        before = self.store.dependents([key]) if rtype != "HealthcareService" else set()
+        # only a role's own links name the offers it serves: other types are found by links to them
+        before = self.store.dependents([key]) if rtype == "PractitionerRole" else set()
         try:
             outcome = self.store.put(
                 resource,
@@ -107,23 +109,25 @@ class Delta:
 
     def offers(self) -> Iterator[Offer]:
         """The offers to index again (every pending one, those left by an interrupted run
-        included); :attr:`report` lists those to take out as it goes. Call :meth:`done` once
-        the index holds the result."""
+        included), built :data:`BUILD_BATCH` at a time; :attr:`report` lists those to take out
+        as it goes. Call :meth:`done` once the index holds the result."""
         assembler = Assembler(self.index, keep_source=self.keep_source)
         self.built_ids = self.store.pending()
-        for sid in self.built_ids:
-            offer = self._build(sid, assembler)
-            if offer is not None:
-                self.report.built += 1
-                yield offer
+        for start in range(0, len(self.built_ids), BUILD_BATCH):
+            batch = self.built_ids[start : start + BUILD_BATCH]
+            services = self.index.prefetch(batch)
+            for sid in batch:
+                offer = self._build(sid, services.get(sid), assembler)
+                if offer is not None:
+                    self.report.built += 1
+                    yield offer
 
     def done(self) -> None:
         """The offers built (and taken out) are in the index: they are no longer pending."""
         self.store.clear_pending(self.built_ids)
         self.built_ids = []
 
-    def _build(self, sid: str, assembler: Assembler) -> Offer | None:
-        stored = self.store.get("HealthcareService", sid)
+    def _build(self, sid: str, stored: StoredResource | None, assembler: Assembler) -> Offer | None:
         if stored is None:
             return None
         if not stored.live:

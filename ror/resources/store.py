@@ -329,6 +329,19 @@ class ResourceStore:
         )
         return _stored(row) if row else None
 
+    def get_many(self, rtype: str, ids: Iterable[str]) -> dict[str, StoredResource]:
+        """The kept versions of resources of one type, by id (those not kept are absent): one
+        query per :data:`MANY` ids."""
+        found: dict[str, StoredResource] = {}
+        for chunk in _chunks(sorted(set(ids))):
+            sql = (
+                f"SELECT {_COLUMNS} FROM resources "
+                f"WHERE type = ? AND id IN ({','.join('?' * len(chunk))})"
+            )
+            for row in self._conn().execute(sql, (rtype, *chunk)):
+                found[row[1]] = _stored(row)
+        return found
+
     def resource(self, rtype: str, rid: str) -> Json | None:
         """The resource itself when it is live (neither inactive nor deleted)."""
         sql = "SELECT body FROM resources WHERE type = ? AND id = ? AND active = 1 AND deleted = 0"
@@ -448,6 +461,13 @@ class ResourceStore:
                 services.update(
                     i for e, t, i in self.links_of(rtype, rid) if e == "healthcareService"
                 )
+            elif rtype == "Practitioner":
+                for role in self.linked_from("Practitioner", rid, "practitioner"):
+                    services.update(
+                        i
+                        for e, t, i in self.links_of("PractitionerRole", role)
+                        if e == "healthcareService"
+                    )
         seen = set(organizations)
         while organizations:
             org = organizations.pop()
@@ -462,6 +482,19 @@ class ResourceStore:
         """Ids of the PractitionerRoles pointing at a HealthcareService."""
         return self.linked_from("HealthcareService", service_id, "healthcareService")
 
+    def roles_of_many(self, service_ids: Iterable[str]) -> dict[str, list[str]]:
+        """:meth:`roles_of` for many services at once (services without roles are absent)."""
+        found: dict[str, list[str]] = {}
+        for chunk in _chunks(sorted(set(service_ids))):
+            sql = (
+                "SELECT to_id, id FROM links WHERE to_type = 'HealthcareService' "
+                f"AND to_id IN ({','.join('?' * len(chunk))}) AND element = 'healthcareService' "
+                "ORDER BY to_id, id"
+            )
+            for sid, rid in self._conn().execute(sql, chunk):
+                found.setdefault(sid, []).append(rid)
+        return found
+
     def conflicts(self, limit: int = 100) -> list[Conflict]:
         """The conflicts recorded, newest first."""
         rows = self._conn().execute("SELECT * FROM conflicts ORDER BY rowid DESC LIMIT ?", (limit,))
@@ -472,6 +505,15 @@ class ResourceStore:
 
 
 _COLUMNS: Final = "type, id, source, version_id, last_updated, received_at, active, deleted, body"
+
+
+#: Ids per ``IN (…)`` query (SQLite allows 32,766 parameters).
+MANY: Final = 900
+
+
+def _chunks(ids: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), MANY):
+        yield ids[start : start + MANY]
 
 
 def _before(r: StoredResource, until: datetime) -> bool:

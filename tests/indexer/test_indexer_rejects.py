@@ -207,7 +207,4 @@ def test_future_huge_and_deep_records_are_reject_lines_and_the_rest_loads(
     field, reason = reasons["HealthcareService/uses-huge"]
     assert field is not None and field.endswith("nbCapacity")
     deep_lines = [i for i in result.report.rejects if i.position in (3, 4)]
-    assert [i.reason for i in deep_lines] == [
-        "unreadable JSON: nested more than 32 levels deep",
-        "nested more than 32 levels deep",
-    ]
+    assert [i.reason for i in deep_lines] == ["nested more than 32 levels deep"] * 2
