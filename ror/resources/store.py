@@ -99,6 +99,12 @@ class StoredResource:
     resource: Json
 
     @property
+    def listed_at(self) -> str:
+        """When this resource last changed as this store lists it: ``meta.lastUpdated``, or
+        when it was received for a resource that has none."""
+        return self.last_updated or self.received_at
+
+    @property
     def live(self) -> bool:
         """Neither inactive nor deleted: offers may be built from it."""
         return self.active and not self.deleted
@@ -199,22 +205,29 @@ class ResourceStore:
         digest = hashlib.sha1(body).hexdigest()
         conn = self._conn()
         row = conn.execute(
-            "SELECT source, last_updated_ts, digest, deleted FROM resources "
+            "SELECT source, last_updated_ts, digest, deleted, last_updated FROM resources "
             "WHERE type = ? AND id = ?",
             (rtype, rid),
         ).fetchone()
         outcome: Outcome = "added"
         if row is not None:
-            old_source, old_ts, old_digest, deleted = row
+            old_source, old_ts, old_digest, deleted, old_stamp = row
             if old_digest == digest and not deleted:
                 return "unchanged"
             outcome = self._contest(
-                rtype, rid, source, when, old_source, old_ts, conflict=not deleted
+                rtype,
+                rid,
+                source,
+                when,
+                old_source,
+                old_ts if old_stamp is not None else None,
+                conflict=not deleted,
             )
             if outcome in ("stale", "kept"):
                 return outcome
         meta = resource.get("meta")
         meta = meta if isinstance(meta, dict) else {}
+        received = received_at or datetime.now(UTC)
         conn.execute(
             "INSERT OR REPLACE INTO resources VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
             (
@@ -223,8 +236,8 @@ class ResourceStore:
                 source,
                 text(meta.get("versionId")),
                 text(meta.get("lastUpdated")),
-                when.timestamp() if when else None,
-                (received_at or datetime.now(UTC)).isoformat(),
+                (when or received).timestamp(),
+                received.isoformat(),
                 int(is_active(resource)),
                 digest,
                 body,
@@ -377,8 +390,9 @@ class ResourceStore:
         limit: int = 1000,
         after: Key | None = None,
     ) -> list[StoredResource]:
-        """Kept resources of a type with ``since <= meta.lastUpdated < until``, oldest first
-        (by lastUpdated, then id); page on with ``after`` = (lastUpdated, id) of the last one."""
+        """Kept resources of a type with ``since <= meta.lastUpdated < until`` (when received
+        for a resource without one: :attr:`StoredResource.listed_at`), oldest first (then by
+        id); page on with ``after`` = (``listed_at``, id) of the last one."""
         sql = f"SELECT {_COLUMNS} FROM resources WHERE type = ?"
         args: list[Any] = [rtype]
         if since is not None:
@@ -505,8 +519,6 @@ class ResourceStore:
 
 
 _COLUMNS: Final = "type, id, source, version_id, last_updated, received_at, active, deleted, body"
-
-
 #: Ids per ``IN (…)`` query (SQLite allows 32,766 parameters).
 MANY: Final = 900
 

@@ -56,3 +56,24 @@ def test_read_api_by_identifier_and_last_updated_range(tmp_path: Path) -> None:
     assert store.resource("Organization", "o3") is None
     assert store.get("Organization", "o3").deleted  # type: ignore[union-attr]
     assert not store.mark_deleted("Organization", "o4", "another source")
+
+
+def test_a_resource_without_last_updated_is_listed_by_when_it_was_received(
+    tmp_path: Path,
+) -> None:
+    store = ResourceStore(tmp_path / "s.sqlite", priorities={"national": 2})
+    received = datetime(2026, 3, 1, tzinfo=UTC)
+    for i in range(3):
+        bare = {k: v for k, v in _org(f"O{i}", "2026-01-01T00:00:00Z", f"b{i}").items()}
+        del bare["meta"]
+        store.put(bare, "region", received_at=received)
+    first = store.updated_between("Organization", datetime(2026, 2, 1, tzinfo=UTC), limit=2)
+    assert [(r.id, r.last_updated, r.listed_at) for r in first] == [
+        ("b0", None, received.isoformat()),
+        ("b1", None, received.isoformat()),
+    ]
+    rest = store.updated_between("Organization", after=(first[-1].listed_at, "b1"))
+    assert [r.id for r in rest] == ["b2"]
+    # no meta.lastUpdated on the kept side: the source priority decides, as for a tie
+    assert store.put(_org("N", "2020-01-01T00:00:00Z", "b0"), "national") == "changed"
+    assert store.conflicts()[0].reason == "same meta.lastUpdated; source priority"

@@ -78,7 +78,7 @@ def organization_search(
             break
         found += [r for r in page if _wanted(r, ids, identifiers, store)]
         last = page[-1]
-        after = (last.last_updated or "", last.id)
+        after = (last.listed_at, last.id)
     entries = found[:count]
     levels = directory_contact_levels(profile)
     bundle: Json = {
@@ -97,7 +97,7 @@ def organization_search(
     if len(found) > count:
         last = entries[-1]
         bundle["link"].append(
-            {"relation": "next", "url": _url(base, items, f"{last.last_updated}|{last.id}")}
+            {"relation": "next", "url": _url(base, items, f"{last.listed_at}|{last.id}")}
         )
     return bundle
 
