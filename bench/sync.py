@@ -1,32 +1,40 @@
-"""Sync benchmark (issue 16): the cost of a delta against the size of the directory, and a full
-first sync over HTTP from a local ``ror serve``.
+"""Sync benchmark (issue 16): a first load, a delta against the size of the directory, a full
+first sync over HTTP from a local ``ror serve`` and a follower applying its leader's delta.
 
-``python -m bench.sync delta --sizes 20000 100000``: for each size, the synthetic offers are
-written as FHIR (``ror.api.fhir.synthesize``: an EG Organization, the Locations and the
-HealthcareService of each offer), loaded with ``ror index`` (resource store + embedded engine),
-then a delta of ``--changed`` HealthcareServices (new name, newer ``meta.lastUpdated``) is
-loaded the same way and timed, twice (the second load changes nothing).
+Every step runs the ``ror`` command line as a user would (``ror index``, ``ror serve``, ``ror
+sync``), timed by wall clock and by the CPU seconds of the process (and of the leader's server),
+so that a figure taken on a shared machine still says where the time went.
 
-``python -m bench.sync http --size 100000``: ``ror demo`` builds A, ``ror serve`` serves it,
-``ror sync`` fills an empty B from A's ``/fhir`` with ``--page-size``; offers/s, and with
-``--profile`` a cProfile of the follower written beside the results.
+- ``python -m bench.sync index --size 100000``: the synthetic offers written as FHIR
+  (``ror.api.fhir.synthesize``: an EG Organization, the Locations and the HealthcareService of
+  each offer) and loaded by ``ror index`` into an empty index: offers/s. With ``--against DIR``
+  the same load also runs with the code of another checkout (``DIR``, e.g. a worktree of
+  ``main``), before this one, in the same run.
+- ``python -m bench.sync delta --sizes 100000 1000000``: for each size, that load (kept in
+  ``--work`` and reused), then ``--changed`` HealthcareServices with a new name and a newer
+  ``meta.lastUpdated`` loaded by ``ror index``, twice (the second load changes nothing).
+- ``python -m bench.sync http --size 100000``: the loaded index of that size is served (the
+  leader, A); ``ror sync`` fills an empty follower B from A's ``/fhir`` (offers/s, follower and
+  leader CPU); then ``--changed`` offers change on A (``ror index`` of a delta while A serves)
+  and B's next ``ror sync`` is timed: the follower's delta.
 
+Sizes above 100 k need ``--quiet-machine`` (the lead runs them after everyone has landed).
 Results go to ``bench/sync_results.json`` (merged per measurement).
 """
 
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
 import json
 import os
-import pstats
+import platform
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,14 +42,11 @@ from typing import Any
 import httpx
 
 from ror.api.fhir import synthesize
-from ror.commands.index import run_index
-from ror.commands.search import index_sink
 from ror.indexer.facts import view
 from ror.indexer.synthetic import generate
-from ror.resources.store import ResourceStore
-from ror.search.embedded import EmbeddedEngine
 
 RESULTS = Path(__file__).resolve().parent / "sync_results.json"
+HERE = Path(__file__).resolve().parents[1]
 Json = dict[str, Any]
 
 
@@ -62,109 +67,186 @@ def fhir_world(size: int, seed: int) -> Iterator[Json]:
 
 def _write(path: Path, resources: Iterator[Json]) -> int:
     n = 0
-    with path.open("w", encoding="utf-8") as handle:
+    part = path.with_suffix(".part")
+    with part.open("w", encoding="utf-8") as handle:
         for resource in resources:
             handle.write(json.dumps(resource, ensure_ascii=False, separators=(",", ":")) + "\n")
             n += 1
+    part.rename(path)
     return n
 
 
-def _index(db: Path, path: Path, rejects: Path) -> tuple[float, str]:
-    engine = EmbeddedEngine(db)
-    store = ResourceStore(db.with_name(db.stem + ".resources.sqlite"))
-    out = io.StringIO()
-    started = time.perf_counter()
-    try:
-        status = run_index(
-            [path],
-            rejects=rejects,
-            out=None,
-            engine=index_sink(engine, stream=io.StringIO()),
-            store=store,
-            remove=engine.delete,
+def world(size: int, seed: int, work: Path) -> Path:
+    """The FHIR NDJSON of ``size`` offers (written once per size and seed)."""
+    path = work / f"world-{size}-{seed}.ndjson"
+    if not path.exists():
+        work.mkdir(parents=True, exist_ok=True)
+        _write(path, fhir_world(size, seed))
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class Timed:
+    status: int
+    wall_s: float
+    cpu_s: float  # user + system of the process (and its children)
+    output: str
+
+    def line(self, prefix: str) -> str:
+        return next((ln for ln in self.output.splitlines() if ln.startswith(prefix)), "")
+
+
+def ror(*args: str, env: dict[str, str], code: Path = HERE) -> Timed:
+    """Run ``ror ARGS`` with the package of checkout ``code``; wall and CPU seconds."""
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ror.cli", *args],
+            env={**env, "PYTHONPATH": str(code)},
+            cwd=code,
             stdout=out,
-            stderr=out,
+            stderr=subprocess.STDOUT,
         )
-    finally:
-        engine.close()
-        store.close()
-    seconds = time.perf_counter() - started
-    if status != 0:
-        raise SystemExit(f"ror index {path}: exit {status}\n{out.getvalue()}")
-    return seconds, out.getvalue()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace")
+    return Timed(proc.returncode, wall, usage.ru_utime + usage.ru_stime, text)
 
 
-def _changes(report: str) -> str:
-    return next(line for line in report.splitlines() if line.startswith("changes:"))
+def _env(home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "ROR_DB": str(home / "ror.sqlite"),
+        "ROR_TOKENS": str(home / "tokens.json"),
+        "ROR_AUDIT_LOG": str(home / "audit.jsonl"),
+        "ROR_RATE_LIMIT": "0",
+    }
+
+
+def _fresh(home: Path) -> Path:
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    return home
+
+
+def _load(home: Path, source: Path, code: Path = HERE) -> Timed:
+    run = ror(
+        "index", str(source), "--rejects", str(home / "rejects.jsonl"), env=_env(home), code=code
+    )
+    if run.status != 0:
+        raise SystemExit(f"ror index {source}: exit {run.status}\n{run.output[-3000:]}")
+    return run
+
+
+def _rate(count: int, seconds: float) -> float:
+    return round(count / seconds, 1) if seconds else 0.0
+
+
+def index(size: int, seed: int, work: Path, against: Path | None) -> list[Json]:
+    """A first ``ror index`` of ``size`` offers, with this code (and ``against``'s first)."""
+    source = world(size, seed, work)
+    rows = []
+    codes = ([("against", against)] if against else []) + [("this", HERE)]
+    for label, code in codes:
+        home = _fresh(work / f"index-{size}-{label}")
+        run = _load(home, source, code)
+        rows.append(
+            {
+                "measure": "index" if label == "this" else "index-against",
+                "size": size,
+                "code": _commit(code),
+                "wall_s": round(run.wall_s, 1),
+                "cpu_s": round(run.cpu_s, 1),
+                "offers_per_s": _rate(size, run.wall_s),
+                "offers_per_cpu_s": _rate(size, run.cpu_s),
+                "changes": run.line("changes:"),
+            }
+        )
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def loaded(size: int, seed: int, work: Path) -> tuple[Path, Json]:
+    """An index of ``size`` offers loaded from the world by ``ror index`` (kept and reused)."""
+    home = work / f"loaded-{size}-{seed}"
+    done = home / "load.json"
+    if not done.exists():
+        _fresh(home)
+        run = _load(home, world(size, seed, work))
+        done.write_text(
+            json.dumps(
+                {
+                    "full_load_wall_s": round(run.wall_s, 1),
+                    "full_load_cpu_s": round(run.cpu_s, 1),
+                    "full_load": run.line("changes:"),
+                }
+            )
+        )
+    return home, json.loads(done.read_text())
+
+
+def write_delta(size: int, seed: int, work: Path, changed: int, path: Path) -> str:
+    """``changed`` HealthcareServices of the world renamed, with ``meta.lastUpdated`` now."""
+    stamp = datetime.now(UTC).isoformat(timespec="microseconds")
+    services = []
+    with world(size, seed, work).open(encoding="utf-8") as handle:
+        for line in handle:
+            if '"HealthcareService"' in line:
+                hs = json.loads(line)
+                if hs["resourceType"] == "HealthcareService":
+                    hs["name"] += f" (modifié {stamp})"
+                    hs["meta"] = {**hs.get("meta", {}), "lastUpdated": stamp}
+                    services.append(hs)
+                    if len(services) >= changed:
+                        break
+    _write(path, iter(services))
+    return stamp
 
 
 def delta(sizes: list[int], changed: int, seed: int, work: Path) -> list[Json]:
     rows = []
     for size in sizes:
-        home = work / f"delta-{size}"
-        home.mkdir(parents=True, exist_ok=True)
-        db = home / "ror.sqlite"
-        world = home / "world.ndjson"
-        count = _write(world, fhir_world(size, seed))
-        load_s, report = _index(db, world, home / "rejects.jsonl")
-        stamp = datetime.now(UTC).isoformat(timespec="seconds")
-        services = []
-        with world.open(encoding="utf-8") as handle:
-            for line in handle:
-                if '"HealthcareService"' in line:
-                    hs = json.loads(line)
-                    if hs["resourceType"] == "HealthcareService":
-                        hs["name"] += " (modifié)"
-                        hs["meta"] = {**hs.get("meta", {}), "lastUpdated": stamp}
-                        services.append(hs)
-                        if len(services) >= changed:
-                            break
-        delta_path = home / "delta.ndjson"
-        _write(delta_path, iter(services))
-        first_s, first = _index(db, delta_path, home / "rejects-delta.jsonl")
-        again_s, again = _index(db, delta_path, home / "rejects-delta.jsonl")
+        home, load = loaded(size, seed, work)
+        path = home / "delta.ndjson"
+        write_delta(size, seed, work, changed, path)
+        first = _load(home, path)
+        again = _load(home, path)
         row = {
             "measure": "delta",
             "size": size,
-            "resources": count,
-            "full_load_s": round(load_s, 2),
-            "full_load": _changes(report),
+            **load,
             "changed": changed,
-            "delta_s": round(first_s, 3),
-            "delta": _changes(first),
-            "delta_again_s": round(again_s, 3),
-            "delta_again": _changes(again),
+            "delta_wall_s": round(first.wall_s, 2),
+            "delta_cpu_s": round(first.cpu_s, 2),
+            "delta": first.line("changes:"),
+            "delta_again_wall_s": round(again.wall_s, 2),
+            "delta_again": again.line("changes:"),
         }
         print(json.dumps(row), flush=True)
-        _save([row])
         rows.append(row)
     return rows
 
 
-def _ror(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ror.cli", *args],
-        env=env,
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def http(size: int, changed: int, page_size: int, seed: int, work: Path) -> list[Json]:
+    """A first sync of an empty follower from a served index, then a follower's delta."""
+    leader, load = loaded(size, seed, work)
+    follower = _fresh(work / f"follower-{size}-{seed}")
+    env_a = _env(leader)
+    token = subprocess.run(
+        [sys.executable, "-m", "ror.cli", "token", "create", "bench follower", "--profile", "1"],
+        env=env_a,
         check=True,
         capture_output=True,
         text=True,
-    )
-
-
-def http(size: int, page_size: int, seed: int, work: Path, profile: bool) -> Json:
-    a, b = work / f"http-a-{size}", work / f"http-b-{size}"
-    for home in (a, b):
-        home.mkdir(parents=True, exist_ok=True)
-    env_a = {
-        **os.environ,
-        "ROR_DB": str(a / "ror.sqlite"),
-        "ROR_TOKENS": str(a / "tokens.json"),
-        "ROR_AUDIT_LOG": str(a / "audit.jsonl"),
-        "ROR_RATE_LIMIT": "0",
-    }
-    if not (a / "ror.sqlite").exists():
-        _ror("demo", "--size", str(size), "--seed", str(seed), env=env_a)
-    token = _ror("token", "create", "bench follower", "--profile", "1", env=env_a).stdout.strip()
+    ).stdout.strip()
     port = 18400 + size % 97
     server = subprocess.Popen(
         [sys.executable, "-m", "ror.cli", "serve", "--port", str(port)],
@@ -172,84 +254,118 @@ def http(size: int, page_size: int, seed: int, work: Path, profile: bool) -> Jso
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    rows = []
     try:
         url = f"http://127.0.0.1:{port}"
-        for _ in range(600):
-            try:
-                if httpx.get(url + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        for path in b.glob("ror*"):
-            path.unlink()
-        from ror.commands.sync import SyncRequest, sync_command
-
-        engine = EmbeddedEngine(b / "ror.sqlite")
-        store = ResourceStore(b / "ror.resources.sqlite")
-        request = SyncRequest(
-            url + "/fhir", name="A", page_size=page_size, token=token, timeout_s=600
-        )
-        out = io.StringIO()
-        profiler = cProfile.Profile() if profile else None
-        started = time.perf_counter()
-        if profiler:
-            profiler.enable()
-        status = sync_command(request, store, engine, stdout=out, stderr=out)
-        if profiler:
-            profiler.disable()
-        seconds = time.perf_counter() - started
-        offers = engine.count()
-        engine.close()
-        store.close()
-        row: Json = {
-            "measure": "http_full_sync",
-            "size": size,
-            "page_size": page_size,
-            "status": status,
-            "offers": offers,
-            "seconds": round(seconds, 1),
-            "offers_per_s": round(offers / seconds, 1) if seconds else None,
-            "report": out.getvalue().strip().splitlines(),
-        }
-        if profiler:
-            text = io.StringIO()
-            pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(30)
-            (RESULTS.parent / f"sync_profile_{size}.txt").write_text(text.getvalue())
-            row["profile"] = f"bench/sync_profile_{size}.txt"
-        print(json.dumps(row), flush=True)
-        return row
+        _wait_for(url + "/health")
+        sync = ["sync", url + "/fhir", "--name", "A", "--token", token, "--timeout", "600"]
+        sync += ["--page-size", str(page_size)]
+        env_b = _env(follower)
+        served = _cpu_of(server.pid)
+        run = ror(*sync, env=env_b)
+        served = _cpu_of(server.pid) - served
+        if run.status != 0:
+            raise SystemExit(f"ror sync: exit {run.status}\n{run.output[-3000:]}")
+        rows.append(_sync_row("http_full_sync", size, page_size, run, served, load))
+        if changed:
+            path = leader / "delta.ndjson"
+            write_delta(size, seed, work, changed, path)
+            leader_run = _load(leader, path)
+            served = _cpu_of(server.pid)
+            run = ror(*sync, env=env_b)
+            served = _cpu_of(server.pid) - served
+            row = _sync_row("follower_delta", size, page_size, run, served, {})
+            row["changed"] = changed
+            row["leader_delta_wall_s"] = round(leader_run.wall_s, 2)
+            row["leader_delta"] = leader_run.line("changes:")
+            rows.append(row)
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.wait(timeout=60)
+    return rows
 
 
-def _save(rows: list[Json]) -> None:
-    known = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    for row in rows:
-        known[f"{row['measure']}-{row['size']}"] = row
-    known["conditions"] = (
-        "2-core development machine shared with other developers' test runs; embedded engine"
+def _sync_row(measure: str, size: int, page: int, run: Timed, served: float, load: Json) -> Json:
+    report = [ln for ln in run.output.splitlines() if ln.startswith(("resources:", "offers:"))]
+    built = next((ln for ln in report if ln.startswith("offers:")), "offers: 0")
+    offers = int(built.split()[1])
+    row = {
+        "measure": measure,
+        "size": size,
+        "page_size": page,
+        "status": run.status,
+        "offers_built": offers,
+        "wall_s": round(run.wall_s, 1),
+        "follower_cpu_s": round(run.cpu_s, 1),
+        "leader_cpu_s": round(served, 1),
+        "offers_per_s": _rate(offers, run.wall_s),
+        "report": report,
+        **({"leader_load": load} if load else {}),
+    }
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def _wait_for(url: str) -> None:
+    for _ in range(600):
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"{url}: the server did not start")
+
+
+def _commit(code: Path) -> str:
+    found = subprocess.run(
+        ["git", "-C", str(code), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     )
-    RESULTS.write_text(json.dumps(known, indent=1, ensure_ascii=False) + "\n")
+    dirty = subprocess.run(
+        ["git", "-C", str(code), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+    )
+    return found.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+
+
+def _save(rows: list[Json], conditions: str, results: Path) -> None:
+    known = json.loads(results.read_text()) if results.exists() else {}
+    load = os.getloadavg()[0]
+    for row in rows:
+        row["conditions"] = (
+            f"{conditions}; {os.cpu_count()} cores, load average {load:.1f} at the end; "
+            f"{platform.python_implementation()} {platform.python_version()}; "
+            f"{datetime.now(UTC).isoformat(timespec='minutes')}"
+        )
+        known[f"{row['measure']}-{row['size']}"] = row
+    results.write_text(json.dumps(known, indent=1, ensure_ascii=False) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.sync")
-    parser.add_argument("measure", choices=("delta", "http"))
+    parser.add_argument("measure", choices=("index", "delta", "http"))
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--changed", type=int, default=1000)
     parser.add_argument("--page-size", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--against", type=Path, help="also measure this checkout's code, first")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "ror-sync-bench")
+    parser.add_argument("--conditions", default="2-core machine shared with other developers")
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--quiet-machine", action="store_true", help="allow sizes above 100 k")
     args = parser.parse_args(argv)
-    if max([*args.sizes, args.size]) > 100_000:
-        parser.error("100 k offers at most on the development machines")
-    if args.measure == "delta":
-        delta(args.sizes, args.changed, args.seed, args.work)
+    sizes = args.sizes if args.measure == "delta" else [args.size]
+    if max(sizes) > 100_000 and not args.quiet_machine:
+        parser.error("above 100 k offers only on a quiet machine (--quiet-machine)")
+    if args.measure == "index":
+        rows = index(args.size, args.seed, args.work, args.against)
+    elif args.measure == "delta":
+        rows = delta(args.sizes, args.changed, args.seed, args.work)
     else:
-        _save([http(args.size, args.page_size, args.seed, args.work, args.profile)])
+        rows = http(args.size, args.changed, args.page_size, args.seed, args.work)
+    _save(rows, args.conditions, args.results)
     return 0
 
 
