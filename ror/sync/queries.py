@@ -4,9 +4,13 @@ Organizations, then Locations (capacities move there), then HealthcareServices w
 them: ``_include`` of their organisation (and ``partOf`` above it) and Locations,
 ``_revinclude`` of their PractitionerRoles and ``_include`` of those roles' Practitioners. Each
 search is limited to ``_lastUpdated=ge<checkpoint>`` when the source supports it (not in a full
-run); a type the source cannot search, or an include it does not list, is left out (the
-HealthcareService search brings the rest). The Organization and Location searches are what makes
-a change of address or a move reach every offer at once: the store re-derives the offers.
+run), the HealthcareService search by the national form ``_filter=(_lastUpdated ge <checkpoint>
+or organization._lastUpdated:above ge <checkpoint>)`` when the source lists ``_filter`` and
+``organization._lastUpdated`` for it (a source without an Organization search still brings the
+services whose organisation changed); a type the source cannot search, or an include it does
+not list, is left out (the HealthcareService search brings the rest). The Organization and
+Location searches are what makes a change of address or a move reach every offer at once: the
+store re-derives the offers.
 """
 
 from __future__ import annotations
@@ -30,15 +34,23 @@ SERVICE_INCLUDES: Final = (
 )
 
 
+#: The national synchronisation's condition (ROR-MODEL §9): the services changed since, or whose
+#: organisation (or one above it) changed since.
+CHANGED_SINCE: Final = "(_lastUpdated ge {since} or organization._lastUpdated:above ge {since})"
+
+
 @dataclass(frozen=True, slots=True)
 class Query:
     type: str
     params: tuple[tuple[str, str], ...]  # the includes
     by_last_updated: bool  # the source accepts ``_lastUpdated``
+    by_organization: bool = False  # and ``_filter`` on ``organization._lastUpdated``
 
     def url_params(self, since: str | None, count: int) -> list[tuple[str, str]]:
         params = list(self.params)
-        if since is not None and self.by_last_updated:
+        if since is not None and self.by_organization:
+            params.append(("_filter", CHANGED_SINCE.format(since=since)))
+        elif since is not None and self.by_last_updated:
             params.append(("_lastUpdated", f"ge{since}"))
         params.append(("_count", str(count)))
         return params
@@ -71,7 +83,16 @@ def plan(statement: Json) -> list[Query]:
             offered = {*_strings(found.get("searchInclude"))}
             offered |= {*_strings(found.get("searchRevInclude"))}
             params = tuple((k, v) for k, v in SERVICE_INCLUDES if v in offered)
-        queries.append(Query(rtype, params, "_lastUpdated" in names))
+        by_organization = (
+            rtype == "HealthcareService"
+            and {
+                "_lastUpdated",
+                "_filter",
+                "organization._lastUpdated",
+            }
+            <= names
+        )
+        queries.append(Query(rtype, params, "_lastUpdated" in names, by_organization))
     return queries
 
 

@@ -6,13 +6,15 @@
   a keyset cursor (``_cursor`` in the ``next`` link: pages neither skip nor repeat when
   Organizations change meanwhile). Directory data, as in a read by id (``read``): contacts
   shaped by the caller's profile.
-- The services withdrawn since a ``HealthcareService?_lastUpdated=ge…`` (inactive or deleted):
+- The services withdrawn since a ``HealthcareService?_lastUpdated=ge…`` (or the national
+  ``_filter=(_lastUpdated ge … or organization._lastUpdated:above ge …)``), inactive or deleted:
   appended to the last page of such a search as ``{"id", "active": false}`` entries, the rest
   of the resource left out. Sensitive units are withdrawn for the callers who may see them only.
 """
 
 from __future__ import annotations
 
+import re
 from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -32,7 +34,13 @@ DEFAULT_COUNT: Final = 100
 MAX_COUNT: Final = 1000
 ORGANIZATION_PARAMS: Final = ("_lastUpdated", "_id", "identifier", "_count", "_cursor")
 SYNC_PARAMS: Final = frozenset(
-    {"_lastUpdated", "_count", "_include", "_include:iterate", "_revinclude", "_offset"}
+    {"_lastUpdated", "_filter", "_count", "_include", "_include:iterate", "_revinclude", "_offset"}
+)
+#: The national synchronisation's ``_filter`` (ROR-MODEL §9), the one ``_filter`` a sync-style
+#: search may carry: services changed, or whose organisation changed, since a date.
+_CHANGED_SINCE: Final = re.compile(
+    r"\(?\s*_lastUpdated\s+(ge|gt)\s+(\S+)\s+or\s+organization\._lastUpdated(?::above)?"
+    r"\s+(ge|gt)\s+(\S+?)\s*\)?"
 )
 _TICK: Final = timedelta(microseconds=1)
 
@@ -119,6 +127,12 @@ def withdrawn_entries(
     """The ``active: false`` entries a sync-style HealthcareService search ends with."""
     if store is None or any(name not in SYNC_PARAMS for name, _ in items):
         return []
+    filters = [value for name, value in items if name == "_filter"]
+    if filters:
+        changed = _CHANGED_SINCE.fullmatch(filters[0].strip())
+        if len(filters) > 1 or changed is None or changed.group(1, 2) != changed.group(3, 4):
+            return []
+        items = (*items, ("_lastUpdated", changed[1] + changed[2]))
     since, until = last_updated_range(items)
     if since is None:
         return []
