@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -247,17 +248,18 @@ def http(size: int, changed: int, page_size: int, seed: int, work: Path) -> list
         capture_output=True,
         text=True,
     ).stdout.strip()
-    port = 18400 + size % 97
+    port = _free_port()
+    log = leader / "serve.log"
     server = subprocess.Popen(
         [sys.executable, "-m", "ror.cli", "serve", "--port", str(port)],
         env=env_a,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log.open("wb"),
     )
     rows = []
     try:
         url = f"http://127.0.0.1:{port}"
-        _wait_for(url + "/health")
+        _wait_for(url + "/health", server, log)
         sync = ["sync", url + "/fhir", "--name", "A", "--token", token, "--timeout", "600"]
         sync += ["--page-size", str(page_size)]
         env_b = _env(follower)
@@ -306,15 +308,25 @@ def _sync_row(measure: str, size: int, page: int, run: Timed, served: float, loa
     return row
 
 
-def _wait_for(url: str) -> None:
-    for _ in range(600):
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            tail = log.read_text(errors="replace")[-3000:]
+            raise SystemExit(f"ror serve exited with {server.returncode}:\n{tail}")
         try:
             if httpx.get(url, timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    raise SystemExit(f"{url}: the server did not start")
+    raise SystemExit(f"{url}: the server did not answer in 600 s")
 
 
 def _commit(code: Path) -> str:
