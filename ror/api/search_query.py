@@ -6,6 +6,8 @@ Flattening (DESIGN §6: same names, lists comma-separated):
 - ``beds_nature``, ``beds_min``, ``beds_gender``, ``beds_temporality``, ``beds_assignment``
   -> ``beds`` {nature, min_available, gender, temporality, assignment};
 - ``equipment=CODE[:FEATURE[:MIN_VALUE]],…`` -> ``equipment`` [{code, feature, min_value}];
+- ``colocated=FIELD:CODE|CODE,…`` -> ``colocated`` [{FIELD: [CODE, CODE]}, …] (each item one
+  requirement: ``colocated=activity:159|160``);
 - code lists: ``activity=126,127`` (repeating the parameter also works);
 - everything else keeps its body name (``radius_km``, ``limit``, ``social_aid=true``…).
 
@@ -44,7 +46,7 @@ SCALAR_PARAMS = (
     "group",
     "facets",
 )
-LIST_PARAMS = (*CODE_LIST_FIELDS, "equipment")
+LIST_PARAMS = (*CODE_LIST_FIELDS, "equipment", "colocated")
 RESPONSE_PARAMS = tuple(SearchOptions.model_fields)  # shape the answer, not the search
 
 _BODY_TO_PARAM = {f"where.{v}": k for k, v in WHERE_PARAMS.items()} | {
@@ -68,7 +70,8 @@ def body_from_query(params: Sequence[tuple[str, str]]) -> dict[str, Any]:
     for name, values in grouped.items():
         if name in LIST_PARAMS:
             items = [item.strip() for v in values for item in v.split(",") if item.strip()]
-            body[name] = _equipment(items) if name == "equipment" else items
+            parse = {"equipment": _equipment, "colocated": _colocated}.get(name)
+            body[name] = parse(items) if parse is not None else items
             continue
         if name in RESPONSE_PARAMS:
             continue
@@ -97,8 +100,8 @@ def param_name(body_path: str) -> str:
         return _BODY_TO_PARAM[body_path]
     if body_path == "where":
         return "place"
-    if body_path.startswith("equipment["):
-        return "equipment"
+    if body_path.startswith(("equipment[", "colocated[")):
+        return body_path.partition("[")[0]
     return body_path
 
 
@@ -118,6 +121,20 @@ def _equipment(items: list[str]) -> list[dict[str, str]]:
             )
         entry = dict(zip(("code", "feature", "min_value"), parts, strict=False))
         out.append({k: v for k, v in entry.items() if v != ""})
+    return out
+
+
+def _colocated(items: list[str]) -> list[dict[str, list[str]]]:
+    out = []
+    for item in items:
+        field, sep, codes = item.partition(":")
+        values = [c.strip() for c in codes.split("|") if c.strip()]
+        if not sep or not field.strip() or not values:
+            raise InvalidValue(
+                f"colocated {item!r} n'est pas de la forme CHAMP:CODE|CODE (activity:159|160)",
+                "colocated",
+            )
+        out.append({field.strip(): values})
     return out
 
 

@@ -71,3 +71,38 @@ def test_a_bad_requirement_is_named(
     answer = emergency(samu, activity=["126"], colocated=colocated)
     assert answer.status_code == status, answer.text
     assert answer.json()["error"]["field"] == field
+
+
+def test_the_requirement_as_a_query_parameter(samu: httpx.Client) -> None:
+    params = {
+        "lat": DIJON.lat,
+        "lon": DIJON.lon,
+        "radius_km": 40,
+        "profile": "emergency",
+        "activity": "126",
+    }
+    got = samu.get("/v1/search", params={**params, "colocated": "activity:159|160"}).json()
+    assert [m["offer"]["id"] for m in got["matches"]] == ["icu-trauma"]
+    assert got["criteria"]["colocated"] == [["activity", ["159", "160"]]]
+    two = samu.get("/v1/search", params={**params, "colocated": "activity:160,activity:157"})
+    assert [m["offer"]["id"] for m in two.json()["matches"]] == ["icu-trauma"]
+
+
+@pytest.mark.parametrize(
+    ("value", "status", "message"),
+    [
+        ("159|160", 400, "CHAMP:CODE|CODE"),
+        ("activity:", 400, "CHAMP:CODE|CODE"),
+        ("color:159", 400, ""),
+        ("activity:99999", 422, "code inconnu"),
+    ],
+)
+def test_a_malformed_query_requirement_names_the_parameter(
+    samu: httpx.Client, value: str, status: int, message: str
+) -> None:
+    params = {"lat": DIJON.lat, "lon": DIJON.lon, "activity": "126", "colocated": value}
+    answer = samu.get("/v1/search", params=params)
+    assert answer.status_code == status, answer.text
+    error = answer.json()["error"]
+    assert error["field"].startswith("colocated")
+    assert message in error["message"]

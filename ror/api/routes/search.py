@@ -102,6 +102,11 @@ def _search_query_params() -> tuple[Param, ...]:
             description += " Comma-separated."
             if name == "equipment":
                 description = "CODE[:FEATURE[:MIN_VALUE]], comma-separated: 088:001:200."
+            if name == "colocated":
+                description = (
+                    "Co-located requirements, comma-separated, each FIELD:CODE|CODE (one of "
+                    "the codes): activity:159|160 (see the body's `colocated`)."
+                )
             param_schema: dict[str, object] = {"type": "string"}
         else:
             param_schema = scalar_schema(prop)
