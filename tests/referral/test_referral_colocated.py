@@ -106,3 +106,23 @@ def test_a_malformed_query_requirement_names_the_parameter(
     error = answer.json()["error"]
     assert error["field"].startswith("colocated")
     assert message in error["message"]
+
+
+def fhir_ids(samu: httpx.Client, **params: str) -> list[str]:
+    near = f"{DIJON.lat}|{DIJON.lon}|40|km"
+    answer = samu.get("/fhir/HealthcareService", params={"location.near": near, **params})
+    assert answer.status_code == 200, answer.text
+    return [e["resource"]["id"] for e in answer.json().get("entry", [])]
+
+
+def test_the_requirement_as_a_fhir_search_parameter(samu: httpx.Client) -> None:
+    assert fhir_ids(samu, specialty="126") == ["icu-plain", "icu-trauma"]
+    assert fhir_ids(samu, **{"specialty": "126", "colocated-specialty": "159,160"}) == [
+        "icu-trauma"
+    ]
+    # every offer of the trauma hospital, the emergency itself included
+    assert fhir_ids(samu, **{"colocated-specialty": "160"}) == ["icu-trauma", "urg-trauma"]
+    assert fhir_ids(samu, **{"specialty": "126", "colocated-specialty:not": "160"}) == ["icu-plain"]
+    metadata = samu.get("/fhir/metadata").json()
+    service = next(r for r in metadata["rest"][0]["resource"] if r["type"] == "HealthcareService")
+    assert "colocated-specialty" in {p["name"] for p in service["searchParam"]}

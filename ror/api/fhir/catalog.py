@@ -28,6 +28,7 @@ ParamType = Literal["token", "number", "quantity", "date", "string", "reference"
 Scope = Literal["offer", "organization", "price", "location", "counter", "equipment"]
 ResourceType = Literal["HealthcareService", "Location"]
 
+COLOCATED: Final = "colocated:"  # field prefix of the co-located requirements (``colocated.py``)
 ROR_SP: Final = "https://interop.esante.gouv.fr/ig/fhir/ror/SearchParameter/"
 HL7_SP: Final = "http://hl7.org/fhir/SearchParameter/"
 
@@ -484,6 +485,24 @@ _SERVICE: Final = (
         "Activité opérationnelle (TRE_R211) ; un code sans système est lu dans TRE_R211",
         HL7_SP + "HealthcareService-specialty",
         "R211",
+    ),
+    *(
+        _p(
+            f"colocated-{name}",
+            "token",
+            "offer",
+            f"{COLOCATED}{field}",
+            f"L'établissement (EG) a aussi une offre de ce code ({what}, l'un des codes "
+            "donnés) ; répété, chaque exigence (critère `colocated` de l'API)",
+            None,
+            system,
+        )
+        for name, field, system, what in (
+            ("specialty", "activity", "R211", "activité TRE_R211"),
+            ("service-category", "offer_type", "R244", "type d'offre TRE_R244"),
+            ("service-type", "champ", "R227", "champ d'activité TRE_R227"),
+            ("patient-type", "public", "R239", "public TRE_R239"),
+        )
     ),
     _p(
         "characteristic",

@@ -23,6 +23,7 @@ from typing import Final
 from ror.api.fhir.query import AllOf, AnyOf, Atom, Node, NotOf, levels
 from ror.api.fhir.values import (
     DateRange,
+    Establishments,
     Near,
     Quantity,
     Reference,
@@ -141,6 +142,8 @@ def _test(atom: Atom, value: Value, b: Binding) -> bool:
         return within(value, b.location)
     if isinstance(value, ZoneKeys):
         return zone_matched(b.view.offer, value.keys) is True
+    if isinstance(value, Establishments):
+        return b.view.offer.establishment.id in value.ids
     if isinstance(value, Token):
         return token_matches(value, _tokens(scope, field, b, param.system))
     if isinstance(value, Reference):

@@ -22,6 +22,7 @@ from starlette.responses import Response
 from ror.access.profiles import audience, capacity_refusal
 from ror.api.access import request_caller
 from ror.api.endpoints import Endpoint, Param
+from ror.api.fhir import colocated
 from ror.api.fhir.bundle import Links, searchset
 from ror.api.fhir.capability import capability_statement
 from ror.api.fhir.catalog import ResourceType
@@ -77,14 +78,15 @@ async def _search(
 ) -> Response:
     caller = request_caller(request)
     items = (*request.query_params.multi_items(), *body)
-    search = parse_search(resource, items, lenient=lenient(request.headers.get("prefer")))
-    champ = _champ(search)
-    _require_capacities(search, caller.profile, champ)
+    parsed = parse_search(resource, items, lenient=lenient(request.headers.get("prefer")))
+    champ = _champ(parsed)
+    _require_capacities(parsed, caller.profile, champ)
     engine: Engine = request.app.state.engine
     links = Links(fhir_base(request), resource, items)
 
     def answer() -> dict[str, object]:
         seen_by = audience(caller.profile, champ)
+        search = colocated.resolve(parsed, engine, seen_by)
         result = (
             listing(search, engine, seen_by)
             or lookup(search, engine, seen_by)

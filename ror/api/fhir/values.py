@@ -165,7 +165,15 @@ class ZoneKeys:
     keys: frozenset[str]
 
 
-Value = Token | Number | Quantity | DateRange | Text | Reference | Near | ZoneKeys
+@dataclass(frozen=True, slots=True)
+class Establishments:
+    """A co-located requirement resolved by the engine: the ids of the establishments (EG)
+    having an offer with one of its codes (``ror.api.fhir.colocated``)."""
+
+    ids: frozenset[str]
+
+
+Value = Token | Number | Quantity | DateRange | Text | Reference | Near | ZoneKeys | Establishments
 
 
 # --- parsing -----------------------------------------------------------------------------------
