@@ -2,8 +2,8 @@
 
 A group's rank is its best member's (``ranker.Ranker`` keeps one entry per group); ``total``
 counts the groups having an eligible unit within the radius used; a match lists the other
-eligible units of its group (:func:`members`), and a unit failing one criterion is a
-near-miss only when no unit of its group fits.
+eligible units of its group that the ranker counted (:func:`members`), and a unit failing
+one criterion is a near-miss only when no unit of its group fits.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ror.availability.keys import location_keys
 from ror.criteria import Criteria, Group
 from ror.geo.distance import dot_to_km, unit_point
 from ror.model import Offer
-from ror.ranking import Weights, check, score
+from ror.ranking import Weights, score
 from ror.ranking.eligibility import zone_matched
 from ror.ranking.hours import local
 from ror.ranking.prices import price_summary
@@ -64,16 +64,6 @@ def keys_of(engine: Engine, refs: Sequence[int], by: Group) -> list[str]:
     return out
 
 
-def _same_place(engine: Engine, best: Offer, key: str) -> list[Offer]:
-    """The offers that may share ``best``'s group: those using its Locations, or those of its
-    establishment."""
-    if key.startswith("L:"):
-        found = engine.locations_info(key[2:].split(","))
-        ids = sorted({i for info in found.values() for i in info.offers})
-        return [o for o in (engine.get(i) for i in ids) if o is not None]
-    return engine.establishment_offers(best.establishment.id)
-
-
 @dataclass(frozen=True, slots=True)
 class Member:
     """Another eligible unit of a match's group."""
@@ -88,37 +78,28 @@ class Member:
 def members(
     engine: Engine,
     best: Offer,
-    key: str,
+    refs: Sequence[int],
     criteria: Criteria,
     *,
     now: datetime,
     weights: Weights,
     zone_keys: frozenset[str],
-    radius_km: float | None,
 ) -> tuple[Member, ...]:
-    """The eligible units of ``best``'s group other than itself, within ``radius_km`` (or
-    matched by zone), best first as the page orders (score, distance, id)."""
-    if key.startswith("O:"):
-        return ()
+    """The units behind ``refs`` (a group's eligible units within the radius used, as the
+    ranker counted them) other than ``best``, best first as the page orders (score,
+    distance, id)."""
     point = unit_point(criteria.lat, criteria.lon) if criteria.has_point else None  # type: ignore[arg-type]
     found: list[tuple[tuple[float, float, str], Member]] = []
-    for offer in _same_place(engine, best, key):
-        if offer.id == best.id or not criteria.audience.shows(offer):
-            continue
-        if group_key(offer, criteria.grouping) != key:
+    for offer in engine.offers(refs):
+        if offer.id == best.id:
             continue
         distance = None
         if point is not None:
             x, y, z = unit_point(offer.place.lat, offer.place.lon)
             distance = dot_to_km(point[0] * x + point[1] * y + point[2] * z)
-        by_zone = bool(zone_matched(offer, zone_keys))
-        if not by_zone and radius_km is not None and distance is not None and distance > radius_km:
-            continue
-        if check(offer, criteria, now=now, patient_zone_keys=zone_keys, distance_km=distance):
-            continue
         scored = score(offer, criteria, distance_km=distance, now=now, weights=weights).score
         price = price_summary(offer, criteria, local(offer, now).date())
-        member = Member(offer, distance, scored, by_zone, price)
+        member = Member(offer, distance, scored, bool(zone_matched(offer, zone_keys)), price)
         found.append(((-scored, distance or 0.0, offer.id), member))
     found.sort(key=lambda t: t[0])
     return tuple(m for _, m in found)

@@ -111,7 +111,7 @@ def search(criteria: Criteria, engine: Engine, *, now: datetime | None = None) -
         near = near_misses(engine, ranked, criteria, now, zone_keys)
         nothing, beyond = nothing_found(engine, query, ranked, criteria, now, zone_keys)
         page = cut(ranked.top, criteria)
-        matches = explain_matches(engine, page, criteria, now, zone_keys, ranked.radius_km)
+        matches = explain_matches(engine, page, criteria, now, zone_keys, ranked.groups)
         facets, facet_warnings = count_facets(engine, query, ranked.radius_km, criteria)
     result = SearchResult(
         id=uuid.uuid4().hex,
@@ -430,7 +430,7 @@ def rank(
         zoned,
         more_pool,
         ranker.in_id_order,
-        frozenset(ranker.groups),
+        ranker.groups,
     )
 
 
@@ -611,10 +611,10 @@ def explain_matches(
     criteria: Criteria,
     now: datetime,
     zone_keys: frozenset[str],
-    radius_km: float | None,
+    groups: dict[str, set[int]],
 ) -> tuple[Match, ...]:
     """The page's matches, explained; grouped, each with the other eligible units of its
-    group (``grouping.members``)."""
+    group (``groups``: the refs of each group's eligible units, ``grouping.members``)."""
     weights = ranking_weights(criteria.profile)
     out = []
     for r in page:
@@ -623,12 +623,11 @@ def explain_matches(
             others = members(
                 engine,
                 r.offer,
-                r.group,
+                sorted(groups.get(r.group, ())),
                 criteria,
                 now=now,
                 weights=weights,
                 zone_keys=zone_keys,
-                radius_km=radius_km,
             )
         sentences: tuple[str, ...] = ()
         if criteria.explain:

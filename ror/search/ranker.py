@@ -56,7 +56,8 @@ class Ranking:
     by_zone: set[int]  # refs of the home-based units matched by zone (any distance)
     more_pool: Iterator[Candidate] = field(default_factory=lambda: iter(()))  # nearest first
     in_id_order: IdOrder | None = None  # the engine's offers by id: ties are read by id
-    groups: frozenset[str] = frozenset()  # the groups counted in ``total`` (grouped only)
+    # the groups counted in ``total``, each with the refs of its eligible units (grouped only)
+    groups: dict[str, set[int]] = field(default_factory=dict)
 
     def nearest_pool(self) -> NearMissPool:
         """Near-miss material within the radius used (zone matches: any distance), nearest
@@ -201,7 +202,8 @@ class Ranker:
     best unit: a group ranks as its best member, so a unit that cannot enter an ungrouped top
     cannot change a grouped one either, and the same rules hold. ``total`` then counts units
     as they come and :meth:`group_total` the groups among them (units counted without being
-    read are kept by ref and their groups asked of the engine at the end).
+    read are kept by ref and their groups asked of the engine at the end); ``groups`` keeps the
+    refs of each group's units, the members a page's groups list.
     """
 
     def __init__(
@@ -230,7 +232,7 @@ class Ranker:
         self._bound_at_zero: float | None = None
         self.grouping = criteria.grouping
         self.grouped = self.grouping != "offer"
-        self.groups: set[str] = set()  # groups of the eligible units read (grouped only)
+        self.groups: dict[str, set[int]] = {}  # group -> refs of its eligible units (grouped)
         self._unread: list[np.ndarray] = []  # refs counted without being read (grouped only)
         self._top_of: dict[str, Ranked] = {}  # group -> its entry in the top
 
@@ -246,7 +248,8 @@ class Ranker:
             return self.total
         if self._unread:
             refs = np.unique(np.concatenate(self._unread)).tolist()
-            self.groups.update(keys_of(self.engine, refs, self.grouping))
+            for ref, key in zip(refs, keys_of(self.engine, refs, self.grouping), strict=True):
+                self.groups.setdefault(key, set()).add(ref)
             self._unread.clear()
         return len(self.groups)
 
@@ -319,7 +322,7 @@ class Ranker:
                 return False
         group = group_key(offer, self.grouping) if self.grouped else ""
         if group:
-            self.groups.add(group)
+            self.groups.setdefault(group, set()).add(c.ref)
         if best is not None and not self.may_enter_bound(best, c.distance_km):
             return True
         scored = score(
