@@ -11,6 +11,8 @@ Location resource gets one view without id (its place, e.g. the EG address).
 from __future__ import annotations
 
 import dataclasses
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
@@ -105,7 +107,29 @@ def reference_id(ref: object, rtype: str) -> str | None:
 
 def view(offer: Offer, *, counters: bool = True) -> OfferView:
     """``counters`` False: the caller may not see capacities, so the view holds none and the
-    dates it carries (``last_updated``) are the description's only."""
+    dates it carries (``last_updated``) are the description's only. The views of the last
+    :data:`VIEWS_KEPT` offer objects are kept (engines hand out the same object while neither
+    the offer nor its counters change): read-only, like the offer."""
+    key = (id(offer), counters)
+    with _VIEWS_LOCK:
+        kept = _VIEWS.get(key)
+        if kept is not None and kept[0] is offer:
+            _VIEWS.move_to_end(key)
+            return kept[1]
+    made = _view(offer, counters)
+    with _VIEWS_LOCK:
+        _VIEWS[key] = (offer, made)  # the offer held with its view: its id is not reused
+        if len(_VIEWS) > VIEWS_KEPT:
+            _VIEWS.popitem(last=False)
+    return made
+
+
+VIEWS_KEPT: Final = 4096
+_VIEWS: OrderedDict[tuple[int, bool], tuple[Offer, OfferView]] = OrderedDict()
+_VIEWS_LOCK: Final = threading.Lock()
+
+
+def _view(offer: Offer, counters: bool) -> OfferView:
     if not counters:
         offer = dataclasses.replace(offer, capacities=())
     resources = source_resources(offer)

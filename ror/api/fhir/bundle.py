@@ -169,7 +169,8 @@ def _locations(
     for hit in page:
         loc, v = hit.location, hit.view
         assert loc is not None and v is not None
-        users = [o for o in (fetch(i) for i in dict.fromkeys(hit.via)) if o is not None]
+        read = hit.users or (fetch(i) for i in hit.via)
+        users = list({o.id: o for o in read if o is not None}.values())
         users = [o for o in users if may_see_offer(o, profile)]
         visible = any(capacities_visible(o, profile) for o in users)
         resource = location_resource(v, loc, profile, capacities=visible)

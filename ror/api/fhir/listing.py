@@ -147,8 +147,9 @@ def _locations(request: SearchRequest, engine: Listings, hidden: set[int]) -> Re
         first = view(offers[users[0]])
         place = first.location(loc)
         if place is not None:
-            via = [offers[r].id for r in users]
-            page.append(Hit(users[0], None, loc, view=first, location=place, via=via))
+            read = [offers[r] for r in users]
+            via = [o.id for o in read]
+            page.append(Hit(users[0], None, loc, view=first, location=place, via=via, users=read))
     return _result(request, _location_total(engine, hidden), page, more)
 
 

@@ -87,6 +87,7 @@ class Hit:
     view: OfferView | None = None  # the offer (for a Location: the first offer seen with it)
     location: LocationView | None = None  # Location searches
     via: list[str] = field(default_factory=list)  # Location searches: offers using it
+    users: list[Offer] = field(default_factory=list)  # the offers of ``via``, when read
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,6 +388,7 @@ def _location_hits(request: SearchRequest, engine: Engine, p: Plan, found: Candi
                 hit.keys = {"_lastUpdated": loc.last_updated, "name": _name_key(loc.name)}
                 by_id[loc.id] = hit
             hit.via.append(offer.id)
+            hit.users.append(offer)
     return list(by_id.values())
 
 

@@ -6,12 +6,14 @@ Shapes follow the IG's examples (``HealthcareService-1234564``, ``RORLocationExe
 ``ROROrganizationExempleEG``): NOS codings with the canonical TRE URL and label, ROR
 extensions by their canonical URL, UCUM ``a`` for ages. What the Offer does not keep (a
 Location's name, the EJ, opening-hours periods of other kinds…) cannot be rebuilt and is
-absent.
+absent. Parts built from one value (a zone, a contact, opening hours, a counter) are built once
+and shared: callers copy what they change (``resources.shape_*``), never change it in place.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Final
 
 from ror import nomenclature
@@ -47,12 +49,23 @@ CAPACITY_CODES: Final = (
 )
 
 
+#: Elements built once per distinct value and shared by every resource that has it (a national
+#: page repeats the same zones, hours, contacts and counters): read-only, never changed in place.
+_shared: Final = lru_cache(maxsize=65_536)
+
+
 def coding(key: str, code: str) -> Json:
-    out: Json = {"system": nomenclature.canonical_url(key), "code": code}
-    label = nomenclature.label(key, code)
+    system, label = _coded(key, code)
+    out: Json = {"system": system, "code": code}
     if label:
         out["display"] = label
     return out
+
+
+@lru_cache(maxsize=16_384)
+def _coded(key: str, code: str) -> tuple[str, str | None]:
+    """A code's system URL and label (read once: every Bundle entry repeats them)."""
+    return nomenclature.canonical_url(key), nomenclature.label(key, code)
 
 
 def concept(key: str, code: str) -> Json:
@@ -149,6 +162,7 @@ def _patient_type(offer: Offer) -> Json:
     return ext("ror-healthcareservice-patient-type", extension=parts)
 
 
+@_shared
 def _zone(zone: Zone) -> Json:
     key = ZONE_SYSTEMS.get(zone.type)
     code: Json = {"coding": [coding(key, zone.code) if key else {"code": zone.code}]}
@@ -161,6 +175,7 @@ def _zone(zone: Zone) -> Json:
     )
 
 
+@_shared
 def _contact(contact: Contact) -> Json:
     telecom = [
         ext(
@@ -199,6 +214,7 @@ def _characteristic(name: str, code: str) -> Json:
     return out
 
 
+@_shared
 def _hours(hours: OpeningHours) -> Json:
     parts: list[Json] = [
         ext("ror-available-time-number-days-of-week", valueInteger=day) for day in hours.days
@@ -264,6 +280,7 @@ def location(offer: Offer, loc: LocationView) -> Json:
     return out
 
 
+@_shared
 def capacity(counter: Capacity) -> Json:
     """One ``ror-location-supported-capacity`` extension from a (live) counter."""
     parts: list[Json] = []

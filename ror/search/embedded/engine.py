@@ -122,6 +122,7 @@ class EmbeddedEngine:
         self._order_cache: BoundedCache[int, OrderKeys] = BoundedCache(ORDER_CACHE_SIZE)
         self._caps_version = -1
         self._schema = int(SCHEMA_VERSION)
+        self._location_total = (-1, 0)  # (docs_version, Locations the offers use)
         self._memory = MemoryStore(self.path) if memory else None
         self._replays = ReplayStore(replay_path(self.path), replay_days)
         with self.db.writing() as conn:
@@ -546,9 +547,16 @@ class EmbeddedEngine:
         return [(str(loc), tuple(int(r) for r in str(refs).split(","))) for loc, refs in rows]
 
     def location_count(self) -> int:
-        self._refresh()
-        row = self._conn().execute("SELECT count(DISTINCT loc) FROM location_offers").fetchone()
-        return int(row[0])
+        """Counted once per ``docs_version`` (a capacity synchronisation asks it at each page)."""
+        conn = self._conn()
+        row = conn.execute("SELECT value FROM meta WHERE key = 'docs_version'").fetchone()
+        version = int(row[0]) if row else 0
+        known, total = self._location_total
+        if known != version:
+            row = conn.execute("SELECT count(DISTINCT loc) FROM location_offers").fetchone()
+            total = int(row[0])
+            self._location_total = (version, total)
+        return total
 
     # --- look-ups (``ror.search.engine.Lookups``) ---------------------------------------------
 

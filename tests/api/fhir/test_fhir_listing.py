@@ -4,6 +4,7 @@ see the sensitive units."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -76,5 +77,31 @@ def test_other_searches_are_not_listings(db_path: Path) -> None:
         ):
             request = parse_search("HealthcareService", query)
             assert listing(request, engine, audience(1)) is None, query
+    finally:
+        engine.close()
+
+
+def test_location_total_follows_written_offers(tmp_path: Path, offers: list[Offer]) -> None:
+    """The Locations' total is kept between pages, and counted again once offers change."""
+    engine = EmbeddedEngine(tmp_path / "locations.sqlite")
+    try:
+        engine.load(offers[:200], replace_all=True)
+        request = parse_search("Location", [("_count", "5")])
+
+        def total() -> int:
+            result = listing(request, engine, audience(1))
+            assert result is not None
+            assert result.total == run(request, engine, audience(1)).total
+            return result.total
+
+        before = total()
+        assert total() == before
+        fresh = dataclasses.replace(
+            offers[300], location_ids=("lieu-tout-neuf",), capacities=(), equipment=()
+        )
+        engine.upsert([fresh])
+        assert total() > before
+        engine.delete([fresh.id])
+        assert total() == before
     finally:
         engine.close()
