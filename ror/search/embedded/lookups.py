@@ -32,7 +32,6 @@ from typing import Any, Final
 from ror.indexer.terms import MISSING, SORT_DOWN, SORT_UP, offer_dates, offer_terms
 from ror.model import Offer
 from ror.search.embedded.rows import decode_doc
-from ror.search.embedded.schema import table_exists
 from ror.search.engine import Lookup, LookupRow
 
 SMALL: Final = 4000  # a look-up finding at most this many offers is sorted whole
@@ -40,6 +39,7 @@ BATCH: Final = 5000  # offers per write transaction while the keys are filled
 _CHUNK: Final = 500
 _TOP: Final = "\U0010ffff"
 #: Date fields with one date per offer (count without DISTINCT).
+_BY_RID: Final = ("offer_terms_rid", "offer_dates_rid")
 SINGLE: Final = frozenset({"offer.last_updated", "organization.last_updated", SORT_UP, SORT_DOWN})
 
 DDL: Final = [
@@ -53,10 +53,9 @@ DDL: Final = [
 
 
 def ensure_tables(conn: sqlite3.Connection) -> None:
-    """Create the tables (inside the caller's write transaction)."""
-    if not table_exists(conn, "offer_terms"):
-        for ddl in DDL:
-            conn.execute(ddl)
+    """Create the tables and their indexes (inside the caller's write transaction)."""
+    for ddl in DDL:
+        conn.execute(ddl)
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -115,6 +114,8 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
         started = generation()
         conn.execute("DELETE FROM offer_terms")
         conn.execute("DELETE FROM offer_dates")
+        for index in _BY_RID:  # made again at the end, in one pass
+            conn.execute(f"DROP INDEX IF EXISTS {index}")
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('terms_fill', ?)", (mine,))
         conn.execute("COMMIT")
     after, done = 0, 0
@@ -128,8 +129,10 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
                 rows = conn.execute(
                     "SELECT rid, doc FROM offers WHERE rid > ? ORDER BY rid LIMIT ?", (after, BATCH)
                 ).fetchall()
-                for rid, doc in rows:
-                    index_offer(conn, int(rid), decode_doc(doc))
+                _insert_sorted(conn, rows)
+                if not rows:
+                    for ddl in DDL:
+                        conn.execute(ddl)
                 if not rows and generation() == started:
                     conn.execute(
                         "INSERT INTO meta (key, value) SELECT 'terms_version', value FROM meta "
@@ -144,6 +147,19 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
             return done
         done += len(rows)
         after = int(rows[-1][0])
+
+
+def _insert_sorted(conn: sqlite3.Connection, rows: Sequence[tuple[int, bytes]]) -> None:
+    """The keys of these stored offers, written in key order (their earlier ones replaced)."""
+    terms, dates = [], []
+    for rid, doc in rows:
+        offer = decode_doc(doc)
+        terms += [(term, offer.id, rid) for term in offer_terms(offer)]
+        dates += [(field, ts, offer.id, rid) for field, ts in offer_dates(offer)]
+    terms.sort()
+    dates.sort()
+    conn.executemany("INSERT OR REPLACE INTO offer_terms VALUES (?, ?, ?)", terms)
+    conn.executemany("INSERT OR REPLACE INTO offer_dates VALUES (?, ?, ?, ?)", dates)
 
 
 # --- reading ------------------------------------------------------------------------------
