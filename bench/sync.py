@@ -303,6 +303,7 @@ def _sync_row(measure: str, size: int, page: int, run: Timed, served: float, loa
         "offers_per_s": _rate(offers, run.wall_s),
         "report": report,
         **({"leader_load": load} if load else {}),
+        **({"error": run.output.strip().splitlines()[-3:]} if run.status else {}),
     }
     print(json.dumps(row), flush=True)
     return row
