@@ -74,7 +74,7 @@ def test_a_bad_requirement_is_named(
 
 
 def test_the_requirement_as_a_query_parameter(samu: httpx.Client) -> None:
-    params = {
+    params: dict[str, str | float] = {
         "lat": DIJON.lat,
         "lon": DIJON.lon,
         "radius_km": 40,
@@ -100,7 +100,12 @@ def test_the_requirement_as_a_query_parameter(samu: httpx.Client) -> None:
 def test_a_malformed_query_requirement_names_the_parameter(
     samu: httpx.Client, value: str, status: int, message: str
 ) -> None:
-    params = {"lat": DIJON.lat, "lon": DIJON.lon, "activity": "126", "colocated": value}
+    params: dict[str, str | float] = {
+        "lat": DIJON.lat,
+        "lon": DIJON.lon,
+        "activity": "126",
+        "colocated": value,
+    }
     answer = samu.get("/v1/search", params=params)
     assert answer.status_code == status, answer.text
     error = answer.json()["error"]

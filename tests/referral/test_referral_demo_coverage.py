@@ -56,7 +56,7 @@ def test_every_suggested_lay_term_finds_an_offer_in_the_demo_dataset() -> None:
             candidates = [o for offers in by_code.values() for o in offers]
         else:
             assert suggestion.field in CODE_FIELDS, (term, suggestion.field)
-            criteria = Criteria(**{suggestion.field: suggestion.codes})
+            criteria = Criteria().with_(**{suggestion.field: suggestion.codes})
             candidates = [o for c in suggestion.codes for o in by_code[(suggestion.field, c)]]
         if ages is not None:
             criteria = criteria.with_(age=ages[0], age_to=ages[1])

@@ -65,7 +65,7 @@ def test_asked_per_offer_the_two_offers_come_apart(samu: httpx.Client) -> None:
 
 
 def test_the_same_by_query_parameters(samu: httpx.Client) -> None:
-    params = {
+    params: dict[str, str | float] = {
         "lat": LIMOGES.lat,
         "lon": LIMOGES.lon,
         "radius_km": 40,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from ror.model import Capacity, Establishment, Offer, Place, Price
 
@@ -42,6 +42,21 @@ GRENOBLE = Centre(45.1885, 5.7245, "38185", "38", "84")
 DIJON = Centre(47.3220, 5.0415, "21231", "21", "27")
 LIMOGES = Centre(45.8336, 1.2611, "87085", "87", "75")
 BREST = Centre(48.3904, -4.4861, "29019", "29", "53")
+
+
+class SharedCodes(TypedDict, total=False):
+    """Codes several units of one case have in common (spread into ``unit``)."""
+
+    activity: tuple[str, ...]
+    offer_type: tuple[str, ...]
+    care_mode: tuple[str, ...]
+
+
+class HomeCodes(SharedCodes, total=False):
+    """The codes, field and minimum age of an EHPAD's units."""
+
+    champ: str
+    age_min: int
 
 
 def counter(
@@ -150,8 +165,8 @@ def unit(id: str, centre: Centre, km: float, *, champ: str = "01", **kw: Any) ->
 
 def lay_offers() -> list[Offer]:
     """Psychologists and paediatricians around Marseille (``test_referral_lay_terms``)."""
-    psychologist = {"activity": ("289",), "offer_type": ("209",), "care_mode": ("32",)}
-    paediatrics = {"activity": ("088",), "care_mode": ("32",)}
+    psychologist: SharedCodes = {"activity": ("289",), "offer_type": ("209",), "care_mode": ("32",)}
+    paediatrics: SharedCodes = {"activity": ("088",), "care_mode": ("32",)}
     return [
         unit("psy-hospital", MARSEILLE, 0.3, champ="03", activity=("289",), care_mode=("32",)),
         unit("psy-adults", MARSEILLE, 0.5, champ="05", age_min=18, **psychologist),
@@ -185,7 +200,7 @@ def ehpad_offers() -> list[Offer]:
     """Two EHPAD around Grenoble, one with a day-care unit (``test_referral_prices``)."""
     a = ehpad_establishment("eg-ehpad-a", 65.0, 58.0, 6.10)
     b = ehpad_establishment("eg-ehpad-b", 60.0, None, 7.00)
-    home = {"offer_type": ("21",), "champ": "04", "activity": ("306",), "age_min": 60}
+    home: HomeCodes = {"offer_type": ("21",), "champ": "04", "activity": ("306",), "age_min": 60}
     return [
         unit(
             "ehpad-a", GRENOBLE, 2.0, establishment=a, care_mode=("46",), reception=("02",), **home
@@ -219,7 +234,7 @@ def grouping_offers() -> list[Offer]:
     chu = Establishment(id="eg-chu-limoges", name="CHU de Limoges")
     big = ehpad_establishment("eg-ehpad-iroise", 64.0, None, 6.5)
     small = ehpad_establishment("eg-ehpad-elorn", 58.0, None, 6.8)
-    home = {"offer_type": ("21",), "champ": "04", "activity": ("306",), "age_min": 60}
+    home: HomeCodes = {"offer_type": ("21",), "champ": "04", "activity": ("306",), "age_min": 60}
     return [
         icu("rea-med", LIMOGES, 2.0, shared, establishment=chu, location_ids=(loc,)),
         icu("rea-chir", LIMOGES, 2.0, shared, establishment=chu, location_ids=(loc,)),
