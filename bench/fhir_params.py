@@ -27,6 +27,7 @@ from typing import Any
 from ror.access.profiles import audience
 from ror.api.fhir.bundle import Links, searchset
 from ror.api.fhir.listing import listing
+from ror.api.fhir.location_lookup import location_lookup
 from ror.api.fhir.lookup import lookup
 from ror.api.fhir.params import parse_search
 from ror.api.fhir.search import run
@@ -142,6 +143,7 @@ def answer(
     seen_by = audience(1)
     result = (
         listing(request, engine, seen_by)
+        or location_lookup(request, engine, seen_by)
         or lookup(request, engine, seen_by)
         or run(request, engine, seen_by)
     )

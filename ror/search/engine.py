@@ -297,6 +297,46 @@ class Lookups(Protocol):
         ...
 
 
+#: A row of :class:`LocationDates`: (date key, Location id, ref of an offer using it).
+LocationDateRow = tuple[int, str, int]
+
+
+@runtime_checkable
+class LocationDates(Protocol):
+    """What an engine that keeps each Location's ``meta.lastUpdated`` as a key offers (a
+    capability: ``Location?_lastUpdated=…`` reads only its page; without it, it scans). A key
+    is the Location's date as one offer using it shows it, with its counters' dates
+    (``counters``) or without; ``descending`` keys are negated; a missing date is
+    ``ror.indexer.terms.MISSING``. ``span``: ``[low, high)`` of keys, None for an open end."""
+
+    def location_dates_ready(self) -> bool: ...
+
+    def location_dates_by_date(
+        self,
+        counters: bool,
+        descending: bool,
+        after: LocationDateRow | None,
+        span: tuple[int | None, int | None],
+        limit: int,
+    ) -> list[LocationDateRow]:
+        """Rows in (key, Location id, ref) order, strictly after ``after``."""
+        ...
+
+    def location_dates_by_id(
+        self,
+        counters: bool,
+        after: tuple[str, int],
+        span: tuple[int | None, int | None],
+        limit: int,
+    ) -> list[LocationDateRow]:
+        """Rows in (Location id, ref) order, strictly after ``after``."""
+        ...
+
+    def location_users(self, location_ids: Sequence[str]) -> dict[str, list[int]]:
+        """Refs of the offers using each Location, ascending."""
+        ...
+
+
 @runtime_checkable
 class Counts(Protocol):
     """What an engine that counts a query's matches without listing them offers (a capability:

@@ -49,6 +49,7 @@ from ror.availability.indicators import implausible, pushed_field
 from ror.availability.keys import establishment_keys, source_identifiers
 from ror.errors import Implausible, NotFound
 from ror.model import Capacity, Offer
+from ror.search.embedded import location_dates
 from ror.search.embedded.rows import (
     CAPACITY_SELECT,
     StoredCounter,
@@ -136,6 +137,7 @@ def push(
                 stored.write(conn, received_at)
                 check_plausible(conn, updates, sorted(stored.changed))
                 db.recount_locations(conn, sorted(stored.changed))
+                location_dates.refresh(conn, stored.changed)
                 db.bump(conn, "caps_version")
     finally:
         conn.execute("PRAGMA synchronous = NORMAL")

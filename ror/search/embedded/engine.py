@@ -27,7 +27,7 @@ from ror.errors import IndexOutdated, InvalidInput, NotFound
 from ror.geo.distance import dot_to_km
 from ror.model import Capacity, Offer
 from ror.search.embedded import capacities as embedded_capacities
-from ror.search.embedded import cells, lookups, planner
+from ror.search.embedded import cells, location_dates, lookups, planner
 from ror.search.embedded.cache import BoundedCache
 from ror.search.embedded.db import Database
 from ror.search.embedded.load import Loadable, bulk_load, stats
@@ -66,6 +66,7 @@ from ror.search.engine import (
     FacetCounts,
     LoadStats,
     LocationCounters,
+    LocationDateRow,
     LocationInfo,
     Lookup,
     LookupRow,
@@ -249,6 +250,7 @@ class EmbeddedEngine:
                 touched.update(self._write_offer(conn, offer))
                 n += 1
             self.db.recount_locations(conn, touched)
+            location_dates.refresh(conn, touched)
             self._bump(conn)
         self._refresh()
         return n
@@ -275,6 +277,7 @@ class EmbeddedEngine:
                     continue
                 conn.execute("DELETE FROM capacities WHERE loc = ?", (loc,))
             self.db.recount_locations(conn, touched)
+            location_dates.refresh(conn, touched)
             self._bump(conn)
         self._refresh()
         return n
@@ -573,6 +576,36 @@ class EmbeddedEngine:
         self, lookup: Lookup | None, order: str, after: tuple[int | None, str] | None, limit: int
     ) -> list[LookupRow]:
         return lookups.page(self._conn(), lookup, order, after, limit)
+
+    # --- Location dates (``ror.search.engine.LocationDates``) ----------------------------------
+
+    def location_dates_ready(self) -> bool:
+        self._refresh()
+        return lookups.ready(self._conn())
+
+    def location_dates_by_date(
+        self,
+        counters: bool,
+        descending: bool,
+        after: LocationDateRow | None,
+        span: tuple[int | None, int | None],
+        limit: int,
+    ) -> list[LocationDateRow]:
+        name = location_dates.field(counters, descending)
+        return location_dates.in_date_order(self._conn(), name, after, span, limit)
+
+    def location_dates_by_id(
+        self,
+        counters: bool,
+        after: tuple[str, int],
+        span: tuple[int | None, int | None],
+        limit: int,
+    ) -> list[LocationDateRow]:
+        name = location_dates.field(counters, False)
+        return location_dates.in_id_order(self._conn(), name, after, span, limit)
+
+    def location_users(self, location_ids: Sequence[str]) -> dict[str, list[int]]:
+        return location_dates.users(self._conn(), location_ids)
 
     def sensitive_units(self) -> dict[int, tuple[str, ...]]:
         self._refresh()

@@ -31,6 +31,7 @@ from typing import Any, Final
 
 from ror.indexer.terms import MISSING, SORT_DOWN, SORT_UP, offer_dates, offer_terms
 from ror.model import Offer
+from ror.search.embedded import location_dates
 from ror.search.embedded.rows import decode_doc
 from ror.search.engine import Lookup, LookupRow
 
@@ -56,6 +57,7 @@ def ensure_tables(conn: sqlite3.Connection) -> None:
     """Create the tables and their indexes (inside the caller's write transaction)."""
     for ddl in DDL:
         conn.execute(ddl)
+    location_dates.ensure_tables(conn)
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -72,11 +74,13 @@ def index_offer(conn: sqlite3.Connection, rid: int, offer: Offer) -> None:
         "INSERT OR REPLACE INTO offer_dates VALUES (?, ?, ?, ?)",
         [(field, ts, offer.id, rid) for field, ts in offer_dates(offer)],
     )
+    location_dates.index_offer(conn, rid, offer)
 
 
 def remove(conn: sqlite3.Connection, rid: int) -> None:
     conn.execute("DELETE FROM offer_terms WHERE rid = ?", (rid,))
     conn.execute("DELETE FROM offer_dates WHERE rid = ?", (rid,))
+    location_dates.remove(conn, rid)
 
 
 def follow_docs(conn: sqlite3.Connection) -> None:
@@ -91,7 +95,9 @@ def ready(conn: sqlite3.Connection) -> bool:
     meta = dict(
         conn.execute("SELECT key, value FROM meta WHERE key IN ('docs_version', 'terms_version')")
     )
-    return "terms_version" in meta and meta["terms_version"] == meta.get("docs_version", "0")
+    if "terms_version" not in meta or meta["terms_version"] != meta.get("docs_version", "0"):
+        return False
+    return conn.execute("SELECT 1 FROM meta WHERE key = 'location_dates'").fetchone() is not None
 
 
 def fill(conn: sqlite3.Connection, lock: Any) -> int:
@@ -114,6 +120,7 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
         started = generation()
         conn.execute("DELETE FROM offer_terms")
         conn.execute("DELETE FROM offer_dates")
+        conn.execute("DELETE FROM location_dates")
         for index in _BY_RID:  # made again at the end, in one pass
             conn.execute(f"DROP INDEX IF EXISTS {index}")
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('terms_fill', ?)", (mine,))
@@ -139,6 +146,7 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
                         "WHERE key = 'docs_version' "
                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
                     )
+                    conn.execute("INSERT OR REPLACE INTO meta VALUES ('location_dates', '1')")
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -151,11 +159,13 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
 
 def _insert_sorted(conn: sqlite3.Connection, rows: Sequence[tuple[int, bytes]]) -> None:
     """The keys of these stored offers, written in key order (their earlier ones replaced)."""
-    terms, dates = [], []
+    terms, dates, locs = [], [], []
     for rid, doc in rows:
         offer = decode_doc(doc)
         terms += [(term, offer.id, rid) for term in offer_terms(offer)]
         dates += [(field, ts, offer.id, rid) for field, ts in offer_dates(offer)]
+        locs += location_dates.index_offer(conn, rid, offer)
+    location_dates.refresh(conn, locs)
     terms.sort()
     dates.sort()
     conn.executemany("INSERT OR REPLACE INTO offer_terms VALUES (?, ?, ?)", terms)

@@ -1,0 +1,197 @@
+"""``Location?_lastUpdated=…`` (the incremental capacity synchronisation) answered through the
+engine's Location date keys (:class:`~ror.search.engine.LocationDates`), never by a scan.
+
+The scan shows a Location through the first offer using it that the caller may see (the
+lowest ref; sensitive units the caller may not see are no candidates), with its counters'
+dates only for callers entitled to capacities (``indexer.facts.view``). The keys hold the
+Location's date as each offer using it shows it, with and without counters: a key row counts
+when its offer is the Location's first visible one, and its date is the one the caller is
+entitled to see. Searches whose only conditions are ``_lastUpdated`` ranges, in ``_id`` or
+``_lastUpdated`` order (either way), paged by cursor, are answered here; the total counts the
+key rows in the range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Final
+
+from ror.api.fhir import paging
+from ror.api.fhir.lookup import date_ranges
+from ror.api.fhir.query import Atom, SearchRequest
+from ror.api.fhir.search import Hit, Result, flat
+from ror.api.fhir.values import DateRange
+from ror.criteria import Audience
+from ror.indexer.facts import view
+from ror.indexer.terms import MISSING, micros
+from ror.search.engine import Engine, Listings, LocationDateRow, LocationDates
+from ror.text import fold
+
+BATCH: Final = 256  # key rows read at a time
+SMALL: Final = 4000  # a range holding at most this many rows is sorted whole in _id order
+_LAST: Final = 2**62  # a ref after every ref
+ORDERS: Final = (
+    [("_id", False)],
+    [("_lastUpdated", False), ("_id", False)],
+    [("_lastUpdated", True), ("_id", False)],
+)
+
+
+def location_lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result | None:
+    """The search answered through the Location date keys, or None when it is not one."""
+    if request.resource != "Location" or not isinstance(engine, LocationDates):
+        return None
+    if request.near is not None or request.offset or not isinstance(engine, Listings):
+        return None
+    keys = [(k.key, k.descending) for k in request.sort]
+    if keys not in ORDERS:
+        return None
+    span = _span(request)
+    if span is None or not engine.location_dates_ready():
+        return None
+    hidden = {
+        r for r, champ in engine.sensitive_units().items() if not audience.shows_sensitive(champ)
+    }
+    walk = _Walk(engine, audience.capacities, hidden)
+    size = 0 if request.summary == "count" else request.count
+    with engine.snapshot():
+        if keys[0][0] == "_id":
+            total = sum(1 for _ in walk.by_date(False, None, _keys(span, False)))
+            rows = _page_by_id(walk, span, request, size + 1)
+        else:
+            down = keys[0][1]
+            total = sum(1 for _ in walk.by_date(down, None, _keys(span, down)))
+            after = _after_date(request, down)
+            rows = []
+            for row in walk.by_date(down, after, _keys(span, down)):
+                rows.append(row)
+                if len(rows) > size:
+                    break
+        more = len(rows) > size
+        page = walk.hits(rows[:size])
+    cursor = None
+    if more and page:
+        last = page[-1]
+        values = tuple(last.id if k.key == "_id" else last.keys.get(k.key) for k in request.sort)
+        cursor = paging.encode(request.sort, values)
+    return Result(total, page, cursor)
+
+
+def _span(request: SearchRequest) -> tuple[int | None, int | None] | None:
+    """The ``[low, high)`` instants every condition allows (each a ``_lastUpdated`` range of
+    the Location), or None when a condition is anything else."""
+    low: int | None = None
+    high: int | None = None
+    conditions = flat(request.condition)
+    if not conditions:
+        return None
+    for node in conditions:
+        if not isinstance(node, Atom) or node.modifier is not None:
+            return None
+        if node.param.scope != "location" or node.param.field != "last_updated":
+            return None
+        if len(node.values) != 1 or not isinstance(node.values[0], DateRange):
+            return None
+        ranges = date_ranges(node.values[0])
+        if len(ranges) != 1:
+            return None
+        lo, hi = ranges[0]
+        if lo is not None:
+            low = lo if low is None else max(low, lo)
+        if hi is not None:
+            high = hi if high is None else min(high, hi)
+    return low, high
+
+
+def _keys(span: tuple[int | None, int | None], down: bool) -> tuple[int | None, int | None]:
+    """A range of instants as a range of keys (a missing date, ``MISSING``, out of it)."""
+    low, high = span
+    if not down:
+        return low, MISSING if high is None else high
+    return (-high + 1 if high is not None else None), MISSING if low is None else -low + 1
+
+
+def _after_date(request: SearchRequest, down: bool) -> LocationDateRow | None:
+    cursor = request.cursor
+    if cursor is None:
+        return None
+    moment, last_id = cursor[0], str(cursor[1])
+    if not isinstance(moment, datetime):
+        return MISSING, last_id, _LAST
+    return (-micros(moment) if down else micros(moment)), last_id, _LAST
+
+
+def _page_by_id(
+    walk: _Walk, span: tuple[int | None, int | None], request: SearchRequest, wanted: int
+) -> list[LocationDateRow]:
+    after = str(request.cursor[0]) if request.cursor else ""
+    few = walk.engine.location_dates_by_date(walk.counters, False, None, _keys(span, False), SMALL)
+    if len(few) < SMALL:
+        kept = sorted((r for r in walk.first_visible(few) if r[1] > after), key=lambda r: r[1])
+        return kept[:wanted]
+    rows: list[LocationDateRow] = []
+    for row in walk.by_id(after, span):
+        rows.append(row)
+        if len(rows) == wanted:
+            break
+    return rows
+
+
+class _Walk:
+    """Key rows in order, keeping those of each Location's first offer the caller may see."""
+
+    def __init__(self, engine: LocationDates, counters: bool, hidden: set[int]) -> None:
+        self.engine, self.counters, self.hidden = engine, counters, hidden
+
+    def first_visible(self, rows: list[LocationDateRow]) -> Iterator[LocationDateRow]:
+        candidates = [r for r in rows if r[2] not in self.hidden]
+        users = self.engine.location_users(sorted({r[1] for r in candidates}))
+        for row in candidates:
+            first = next((u for u in users[row[1]] if u not in self.hidden), None)
+            if first == row[2]:
+                yield row
+
+    def by_date(
+        self, down: bool, after: LocationDateRow | None, keys: tuple[int | None, int | None]
+    ) -> Iterator[LocationDateRow]:
+        while True:
+            rows = self.engine.location_dates_by_date(self.counters, down, after, keys, BATCH)
+            yield from self.first_visible(rows)
+            if len(rows) < BATCH:
+                return
+            after = rows[-1]
+
+    def by_id(self, after: str, span: tuple[int | None, int | None]) -> Iterator[LocationDateRow]:
+        at = (after, _LAST)
+        keys = _keys(span, False)
+        while True:
+            rows = self.engine.location_dates_by_id(self.counters, at, keys, BATCH)
+            yield from self.first_visible(rows)
+            if len(rows) < BATCH:
+                return
+            at = (rows[-1][1], rows[-1][2])
+
+    def hits(self, rows: list[LocationDateRow]) -> list[Hit]:
+        """The page: each Location seen through its first visible offer, with every visible
+        offer using it."""
+        assert isinstance(self.engine, Engine)
+        users = self.engine.location_users([r[1] for r in rows])
+        visible = {loc: [u for u in refs if u not in self.hidden] for loc, refs in users.items()}
+        wanted = sorted({u for refs in visible.values() for u in refs})
+        offers = dict(zip(wanted, self.engine.offers(wanted), strict=True))
+        page = []
+        for _, loc, ref in rows:
+            first = view(offers[ref], counters=self.counters)
+            place = first.location(loc)
+            assert place is not None
+            read = [offers[u] for u in visible[loc]]
+            hit = Hit(ref, None, loc, view=first, location=place, via=[o.id for o in read])
+            hit.users = read
+            hit.keys = {"_lastUpdated": place.last_updated, "name": _name(place.name)}
+            page.append(hit)
+        return page
+
+
+def _name(name: str | None) -> str | None:
+    return fold(name) if name else None
