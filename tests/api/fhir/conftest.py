@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fhir_scenario import write
 
 from ror.api.app import create_app
 from ror.api.fhir import routes as fhir_routes
@@ -18,6 +17,7 @@ from ror.config import Settings
 from ror.indexer.load import load_paths
 from ror.model import Offer
 from ror.search.embedded.engine import EmbeddedEngine
+from tests.api.fhir.fhir_scenario import write
 from tests.live_server import LiveServer
 
 

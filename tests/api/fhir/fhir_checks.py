@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import httpx
@@ -15,6 +16,12 @@ from ror.model import Offer
 
 FHIR_JSON = "application/fhir+json"
 DISTANCE = "http://hl7.org/fhir/StructureDefinition/location-distance"
+
+
+def query(pairs: Iterable[tuple[str, str]]) -> httpx.QueryParams:
+    """Search parameters in their order, repeats kept, as ``params=`` of httpx (which types a
+    list of pairs as pairs of any primitive value, so a list of string pairs is not one)."""
+    return httpx.QueryParams(tuple(pairs))
 
 
 def bundle_of(response: httpx.Response, *, sample: int | None = None) -> dict[str, Any]:

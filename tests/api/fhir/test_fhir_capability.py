@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 import httpx
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
-from fhir_checks import FHIR_JSON, bundle_of, included, matches, outcome_of
 
 from ror import nomenclature
 from ror.api.fhir import catalog
 from ror.api.fhir.params import parse_search
+from tests.api.fhir.fhir_checks import FHIR_JSON, bundle_of, included, matches, outcome_of, query
 
 SAMPLES = {
     "token": "01",
@@ -75,10 +75,10 @@ def test_profile_3_uses_capacities_of_medico_social_offers_only(
 ) -> None:
     client = fhir_as(3)
     places = [("location.capacity-type", "02"), ("location.capacity-status", "02")]
-    issues = outcome_of(client.get("/HealthcareService", params=places), 403)
+    issues = outcome_of(client.get("/HealthcareService", params=query(places)), 403)
     assert "service-type=04" in issues[0]["diagnostics"]
     medico_social = [("service-type", "04"), *places, ("_include", "HealthcareService:location")]
-    bundle = bundle_of(client.get("/HealthcareService", params=medico_social))
+    bundle = bundle_of(client.get("/HealthcareService", params=query(medico_social)))
     assert matches(bundle) == ["ehpad-capitole", "ehpad-garonne", "ehpad-minimes", "ehpad-tilleuls"]
     locations = [e["resource"] for e in bundle["entry"] if e["search"]["mode"] == "include"]
     assert all(

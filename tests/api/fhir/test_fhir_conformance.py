@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-from fhir_checks import bundle_of, expected_includes, included, matches
 
 from ror.model import Offer
+from tests.api.fhir.fhir_checks import bundle_of, expected_includes, included, matches, query
 
 NOS = "https://mos.esante.gouv.fr/NOS/"
 R211 = NOS + "TRE_R211-ActiviteOperationnelle/FHIR/TRE-R211-ActiviteOperationnelle"
@@ -221,11 +221,9 @@ def test_capacity_synchronisation(
     seen: list[str] = []
     services: set[str] = set()
     url: str | None = "/Location"
-    params: list[tuple[str, str]] | None = [
-        ("_revinclude", "HealthcareService:location"),
-        *extra,
-        ("_count", "3"),
-    ]
+    params: httpx.QueryParams | None = query(
+        [("_revinclude", "HealthcareService:location"), *extra, ("_count", "3")]
+    )
     while url is not None:
         bundle = bundle_of(fhir.get(url, params=params))
         page = matches(bundle)

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ror.api.fhir import catalog
+from ror.api.fhir.catalog import ResourceType
 
-RESOURCES = ("HealthcareService", "Location")
+RESOURCES: tuple[ResourceType, ...] = ("HealthcareService", "Location")
 MODIFIERS = ("", ":exact", ":contains", ":missing", ":not", ":above", ":below", ":text", ":x")
 PREFIXES = ("", "eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap")
 HOSTILE = (
@@ -44,11 +45,11 @@ EXAMPLES = int(os.environ.get("ROR_FUZZ_EXAMPLES", "150"))  # searches per calle
 RESULT = ("_count", "_offset", "_sort", "_summary", "_total", "_elements", "_format")
 
 
-def _names(resource: str) -> list[str]:
+def _names(resource: ResourceType) -> list[str]:
     return [*catalog.supported_names(resource), *RESULT, "_filter", "_include", "_revinclude"]
 
 
-def _pair(resource: str) -> st.SearchStrategy[tuple[str, str]]:
+def _pair(resource: ResourceType) -> st.SearchStrategy[tuple[str, str]]:
     atom = st.one_of(
         st.sampled_from(HOSTILE),
         st.text(max_size=12),

@@ -10,9 +10,17 @@ from typing import Any
 
 import httpx
 import pytest
-from fhir_checks import bundle_of, distance, included, link, matches, outcome_of
 
 from ror.model import Offer
+from tests.api.fhir.fhir_checks import (
+    bundle_of,
+    distance,
+    included,
+    link,
+    matches,
+    outcome_of,
+    query,
+)
 from tests.live_server import LiveServer
 
 TOULOUSE = (43.6045, 1.4440)
@@ -71,7 +79,7 @@ def test_summary_count_and_offset(full_fhir: httpx.Client, offers: list[Offer]) 
 def test_nearest_first_within_the_radius(full_fhir: httpx.Client, offers: list[Offer]) -> None:
     lat, lon = TOULOUSE
     params = [("location.near", f"{lat}|{lon}|60|km"), ("service-type", "04"), ("_count", "1000")]
-    bundle = bundle_of(full_fhir.get("/HealthcareService", params=params))
+    bundle = bundle_of(full_fhir.get("/HealthcareService", params=query(params)))
     expected = sorted(
         (km(lat, lon, o), o.id)
         for o in offers

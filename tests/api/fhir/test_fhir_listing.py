@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ror.access.profiles import audience
+from ror.api.fhir.catalog import ResourceType
 from ror.api.fhir.listing import listing
 from ror.api.fhir.params import parse_search
 from ror.api.fhir.search import Result, run
@@ -17,12 +18,16 @@ from ror.model import Offer
 from ror.search.embedded import EmbeddedEngine
 from ror.search.engine import Listings
 
+Page = tuple[int, list[str | None], list[list[str]]]
 
-def pages(engine: EmbeddedEngine, items: list[tuple[str, str]], profile: int, fast: bool):
+
+def pages(
+    engine: EmbeddedEngine, items: list[tuple[str, str]], profile: int, fast: bool
+) -> list[Page]:
     """Every page following the cursors: (total, ids of the page, via of each Location)."""
-    resource = "Location" if ("type", "Location") in items else "HealthcareService"
+    resource: ResourceType = "Location" if ("type", "Location") in items else "HealthcareService"
     query = [(k, v) for k, v in items if k != "type"]
-    out = []
+    out: list[Page] = []
     cursor = None
     while True:
         request = parse_search(resource, [*query, *([("_cursor", cursor)] if cursor else [])])

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ror.access.profiles import audience
+from ror.api.fhir.catalog import ResourceType
 from ror.api.fhir.lookup import lookup
 from ror.api.fhir.params import parse_search
 from ror.api.fhir.search import Result, run
@@ -47,7 +48,7 @@ class Counting(EmbeddedEngine):
 
 def pages(engine: EmbeddedEngine, items: Items, profile: int, fast: bool) -> list[object]:
     """Every page following the cursors: (total, ids, Locations' offers)."""
-    resource = "Location" if ("type", "Location") in items else "HealthcareService"
+    resource: ResourceType = "Location" if ("type", "Location") in items else "HealthcareService"
     query = [(k, v) for k, v in items if k != "type"]
     out: list[object] = []
     cursor = None
@@ -193,7 +194,9 @@ def test_reads_the_page_or_what_the_keys_find(
     items.append(("_count", "20"))
     engine = Counting(db_path)
     try:
-        resource = "Location" if ("type", "Location") in items else "HealthcareService"
+        resource: ResourceType = (
+            "Location" if ("type", "Location") in items else "HealthcareService"
+        )
         request = parse_search(resource, [(k, v) for k, v in items if k != "type"])
         result = lookup(request, engine, audience(1))
         assert result is not None and result.page

@@ -12,7 +12,6 @@ from pathlib import Path
 import httpx
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
-from fhir_checks import bundle_of, expected_includes, included, matches, outcome_of
 
 from ror.api.app import create_app
 from ror.api.fhir.subset import SUMMARY
@@ -24,6 +23,14 @@ from ror.model import Offer
 from ror.resources.store import ResourceStore
 from ror.search.embedded import EmbeddedEngine
 from ror.text import fold
+from tests.api.fhir.fhir_checks import (
+    bundle_of,
+    expected_includes,
+    included,
+    matches,
+    outcome_of,
+    query,
+)
 from tests.live_server import LiveServer
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures/fhir"
@@ -90,7 +97,7 @@ def linked(
 def test_the_national_everything_query(
     linked: Callable[[int], httpx.Client], linked_offers: list[Offer]
 ) -> None:
-    bundle = bundle_of(linked(1).get("/HealthcareService", params=EVERYTHING))
+    bundle = bundle_of(linked(1).get("/HealthcareService", params=query(EVERYTHING)))
     assert sorted(matches(bundle)) == sorted(o.id for o in linked_offers)
     expected = expected_includes(linked_offers)
     assert {"4500", "4501", "5958"} <= expected["Organization"]  # OI -> EG -> EJ
@@ -98,14 +105,14 @@ def test_the_national_everything_query(
     for rtype, ids in expected.items():
         assert sorted(included(bundle, rtype)) == sorted(ids), rtype
     plain = [(k, v) for k, v in EVERYTHING if k != "_include:iterate"]
-    without = bundle_of(linked(1).get("/HealthcareService", params=plain))
+    without = bundle_of(linked(1).get("/HealthcareService", params=query(plain)))
     assert "4501" not in included(without, "Organization")
 
 
 def test_no_personal_data_for_profile_4(
     linked: Callable[[int], httpx.Client], linked_offers: list[Offer]
 ) -> None:
-    bundle = bundle_of(linked(4).get("/HealthcareService", params=EVERYTHING))
+    bundle = bundle_of(linked(4).get("/HealthcareService", params=query(EVERYTHING)))
     assert included(bundle, "Practitioner") == []
     roles = [
         e["resource"]
@@ -114,7 +121,7 @@ def test_no_personal_data_for_profile_4(
     ]
     assert roles and not any("display" in r.get("practitioner", {}) for r in roles)
     assert not any("telecom" in r for r in roles)
-    opened = bundle_of(linked(0).get("/HealthcareService", params=EVERYTHING))
+    opened = bundle_of(linked(0).get("/HealthcareService", params=query(EVERYTHING)))
     people = [
         e["resource"] for e in opened["entry"] if e["resource"]["resourceType"] == "Practitioner"
     ]

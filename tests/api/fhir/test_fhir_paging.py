@@ -10,12 +10,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fhir_checks import bundle_of, link, matches, outcome_of
 
 from ror.api.app import create_app
 from ror.config import Settings
 from ror.model import Offer
 from ror.search.embedded import EmbeddedEngine
+from tests.api.fhir.fhir_checks import bundle_of, link, matches, outcome_of
 from tests.live_server import LiveServer
 
 TOULOUSE = "43.6045|1.4440|300|km"

@@ -10,12 +10,12 @@ import httpx
 import pytest
 from fhir.resources.R4B.healthcareservice import HealthcareService
 from fhir.resources.R4B.location import Location
-from fhir_checks import FHIR_JSON, bundle_of, matches, outcome_of
 
 from ror.api.app import create_app
 from ror.config import Settings
 from ror.model import Offer
 from ror.search.embedded import EmbeddedEngine
+from tests.api.fhir.fhir_checks import FHIR_JSON, bundle_of, matches, outcome_of
 from tests.live_server import LiveServer
 
 CAPACITY = "ror-location-supported-capacity"

@@ -25,7 +25,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fhir_checks import bundle_of
 
 from ror.api.app import create_app
 from ror.config import Settings
@@ -34,6 +33,7 @@ from ror.indexer.load import load_paths
 from ror.indexer.sources import Sourced, read_resources
 from ror.search.embedded import EmbeddedEngine
 from ror.source_data import ROR_JSON_EXAMPLES
+from tests.api.fhir.fhir_checks import bundle_of, query
 from tests.live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -141,7 +141,7 @@ def test_examples_read_back_field_by_field(examples_url: str) -> None:
         ("_count", "1000"),
     ]
     with httpx.Client(base_url=examples_url, timeout=30) as client:
-        bundle = bundle_of(client.get("/HealthcareService", params=params))
+        bundle = bundle_of(client.get("/HealthcareService", params=query(params)))
     source = sources()
     answered: dict[str, set[str]] = {}
     found: dict[tuple[str, str], str | None] = {}

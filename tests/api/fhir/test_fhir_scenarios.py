@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from fhir_checks import bundle_of, distance, included, matches
+
+from tests.api.fhir.fhir_checks import bundle_of, distance, included, matches, query
 
 NOS = "https://mos.esante.gouv.fr/NOS/"
 R211 = NOS + "TRE_R211-ActiviteOperationnelle/FHIR/TRE-R211-ActiviteOperationnelle"
@@ -33,7 +34,7 @@ FREE_FEMALE_BED = [
 
 
 def test_free_female_usinv_bed_on_one_counter(fhir: httpx.Client) -> None:
-    bundle = bundle_of(fhir.get("/HealthcareService", params=FREE_FEMALE_BED))
+    bundle = bundle_of(fhir.get("/HealthcareService", params=query(FREE_FEMALE_BED)))
     # Tours has an available counter (3 undifferentiated beds) and a women's counter (0):
     # the ROR's separate tests would take it; one counter has to hold every criterion.
     # Blois has a free woman's bed only in 24 h (temporality 03).
@@ -43,10 +44,10 @@ def test_free_female_usinv_bed_on_one_counter(fhir: httpx.Client) -> None:
     # Each criterion alone does hold on some counter of Tours and Blois.
     for name, value in FREE_FEMALE_BED[1:-1]:
         alone = [FREE_FEMALE_BED[0], (name, value)]
-        found = matches(bundle_of(fhir.get("/HealthcareService", params=alone)))
+        found = matches(bundle_of(fhir.get("/HealthcareService", params=query(alone))))
         assert {"usinv-tours", "usinv-blois"} & set(found), name
     women = [FREE_FEMALE_BED[0], FREE_FEMALE_BED[2]]
-    assert "usinv-tours" in matches(bundle_of(fhir.get("/HealthcareService", params=women)))
+    assert "usinv-tours" in matches(bundle_of(fhir.get("/HealthcareService", params=query(women))))
 
 
 def test_system_spellings_and_bare_codes_are_the_same_concepts(fhir: httpx.Client) -> None:
@@ -63,7 +64,7 @@ def test_system_spellings_and_bare_codes_are_the_same_concepts(fhir: httpx.Clien
         ("location.capacity-status", f"{r330}|2"),
         ("location.nb-capacity", "ge1"),
     ]
-    bundle = bundle_of(fhir.get("/HealthcareService", params=spelled))
+    bundle = bundle_of(fhir.get("/HealthcareService", params=query(spelled)))
     assert matches(bundle) == ["usinv-olivet", "usinv-orleans"]
 
 
@@ -74,14 +75,16 @@ def test_closed_reopenable_beds(fhir: httpx.Client) -> None:
         ("location.capacity-status", f"{R330}|05"),
         ("location.nb-capacity", "gt0"),
     ]
-    bundle = bundle_of(fhir.get("/HealthcareService", params=params))
+    bundle = bundle_of(fhir.get("/HealthcareService", params=query(params)))
     # Blois: 6 closed beds not re-openable, and a re-openable closed counter at 0.
     assert matches(bundle) == ["usinv-tours"]
     locations = bundle_of(
         fhir.get(
             "/Location",
-            params=[(k.removeprefix("location."), v) for k, v in params]
-            + [("_revinclude", "HealthcareService:location")],
+            params=query(
+                [(k.removeprefix("location."), v) for k, v in params]
+                + [("_revinclude", "HealthcareService:location")]
+            ),
         )
     )
     assert matches(locations) == ["loc-usinv-tours"]
@@ -95,11 +98,13 @@ def test_bariatric_operating_table_of_200_kg(fhir: httpx.Client) -> None:
         ("location.equipment-feature", f"{R340}|001"),
         ("location.limit-value", f"ge200|{UCUM}|kg"),
     ]
-    bundle = bundle_of(fhir.get("/HealthcareService", params=params))
+    bundle = bundle_of(fhir.get("/HealthcareService", params=query(params)))
     # Tours: a 180 kg table beside a 300 kg MRI (another equipment); Blois: no table.
     assert matches(bundle) == ["ortho-orleans", "ortho-pithiviers"]
     in_grams = [*params[:3], ("location.limit-value", f"ge200000|{UCUM}|g")]
-    assert matches(bundle_of(fhir.get("/HealthcareService", params=in_grams))) == matches(bundle)
+    assert matches(bundle_of(fhir.get("/HealthcareService", params=query(in_grams)))) == matches(
+        bundle
+    )
 
 
 def test_ehpad_base_price_newest_first(fhir: httpx.Client) -> None:
@@ -109,12 +114,12 @@ def test_ehpad_base_price_newest_first(fhir: httpx.Client) -> None:
         ("_sort", "-organization.price-validity-start-date"),
         ("_include", "HealthcareService:organization"),
     ]
-    bundle = bundle_of(fhir.get("/HealthcareService", params=params))
+    bundle = bundle_of(fhir.get("/HealthcareService", params=query(params)))
     # Garonne: base price 95 €, and a 6.10 € dependency price (another price of the EG).
     assert matches(bundle) == ["ehpad-capitole", "ehpad-tilleuls", "ehpad-minimes"]
     assert included(bundle, "Organization") == ["eg-capitole", "eg-tilleuls", "eg-minimes"]
     cheapest = [("organization.price-type", "02"), ("_sort", "organization.price-amount-value")]
-    order = matches(bundle_of(fhir.get("/HealthcareService", params=cheapest)))
+    order = matches(bundle_of(fhir.get("/HealthcareService", params=query(cheapest))))
     assert order == ["ehpad-tilleuls", "ehpad-capitole", "ehpad-minimes", "ehpad-garonne"]
 
 
@@ -124,11 +129,11 @@ def test_home_help_by_intervention_zone(fhir: httpx.Client) -> None:
         ("specialty", f"{R211}|293"),
         ("service-category", f"{R244}|30"),
     ]
-    bundle = bundle_of(fhir.get("/HealthcareService", params=params))
+    bundle = bundle_of(fhir.get("/HealthcareService", params=query(params)))
     assert matches(bundle) == ["saad-morlaix"]  # not Brest's, not the one without 293
     above = [("intervention-zone:above", "29151"), *params[1:]]
     # :above: every zone holding the commune (the Finistère-wide service too)
-    assert matches(bundle_of(fhir.get("/HealthcareService", params=above))) == [
+    assert matches(bundle_of(fhir.get("/HealthcareService", params=query(above)))) == [
         "saad-finistere",
         "saad-morlaix",
     ]
@@ -160,7 +165,7 @@ def test_within_15_km_of_an_insee_code_nearest_first(fhir: httpx.Client) -> None
         ("location.near-insee-code", "45234|15|km"),
         ("_include", "HealthcareService:location"),
     ]
-    bundle = bundle_of(fhir.get("/HealthcareService", params=params))
+    bundle = bundle_of(fhir.get("/HealthcareService", params=query(params)))
     # Orléans' units (two share one bed zone: same distance, ordered by id), then the
     # operating theatre 300 m north, then Olivet; Pithiviers (≈ 40 km), Tours, Blois are out.
     assert matches(bundle) == [
@@ -176,7 +181,7 @@ def test_within_15_km_of_an_insee_code_nearest_first(fhir: httpx.Client) -> None
         if entry["resource"]["resourceType"] == "Location":
             assert distance(entry) is not None
     usinv = [("specialty", f"{R211}|356"), *params]
-    assert matches(bundle_of(fhir.get("/HealthcareService", params=usinv))) == [
+    assert matches(bundle_of(fhir.get("/HealthcareService", params=query(usinv)))) == [
         "usinv-orleans",
         "usinv-olivet",
     ]
@@ -184,7 +189,7 @@ def test_within_15_km_of_an_insee_code_nearest_first(fhir: httpx.Client) -> None
 
 def test_departement_by_postcode_prefix(fhir: httpx.Client) -> None:
     params = [("location.address-postalcode", "45"), ("_count", "100")]
-    bundle = bundle_of(fhir.get("/HealthcareService", params=params))
+    bundle = bundle_of(fhir.get("/HealthcareService", params=query(params)))
     assert matches(bundle) == [
         "neurochir-orleans",
         "ortho-orleans",
