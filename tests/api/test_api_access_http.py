@@ -11,11 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
-from access_checks import Live, World, build_world, contact_level
-from api_checks import error_of, valid
 
 from ror.api.app import create_app
 from ror.api.response_models import EstablishmentOffersOut, OfferOut, SearchResponse
+from tests.api.access_checks import Live, World, build_world, contact_level
+from tests.api.api_checks import error_of, valid
 
 CALLERS = ("anonymous", "p0", "p1", "p2", "p3", "p4", "p5")
 # Which of the four marked units each caller may see at all.
@@ -155,10 +155,10 @@ def test_searches_leave_hidden_units_out_of_everything(
     assert full["01"] - champ.get("01", 0) == ("sens_san" in hidden)
     assert full["04"] - champ.get("04", 0) == ("sens_ms" in hidden)
     for match in body["matches"]:
-        tag = next((t for t, o in world.specials.items() if o.id == match["offer"]["id"]), None)
-        if tag is None:
+        special = next((t for t, o in world.specials.items() if o.id == match["offer"]["id"]), None)
+        if special is None:
             continue
-        sees = CAPACITIES[caller][tag.endswith("_ms")]
+        sees = CAPACITIES[caller][special.endswith("_ms")]
         assert ("capacities" in match["offer"]) is sees
         assert ("stale" in match) is sees
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from access_checks import NOW, fixed_offers
 
 from bench.reference import Reference
 from ror.criteria import EVERYONE, Audience, BedNeed, Criteria
@@ -28,6 +27,7 @@ from ror.search.elasticsearch.documents import to_document
 from ror.search.elasticsearch.referral import referral_body
 from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.engine import CandidateQuery
+from tests.api.access_checks import NOW, fixed_offers
 
 AUDIENCES = [Audience((), False), Audience(("04",), False), Audience(("04",), True)]
 
@@ -103,7 +103,8 @@ def test_hidden_units_change_nothing(
                 now=NOW,
             )
             assert summary(got) == summary(alone), (criteria, audience)
-            assert all(audience.shows(m.offer) for m in (*got.matches, *got.near_misses))
+            shown = [*(m.offer for m in got.matches), *(n.offer for n in got.near_misses)]
+            assert all(audience.shows(offer) for offer in shown)
             truth = reference.search(narrowed, NOW)
             assert list(truth.ids) == summary(got)["ids"] and truth.total == got.total
             checked += 1

@@ -6,12 +6,11 @@ import multiprocessing
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
 import pytest
-from access_checks import NOW, Live, World, build_world
-from api_checks import error_of
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -24,6 +23,8 @@ from ror.api.app import create_app
 from ror.api.audit import audit, audited, is_write
 from ror.model import Capacity
 from ror.search.engine import Engine
+from tests.api.access_checks import NOW, Live, World, build_world
+from tests.api.api_checks import error_of
 
 WRITER = Caller(2, "lits CH", "0123456789ab", frozenset({"310000011"}))
 
@@ -156,7 +157,7 @@ def client(world: World) -> Iterator[httpx.Client]:
         yield http
 
 
-def entries(world: World, client: httpx.Client, target: str) -> list[dict[str, object]]:
+def entries(world: World, client: httpx.Client, target: str) -> list[dict[str, Any]]:
     body = client.get("/v1/audit", params={"limit": 1000}, headers=world.token("p1")).json()
     return [e for e in body["entries"] if e["target"] == target]
 
@@ -188,7 +189,8 @@ def test_every_write_outcome_is_audited(world: World, client: httpx.Client) -> N
     [entry] = entries(world, client, f"Location/{other}")
     assert entry["outcome"] == "refused"
     assert entry["detail"]["status"] == 403 and entry["detail"]["code"] == "forbidden"
-    assert world.specials["open_ms"].establishment.finess in str(entry["detail"]["reason"])
+    finess = world.specials["open_ms"].establishment.finess
+    assert finess is not None and finess in str(entry["detail"]["reason"])
 
     assert (
         client.put(

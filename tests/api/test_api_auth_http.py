@@ -9,12 +9,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from access_checks import Live, World, build_world
-from api_checks import error_of
 
 from ror.api.app import create_app
 from ror.api.routes.audit import AuditResponse
 from ror.commands.tokens import token_revoke_command
+from tests.api.access_checks import Live, World, build_world
+from tests.api.api_checks import error_of
 
 
 @pytest.fixture(scope="module")

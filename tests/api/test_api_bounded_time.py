@@ -15,13 +15,13 @@ from typing import Any
 import anyio.to_thread
 import httpx
 import pytest
-from api_checks import error_of
 
 from ror import deadline
 from ror.api.app import create_app
 from ror.api.middleware.deadline import Deadlines
 from ror.config import Settings
 from ror.errors import TooLong
+from tests.api.api_checks import error_of
 from tests.live_server import LiveServer
 
 

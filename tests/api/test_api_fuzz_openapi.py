@@ -21,6 +21,7 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.core.result import Err
 
 from ror.access.tokens import TokenStore
 from ror.config import Settings
@@ -48,6 +49,8 @@ def _fuzz(server: LiveServer, headers: dict[str, str]) -> int:
     schema = schemathesis.openapi.from_url(server.url + "/openapi.json")
     sent = 0
     for found in schema.get_all_operations():
+        if isinstance(found, Err):
+            raise found.err()
         operation = found.ok()
 
         @given(operation.as_strategy())

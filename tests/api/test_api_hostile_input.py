@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from api_checks import error_of
+
+from tests.api.api_checks import error_of
 
 DEEP = "[" * 1000 + "]" * 1000
 BODIES = [

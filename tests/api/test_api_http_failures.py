@@ -10,11 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from api_checks import error_of
 
 from ror.api.app import create_app
 from ror.config import Settings
 from ror.search.embedded.replay import replay_path
+from tests.api.api_checks import error_of
 from tests.live_server import LiveServer
 
 

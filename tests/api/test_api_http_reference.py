@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from api_checks import error_of, valid
 
 from ror.api.response_models import (
     GeocodeResponse,
@@ -14,6 +13,7 @@ from ror.api.response_models import (
     SuggestResponse,
 )
 from ror.model import Offer
+from tests.api.api_checks import error_of, valid
 
 
 def test_health(http: httpx.Client) -> None:

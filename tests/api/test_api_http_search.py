@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-from api_checks import error_of, valid
 
 from ror.api.app import create_app
 from ror.api.response_models import ReplayResponse, SearchResponse
@@ -16,6 +15,7 @@ from ror.config import Settings
 from ror.model import Offer
 from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.engine import CandidateQuery, Candidates
+from tests.api.api_checks import error_of, valid
 from tests.live_server import LiveServer
 
 SEARCH = "/v1/referrals/search"

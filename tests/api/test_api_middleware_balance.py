@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import Message, Scope
 
 from ror.api.app import balance
 from ror.api.middleware.balance import ShedWhenBusy
@@ -64,17 +65,17 @@ def test_only_several_workers_balance() -> None:
 def asks(middleware: ShedWhenBusy, peer: tuple[str, int] | None) -> str | None:
     """One request from ``peer`` (None: no address) through ``middleware``: its Connection
     header."""
-    sent: list[dict[str, object]] = []
+    sent: list[Message] = []
 
-    async def receive() -> dict[str, object]:
+    async def receive() -> Message:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def send(message: dict[str, object]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "client": peer}
-    asyncio.run(middleware(scope, receive, send))  # type: ignore[arg-type]
-    headers = dict(sent[0]["headers"])  # type: ignore[call-overload]
+    scope: Scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "client": peer}
+    asyncio.run(middleware(scope, receive, send))
+    headers = dict(sent[0]["headers"])
     value = headers.get(b"connection")
     return None if value is None else value.decode()
 
