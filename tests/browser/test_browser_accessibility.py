@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.browser_support import DESKTOP, PHONE, Live, PageWatch, Tokens, assert_accessible
 
-SEARCH = {"ou": "Toulouse (31000)", "place": "31555", "text": "pédopsy", "age": "8"}
+SEARCH = {"ou": "Toulouse (31000)", "place": "31555", "text": "pédopsy", "age": "17"}
 NURSING = {"ou": "Toulouse (31000)", "place": "31555", "offer_type": "21,23,24,26"}
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
 
@@ -31,7 +31,9 @@ def search_results(page: Page) -> None:
     page.goto("/?" + urlencode(SEARCH))
     expect(page.locator("#results > li.result").first).to_be_visible()
     expect(page.locator("#near-list > li").first).to_be_visible()
-    expect(page).to_have_title(re.compile(r"^pédopsy autour de Toulouse \(31000\) : \d+ offres"))
+    expect(page).to_have_title(
+        re.compile(r"^pédopsy autour de Toulouse \(31000\) : \d+ établissements? trouvés?")
+    )
 
 
 def search_nursing_homes_popup(page: Page) -> None:
@@ -50,13 +52,13 @@ def search_without_place(page: Page) -> None:
 
 def detail_offer(page: Page) -> None:
     page.goto("/?" + urlencode(NURSING))
-    page.locator("#results > li.result h3 a").first.click()
+    page.locator("#results > li.result .members a").first.click()
     expect(page.locator("#detail-main table.prices").first).to_be_visible()
 
 
 def detail_establishment(page: Page) -> None:
     page.goto("/?" + urlencode(NURSING))
-    page.locator("#results > li.result .establishment a").first.click()
+    page.locator("#results > li.result h3 a").first.click()  # the establishment's card
     expect(page.locator(".offer-cards li").first).to_be_visible()
 
 

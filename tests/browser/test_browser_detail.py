@@ -34,7 +34,7 @@ def api(server: Live, path: str, token: str | None = None, **params: Any) -> Any
 
 def first_match(server: Live) -> dict[str, Any]:
     query = {k: v for k, v in SEARCH.items() if k != "ou"}
-    answer: dict[str, Any] = api(server, "/v1/search", limit=10, **query)
+    answer: dict[str, Any] = api(server, "/v1/search", limit=10, group="establishment", **query)
     assert answer["matches"], "the fixture should have nursing homes near Toulouse"
     return answer
 

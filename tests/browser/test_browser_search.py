@@ -7,17 +7,20 @@ from __future__ import annotations
 import itertools
 import re
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlparse
+from urllib.parse import parse_qs, quote, urlencode, urlparse
 
 import httpx
+import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser.browser_support import (
+    DESKTOP,
     PHONE,
     README_PHONE,
     Live,
     PageWatch,
     Shots,
+    assert_accessible,
     contrast_failures,
 )
 
@@ -39,19 +42,45 @@ def results(page: Page) -> Locator:
     return page.locator("#results > li.result")
 
 
+COUNTED = {"offers": "offre", "locations": "lieu", "establishments": "établissement"}
+OTHERS_SENTENCE = "aussi dans cet établissement : "
+
+
 def expect_same_results(page: Page, server: Live, **params: Any) -> dict[str, Any]:
-    """The page lists what ``GET /v1/search`` answers for these parameters, in its order, with
-    its explanation sentences, and the map has one marker per result plus the search point (none
-    for a département or région)."""
+    """The page lists what ``GET /v1/search`` answers for these parameters (grouped by
+    establishment unless ``group`` says otherwise, as the page asks), in its order: one card per
+    establishment titled with its name and listing its fitting offers (the best first), with the
+    explanation sentences (but the one naming the other offers, listed), and the map has one
+    marker per establishment plus the search point (none for a département or région)."""
+    params.setdefault("group", "establishment")
     answer: dict[str, Any] = api(server, "/v1/search", limit=10, **params)
-    expect(page.locator("#status")).to_contain_text(f"{answer['total']:,}".replace(",", "\u202f"))
+    total = f"{answer['total']:,}".replace(",", "\u202f")
+    expect(page.locator("#status")).to_contain_text(
+        f"{total} {COUNTED[answer['counted']['total']]}"
+    )
     expect(results(page)).to_have_count(len(answer["matches"]))
     titles = results(page).locator("h3").all_inner_texts()
     offset = int(params.get("offset", 0))
     for i, (title, match) in enumerate(zip(titles, answer["matches"], strict=True)):
-        assert title.split(maxsplit=1) == [str(offset + i + 1), match["offer"]["name"]]
-        sentences = results(page).nth(i).locator(".explain li").all_inner_texts()
-        assert sentences == match["explain"]
+        card = results(page).nth(i)
+        establishment = match["offer"]["establishment"]
+        grouped = answer["group"] == "establishment" and establishment["id"]
+        name = establishment["name"] if grouped else match["offer"]["name"]
+        assert title.split(maxsplit=1) == [str(offset + i + 1), name]
+        offers = [match["offer"], *(m["offer"] for m in match["members"] or [])]
+        links = card.locator(".members li a")
+        if grouped:
+            expect(links).to_have_count(len(offers))
+            for link, offer in zip(links.all(), offers, strict=True):
+                href = urlparse(link.get_attribute("href") or "").path
+                assert href == "/offres/" + quote(offer["id"], safe="")
+                assert offer["name"].startswith(link.inner_text())
+        else:
+            expect(links).to_have_count(0)
+        sentences = card.locator(".explain li").all_inner_texts()
+        assert sentences == [
+            s for s in match["explain"] if not (grouped and s.startswith(OTHERS_SENTENCE))
+        ]
     groups: dict[tuple[float, float], str] = {}  # point -> the establishment drawn there
     for m in answer["matches"]:
         point = (m["offer"]["place"]["lat"], m["offer"]["place"]["lon"])
@@ -153,13 +182,15 @@ def test_filters_and_near_misses(watch: PageWatch, server: Live, shots: Shots) -
     expect_same_results(page, server, place="31555", text="pédopsy")
 
     age = page.get_by_label("Âge du patient")
-    age.fill("8")
+    age.fill("17")
     age.press("Enter")
-    expect(page).to_have_url(re.compile(r"age=8"))
-    answer = expect_same_results(page, server, place="31555", text="pédopsy", age=8)
+    expect(page).to_have_url(re.compile(r"age=17"))
+    answer = expect_same_results(page, server, place="31555", text="pédopsy", age=17)
     near = page.locator("#near-list > li")
     expect(near).to_have_count(len(answer["near_misses"]))
-    assert answer["near_misses"], "the fixture should give near-misses for an 8-year-old"
+    assert answer["near_misses"], (
+        "the fixture should give near-misses for a 17-year-old (units up to 16)"
+    )
     expect(page.get_by_role("heading", name="À un critère près")).to_be_visible()
     reasons = near.locator("strong").all_inner_texts()
     assert reasons == [n["reason"] for n in answer["near_misses"]]
@@ -263,7 +294,9 @@ def test_nursing_home_budget_and_social_aid(watch: PageWatch, server: Live) -> N
             priced += 1
             lowest = min([price["monthly_eur"], *(r["monthly_eur"] for r in price["rooms"])])
             euros = f"{round(lowest):,}".replace(",", "\u202f")
-            expect(results(page).nth(i).locator(".facts")).to_contain_text(f"{euros} € par mois")
+            expect(results(page).nth(i).locator(".members li").first).to_contain_text(
+                f"{euros} € par mois"
+            )
     assert priced, "the fixture's nursing homes should have prices"
 
     budget = page.get_by_label("Budget par mois (EHPAD), en €")
@@ -302,13 +335,15 @@ def test_a_shared_url_reopens_the_search_with_paging_and_history(
         page = watch.page
         page.goto("/?place=31555&ou=Toulouse")
         answer = expect_same_results(page, server, place="31555")
-        assert answer["total"] > 20
+        assert answer["total"] > 10
         expect(page.locator("#pager")).to_contain_text("Page 1 sur")
         page.get_by_role("link", name="Page suivante →").click()
         expect(page).to_have_url(re.compile(r"offset=10"))
         expect(page.locator("#r-11")).to_be_visible()
         expect(page.locator("#results-title")).to_be_focused()
-        expect_same_results(page, server, place="31555", offset=10)
+        expect_same_results(
+            page, server, place="31555", radius_km=answer["radius_km"], offset=10
+        )  # the link holds the radius of page 1
         page.go_back()
         expect(page.locator("#r-1")).to_be_visible()
         expect(page).not_to_have_url(re.compile(r"offset="))
@@ -420,7 +455,9 @@ def test_a_departement_by_name_or_number(watch: PageWatch, server: Live) -> None
     assert answer["territory"]["where"] == "en Haute-Garonne (31)"
     expect(page).to_have_title(re.compile(r"en Haute-Garonne \(31\) : "))
     status = page.locator("#status")
-    expect(status).to_contain_text(re.compile(r"offres? trouvées? en Haute-Garonne \(31\)\."))
+    expect(status).to_contain_text(
+        re.compile(r"établissements? trouvés? en Haute-Garonne \(31\)\.")
+    )
     expect(status).not_to_contain_text("à moins de")
     expect(page.get_by_label("Distance")).to_be_disabled()  # searched whole
     ou.fill("")
@@ -480,7 +517,7 @@ def test_french_labels_and_contrast(watch: PageWatch) -> None:
     page = watch.page
     page.goto(
         "/?"
-        + urlencode({"ou": "Toulouse (31000)", "place": "31555", "text": "pédopsy", "age": "8"})
+        + urlencode({"ou": "Toulouse (31000)", "place": "31555", "text": "pédopsy", "age": "17"})
     )
     expect(results(page).first).to_be_visible()
     expect(page.locator("#near-list > li").first).to_be_visible()
@@ -498,3 +535,58 @@ def test_french_labels_and_contrast(watch: PageWatch) -> None:
         page.get_by_role("region", name="Carte des résultats et du point de recherche")
     ).to_be_visible()
     assert contrast_failures(page) == []
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "390"])
+def test_a_family_sees_one_card_per_nursing_home(
+    browser: Browser, server: Live, shots: Shots, viewport: dict[str, int]
+) -> None:
+    phone = viewport["width"] < 1000
+    with PageWatch.open(
+        browser, server.url, viewport=viewport, is_mobile=phone, has_touch=phone
+    ) as watch:
+        page = watch.page
+        page.goto("/")
+        pick(page.get_by_role("combobox", name="Quoi ?"), "maison de retraite", EHPAD)
+        pick(page.get_by_role("combobox", name="Où ?"), "Toulouse", "Toulouse")
+        page.get_by_role("button", name="Rechercher").click()
+        expect(page).to_have_url(re.compile("offer_type=21%2C23%2C24%2C26"))
+        assert "group" not in query_of(page)  # the page's default: the shared URL stays short
+        answer = expect_same_results(page, server, place="31555", offer_type=EHPAD_CODES)
+        assert answer["counted"]["total"] == "establishments"
+        expect(page.locator("#status")).to_contain_text(
+            re.compile(r"^\d+ établissements? trouvés? à moins de")
+        )
+        expect(page).to_have_title(re.compile(r"établissements? trouvés? — ror$"))
+        establishments = [m["offer"]["establishment"]["id"] for m in answer["matches"]]
+        assert len(set(establishments)) == len(establishments)  # never the same place twice
+        several = next(i for i, m in enumerate(answer["matches"]) if m["members"])
+        card = results(page).nth(several)
+        expect(card.locator(".members li")).to_have_count(
+            1 + len(answer["matches"][several]["members"])
+        )
+        expect(card.locator(".members")).to_contain_text("Hébergement permanent")
+        expect(card.locator(".members")).to_contain_text(re.compile(r"€ par (mois|jour)"))
+        expect(card.locator(".facts")).to_contain_text("dépendance GIR 5-6 comprise")
+        expect(
+            card.get_by_role(
+                "link",
+                name=answer["matches"][several]["offer"]["establishment"]["name"],
+                exact=True,
+            )
+        ).to_have_attribute("href", re.compile(r"^/etablissements/"))
+        if phone:
+            expect(page.locator("#results-title")).to_be_in_viewport()
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= viewport["width"], f"the page scrolls sideways: {width} px"
+        assert_accessible(page, f"cards by establishment, {viewport['width']} px")
+        card.scroll_into_view_if_needed()
+        shots.take(page, f"search-establishment-cards-{viewport['width']}", full_page=False)
+        marker = page.locator(".leaflet-marker-icon.result-marker").first
+        marker.focus()
+        marker.press("Enter")
+        expect(page.locator(".leaflet-popup-content")).to_contain_text(
+            answer["matches"][0]["offer"]["establishment"]["name"]
+        )
+        page.wait_for_timeout(400)  # the popup's fade-in
+        assert_accessible(page, f"establishment popup, {viewport['width']} px")

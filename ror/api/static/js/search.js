@@ -37,6 +37,13 @@ const FACETS_SHOWN = 6; // per facet, the rest behind "voir plus"
 const NURSING_HOME_TYPES = new Set(["21", "23", "24", "26"]); // R244 EHPAD offer types
 const NARROW = window.matchMedia("(max-width: 63.99rem)"); // one column: panels start closed
 const AROUND_ME = "Autour de moi";
+const GROUP = "establishment"; // one card per establishment unless the URL asks otherwise
+const OTHERS_SENTENCE = "aussi dans cet établissement : "; // ror/ranking/explain.py, grouped()
+const COUNTED = {
+  offers: ["offre trouvée", "offres trouvées"],
+  locations: ["lieu d'accueil trouvé", "lieux d'accueil trouvés"],
+  establishments: ["établissement trouvé", "établissements trouvés"],
+};
 
 const form = document.getElementById("search");
 const ouInput = document.getElementById("ou");
@@ -258,7 +265,7 @@ function paramsFromForm(current) {
     if (value && !input.disabled && !(box && box.hidden)) next.set(input.name, value);
     else next.delete(input.name);
   }
-  copy(current, next, ["profile", "limit"]);
+  copy(current, next, ["profile", "limit", "group"]);
   if (next.get("radius_km") && !hasPlace(next)) next.delete("radius_km");
   return next;
 }
@@ -333,6 +340,7 @@ async function run(params, { push = false } = {}) {
   const query = new URLSearchParams(params);
   for (const name of LABEL_PARAMS) query.delete(name);
   if (!query.has("limit")) query.set("limit", String(PAGE_SIZE));
+  if (!query.has("group")) query.set("group", GROUP);
   query.set("facets", "true"); // the filters beside the results
   if (controller) controller.abort();
   controller = new AbortController();
@@ -426,7 +434,7 @@ function render(answer, params) {
   const territory = answer.territory;
   searchWhole(Boolean(territory));
   const around = territory ? ` ${territory.where}` : where ? ` autour de ${where}` : "";
-  const count = plural(answer.total, ["offre trouvée", "offres trouvées"]);
+  const count = plural(answer.total, COUNTED[answer.counted.total] || COUNTED.offers);
   const radius = answer.radius_km ? ` à moins de ${formatKm(answer.radius_km)}` : "";
   say([`${count}${radius}${around}.`, ...answer.warnings.map((w) => w.message)].join(" "));
   showFiltersFor(needOf(params, answer));
@@ -438,7 +446,8 @@ function render(answer, params) {
   resultsList.start = offset + 1;
   answer.matches.forEach((match, i) => resultsList.append(resultItem(match, offset + i + 1)));
   if (!answer.matches.length) {
-    resultsList.append(el("li", { class: "empty" }, "Aucune offre ne remplit tous les critères."));
+    const none = answer.group === "establishment" ? "Aucun établissement ne remplit" : "Aucune offre ne remplit";
+    resultsList.append(el("li", { class: "empty" }, `${none} tous les critères.`));
   }
   renderPager(answer.total, offset, limit, params, answer.radius_km);
   renderNearMisses(answer.near_misses);
@@ -453,12 +462,26 @@ function learnLabels(answer) {
   }
 }
 
+// A match of a grouped answer stands for its establishment: the card is the establishment's,
+// listing its fitting offers (the match's best one first) with their prices.
+function isEstablishmentCard(match) {
+  return lastAnswer?.group === "establishment" && Boolean(match.offer.establishment.id);
+}
+
+function cardTitle(match) {
+  return isEstablishmentCard(match) ? match.offer.establishment.name || match.offer.name : match.offer.name;
+}
+
 function resultItem(match, rank) {
   const offer = match.offer;
   const headingId = `r-${rank}-title`;
+  const card = isEstablishmentCard(match);
+  const href = card ? establishmentUrl(offer.establishment, detailContext) : offerUrl(offer, detailContext);
+  const shown = card ? [{ offer, price: match.price }, ...(match.members || [])] : [];
+  const reasons = card ? match.explain.filter((s) => !s.startsWith(OTHERS_SENTENCE)) : match.explain; // the card lists them
   return el(
     "li",
-    { class: "result", id: `r-${rank}` },
+    { class: card ? "result grouped" : "result", id: `r-${rank}` },
     el(
       "article",
       { "aria-labelledby": headingId },
@@ -470,17 +493,22 @@ function resultItem(match, rank) {
           { id: headingId },
           el("span", { class: "rank", "aria-hidden": "true" }, String(rank)),
           " ",
-          el("a", { href: offerUrl(offer, detailContext) }, offer.name),
+          el("a", { href }, cardTitle(match)),
         ),
         el("p", { class: "distance" }, distanceText(match)),
       ),
-      el("p", { class: "establishment" }, establishmentLink(offer)),
-      el("ul", { class: "facts", "aria-label": "En bref" }, [priceFact(match.price), ...facts(offer)].filter(Boolean).map((f) => el("li", {}, f))),
-      match.explain.length
+      el("p", { class: "establishment" }, card ? addressOf(offer) : establishmentLink(offer)),
+      card ? memberList(shown) : null,
+      el(
+        "ul",
+        { class: "facts", "aria-label": "En bref" },
+        [card ? priceNote(shown) : priceFact(match.price), ...facts(offer, card)].filter(Boolean).map((f) => el("li", {}, f)),
+      ),
+      reasons.length
         ? el(
             "ul",
-            { class: "explain", "aria-label": "Pourquoi cette offre" },
-            match.explain.map((sentence) => el("li", {}, sentence)),
+            { class: "explain", "aria-label": card ? "Pourquoi cet établissement" : "Pourquoi cette offre" },
+            reasons.map((sentence) => el("li", {}, sentence)),
           )
         : null,
     ),
@@ -505,10 +533,14 @@ function establishmentLine(offer) {
     .join(" — ");
 }
 
-function establishmentLink(offer) {
+function addressOf(offer) {
   const place = offer.place;
   const town = [place.postal_code, place.city].filter(Boolean).join(" ");
-  const address = [place.address, town].filter(Boolean).join(", ");
+  return [place.address, town].filter(Boolean).join(", ");
+}
+
+function establishmentLink(offer) {
+  const address = addressOf(offer);
   return [
     el("a", { href: establishmentUrl(offer.establishment, detailContext) }, offer.establishment.name),
     address ? ` — ${address}` : "",
@@ -530,12 +562,60 @@ function priceFact(price) {
   return null;
 }
 
-function facts(offer) {
+// The offers of an establishment's card, each with its price:
+// "Hébergement permanent — 2 094 € par mois · Accueil de jour — 46,35 € par jour".
+function memberList(shown) {
+  const establishment = shown[0].offer.establishment.name || "";
+  return el(
+    "ul",
+    { class: "members", "aria-label": plural(shown.length, ["offre de l'établissement", "offres de l'établissement"]) },
+    shown.map(({ offer, price }) => {
+      const cost = shortPrice(price);
+      const name = shortName(offer.name, establishment);
+      const label = name === offer.name ? {} : { "aria-label": offer.name }; // out of the card too
+      return el(
+        "li",
+        {},
+        el("a", { href: offerUrl(offer, detailContext), ...label }, name),
+        cost ? [" — ", el("span", { class: "member-price" }, cost)] : null,
+      );
+    }),
+  );
+}
+
+// "Hébergement permanent - EHPAD Les Magnolias" on the card of EHPAD Les Magnolias:
+// "Hébergement permanent".
+function shortName(name, establishment) {
+  for (const dash of [" - ", " – ", " — "]) {
+    const tail = `${dash}${establishment}`;
+    if (establishment && name.endsWith(tail) && name.length > tail.length) return name.slice(0, -tail.length);
+  }
+  return name;
+}
+
+// The price of one offer on a card (the card says once what it includes).
+function shortPrice(price) {
+  if (!price) return "";
+  if (price.kind === "residential" && price.monthly_eur !== null) {
+    const lowest = Math.min(price.monthly_eur, ...price.rooms.map((r) => r.monthly_eur));
+    const from = price.rooms.length > 1 ? "dès " : "";
+    return `${from}${formatEur(lowest, { whole: true })} par mois`;
+  }
+  return price.daily_eur !== null ? `${formatEur(price.daily_eur)} par jour` : "";
+}
+
+function priceNote(shown) {
+  const kinds = new Set(shown.map(({ price }) => price && price.kind));
+  if (kinds.has("residential")) return "Prix dépendance GIR 5-6 comprise";
+  return kinds.has("day_care") ? "Prix dépendance comprise" : null;
+}
+
+function facts(offer, card = false) {
   const out = [];
   const types = offer.offer_type.map((c) => c.label || c.code);
-  if (types.length) out.push(types.join(", "));
+  if (types.length && !card) out.push(types.join(", "));
   const modes = offer.care_mode.map((c) => c.label || c.code);
-  if (modes.length) out.push(modes.join(", "));
+  if (modes.length && !card) out.push(modes.join(", "));
   const age = ageRange(offer.age_range);
   if (age) out.push(age);
   if (offer.establishment.social_aid) out.push("Habilité à l'aide sociale");
@@ -696,7 +776,7 @@ async function renderMap(answer, offset, where) {
       html: `<span>${ranks}</span>`, // digits, commas and dashes only
       iconSize: [Math.max(28, 12 + 8 * ranks.length), 28],
     });
-    const names = group.map((g) => `${g.rank}. ${g.match.offer.name}`).join(" ; ");
+    const names = group.map((g) => `${g.rank}. ${cardTitle(g.match)}`).join(" ; ");
     const marker = L.marker([y, x], { icon, title: names, keyboard: true })
       .bindPopup(() => popup(group))
       .addTo(markers);
@@ -767,15 +847,22 @@ function popup(group) {
       el(
         "p",
         {},
-        el("strong", {}, `${rank}. `, el("a", { href: offerUrl(match.offer, detailContext) }, match.offer.name)),
-        el("br"),
-        el("a", { href: establishmentUrl(match.offer.establishment, detailContext) }, match.offer.establishment.name),
-        el("br"),
+        ...popupLines(match, rank),
         shownKm(match.distance_km) ? `à ${shownKm(match.distance_km)} — ` : "",
         el("a", { href: `#r-${rank}` }, "voir dans la liste"),
       ),
     ),
   );
+}
+
+function popupLines(match, rank) {
+  const offer = match.offer;
+  const establishment = el("a", { href: establishmentUrl(offer.establishment, detailContext) }, offer.establishment.name);
+  if (!isEstablishmentCard(match)) {
+    return [el("strong", {}, `${rank}. `, el("a", { href: offerUrl(offer, detailContext) }, offer.name)), el("br"), establishment, el("br")];
+  }
+  const names = [offer, ...(match.members || []).map((m) => m.offer)].map((o) => shortName(o.name, offer.establishment.name));
+  return [el("strong", {}, `${rank}. `, establishment), el("br"), names.join(" · "), el("br")];
 }
 
 // --- start -----------------------------------------------------------------------------------
