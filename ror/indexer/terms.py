@@ -14,6 +14,10 @@ Location-scope keys are the union over the offer's Locations ("some Location has
 is ``<scope>.<field>`` and an instant in microseconds since 1970 (UTC); the sort keys
 ``sort:_lastUpdated`` and ``sort:-_lastUpdated`` hold every offer, a missing date last.
 
+The **names** (:data:`NAME_FIELDS`) are also kept whole, folded, for substring searches
+(:func:`offer_names`; a Location-scope name is its Locations' names joined by :data:`JOIN`, a
+character no folded text holds, so no substring spans two of them).
+
 Counters are not read: nothing here changes when capacities are pushed.
 """
 
@@ -57,6 +61,9 @@ TEXT_FIELDS: Final = {
     "location": ("name", "postal_code", "city"),
 }
 PREFIXED: Final = frozenset({"location.postal_code"})
+#: Text fields whose folded values are kept whole for substring (``:contains``, ``co``) searches.
+NAME_FIELDS: Final = ("offer.name", "organization.name", "location.name")
+JOIN: Final = "|"
 #: Date fields looked up (the offer's own, its EG's, and its EG's or one above it).
 DATE_FIELDS: Final = ("offer.last_updated", "organization.last_updated")
 
@@ -125,6 +132,18 @@ def _texts(v: OfferView, scope: str, field: str) -> Iterator[str]:
         yield text_term(where, folded)
         if where in PREFIXED:
             yield from (text_term(where, folded[:n], True) for n in range(1, len(folded) + 1))
+
+
+def offer_names(offer: Offer) -> tuple[str, ...]:
+    """The folded value of each of :data:`NAME_FIELDS` ("" when it has none)."""
+    v = view(offer, counters=False)
+    out = []
+    for where in NAME_FIELDS:
+        scope, field = where.split(".")
+        places = v.locations if scope == "location" else (None,)
+        values = (text_of(v, loc, scope, field) for loc in places)
+        out.append(JOIN.join(fold(value) for value in values if value is not None))
+    return tuple(out)
 
 
 def offer_dates(offer: Offer) -> set[tuple[str, int]]:

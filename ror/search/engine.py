@@ -257,12 +257,16 @@ class Listings(Protocol):
 class Lookup:
     """Offers by key (``ror.indexer.terms``): having one of ``terms``, or a term starting with
     one of ``prefixes``; or (``field`` set) a date of ``field`` in one of ``ranges``, each
-    ``[low, high)`` in microseconds since 1970, None for an open end."""
+    ``[low, high)`` in microseconds since 1970, None for an open end; or (``text`` set, one of
+    ``terms.NAME_FIELDS``) whose folded ``text`` holds every trigram of one of ``contains``
+    (folded, 3 characters or more: a superset of the offers holding it, to be tested)."""
 
     terms: tuple[str, ...] = ()
     prefixes: tuple[str, ...] = ()
     field: str | None = None
     ranges: tuple[tuple[int | None, int | None], ...] = ()
+    text: str | None = None
+    contains: tuple[str, ...] = ()
 
 
 #: A page row of :meth:`Lookups.lookup_page`: (ref, offer id, sort key: a date key or None).
@@ -277,6 +281,10 @@ class Lookups(Protocol):
 
     def lookup_ready(self) -> bool:
         """The keys are in step with the offers (False while they are being built)."""
+        ...
+
+    def lookup_contains(self) -> bool:
+        """Look-ups with ``contains`` are answered (the engine keeps the names' trigrams)."""
         ...
 
     def lookup_refs(self, lookup: Lookup, limit: int, among: Sequence[int] = ()) -> set[int] | None:

@@ -7,7 +7,9 @@ Each top-level condition the keys can find becomes a :class:`~ror.search.engine.
   ``organization.type``, ``location.commune-cog``, ``location.identifier``, Location ``_id``…
   (values with a code; the system as the search names it);
 - strings (``name``, ``address-postalcode``, ``address-city``…): a prefix (``:exact`` narrows by
-  its folded value; ``:contains`` is not looked up);
+  its folded value); names (``terms.NAME_FIELDS``) also by substring (``:contains``, ``co``, an
+  ``or`` of them) when the engine keeps their trigrams and every term has 3 characters or more
+  (narrowing only);
 - ``_lastUpdated`` of the offer and of its organisation (``:above`` too): date ranges.
 
 A look-up is **exact** when the keys decide the condition as the search does: every one of an
@@ -28,13 +30,14 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from ror.api.fhir import paging
-from ror.api.fhir.query import Atom, Node, SearchRequest
+from ror.api.fhir.query import AnyOf, Atom, Node, SearchRequest
 from ror.api.fhir.search import Hit, Result, flat, run
 from ror.api.fhir.values import DateRange, Text, Token
 from ror.criteria import Audience
 from ror.indexer.facts import view
 from ror.indexer.terms import (
     MISSING,
+    NAME_FIELDS,
     PREFIXED,
     SORT_DOWN,
     SORT_UP,
@@ -67,7 +70,8 @@ def lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result
         return None
     conditions = flat(request.condition)
     service = request.resource == "HealthcareService"
-    found = [(c, as_lookup(c, conditions, service)) for c in conditions]
+    grams = engine.lookup_contains()
+    found = [(c, as_lookup(c, conditions, service, grams)) for c in conditions]
     order = ORDERS.get(tuple((k.key, k.descending) for k in request.sort))
     exact = all(f is not None and f[1] for _, f in found)
     looked = [f[0] for _, f in found if f is not None]
@@ -78,7 +82,7 @@ def lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result
     if not looked:
         return None
     refs: set[int] | None = None
-    for one in sorted(looked, key=lambda x: x.field is not None):  # terms first: fewer
+    for one in sorted(looked, key=lambda x: (x.text is not None, x.field is not None)):
         got = engine.lookup_refs(one, NARROW_MAX)
         if got is not None:
             refs = got if refs is None else refs & got
@@ -95,10 +99,16 @@ def _hidden(engine: Listings, audience: Audience) -> set[int]:
     return {ref for ref, champ in units if not audience.shows_sensitive(champ)}
 
 
-def as_lookup(node: Node, conditions: Sequence[Node], service: bool) -> tuple[Lookup, bool] | None:
+def as_lookup(
+    node: Node, conditions: Sequence[Node], service: bool, grams: bool = False
+) -> tuple[Lookup, bool] | None:
     """The look-up finding the offers ``node`` may match, and whether it finds exactly those."""
+    if isinstance(node, AnyOf) and grams:
+        return _contains(node.children)
     if not isinstance(node, Atom):
         return None
+    if grams and any(isinstance(v, Text) and v.mode == "contains" for v in node.values):
+        return _contains([node])
     param = node.param
     above = node.modifier == "above" and param.scope == "organization"
     if node.modifier is not None and not above and node.modifier != "exact":
@@ -129,6 +139,22 @@ def as_lookup(node: Node, conditions: Sequence[Node], service: bool) -> tuple[Lo
         ranges = tuple(r for d in dates for r in date_ranges(d))
         return Lookup(field=where, ranges=ranges), alone
     return None
+
+
+def _contains(atoms: Sequence[Node]) -> tuple[Lookup, bool] | None:
+    """The substring look-up of an any-of of ``:contains`` atoms on one name (never exact)."""
+    wheres, terms = set(), []
+    for atom in atoms:
+        if not isinstance(atom, Atom) or atom.modifier not in ("contains", None):
+            return None
+        texts = [v for v in atom.values if isinstance(v, Text) and v.mode == "contains"]
+        if len(texts) != len(atom.values) or any(len(t.folded) < 3 for t in texts):
+            return None
+        wheres.add(name(atom.param.scope, atom.param.field))
+        terms += [t.folded for t in texts]
+    if len(wheres) != 1 or not wheres <= set(NAME_FIELDS):
+        return None
+    return Lookup(text=wheres.pop(), contains=tuple(dict.fromkeys(terms))), False
 
 
 def date_ranges(d: DateRange) -> list[tuple[int | None, int | None]]:

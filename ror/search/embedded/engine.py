@@ -566,6 +566,9 @@ class EmbeddedEngine:
     def lookup_ready(self) -> bool:
         return lookups.ready(self._conn())
 
+    def lookup_contains(self) -> bool:
+        return lookups.TRIGRAM
+
     def lookup_refs(self, lookup: Lookup, limit: int, among: Sequence[int] = ()) -> set[int] | None:
         return lookups.refs(self._conn(), lookup, limit, among)
 

@@ -7,6 +7,9 @@ table              content
                    its key order is the offers' id order within a term
 ``offer_dates``    ``(field, ts, id)`` → ``rid``: every date of an offer, the sort keys
                    ``sort:±_lastUpdated`` included (one per offer, a missing date last)
+``offer_grams``    FTS5 ``trigram`` table, ``rowid`` = ``rid``: the folded names of an offer
+                   (``terms.offer_names``), one column per ``terms.NAME_FIELDS``; only where
+                   the SQLite library has the tokenizer (:data:`TRIGRAM`, SQLite ≥ 3.34)
 =================  ========================================================================
 
 Written with the offers by upserts and deletes (:func:`index_offer`, :func:`remove`);
@@ -29,7 +32,15 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
-from ror.indexer.terms import MISSING, SORT_DOWN, SORT_UP, offer_dates, offer_terms
+from ror.indexer.terms import (
+    MISSING,
+    NAME_FIELDS,
+    SORT_DOWN,
+    SORT_UP,
+    offer_dates,
+    offer_names,
+    offer_terms,
+)
 from ror.model import Offer
 from ror.search.embedded import location_dates
 from ror.search.embedded.rows import decode_doc
@@ -53,11 +64,42 @@ DDL: Final = [
 ]
 
 
+_COLUMNS: Final = {where: where.replace(".", "_") for where in NAME_FIELDS}
+GRAMS_DDL: Final = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS offer_grams USING fts5({', '.join(_COLUMNS.values())}, "
+    "tokenize='trigram')"
+)
+_INSERT_GRAMS: Final = (
+    f"INSERT INTO offer_grams (rowid, {', '.join(_COLUMNS.values())}) "
+    f"VALUES (?{', ?' * len(_COLUMNS)})"
+)
+
+
+def _trigram() -> bool:
+    if sqlite3.sqlite_version_info < (3, 34, 0):
+        return False
+    try:
+        sqlite3.connect(":memory:").execute(GRAMS_DDL)
+    except sqlite3.Error:
+        return False
+    return True
+
+
+#: The SQLite library has FTS5 and its ``trigram`` tokenizer: names are looked up by substring.
+TRIGRAM: Final = _trigram()
+
+
 def ensure_tables(conn: sqlite3.Connection) -> None:
-    """Create the tables and their indexes (inside the caller's write transaction)."""
+    """Create the tables and their indexes (inside the caller's write transaction); an index
+    written before ``offer_grams`` existed has its keys filled again."""
     for ddl in DDL:
         conn.execute(ddl)
     location_dates.ensure_tables(conn)
+    if TRIGRAM:
+        known = "SELECT 1 FROM sqlite_master WHERE name = 'offer_grams'"
+        if conn.execute(known).fetchone() is None:
+            conn.execute(GRAMS_DDL)
+            conn.execute("DELETE FROM meta WHERE key = 'terms_version'")
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -75,12 +117,16 @@ def index_offer(conn: sqlite3.Connection, rid: int, offer: Offer) -> None:
         [(field, ts, offer.id, rid) for field, ts in offer_dates(offer)],
     )
     location_dates.index_offer(conn, rid, offer)
+    if TRIGRAM:
+        conn.execute(_INSERT_GRAMS, (rid, *offer_names(offer)))
 
 
 def remove(conn: sqlite3.Connection, rid: int) -> None:
     conn.execute("DELETE FROM offer_terms WHERE rid = ?", (rid,))
     conn.execute("DELETE FROM offer_dates WHERE rid = ?", (rid,))
     location_dates.remove(conn, rid)
+    if TRIGRAM:
+        conn.execute("DELETE FROM offer_grams WHERE rowid = ?", (rid,))
 
 
 def follow_docs(conn: sqlite3.Connection) -> None:
@@ -121,6 +167,8 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
         conn.execute("DELETE FROM offer_terms")
         conn.execute("DELETE FROM offer_dates")
         conn.execute("DELETE FROM location_dates")
+        if TRIGRAM:
+            conn.execute("DELETE FROM offer_grams")
         for index in _BY_RID:  # made again at the end, in one pass
             conn.execute(f"DROP INDEX IF EXISTS {index}")
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('terms_fill', ?)", (mine,))
@@ -159,17 +207,20 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
 
 def _insert_sorted(conn: sqlite3.Connection, rows: Sequence[tuple[int, bytes]]) -> None:
     """The keys of these stored offers, written in key order (their earlier ones replaced)."""
-    terms, dates, locs = [], [], []
+    terms, dates, locs, names = [], [], [], []
     for rid, doc in rows:
         offer = decode_doc(doc)
         terms += [(term, offer.id, rid) for term in offer_terms(offer)]
         dates += [(field, ts, offer.id, rid) for field, ts in offer_dates(offer)]
         locs += location_dates.index_offer(conn, rid, offer)
+        names.append((rid, *offer_names(offer)))
     location_dates.refresh(conn, locs)
     terms.sort()
     dates.sort()
     conn.executemany("INSERT OR REPLACE INTO offer_terms VALUES (?, ?, ?)", terms)
     conn.executemany("INSERT OR REPLACE INTO offer_dates VALUES (?, ?, ?, ?)", dates)
+    if TRIGRAM:
+        conn.executemany(_INSERT_GRAMS, names)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -204,9 +255,34 @@ def _table(lookup: Lookup) -> str:
     return "offer_dates" if lookup.field is not None else "offer_terms"
 
 
+def _match(lookup: Lookup) -> str:
+    """The FTS5 query of a ``contains`` look-up (folded terms hold no quote)."""
+    if lookup.text not in _COLUMNS or not TRIGRAM:
+        raise ValueError(f"no substring look-up on {lookup.text!r}")
+    phrases = " OR ".join(f'"{term}"' for term in lookup.contains)
+    return f"{_COLUMNS[lookup.text]} : ({phrases})"
+
+
+def _grams(
+    conn: sqlite3.Connection, lookup: Lookup, limit: int, among: Sequence[int]
+) -> set[int] | None:
+    query = "SELECT rowid FROM offer_grams WHERE offer_grams MATCH ?"
+    if among:
+        found: set[int] = set()
+        for i in range(0, len(among), _CHUNK):
+            part = list(among[i : i + _CHUNK])
+            sql = f"{query} AND rowid IN ({', '.join('?' * len(part))})"
+            found.update(int(r) for (r,) in conn.execute(sql, [_match(lookup), *part]))
+        return found
+    rows = conn.execute(f"{query} LIMIT ?", (_match(lookup), limit + 1)).fetchall()
+    return None if len(rows) > limit else {int(r) for (r,) in rows}
+
+
 def refs(
     conn: sqlite3.Connection, lookup: Lookup, limit: int, among: Sequence[int] = ()
 ) -> set[int] | None:
+    if lookup.text is not None:
+        return _grams(conn, lookup, limit, among)
     where, params = _where(lookup, "k")
     if among:
         found: set[int] = set()
@@ -225,6 +301,9 @@ def refs(
 
 
 def count(conn: sqlite3.Connection, lookup: Lookup) -> int:
+    if lookup.text is not None:
+        sql = "SELECT count(*) FROM offer_grams WHERE offer_grams MATCH ?"
+        return int(conn.execute(sql, (_match(lookup),)).fetchone()[0])
     where, params = _where(lookup, "k")
     single_term = lookup.field is None and len(lookup.terms) == 1 and not lookup.prefixes
     single_date = lookup.field in SINGLE and len(lookup.ranges) == 1
@@ -244,6 +323,8 @@ def page(
         raise ValueError(f"unknown look-up order {order!r}")
     if lookup is None:
         return _walk(conn, None, order, after, limit)
+    if lookup.text is not None:
+        return _sorted(conn, refs(conn, lookup, 2**62) or set(), order, after, limit)
     if order != "_id" and lookup.field == "offer.last_updated" and len(lookup.ranges) == 1:
         return _walk(conn, None, order, after, limit, _bounds(lookup.ranges[0], order))
     if order == "_id" and lookup.field is None and not lookup.prefixes:

@@ -1,0 +1,128 @@
+"""Substring name searches (``name:contains``, ``_filter=name co``, an ``or`` of them) go through
+the names' trigrams the engine keeps: same pages, totals and cursors as the scan (accents, case,
+apostrophes folded as the evaluator folds them), reading only the offers whose name holds the
+trigrams; terms under 3 characters keep the scan; the trigrams follow upserts, deletes and loads."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from ror.access.profiles import audience
+from ror.api.fhir.lookup import lookup
+from ror.api.fhir.params import parse_search
+from ror.api.fhir.search import run
+from ror.model import Offer
+from ror.search.embedded import lookups
+from ror.search.embedded.engine import EmbeddedEngine
+from ror.text import fold
+from tests.api.fhir.test_fhir_lookup import Counting, Items, pages
+
+pytestmark = pytest.mark.skipif(not lookups.TRIGRAM, reason="SQLite without FTS5 trigram")
+
+CO_MANY = " or ".join(f'name co "{w}"' for w in ("zzq", "xwv", "kqj", "vwx", "jjj") * 3)
+
+QUERIES: dict[str, Items] = {
+    "contains accented": [("name:contains", "HÉBERGEMENT perm")],
+    "contains folded": [("name:contains", "réa")],
+    "contains apostrophe": [("name:contains", "d'activités et")],
+    "contains across words": [("name:contains", "ent - ehp"), ("_count", "7")],
+    "contains any of": [("name:contains", "marronn,terrasses,zzqy")],
+    "contains with _tag": [("name:contains", "infirm"), ("_tag", "11")],
+    "organization name contains": [("organization.name:contains", "Bois jo")],
+    "Location name contains": [("type", "Location"), ("name:contains", "syn loc 00001")],
+    "co": [("_filter", 'name co "Aide à DOMICILE"')],
+    "co or co": [("_filter", 'name co "marronniers" or name co "Pôle d\'act"')],
+    "co or many": [("_filter", f'{CO_MANY} or name co "terrasses"'), ("_count", "9")],
+    "co and co": [("_filter", 'name co "ehpad" and name co "temporaire"')],
+    "co with sw": [("_filter", 'name co "soins" and name sw "david"')],
+}
+SHORT: dict[str, Items] = {
+    "contains short": [("name:contains", "é"), ("_count", "50")],
+    "co short in or": [("_filter", 'name co "ab" or name co "terrasses"'), ("_count", "50")],
+}
+
+
+@pytest.fixture(scope="module")
+def engine(db_path: Path) -> EmbeddedEngine:
+    return EmbeddedEngine(db_path)
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_contains_answers_as_the_scan(engine: EmbeddedEngine, name: str) -> None:
+    items = QUERIES[name]
+    for profile in (0, 1):
+        fast = pages(engine, items, profile, fast=True)
+        assert fast == pages(engine, items, profile, fast=False), (name, profile)
+    assert fast[0][0] > 0, f"{name}: finds nothing"  # type: ignore[index]
+
+
+@pytest.mark.parametrize("name", sorted(SHORT))
+def test_short_terms_keep_the_scan(engine: EmbeddedEngine, name: str) -> None:
+    items = SHORT[name]
+    assert lookup(parse_search("HealthcareService", items), engine, audience(1)) is None
+    full = run(parse_search("HealthcareService", items), engine, audience(1), shortcut=False)
+    assert full.total > 0
+
+
+@pytest.mark.parametrize("name", ["contains folded", "co or co", "co or many", "co and co"])
+def test_reads_only_the_names_holding_the_terms(db_path: Path, name: str) -> None:
+    """Offers read are about those whose name holds a term (a scan reads all 2,000)."""
+    request = parse_search("HealthcareService", QUERIES[name])
+    engine = Counting(db_path)
+    try:
+        matching = run(request, engine, audience(1), shortcut=False).total
+        assert 0 < matching < 300
+        engine.read, engine.streams = 0, 0
+        result = lookup(request, engine, audience(1))
+        assert result is not None and result.page
+        assert engine.streams == 0
+        assert engine.read <= 2 * matching, (name, engine.read, matching)
+    finally:
+        engine.close()
+
+
+def test_trigrams_follow_upserts_deletes_and_full_loads(
+    tmp_path: Path, offers: list[Offer]
+) -> None:
+    engine = EmbeddedEngine(tmp_path / "grams.sqlite")
+    try:
+        engine.load(offers[:300], replace_all=True)
+
+        def found(term: str) -> list[str | None]:
+            request = parse_search("HealthcareService", [("name:contains", term)])
+            result = lookup(request, engine, audience(1))
+            assert result is not None
+            return [h.id for h in result.page]
+
+        first = offers[10]
+        engine.upsert([dataclasses.replace(first, name="Unité de réanimation Œdipe")])
+        assert found("REANIMATION oedi") == [first.id]
+        engine.upsert([dataclasses.replace(first, name="Consultation")])
+        assert found("réanimation") == []
+        engine.delete([first.id])
+        assert first.id not in found("consultation")
+        engine.load(offers[300:400], replace_all=True)  # renumbered: the trigrams are filled again
+        assert engine.lookup_ready()
+        assert offers[350].id in found(fold(offers[350].name or ""))
+        assert offers[20].id not in found(fold(offers[20].name or ""))
+    finally:
+        engine.close()
+
+
+def test_an_index_without_trigrams_gets_them(tmp_path: Path, offers: list[Offer]) -> None:
+    path = tmp_path / "old.sqlite"
+    engine = EmbeddedEngine(path)
+    engine.load(offers[:200], replace_all=True)
+    with engine.db.writing() as conn:
+        conn.execute("DROP TABLE offer_grams")
+    engine.close()
+    engine = EmbeddedEngine(path)
+    try:
+        assert engine.lookup_ready()
+        items: Items = [("name:contains", "terrasses")]
+        assert pages(engine, items, 1, fast=True) == pages(engine, items, 1, fast=False)
+    finally:
+        engine.close()
