@@ -41,6 +41,7 @@ from ror.criteria import Audience
 from ror.model import Offer
 
 PROFILES: Final = range(6)
+OPEN_DATA: Final = 0  # the public: open data, no token needed
 MEDICO_SOCIAL_CHAMP: Final = "04"  # R227 04 Médico-social
 PROFILE_NAMES: Final = {
     0: "données en accès libre",

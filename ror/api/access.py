@@ -25,11 +25,17 @@ from typing import Any
 from starlette.requests import Request
 
 from ror.access.caller import ALL_ESTABLISHMENTS, Caller, anonymous
-from ror.access.profiles import PROFILE_NAMES, audience, audience_within, capacity_refusal
+from ror.access.profiles import (
+    OPEN_DATA,
+    PROFILE_NAMES,
+    audience,
+    audience_within,
+    capacity_refusal,
+)
 from ror.criteria import EVERYONE, Audience, Criteria
 from ror.errors import Forbidden, Unauthorized
 
-ANONYMOUS_PROFILE = 0
+ANONYMOUS_PROFILE = OPEN_DATA
 
 
 def request_caller(request: Request) -> Caller:
@@ -45,11 +51,15 @@ def caller_profile(request: Request) -> int:
 
 
 def scoped_criteria(criteria: Criteria, caller: Caller) -> Criteria:
-    """``criteria`` with the caller's audience; ``Forbidden`` when it filters by beds and the
-    caller may not use capacities (field ``beds``)."""
+    """``criteria`` with the caller's audience, one match per establishment for the public
+    unless it asks otherwise; ``Forbidden`` when it filters by beds and the caller may not use
+    capacities (field ``beds``)."""
     if criteria.beds is not None:
         require_capacities(caller, criteria.champ, field="beds")
-    return criteria.with_(audience=audience(caller.profile, criteria.champ))
+    scoped = criteria.with_(audience=audience(caller.profile, criteria.champ))
+    if scoped.group is None and caller.profile == OPEN_DATA:
+        return scoped.with_(group="establishment")  # the public compares establishments
+    return scoped
 
 
 def require_capacities(caller: Caller, champ: Iterable[str] = (), *, field: str = "beds") -> None:

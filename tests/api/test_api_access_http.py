@@ -132,8 +132,9 @@ def test_establishment_pages_show_what_the_offer_pages_show(
 def test_searches_leave_hidden_units_out_of_everything(
     world: World, client: httpx.Client, caller: str
 ) -> None:
-    everything = client.get("/v1/search", params=near(world), headers=world.token("p1")).json()
-    answer = client.get("/v1/search", params=near(world), headers=headers(world, caller))
+    each = {**near(world), "group": "offer"}  # units, whatever the caller's default grouping
+    everything = client.get("/v1/search", params=each, headers=world.token("p1")).json()
+    answer = client.get("/v1/search", params=each, headers=headers(world, caller))
     assert answer.status_code == 200, answer.text
     body = answer.json()
     valid(SearchResponse, body)
@@ -254,3 +255,17 @@ def test_replays_record_the_audience(world: World, client: httpx.Client) -> None
     body = client.get(f"/v1/referrals/{narrow['id']}").json()
     assert body["criteria"]["audience"] == {"sensitive_champs": [], "capacities": False}
     assert "audience" not in narrow["criteria"]  # the caller's scope is not a criterion
+
+
+def test_the_public_compares_establishments_unless_it_asks_otherwise(
+    world: World, client: httpx.Client
+) -> None:
+    public = client.get("/v1/search", params=near(world)).json()
+    assert (public["group"], public["counted"]["total"]) == ("establishment", "establishments")
+    establishments = [m["offer"]["establishment"]["id"] for m in public["matches"]]
+    assert len(establishments) == len(set(establishments))
+    per_unit = client.get("/v1/search", params={**near(world), "group": "offer"}).json()
+    assert (per_unit["group"], per_unit["counted"]["total"]) == ("offer", "offers")
+    assert per_unit["total"] > public["total"]
+    professional = client.get("/v1/search", params=near(world), headers=world.token("p1")).json()
+    assert professional["group"] == "offer"
