@@ -59,6 +59,31 @@ def _filter(terms: int) -> str:
     return " or ".join(f'name co "zz{i}"' for i in range(terms))
 
 
+#: 20 substrings of real offer names (``name co``: the trigram look-up, then the exact test).
+WORDS = (
+    "réanimation",
+    "pédopsy",
+    "dialyse",
+    "maternité",
+    "urgences",
+    "addicto",
+    "palliatif",
+    "orthophon",
+    "kinésithé",
+    "cardiolog",
+    "gériatr",
+    "caarud",
+    "foyer de vie",
+    "pôle d'act",
+    "accueil de jour",
+    "hébergement temp",
+    "aide à domicile",
+    "psychiatr",
+    "sage femme",
+    "centre de santé",
+)
+
+
 REQUESTS: tuple[Probe, ...] = (
     Probe("rest deep page, no place, facets", "POST", "/v1/referrals/search", body=DEEP),
     Probe(
@@ -159,6 +184,18 @@ REQUESTS: tuple[Probe, ...] = (
         "GET",
         "/fhir/HealthcareService",
         params={"_count": "1000", "_filter": _filter(20)},
+    ),
+    Probe(
+        "fhir name:contains with 20 values, _count 1000",
+        "GET",
+        "/fhir/HealthcareService",
+        params={"_count": "1000", "name:contains": _fhir_names(20)},
+    ),
+    Probe(
+        "fhir _filter with 20 name co terms of real names",
+        "GET",
+        "/fhir/HealthcareService",
+        params={"_count": "1000", "_filter": " or ".join(f'name co "{w}"' for w in WORDS)},
     ),
     Probe(
         "fhir Location _count 1000 with _revinclude",

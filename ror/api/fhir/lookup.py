@@ -9,7 +9,7 @@ Each top-level condition the keys can find becomes a :class:`~ror.search.engine.
 - strings (``name``, ``address-postalcode``, ``address-city``…): a prefix (``:exact`` narrows by
   its folded value); names (``terms.NAME_FIELDS``) also by substring (``:contains``, ``co``, an
   ``or`` of them) when the engine keeps their trigrams and every term has 3 characters or more
-  (narrowing only);
+  (exact but for Locations' names);
 - ``_lastUpdated`` of the offer and of its organisation (``:above`` too): date ranges.
 
 A look-up is **exact** when the keys decide the condition as the search does: every one of an
@@ -142,7 +142,9 @@ def as_lookup(
 
 
 def _contains(atoms: Sequence[Node]) -> tuple[Lookup, bool] | None:
-    """The substring look-up of an any-of of ``:contains`` atoms on one name (never exact)."""
+    """The substring look-up of an any-of of ``:contains`` atoms on one name: exact for an
+    offer's or organisation's name (an FTS5 ``trigram`` phrase is a substring of the folded
+    name), narrowing only for Locations' names."""
     wheres, terms = set(), []
     for atom in atoms:
         if not isinstance(atom, Atom) or atom.modifier not in ("contains", None):
@@ -154,7 +156,8 @@ def _contains(atoms: Sequence[Node]) -> tuple[Lookup, bool] | None:
         terms += [t.folded for t in texts]
     if len(wheres) != 1 or not wheres <= set(NAME_FIELDS):
         return None
-    return Lookup(text=wheres.pop(), contains=tuple(dict.fromkeys(terms))), False
+    where = wheres.pop()
+    return Lookup(text=where, contains=tuple(dict.fromkeys(terms))), where != "location.name"
 
 
 def date_ranges(d: DateRange) -> list[tuple[int | None, int | None]]:
