@@ -29,7 +29,11 @@ QUERIES: dict[str, Items] = {
     "contains folded": [("name:contains", "réa")],
     "contains apostrophe": [("name:contains", "d'activités et")],
     "contains across words": [("name:contains", "ent - ehp"), ("_count", "7")],
-    "contains sorted": [("name:contains", "terrasses"), ("_sort", "-_lastUpdated"), ("_count", "5")],
+    "contains sorted": [
+        ("name:contains", "terrasses"),
+        ("_sort", "-_lastUpdated"),
+        ("_count", "5"),
+    ],
     "contains any of": [("name:contains", "marronn,terrasses,zzqy")],
     "contains with _tag": [("name:contains", "infirm"), ("_tag", "11")],
     "organization name contains": [("organization.name:contains", "Bois jo")],
