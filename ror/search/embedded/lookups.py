@@ -294,10 +294,12 @@ def refs(
             )
             found.update(int(r) for (r,) in conn.execute(sql, [*params, *part]))
         return found
-    rows = conn.execute(
-        f"SELECT DISTINCT k.rid FROM {_table(lookup)} k WHERE {where} LIMIT ?", [*params, limit + 1]
-    ).fetchall()
-    return None if len(rows) > limit else {int(r) for (r,) in rows}
+    found = set()  # no DISTINCT: SQLite would walk the whole rid index for it
+    for (rid,) in conn.execute(f"SELECT k.rid FROM {_table(lookup)} k WHERE {where}", params):
+        found.add(int(rid))
+        if len(found) > limit:
+            return None
+    return found
 
 
 def count(conn: sqlite3.Connection, lookup: Lookup) -> int:
