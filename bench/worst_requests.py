@@ -192,6 +192,12 @@ REQUESTS: tuple[Probe, ...] = (
         params={"_count": "1000", "name:contains": _fhir_names(20)},
     ),
     Probe(
+        "fhir name:contains with 20 two-letter values, _count 1000",
+        "GET",
+        "/fhir/HealthcareService",
+        params={"_count": "1000", "name:contains": ",".join(f"e{chr(97 + i)}" for i in range(20))},
+    ),
+    Probe(
         "fhir _filter with 20 name co terms of real names",
         "GET",
         "/fhir/HealthcareService",

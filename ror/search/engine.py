@@ -258,8 +258,8 @@ class Lookup:
     """Offers by key (``ror.indexer.terms``): having one of ``terms``, or a term starting with
     one of ``prefixes``; or (``field`` set) a date of ``field`` in one of ``ranges``, each
     ``[low, high)`` in microseconds since 1970, None for an open end; or (``text`` set, one of
-    ``terms.NAME_FIELDS``) whose folded ``text`` holds every trigram of one of ``contains``
-    (folded, 3 characters or more: a superset of the offers holding it, to be tested)."""
+    ``terms.NAME_FIELDS``) whose folded ``text`` holds one of ``contains`` (folded; for a
+    Location-scope name, some Location's)."""
 
     terms: tuple[str, ...] = ()
     prefixes: tuple[str, ...] = ()

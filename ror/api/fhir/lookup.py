@@ -8,8 +8,7 @@ Each top-level condition the keys can find becomes a :class:`~ror.search.engine.
   (values with a code; the system as the search names it);
 - strings (``name``, ``address-postalcode``, ``address-city``…): a prefix (``:exact`` narrows by
   its folded value); names (``terms.NAME_FIELDS``) also by substring (``:contains``, ``co``, an
-  ``or`` of them) when the engine keeps their trigrams and every term has 3 characters or more
-  (exact but for Locations' names);
+  ``or`` of them) when the engine keeps their trigrams (exact but for Locations' names);
 - ``_lastUpdated`` of the offer and of its organisation (``:above`` too): date ranges.
 
 A look-up is **exact** when the keys decide the condition as the search does: every one of an
@@ -150,7 +149,7 @@ def _contains(atoms: Sequence[Node]) -> tuple[Lookup, bool] | None:
         if not isinstance(atom, Atom) or atom.modifier not in ("contains", None):
             return None
         texts = [v for v in atom.values if isinstance(v, Text) and v.mode == "contains"]
-        if len(texts) != len(atom.values) or any(len(t.folded) < 3 for t in texts):
+        if len(texts) != len(atom.values) or any(not t.folded for t in texts):
             return None
         wheres.add(name(atom.param.scope, atom.param.field))
         terms += [t.folded for t in texts]

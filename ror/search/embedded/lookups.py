@@ -255,26 +255,33 @@ def _table(lookup: Lookup) -> str:
     return "offer_dates" if lookup.field is not None else "offer_terms"
 
 
-def _match(lookup: Lookup) -> str:
-    """The FTS5 query of a ``contains`` look-up (folded terms hold no quote)."""
+def _match(lookup: Lookup) -> tuple[str, list[str]]:
+    """The condition on ``offer_grams`` of a ``contains`` look-up and its values: an FTS5
+    trigram query, or (a term under 3 characters, which has no trigram) ``LIKE`` over the
+    stored names. Folded terms hold no quote, ``%`` nor ``_``."""
     if lookup.text not in _COLUMNS or not TRIGRAM:
         raise ValueError(f"no substring look-up on {lookup.text!r}")
-    phrases = " OR ".join(f'"{term}"' for term in lookup.contains)
-    return f"{_COLUMNS[lookup.text]} : ({phrases})"
+    column = _COLUMNS[lookup.text]
+    if all(len(term) >= 3 for term in lookup.contains):
+        phrases = " OR ".join(f'"{term}"' for term in lookup.contains)
+        return "offer_grams MATCH ?", [f"{column} : ({phrases})"]
+    likes = " OR ".join(f"{column} LIKE ?" for _ in lookup.contains)
+    return f"({likes})", [f"%{term}%" for term in lookup.contains]
 
 
 def _grams(
     conn: sqlite3.Connection, lookup: Lookup, limit: int, among: Sequence[int]
 ) -> set[int] | None:
-    query = "SELECT rowid FROM offer_grams WHERE offer_grams MATCH ?"
+    where, params = _match(lookup)
+    query = f"SELECT rowid FROM offer_grams WHERE {where}"
     if among:
         found: set[int] = set()
         for i in range(0, len(among), _CHUNK):
             part = list(among[i : i + _CHUNK])
             sql = f"{query} AND rowid IN ({', '.join('?' * len(part))})"
-            found.update(int(r) for (r,) in conn.execute(sql, [_match(lookup), *part]))
+            found.update(int(r) for (r,) in conn.execute(sql, [*params, *part]))
         return found
-    rows = conn.execute(f"{query} LIMIT ?", (_match(lookup), limit + 1)).fetchall()
+    rows = conn.execute(f"{query} LIMIT ?", [*params, limit + 1]).fetchall()
     return None if len(rows) > limit else {int(r) for (r,) in rows}
 
 
@@ -304,8 +311,9 @@ def refs(
 
 def count(conn: sqlite3.Connection, lookup: Lookup) -> int:
     if lookup.text is not None:
-        sql = "SELECT count(*) FROM offer_grams WHERE offer_grams MATCH ?"
-        return int(conn.execute(sql, (_match(lookup),)).fetchone()[0])
+        where, params = _match(lookup)
+        sql = f"SELECT count(*) FROM offer_grams WHERE {where}"
+        return int(conn.execute(sql, params).fetchone()[0])
     where, params = _where(lookup, "k")
     single_term = lookup.field is None and len(lookup.terms) == 1 and not lookup.prefixes
     single_date = lookup.field in SINGLE and len(lookup.ranges) == 1
