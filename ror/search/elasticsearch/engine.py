@@ -80,7 +80,7 @@ from ror.search.prefilter import OfferColumns, fails
 
 MAPPING_VERSION: Final = 1  # bump when offers.json changes in a way old indices lack
 FACET_MAX_UNITS: Final = 20_000  # as the embedded engine: a larger facet is left out
-REF_CACHE_SIZE: Final = 100_000
+CACHE_SIZE: Final = 100_000  # whole documents kept read (refs outlive them)
 KEEP_ALIVE: Final = "2m"  # a point in time outlives the slowest search
 READ_BATCH: Final = 500  # documents read by one _mget
 LOCATION_COUNT_PAGE: Final = 10_000  # Location keys per request when counting them
@@ -101,19 +101,24 @@ class ElasticsearchEngine:
         refresh: bool | str = False,
         synonyms: Sequence[str] | None = None,
         replay_days: int = REPLAY_KEEP_DAYS,
+        cache_size: int = CACHE_SIZE,
     ) -> None:
         """``refresh`` is given to writes ("wait_for": return once searchable; tests use True);
         ``synonyms``: extra analyser rules for new indices (default: the nomenclature's lay
-        terms); ``replay_days``: how long replay records are kept."""
+        terms); ``replay_days``: how long replay records are kept; ``cache_size``: how many
+        whole documents are kept read (a ref stays valid whatever it is: its offer's id and
+        last update are kept with it, and a document no longer cached is read again)."""
         self.store = OfferStore(client, alias, refresh=refresh, synonyms=synonyms)
         self.client = client
         self.alias = alias
         self.searches = f"{alias}-searches"
         self.replay_keep = timedelta(days=replay_days)
         self._saved = itertools.count()
-        self._refs: OrderedDict[int, Offer | OrderKeys] = OrderedDict()
+        self._keys: dict[int, OrderKeys] = {}  # ref -> its offer's id and last update
+        self._ref_of: dict[str, int] = {}  # offer id -> its ref
         self._ref_ids = itertools.count(1)
-        self._ref_of: dict[str, int] = {}  # offer id -> its ref while cached
+        self._docs: OrderedDict[int, Offer] = OrderedDict()  # ref -> its document, if read
+        self._cache_size = cache_size
         self._lock = threading.Lock()
         self._local = threading.local()
         info = self.store.call(client.info).body
@@ -259,21 +264,29 @@ class ElasticsearchEngine:
                 return frozenset(found)
 
     def _remember(self, offer: Offer | OrderKeys, *, keep: bool = False) -> int:
-        """The ref of an offer, the same for the same id while it is cached (listings compare
-        refs); what it holds is replaced by ``offer`` unless ``keep`` and it holds something."""
-        offer_id = offer.id if isinstance(offer, Offer) else offer[0]
+        """The ref of an offer, the same for the same id for the life of the engine (listings
+        compare refs); what it holds is replaced by ``offer`` unless ``keep`` (light keys drop
+        a cached document: the page reads it live)."""
+        keys = (offer.id, offer.last_updated) if isinstance(offer, Offer) else offer
         with self._lock:
-            ref = self._ref_of.get(offer_id)
-            if ref is None or ref not in self._refs:
-                ref = self._ref_of[offer_id] = next(self._ref_ids)
+            ref = self._ref_of.get(keys[0])
+            if ref is None:
+                ref = self._ref_of[keys[0]] = next(self._ref_ids)
             elif keep:
                 return ref
-            self._refs[ref] = offer
-            self._refs.move_to_end(ref)
-            while len(self._refs) > REF_CACHE_SIZE:
-                _, dropped = self._refs.popitem(last=False)
-                self._ref_of.pop(dropped.id if isinstance(dropped, Offer) else dropped[0], None)
+            self._keys[ref] = keys
+            if isinstance(offer, Offer):
+                self._cache(ref, offer)
+            else:
+                self._docs.pop(ref, None)
         return ref
+
+    def _cache(self, ref: int, offer: Offer) -> None:
+        """Keep ``offer`` read (the lock held), the least recently used dropped past the size."""
+        self._docs[ref] = offer
+        self._docs.move_to_end(ref)
+        while len(self._docs) > self._cache_size:
+            self._docs.popitem(last=False)
 
     def _light_ref(self, hit: Mapping[str, Any]) -> int:
         updated = hit["_source"].get(f.LAST_UPDATED)
@@ -321,8 +334,8 @@ class ElasticsearchEngine:
             for hit in self._pages(sensitive_body())
         }
 
-    def _known(self, ref: int) -> Offer | OrderKeys:
-        found = self._refs.get(ref)
+    def _known(self, ref: int) -> OrderKeys:
+        found = self._keys.get(ref)
         if found is None:
             raise NotFound(f"offre inconnue (ref {ref})")
         return found
@@ -330,9 +343,15 @@ class ElasticsearchEngine:
     def offers(self, refs: Sequence[int]) -> list[Offer]:
         """The offers behind ``refs``: those of hits decided in the cluster are read now, by
         ``_mget`` (real time: the live counters of a page)."""
-        known = {ref: self._known(ref) for ref in refs}
-        offers = {ref: o for ref, o in known.items() if isinstance(o, Offer)}
-        unread = {ref: keys[0] for ref, keys in known.items() if not isinstance(keys, Offer)}
+        offers: dict[int, Offer] = {}
+        unread: dict[int, str] = {}
+        for ref in refs:
+            offer_id = self._known(ref)[0]
+            cached = self._docs.get(ref)
+            if cached is None:
+                unread[ref] = offer_id
+            else:
+                offers[ref] = cached
         for batch in _batches(sorted(unread), READ_BATCH):
             ids = [unread[ref] for ref in batch]
             found = self.store.call(self.client.mget, index=self.alias, ids=ids)
@@ -340,15 +359,14 @@ class ElasticsearchEngine:
             for ref in batch:
                 if unread[ref] not in read:
                     raise NotFound(f"offre {unread[ref]} supprimée pendant la recherche")
-                offers[ref] = self._refs[ref] = from_document(read[unread[ref]])
+                offers[ref] = from_document(read[unread[ref]])
+            with self._lock:
+                for ref in batch:
+                    self._cache(ref, offers[ref])
         return [offers[ref] for ref in refs]
 
     def order_keys(self, refs: Sequence[int]) -> list[OrderKeys]:
-        out: list[OrderKeys] = []
-        for ref in refs:
-            known = self._known(ref)
-            out.append((known.id, known.last_updated) if isinstance(known, Offer) else known)
-        return out
+        return [self._known(ref) for ref in refs]
 
     def count_candidates(self, query: CandidateQuery) -> int | None:
         """A ``_count`` of the strict query (see ``Counts``)."""
