@@ -498,7 +498,7 @@ def near_misses(
                 after = ""
                 while chunk := ranked.in_id_order(after, found[NEAR_MISSES - 1][1], _ID_CHUNK):
                     after = chunk[-1][1]
-                    add([tied[rid] for rid, _ in chunk if rid in tied])
+                    add([tied[rid] for rid in tied.having([rid for rid, _ in chunk])])
                 break
         add(batch)
     return tuple(t[2] for t in found[:NEAR_MISSES])

@@ -91,6 +91,15 @@ class TiedUnits(Mapping[int, Candidate]):
     def __iter__(self) -> Iterator[int]:
         return iter(self.refs.tolist())
 
+    def present(self, refs: Sequence[int]) -> NDArray[np.bool_]:
+        """Which of ``refs`` are among these units, looked up in one pass."""
+        wanted = np.asarray(refs, dtype=np.int64)
+        at = np.searchsorted(self.refs, wanted)
+        inside = at < len(self.refs)
+        hit = np.zeros(len(wanted), dtype=np.bool_)
+        hit[inside] = self.refs[at[inside]] == wanted[inside]
+        return hit
+
     def __len__(self) -> int:
         return len(self.refs)
 
@@ -176,6 +185,21 @@ class Merged(Mapping[int, Candidate]):
 
     def __contains__(self, ref: object) -> bool:
         return any(ref in m for m in self.maps)
+
+    def present(self, refs: Sequence[int]) -> NDArray[np.bool_]:
+        """Which of ``refs`` some mapping has (a run of a search without a position holds a
+        million units: looked up by array, not one by one)."""
+        hit = np.zeros(len(refs), dtype=np.bool_)
+        for m in self.maps:
+            if isinstance(m, TiedUnits | Merged):
+                hit |= m.present(refs)
+            else:
+                hit |= np.fromiter((r in m for r in refs), dtype=np.bool_, count=len(refs))
+        return hit
+
+    def having(self, refs: Sequence[int]) -> list[int]:
+        """The refs of ``refs`` that some mapping has, in their order."""
+        return [r for r, h in zip(refs, self.present(refs).tolist(), strict=True) if h]
 
     def __iter__(self) -> Iterator[int]:
         return iter(dict.fromkeys(k for m in self.maps for k in m))
