@@ -128,7 +128,7 @@ def test_b_follows_a_exactly(tmp_path: Path) -> None:
         assert gone.status_code == 404
         found = httpx.get(
             f"{server_b.url}/v1/search",
-            params={"place": "Toulouse", "text": "ehpad", "limit": 50},
+            params={"place": "Toulouse", "text": "ehpad", "limit": 50, "group": "offer"},
             timeout=30,
         ).json()
         ids = {m["offer"]["id"] for m in found["matches"]}
