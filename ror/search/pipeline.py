@@ -48,7 +48,7 @@ import dataclasses
 import itertools
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Final
 
@@ -87,6 +87,7 @@ from ror.search.result import (
     SearchResult,
     criteria_to_dict,
 )
+from ror.search.rings import IdOrder
 
 NEAR_MISSES: Final = 5
 BEYOND_CHECKS: Final = 2_000  # units read to find the nearest fitting beyond a fixed radius
@@ -495,13 +496,45 @@ def near_misses(
             if ranked.in_id_order is not None and distance_of(batch[0]) == last[0]:
                 # a run at the last one's distance: only smaller ids may enter, read by id
                 tied = Merged({c.ref: c for c in batch}, pool.at(last[0]))
-                after = ""
-                while chunk := ranked.in_id_order(after, found[NEAR_MISSES - 1][1], _ID_CHUNK):
-                    after = chunk[-1][1]
-                    add([tied[rid] for rid in tied.having([rid for rid, _ in chunk])])
+                _tied_by_id(engine, ranked.in_id_order, tied, found, add)
                 break
         add(batch)
     return tuple(t[2] for t in found[:NEAR_MISSES])
+
+
+def _tied_by_id(
+    engine: Engine,
+    in_id_order: IdOrder,
+    tied: Merged,
+    found: list[tuple[float, str, NearMiss]],
+    add: Callable[[Sequence[Candidate]], None],
+) -> None:
+    """Near-miss the units of a run tied at the last one's distance in id order, up to the
+    last one's id: the engine's offers walked in id order while that has read fewer offers
+    than the run holds (a long run: its first ids come soon), then the run's own ids, read
+    and sorted (a short run: as many offers as it holds, wherever their ids lie)."""
+    refs = tied.all_refs()
+    after, walked = "", 0
+    while walked + _ID_CHUNK <= len(refs):
+        chunk = in_id_order(after, found[NEAR_MISSES - 1][1], _ID_CHUNK)
+        if not chunk:
+            return
+        walked += len(chunk)
+        after = chunk[-1][1]
+        add([tied[rid] for rid in tied.having([rid for rid, _ in chunk])])
+        if len(chunk) < _ID_CHUNK:
+            return
+    ids = [oid for oid, _ in engine.order_keys(refs.tolist())]
+    rest = sorted(
+        (oid, int(rid)) for oid, rid in zip(ids, refs.tolist(), strict=True) if oid > after
+    )
+    for i in range(0, len(rest), _ID_CHUNK):
+        part = [
+            (oid, rid) for oid, rid in rest[i : i + _ID_CHUNK] if oid < found[NEAR_MISSES - 1][1]
+        ]
+        if not part:
+            return
+        add([tied[rid] for _, rid in part])
 
 
 def nothing_found(

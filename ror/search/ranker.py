@@ -103,6 +103,9 @@ class TiedUnits(Mapping[int, Candidate]):
     def __len__(self) -> int:
         return len(self.refs)
 
+    def all_refs(self) -> NDArray[np.int64]:
+        return self.refs
+
     def only(self, keep: NDArray[np.bool_]) -> TiedUnits:
         kept = np.flatnonzero(keep)
         return TiedUnits(self.refs[kept], lambda i: self.make(int(kept[i])))
@@ -196,6 +199,14 @@ class Merged(Mapping[int, Candidate]):
             else:
                 hit |= np.fromiter((r in m for r in refs), dtype=np.bool_, count=len(refs))
         return hit
+
+    def all_refs(self) -> NDArray[np.int64]:
+        """Every ref of the mappings (each once)."""
+        parts = [
+            m.all_refs() if isinstance(m, TiedUnits | Merged) else np.fromiter(m, np.int64, len(m))
+            for m in self.maps
+        ]
+        return np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
 
     def having(self, refs: Sequence[int]) -> list[int]:
         """The refs of ``refs`` that some mapping has, in their order."""

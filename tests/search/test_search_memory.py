@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -416,3 +417,42 @@ def test_near_misses_of_a_tied_run_taken_as_arrays_are_the_reference_ones(
     assert [m.offer.id for m in got.matches] == list(want.ids)
     assert [(n.offer.id, n.criterion) for n in got.near_misses] == list(want.near_misses)
     assert len(got.near_misses) == 5
+
+
+@pytest.fixture(scope="module")
+def shuffled_engine(
+    tmp_path_factory: pytest.TempPathFactory, synthetic_offers: list[Offer]
+) -> Iterator[EmbeddedEngine]:
+    """The synthetic offers loaded in a shuffled order: refs do not follow ids."""
+    offers = list(synthetic_offers)
+    random.Random(3).shuffle(offers)
+    eng = EmbeddedEngine(tmp_path_factory.mktemp("shuffled") / "ror.sqlite")
+    eng.load(offers, replace_all=True)
+    yield eng
+    eng.close()
+
+
+@pytest.mark.parametrize("chunk", [4, 1_000_000])
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        Criteria(beds=BedNeed(nature="01"), limit=5),
+        Criteria(place="Paris", beds=BedNeed(nature="02"), champ=("04",), limit=3),
+        Criteria(place="75011", professions=("93",), age=6, limit=3),
+    ],
+)
+def test_tied_near_misses_by_walking_the_ids_or_by_the_runs_own_ids_are_the_same(
+    shuffled_engine: EmbeddedEngine,
+    reference: Reference,
+    criteria: Criteria,
+    chunk: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A tied run is read by walking the engine's offers in id order while that costs less
+    than the run, then by the run's own ids (a small chunk walks, a huge one never does):
+    either way the brute force's near-misses, whatever order the offers were loaded in."""
+    monkeypatch.setattr(pipeline, "_ID_CHUNK", chunk)
+    got = search(criteria, shuffled_engine, now=NOW)
+    want = reference.search(criteria, NOW)
+    assert [m.offer.id for m in got.matches] == list(want.ids)
+    assert [(n.offer.id, n.criterion) for n in got.near_misses] == list(want.near_misses)
