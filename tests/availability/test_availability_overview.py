@@ -127,7 +127,7 @@ def test_a_database_indexed_before_the_facts_existed(tmp_path: Path, items: list
     conn.commit()
     conn.close()
     engine = EmbeddedEngine(path)  # computes them once
-    assert facts_current(engine._conn())
+    assert facts_current(engine.db.conn())
     check(engine, items, [])
 
 
@@ -135,7 +135,7 @@ def test_facts_follow_upserts_and_deletes_and_wait_for_a_rebuild_after_a_swap(
     tmp_path: Path, items: list[Offer]
 ) -> None:
     engine = EmbeddedEngine(build_db(tmp_path / "gap.sqlite", items))
-    conn = engine._conn()
+    conn = engine.db.conn()
     assert facts_current(conn)
     engine.upsert(items[5:7])
     engine.delete([items[9].id])

@@ -138,7 +138,7 @@ def test_pushes_commit_with_full_sync_and_leave_normal_behind(
     monkeypatch.setattr(engine.db, "recount_locations", spy)
     engine.update_capacities(loc, [counter(3, minutes(70))])
     assert seen == [2]  # FULL inside the push's transaction
-    assert engine._conn().execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL after
+    assert engine.db.conn().execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL after
 
 
 def test_owners_champs_and_identifiers(engine: EmbeddedEngine, items: list[Offer]) -> None:
@@ -198,7 +198,7 @@ def test_a_read_after_an_acknowledged_push_never_sees_older_counters(
     writer = EmbeddedEngine(engine.path)  # another connection, as another server process
     writer.update_capacities(loc, [counter(1, minutes(1))])
     offer_id = users[0].id
-    rid = engine._conn().execute("SELECT rid FROM offers WHERE id = ?", (offer_id,)).fetchone()
+    rid = engine.db.conn().execute("SELECT rid FROM offers WHERE id = ?", (offer_id,)).fetchone()
     key = counter(0, NOW).key()
 
     def count() -> int | None:

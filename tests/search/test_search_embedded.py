@@ -293,7 +293,7 @@ def test_offers_past_the_cache_size_are_all_read_right(
     ]
     engine = EmbeddedEngine(tmp_path / "ror.sqlite")
     engine.load(offers, replace_all=True)
-    rid = dict(engine._conn().execute("SELECT id, rid FROM offers"))
+    rid = dict(engine.db.conn().execute("SELECT id, rid FROM offers"))
     batches = [range(0, 3), range(2, 7), range(0, 12), range(11, -1, -1), [5, 5, 1, 5]]
     for batch in batches:
         got = engine.offers([rid[f"o{i}"] for i in batch])

@@ -337,7 +337,7 @@ def test_a_transaction_older_than_the_snapshot_held_gets_its_own(
     expected = units(writer, query)
     assert expected != start
     with reader.snapshot():
-        reader._conn().execute("SELECT 1 FROM meta").fetchone()  # this thread's view
+        reader.db.conn().execute("SELECT 1 FROM meta").fetchone()  # this thread's view
         writer.update_capacities("L2", [beds(9, updated_at=NOW)])
         with sqlite3.connect(path) as conn:  # another thread moves the snapshot on
             newer = memory_store.MemoryStore(path).snapshot(conn)

@@ -132,17 +132,14 @@ class EmbeddedEngine:
             lookups.ensure_tables(conn)
         self._overview = OverviewIndex(self.db)
         self._refresh()
-        if not lookups.ready(self._conn()):  # an index written before the look-up keys existed
-            lookups.fill(self._conn(), self.db.write_lock)
+        if not lookups.ready(self.db.conn()):  # an index written before the look-up keys existed
+            lookups.fill(self.db.conn(), self.db.write_lock)
 
     # --- connections and cached state ------------------------------------------------------
 
-    def _conn(self) -> sqlite3.Connection:
-        return self.db.conn()
-
     def _refresh(self) -> None:
         """Reload the code table and drop cached documents when offers changed anywhere."""
-        conn = self._conn()
+        conn = self.db.conn()
         versions = dict(
             conn.execute(
                 "SELECT key, value FROM meta "
@@ -177,7 +174,7 @@ class EmbeddedEngine:
         if self._memory is None:
             return None
         with self.snapshot():
-            return self._memory.snapshot(self._conn())
+            return self._memory.snapshot(self.db.conn())
 
     def _code_id(self, name: str, code: str) -> int | None:
         found = self._codes.get((name, code))
@@ -219,9 +216,9 @@ class EmbeddedEngine:
         ``ror.commands.synthetic_stream``); otherwise offers are upserted in batches."""
         if replace_all:
             with self.db.write_lock:
-                loaded, rejected, seconds = bulk_load(self._conn(), offers, progress)
+                loaded, rejected, seconds = bulk_load(self.db.conn(), offers, progress)
             embedded_capacities.rebuild_facts(self.db)  # offer areas
-            lookups.fill(self._conn(), self.db.write_lock)
+            lookups.fill(self.db.conn(), self.db.write_lock)
             self._refresh()
             return stats(loaded, rejected, seconds)
         started = time.perf_counter()
@@ -413,10 +410,10 @@ class EmbeddedEngine:
         return embedded_capacities.push(self.db, updates, received_at=datetime.now(UTC))
 
     def locations_info(self, location_ids: Sequence[str]) -> dict[str, LocationInfo]:
-        return embedded_capacities.locations_info(self._conn(), location_ids)
+        return embedded_capacities.locations_info(self.db.conn(), location_ids)
 
     def find_locations(self, establishment: str, code: str) -> list[str]:
-        return embedded_capacities.find_locations(self._conn(), establishment, code)
+        return embedded_capacities.find_locations(self.db.conn(), establishment, code)
 
     def availability_overview(self, query: OverviewQuery, now: datetime) -> Overview:
         return self._overview.overview(query.checked(), now)
@@ -432,7 +429,7 @@ class EmbeddedEngine:
                 f"WHERE k.field = ? AND k.code IN ({marks}))"
             )
             params.extend((name, *codes))
-        conn = self._conn()
+        conn = self.db.conn()
         with self.snapshot():
             rows = conn.execute(
                 "SELECT f.rid FROM offer_facts f JOIN offers o ON o.rid = f.rid AND o.id = f.id "
@@ -450,14 +447,14 @@ class EmbeddedEngine:
         limit: int = DEFAULT_PAGE,
     ) -> HistoryPage:
         return embedded_capacities.history(
-            self._conn(), location_id, since=since, after=after, limit=page_size(limit)
+            self.db.conn(), location_id, since=since, after=after, limit=page_size(limit)
         )
 
     # --- reading ---------------------------------------------------------------------------
 
     def get(self, offer_id: str) -> Offer | None:
         self._refresh()
-        row = self._conn().execute("SELECT rid FROM offers WHERE id = ?", (offer_id,)).fetchone()
+        row = self.db.conn().execute("SELECT rid FROM offers WHERE id = ?", (offer_id,)).fetchone()
         if row is None:
             return None
         return self.offers([int(row[0])])[0]
@@ -466,7 +463,7 @@ class EmbeddedEngine:
         self._refresh()
         keys = sorted(establishment_keys(establishment))
         marks = ",".join("?" * len(keys))
-        rows = self._conn().execute(
+        rows = self.db.conn().execute(
             "SELECT f.rid FROM offer_facts f JOIN offers o ON o.rid = f.rid AND o.id = f.id "
             f"WHERE f.finess IN ({marks}) OR f.eg IN ({marks}) ORDER BY f.id LIMIT ?",
             (*keys, *keys, ESTABLISHMENT_OFFERS_MAX),
@@ -480,7 +477,7 @@ class EmbeddedEngine:
         if not codes:
             return frozenset()
         hidden = "" if sensitive_champs is None else " AND c.rid NOT IN (SELECT rid FROM sensitive)"
-        rows = self._conn().execute(
+        rows = self.db.conn().execute(
             "SELECT DISTINCT f.eg FROM codes k JOIN cover c ON c.code_id = k.code_id "
             "JOIN offer_facts f ON f.rid = c.rid "
             f"WHERE k.field = ? AND k.code IN ({','.join('?' * len(codes))}){hidden}",
@@ -490,7 +487,7 @@ class EmbeddedEngine:
 
     def offers(self, refs: Sequence[int]) -> list[Offer]:
         """Offers with their Locations' current counters (cached until either changes)."""
-        conn = self._conn()
+        conn = self.db.conn()
         # the cache is read and filled only when its caps_version is
         # the one this connection sees, so a search in an older snapshot never leaves older
         # counters for the readers that come after an acknowledged push.
@@ -523,7 +520,7 @@ class EmbeddedEngine:
     def offer_refs(self, offer_ids: Sequence[str]) -> dict[str, int]:
         self._refresh()
         found: dict[str, int] = {}
-        conn = self._conn()
+        conn = self.db.conn()
         ids = list(dict.fromkeys(offer_ids))
         for i in range(0, len(ids), 500):
             part = ids[i : i + 500]
@@ -534,14 +531,14 @@ class EmbeddedEngine:
 
     def offers_in_id_order(self, after: str, limit: int) -> list[tuple[int, str]]:
         self._refresh()
-        rows = self._conn().execute(
+        rows = self.db.conn().execute(
             "SELECT rid, id FROM offers WHERE id > ? ORDER BY id LIMIT ?", (after, limit)
         )
         return [(int(rid), str(offer_id)) for rid, offer_id in rows]
 
     def locations_in_id_order(self, after: str, limit: int) -> list[tuple[str, tuple[int, ...]]]:
         self._refresh()
-        rows = self._conn().execute(
+        rows = self.db.conn().execute(
             "SELECT loc, group_concat(rid) FROM (SELECT loc, rid FROM location_offers "
             "WHERE loc IN (SELECT DISTINCT loc FROM location_offers WHERE loc > ? "
             "ORDER BY loc LIMIT ?) ORDER BY loc, rid) GROUP BY loc ORDER BY loc",
@@ -551,7 +548,7 @@ class EmbeddedEngine:
 
     def location_count(self) -> int:
         """Counted once per ``docs_version`` (a capacity synchronisation asks it at each page)."""
-        conn = self._conn()
+        conn = self.db.conn()
         row = conn.execute("SELECT value FROM meta WHERE key = 'docs_version'").fetchone()
         version = int(row[0]) if row else 0
         known, total = self._location_total
@@ -564,27 +561,27 @@ class EmbeddedEngine:
     # --- look-ups (``ror.search.engine.Lookups``) ---------------------------------------------
 
     def lookup_ready(self) -> bool:
-        return lookups.ready(self._conn())
+        return lookups.ready(self.db.conn())
 
     def lookup_contains(self) -> bool:
         return lookups.TRIGRAM
 
     def lookup_refs(self, lookup: Lookup, limit: int, among: Sequence[int] = ()) -> set[int] | None:
-        return lookups.refs(self._conn(), lookup, limit, among)
+        return lookups.refs(self.db.conn(), lookup, limit, among)
 
     def lookup_count(self, lookup: Lookup | None) -> int:
-        return self.count() if lookup is None else lookups.count(self._conn(), lookup)
+        return self.count() if lookup is None else lookups.count(self.db.conn(), lookup)
 
     def lookup_page(
         self, lookup: Lookup | None, order: str, after: tuple[int | None, str] | None, limit: int
     ) -> list[LookupRow]:
-        return lookups.page(self._conn(), lookup, order, after, limit)
+        return lookups.page(self.db.conn(), lookup, order, after, limit)
 
     # --- Location dates (``ror.search.engine.LocationDates``) ----------------------------------
 
     def location_dates_ready(self) -> bool:
         self._refresh()
-        return lookups.ready(self._conn())
+        return lookups.ready(self.db.conn())
 
     def location_dates_by_date(
         self,
@@ -595,7 +592,7 @@ class EmbeddedEngine:
         limit: int,
     ) -> list[LocationDateRow]:
         name = location_dates.field(counters, descending)
-        return location_dates.in_date_order(self._conn(), name, after, span, limit)
+        return location_dates.in_date_order(self.db.conn(), name, after, span, limit)
 
     def location_dates_by_id(
         self,
@@ -605,14 +602,14 @@ class EmbeddedEngine:
         limit: int,
     ) -> list[LocationDateRow]:
         name = location_dates.field(counters, False)
-        return location_dates.in_id_order(self._conn(), name, after, span, limit)
+        return location_dates.in_id_order(self.db.conn(), name, after, span, limit)
 
     def location_users(self, location_ids: Sequence[str]) -> dict[str, list[int]]:
-        return location_dates.users(self._conn(), location_ids)
+        return location_dates.users(self.db.conn(), location_ids)
 
     def sensitive_units(self) -> dict[int, tuple[str, ...]]:
         self._refresh()
-        rows = self._conn().execute("SELECT rid, champs FROM sensitive")
+        rows = self.db.conn().execute("SELECT rid, champs FROM sensitive")
         return {int(rid): tuple(str(champs).split()) for rid, champs in rows}
 
     def order_keys(self, refs: Sequence[int]) -> list[OrderKeys]:
@@ -622,7 +619,7 @@ class EmbeddedEngine:
         stored, unread = self._offer_cache.take(missing)
         found.update((r, (o.id, o.last_updated)) for r, (o, _) in stored.items())
         read: dict[int, OrderKeys] = {}
-        conn = self._conn()
+        conn = self.db.conn()
         for i in range(0, len(unread), _SQL_CHUNK):
             chunk = unread[i : i + _SQL_CHUNK]
             marks = ", ".join("?" * len(chunk))
@@ -638,7 +635,7 @@ class EmbeddedEngine:
     def group_keys(self, refs: Sequence[int], by: str) -> list[str]:
         """``grouping.group_key`` of the offers behind ``refs`` (``GroupKeys``), from the
         establishment and Location columns, without reading the offers."""
-        conn = self._conn()
+        conn = self.db.conn()
         found: dict[int, str] = {}
         for i in range(0, len(refs), 500):
             chunk = list(refs[i : i + 500])
@@ -666,7 +663,7 @@ class EmbeddedEngine:
         return [found[r] for r in refs]
 
     def _in_id_order(self, after: str, before: str, limit: int) -> list[tuple[int, str]]:
-        rows = self._conn().execute(
+        rows = self.db.conn().execute(
             "SELECT rid, id FROM offers WHERE id > ? AND id < ? ORDER BY id LIMIT ?",
             (after, before, limit),
         )
@@ -709,7 +706,7 @@ class EmbeddedEngine:
             if found.rings is not None:
                 found.rings.in_id_order = self._in_id_order
             return found
-        conn = self._conn()
+        conn = self.db.conn()
         by_zone: list[Candidate] = []
         zone = planner.zone_statement(query, plan)
         if zone is not None:
@@ -774,7 +771,7 @@ class EmbeddedEngine:
             return memory_query.facets(
                 memory, query, radius_km, fields, plans, self._code_names, FACET_MAX_UNITS
             )
-        conn = self._conn()
+        conn = self.db.conn()
         groups: dict[tuple[tuple[str, tuple[str, ...]], ...], list[str]] = {}
         for name in fields:
             codes = tuple((k, v) for k, v in query.codes if k != name)

@@ -234,7 +234,9 @@ def test_keys_follow_upserts_deletes_and_full_loads(tmp_path: Path, offers: list
         assert engine.lookup_ready()
         indexes = {
             str(row[0])
-            for row in engine._conn().execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+            for row in engine.db.conn().execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index'"
+            )
         }
         assert {"offer_terms_rid", "offer_dates_rid"} <= indexes  # made again after the fill
         assert found([("identifier", str(offers[350].ror_id))]) == [offers[350].id]
