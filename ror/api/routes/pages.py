@@ -1,10 +1,11 @@
 """The public pages: ``/`` (search), ``/availability`` (bed overview), their static files under
 ``/static`` and the map shapes they draw (``GET /v1/geo/shapes``).
 
-The pages are static HTML and plain ES modules calling the JSON API like any other client; the
-map library is vendored under ``static/vendor`` (``scripts/vendor_ui.sh``), so nothing is loaded
-from another origin and the service works offline, under the strict Content-Security-Policy of
-:mod:`ror.api.middleware.headers` (no inline script).
+The pages are HTML (Jinja templates sharing ``base.html``, rendered once) and plain ES modules
+calling the JSON API like any other client; the map library is vendored under ``static/vendor``
+(``scripts/vendor_ui.sh``), so nothing is loaded from another origin and the service works
+offline, under the strict Content-Security-Policy of :mod:`ror.api.middleware.headers` (no inline
+script).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import functools
 from pathlib import Path
 from typing import Literal
 
+import jinja2
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -27,6 +29,14 @@ from ror.api.params import params_of, query_of
 API_DIR = Path(__file__).resolve().parents[1]
 TEMPLATES = API_DIR / "templates"
 STATIC = API_DIR / "static"
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
 
 # Pages and scripts are revalidated on every load (ETag, 304), so a new version shows at once.
 REVALIDATE = "no-cache"
@@ -112,7 +122,7 @@ def _page(name: str) -> HTMLResponse:
 
 @functools.cache
 def _template(name: str) -> str:
-    return (TEMPLATES / name).read_text(encoding="utf-8")
+    return _TEMPLATES.get_template(name).render()
 
 
 def _etags(header: str) -> set[str]:
