@@ -145,13 +145,18 @@ class FreshnessOut(_Out):
     older: int
 
 
-class FiguresOut(_Out):
+class CountsOut(_Out):
+    """The counts by R330 status of a unit, a territory or a point of a trend."""
+
     installed: int
     available: int
     occupied: int
     reserved: int
     closed: int
     extra: int
+
+
+class FiguresOut(CountsOut):
     units: int = Field(description="Locations counted (each once, however many offers use it).")
     freshness: FreshnessOut = Field(
         description="Locations by the age of their latest counted counter."
@@ -209,15 +214,9 @@ class OfferRef(_Out):
     name: str
 
 
-class UnitOut(_Out):
+class UnitOut(CountsOut):
     location_id: str
     offers: list[OfferRef] = Field(description="The matching offers using this unit.")
-    installed: int
-    available: int
-    occupied: int
-    reserved: int
-    closed: int
-    extra: int
     updated_at: datetime = Field(description="Date of the newest counted counter.")
     freshness: str = Field(description="The freshness bucket of `updated_at`.")
 
@@ -240,14 +239,8 @@ class UnitsOut(_Out):
     establishments: list[EstablishmentUnitsOut]
 
 
-class TrendPointOut(_Out):
+class TrendPointOut(CountsOut):
     at: datetime
-    installed: int
-    available: int
-    occupied: int
-    reserved: int
-    closed: int
-    extra: int
     units: int = Field(description="Units with at least one known counter at that time.")
 
 
