@@ -106,7 +106,9 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class CounterResult(_Out):
+class IndicatorOut(_Out):
+    """The key of a counter: which indicator it counts (R329 to R337)."""
+
     nature: str
     status: str
     temporality: str
@@ -115,6 +117,9 @@ class CounterResult(_Out):
     extra_bed_type: str | None
     crisis: str | None
     assignment: str
+
+
+class CounterResult(IndicatorOut):
     applied: bool
     reason: str = Field(description="'applied', or 'stale': not newer than the stored one.")
     stored_updated_at: datetime | None = Field(
@@ -254,16 +259,8 @@ class TrendOut(_Out):
     points: list[TrendPointOut]
 
 
-class HistoryEntryOut(_Out):
+class HistoryEntryOut(IndicatorOut):
     seq: int
-    nature: str
-    status: str
-    temporality: str
-    gender: str | None
-    closing_type: str | None
-    extra_bed_type: str | None
-    crisis: str | None
-    assignment: str
     count: int
     source: str
     updated_at: datetime
