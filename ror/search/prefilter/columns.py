@@ -58,10 +58,10 @@ class Prefilter:
                 exact = False
         price_column: str | None = None
         if criteria.max_monthly_price_eur is not None:
-            if criteria.age is None or criteria.age >= 60:
-                price_column = PRICE_COLUMNS[(criteria.reception, criteria.social_aid)]
-            else:
-                exact = False
+            price_column = selected_price_column(
+                criteria.age, criteria.reception, criteria.social_aid
+            )
+            exact = exact and price_column is not None
         moment = criteria.open_at or now
         ages = criteria.ages
         return cls(
@@ -144,6 +144,21 @@ PRICE_COLUMNS: Final[dict[tuple[str | None, bool], str]] = {
     ("temporary", False): "p_t0",
     ("temporary", True): "p_t1",
 }
+
+
+def selected_price_column(age: int | None, reception: str | None, social_aid: bool) -> str | None:
+    """The selected-price column ``ranking.prices.select_price`` would read for a request,
+    budget or not (None for a person under 60: the column does not apply)."""
+    if age is not None and age < 60:
+        return None
+    return PRICE_COLUMNS[(reception, social_aid)]
+
+
+def reception_of(bit: int | None) -> str | None:
+    """The reception (``Criteria.reception``) whose R240 code has this bit, or None."""
+    return next(
+        (name for name, code in RECEPTION_CODES.items() if RECEPTION_BITS[code] == bit), None
+    )
 
 
 @functools.cache

@@ -29,6 +29,8 @@ from ror.search.prefilter.columns import (
     Params,
     Prefilter,
     Test,
+    reception_of,
+    selected_price_column,
 )
 
 
@@ -120,9 +122,5 @@ def sure_array(column: Column, p: Prefilter) -> NDArray[np.bool_]:
 
 
 def price_column_for(p: Prefilter) -> str | None:
-    """The selected-price column ``ranking.prices.select_price`` would read for this request,
-    budget or not (None for a person under 60: the column does not apply)."""
-    if p.age is not None and p.age < 60:
-        return None
-    reception = {1: "temporary", 2: "permanent"}.get(p.reception_bit or 0)
-    return PRICE_COLUMNS[(reception, p.social_aid)]
+    """:func:`columns.selected_price_column` of this request."""
+    return selected_price_column(p.age, reception_of(p.reception_bit), p.social_aid)
