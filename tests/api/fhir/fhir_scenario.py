@@ -20,16 +20,12 @@ from typing import Any
 
 from ror.geo import gazetteer
 from ror.source_data import ROR_EXAMPLES
+from tests.api.fhir.systems import COMMUNE_OM, NOS, R211, R244, R333
 
 Json = dict[str, Any]
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests/fixtures/fhir"
 ROR = "https://interop.esante.gouv.fr/ig/fhir/ror/StructureDefinition/"
-NOS = "https://mos.esante.gouv.fr/NOS/"
-
-R211 = NOS + "TRE_R211-ActiviteOperationnelle/FHIR/TRE-R211-ActiviteOperationnelle"
-R244 = NOS + "TRE_R244-CategorieOrganisation/FHIR/TRE-R244-CategorieOrganisation"
-R13 = NOS + "TRE_R13-CommuneOM/FHIR/TRE-R13-CommuneOM"
 
 
 def _load(path: Path) -> Json:
@@ -103,9 +99,7 @@ def counter(
         )
         closing_type["url"] = "capacityClosingType"
         coding = closing_type["valueCodeableConcept"]["coding"][0]
-        coding["system"] = (
-            NOS + "TRE_R333-TypeFermetureCapacite/FHIR/TRE-R333-TypeFermetureCapacite"
-        )
+        coding["system"] = R333
         coding["code"] = closing
         coding.pop("display", None)
         base["extension"].append(closing_type)
@@ -280,7 +274,7 @@ def saad(rid: str, zone: tuple[str, str], specialties: tuple[str, ...], loc: str
         if sub["url"] == "codeTerritorialDivision":
             coding["code"] = code
             coding["system"] = (
-                R13
+                COMMUNE_OM
                 if kind == "3"
                 else NOS + "JDV_J248-DepartementOM-ROR/FHIR/JDV-J248-DepartementOM-ROR"
             )
