@@ -13,8 +13,8 @@ from ror.access.tokens import TokenStore
 from ror.config import Settings
 from ror.indexer.synthetic import generate
 from ror.model import Contact, Offer
-from ror.search.embedded.engine import EmbeddedEngine
 from tests.live_server import LiveServer
+from tests.service import build_db, settings_for
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 LEVELS = ("1", "2", "3")
@@ -91,18 +91,7 @@ def fixed_offers(size: int = 400, seed: int = 21) -> tuple[list[Offer], dict[str
 
 def build_world(root: Path, **env: str) -> World:
     offers, specials = fixed_offers()
-    engine = EmbeddedEngine(root / "ror.sqlite")
-    engine.load(offers, replace_all=True)
-    engine.close()
-    settings = Settings.from_env(
-        {
-            "ROR_DB": str(root / "ror.sqlite"),
-            "ROR_TOKENS": str(root / "tokens.json"),
-            "ROR_AUDIT_LOG": str(root / "audit.jsonl"),
-            "ROR_RATE_LIMIT": "0",
-            **env,
-        }
-    )
+    settings = settings_for(root, build_db(root / "ror.sqlite", offers), **env)
     store = TokenStore(settings.tokens_path)
     tokens = {f"p{p}": store.create(f"profil {p}", p)[0] for p in range(6)}
     finess = specials["open_san"].establishment.finess

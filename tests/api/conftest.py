@@ -15,8 +15,8 @@ from ror.api.app import create_app
 from ror.config import Settings
 from ror.indexer.synthetic import generate
 from ror.model import Offer
-from ror.search.embedded.engine import EmbeddedEngine
 from tests.live_server import LiveServer
+from tests.service import build_db, served, settings_for
 
 SIZE = 2000
 SEED = 7
@@ -34,24 +34,12 @@ def offers() -> list[Offer]:
 
 @pytest.fixture(scope="session")
 def db_path(tmp_path_factory: pytest.TempPathFactory, offers: list[Offer]) -> Path:
-    path = tmp_path_factory.mktemp("api") / "ror.sqlite"
-    engine = EmbeddedEngine(path)
-    engine.load(offers, replace_all=True)
-    engine.close()
-    return path
+    return build_db(tmp_path_factory.mktemp("api") / "ror.sqlite", offers)
 
 
 @pytest.fixture(scope="session")
 def settings(db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    state = tmp_path_factory.mktemp("state")
-    return Settings.from_env(
-        {
-            "ROR_DB": str(db_path),
-            "ROR_TOKENS": str(state / "tokens.json"),
-            "ROR_AUDIT_LOG": str(state / "audit.jsonl"),
-            "ROR_RATE_LIMIT": "0",  # the shared test server is hammered by many tests
-        }
-    )
+    return settings_for(tmp_path_factory.mktemp("state"), db_path)
 
 
 @pytest.fixture(scope="session")
@@ -64,10 +52,8 @@ def server(settings: Settings) -> Iterator[LiveServer]:
 @pytest.fixture(scope="session")
 def trusted_server(settings: Settings) -> Iterator[LiveServer]:
     """The same data served to profile 1 (everything), over an injected engine."""
-    engine = EmbeddedEngine(settings.db_path)
-    with LiveServer(create_app(settings, engine=engine, anonymous_profile=1)) as live:
+    with served(settings, profile=1) as live:
         yield live
-    engine.close()
 
 
 @pytest.fixture()

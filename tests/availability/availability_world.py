@@ -17,11 +17,9 @@ from ror.availability.overview import (
     OverviewQuery,
     freshness_bucket,
 )
-from ror.config import Settings
 from ror.indexer.synthetic import generate
 from ror.model import Capacity, Offer
 from ror.nomenclature.named_codes import CURRENT
-from ror.search.embedded.engine import EmbeddedEngine
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 SIZE = 1500
@@ -30,13 +28,6 @@ SEED = 11
 
 def offers(size: int = SIZE, seed: int = SEED) -> list[Offer]:
     return list(generate(size, seed=seed, now=NOW))
-
-
-def build_db(path: Path, items: Sequence[Offer]) -> Path:
-    engine = EmbeddedEngine(path)
-    engine.load(items, replace_all=True)
-    engine.close()
-    return path
 
 
 def shared_location(items: Sequence[Offer], min_offers: int = 2) -> tuple[str, list[Offer]]:
@@ -95,17 +86,6 @@ def make_tokens(path: Path, writer_finess: Iterable[str]) -> Tokens:
     values["writer"] = store.create("lits CH test", 2, list(writer_finess))[0]
     values["all"] = store.create("GRADeS test", 1, ["*"])[0]
     return Tokens(store, values)
-
-
-def settings_for(root: Path, db: Path) -> Settings:
-    return Settings.from_env(
-        {
-            "ROR_DB": str(db),
-            "ROR_TOKENS": str(root / "tokens.json"),
-            "ROR_AUDIT_LOG": str(root / "audit.jsonl"),
-            "ROR_RATE_LIMIT": "0",
-        }
-    )
 
 
 # --- the overview, computed directly -----------------------------------------------------------

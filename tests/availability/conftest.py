@@ -12,14 +12,9 @@ import pytest
 from ror.api.app import create_app
 from ror.config import Settings
 from ror.model import Offer
-from tests.availability.availability_world import (
-    Tokens,
-    build_db,
-    make_tokens,
-    offers,
-    settings_for,
-)
+from tests.availability.availability_world import Tokens, make_tokens, offers
 from tests.live_server import LiveServer
+from tests.service import build_db, settings_for
 
 Live = LiveServer
 

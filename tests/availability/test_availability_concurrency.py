@@ -26,7 +26,8 @@ import pytest
 from ror.model import Offer
 from ror.search.embedded.engine import EmbeddedEngine
 from tests.availability.availability_load import Server, Version, reader, writer
-from tests.availability.availability_world import build_db, make_tokens, offers
+from tests.availability.availability_world import make_tokens, offers
+from tests.service import build_db
 
 SIZE = 600
 KEYS = (

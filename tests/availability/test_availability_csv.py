@@ -17,7 +17,8 @@ from ror.errors import InvalidInput
 from ror.indexer.availability_csv import import_snapshots, parse_time
 from ror.model import Offer
 from ror.search.embedded.engine import EmbeddedEngine
-from tests.availability.availability_world import build_db, offers
+from tests.availability.availability_world import offers
+from tests.service import build_db
 
 AT = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
 

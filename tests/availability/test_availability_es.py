@@ -39,14 +39,8 @@ from ror.search.elasticsearch.documents import to_document
 from ror.search.elasticsearch.ledger import CounterLedger
 from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.engine import CounterOutcome, UpdateResult
-from tests.availability.availability_world import (
-    NOW,
-    build_db,
-    counter,
-    minutes,
-    offers,
-    shared_location,
-)
+from tests.availability.availability_world import NOW, counter, minutes, offers, shared_location
+from tests.service import build_db
 
 QUERIES = [
     OverviewQuery(),

@@ -18,13 +18,13 @@ from ror.search.embedded.engine import EmbeddedEngine
 from tests.availability.availability_world import (
     NOW,
     answered_areas,
-    build_db,
     counter,
     minutes,
     offers,
     reference_overview,
     shared_location,
 )
+from tests.service import build_db
 
 QUERIES = [
     OverviewQuery(),

@@ -17,14 +17,8 @@ from ror.errors import NotFound
 from ror.model import Offer
 from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.pipeline import search
-from tests.availability.availability_world import (
-    NOW,
-    build_db,
-    counter,
-    minutes,
-    offers,
-    shared_location,
-)
+from tests.availability.availability_world import NOW, counter, minutes, offers, shared_location
+from tests.service import build_db
 
 
 @pytest.fixture(scope="module")

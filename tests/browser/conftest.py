@@ -20,8 +20,8 @@ from ror.access.tokens import TokenStore
 from ror.api.app import create_app
 from ror.config import Settings
 from ror.indexer.synthetic import generate
-from ror.search.embedded.engine import EmbeddedEngine
 from tests.browser.browser_support import Live, PageWatch, Shots, Tokens
+from tests.service import build_db, settings_for
 
 SIZE = 3000
 SEED = 12
@@ -45,17 +45,8 @@ def chromium_path() -> str | None:
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     root = tmp_path_factory.mktemp("browser")
-    engine = EmbeddedEngine(root / "ror.sqlite")
-    engine.load(generate(SIZE, seed=SEED, now=NOW), replace_all=True)
-    engine.close()
-    return Settings.from_env(
-        {
-            "ROR_DB": str(root / "ror.sqlite"),
-            "ROR_TOKENS": str(root / "tokens.json"),
-            "ROR_AUDIT_LOG": str(root / "audit.jsonl"),
-            "ROR_RATE_LIMIT": "0",  # autocomplete sends a request per pause in typing
-        }
-    )
+    # no rate limit: autocomplete sends a request per pause in typing
+    return settings_for(root, build_db(root / "ror.sqlite", generate(SIZE, seed=SEED, now=NOW)))
 
 
 @pytest.fixture(scope="session")

@@ -12,37 +12,23 @@ import httpx
 import pytest
 
 from ror.access.tokens import TokenStore
-from ror.api.app import create_app
 from ror.config import Settings
-from ror.search.embedded import EmbeddedEngine
 from tests.live_server import LiveServer
 from tests.referral.world import world
+from tests.service import build_db, served, settings_for
 
 
 @pytest.fixture(scope="session")
 def referral_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     state = tmp_path_factory.mktemp("referral")
-    path = state / "ror.sqlite"
-    engine = EmbeddedEngine(path)
-    engine.load(world(), replace_all=True)
-    engine.close()
-    return Settings.from_env(
-        {
-            "ROR_DB": str(path),
-            "ROR_TOKENS": str(state / "tokens.json"),
-            "ROR_AUDIT_LOG": str(state / "audit.jsonl"),
-            "ROR_RATE_LIMIT": "0",
-        }
-    )
+    return settings_for(state, build_db(state / "ror.sqlite", world()))
 
 
 @pytest.fixture(scope="session")
 def referral_server(referral_settings: Settings) -> Iterator[LiveServer]:
     """Served to profile 1 (capacities visible), as a SAMU regulator sees it."""
-    engine = EmbeddedEngine(referral_settings.db_path)
-    with LiveServer(create_app(referral_settings, engine=engine, anonymous_profile=1)) as live:
+    with served(referral_settings, profile=1) as live:
         yield live
-    engine.close()
 
 
 @pytest.fixture()

@@ -16,9 +16,9 @@ from ror.api.fhir import search as fhir_search
 from ror.config import Settings
 from ror.indexer.load import load_paths
 from ror.model import Offer
-from ror.search.embedded.engine import EmbeddedEngine
 from tests.api.fhir.fhir_scenario import write
 from tests.live_server import LiveServer
+from tests.service import build_db
 
 
 @pytest.fixture(scope="session")
@@ -31,11 +31,7 @@ def scenario_offers(tmp_path_factory: pytest.TempPathFactory) -> list[Offer]:
 
 @pytest.fixture(scope="session")
 def scenario_db(tmp_path_factory: pytest.TempPathFactory, scenario_offers: list[Offer]) -> Path:
-    path = tmp_path_factory.mktemp("fhir-db") / "scenario.sqlite"
-    engine = EmbeddedEngine(path)
-    engine.load(scenario_offers, replace_all=True)
-    engine.close()
-    return path
+    return build_db(tmp_path_factory.mktemp("fhir-db") / "scenario.sqlite", scenario_offers)
 
 
 @pytest.fixture(scope="session")
