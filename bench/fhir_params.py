@@ -82,6 +82,43 @@ def queries(engine: EmbeddedEngine) -> list[tuple[str, Query]]:
             "_filter age range + specialty + near",
             (hs, [("specialty", "025"), ("_filter", AGE), ("location.near", NEAR)]),
         ),
+        (
+            "§9 capacity group (free bed)",
+            (
+                hs,
+                [
+                    ("location.capacity-type", "01"),
+                    ("location.capacity-status", "02"),
+                    ("location.temporality-capacity", "01"),
+                    ("location.temporary-assignement", "01"),
+                    ("location.nb-capacity", "gt0"),
+                ],
+            ),
+        ),
+        (
+            "§9 closed re-openable beds",
+            (
+                hs,
+                [
+                    ("location.capacity-type", "01"),
+                    ("location.capacity-closing-type", "01"),
+                    ("location.capacity-status", "05"),
+                    ("location.nb-capacity", "gt0"),
+                ],
+            ),
+        ),
+        ("§9 price type", (hs, [("organization.price-type", "02")])),
+        (
+            "§9 EHPAD price",
+            (
+                hs,
+                [
+                    ("organization.price-type", "02"),
+                    ("organization.price-amount-value", "lt75"),
+                    ("_sort", "-organization.price-validity-start-date"),
+                ],
+            ),
+        ),
         ("Location _id", (lo, [("_id", loc)])),
         ("Location identifier", (lo, [("identifier", _loc_identifier(offer, loc))])),
         ("Location commune-cog", (lo, [("commune-cog", offer.place.commune)])),

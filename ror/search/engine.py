@@ -253,13 +253,30 @@ class Listings(Protocol):
         ...
 
 
+#: A bound of a number range: (value, inclusive); None for an open end.
+Bound = tuple[float, bool] | None
+
+
+@dataclass(frozen=True, slots=True)
+class CounterTest:
+    """One test on a counter (:class:`~ror.model.Capacity`): its code ``field`` (``nature``,
+    ``status``… as ``Capacity.key`` names them) is one of ``codes`` (``any_code``: any code it
+    has), or its ``count`` lies in one of ``spans`` (low, high)."""
+
+    field: str
+    codes: tuple[str, ...] = ()
+    any_code: bool = False
+    spans: tuple[tuple[Bound, Bound], ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Lookup:
     """Offers by key (``ror.indexer.terms``): having one of ``terms``, or a term starting with
     one of ``prefixes``; or (``field`` set) a date of ``field`` in one of ``ranges``, each
     ``[low, high)`` in microseconds since 1970, None for an open end; or (``text`` set, one of
     ``terms.NAME_FIELDS``) whose folded ``text`` holds one of ``contains`` (folded; for a
-    Location-scope name, some Location's)."""
+    Location-scope name, some Location's); or (``counters`` set) one of whose Locations has a
+    current counter passing every one of ``counters``."""
 
     terms: tuple[str, ...] = ()
     prefixes: tuple[str, ...] = ()
@@ -267,6 +284,7 @@ class Lookup:
     ranges: tuple[tuple[int | None, int | None], ...] = ()
     text: str | None = None
     contains: tuple[str, ...] = ()
+    counters: tuple[CounterTest, ...] = ()
 
 
 #: A page row of :meth:`Lookups.lookup_page`: (ref, offer id, sort key: a date key or None).

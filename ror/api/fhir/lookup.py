@@ -31,7 +31,7 @@ from typing import Final
 from ror.api.fhir import paging
 from ror.api.fhir.query import AnyOf, Atom, Node, SearchRequest
 from ror.api.fhir.search import Hit, Result, flat, run
-from ror.api.fhir.values import DateRange, Text, Token
+from ror.api.fhir.values import DateRange, Number, Text, Token
 from ror.criteria import Audience
 from ror.indexer.facts import view
 from ror.indexer.terms import (
@@ -47,7 +47,7 @@ from ror.indexer.terms import (
     text_term,
     token_term,
 )
-from ror.search.engine import Engine, Listings, Lookup, LookupRow, Lookups
+from ror.search.engine import Bound, CounterTest, Engine, Listings, Lookup, LookupRow, Lookups
 from ror.text import fold
 
 NARROW_MAX: Final = 20_000  # offers a narrowing look-up may find and still be read
@@ -70,7 +70,12 @@ def lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result
     conditions = flat(request.condition)
     service = request.resource == "HealthcareService"
     grams = engine.lookup_contains()
+    group = counter_group(conditions) if service else None
+    if group is not None and not audience.capacities:
+        return Result(0, [])  # the caller sees no counter: none passes (``facts.view``)
     found = [(c, as_lookup(c, conditions, service, grams)) for c in conditions]
+    if group is not None:
+        found = [(c, f) for c, f in found if c not in group[1]] + [(group[1][0], (group[0], True))]
     order = ORDERS.get(tuple((k.key, k.descending) for k in request.sort))
     exact = all(f is not None and f[1] for _, f in found)
     looked = [f[0] for _, f in found if f is not None]
@@ -138,6 +143,57 @@ def as_lookup(
         ranges = tuple(r for d in dates for r in date_ranges(d))
         return Lookup(field=where, ranges=ranges), alone
     return None
+
+
+def counter_group(conditions: Sequence[Node]) -> tuple[Lookup, list[Node]] | None:
+    """The counter look-up deciding the conditions that need a Location (all of them plain
+    counter parameters: ``capacity-status``, ``nb-capacity``…, held by one counter of one
+    Location, as ``evaluate`` binds them), and those conditions; None when there are none or
+    another one needs a Location."""
+    group = [c for c in conditions if c.needs & {"location", "counter", "equipment"}]
+    tests = [_counter_test(c) for c in group]
+    if not group or any(t is None for t in tests):
+        return None
+    return Lookup(counters=tuple(t for t in tests if t is not None)), group
+
+
+def _counter_test(node: Node) -> CounterTest | None:
+    if not isinstance(node, Atom) or node.modifier is not None or node.param.scope != "counter":
+        return None
+    param = node.param
+    if param.type == "number" and param.field == "count":
+        numbers = [v for v in node.values if isinstance(v, Number)]
+        if len(numbers) != len(node.values):
+            return None
+        return CounterTest("count", spans=tuple(s for n in numbers for s in number_spans(n)))
+    if param.type != "token" or param.system is None:
+        return None
+    tokens = [v for v in node.values if isinstance(v, Token)]
+    if len(tokens) != len(node.values):
+        return None
+    # ``evaluate.token_matches`` over a counter's one value ``(param.system, None, code)``
+    named = [t for t in tokens if (t.key == param.system if t.key is not None else not t.system)]
+    codes = tuple(dict.fromkeys(str(t.code) for t in named if t.code is not None))
+    return CounterTest(param.field, codes, any(t.code is None for t in named))
+
+
+def number_spans(n: Number) -> list[tuple[Bound, Bound]]:
+    """The numbers ``n`` matches (``Number.test``) as spans of (value, inclusive) bounds."""
+    p, v = n.prefix, n.value
+    if p == "eq":
+        return [((n.low, True), (n.high, False))]
+    if p == "ne":
+        return [(None, (n.low, False)), ((n.high, True), None)]
+    if p in ("gt", "sa"):
+        return [((v, False), None)]
+    if p in ("lt", "eb"):
+        return [(None, (v, False))]
+    if p == "ge":
+        return [((v, True), None)]
+    if p == "le":
+        return [(None, (v, True))]
+    margin = abs(v) * 0.1  # ap
+    return [((v - margin, True), (v + margin, True))]
 
 
 def _contains(atoms: Sequence[Node]) -> tuple[Lookup, bool] | None:

@@ -30,6 +30,7 @@ import orjson
 from numpy.typing import NDArray
 
 from ror.model import Offer
+from ror.search.embedded import counter_lookup
 from ror.search.embedded.memory import availability as memory_availability
 from ror.search.embedded.memory import index as memory_index
 from ror.search.embedded.memory import store as memory_store
@@ -465,7 +466,7 @@ def swap_in(conn: sqlite3.Connection, generation: str | None = None) -> None:
     for name in REBUILT:
         conn.execute(f"DROP TABLE IF EXISTS {name}")
         conn.execute(f"ALTER TABLE {name}{SUFFIX} RENAME TO {name}")
-    for ddl in caps_log_triggers():  # dropped with the old capacities table
+    for ddl in (*caps_log_triggers(), *counter_lookup.DDL):  # dropped with the old table
         conn.execute(ddl)
     conn.execute("DELETE FROM offer_changes")
     conn.execute(

@@ -42,7 +42,7 @@ from ror.indexer.terms import (
     offer_terms,
 )
 from ror.model import Offer
-from ror.search.embedded import location_dates
+from ror.search.embedded import counter_lookup, location_dates
 from ror.search.embedded.rows import decode_doc
 from ror.search.engine import Lookup, LookupRow
 
@@ -95,6 +95,7 @@ def ensure_tables(conn: sqlite3.Connection) -> None:
     for ddl in DDL:
         conn.execute(ddl)
     location_dates.ensure_tables(conn)
+    counter_lookup.ensure_tables(conn)
     if TRIGRAM:
         known = "SELECT 1 FROM sqlite_master WHERE name = 'offer_grams'"
         if conn.execute(known).fetchone() is None:
@@ -290,6 +291,11 @@ def refs(
 ) -> set[int] | None:
     if lookup.text is not None:
         return _grams(conn, lookup, limit, among)
+    if lookup.counters:
+        counted = counter_lookup.refs(conn, lookup)
+        if among:
+            return set(counted & set(among))
+        return None if len(counted) > limit else set(counted)
     where, params = _where(lookup, "k")
     if among:
         found: set[int] = set()
@@ -310,6 +316,8 @@ def refs(
 
 
 def count(conn: sqlite3.Connection, lookup: Lookup) -> int:
+    if lookup.counters:
+        return len(counter_lookup.refs(conn, lookup))
     if lookup.text is not None:
         where, params = _match(lookup)
         sql = f"SELECT count(*) FROM offer_grams WHERE {where}"
@@ -335,6 +343,11 @@ def page(
         return _walk(conn, None, order, after, limit)
     if lookup.text is not None:
         return _sorted(conn, refs(conn, lookup, 2**62) or set(), order, after, limit)
+    if lookup.counters:
+        found = counter_lookup.refs(conn, lookup)
+        if len(found) <= SMALL:
+            return _sorted(conn, set(found), order, after, limit)
+        return _kept(conn, found, order, after, limit)
     if order != "_id" and lookup.field == "offer.last_updated" and len(lookup.ranges) == 1:
         return _walk(conn, None, order, after, limit, _bounds(lookup.ranges[0], order))
     if order == "_id" and lookup.field is None and not lookup.prefixes:
@@ -387,6 +400,24 @@ def _walk(
         params.extend(more)
     rows = conn.execute(sql + tail, [*params, limit])
     return [(int(rid), str(oid), None if ts is None else int(ts)) for rid, oid, ts in rows]
+
+
+def _kept(
+    conn: sqlite3.Connection,
+    found: frozenset[int],
+    order: str,
+    after: tuple[int | None, str] | None,
+    limit: int,
+) -> list[LookupRow]:
+    """The order's key range, keeping the offers of ``found`` (many: a page is near)."""
+    out: list[LookupRow] = []
+    while len(out) < limit:
+        batch = _walk(conn, None, order, after, _CHUNK)
+        out += [row for row in batch if row[0] in found][: limit - len(out)]
+        if len(batch) < _CHUNK:
+            break
+        after = (batch[-1][2], batch[-1][1])
+    return out
 
 
 def _merged(

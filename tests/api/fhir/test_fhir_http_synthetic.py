@@ -124,6 +124,16 @@ def test_capacities_only_for_profiles_that_may_see_them(
     }
     assert all(i["code"] == "forbidden" for i in issues)
     outcome_of(open_fhir.get("/Location?capacity-status=02"), 403)
+    closed = (  # no other parameter: answered from the stored counters (``counter_lookup``)
+        "/HealthcareService?location.capacity-type=01&location.capacity-closing-type=01"
+        "&location.capacity-status=05&location.nb-capacity=gt0&_include=HealthcareService:location"
+    )
+    outcome_of(open_fhir.get(closed), 403)
+    found = bundle_of(full_fhir.get(closed), sample=5)
+    assert found["total"] > 0
+    for entry in found["entry"]:
+        if entry["search"]["mode"] == "include":
+            assert capacity_extensions(entry["resource"])
 
 
 def test_open_data_contacts_only(open_fhir: httpx.Client, offers: list[Offer]) -> None:

@@ -23,6 +23,7 @@ from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.engine import CandidateQuery, Candidates, OrderKeys
 
 Items = list[tuple[str, str]]
+R332 = "https://mos.esante.gouv.fr/NOS/TRE_R332-TypeGenre/FHIR/TRE-R332-TypeGenre|"
 
 
 class Counting(EmbeddedEngine):
@@ -108,6 +109,31 @@ def synthetic_queries(offers: list[Offer]) -> dict[str, Items]:
             ("location.capacity-status", "02"),
             ("location.nb-capacity", "gt0"),
         ],
+        "capacity status alone": [("location.capacity-status", "05"), ("_count", "300")],
+        "free bed group": [
+            ("location.capacity-type", "01"),
+            ("location.capacity-status", "02"),
+            ("location.temporality-capacity", "01"),
+            ("location.temporary-assignement", "01"),
+            ("location.nb-capacity", "gt0"),
+            ("_count", "100"),
+        ],
+        "closed beds": [
+            ("location.capacity-type", "01,02"),
+            ("location.capacity-closing-type", "01"),
+            ("location.capacity-status", "05"),
+            ("location.nb-capacity", "ge1"),
+        ],
+        "counter count ne, any gender": [
+            ("location.gender-capacity-available", R332),
+            ("location.nb-capacity", "ne0"),
+            ("_sort", "-_lastUpdated"),
+            ("_count", "200"),
+        ],
+        "counter count eq, system elsewhere": [
+            ("location.capacity-status", "http://example.org/x|02,02"),
+            ("location.nb-capacity", "eq3"),
+        ],
         "price with FINESS": [
             ("organization.identifier", finess),
             ("organization.price-amount-value", "gt0"),
@@ -183,6 +209,9 @@ def test_organisation_identifiers_systems_and_dates_above(
         ("commune", 20),
         ("postcode", 20),
         ("Location identifier", 20),
+        ("closed beds", 20),
+        ("free bed group", 20),
+        ("capacity status alone", 20),
     ],
 )
 def test_reads_the_page_or_what_the_keys_find(
