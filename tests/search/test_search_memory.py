@@ -3,6 +3,7 @@ with every change made to the file by any process."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import sqlite3
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import pytest
 
 from bench.reference import Reference
 from ror.criteria import Audience, BedNeed, Criteria, Group
+from ror.errors import NotFound
 from ror.model import Offer
 from ror.ranking import check, score, weights_for
 from ror.ranking.scoring import bed_need, score_upper_bounds
@@ -23,6 +25,7 @@ from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.embedded.memory import index as memory_index
 from ror.search.embedded.memory import store as memory_store
 from ror.search.engine import Candidate, CandidateQuery
+from ror.search.grouping import group_key
 from ror.search.pipeline import FACET_FIELDS, search
 from tests.search.builders import (
     ALBI,
@@ -456,3 +459,36 @@ def test_tied_near_misses_by_walking_the_ids_or_by_the_runs_own_ids_are_the_same
     want = reference.search(criteria, NOW)
     assert [m.offer.id for m in got.matches] == list(want.ids)
     assert [(n.offer.id, n.criterion) for n in got.near_misses] == list(want.near_misses)
+
+
+def test_group_keys_from_the_key_table_are_those_of_the_offers_after_changes(
+    tmp_path: Path, synthetic_offers: list[Offer]
+) -> None:
+    """``group_keys`` answers from the in-memory key table, and from SQL for the offers
+    written or deleted since the index was built: the keys of the offers as stored, by
+    establishment and by bed zone, whatever changed."""
+    path = tmp_path / "ror.sqlite"
+    engine = EmbeddedEngine(path)
+    offers = synthetic_offers[:600]
+    engine.load(offers, replace_all=True)
+    engine.warm_up()  # the key tables of the base index
+    moved = [
+        dataclasses.replace(
+            o,
+            establishment=dataclasses.replace(o.establishment, id=f"EG-moved-{i % 7}"),
+            location_ids=(f"LOC-moved-{i % 5}",),
+        )
+        for i, o in enumerate(offers[:40])
+    ]
+    engine.upsert([*moved, make_offer("hs-new", location_ids=("LOC-moved-1",))])
+    engine.delete([o.id for o in offers[40:50]])
+    ids = [o.id for o in (*moved, *offers[50:])] + ["hs-new"]
+    refs = list(engine.offer_refs(ids).values())
+    assert len(refs) == len(ids)
+    for by in ("establishment", "location"):
+        want = [group_key(o, by) for o in engine.offers(refs)]
+        assert engine.group_keys(refs, by) == want
+        assert EmbeddedEngine(path, memory=False).group_keys(refs, by) == want
+    assert len({k for k in engine.group_keys(refs, "establishment") if "moved" in k}) == 7
+    with pytest.raises(NotFound):
+        engine.group_keys([max(refs) + 1000], "location")

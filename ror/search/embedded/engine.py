@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
+import numpy as np
 import orjson
 
 import ror
@@ -27,7 +28,7 @@ from ror.errors import IndexOutdated, InvalidInput, NotFound
 from ror.geo.distance import dot_to_km
 from ror.model import Capacity, Offer
 from ror.search.embedded import capacities as embedded_capacities
-from ror.search.embedded import cells, location_dates, lookups, planner
+from ror.search.embedded import cells, groups, location_dates, lookups, planner
 from ror.search.embedded.cache import BoundedCache
 from ror.search.embedded.db import Database
 from ror.search.embedded.load import Loadable, bulk_load, stats
@@ -77,7 +78,6 @@ from ror.search.engine import (
     Streamed,
     UpdateResult,
 )
-from ror.search.grouping import location_group
 from ror.search.prefilter import OfferColumns
 
 FACET_MAX_UNITS: Final = 20_000  # a facet over more units is left out (and said so)
@@ -125,6 +125,7 @@ class EmbeddedEngine:
         self._schema = int(SCHEMA_VERSION)
         self._location_total = (-1, 0)  # (docs_version, Locations the offers use)
         self._memory = MemoryStore(self.path) if memory else None
+        self._key_tables: dict[str, groups.KeyTable] = {}  # by grouping (``group_keys``)
         self._replays = ReplayStore(replay_path(self.path), replay_days)
         with self.db.writing() as conn:
             ensure_schema(conn)
@@ -200,7 +201,10 @@ class EmbeddedEngine:
     def warm_up(self) -> None:
         """The code table and the in-memory index (about a second at 1 M offers)."""
         self._refresh()
-        self._memory_snapshot()
+        snap = self._memory_snapshot()
+        if snap is not None:
+            for by in groups.GROUPINGS:
+                self._key_table(snap, by)
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -634,33 +638,33 @@ class EmbeddedEngine:
 
     def group_keys(self, refs: Sequence[int], by: str) -> list[str]:
         """``grouping.group_key`` of the offers behind ``refs`` (``GroupKeys``), from the
-        establishment and Location columns, without reading the offers."""
-        conn = self.db.conn()
+        establishment and Location columns, without reading the offers: from the key table
+        of the in-memory index (``groups.KeyTable``), from SQL for the offers changed since."""
         found: dict[int, str] = {}
-        for i in range(0, len(refs), 500):
-            chunk = list(refs[i : i + 500])
-            marks = ", ".join("?" * len(chunk))
-            if by == "establishment":
-                rows = conn.execute(
-                    f"SELECT rid, id, eg FROM offer_facts WHERE rid IN ({marks})", chunk
-                )
-                found.update((rid, f"E:{eg}" if eg else f"O:{oid}") for rid, oid, eg in rows)
-            elif by == "location":
-                rows = conn.execute(
-                    "SELECT m.rid, o.id, m.loc_keys FROM offer_meta m JOIN offers o "
-                    f"ON o.rid = m.rid WHERE m.rid IN ({marks})",
-                    chunk,
-                )
-                found.update(
-                    (rid, location_group(oid, orjson.loads(keys))) for rid, oid, keys in rows
-                )
-            else:
-                rows = conn.execute(f"SELECT rid, id FROM offers WHERE rid IN ({marks})", chunk)
-                found.update((rid, f"O:{oid}") for rid, oid in rows)
+        rest: Sequence[int] = refs
+        snap = self._memory_snapshot() if by in groups.GROUPINGS else None
+        table = None if snap is None else self._key_table(snap, by)
+        if snap is not None and table is not None:
+            wanted = np.asarray(refs, dtype=np.int64)
+            keys, held = table.keys(wanted, snap.changed)
+            found.update(zip(wanted[held].tolist(), keys, strict=True))
+            rest = wanted[~held].tolist()
+        found.update(groups.read_keys(self.db.conn(), by, rest))
         absent = next((r for r in refs if r not in found), None)
         if absent is not None:
             raise NotFound(f"offre inconnue (ref {absent})")
         return [found[r] for r in refs]
+
+    def _key_table(self, snap: Snapshot, by: str) -> groups.KeyTable | None:
+        """The key table of the snapshot's index, read now when none fits (None: the one
+        held was read after this snapshot's position: this search asks SQL)."""
+        table = self._key_tables.get(by)
+        if table is not None and table.base is snap.base:
+            return table if table.docs_seq <= snap.docs_seq else None
+        with self.snapshot():
+            table = groups.KeyTable.read(self.db.conn(), by, snap.base, snap.docs_seq)
+        self._key_tables[by] = table
+        return table
 
     def _in_id_order(self, after: str, before: str, limit: int) -> list[tuple[int, str]]:
         rows = self.db.conn().execute(
