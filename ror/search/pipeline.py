@@ -65,8 +65,8 @@ from ror.ranking.explain import grouped
 from ror.ranking.hours import local
 from ror.ranking.prices import price_summary
 from ror.search import ranker_rings
-from ror.search.engine import Candidate, CandidateQuery, Engine, SearchRecord
-from ror.search.grouping import Member, group_key, members
+from ror.search.engine import Candidate, CandidateQuery, Engine, GroupKeys, SearchRecord
+from ror.search.grouping import Member, group_key, keys_of, members
 from ror.search.prefilter import Prefilter
 from ror.search.ranker import (
     LOOKAHEAD,
@@ -456,6 +456,13 @@ def near_misses(
     def add(batch: Sequence[Candidate]) -> None:
         deadline.check()
         missing = [c.ref for c in batch if c.ref not in ranked.known]
+        if missing and ranked.groups and isinstance(engine, GroupKeys):
+            # a unit of a group having a match is no near-miss: not read
+            keys = keys_of(engine, missing, grouping)
+            taken = {r for r, k in zip(missing, keys, strict=True) if k in ranked.groups}
+            if taken:
+                batch = [c for c in batch if c.ref not in taken]
+                missing = [r for r in missing if r not in taken]
         if missing:
             ranked.known.update(zip(missing, engine.offers(missing), strict=True))
         for c in batch:

@@ -492,3 +492,44 @@ def test_group_keys_from_the_key_table_are_those_of_the_offers_after_changes(
     assert len({k for k in engine.group_keys(refs, "establishment") if "moved" in k}) == 7
     with pytest.raises(NotFound):
         engine.group_keys([max(refs) + 1000], "location")
+
+
+def test_grouped_near_misses_read_no_unit_of_a_group_that_has_a_match(
+    synthetic_engine: EmbeddedEngine, reference: Reference, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A unit of an establishment having a match is no near-miss: its group is told by the
+    engine's keys, and the unit is not read to find it out."""
+    criteria = Criteria(
+        place="Lyon",
+        offer_type=("21",),
+        profile="nursing_home",
+        social_aid=True,
+        max_monthly_price_eur=2200.0,
+        limit=3,
+    )
+    want = search(criteria, synthetic_engine, now=NOW)
+    matched = {m.offer.establishment.id for m in want.matches}
+    read: list[Offer] = []
+    near_misses = pipeline.near_misses
+
+    def counting(engine: Any, ranked: Any, *args: Any) -> Any:
+        offers = engine.offers
+
+        def recording(refs: Any) -> list[Offer]:
+            found: list[Offer] = offers(refs)
+            read.extend(found)
+            return found
+
+        monkeypatch.setattr(engine, "offers", recording)
+        try:
+            return near_misses(engine, ranked, *args)
+        finally:
+            monkeypatch.undo()
+
+    monkeypatch.setattr(pipeline, "near_misses", counting)
+    got = search(criteria, synthetic_engine, now=NOW)
+    assert [n.offer.id for n in got.near_misses] == [n.offer.id for n in want.near_misses]
+    assert [(n.offer.id, n.criterion) for n in got.near_misses] == list(
+        reference.search(criteria, NOW).near_misses
+    )
+    assert read and not {o.establishment.id for o in read} & matched
