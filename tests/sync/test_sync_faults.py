@@ -35,19 +35,19 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 @pytest.fixture(scope="module")
 def reference(source: Served, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Offer]:
     home = tmp_path_factory.mktemp("ref")
-    with FaultProxy(source.url, lambda n, p: None) as clean:
-        ror(
-            home,
-            "sync",
-            clean.url + "/fhir",
-            "--name",
-            "A",
-            "--page-size",
-            "2",
-            "--token",
-            source.follower,
-        )
+    _sync_clean(source, home)
     return _offers(home)
+
+
+def _sync(source: Served, url: str) -> list[str]:
+    """The follower's sync of A's FHIR API at ``url`` (a proxy), two resources a page."""
+    return ["sync", url + "/fhir", "--name", "A", "--page-size", "2", "--token", source.follower]
+
+
+def _sync_clean(source: Served, home: Path) -> None:
+    """The same sync through a proxy that injects nothing."""
+    with FaultProxy(source.url, lambda n, p: None) as clean:
+        ror(home, *_sync(source, clean.url))
 
 
 def _offers(home: Path) -> dict[str, Offer]:
@@ -73,17 +73,7 @@ def test_killed_mid_way_then_rerun_converges(
         proxy.hold_after = 7  # metadata, Organizations (2 pages), Locations (3), services (1)
         proxy.hold.set()
         run = subprocess.Popen(
-            [
-                *ROR,
-                "sync",
-                proxy.url + "/fhir",
-                "--name",
-                "A",
-                "--page-size",
-                "2",
-                "--token",
-                source.follower,
-            ],
+            [*ROR, *_sync(source, proxy.url)],
             env=env_for(tmp_path),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -100,17 +90,7 @@ def test_killed_mid_way_then_rerun_converges(
         assert "interrupted" in listed
         proxy.hold.clear()
         proxy.release.set()
-        rerun = ror(
-            tmp_path,
-            "sync",
-            proxy.url + "/fhir",
-            "--name",
-            "A",
-            "--page-size",
-            "2",
-            "--token",
-            source.follower,
-        )
+        rerun = ror(tmp_path, *_sync(source, proxy.url))
     assert "resuming" in rerun.stderr
     assert _without_source(_offers(tmp_path)) == _without_source(reference)
 
@@ -127,17 +107,7 @@ def test_429_and_503_are_retried_and_the_sync_converges(
 
     with FaultProxy(source.url, flaky) as proxy:
         started = time.monotonic()
-        done = ror(
-            tmp_path,
-            "sync",
-            proxy.url + "/fhir",
-            "--name",
-            "A",
-            "--page-size",
-            "2",
-            "--token",
-            source.follower,
-        )
+        done = ror(tmp_path, *_sync(source, proxy.url))
         waited = time.monotonic() - started
     retries = int(done.stdout.split(" retries")[0].rsplit(" ", 1)[1])
     assert retries >= 4, done.stdout
@@ -148,18 +118,7 @@ def test_429_and_503_are_retried_and_the_sync_converges(
 def test_garbage_is_a_clear_error_and_changes_nothing(
     source: Served, reference: dict[str, Offer], tmp_path: Path
 ) -> None:
-    with FaultProxy(source.url, lambda n, p: None) as clean:
-        ror(
-            tmp_path,
-            "sync",
-            clean.url + "/fhir",
-            "--name",
-            "A",
-            "--page-size",
-            "2",
-            "--token",
-            source.follower,
-        )
+    _sync_clean(source, tmp_path)
     before = _offers(tmp_path)
     store = ResourceStore(tmp_path / "ror.resources.sqlite")
     stored = store.count()
