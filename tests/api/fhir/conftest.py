@@ -75,6 +75,20 @@ def fhir_as(
         made.close()
 
 
+@pytest.fixture()
+def open_fhir(server: LiveServer) -> Iterator[httpx.Client]:
+    """The synthetic offers of ``tests/api/conftest.py`` for profile 0 (open data)."""
+    with httpx.Client(base_url=server.url + "/fhir", timeout=30) as client:
+        yield client
+
+
+@pytest.fixture()
+def full_fhir(trusted_server: LiveServer) -> Iterator[httpx.Client]:
+    """The same for profile 1 (everything)."""
+    with httpx.Client(base_url=trusted_server.url + "/fhir", timeout=30) as client:
+        yield client
+
+
 @pytest.fixture(autouse=True)
 def pushdown_parity(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every FHIR search of this suite runs twice, with the conditions the engine decides

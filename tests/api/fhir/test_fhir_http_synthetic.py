@@ -21,24 +21,9 @@ from tests.api.fhir.fhir_checks import (
     outcome_of,
     query,
 )
-from tests.live_server import LiveServer
 
 TOULOUSE = (43.6045, 1.4440)
 CAPACITY = "ror-location-supported-capacity"
-
-
-@pytest.fixture()
-def open_fhir(server: LiveServer) -> Iterator[httpx.Client]:
-    """Profile 0 (open data)."""
-    with httpx.Client(base_url=server.url + "/fhir", timeout=30) as client:
-        yield client
-
-
-@pytest.fixture()
-def full_fhir(trusted_server: LiveServer) -> Iterator[httpx.Client]:
-    """Profile 1 (everything)."""
-    with httpx.Client(base_url=trusted_server.url + "/fhir", timeout=30) as client:
-        yield client
 
 
 def km(lat: float, lon: float, offer: Offer) -> float:

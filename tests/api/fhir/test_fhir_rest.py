@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -19,18 +18,6 @@ from tests.api.fhir.fhir_checks import FHIR_JSON, bundle_of, matches, outcome_of
 from tests.live_server import LiveServer
 
 CAPACITY = "ror-location-supported-capacity"
-
-
-@pytest.fixture()
-def open_fhir(server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url + "/fhir", timeout=30) as client:
-        yield client
-
-
-@pytest.fixture()
-def full_fhir(trusted_server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=trusted_server.url + "/fhir", timeout=30) as client:
-        yield client
 
 
 def _with_capacities(offers: list[Offer]) -> Offer:
