@@ -15,6 +15,7 @@ from ror.api.app import create_app
 from ror.config import Settings
 from ror.indexer.synthetic import generate
 from ror.model import Offer
+from tests.api.access_checks import World
 from tests.live_server import LiveServer
 from tests.service import build_db, served, settings_for
 
@@ -66,3 +67,16 @@ def http(server: LiveServer) -> Iterator[httpx.Client]:
 def trusted_http(trusted_server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=trusted_server.url, timeout=30) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def live(world: World) -> Iterator[LiveServer]:
+    """The access world of the module (its own ``world`` fixture) served to anonymous callers."""
+    with LiveServer(create_app(world.settings)) as server:
+        yield server
+
+
+@pytest.fixture()
+def client(live: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live.url, timeout=30) as http:
+        yield http

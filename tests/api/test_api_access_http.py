@@ -6,15 +6,13 @@ code under test.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from ror.api.app import create_app
 from ror.api.response_models import EstablishmentOffersOut, OfferOut, SearchResponse
-from tests.api.access_checks import Live, World, build_world, contact_level
+from tests.api.access_checks import World, build_world, contact_level
 from tests.api.api_checks import error_of, valid
 
 CALLERS = ("anonymous", "p0", "p1", "p2", "p3", "p4", "p5")
@@ -53,18 +51,6 @@ CAPACITIES = {
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return build_world(tmp_path_factory.mktemp("access"))
-
-
-@pytest.fixture(scope="module")
-def live(world: World) -> Iterator[Live]:
-    with Live(create_app(world.settings)) as server:
-        yield server
-
-
-@pytest.fixture()
-def client(live: Live) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live.url, timeout=30) as http:
-        yield http
 
 
 def headers(world: World, caller: str) -> dict[str, str]:

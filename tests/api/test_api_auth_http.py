@@ -24,18 +24,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     )
 
 
-@pytest.fixture(scope="module")
-def live(world: World) -> Iterator[Live]:
-    with Live(create_app(world.settings)) as server:
-        yield server
-
-
-@pytest.fixture()
-def client(live: Live) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live.url, timeout=30) as http:
-        yield http
-
-
 def unauthorized(answer: httpx.Response) -> dict[str, str]:
     error = error_of(answer, 401, "Authorization")
     assert answer.headers["WWW-Authenticate"].startswith("Bearer")
