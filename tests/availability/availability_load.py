@@ -19,17 +19,9 @@ from typing import Any
 
 import httpx
 
+from ror.model import CAPACITY_KEY_FIELDS
+
 Key = tuple[str, ...]  # (location, nature, status, temporality, gender, …, assignment)
-KEY_FIELDS = (
-    "nature",
-    "status",
-    "temporality",
-    "gender",
-    "closing_type",
-    "extra_bed_type",
-    "crisis",
-    "assignment",
-)
 FHIR_NAMES = {
     "nature": "capacityType",
     "status": "capacityStatus",
@@ -54,7 +46,7 @@ class Version:
 
     @property
     def key(self) -> Key:
-        return (self.loc, *(self.counter.get(f) or "" for f in KEY_FIELDS))
+        return (self.loc, *(self.counter.get(f) or "" for f in CAPACITY_KEY_FIELDS))
 
     @property
     def updated_at(self) -> datetime:
@@ -145,7 +137,7 @@ def fhir_add(group: Sequence[Version]) -> dict[str, Any]:
     for v in group:
         parts = [
             {"url": FHIR_NAMES[f], "valueCodeableConcept": {"coding": [{"code": v.counter[f]}]}}
-            for f in KEY_FIELDS
+            for f in CAPACITY_KEY_FIELDS
             if v.counter.get(f)
         ]
         parts += [
@@ -250,7 +242,7 @@ def reader(url: str, token: str, offers: list[str], stop_file: Path, seed: int, 
             for cap in caps:
                 key = (
                     cap["location_id"],
-                    *((cap[f] or {}).get("code") or "" for f in KEY_FIELDS),
+                    *((cap[f] or {}).get("code") or "" for f in CAPACITY_KEY_FIELDS),
                 )
                 at = datetime.fromisoformat(cap["updated_at"])
                 if key in seen and at < seen[key]:

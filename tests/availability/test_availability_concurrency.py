@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ror.model import Offer
+from ror.model import CAPACITY_KEY_FIELDS, Offer
 from ror.search.embedded.engine import EmbeddedEngine
 from tests.availability.availability_load import Server, Version, reader, writer
 from tests.availability.availability_world import make_tokens, offers
@@ -181,19 +181,7 @@ def test_concurrent_writers_and_readers(tmp_path: Path) -> None:
             shown = {
                 (
                     c["location_id"],
-                    *(
-                        (c[f] or {}).get("code") or ""
-                        for f in (
-                            "nature",
-                            "status",
-                            "temporality",
-                            "gender",
-                            "closing_type",
-                            "extra_bed_type",
-                            "crisis",
-                            "assignment",
-                        )
-                    ),
+                    *((c[f] or {}).get("code") or "" for f in CAPACITY_KEY_FIELDS),
                 ): c
                 for c in final[offer.id]
                 if c["location_id"] == loc
