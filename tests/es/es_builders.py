@@ -21,33 +21,40 @@ from ror.model import (
     Price,
     Zone,
 )
+from tests.ranking import ranking_builders
 
-# Thursday 26 November 2026, 14:00 in Paris.
-NOW = datetime(2026, 11, 26, 13, 0, tzinfo=UTC)
+NOW = ranking_builders.NOW  # Thursday 26 November 2026, 14:00 in Paris
 TOULOUSE = (43.6045, 1.4440)
+_T = "2026-11-26T13:00:00+00:00"
+#: The Elasticsearch clause of the closed criterion at NOW: not (closed_from ≤ NOW < reopens_at).
+NOT_CLOSED = {
+    "bool": {
+        "must_not": [
+            {
+                "bool": {
+                    "filter": [
+                        {
+                            "bool": {
+                                "should": [
+                                    {"exists": {"field": "closed_from"}},
+                                    {"exists": {"field": "reopens_at"}},
+                                ],
+                                "minimum_should_match": 1,
+                            }
+                        },
+                        {"bool": {"must_not": [{"range": {"closed_from": {"gt": _T}}}]}},
+                        {"bool": {"must_not": [{"range": {"reopens_at": {"lte": _T}}}]}},
+                    ]
+                }
+            }
+        ]
+    }
+}
 
 
-def counter(
-    count: int,
-    *,
-    minutes_ago: float = 5,
-    nature: str = "01",
-    status: str = "02",
-    temporality: str = "01",
-    gender: str | None = None,
-    assignment: str = "01",
-    location_id: str = "loc-1",
-) -> Capacity:
-    return Capacity(
-        nature=nature,
-        status=status,
-        temporality=temporality,
-        count=count,
-        updated_at=NOW - timedelta(minutes=minutes_ago),
-        gender=gender,
-        assignment=assignment,
-        location_id=location_id,
-    )
+def counter(count: int, *, location_id: str = "loc-1", **qualifiers: Any) -> Capacity:
+    """A counter (:func:`tests.ranking.ranking_builders.counter`), of ``loc-1`` by default."""
+    return ranking_builders.counter(count, location_id=location_id, **qualifiers)
 
 
 def full_offer(**overrides: Any) -> Offer:

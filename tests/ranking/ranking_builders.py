@@ -54,6 +54,7 @@ def counter(
     temporality: str = "01",
     gender: str | None = None,
     assignment: str = "01",
+    location_id: str = "",
 ) -> Capacity:
     return Capacity(
         nature=nature,
@@ -63,6 +64,7 @@ def counter(
         updated_at=NOW - timedelta(minutes=minutes_ago),
         gender=gender,
         assignment=assignment,
+        location_id=location_id,
     )
 
 
