@@ -22,33 +22,10 @@ from ror.search.elasticsearch.candidates import (
 from ror.search.elasticsearch.filters import code_clauses, prefilter_clauses
 from ror.search.engine import ANNULI_KM, CandidateQuery
 from ror.search.prefilter import Prefilter
+from tests.es.es_builders import NOT_CLOSED
 
 NOW = datetime(2026, 11, 26, 13, 0, tzinfo=UTC)
-T = "2026-11-26T13:00:00+00:00"
 POINT = (43.6045, 1.444)
-NOT_CLOSED = {
-    "bool": {
-        "must_not": [
-            {
-                "bool": {
-                    "filter": [
-                        {
-                            "bool": {
-                                "should": [
-                                    {"exists": {"field": "closed_from"}},
-                                    {"exists": {"field": "reopens_at"}},
-                                ],
-                                "minimum_should_match": 1,
-                            }
-                        },
-                        {"bool": {"must_not": [{"range": {"closed_from": {"gt": T}}}]}},
-                        {"bool": {"must_not": [{"range": {"reopens_at": {"lte": T}}}]}},
-                    ]
-                }
-            }
-        ]
-    }
-}
 
 
 def prefilter(**criteria: object) -> Prefilter:
