@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ror.criteria import BedNeed, Criteria
+from ror.criteria import CODE_FIELDS, BedNeed, Criteria
 from ror.geo import Commune, gazetteer
 
 # The most common activity codes of the national mix (R211): AVQ support, somatic care,
@@ -179,16 +179,7 @@ def request_body(criteria: Criteria) -> dict[str, Any]:
         body["where"] = {"lat": criteria.lat, "lon": criteria.lon}
     body["profile"] = criteria.profile
     body["limit"] = criteria.limit
-    for name in (
-        "activity",
-        "offer_type",
-        "champ",
-        "care_mode",
-        "public",
-        "modalities",
-        "specialisations",
-        "professions",
-    ):
+    for name in CODE_FIELDS:
         codes = getattr(criteria, name)
         if codes:
             body[name] = list(codes)
