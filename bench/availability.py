@@ -22,10 +22,8 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
 import random
 import sqlite3
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -37,6 +35,7 @@ import httpx
 import orjson
 
 from bench.scenarios import generate_queries, request_body
+from bench.server import running_server
 from bench.stats import machine, percentile
 from ror.access.tokens import TokenStore
 from ror.availability.overview import OverviewQuery
@@ -244,72 +243,6 @@ def writer(
     )
 
 
-class Server:
-    """``uvicorn --factory ror.api.app:app_factory --workers N`` on loopback."""
-
-    def __init__(self, db: Path, work: Path, workers: int) -> None:
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        store = TokenStore(work / "tokens.json")
-        self.reader = store.create(f"bench lecteur {os.getpid()}", 1)[0]
-        self.writer = store.create(f"bench écrivain {os.getpid()}", 1, ["*"])[0]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ROR_")}
-        env.update(
-            {
-                "ROR_DB": str(db),
-                "ROR_TOKENS": str(work / "tokens.json"),
-                "ROR_AUDIT_LOG": str(work / "audit.jsonl"),
-                "ROR_RATE_LIMIT": "0",
-            }
-        )
-        self.log = (work / "server.log").open("wb")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "ror.api.app:app_factory",
-                "--port",
-                str(self.port),
-                "--workers",
-                str(workers),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited; see {work / 'server.log'}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        raise RuntimeError("server not ready within 600 s")
-
-    def stop(self) -> None:
-        import signal
-
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-        self.log.close()
-
-
 def _run(ctx: Any, jobs: Sequence[tuple[Any, tuple[Any, ...]]]) -> None:
     procs = [ctx.Process(target=fn, args=args) for fn, args in jobs]
     for p in procs:
@@ -326,12 +259,13 @@ def http_phase(db: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]
     random.Random(args.seed).shuffle(bodies)
     targets = push_targets(db, 50_000, args.seed)
     say(f"HTTP phase: {len(bodies)} search bodies, {len(targets)} Locations to push")
-    server = Server(db, work, args.workers)
     ctx = multiprocessing.get_context("spawn")
     result: dict[str, Any] = {}
-    try:
-        warm = {"Authorization": f"Bearer {server.reader}", "Content-Type": "application/json"}
-        with httpx.Client(base_url=server.url, headers=warm, timeout=120) as c:
+    with running_server(db, args.workers, work) as server:
+        reader = server.token
+        writer_token = TokenStore(work / "tokens.json").create("bench écrivain", 1, ["*"])[0]
+        warm = {"Authorization": f"Bearer {reader}", "Content-Type": "application/json"}
+        with httpx.Client(base_url=server.base_url, headers=warm, timeout=120) as c:
             for body in bodies[:40]:
                 c.post("/v1/referrals/search", content=body)
         rate = args.search_rate / args.searchers
@@ -341,8 +275,8 @@ def http_phase(db: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]
                 (
                     searcher,
                     (
-                        server.url,
-                        server.reader,
+                        server.base_url,
+                        reader,
                         bodies[i :: args.searchers],
                         rate,
                         until,
@@ -374,8 +308,8 @@ def http_phase(db: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]
                 (
                     writer,
                     (
-                        server.url,
-                        server.writer,
+                        server.base_url,
+                        writer_token,
                         targets[slot :: args.writers],
                         args.batch,
                         per_writer,
@@ -419,8 +353,6 @@ def http_phase(db: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]
         result["paced"] = loaded("paced", args.push_rate)
         say("  the same searches with pushes as fast as they are answered")
         result["max"] = loaded("max", 0.0)
-    finally:
-        server.stop()
     return result
 
 
