@@ -37,7 +37,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from ror.commands.index import index_command
+    from ror.commands.index import run_index
     from ror.commands.search import index_sink
     from ror.resources.store import ResourceStore
     from ror.search.open import open_engine
@@ -47,11 +47,11 @@ def cmd_index(args: argparse.Namespace) -> int:
     store = None if engine is None else ResourceStore(settings.resources_path)
     try:
         sink = None if engine is None else index_sink(engine, replace_all=args.replace)
-        return index_command(
+        return run_index(
             args.paths,
-            args.rejects,
-            args.out,
-            sink,
+            rejects=args.rejects,
+            out=args.out,
+            engine=sink,
             store=store,
             remove=None if engine is None else engine.delete,
             rebuild_all=args.replace,

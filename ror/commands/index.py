@@ -26,28 +26,6 @@ Remover = Callable[[list[str]], int]
 DEFAULT_REJECTS = Path("var/rejects.jsonl")
 
 
-def index_command(
-    paths: list[Path],
-    rejects: Path | None,
-    out: Path | None,
-    engine: object | None,
-    *,
-    store: ResourceStore | None = None,
-    remove: Remover | None = None,
-    rebuild_all: bool = False,
-) -> int:
-    """Run ``ror index``; returns the exit status."""
-    return run_index(
-        paths,
-        rejects=rejects,
-        out=out,
-        engine=engine,
-        store=store,
-        remove=remove,
-        rebuild_all=rebuild_all,
-    )
-
-
 def run_index(
     paths: list[Path],
     *,
@@ -60,7 +38,9 @@ def run_index(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    """With a ``store``, resources are kept in it and only the offers they change are built
+    """Run ``ror index``; returns the exit status.
+
+    With a ``store``, resources are kept in it and only the offers they change are built
     (``ror.resources.load``); ``remove`` takes out the offers of inactive or deleted ones."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr

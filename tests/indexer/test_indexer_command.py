@@ -5,7 +5,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from ror.commands.index import as_sink, index_command, run_index
+from ror.commands.index import as_sink, run_index
 from ror.indexer.load import read_offers
 from ror.model import Offer
 
@@ -54,7 +54,7 @@ def test_missing_path_or_no_path_is_bad_usage(tmp_path: Path) -> None:
     code, _, err = _run([tmp_path / "absent.json"], tmp_path)
     assert code == 2 and "no such file or directory" in err
     assert _run([], tmp_path)[0] == 2
-    assert index_command([tmp_path / "absent.json"], None, None, None) == 2
+    assert run_index([tmp_path / "absent.json"], rejects=None, out=None, engine=None) == 2
 
 
 def test_engine_sink_receives_the_offers_and_out_gets_them_too(tmp_path: Path) -> None:
