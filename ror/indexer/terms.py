@@ -10,7 +10,9 @@ a value, joined by :data:`SEP`:
 - strings: ``f`` and the folded value (a ``starts with`` search is a range of these); postal
   codes also ``p`` and each of their prefixes (a postcode prefix is one term).
 
-Location-scope keys are the union over the offer's Locations ("some Location has it"). A **date**
+Location-scope keys are the union over the offer's Locations ("some Location has it"), price
+keys (:data:`PRICE_FIELDS`, the code of each of the establishment's prices, ``any`` system only:
+a price's code has its parameter's one system) the union over its prices. A **date**
 is ``<scope>.<field>`` and an instant in microseconds since 1970 (UTC); the sort keys
 ``sort:_lastUpdated`` and ``sort:-_lastUpdated`` hold every offer, a missing date last.
 
@@ -54,6 +56,15 @@ TOKEN_FIELDS: Final = {
     "organization": ("identifiers", "category", "financial_help"),
     "location": ("id", "identifiers", "commune", "region_tag"),
 }
+#: Code fields of the establishment's prices looked up (``ror.model.Price``).
+PRICE_FIELDS: Final = (
+    "type",
+    "unit",
+    "condition",
+    "reception",
+    "residential_type",
+    "dependency_level",
+)
 ABOVE_FIELDS: Final = ("identifiers", "category")
 TEXT_FIELDS: Final = {
     "offer": ("name",),
@@ -110,6 +121,11 @@ def offer_terms(offer: Offer) -> set[str]:
     for scope, fields in TEXT_FIELDS.items():
         for field in fields:
             terms.update(_texts(v, scope, field))
+    for price in offer.establishment.prices:
+        for field in PRICE_FIELDS:
+            code = getattr(price, field)
+            if code is not None:
+                terms.add(token_term(name("price", field), None, None, code))
     return terms
 
 

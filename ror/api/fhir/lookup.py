@@ -38,6 +38,7 @@ from ror.indexer.terms import (
     MISSING,
     NAME_FIELDS,
     PREFIXED,
+    PRICE_FIELDS,
     SORT_DOWN,
     SORT_UP,
     TEXT_FIELDS,
@@ -114,6 +115,8 @@ def as_lookup(
     if grams and any(isinstance(v, Text) and v.mode == "contains" for v in node.values):
         return _contains([node])
     param = node.param
+    if param.scope == "price":
+        return _price(node, conditions)
     above = node.modifier == "above" and param.scope == "organization"
     if node.modifier is not None and not above and node.modifier != "exact":
         return None
@@ -143,6 +146,28 @@ def as_lookup(
         ranges = tuple(r for d in dates for r in date_ranges(d))
         return Lookup(field=where, ranges=ranges), alone
     return None
+
+
+def _price(node: Atom, conditions: Sequence[Node]) -> tuple[Lookup, bool] | None:
+    """A price code parameter: the prices' code keys; exact when no other condition needs a
+    price (parameters of one price hold on the same price)."""
+    param = node.param
+    if node.modifier is not None or param.type != "token" or param.field not in PRICE_FIELDS:
+        return None
+    tokens = [v for v in node.values if isinstance(v, Token)]
+    if len(tokens) != len(node.values) or param.system is None:
+        return None
+    # ``evaluate.token_matches`` over a price's one value ``(param.system, None, code)``
+    named = [t for t in tokens if (t.key == param.system if t.key is not None else not t.system)]
+    where = name("price", param.field)
+    terms = tuple(
+        dict.fromkeys(
+            token_term(where, None, None, str(t.code)) for t in named if t.code is not None
+        )
+    )
+    prefixes = (token_term(where, None, None, ""),) if any(t.code is None for t in named) else ()
+    alone = sum(1 for c in conditions if "price" in c.needs) == 1
+    return Lookup(terms=terms, prefixes=prefixes), alone
 
 
 def counter_group(conditions: Sequence[Node]) -> tuple[Lookup, list[Node]] | None:

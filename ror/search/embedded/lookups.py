@@ -46,6 +46,9 @@ from ror.search.embedded import counter_lookup, location_dates
 from ror.search.embedded.rows import decode_doc
 from ror.search.engine import Lookup, LookupRow
 
+#: The kind of keys ``ror.indexer.terms`` makes (2: the prices' codes): keys of another kind are
+#: computed again when the engine opens.
+TERMS_FORMAT: Final = "2"
 SMALL: Final = 4000  # a look-up finding at most this many offers is sorted whole
 BATCH: Final = 5000  # offers per write transaction while the keys are filled
 _CHUNK: Final = 500
@@ -96,6 +99,10 @@ def ensure_tables(conn: sqlite3.Connection) -> None:
         conn.execute(ddl)
     location_dates.ensure_tables(conn)
     counter_lookup.ensure_tables(conn)
+    known = conn.execute("SELECT value FROM meta WHERE key = 'terms_format'").fetchone()
+    if known is None or known[0] != TERMS_FORMAT:  # keys of an older kind: filled again
+        conn.execute("DELETE FROM meta WHERE key = 'terms_version'")
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('terms_format', ?)", (TERMS_FORMAT,))
     if TRIGRAM:
         known = "SELECT 1 FROM sqlite_master WHERE name = 'offer_grams'"
         if conn.execute(known).fetchone() is None:

@@ -134,6 +134,17 @@ def synthetic_queries(offers: list[Offer]) -> dict[str, Items]:
             ("location.capacity-status", "http://example.org/x|02,02"),
             ("location.nb-capacity", "eq3"),
         ],
+        "price type": [("organization.price-type", "02"), ("_count", "150")],
+        "price codes, any unit": [
+            ("organization.price-unit", "TRE_R228|"),
+            ("organization.price-welcome-type", "01,02"),
+            ("_sort", "_lastUpdated"),
+        ],
+        "price type with _tag": [("organization.price-type", "02,03"), ("_tag", str(o.region_tag))],
+        "price type and amount": [
+            ("organization.price-type", "02"),
+            ("organization.price-amount-value", "lt75"),
+        ],
         "price with FINESS": [
             ("organization.identifier", finess),
             ("organization.price-amount-value", "gt0"),
@@ -211,6 +222,7 @@ def test_organisation_identifiers_systems_and_dates_above(
         ("Location identifier", 20),
         ("closed beds", 20),
         ("free bed group", 20),
+        ("price type", 20),
         ("capacity status alone", 20),
     ],
 )
