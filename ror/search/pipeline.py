@@ -595,6 +595,11 @@ def _any_listed(engine: Engine, query: CandidateQuery) -> bool:
     candidates = engine.candidates(query)
     if candidates.by_zone:
         return True
+    if candidates.rings is not None:  # arrays: no unit made one by one
+        try:
+            return any(len(ring) for ring in candidates.rings.rings())
+        finally:
+            candidates.rings.close()
     stream = candidates.stream
     try:
         return any(isinstance(c, Candidate) for c in stream)
