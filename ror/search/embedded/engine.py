@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -125,6 +126,7 @@ class EmbeddedEngine:
         self._schema = int(SCHEMA_VERSION)
         self._location_total = (-1, 0)  # (docs_version, Locations the offers use)
         self._memory = MemoryStore(self.path) if memory else None
+        self._held = threading.local()  # this thread's open snapshot and its memory index
         self._key_tables: dict[str, groups.KeyTable] = {}  # by grouping (``group_keys``)
         self._replays = ReplayStore(replay_path(self.path), replay_days)
         with self.db.writing() as conn:
@@ -171,11 +173,18 @@ class EmbeddedEngine:
         self._docs_version = version
 
     def _memory_snapshot(self) -> Snapshot | None:
-        """The in-memory index as of the current read transaction (None: answer from SQL)."""
+        """The in-memory index as of the current read transaction (None: answer from SQL),
+        asked once per :meth:`snapshot`."""
         if self._memory is None:
             return None
+        held: Snapshot | None = getattr(self._held, "memory", None)
+        if held is not None:
+            return held
         with self.snapshot():
-            return self._memory.snapshot(self.db.conn())
+            found = self._memory.snapshot(self.db.conn())
+            if getattr(self._held, "open", False):
+                self._held.memory = found
+            return found
 
     def _code_id(self, name: str, code: str) -> int | None:
         found = self._codes.get((name, code))
@@ -187,8 +196,15 @@ class EmbeddedEngine:
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
-        with self.db.snapshot():
+        if getattr(self._held, "open", False):  # nested: the outer one holds
             yield
+            return
+        with self.db.snapshot():
+            self._held.open, self._held.memory = True, None
+            try:
+                yield
+            finally:
+                self._held.open, self._held.memory = False, None
 
     def close(self) -> None:
         self.db.close()
