@@ -30,7 +30,7 @@ from ror.search.pipeline import (
     resolve_text,
     validate,
 )
-from ror.search.prefilter import OfferColumns, Prefilter
+from ror.search.prefilter import OfferColumns, Prefilter, equipment_key
 from ror.search.ranker import RADIUS_STEPS_KM
 
 Mask = NDArray[np.bool_]
@@ -83,6 +83,7 @@ class Reference:
         self.beds = np.array([c.beds_available for c in cols], dtype=np.int64)
         self.places = np.array([c.places_available for c in cols], dtype=np.int64)
         self.departement = np.array([o.place.departement for o in self.offers], dtype=object)
+        self.equipment = [c.equipment for c in cols]
         self.size = n
 
     # --- masks -----------------------------------------------------------------------------
@@ -148,6 +149,9 @@ class Reference:
         if p.bed_nature is not None:
             have = self.beds if p.bed_nature == "01" else self.places
             fails += have < p.bed_min
+        if p.equipment:
+            keys = [equipment_key(code, feature) for code, feature in p.equipment]
+            fails += np.array([not all(k in e for k in keys) for e in self.equipment], dtype=bool)
         return fails
 
     # --- search ----------------------------------------------------------------------------

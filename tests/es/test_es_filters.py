@@ -20,7 +20,6 @@ from ror.search.elasticsearch.filters import (
     beds_filter,
     code_filters,
     codes_filter,
-    equipment_filters,
     gender_clause,
     geo_distance_filter,
     hard_filters,
@@ -32,11 +31,13 @@ from ror.search.prefilter import (
     AGE,
     CLOSED,
     CRITERIA,
+    EQUIPMENT,
     PRICE,
     RECEPTION,
     SOCIAL_AID,
     Criterion,
     Prefilter,
+    needs_clause,
 )
 from tests.es.es_builders import NOT_CLOSED
 
@@ -54,7 +55,7 @@ def test_unset_inputs_give_no_clause() -> None:
     assert codes_filter("activity", ()) is None
     unset = Prefilter.from_criteria(Criteria(reception="permanent"), NOW)
     assert [c.name for c in CRITERIA if c.asked(unset)] == ["reception", "closed"]
-    assert equipment_filters(()) is None
+    assert needs_clause(()) is None
     assert gender_clause(None) is None
     assert beds_filter(None) is None
     assert beds_filter(BedNeed(min_available=0)) is None
@@ -113,7 +114,7 @@ def test_price_ceiling_on_the_cheapest_monthly_base_price() -> None:
 
 def test_equipment_type_feature_and_limit_on_one_item() -> None:
     needs = (EquipmentNeed(code="088", feature="001", min_value=200),)
-    assert equipment_filters(needs) == {
+    assert needs_clause(needs) == {
         "nested": {
             "path": "equipment",
             "query": {
@@ -129,8 +130,15 @@ def test_equipment_type_feature_and_limit_on_one_item() -> None:
     }
 
 
+def test_the_equipment_prefilter_tests_type_and_feature_and_leaves_the_limit_to_the_check() -> None:
+    needs = (EquipmentNeed(code="088", feature="001", min_value=200), EquipmentNeed("161"))
+    assert clause(EQUIPMENT, Criteria(equipment=needs)) == needs_clause(needs, limit=False)
+    assert "limit_value" not in str(needs_clause(needs, limit=False))
+    assert "limit_value" in str(needs_clause(needs))
+
+
 def test_several_equipment_needs_all_hold() -> None:
-    clause = equipment_filters((EquipmentNeed("088"), EquipmentNeed("161")))
+    clause = needs_clause((EquipmentNeed("088"), EquipmentNeed("161")))
     assert clause == {
         "bool": {
             "filter": [

@@ -7,6 +7,8 @@ judged four ways: its Python test of the offer's columns, its numpy test, its SQ
 by SQLite, and its Elasticsearch clause read by the test-side clause reader
 (``tests/es/es_semantics.py``). They must agree, and stand against ``ranking.check`` as the
 criterion's module says (exact, or never stricter). The requests are drawn by hypothesis.
+Criteria read from postings (equipment) get theirs as the engine writes them: ``codes`` rows and
+one ``cover`` row per key, read back as the engine's in-memory index reads a posting.
 """
 
 from __future__ import annotations
@@ -24,14 +26,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-from ror.criteria import BedNeed, Criteria
+from ror.criteria import BedNeed, Criteria, EquipmentNeed
 from ror.indexer.synthetic import generate
 from ror.model import Offer
 from ror.ranking import check
 from ror.search.elasticsearch.documents import to_document
-from ror.search.embedded.rows import cover_values
+from ror.search.embedded.rows import cover_values, field_range
 from ror.search.embedded.schema import COVER_COLUMNS, STAR_CODE_ID, ensure_schema
-from ror.search.prefilter import CRITERIA, PRICE, Criterion, OfferColumns, Prefilter, price_holds
+from ror.search.prefilter import (
+    CRITERIA,
+    EQUIPMENT,
+    EQUIPMENT_FIELD,
+    PRICE,
+    Criterion,
+    OfferColumns,
+    Prefilter,
+    price_holds,
+)
 from tests.es.es_semantics import satisfies
 from tests.search.builders import NOW
 
@@ -49,6 +60,19 @@ class Sample:
     arrays: dict[str, NDArray[np.float64]]
 
     def column(self, name: str) -> NDArray[np.float64]:
+        if name.startswith(f"{EQUIPMENT_FIELD}:"):  # a posting: the rows of the key's code id
+            field, code = name.split(":", 1)
+            rids = [
+                rid
+                for (rid,) in self.db.execute(
+                    "SELECT c.rid FROM codes k JOIN cover c ON c.code_id = k.code_id "
+                    "WHERE k.field = ? AND k.code = ?",
+                    (field, code),
+                )
+            ]
+            out = np.zeros(len(self.offers), dtype=np.float64)
+            out[rids] = 1.0
+            return out
         return self.arrays[name]
 
 
@@ -80,17 +104,27 @@ def sample() -> Iterator[Sample]:
     db = sqlite3.connect(":memory:")
     ensure_schema(db)
     marks = ", ".join("?" * len(COVER_COLUMNS))
+    code_ids: dict[str, int] = {}
     for rid, (offer, cols) in enumerate(zip(offers, columns, strict=True)):
-        db.execute(
-            f"INSERT INTO cover VALUES ({marks})",
-            (STAR_CODE_ID, 0, rid, *cover_values(offer, cols)),
-        )
+        for key in cols.equipment:
+            if key not in code_ids:
+                code_ids[key] = field_range(EQUIPMENT_FIELD)[0] + 1 + len(code_ids)
+                db.execute(
+                    "INSERT INTO codes VALUES (?, ?, ?, 0)",
+                    (code_ids[key], EQUIPMENT_FIELD, key),
+                )
+        for code_id in (STAR_CODE_ID, *(code_ids[key] for key in cols.equipment)):
+            db.execute(
+                f"INSERT INTO cover VALUES ({marks})",
+                (code_id, 0, rid, *cover_values(offer, cols)),
+            )
         db.execute(
             "INSERT INTO offer_meta VALUES (?, 0, '', '', '', ?, ?)",
             (rid, cols.beds_available, cols.places_available),
         )
     rows = db.execute(
-        "SELECT c.*, m.beds, m.places FROM cover c JOIN offer_meta m USING (rid) ORDER BY c.rid"
+        "SELECT c.*, m.beds, m.places FROM cover c JOIN offer_meta m USING (rid) "
+        f"WHERE c.code_id = {STAR_CODE_ID} ORDER BY c.rid"
     ).fetchall()
     names = [*COVER_COLUMNS, "beds", "places"]
     arrays = {
@@ -121,10 +155,14 @@ def verdicts(sample: Sample, criterion: Criterion, p: Prefilter) -> dict[str, li
     }
 
 
-def exact_against_check(criterion: Criterion, p: Prefilter, columns: OfferColumns) -> bool:
+def exact_against_check(
+    criterion: Criterion, p: Prefilter, columns: OfferColumns, criteria: Criteria
+) -> bool:
     """Whether the module says this criterion decides exactly what ``ranking.check`` does."""
     if criterion is PRICE:
         return p.price_column is not None and price_holds(columns, p.now)
+    if criterion is EQUIPMENT:
+        return all(need.min_value is None for need in criteria.equipment)
     return p.exact or criterion.name != "beds"
 
 
@@ -142,6 +180,16 @@ requests = st.builds(
         min_available=st.integers(0, 6),
         gender=st.sampled_from([None, "01", "02"]),
     ),
+    equipment=st.lists(
+        st.builds(
+            EquipmentNeed,
+            # types the sample has (one with weight limits, R340 001) and one it lacks
+            code=st.sampled_from(["107", "009", "088", "072", "003"]),
+            feature=st.sampled_from([None, None, "001", "002"]),
+            min_value=st.none() | st.sampled_from([200.0, 250.0, 400.0]),
+        ),
+        max_size=3,
+    ).map(tuple),
 )
 moments = st.sampled_from([-400, -40, 0, 1, 40, 200, 400, 3000]).map(
     lambda days: NOW + timedelta(days=days)
@@ -173,7 +221,7 @@ def test_every_form_of_a_criterion_gives_the_same_verdict(
         for offer, columns, fails in zip(sample.offers, sample.columns, python, strict=True):
             failed = any(f.criterion == criterion.name for f in check(offer, criteria, now=moment))
             assert failed or not fails, (criterion.name, offer.id, p)  # never stricter
-            if exact_against_check(criterion, p, columns):
+            if exact_against_check(criterion, p, columns, criteria):
                 assert failed == fails, (criterion.name, offer.id, p)
 
 
@@ -181,6 +229,7 @@ COVERING: list[tuple[Criteria, int]] = [  # (request, days after NOW)
     (Criteria(age=8, age_to=12, reception="permanent", social_aid=True), 0),
     (Criteria(age=85, reception="temporary", social_aid=True, max_monthly_price_eur=2400), 0),
     (Criteria(age=40, max_monthly_price_eur=2400, beds=BedNeed(nature="02")), 0),
+    (Criteria(equipment=(EquipmentNeed("088", "001"),)), 0),
     (Criteria(beds=BedNeed(min_available=2)), 400),
     (Criteria(), -40),
 ]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
+import sqlite3
+from pathlib import Path
 
 import pytest
 
 from bench.reference import Reference
-from ror.criteria import BedNeed, Criteria, Group
-from ror.errors import InvalidInput, NotFound, UnknownCode, UnknownPlace
+from ror.criteria import BedNeed, Criteria, EquipmentNeed, Group
+from ror.errors import IndexOutdated, InvalidInput, NotFound, UnknownCode, UnknownPlace
 from ror.model import Offer
 from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.pipeline import get_offer, replay, search
@@ -38,7 +40,7 @@ def assert_same(engine: EmbeddedEngine, reference: Reference, criteria: Criteria
         assert members == list(want.members), criteria
     if (
         got.criteria.max_monthly_price_eur is None
-        and not got.criteria.equipment
+        and all(need.min_value is None for need in got.criteria.equipment)
         and (got.criteria.beds is None or got.criteria.beds.gender is None)
     ):
         facets = {f.field: {v.code: v.count for v in f.values} for f in got.facets}
@@ -325,3 +327,71 @@ def test_a_point_gets_its_commune_for_zones(town: EmbeddedEngine) -> None:
     result = search(Criteria(lat=43.6, lon=1.44, activity=("126",), radius_km=1), town, now=NOW)
     assert result.criteria.commune == "31555"
     assert "home" in [m.offer.id for m in result.matches]
+
+
+@pytest.mark.parametrize("read", ["memory", "sql"])
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        Criteria(lat=48.85, lon=2.35, equipment=(EquipmentNeed("003"),), age=80, limit=20),
+        Criteria(
+            lat=45.76,
+            lon=4.83,
+            equipment=tuple(EquipmentNeed(c) for c in ("107", "009", "156", "093")),
+            beds=BedNeed(),
+            offset=5,
+        ),
+        Criteria(place="Toulouse", equipment=(EquipmentNeed("088", "001"),), facets=True),
+    ],
+    ids=["none-has-it", "icu-kit", "feature"],
+)
+def test_equipment_is_prefiltered_and_its_near_misses_read_only_what_they_need(
+    request: pytest.FixtureRequest,
+    reference: Reference,
+    criteria: Criteria,
+    read: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 22: equipment was checked in Python only, so the near-miss phase read every unit
+    failing one other criterion (9 s at 1 M offers for ten items nobody has)."""
+    engine: EmbeddedEngine = request.getfixturevalue(
+        "synthetic_engine" if read == "memory" else "synthetic_sql_engine"
+    )
+    got: list[int] = []
+    offers = engine.offers
+
+    def counted(refs: list[int]) -> list[Offer]:
+        got.extend(refs)
+        return offers(refs)
+
+    monkeypatch.setattr(engine, "offers", counted)
+    assert_same(engine, reference, criteria)
+    result = search(criteria, engine, now=NOW)
+    assert result.near_misses or result.matches
+    assert len(got) < 4 * (criteria.offset + criteria.limit + 10)
+
+
+def test_the_brute_force_baseline_prefilters_equipment_as_the_engine_does(
+    reference: Reference,
+) -> None:
+    criteria = Criteria(lat=45.76, lon=4.83, equipment=(EquipmentNeed("107"),), limit=10)
+    assert reference.search(criteria, NOW, truth=False) == reference.search(criteria, NOW)
+
+
+def test_an_index_built_before_the_equipment_postings_is_refused_with_a_clear_error(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite"
+    engine = EmbeddedEngine(path)
+    engine.load([make_offer("toulouse")], replace_all=True)
+    engine.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'docs_version'")
+    old = EmbeddedEngine(path)
+    try:
+        assert search(Criteria(place="Toulouse"), old, now=NOW).total == 1
+        with pytest.raises(IndexOutdated, match="équipements"):
+            search(Criteria(place="Toulouse", equipment=(EquipmentNeed("088"),)), old, now=NOW)
+    finally:
+        old.close()

@@ -6,8 +6,8 @@ Each builder is a pure function returning a query clause, or None when its input
 is named by the ``Failure.criterion`` of :func:`ror.ranking.eligibility.check` it stands for,
 and means the same thing (see each docstring), so the Python check can confirm and explain
 what Elasticsearch selected. The prefiltered criteria (age, reception, social aid, price
-ceiling, closed) are the clauses of their ``ror.search.prefilter`` modules; the price ceiling's
-is wider than its check, which then rejects the few extra documents.
+ceiling, closed, equipment) are the clauses of their ``ror.search.prefilter`` modules; the price
+ceiling's is wider than its check, which then rejects the few extra documents.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from functools import cache
 from typing import Any, Final
 
-from ror.criteria import BedNeed, Criteria, EquipmentNeed
+from ror.criteria import BedNeed, Criteria
 from ror.geo.territory import territory_departements
 from ror.mappings import fields as f
 from ror.mappings.dsl import Clause, all_of, any_of, exists, km, missing, nested, none_of, term
@@ -34,6 +34,7 @@ from ror.search.prefilter import (
     Criterion,
     Prefilter,
     asked,
+    needs_clause,
 )
 
 Named = tuple[str, Clause]
@@ -87,23 +88,6 @@ def code_filters(criteria: Criteria) -> list[Named]:
         if clause is not None:
             named.append((name, clause))
     return named
-
-
-def equipment_filter(need: EquipmentNeed) -> Clause:
-    """One item of the type (and feature) whose limit reaches ``min_value`` when asked."""
-    clauses = [term(f.EQ_CODE, need.code)]
-    if need.feature is not None:
-        clauses.append(term(f.EQ_FEATURE, need.feature))
-    if need.min_value is not None:
-        clauses.append({"range": {f.EQ_LIMIT_VALUE: {"gte": need.min_value}}})
-    return nested(f.EQUIPMENT, all_of(*clauses))
-
-
-def equipment_filters(needs: Iterable[EquipmentNeed]) -> Clause | None:
-    clauses = [equipment_filter(need) for need in needs]
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else all_of(*clauses)
 
 
 def gender_clause(gender: str | None) -> Clause | None:
@@ -256,7 +240,7 @@ def hard_filters(
         prefiltered(RECEPTION),
         prefiltered(SOCIAL_AID),
         prefiltered(PRICE),
-        ("equipment", equipment_filters(criteria.equipment)),
+        ("equipment", needs_clause(criteria.equipment)),
         ("beds", beds_filter(criteria.beds)),
         ("open_at", open_at_filter(criteria.open_at)),
         prefiltered(CLOSED),

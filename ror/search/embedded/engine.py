@@ -52,6 +52,7 @@ from ror.search.embedded.rows import (
 from ror.search.embedded.schema import (
     CAPACITY_KEY_COLUMNS,
     COVER_COLUMNS,
+    EQUIPMENT_SCHEMA,
     SCHEMA_VERSION,
     STAR_CODE_ID,
     TERRITORY_SCHEMA,
@@ -716,9 +717,19 @@ class EmbeddedEngine:
         codes = (*query.codes, (TERRITORY_FIELD, query.departements))
         return dataclasses.replace(query, codes=codes, departements=())
 
+    def _indexed(self, query: CandidateQuery) -> CandidateQuery:
+        """The query as this index answers it: départements as one more code group; equipment
+        asked of an index built before its keys were posted is an ``IndexOutdated``."""
+        if query.prefilter.equipment and self._schema < EQUIPMENT_SCHEMA:
+            raise IndexOutdated(
+                f"index construit par une version antérieure (schéma {self._schema}) : il ne "
+                "connaît pas les équipements de ses unités ; reconstruisez-le (ror index, ror demo)"
+            )
+        return self._territorial(query)
+
     def candidates(self, query: CandidateQuery) -> Candidates:
         self._refresh()
-        query = self._territorial(query)
+        query = self._indexed(query)
         plan = planner.choose_plan(query, self._code_id, self._postings, self._total)
         memory = self._memory_snapshot()
         if memory is not None:
@@ -776,7 +787,7 @@ class EmbeddedEngine:
         :data:`FACET_MAX_UNITS` to count leave that facet out (listed in ``incomplete``).
         """
         self._refresh()
-        query = self._territorial(query)
+        query = self._indexed(query)
         memory = self._memory_snapshot()
         if memory is not None:
             plans = {

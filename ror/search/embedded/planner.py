@@ -35,7 +35,14 @@ from ror.geo.distance import min_dot, unit_point
 from ror.search.embedded import cells
 from ror.search.embedded.schema import STAR_CODE_ID
 from ror.search.engine import ANNULI_KM, CandidateQuery
-from ror.search.prefilter import Prefilter, asked, sure_sql
+from ror.search.prefilter import (
+    EQUIPMENT_FIELD,
+    Prefilter,
+    asked,
+    column_name,
+    equipment_key,
+    sure_sql,
+)
 
 FACET_FIRST_MAX: Final = 12_000
 
@@ -52,6 +59,8 @@ class Plan:
     anchor_ids: tuple[int, ...]
     anchor_postings: int
     others: tuple[tuple[int, ...], ...]  # code-id groups every candidate must also hit
+    # the prefilter columns read from postings (equipment keys): name -> code id (-1: none)
+    posted: tuple[tuple[str, int], ...] = ()
 
 
 def choose_plan(
@@ -68,6 +77,10 @@ def choose_plan(
             return Plan("empty", name, (), 0, ())
         groups.append((name, ids, sum(postings(i) for i in ids)))
     groups.sort(key=lambda g: g[2])
+    posted = tuple(
+        (column_name(code, feature), code_id(EQUIPMENT_FIELD, equipment_key(code, feature)) or -1)
+        for code, feature in query.prefilter.equipment
+    )
     if groups:
         anchor_field, anchor_ids, count = groups[0]
         others = tuple(g[1] for g in groups[1:])
@@ -79,7 +92,7 @@ def choose_plan(
         strategy = "facet-first"
     else:
         strategy = "spatial"
-    return Plan(strategy, anchor_field, anchor_ids, count, others)
+    return Plan(strategy, anchor_field, anchor_ids, count, others, posted)
 
 
 # --- SQL fragments -------------------------------------------------------------------------

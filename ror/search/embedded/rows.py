@@ -24,13 +24,14 @@ from ror.geo import zone_key
 from ror.geo.distance import unit_point
 from ror.model import Capacity, Offer
 from ror.search.embedded import cells
-from ror.search.prefilter import OfferColumns, available_counts
+from ror.search.prefilter import EQUIPMENT_FIELD, OfferColumns, available_counts, equipment_keys
 
 # code_id = FIELD_BASE * (position of the field + 1) + n: one contiguous range per field.
 FIELD_BASE: Final = 1_000_000
 # The unit's département: a posting like a code field's, for searches over a territory.
 TERRITORY_FIELD: Final = "departement"
-_CODE_FIELD_NAMES: Final = (*CODE_FIELDS, TERRITORY_FIELD)
+# Equipment keys (``prefilter.equipment``): postings read by the equipment prefilter.
+_CODE_FIELD_NAMES: Final = (*CODE_FIELDS, TERRITORY_FIELD, EQUIPMENT_FIELD)
 CoverValues = tuple[Any, ...]  # the cover columns after (code_id, cell, rid)
 
 
@@ -132,7 +133,7 @@ def cover_values(offer: Offer, columns: OfferColumns) -> CoverValues:
 
 
 def offer_codes(offer: Offer) -> list[tuple[str, str]]:
-    """(field, code) pairs of an offer, each once, its département last."""
+    """(field, code) pairs of an offer, each once, then its département and equipment keys."""
     pairs: list[tuple[str, str]] = []
     for name in CODE_FIELDS:
         codes = getattr(offer, name)
@@ -140,6 +141,8 @@ def offer_codes(offer: Offer) -> list[tuple[str, str]]:
             pairs += [(name, code) for code in (dict.fromkeys(codes) if len(codes) > 1 else codes)]
     if offer.place.departement:
         pairs.append((TERRITORY_FIELD, offer.place.departement))
+    if offer.equipment:
+        pairs += [(EQUIPMENT_FIELD, key) for key in sorted(equipment_keys(offer.equipment))]
     return pairs
 
 

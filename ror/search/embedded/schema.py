@@ -37,8 +37,9 @@ from typing import Final
 
 from ror.model import CAPACITY_KEY_FIELDS
 
-SCHEMA_VERSION: Final = "3"
+SCHEMA_VERSION: Final = "4"
 TERRITORY_SCHEMA: Final = 3  # from this version on, each unit's département is a posting
+EQUIPMENT_SCHEMA: Final = 4  # …and each unit's equipment keys (``prefilter.equipment``)
 
 # Tables rebuilt by a full load (built under a suffix, then swapped in).
 DATA_TABLES: Final = (

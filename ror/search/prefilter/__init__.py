@@ -23,8 +23,9 @@ age             ``age``         exact
 price ceiling   ``price``       exact for an age unknown or ≥ 60 while the selected prices
                                 hold, else lenient (the cheapest base price)
 closed          ``closed``      exact
-equipment,      (none)          Python only (``ranking.eligibility``)
-open at,
+equipment       ``equipment``   exact; lenient when a minimum limit is asked (type and
+                                feature only)
+open at,        (none)          Python only (``ranking.eligibility``)
 colocated
 ==============  ==============  ==========================================================
 """
@@ -50,7 +51,10 @@ from ror.search.prefilter.columns import (
     Test,
     available_counts,
     available_now,
+    equipment_key,
+    equipment_keys,
 )
+from ror.search.prefilter.equipment import EQUIPMENT, EQUIPMENT_FIELD, column_name, needs_clause
 from ror.search.prefilter.price import (
     PRICE,
     price_column_for,
@@ -62,9 +66,17 @@ from ror.search.prefilter.price import (
 from ror.search.prefilter.reception import RECEPTION
 from ror.search.prefilter.social_aid import SOCIAL_AID
 
-# Every criterion, the most selective usually first (free beds), so that a caller keeping only
-# the units failing none tests fewer and fewer units.
-CRITERIA: Final[tuple[Criterion, ...]] = (BEDS, RECEPTION, SOCIAL_AID, AGE, PRICE, CLOSED)
+# Every criterion, the most selective usually first (equipment, free beds), so that a caller
+# keeping only the units failing none tests fewer and fewer units.
+CRITERIA: Final[tuple[Criterion, ...]] = (
+    EQUIPMENT,
+    BEDS,
+    RECEPTION,
+    SOCIAL_AID,
+    AGE,
+    PRICE,
+    CLOSED,
+)
 
 
 def asked(prefilter: Prefilter) -> list[Criterion]:
@@ -108,6 +120,8 @@ __all__ = [
     "BEDS",
     "CLOSED",
     "CRITERIA",
+    "EQUIPMENT",
+    "EQUIPMENT_FIELD",
     "PRICE",
     "PRICE_COLUMNS",
     "RECEPTION",
@@ -122,10 +136,14 @@ __all__ = [
     "asked",
     "available_counts",
     "available_now",
+    "column_name",
+    "equipment_key",
+    "equipment_keys",
     "fails",
     "fails_array",
     "failure_tests",
     "is_closed",
+    "needs_clause",
     "price_column_for",
     "price_holds",
     "price_holds_array",

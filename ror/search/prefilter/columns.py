@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from ror.criteria import RECEPTION_CODES, Criteria
 from ror.mappings.dsl import Clause
-from ror.model import Capacity, Offer
+from ror.model import Capacity, Equipment, Offer
 from ror.nomenclature.named_codes import AVAILABLE, BASE_PRICE, CURRENT, NO_ASSIGNMENT
 from ror.ranking.hours import local_zone
 from ror.ranking.prices import DEPENDENCY, family_monthly_eur, is_day_care
@@ -42,11 +42,16 @@ class Prefilter:
     bed_min: int = 0
     price_column: str | None = None  # the selected-price column, when it decides exactly
     now: float | None = None  # epoch seconds of the search (price validity)
+    equipment: tuple[tuple[str, str | None], ...] = ()  # (R212 type, R340 feature) asked
     exact: bool = True  # every criterion of the request is decided exactly by the columns
 
     @classmethod
     def from_criteria(cls, criteria: Criteria, now: datetime) -> Prefilter:
-        exact = not (criteria.equipment or criteria.open_at is not None or criteria.colocated)
+        exact = not (
+            criteria.open_at is not None
+            or criteria.colocated
+            or any(need.min_value is not None for need in criteria.equipment)
+        )
         bed_nature: str | None = None
         bed_min = 0
         need = criteria.beds
@@ -78,6 +83,7 @@ class Prefilter:
             bed_min=bed_min,
             price_column=price_column,
             now=now.timestamp(),
+            equipment=tuple(dict.fromkeys((n.code, n.feature) for n in criteria.equipment)),
             exact=exact and (bed_nature in (None, "01", "02")),
         )
 
@@ -101,6 +107,7 @@ class OfferColumns:
     selected_prices: tuple[float | None, ...] = (None,) * 6  # per PRICE_COLUMNS, monthly
     price_from: float | None = None  # the selected prices hold from (epoch seconds)…
     price_until: float | None = None  # …until (the next base price start, local midnight)
+    equipment: frozenset[str] = frozenset()  # ``equipment_keys`` of its items
 
     @classmethod
     def of(cls, offer: Offer, now: datetime | None = None) -> OfferColumns:
@@ -132,7 +139,23 @@ class OfferColumns:
             selected_prices=selected,
             price_from=price_from,
             price_until=price_until,
+            equipment=equipment_keys(offer.equipment),
         )
+
+
+def equipment_key(code: str, feature: str | None) -> str:
+    """The key of an equipment type (R212), or of a type with a feature (R340): ``088-001``."""
+    return code if feature is None else f"{code}-{feature}"
+
+
+def equipment_keys(items: Iterable[Equipment]) -> frozenset[str]:
+    """Every key some equipment answers: each item's type, and its type with its feature."""
+    out: set[str] = set()
+    for e in items:
+        out.add(e.code)
+        if e.feature is not None:
+            out.add(equipment_key(e.code, e.feature))
+    return frozenset(out)
 
 
 # Selected-price column per (reception asked, social aid asked), for an age unknown or ≥ 60.

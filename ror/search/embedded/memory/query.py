@@ -58,6 +58,7 @@ class _Reader:
 
     snap: Snapshot
     query: CandidateQuery
+    posted: Mapping[str, int] = dataclasses.field(default_factory=dict)  # ``Plan.posted``
     point: tuple[float, float, float] | None = None
     price_column: str | None = None
 
@@ -101,8 +102,8 @@ class _Reader:
         return self.snap.availability.take(part.rid[rows], base)
 
     def columns(self, part: MemoryIndex, rows: Rows) -> Callable[[str], NDArray[Any]]:
-        """The ``prefilter.Column`` of the rows: cover columns, and free beds or places (each
-        gathered once)."""
+        """The ``prefilter.Column`` of the rows: cover columns, free beds or places, and
+        whether each row has a posted key (``Plan.posted``), each gathered once."""
         gathered: dict[str, NDArray[Any]] = {}
 
         def column(name: str) -> NDArray[Any]:
@@ -112,6 +113,8 @@ class _Reader:
                     base = rows if part is self.snap.base else None
                     figure = FREE["01" if name == "beds" else "02"]
                     out = self.snap.availability.take_one(figure, part.rid[rows], base)
+                elif name in self.posted:
+                    out = part.code_mask((self.posted[name],))[rows]
                 else:
                     out = part.column(name)[rows]
                 gathered[name] = out
@@ -182,7 +185,7 @@ def _join(rings: Sequence[Ring], covered: float | None, has_point: bool) -> Ring
 
 def candidates(snap: Snapshot, query: CandidateQuery, plan: Plan) -> Candidates:
     """The engine's candidates (``Engine.candidates``) from the snapshot."""
-    reader = _Reader(snap, query)
+    reader = _Reader(snap, query, dict(plan.posted))
     zoned = _by_zone(reader, plan)
     if zoned is None:
         stream = RingStream(_rings(reader, plan, np.empty(0, dtype=np.int64)))
@@ -307,7 +310,7 @@ def facets(
         plan = plans[codes]
         if plan.strategy == "empty":
             continue
-        population = _population(_Reader(snap, sub), plan, radius_km, max_units)
+        population = _population(_Reader(snap, sub, dict(plan.posted)), plan, radius_km, max_units)
         if population is None:
             incomplete.extend(names)
             continue
