@@ -24,7 +24,7 @@ from ror.model import Offer
 from ror.ranking import Weights, check, score, score_upper_bound
 from ror.search.engine import Candidate, Engine, RingMark, Streamed
 from ror.search.grouping import group_key, keys_of
-from ror.search.rings import IdOrder
+from ror.search.rings import IdOrder, union
 
 RADIUS_STEPS_KM: Final = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
 LOOKAHEAD: Final = 32
@@ -206,7 +206,7 @@ class Merged(Mapping[int, Candidate]):
             m.all_refs() if isinstance(m, TiedUnits | Merged) else np.fromiter(m, np.int64, len(m))
             for m in self.maps
         ]
-        return np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+        return union(parts)
 
     def having(self, refs: Sequence[int]) -> list[int]:
         """The refs of ``refs`` that some mapping has, in their order."""
@@ -282,7 +282,7 @@ class Ranker:
         if not self.grouped:
             return self.total
         if self._unread:
-            refs = np.unique(np.concatenate(self._unread)).tolist()
+            refs = union(self._unread).tolist()
             for ref, key in zip(refs, keys_of(self.engine, refs, self.grouping), strict=True):
                 self.groups.setdefault(key, set()).add(ref)
             self._unread.clear()

@@ -25,6 +25,7 @@ import orjson
 from numpy.typing import NDArray
 
 from ror.search.embedded.schema import COVER_COLUMNS, STAR_CODE_ID, table_exists
+from ror.search.rings import union
 
 # The cover columns after (code_id, cell, rid): "x", "y", "z", "home", … "price_until".
 STATIC_COLUMNS: Final = COVER_COLUMNS[3:]
@@ -127,7 +128,7 @@ class MemoryIndex:
                 pieces.append(self.zone_rows[self.zone_ptr[k] : self.zone_ptr[k + 1]])
         if not pieces:
             return np.empty(0, dtype=np.int64)
-        return np.unique(np.concatenate(pieces).astype(np.int64))
+        return union([p.astype(np.int64) for p in pieces])
 
     def codes_of_rows(self, rows: Rows) -> NDArray[np.int32]:
         """The code indexes of these rows, concatenated."""
@@ -197,14 +198,6 @@ class MemoryIndex:
             sensitive_rows=array("sensitive_rows"),
             sensitive_champs=tuple(meta["texts"]["sensitive_champs"]),
         )
-
-
-def union(pieces: Sequence[Rows]) -> Rows:
-    """The rows of ascending arrays, ascending, each once (a merge: runs are detected)."""
-    rows = np.sort(np.concatenate(pieces), kind="stable")
-    if len(rows) < 2:
-        return rows
-    return rows[np.concatenate(([True], rows[1:] != rows[:-1]))]
 
 
 def expand(starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.int64]:
