@@ -55,10 +55,11 @@ def keys_of(engine: Engine, refs: Sequence[int], by: Group) -> list[str]:
     """:func:`group_key` of the units behind ``refs``, without reading them where the engine
     can tell (``GroupKeys``)."""
     out: list[str] = []
+    keys = engine.group_keys if isinstance(engine, GroupKeys) else None  # asked once: slow
     for i in range(0, len(refs), _KEYS_CHUNK):
         part = refs[i : i + _KEYS_CHUNK]
-        if isinstance(engine, GroupKeys):
-            out.extend(engine.group_keys(part, by))
+        if keys is not None:
+            out.extend(keys(part, by))
         else:
             out.extend(group_key(o, by) for o in engine.offers(part))
     return out

@@ -452,11 +452,12 @@ def near_misses(
     grouping = criteria.grouping
     held: dict[str, tuple[float, str, NearMiss]] = {}  # group -> its entry in ``found``
     group_of: dict[str, str] = {}  # offer id -> group, of the entries in ``found``
+    tells_keys = bool(ranked.groups) and isinstance(engine, GroupKeys)  # asked once: slow
 
     def add(batch: Sequence[Candidate]) -> None:
         deadline.check()
         missing = [c.ref for c in batch if c.ref not in ranked.known]
-        if missing and ranked.groups and isinstance(engine, GroupKeys):
+        if missing and tells_keys:
             # a unit of a group having a match is no near-miss: not read
             keys = keys_of(engine, missing, grouping)
             taken = {r for r, k in zip(missing, keys, strict=True) if k in ranked.groups}
