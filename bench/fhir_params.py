@@ -125,6 +125,7 @@ def queries(engine: EmbeddedEngine) -> list[tuple[str, Query]]:
         ("Location address-postalcode", (lo, [("address-postalcode", _postcode(offer))])),
         ("Location _tag", (lo, [("_tag", offer.region_tag or "11")])),
         ("Location _lastUpdated=ge", (lo, [("_lastUpdated", f"ge{recent}")])),
+        ("Location _lastUpdated=ge1970 (every one)", (lo, [("_lastUpdated", "ge1970-01-01")])),
     ]
 
 

@@ -358,6 +358,15 @@ class LocationDates(Protocol):
         """Rows in (Location id, ref) order, strictly after ``after``."""
         ...
 
+    def location_dates_count(self, counters: bool, span: tuple[int | None, int | None]) -> int:
+        """How many Locations have, through their first offer (the lowest ref using them), an
+        ascending key in ``span``."""
+        ...
+
+    def location_dates_first(self, counters: bool, refs: Sequence[int]) -> list[LocationDateRow]:
+        """The ascending key rows of the Locations whose first offer is one of ``refs``."""
+        ...
+
     def location_users(self, location_ids: Sequence[str]) -> dict[str, list[int]]:
         """Refs of the offers using each Location, ascending."""
         ...

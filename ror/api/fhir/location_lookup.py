@@ -7,8 +7,9 @@ dates only for callers entitled to capacities (``indexer.facts.view``). The keys
 Location's date as each offer using it shows it, with and without counters: a key row counts
 when its offer is the Location's first visible one, and its date is the one the caller is
 entitled to see. Searches whose only conditions are ``_lastUpdated`` ranges, in ``_id`` or
-``_lastUpdated`` order (either way), paged by cursor, are answered here; the total counts the
-key rows in the range.
+``_lastUpdated`` order (either way), paged by cursor, are answered here; the total is counted on
+the key rows of each Location's first offer, corrected for the Locations whose first offer the
+caller may not see (:func:`_total`).
 """
 
 from __future__ import annotations
@@ -56,12 +57,11 @@ def location_lookup(request: SearchRequest, engine: Engine, audience: Audience) 
     walk = _Walk(engine, audience.capacities, hidden)
     size = 0 if request.summary == "count" else request.count
     with engine.snapshot():
+        total = _total(walk, _keys(span, False))
         if keys[0][0] == "_id":
-            total = sum(1 for _ in walk.by_date(False, None, _keys(span, False)))
             rows = _page_by_id(walk, span, request, size + 1)
         else:
             down = keys[0][1]
-            total = sum(1 for _ in walk.by_date(down, None, _keys(span, down)))
             after = _after_date(request, down)
             rows = []
             for row in walk.by_date(down, after, _keys(span, down)):
@@ -76,6 +76,30 @@ def location_lookup(request: SearchRequest, engine: Engine, audience: Audience) 
         values = tuple(last.id if k.key == "_id" else last.keys.get(k.key) for k in request.sort)
         cursor = paging.encode(request.sort, values)
     return Result(total, page, cursor)
+
+
+def _total(walk: _Walk, keys: tuple[int | None, int | None]) -> int:
+    """The Locations whose date, as their first visible offer shows it, has its ascending key
+    in ``keys``: counted on the first offers' rows, then those of the Locations whose first
+    offer is hidden replaced by their first visible offer's row."""
+    engine = walk.engine
+    total = engine.location_dates_count(walk.counters, keys)
+    if not walk.hidden:
+        return total
+    firsts = engine.location_dates_first(walk.counters, sorted(walk.hidden))
+    total -= sum(1 for ts, _, _ in firsts if _inside(ts, keys))
+    users = engine.location_users(sorted({loc for _, loc, _ in firsts}))
+    for loc, refs in users.items():
+        shown = next((u for u in refs if u not in walk.hidden), None)
+        if shown is None:
+            continue
+        row = engine.location_dates_by_id(walk.counters, (loc, shown - 1), keys, 1)
+        total += bool(row) and row[0][1:] == (loc, shown)
+    return total
+
+
+def _inside(key: int, keys: tuple[int | None, int | None]) -> bool:
+    return (keys[0] is None or key >= keys[0]) and (keys[1] is None or key < keys[1])
 
 
 def _span(request: SearchRequest) -> tuple[int | None, int | None] | None:

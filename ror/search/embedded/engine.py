@@ -625,6 +625,13 @@ class EmbeddedEngine:
         name = location_dates.field(counters, False)
         return location_dates.in_id_order(self.db.conn(), name, after, span, limit)
 
+    def location_dates_count(self, counters: bool, span: tuple[int | None, int | None]) -> int:
+        name = location_dates.first_field(counters)
+        return location_dates.count_first(self.db.conn(), name, span)
+
+    def location_dates_first(self, counters: bool, refs: Sequence[int]) -> list[LocationDateRow]:
+        return location_dates.first_of(self.db.conn(), location_dates.first_field(counters), refs)
+
     def location_users(self, location_ids: Sequence[str]) -> dict[str, list[int]]:
         return location_dates.users(self.db.conn(), location_ids)
 

@@ -9,6 +9,9 @@ offer (``rid``) using it. A Location's date is what ``indexer.facts`` shows thro
 - ``updated`` / ``-updated``: the later of that and its counters' dates (every stored counter
   of the Location, capacity pushes included).
 
+``first:described`` / ``first:updated`` hold the rows of each Location's first offer (the lowest
+``rid`` using it) only, so that the Locations whose date lies in a range are counted on the key.
+
 ``ts`` is the instant in microseconds (negated in the ``-`` fields, so that each field's key
 order is its sort order); a missing date is :data:`~ror.indexer.terms.MISSING`, last either way.
 The description rows are written with the offer (:func:`index_offer`, :func:`remove`); the
@@ -31,6 +34,7 @@ from ror.model import Offer
 DESCRIBED: Final = "described"
 UPDATED: Final = "updated"
 FIELDS: Final = (DESCRIBED, "-" + DESCRIBED, UPDATED, "-" + UPDATED)
+FIRST: Final = "first:"
 _CHUNK: Final = 500
 
 #: (ts, location id, rid)
@@ -47,6 +51,10 @@ DDL: Final = [
 
 def field(counters: bool, descending: bool) -> str:
     return ("-" if descending else "") + (UPDATED if counters else DESCRIBED)
+
+
+def first_field(counters: bool) -> str:
+    return FIRST + field(counters, False)
 
 
 def key(moment: int | None, descending: bool) -> int:
@@ -96,10 +104,11 @@ def refresh(conn: sqlite3.Connection, locations: Iterable[str]) -> None:
             moment = micros(datetime.fromisoformat(updated_at))
             newest[loc] = max(newest.get(loc, moment), moment)
         conn.execute(
-            f"DELETE FROM location_dates WHERE field IN (?, ?) AND location_id IN ({marks})",
-            [UPDATED, "-" + UPDATED, *part],
+            f"DELETE FROM location_dates WHERE field IN (?, ?, ?, ?) AND location_id IN ({marks})",
+            [UPDATED, "-" + UPDATED, FIRST + UPDATED, FIRST + DESCRIBED, *part],
         )
         rows = []
+        first: dict[str, tuple[int, int, int]] = {}  # Location -> (rid, described, updated)
         for ts, loc, rid in conn.execute(
             "SELECT ts, location_id, rid FROM location_dates "
             f"WHERE field = ? AND location_id IN ({marks})",
@@ -110,6 +119,10 @@ def refresh(conn: sqlite3.Connection, locations: Iterable[str]) -> None:
             updated = max(dates) if dates else None
             rows += [(UPDATED, key(updated, False), loc, rid)]
             rows += [("-" + UPDATED, key(updated, True), loc, rid)]
+            if loc not in first or rid < first[loc][0]:
+                first[loc] = (int(rid), int(ts), key(updated, False))
+        for loc, (rid, described, updated) in first.items():
+            rows += [(FIRST + DESCRIBED, described, loc, rid), (FIRST + UPDATED, updated, loc, rid)]
         conn.executemany("INSERT OR REPLACE INTO location_dates VALUES (?, ?, ?, ?)", rows)
 
 
@@ -161,6 +174,26 @@ def _span(
         sql += " AND ts < ?"
         params.append(span[1])
     return sql, params
+
+
+def count_first(conn: sqlite3.Connection, name: str, span: tuple[int | None, int | None]) -> int:
+    """How many Locations' first offers have a row of field ``name`` (``first:…``) in ``span``."""
+    sql, params = _span("SELECT count(*) FROM location_dates WHERE field = ?", [name], span)
+    return int(conn.execute(sql, params).fetchone()[0])
+
+
+def first_of(conn: sqlite3.Connection, name: str, rids: Sequence[int]) -> list[Row]:
+    """The rows of field ``name`` (``first:…``) of these offers."""
+    out: list[Row] = []
+    for i in range(0, len(rids), _CHUNK):
+        part = list(rids[i : i + _CHUNK])
+        rows = conn.execute(
+            "SELECT ts, location_id, rid FROM location_dates "
+            f"WHERE rid IN ({', '.join('?' * len(part))}) AND field = ?",
+            [*part, name],
+        )
+        out += [(int(ts), str(loc), int(rid)) for ts, loc, rid in rows]
+    return out
 
 
 def users(conn: sqlite3.Connection, locations: Sequence[str]) -> dict[str, list[int]]:

@@ -46,9 +46,9 @@ from ror.search.embedded import counter_lookup, location_dates
 from ror.search.embedded.rows import decode_doc
 from ror.search.engine import Lookup, LookupRow
 
-#: The kind of keys ``ror.indexer.terms`` makes (2: the prices' codes): keys of another kind are
-#: computed again when the engine opens.
-TERMS_FORMAT: Final = "2"
+#: The kind of keys kept (2: the prices' codes; 3: each Location's first offer's dates): keys
+#: of another kind are computed again when the engine opens.
+TERMS_FORMAT: Final = "3"
 SMALL: Final = 4000  # a look-up finding at most this many offers is sorted whole
 BATCH: Final = 5000  # offers per write transaction while the keys are filled
 _CHUNK: Final = 500

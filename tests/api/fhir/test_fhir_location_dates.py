@@ -146,3 +146,24 @@ def test_reads_only_the_page(db_path: Path, offers: list[Offer]) -> None:
                 assert engine.read == sum(len(h.users) for h in result.page), engine.read
             finally:
                 engine.close()
+
+
+def test_totals_when_a_locations_first_offer_is_hidden(
+    engine: EmbeddedEngine, offers: list[Offer]
+) -> None:
+    """The total is counted on each Location's first offer; where a caller may not see that
+    offer, the Location counts through the first offer it may see (or not at all)."""
+    subset = offers[:500]
+    hidden = set(engine.sensitive_units())
+    first = next(o for o in engine.offers(sorted(hidden)) if o.location_ids)
+    shared = first.location_ids[0]
+    shown = next(o for o in subset if o.id != first.id and not o.sensitive and o.location_ids)
+    later = dataclasses.replace(
+        shown,
+        id="shares-a-hidden-location",
+        location_ids=(shared, *shown.location_ids),
+        last_updated=PUSHED - timedelta(days=400),
+    )
+    engine.upsert([later])
+    assert engine.location_users([shared])[shared][0] in hidden
+    assert_parity(engine, [*subset, later])
