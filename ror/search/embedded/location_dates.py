@@ -30,6 +30,7 @@ from typing import Final
 from ror.indexer.facts import view
 from ror.indexer.terms import MISSING, micros
 from ror.model import Offer
+from ror.search.embedded import key_days
 
 DESCRIBED: Final = "described"
 UPDATED: Final = "updated"
@@ -83,7 +84,7 @@ def index_offer(conn: sqlite3.Connection, rid: int, offer: Offer) -> list[str]:
         rows += [(DESCRIBED, key(moment, False), loc.id, rid)]
         rows += [("-" + DESCRIBED, key(moment, True), loc.id, rid)]
         locs.append(loc.id)
-    conn.executemany("INSERT OR REPLACE INTO location_dates VALUES (?, ?, ?, ?)", rows)
+    conn.executemany("INSERT OR IGNORE INTO location_dates VALUES (?, ?, ?, ?)", rows)
     return locs
 
 
@@ -123,7 +124,7 @@ def refresh(conn: sqlite3.Connection, locations: Iterable[str]) -> None:
                 first[loc] = (int(rid), int(ts), key(updated, False))
         for loc, (rid, described, updated) in first.items():
             rows += [(FIRST + DESCRIBED, described, loc, rid), (FIRST + UPDATED, updated, loc, rid)]
-        conn.executemany("INSERT OR REPLACE INTO location_dates VALUES (?, ?, ?, ?)", rows)
+        conn.executemany("INSERT OR IGNORE INTO location_dates VALUES (?, ?, ?, ?)", rows)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -178,8 +179,7 @@ def _span(
 
 def count_first(conn: sqlite3.Connection, name: str, span: tuple[int | None, int | None]) -> int:
     """How many Locations' first offers have a row of field ``name`` (``first:…``) in ``span``."""
-    sql, params = _span("SELECT count(*) FROM location_dates WHERE field = ?", [name], span)
-    return int(conn.execute(sql, params).fetchone()[0])
+    return key_days.count(conn, "location_dates", name, *span)
 
 
 def first_of(conn: sqlite3.Connection, name: str, rids: Sequence[int]) -> list[Row]:

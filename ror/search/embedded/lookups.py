@@ -42,7 +42,7 @@ from ror.indexer.terms import (
     offer_terms,
 )
 from ror.model import Offer
-from ror.search.embedded import counter_lookup, location_dates
+from ror.search.embedded import counter_lookup, key_days, location_dates
 from ror.search.embedded.rows import decode_doc
 from ror.search.engine import Lookup, LookupRow
 
@@ -99,8 +99,9 @@ def ensure_tables(conn: sqlite3.Connection) -> None:
         conn.execute(ddl)
     location_dates.ensure_tables(conn)
     counter_lookup.ensure_tables(conn)
+    counted = key_days.ensure_tables(conn)
     known = conn.execute("SELECT value FROM meta WHERE key = 'terms_format'").fetchone()
-    if known is None or known[0] != TERMS_FORMAT:  # keys of an older kind: filled again
+    if counted or known is None or known[0] != TERMS_FORMAT:  # keys of an older kind: again
         conn.execute("DELETE FROM meta WHERE key = 'terms_version'")
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('terms_format', ?)", (TERMS_FORMAT,))
     if TRIGRAM:
@@ -121,7 +122,7 @@ def index_offer(conn: sqlite3.Connection, rid: int, offer: Offer) -> None:
         [(term, offer.id, rid) for term in offer_terms(offer)],
     )
     conn.executemany(
-        "INSERT OR REPLACE INTO offer_dates VALUES (?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO offer_dates VALUES (?, ?, ?, ?)",
         [(field, ts, offer.id, rid) for field, ts in offer_dates(offer)],
     )
     location_dates.index_offer(conn, rid, offer)
@@ -172,6 +173,7 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
     with lock:
         conn.execute("BEGIN IMMEDIATE")
         started = generation()
+        key_days.drop_triggers(conn)  # counted again at the end
         conn.execute("DELETE FROM offer_terms")
         conn.execute("DELETE FROM offer_dates")
         conn.execute("DELETE FROM location_dates")
@@ -196,6 +198,7 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
                 if not rows:
                     for ddl in DDL:
                         conn.execute(ddl)
+                    key_days.rebuild(conn)
                 if not rows and generation() == started:
                     conn.execute(
                         "INSERT INTO meta (key, value) SELECT 'terms_version', value FROM meta "
@@ -226,7 +229,7 @@ def _insert_sorted(conn: sqlite3.Connection, rows: Sequence[tuple[int, bytes]]) 
     terms.sort()
     dates.sort()
     conn.executemany("INSERT OR REPLACE INTO offer_terms VALUES (?, ?, ?)", terms)
-    conn.executemany("INSERT OR REPLACE INTO offer_dates VALUES (?, ?, ?, ?)", dates)
+    conn.executemany("INSERT OR IGNORE INTO offer_dates VALUES (?, ?, ?, ?)", dates)
     if TRIGRAM:
         conn.executemany(_INSERT_GRAMS, names)
 
@@ -329,10 +332,11 @@ def count(conn: sqlite3.Connection, lookup: Lookup) -> int:
         where, params = _match(lookup)
         sql = f"SELECT count(*) FROM offer_grams WHERE {where}"
         return int(conn.execute(sql, params).fetchone()[0])
+    if lookup.field in SINGLE and len(lookup.ranges) == 1:
+        return key_days.count(conn, "offer_dates", str(lookup.field), *lookup.ranges[0])
     where, params = _where(lookup, "k")
     single_term = lookup.field is None and len(lookup.terms) == 1 and not lookup.prefixes
-    single_date = lookup.field in SINGLE and len(lookup.ranges) == 1
-    what = "count(*)" if single_term or single_date else "count(DISTINCT k.rid)"
+    what = "count(*)" if single_term else "count(DISTINCT k.rid)"
     row = conn.execute(f"SELECT {what} FROM {_table(lookup)} k WHERE {where}", params).fetchone()
     return int(row[0])
 

@@ -17,6 +17,7 @@ from ror.api.fhir.location_lookup import location_lookup
 from ror.api.fhir.params import parse_search
 from ror.api.fhir.search import Result, run
 from ror.model import Capacity, Offer
+from ror.search.embedded import key_days
 from ror.search.embedded.engine import EmbeddedEngine
 from tests.api.fhir.test_fhir_lookup import Counting
 
@@ -167,3 +168,36 @@ def test_totals_when_a_locations_first_offer_is_hidden(
     engine.upsert([later])
     assert engine.location_users([shared])[shared][0] in hidden
     assert_parity(engine, [*subset, later])
+
+
+def test_date_key_counts_follow_every_write(engine: EmbeddedEngine, offers: list[Offer]) -> None:
+    """The per-span counts of the date keys (``key_days``) count what the keys hold, for any
+    range, after pushes, upserts, deletes and a full load (the keys filled again)."""
+
+    def check() -> None:
+        conn = engine.db.conn()
+        fields = conn.execute(
+            "SELECT DISTINCT 'offer_dates', field FROM offer_dates UNION "
+            "SELECT DISTINCT 'location_dates', field FROM location_dates"
+        ).fetchall()
+        assert len(fields) > 8
+        for table, field in fields:
+            keys = sorted(
+                int(r) for (r,) in conn.execute(f"SELECT ts FROM {table} WHERE field = ?", (field,))
+            )
+            edges = [None, keys[0], keys[len(keys) // 3], keys[len(keys) // 2] + 1, keys[-1]]
+            for low in edges:
+                for high in edges:
+                    want = sum(
+                        1 for k in keys if (low is None or k >= low) and (high is None or k < high)
+                    )
+                    assert key_days.count(conn, table, field, low, high) == want, (field, low, high)
+
+    check()
+    loc = next(o.location_ids[0] for o in offers[:500] if o.location_ids)
+    engine.update_capacities(loc, [Capacity("01", "02", "01", 3, PUSHED, location_id=loc)])
+    engine.upsert([dataclasses.replace(offers[7], last_updated=PUSHED - timedelta(days=9))])
+    engine.delete([offers[8].id, offers[9].id])
+    check()
+    engine.load(offers[100:300], replace_all=True)
+    check()
