@@ -58,6 +58,7 @@ from ror.search.embedded.schema import (
     TERRITORY_SCHEMA,
     ensure_schema,
 )
+from ror.search.embedded.substrings import Names
 from ror.search.engine import (
     AREA_OFFERS_MAX,
     ESTABLISHMENT_OFFERS_MAX,
@@ -130,6 +131,7 @@ class EmbeddedEngine:
         self._held = threading.local()  # this thread's open snapshot and its memory index
         self._key_tables: dict[str, groups.KeyTable] = {}  # by grouping (``group_keys``)
         self._replays = ReplayStore(replay_path(self.path), replay_days)
+        self._names = Names()
         with self.db.writing() as conn:
             ensure_schema(conn)
             embedded_capacities.ensure_tables(conn)
@@ -588,15 +590,20 @@ class EmbeddedEngine:
         return lookups.TRIGRAM
 
     def lookup_refs(self, lookup: Lookup, limit: int, among: Sequence[int] = ()) -> set[int] | None:
-        return lookups.refs(self.db.conn(), lookup, limit, among)
+        with self.db.snapshot() as conn:
+            return lookups.refs(conn, self._names, lookup, limit, among)
 
     def lookup_count(self, lookup: Lookup | None) -> int:
-        return self.count() if lookup is None else lookups.count(self.db.conn(), lookup)
+        if lookup is None:
+            return self.count()
+        with self.db.snapshot() as conn:
+            return lookups.count(conn, self._names, lookup)
 
     def lookup_page(
         self, lookup: Lookup | None, order: str, after: tuple[int | None, str] | None, limit: int
     ) -> list[LookupRow]:
-        return lookups.page(self.db.conn(), lookup, order, after, limit)
+        with self.db.snapshot() as conn:
+            return lookups.page(conn, self._names, lookup, order, after, limit)
 
     # --- Location dates (``ror.search.engine.LocationDates``) ----------------------------------
 

@@ -21,7 +21,9 @@ wait for a batch at most), and the engine says it cannot look up meanwhile (:fun
 A page (:func:`page`) reads only what it returns: a lone term in id order is its key range; a
 date order is its key range; otherwise a look-up finding few offers is sorted whole, one finding
 many walks the order and keeps the offers that have the key (at most
-``limit × offers / SMALL`` rows examined).
+``limit × offers / SMALL`` rows examined). A substring look-up finds its offers in one pass
+(``substrings.py``: the trigrams, or the names held in memory for terms under 3 characters) and
+they give its count; its page walks the order keeping them when they are many (:func:`_among`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
+
+import numpy as np
 
 from ror.indexer.terms import (
     MISSING,
@@ -44,6 +48,7 @@ from ror.indexer.terms import (
 from ror.model import Offer
 from ror.search.embedded import counter_lookup, key_days, location_dates
 from ror.search.embedded.rows import decode_doc
+from ror.search.embedded.substrings import Names, Refs
 from ror.search.engine import Lookup, LookupRow
 
 #: The kind of keys kept (2: the prices' codes; 3: each Location's first offer's dates): keys
@@ -266,41 +271,15 @@ def _table(lookup: Lookup) -> str:
     return "offer_dates" if lookup.field is not None else "offer_terms"
 
 
-def _match(lookup: Lookup) -> tuple[str, list[str]]:
-    """The condition on ``offer_grams`` of a ``contains`` look-up and its values: an FTS5
-    trigram query, or (a term under 3 characters, which has no trigram) ``LIKE`` over the
-    stored names. Folded terms hold no quote, ``%`` nor ``_``."""
-    if lookup.text not in _COLUMNS or not TRIGRAM:
-        raise ValueError(f"no substring look-up on {lookup.text!r}")
-    column = _COLUMNS[lookup.text]
-    if all(len(term) >= 3 for term in lookup.contains):
-        phrases = " OR ".join(f'"{term}"' for term in lookup.contains)
-        return "offer_grams MATCH ?", [f"{column} : ({phrases})"]
-    likes = " OR ".join(f"{column} LIKE ?" for _ in lookup.contains)
-    return f"({likes})", [f"%{term}%" for term in lookup.contains]
-
-
-def _grams(
-    conn: sqlite3.Connection, lookup: Lookup, limit: int, among: Sequence[int]
-) -> set[int] | None:
-    where, params = _match(lookup)
-    query = f"SELECT rowid FROM offer_grams WHERE {where}"
-    if among:
-        found: set[int] = set()
-        for i in range(0, len(among), _CHUNK):
-            part = list(among[i : i + _CHUNK])
-            sql = f"{query} AND rowid IN ({', '.join('?' * len(part))})"
-            found.update(int(r) for (r,) in conn.execute(sql, [*params, *part]))
-        return found
-    rows = conn.execute(f"{query} LIMIT ?", [*params, limit + 1]).fetchall()
-    return None if len(rows) > limit else {int(r) for (r,) in rows}
-
-
 def refs(
-    conn: sqlite3.Connection, lookup: Lookup, limit: int, among: Sequence[int] = ()
+    conn: sqlite3.Connection, names: Names, lookup: Lookup, limit: int, among: Sequence[int] = ()
 ) -> set[int] | None:
     if lookup.text is not None:
-        return _grams(conn, lookup, limit, among)
+        held = names.found(conn, lookup)
+        if among:
+            wanted = np.asarray(among, dtype=np.int64)
+            return set(wanted[_held(held, wanted)].tolist())
+        return None if len(held) > limit else set(held.tolist())
     if lookup.counters:
         counted = counter_lookup.refs(conn, lookup)
         if among:
@@ -325,13 +304,11 @@ def refs(
     return found
 
 
-def count(conn: sqlite3.Connection, lookup: Lookup) -> int:
+def count(conn: sqlite3.Connection, names: Names, lookup: Lookup) -> int:
     if lookup.counters:
         return len(counter_lookup.refs(conn, lookup))
     if lookup.text is not None:
-        where, params = _match(lookup)
-        sql = f"SELECT count(*) FROM offer_grams WHERE {where}"
-        return int(conn.execute(sql, params).fetchone()[0])
+        return len(names.found(conn, lookup))
     if lookup.field in SINGLE and len(lookup.ranges) == 1:
         return key_days.count(conn, "offer_dates", str(lookup.field), *lookup.ranges[0])
     where, params = _where(lookup, "k")
@@ -343,6 +320,7 @@ def count(conn: sqlite3.Connection, lookup: Lookup) -> int:
 
 def page(
     conn: sqlite3.Connection,
+    names: Names,
     lookup: Lookup | None,
     order: str,
     after: tuple[int | None, str] | None,
@@ -353,19 +331,17 @@ def page(
     if lookup is None:
         return _walk(conn, None, order, after, limit)
     if lookup.text is not None:
-        return _sorted(conn, refs(conn, lookup, 2**62) or set(), order, after, limit)
+        return _among(conn, names.found(conn, lookup), order, after, limit)
     if lookup.counters:
-        found = counter_lookup.refs(conn, lookup)
-        if len(found) <= SMALL:
-            return _sorted(conn, set(found), order, after, limit)
-        return _kept(conn, found, order, after, limit)
+        counted = sorted(counter_lookup.refs(conn, lookup))
+        return _among(conn, np.asarray(counted, dtype=np.int64), order, after, limit)
     if order != "_id" and lookup.field == "offer.last_updated" and len(lookup.ranges) == 1:
         return _walk(conn, None, order, after, limit, _bounds(lookup.ranges[0], order))
     if order == "_id" and lookup.field is None and not lookup.prefixes:
         return _merged(conn, lookup.terms, after[1] if after else "", limit)
-    few = refs(conn, lookup, SMALL)
+    few = refs(conn, names, lookup, SMALL)
     if few is not None:
-        return _sorted(conn, few, order, after, limit)
+        return _sorted(conn, sorted(few), order, after, limit)
     return _walk(conn, lookup, order, after, limit)
 
 
@@ -413,24 +389,6 @@ def _walk(
     return [(int(rid), str(oid), None if ts is None else int(ts)) for rid, oid, ts in rows]
 
 
-def _kept(
-    conn: sqlite3.Connection,
-    found: frozenset[int],
-    order: str,
-    after: tuple[int | None, str] | None,
-    limit: int,
-) -> list[LookupRow]:
-    """The order's key range, keeping the offers of ``found`` (many: a page is near)."""
-    out: list[LookupRow] = []
-    while len(out) < limit:
-        batch = _walk(conn, None, order, after, _CHUNK)
-        out += [row for row in batch if row[0] in found][: limit - len(out)]
-        if len(batch) < _CHUNK:
-            break
-        after = (batch[-1][2], batch[-1][1])
-    return out
-
-
 def _merged(
     conn: sqlite3.Connection, terms: Sequence[str], after: str, limit: int
 ) -> list[LookupRow]:
@@ -454,13 +412,51 @@ def _merged(
     return out
 
 
-def _sorted(
+def _held(found: Refs, refs: Refs) -> Any:
+    """Which of ``refs`` are in ``found`` (sorted), as a boolean array."""
+    if not len(found):
+        return np.zeros(len(refs), dtype=bool)
+    at = np.minimum(np.searchsorted(found, refs), len(found) - 1)
+    return found[at] == refs
+
+
+def _among(
     conn: sqlite3.Connection,
-    found: set[int],
+    found: Refs,
     order: str,
     after: tuple[int | None, str] | None,
     limit: int,
 ) -> list[LookupRow]:
+    """A page of the offers ``found`` (sorted refs): sorted whole when they are few; else the
+    order walked, keeping those found, for about ``limit × offers / found`` rows (sorted whole
+    after all when the walk goes on past four times that: they lie further on)."""
+    (offers,) = conn.execute("SELECT coalesce(max(rid), 0) FROM offers").fetchone()
+    ahead = (limit + 1) * int(offers) / max(len(found), 1)  # rows walked for a page, on average
+    if len(found) <= SMALL or ahead >= len(found):
+        return _sorted(conn, found.tolist(), order, after, limit)
+    out: list[LookupRow] = []
+    walked, batch = 0, int(ahead * 1.2) + 64
+    while walked <= 4 * ahead:
+        rows = _walk(conn, None, order, after, batch)
+        walked += len(rows)
+        refs = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        out += [row for row, keep in zip(rows, _held(found, refs).tolist(), strict=True) if keep]
+        if len(out) >= limit or len(rows) < batch:
+            return out[:limit]
+        after = (rows[-1][2], rows[-1][1])
+        batch *= 2
+    return _sorted(conn, found.tolist(), order, after, limit - len(out), out)
+
+
+def _sorted(
+    conn: sqlite3.Connection,
+    found: Sequence[int],
+    order: str,
+    after: tuple[int | None, str] | None,
+    limit: int,
+    before: Sequence[LookupRow] = (),
+) -> list[LookupRow]:
+    """The first ``limit`` of ``found`` after ``after``, following the rows ``before``."""
     keyed: list[tuple[int | None, str, int]] = []
     listed = sorted(found)
     for i in range(0, len(listed), _CHUNK):
@@ -476,4 +472,4 @@ def _sorted(
     keyed.sort(key=lambda k: (k[0] or 0, k[1]))
     if after is not None:
         keyed = [k for k in keyed if (k[0] or 0, k[1]) > (after[0] or 0, after[1])]
-    return [(rid, oid, ts) for ts, oid, rid in keyed[:limit]]
+    return [*before, *((rid, oid, ts) for ts, oid, rid in keyed[:limit])]

@@ -1,14 +1,17 @@
 """Substring name searches (``name:contains``, ``_filter=name co``, an ``or`` of them) go through
 the names' trigrams the engine keeps: same pages, totals and cursors as the scan (accents, case,
 apostrophes folded as the evaluator folds them), reading only the offers whose name holds the
-trigrams (terms under 3 characters: the stored names, by LIKE); the index follows upserts,
-deletes and full loads."""
+trigrams (terms under 3 characters: the folded names held in memory, ``substrings.Names``);
+pages of many matches walk the order (``lookups._among``); the index and the names held follow
+upserts, deletes and full loads."""
 
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ror.access.profiles import audience
@@ -16,8 +19,9 @@ from ror.api.fhir.lookup import lookup
 from ror.api.fhir.params import parse_search
 from ror.api.fhir.search import run
 from ror.model import Offer
-from ror.search.embedded import lookups
+from ror.search.embedded import lookups, substrings
 from ror.search.embedded.engine import EmbeddedEngine
+from ror.search.engine import Lookup
 from ror.text import fold
 from tests.api.fhir.test_fhir_lookup import Counting, Items, pages
 
@@ -51,6 +55,16 @@ QUERIES: dict[str, Items] = {
     "co or many": [("_filter", f'{CO_MANY} or name co "terrasses"'), ("_count", "9")],
     "co and co": [("_filter", 'name co "ehpad" and name co "temporaire"')],
     "co with sw": [("_filter", 'name co "soins" and name sw "david"')],
+    "contains many short": [("name:contains", "ea,eb,ec,ed,ee,ef,eg,eh,ei,oe"), ("_count", "400")],
+    "contains many short sorted": [
+        ("name:contains", "ea,eb,ec,ed,ee,ef,eg,eh,ei,oe"),
+        ("_sort", "-_lastUpdated"),
+        ("_count", "400"),
+    ],
+    "co many short": [
+        ("_filter", 'name co "ab" or name co "re" or name co "on"'),
+        ("_count", "500"),
+    ],
 }
 
 
@@ -59,8 +73,13 @@ def engine(db_path: Path) -> EmbeddedEngine:
     return EmbeddedEngine(db_path)
 
 
+@pytest.mark.parametrize("small", [lookups.SMALL, 5])
 @pytest.mark.parametrize("name", sorted(QUERIES))
-def test_contains_answers_as_the_scan(engine: EmbeddedEngine, name: str) -> None:
+def test_contains_answers_as_the_scan(
+    engine: EmbeddedEngine, name: str, small: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also with pages walked in order (``SMALL`` 5: any look-up finding more walks)."""
+    monkeypatch.setattr(lookups, "SMALL", small)
     items = QUERIES[name]
     for profile in (0, 1):
         fast = pages(engine, items, profile, fast=True)
@@ -147,3 +166,65 @@ def test_without_the_trigram_tokenizer_substrings_are_scanned(
     request = parse_search("HealthcareService", QUERIES["co or co"])
     assert lookup(request, engine, audience(1)) is None
     assert run(request, engine, audience(1), shortcut=False).total > 0
+
+
+@needs_trigram
+def test_a_page_of_matches_lying_further_on_is_sorted_after_the_walk(
+    engine: EmbeddedEngine,
+) -> None:
+    """The walk gives up past four times the rows a page needs on average, and the rest of the
+    page comes from the matches sorted (they all lie at the end of the order here)."""
+    with engine.db.snapshot() as conn:
+        ordered = conn.execute("SELECT rid, id FROM offers ORDER BY id").fetchall()
+        last = np.array(sorted(rid for rid, _ in ordered[-300:]), dtype=np.int64)
+        spread = np.array(sorted(rid for rid, _ in ordered[::4]), dtype=np.int64)
+        for found, expected in ((last, ordered[-300:]), (spread, ordered[::4])):
+            for after in (None, (None, expected[40][1])):
+                start = 41 if after else 0
+                page = lookups._among(conn, found, "_id", after, 7)
+                assert [(r, i) for r, i, _ in page] == expected[start : start + 7]
+
+
+@needs_trigram
+def test_short_terms_follow_upserts_deletes_and_full_loads(
+    tmp_path: Path, offers: list[Offer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The names held are brought up to date by the offers written since (and read again past
+    ``OVERLAY_MAX`` of them, or after a full load); a search whose read transaction is older
+    than the names held is answered from the stored names."""
+    engine = EmbeddedEngine(tmp_path / "short.sqlite")
+    monkeypatch.setattr(substrings, "OVERLAY_MAX", 3)
+    try:
+        engine.load(offers[:300], replace_all=True)
+        items: Items = [("name:contains", "oe,zq"), ("_count", "50")]
+
+        def same() -> list[object]:
+            fast = pages(engine, items, 1, fast=True)
+            assert fast == pages(engine, items, 1, fast=False)
+            return fast
+
+        before = same()
+        engine.upsert([dataclasses.replace(offers[10], name="Œuvre zq")])
+        engine.upsert([dataclasses.replace(offers[11], name="Sans rien")])
+        engine.delete([offers[12].id])
+        after = same()
+        assert after != before and offers[10].id in after[0][1]  # type: ignore[index]
+        for i in range(20, 26):  # past OVERLAY_MAX: read again
+            engine.upsert([dataclasses.replace(offers[i], name=f"zq {i}")])
+        assert offers[25].id in same()[0][1]  # type: ignore[index]
+
+        older = sqlite3.connect(engine.path)
+        older.execute("BEGIN")
+        lookup_ = Lookup(text="offer.name", contains=("zq",))
+        was = substrings.Names().found(older, lookup_).tolist()
+        engine.upsert([dataclasses.replace(offers[30], name="zq encore")])
+        assert offers[30].id in [h for h in same()[0][1]]  # type: ignore[index]
+        assert engine._names.found(older, lookup_).tolist() == was  # older than the names held
+        older.execute("COMMIT")
+        older.close()
+
+        engine.load(offers[300:400], replace_all=True)
+        assert engine.lookup_ready()
+        same()
+    finally:
+        engine.close()
