@@ -79,6 +79,13 @@ JOIN: Final = "|"
 DATE_FIELDS: Final = ("offer.last_updated", "organization.last_updated")
 
 
+def folded(value: str) -> str:
+    """A string as the keys hold it and as string searches compare it (starts with, contains,
+    the search's own value too): the one folding both use, so that a look-up finds exactly what
+    the evaluator matches."""
+    return fold(value)
+
+
 def name(scope: str, field: str, above: bool = False) -> str:
     return f"{scope}.{field}" + (":above" if above else "")
 
@@ -144,10 +151,10 @@ def _texts(v: OfferView, scope: str, field: str) -> Iterator[str]:
         value = text_of(v, loc, scope, field)
         if value is None:
             continue
-        folded = fold(value)
-        yield text_term(where, folded)
+        key = folded(value)
+        yield text_term(where, key)
         if where in PREFIXED:
-            yield from (text_term(where, folded[:n], True) for n in range(1, len(folded) + 1))
+            yield from (text_term(where, key[:n], True) for n in range(1, len(key) + 1))
 
 
 def offer_names(offer: Offer) -> tuple[str, ...]:
@@ -158,7 +165,7 @@ def offer_names(offer: Offer) -> tuple[str, ...]:
         scope, field = where.split(".")
         places = v.locations if scope == "location" else (None,)
         values = (text_of(v, loc, scope, field) for loc in places)
-        out.append(JOIN.join(fold(value) for value in values if value is not None))
+        out.append(JOIN.join(folded(value) for value in values if value is not None))
     return tuple(out)
 
 

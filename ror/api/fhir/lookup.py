@@ -43,13 +43,13 @@ from ror.indexer.terms import (
     SORT_UP,
     TEXT_FIELDS,
     TOKEN_FIELDS,
+    folded,
     micros,
     name,
     text_term,
     token_term,
 )
 from ror.search.engine import Bound, CounterTest, Engine, Listings, Lookup, LookupRow, Lookups
-from ror.text import fold
 
 NARROW_MAX: Final = 20_000  # offers a narrowing look-up may find and still be read
 READ_AHEAD: Final = 16  # rows asked beyond a page, for the hidden ones met on the way
@@ -135,7 +135,7 @@ def as_lookup(
         if len(texts) != len(node.values) or any(t.mode == "contains" for t in texts):
             return None
         if any(t.mode == "exact" for t in texts):
-            return Lookup(terms=tuple(text_term(where, fold(t.raw)) for t in texts)), False
+            return Lookup(terms=tuple(text_term(where, folded(t.raw)) for t in texts)), False
         if where in PREFIXED:
             return Lookup(terms=tuple(text_term(where, t.folded, True) for t in texts)), alone
         return Lookup(prefixes=tuple(text_term(where, t.folded) for t in texts)), alone

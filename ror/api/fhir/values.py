@@ -12,8 +12,8 @@ Rules worth knowing (FHIR R4 search, §3.1.1.4 "Search parameter types"):
   Quantities are converted: ages to years (``a``, ``mo``, ``wk``, ``d``), weights to kg.
 - **date** values are ranges by their precision ("2023-08-02" = that whole day, UTC when no
   zone is written); prefixes compare the stored instant with that range.
-- **string**: starts with the value, accents, case and punctuation ignored (``ror.text.fold``);
-  ``:exact`` and ``:contains`` as in FHIR.
+- **string**: starts with the value, accents, case and punctuation ignored (``terms.folded``, the
+  folding of the look-up keys); ``:exact`` and ``:contains`` as in FHIR.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Final, Literal
 from ror import nomenclature
 from ror.dates import FIRST_YEAR, LAST_YEAR
 from ror.errors import InvalidInput
-from ror.text import fold
+from ror.indexer import terms
 
 Prefix = Literal["eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap"]
 PREFIXES: Final = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap")
@@ -135,10 +135,10 @@ class Text:
             return False
         if self.mode == "exact":
             return value == self.raw
-        folded = fold(value)
+        held = terms.folded(value)
         if self.mode == "contains":
-            return self.folded in folded
-        return folded.startswith(self.folded)
+            return self.folded in held
+        return held.startswith(self.folded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +297,7 @@ def parse_text(text: str, modifier: str | None) -> Text:
         mode = "exact"
     elif modifier == "contains":
         mode = "contains"
-    return Text(fold(text), text, mode)
+    return Text(terms.folded(text), text, mode)
 
 
 def parse_reference(text: str, where: str) -> Reference:

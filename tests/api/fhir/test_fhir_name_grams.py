@@ -18,6 +18,8 @@ from ror.access.profiles import audience
 from ror.api.fhir.lookup import lookup
 from ror.api.fhir.params import parse_search
 from ror.api.fhir.search import run
+from ror.api.fhir.values import parse_text
+from ror.indexer import terms
 from ror.model import Offer
 from ror.search.embedded import lookups, substrings
 from ror.search.embedded.engine import EmbeddedEngine
@@ -228,3 +230,23 @@ def test_short_terms_follow_upserts_deletes_and_full_loads(
         same()
     finally:
         engine.close()
+
+
+def test_the_evaluator_folds_as_the_keys(
+    offers: list[Offer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One folding (``terms.folded``) for the keys kept, the search's values and the values
+    the evaluator tests: a look-up finds exactly what the evaluator matches."""
+    seen: list[str] = []
+    real = terms.folded
+
+    def spy(value: str) -> str:
+        seen.append(value)
+        return real(value)
+
+    monkeypatch.setattr(terms, "folded", spy)
+    assert parse_text("RÉA", "contains").test("Unité de réanimation")
+    assert seen == ["RÉA", "Unité de réanimation"]
+    offer = offers[0]
+    assert terms.offer_names(offer)[0] == real(offer.name or "")
+    assert offer.name in seen
