@@ -9,7 +9,7 @@ from typing import Any, Final
 from ror import __version__
 from ror.api.fhir import catalog
 from ror.api.fhir.catalog import ResourceType, SearchParam
-from ror.api.fhir.params import DEFAULT_COUNT, MAX_COUNT
+from ror.api.fhir.params import DEFAULT_COUNT, MAX_COUNT, MAX_OFFSET
 from ror.api.fhir.read import STORED
 from ror.api.fhir.store_search import with_organization_search
 
@@ -66,7 +66,8 @@ def capability_statement(base: str) -> Json:
                     f"Pages de {DEFAULT_COUNT} résultats par défaut, jusqu'à {MAX_COUNT} "
                     "(_count), sans plafond de 200 : les liens next portent un curseur (_cursor) "
                     "qui reprend après la dernière entrée vue, sans saut ni doublon quand les "
-                    "offres changent entre deux pages. total "
+                    f"offres changent entre deux pages ; _offset au plus {MAX_OFFSET} (au-delà, "
+                    "suivre les liens next). total "
                     "compte toutes les correspondances. _summary (count, true), _elements, "
                     "_include et _include:iterate (les inclusions s'appliquent aussi aux "
                     "ressources déjà incluses), _revinclude, _filter (and, or, not, "

@@ -47,7 +47,7 @@ def listing(request: SearchRequest, engine: Engine, audience: Audience) -> Resul
 
 def _in_id_order(request: SearchRequest) -> bool:
     keys = [(k.key, k.descending) for k in request.sort]
-    return keys == [("_id", False)] and request.near is None and request.offset == 0
+    return keys == [("_id", False)] and request.near is None
 
 
 def _ids(request: SearchRequest) -> tuple[str, ...] | None:
@@ -70,6 +70,10 @@ def _size(request: SearchRequest) -> int:
     return 0 if request.summary == "count" else request.count
 
 
+def _skip(request: SearchRequest) -> int:
+    return request.skip if _size(request) else 0
+
+
 def _after(request: SearchRequest) -> str:
     return str(request.cursor[0]) if request.cursor else ""
 
@@ -81,10 +85,10 @@ def _result(request: SearchRequest, total: int, page: list[Hit], more: bool) -> 
 
 def _services(request: SearchRequest, engine: Listings, hidden: set[int]) -> Result:
     assert isinstance(engine, Engine)
-    size = _size(request)
-    refs = list(_visible_in_order(engine, _after(request), size + 1, hidden))
-    page = _read(engine, [ref for ref, _ in refs[:size]])
-    return _result(request, engine.count() - len(hidden), page, len(refs) > size)
+    size, skip = _size(request), _skip(request)
+    refs = list(_visible_in_order(engine, _after(request), skip + size + 1, hidden))
+    page = _read(engine, [ref for ref, _ in refs[skip : skip + size]])
+    return _result(request, engine.count() - len(hidden), page, len(refs) > skip + size)
 
 
 def _visible_in_order(
@@ -113,8 +117,9 @@ def _lookup(
     )
     after = _after(request)
     rest = [ref for offer_id, ref in found if offer_id > after]
-    size = _size(request)
-    return _result(request, len(found), _read(engine, rest[:size]), len(rest) > size)
+    size, skip = _size(request), _skip(request)
+    page = _read(engine, rest[skip : skip + size])
+    return _result(request, len(found), page, len(rest) > skip + size)
 
 
 def _read(engine: Engine, refs: list[int]) -> list[Hit]:
@@ -125,11 +130,11 @@ def _read(engine: Engine, refs: list[int]) -> list[Hit]:
 
 def _locations(request: SearchRequest, engine: Listings, hidden: set[int]) -> Result:
     assert isinstance(engine, Engine)
-    size = _size(request)
+    size, skip = _size(request), _skip(request)
     after = _after(request)
     rows: list[tuple[str, list[int]]] = []
-    while len(rows) <= size:
-        want = size + 1 - len(rows) + READ_AHEAD
+    while len(rows) <= skip + size:
+        want = skip + size + 1 - len(rows) + READ_AHEAD
         batch = engine.locations_in_id_order(after, want)
         for loc, refs in batch:
             kept = [r for r in refs if r not in hidden]
@@ -138,8 +143,8 @@ def _locations(request: SearchRequest, engine: Listings, hidden: set[int]) -> Re
         if len(batch) < want:
             break
         after = batch[-1][0]
-    more = len(rows) > size
-    rows = rows[:size]
+    more = len(rows) > skip + size
+    rows = rows[skip : skip + size]
     wanted = [r for _, users in rows for r in users]
     offers = dict(zip(wanted, engine.offers(wanted), strict=True))
     page = []

@@ -43,7 +43,7 @@ def location_lookup(request: SearchRequest, engine: Engine, audience: Audience) 
     """The search answered through the Location date keys, or None when it is not one."""
     if request.resource != "Location" or not isinstance(engine, LocationDates):
         return None
-    if request.near is not None or request.offset or not isinstance(engine, Listings):
+    if request.near is not None or not isinstance(engine, Listings):
         return None
     keys = [(k.key, k.descending) for k in request.sort]
     if keys not in ORDERS:
@@ -56,20 +56,21 @@ def location_lookup(request: SearchRequest, engine: Engine, audience: Audience) 
     }
     walk = _Walk(engine, audience.capacities, hidden)
     size = 0 if request.summary == "count" else request.count
+    skip = request.skip if size else 0
     with engine.snapshot():
         total = _total(walk, _keys(span, False))
         if keys[0][0] == "_id":
-            rows = _page_by_id(walk, span, request, size + 1)
+            rows = _page_by_id(walk, span, request, skip + size + 1)
         else:
             down = keys[0][1]
             after = _after_date(request, down)
             rows = []
             for row in walk.by_date(down, after, _keys(span, down)):
                 rows.append(row)
-                if len(rows) > size:
+                if len(rows) > skip + size:
                     break
-        more = len(rows) > size
-        page = walk.hits(rows[:size])
+        more = len(rows) > skip + size
+        page = walk.hits(rows[skip : skip + size])
     cursor = None
     if more and page:
         last = page[-1]

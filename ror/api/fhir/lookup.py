@@ -64,7 +64,7 @@ def lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result
     """The search answered through look-ups, or None when it has none (or the engine cannot)."""
     if not isinstance(engine, Lookups) or not isinstance(engine, Listings):
         return None
-    if request.near is not None or request.offset:
+    if request.near is not None:
         return None
     if not engine.lookup_ready():
         return None
@@ -268,6 +268,7 @@ def _page(
 ) -> Result:
     assert isinstance(engine, Lookups)
     size = 0 if request.summary == "count" else request.count
+    skip = request.skip if size else 0
     with engine.snapshot():
         total = engine.lookup_count(looked)
         if hidden:
@@ -277,15 +278,15 @@ def _page(
                 total -= len(engine.lookup_refs(looked, len(hidden), among=sorted(hidden)) or ())
         rows: list[LookupRow] = []
         after = _after(request, order)
-        while size and len(rows) <= size:
-            want = size + 1 - len(rows) + READ_AHEAD
+        while size and len(rows) <= skip + size:
+            want = skip + size + 1 - len(rows) + READ_AHEAD
             batch = engine.lookup_page(looked, order, after, want)
             rows += [r for r in batch if r[0] not in hidden]
             if len(batch) < want:
                 break
             after = (batch[-1][2], batch[-1][1])
-        more = len(rows) > size
-        rows = rows[:size]
+        more = len(rows) > skip + size
+        rows = rows[skip : skip + size]
         offers = engine.offers([r[0] for r in rows])
     page = []
     for (ref, _, _), offer in zip(rows, offers, strict=True):

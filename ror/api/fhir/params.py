@@ -2,7 +2,8 @@
 
 Result parameters: ``_count`` (default 50, at most 1000: no 200-result cap, ``next`` links go
 further), ``_cursor`` (where the page starts: the ``next`` link carries it, see ``paging``),
-``_offset`` (a page by position, for clients that compute their own links), ``_sort``
+``_offset`` (a page by position, for clients that compute their own links; at most
+:data:`MAX_OFFSET`, deeper pages by ``_cursor``), ``_sort``
 (default: distance when a ``near`` is given, else ``_id``), ``_include`` / ``_revinclude``
 (``:iterate`` accepted: every include applies to the resources already included, so
 ``_include:iterate`` and ``_include`` mean the same here), ``_summary`` (``count``, ``true``),
@@ -32,6 +33,7 @@ from ror.errors import RorError
 
 DEFAULT_COUNT: Final = 50
 MAX_COUNT: Final = 1000
+MAX_OFFSET: Final = 10_000  # matches skipped by ``_offset``: deeper, follow the ``next`` links
 FORMATS: Final = frozenset({"json", "application/json", "application/fhir+json"})
 SUMMARIES: Final = frozenset({"count", "true", "false"})
 TOTALS: Final = frozenset({"accurate", "estimate", "none"})
@@ -88,7 +90,7 @@ def parse_search(
             if node is not None:
                 children.append(node)
     count = _integer(options.get("_count"), "_count", DEFAULT_COUNT, 0, MAX_COUNT, problems)
-    offset = _integer(options.get("_offset"), "_offset", 0, 0, None, problems)
+    offset = _offset(options.get("_offset"), problems)
     _check_option(options, "_format", FORMATS, problems)
     _check_option(options, "_total", TOTALS, problems)
     summary = _check_option(options, "_summary", SUMMARIES, problems)
@@ -173,6 +175,19 @@ def _integer(
     if value < low or (high is not None and value > high):
         problems.bad(name, f"doit être entre {low} et {high}" if high else f"doit être ≥ {low}")
         return default
+    return value
+
+
+def _offset(raw: str | None, problems: Problems) -> int:
+    """``_offset``, at most :data:`MAX_OFFSET`: deeper pages are read by cursor."""
+    value = _integer(raw, "_offset", 0, 0, None, problems)
+    if value > MAX_OFFSET:
+        problems.bad(
+            "_offset",
+            f"au plus {MAX_OFFSET} : au-delà, suivre les liens next (_cursor), qui reprennent "
+            "après la dernière entrée vue",
+        )
+        return 0
     return value
 
 

@@ -111,6 +111,11 @@ class SearchRequest:
     warnings: tuple[Issue, ...] = field(default=(), compare=False)
 
     @property
+    def skip(self) -> int:
+        """Matches before the page: ``_offset``, unless a ``_cursor`` says where it starts."""
+        return self.offset if self.cursor is None else 0
+
+    @property
     def capacity_params(self) -> tuple[str, ...]:
         """Names of the restricted (capacity) parameters used."""
         return tuple(dict.fromkeys(a.name for a in atoms(self.condition) if a.param.capacity))

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ror.api.fhir.params import MAX_OFFSET
 from ror.model import Offer
 from tests.api.fhir.fhir_checks import (
     bundle_of,
@@ -59,6 +60,28 @@ def test_summary_count_and_offset(full_fhir: httpx.Client, offers: list[Offer]) 
     page = bundle_of(full_fhir.get("/HealthcareService?service-type=04&_count=5&_offset=10"))
     assert matches(page) == medico_social[10:15]
     assert link(page, "previous") is not None
+
+
+def test_offset_is_bounded_and_deeper_pages_go_by_cursor(
+    full_fhir: httpx.Client, offers: list[Offer]
+) -> None:
+    """``_offset`` up to ``MAX_OFFSET`` (read without a scan: at most that many keys skipped);
+    beyond it a 400 OperationOutcome names ``_offset`` and points to the ``next`` links."""
+    ordered = sorted(o.id for o in offers)
+    page = bundle_of(full_fhir.get("/HealthcareService?_count=3&_offset=1500"))
+    assert matches(page) == ordered[1500:1503]
+    nxt = link(page, "next")
+    assert nxt is not None and "_cursor=" in nxt and "_offset" not in nxt
+    assert matches(bundle_of(full_fhir.get(nxt))) == ordered[1503:1506]
+    deepest = bundle_of(full_fhir.get(f"/HealthcareService?_count=3&_offset={MAX_OFFSET}"))
+    assert deepest["total"] == len(offers) and matches(deepest) == []
+    for beyond in (MAX_OFFSET + 1, 10**12):
+        issues = outcome_of(full_fhir.get(f"/HealthcareService?_offset={beyond}"), 400)
+        assert [i["expression"] for i in issues] == [["_offset"]]
+        assert str(MAX_OFFSET) in issues[0]["diagnostics"]
+        assert "_cursor" in issues[0]["diagnostics"]
+    capability = full_fhir.get("/metadata").json()
+    assert f"_offset au plus {MAX_OFFSET}" in capability["rest"][0]["documentation"]
 
 
 def test_nearest_first_within_the_radius(full_fhir: httpx.Client, offers: list[Offer]) -> None:

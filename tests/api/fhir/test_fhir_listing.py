@@ -52,8 +52,11 @@ def pages(
         [("_count", "300")],
         [("_count", "7"), ("_id", "syn-hs-0000005,syn-hs-0000002,nope,SENSITIVE,syn-hs-0000700")],
         [("type", "Location"), ("_count", "250"), ("_revinclude", "HealthcareService:location")],
+        [("_count", "300"), ("_offset", "1190")],
+        [("_count", "3"), ("_offset", "2"), ("_id", "syn-hs-0000005,syn-hs-0000002,SENSITIVE")],
+        [("type", "Location"), ("_count", "250"), ("_offset", "333")],
     ],
-    ids=["offers", "by id", "Locations"],
+    ids=["offers", "by id", "Locations", "offers at offset", "by id at offset", "Locations at"],
 )
 def test_listing_answers_as_the_search(
     db_path: Path, offers: list[Offer], items: list[tuple[str, str]], profile: int
@@ -76,7 +79,6 @@ def test_other_searches_are_not_listings(db_path: Path) -> None:
         for query in (
             [("service-type", "04")],
             [("_sort", "name")],
-            [("_offset", "10")],
             [("_id:not", "x")],
             [("location.near", "43.6|1.44|10|km")],
         ):

@@ -66,6 +66,7 @@ def queries(offers: list[Offer]) -> list[Items]:
             [("_lastUpdated", day), *sort],
             [("_lastUpdated", f"ge{day}"), ("_lastUpdated", f"lt{late}"), ("_count", "50"), *sort],
             [("_lastUpdated", "ge2030-01-01"), *sort],
+            [("_lastUpdated", f"lt{middle}"), ("_count", "60"), ("_offset", "45"), *sort],
         ]
     return out
 

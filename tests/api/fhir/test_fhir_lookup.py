@@ -98,6 +98,8 @@ def synthetic_queries(offers: list[Offer]) -> dict[str, Items]:
         ],
         "_sort -_lastUpdated": [("_sort", "-_lastUpdated"), ("_count", "400")],
         "_sort _lastUpdated": [("_sort", "_lastUpdated"), ("_count", "400")],
+        "_offset _lastUpdated": [("_sort", "_lastUpdated"), ("_count", "400"), ("_offset", "999")],
+        "_offset _tag": [("_tag", str(o.region_tag)), ("_count", "40"), ("_offset", "17")],
         "name": [("name", (o.name or "x").split()[0][:5])],
         "_tag": [("_tag", str(o.region_tag)), ("_count", "40")],
         "_tag sorted": [("_tag", str(o.region_tag)), ("_sort", "-_lastUpdated"), ("_count", "40")],

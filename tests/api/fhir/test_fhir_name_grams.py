@@ -63,6 +63,11 @@ QUERIES: dict[str, Items] = {
         ("_sort", "-_lastUpdated"),
         ("_count", "400"),
     ],
+    "contains many short at offset": [
+        ("name:contains", "ea,eb,ec,ed,ee,ef,eg,eh,ei,oe"),
+        ("_count", "400"),
+        ("_offset", "777"),
+    ],
     "co many short": [
         ("_filter", 'name co "ab" or name co "re" or name co "on"'),
         ("_count", "500"),
