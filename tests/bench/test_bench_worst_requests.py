@@ -20,3 +20,16 @@ def test_every_request_is_in_limit_and_answered(tmp_path: Path) -> None:
     assert len(statuses) == len(worst_requests.REQUESTS)
     assert set(statuses.values()) == {200}, statuses
     assert report["worst"]["best_s"] > 0
+
+
+def test_a_rotated_probe_is_another_look_up_at_each_repeat() -> None:
+    """Each repeat of a substring probe asks other terms first (not what the engine kept)."""
+    for probe in worst_requests.REQUESTS:
+        if probe.rotate is None:
+            continue
+        seen = {str(probe.turned(i)[probe.rotate]) for i in range(3)}
+        assert len(seen) == 3, probe.name
+        assert probe.turned(0) == probe.params
+        sep = " or " if probe.rotate == "_filter" else ","
+        values = sorted(probe.params[probe.rotate].split(sep))
+        assert sorted(probe.turned(2)[probe.rotate].split(sep)) == values
