@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Final
 
 from ror.indexer.facts import (
@@ -45,6 +46,7 @@ from ror.model import Offer
 from ror.text import fold
 
 SEP: Final = "\x1f"
+FOLDED_KEPT: Final = 1 << 16
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 MISSING: Final = 2**62  # a missing date in a sort key: after every date, either way
 SORT_UP: Final = "sort:_lastUpdated"
@@ -79,10 +81,12 @@ JOIN: Final = "|"
 DATE_FIELDS: Final = ("offer.last_updated", "organization.last_updated")
 
 
+@lru_cache(maxsize=FOLDED_KEPT)
 def folded(value: str) -> str:
     """A string as the keys hold it and as string searches compare it (starts with, contains,
     the search's own value too): the one folding both use, so that a look-up finds exactly what
-    the evaluator matches."""
+    the evaluator matches. The last :data:`FOLDED_KEPT` are kept: a scan testing 20 values on a
+    name folds it once."""
     return fold(value)
 
 

@@ -8,7 +8,7 @@ Each top-level condition the keys can find becomes a :class:`~ror.search.engine.
   (values with a code; the system as the search names it);
 - strings (``name``, ``address-postalcode``, ``address-city``…): a prefix (``:exact`` narrows by
   its folded value); names (``terms.NAME_FIELDS``) also by substring (``:contains``, ``co``, an
-  ``or`` of them) when the engine keeps their trigrams (exact but for Locations' names);
+  ``or`` of them) when the engine keeps their trigrams (exact for Locations' names as below);
 - ``_lastUpdated`` of the offer and of its organisation (``:above`` too): date ranges.
 
 A look-up is **exact** when the keys decide the condition as the search does: every one of an
@@ -108,21 +108,20 @@ def as_lookup(
     node: Node, conditions: Sequence[Node], service: bool, grams: bool = False
 ) -> tuple[Lookup, bool] | None:
     """The look-up finding the offers ``node`` may match, and whether it finds exactly those."""
+    one_location = service and sum(1 for c in conditions if c.needs & {"location"}) == 1
     if isinstance(node, AnyOf) and grams:
-        return _contains(node.children)
+        return _contains(node.children, one_location)
     if not isinstance(node, Atom):
         return None
     if grams and any(isinstance(v, Text) and v.mode == "contains" for v in node.values):
-        return _contains([node])
+        return _contains([node], one_location)
     param = node.param
     if param.scope == "price":
         return _price(node, conditions)
     above = node.modifier == "above" and param.scope == "organization"
     if node.modifier is not None and not above and node.modifier != "exact":
         return None
-    alone = param.scope != "location" or (
-        service and sum(1 for c in conditions if c.needs & {"location"}) == 1
-    )
+    alone = param.scope != "location" or one_location
     where = name(param.scope, param.field, above)
     if param.type == "token" and param.field in TOKEN_FIELDS.get(param.scope, ()):
         tokens = [v for v in node.values if isinstance(v, Token)]
@@ -221,10 +220,12 @@ def number_spans(n: Number) -> list[tuple[Bound, Bound]]:
     return [((v - margin, True), (v + margin, True))]
 
 
-def _contains(atoms: Sequence[Node]) -> tuple[Lookup, bool] | None:
+def _contains(atoms: Sequence[Node], one_location: bool) -> tuple[Lookup, bool] | None:
     """The substring look-up of an any-of of ``:contains`` atoms on one name: exact for an
     offer's or organisation's name (an FTS5 ``trigram`` phrase is a substring of the folded
-    name), narrowing only for Locations' names."""
+    name), and for Locations' names when it is the only condition on a Location of a
+    HealthcareService search (some Location's name holds one: their names are kept joined by a
+    character no folded text holds); narrowing only otherwise."""
     wheres, terms = set(), []
     for atom in atoms:
         if not isinstance(atom, Atom) or atom.modifier not in ("contains", None):
@@ -237,7 +238,8 @@ def _contains(atoms: Sequence[Node]) -> tuple[Lookup, bool] | None:
     if len(wheres) != 1 or not wheres <= set(NAME_FIELDS):
         return None
     where = wheres.pop()
-    return Lookup(text=where, contains=tuple(dict.fromkeys(terms))), where != "location.name"
+    exact = where != "location.name" or one_location
+    return Lookup(text=where, contains=tuple(dict.fromkeys(terms))), exact
 
 
 def date_ranges(d: DateRange) -> list[tuple[int | None, int | None]]:

@@ -68,6 +68,12 @@ QUERIES: dict[str, Items] = {
         ("_count", "400"),
         ("_offset", "777"),
     ],
+    "location name contains": [("location.name:contains", "ei,oe,ru"), ("_count", "300")],
+    "location name co": [("_filter", 'location.name co "ei" or location.name co "rue d"')],
+    "location name contains and postcode": [
+        ("location.name:contains", "ei,oe"),
+        ("location.address-postalcode", "31"),
+    ],
     "co many short": [
         ("_filter", 'name co "ab" or name co "re" or name co "on"'),
         ("_count", "500"),
