@@ -140,6 +140,8 @@ class EmbeddedEngine:
         self._refresh()
         if not lookups.ready(self.db.conn()):  # an index written before the look-up keys existed
             lookups.fill(self.db.conn(), self.db.write_lock)
+        else:  # a fill before the trigram index was merged after it (once: then nothing to do)
+            lookups.merge_grams(self.db.conn(), self.db.write_lock)
 
     # --- connections and cached state ------------------------------------------------------
 

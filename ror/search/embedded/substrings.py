@@ -31,6 +31,7 @@ from ror.indexer.terms import NAME_FIELDS
 from ror.search.embedded.cache import BoundedCache
 from ror.search.embedded.memory.store import positions
 from ror.search.engine import Lookup
+from ror.search.rings import union
 
 KEPT: Final = 4  # look-ups whose refs are kept (a few MB each at 1 M offers)
 OVERLAY_MAX: Final = 5_000  # offers written since the names were read, before they are read again
@@ -61,7 +62,7 @@ class _Column:
         if len(self.stale):
             found = found[~np.isin(found, self.stale)]
         more = [ref for ref, name in self.fresh if pattern.search(name)]
-        return np.union1d(found, np.asarray(more, dtype=np.int64)) if more else found
+        return union([found, np.asarray(more, dtype=np.int64)]) if more else found
 
 
 class Names:
@@ -137,7 +138,7 @@ def _advance(conn: sqlite3.Connection, held: _Column, where: str, at: Positions)
     written = conn.execute(
         "SELECT DISTINCT rid FROM offer_changes WHERE seq > ? AND seq <= ?", (held.at[1], at[1])
     )
-    stale = np.union1d(held.stale, np.fromiter((r for (r,) in written), dtype=np.int64))
+    stale = union([held.stale, np.fromiter((r for (r,) in written), dtype=np.int64)])
     if len(stale) > OVERLAY_MAX:
         return None
     fresh: list[tuple[int, bytes]] = []
@@ -159,7 +160,7 @@ def _trigrams(conn: sqlite3.Connection, lookup: Lookup) -> Refs:
         "SELECT rowid FROM offer_grams WHERE offer_grams MATCH ?",
         [f"{COLUMNS[lookup.text]} : ({phrases})"],
     )
-    return np.unique(np.fromiter((r for (r,) in rows), dtype=np.int64))
+    return union([np.fromiter((r for (r,) in rows), dtype=np.int64)])
 
 
 def _like(conn: sqlite3.Connection, lookup: Lookup) -> Refs:
@@ -169,4 +170,4 @@ def _like(conn: sqlite3.Connection, lookup: Lookup) -> Refs:
     rows = conn.execute(
         f"SELECT rowid FROM offer_grams WHERE {likes}", [f"%{t}%" for t in lookup.contains]
     )
-    return np.unique(np.fromiter((r for (r,) in rows), dtype=np.int64))
+    return union([np.fromiter((r for (r,) in rows), dtype=np.int64)])

@@ -261,3 +261,32 @@ def test_the_evaluator_folds_as_the_keys(
     offer = offers[0]
     assert terms.offer_names(offer)[0] == real(offer.name or "")
     assert offer.name in seen
+
+
+@needs_trigram
+def test_the_trigram_index_is_merged_after_a_fill(tmp_path: Path, offers: list[Offer]) -> None:
+    """A fill writes the trigrams in many segments (a look-up reads each); they are merged into
+    one after it, and on opening an index filled before that."""
+    path = tmp_path / "merged.sqlite"
+    engine = EmbeddedEngine(path)
+    try:
+        monkey = pytest.MonkeyPatch()
+        monkey.setattr(lookups, "BATCH", 50)
+        monkey.setattr(lookups, "merge_grams", lambda conn, lock: None)
+        engine.load(offers[:400], replace_all=True)
+        monkey.undo()
+
+        def segments() -> int:
+            with engine.db.snapshot() as conn:
+                return int(conn.execute("SELECT count(DISTINCT segid) FROM offer_grams_idx").fetchone()[0])
+
+        assert segments() > 1
+    finally:
+        engine.close()
+    engine = EmbeddedEngine(path)
+    try:
+        assert segments() == 1
+        items: Items = [("name:contains", "terrasses,ei")]
+        assert pages(engine, items, 1, fast=True) == pages(engine, items, 1, fast=False)
+    finally:
+        engine.close()
