@@ -278,7 +278,8 @@ def test_the_trigram_index_is_merged_after_a_fill(tmp_path: Path, offers: list[O
 
         def segments() -> int:
             with engine.db.snapshot() as conn:
-                return int(conn.execute("SELECT count(DISTINCT segid) FROM offer_grams_idx").fetchone()[0])
+                sql = "SELECT count(DISTINCT segid) FROM offer_grams_idx"
+                return int(conn.execute(sql).fetchone()[0])
 
         assert segments() > 1
     finally:
