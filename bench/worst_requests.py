@@ -257,6 +257,12 @@ REQUESTS: tuple[Probe, ...] = (
         rotate="name:contains",
     ),
     Probe(
+        "fhir _sort name, _count 1000, no position",
+        "GET",
+        "/fhir/HealthcareService",
+        params={"_count": "1000", "_sort": "name"},
+    ),
+    Probe(
         "fhir Location _count 1000 with _revinclude",
         "GET",
         "/fhir/Location",
