@@ -158,6 +158,21 @@ OPENING_OVERNIGHT: Final = "opening.overnight"
 OPENING_VALID_FROM: Final = "opening.valid_from"
 OPENING_VALID_TO: Final = "opening.valid_to"
 
+# Look-up keys (``ror.indexer.terms``; the ``Lookups`` capability): every term of the offer,
+# its dates as microseconds since 1970 (``terms.offer_dates``, the two sort keys included) and
+# its folded names kept whole for substring searches (``terms.offer_names``).
+LOOKUP_TERMS: Final = "lookup_terms"
+LOOKUP_DATES: Final = "lookup_dates"
+LOOKUP_OFFER_UPDATED: Final = "lookup_dates.offer_updated"
+LOOKUP_ORG_UPDATED: Final = "lookup_dates.organization_updated"
+LOOKUP_ORG_UPDATED_ABOVE: Final = "lookup_dates.organization_updated_above"
+LOOKUP_SORT_UP: Final = "lookup_dates.sort_up"
+LOOKUP_SORT_DOWN: Final = "lookup_dates.sort_down"
+LOOKUP_NAMES: Final = "lookup_names"
+LOOKUP_OFFER_NAME: Final = "lookup_names.offer"
+LOOKUP_ORG_NAME: Final = "lookup_names.organization"
+LOOKUP_LOCATION_NAME: Final = "lookup_names.location"
+
 DERIVED: Final = (
     LOCATION,
     AGE_RANGE,
@@ -170,6 +185,9 @@ DERIVED: Final = (
     LOCATION_KEYS,
     MIN_MONTHLY_PRICE_EUR,
     OPENING,
+    LOOKUP_TERMS,
+    LOOKUP_DATES,
+    LOOKUP_NAMES,
 )
 
 # Criteria attribute -> the keyword field it filters (any-of within, all-of across fields).

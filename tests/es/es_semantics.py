@@ -2,16 +2,17 @@
 
 It follows the documented semantics of ``term`` on a keyword, number, boolean or
 ``integer_range`` field; ``terms``; ``range`` (on an ``integer_range``: "intersects");
-``exists``; ``bool`` with ``filter``/``should``+``minimum_should_match``/``must_not``;
-``nested``; ``geo_distance`` as an arc, with field types from our mapping. A test oracle for our
-builders, not a stand-in for a cluster: the same verdicts are asserted on a real one by
-``test_es_integration``.
+``exists``; ``prefix`` and ``wildcard``; ``bool`` with ``filter``/``should``+
+``minimum_should_match``/``must_not``; ``nested``; ``geo_distance`` as an arc, with field
+types from our mapping. A test oracle for our builders, not a stand-in for a cluster: the
+same verdicts are asserted on a real one by ``test_es_integration``.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import math
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -63,6 +64,19 @@ def comparable(field_kind: str, value: Any) -> Any:
     return value
 
 
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    out, escaped = [], False
+    for c in pattern:
+        if escaped:
+            out.append(re.escape(c))
+            escaped = False
+        elif c == "\\":
+            escaped = True
+        else:
+            out.append(".*" if c == "*" else "." if c == "?" else re.escape(c))
+    return re.compile("".join(out), re.DOTALL)
+
+
 def satisfies(doc: dict[str, Any], clause: dict[str, Any], base: str = "") -> bool:
     ((op, body),) = clause.items()
 
@@ -100,6 +114,10 @@ def satisfies(doc: dict[str, Any], clause: dict[str, Any], base: str = "") -> bo
         return wanted in have
     if op == "terms":
         return any(v in wanted for v in have)
+    if op == "prefix":  # on a keyword: the term starts with the value
+        return any(str(v).startswith(wanted["value"]) for v in have)
+    if op == "wildcard":  # ``*`` any run of characters, ``?`` one, ``\\`` escapes
+        return any(_wildcard(wanted["value"]).fullmatch(str(v)) for v in have)
     if op == "range" and field_kind == "integer_range":  # relation "intersects" (the default)
         bounds = {k: v for k, v in wanted.items() if k != "relation"}
         low = max(bounds.get("gte", -math.inf), bounds.get("gt", -math.inf) + 1)

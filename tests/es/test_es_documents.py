@@ -41,6 +41,8 @@ def _is_date(value: Any) -> bool:
 
 KINDS: dict[str, Callable[[Any], bool]] = {
     "keyword": lambda v: isinstance(v, str),
+    "wildcard": lambda v: isinstance(v, str),
+    "long": lambda v: isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63,
     "text": lambda v: isinstance(v, str),
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
     "byte": lambda v: isinstance(v, int) and -128 <= v <= 127,

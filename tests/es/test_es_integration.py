@@ -285,6 +285,22 @@ def test_upsert_and_delete(
     embedded.close()
 
 
+def test_fhir_searches_by_key_give_the_embedded_engines_bundles(
+    engines: tuple[EmbeddedEngine, ElasticsearchEngine], offers: list[Offer]
+) -> None:
+    """Identifiers, organisations (``:above``), dates, tags, names, postcodes and communes
+    through the cluster's look-up keys: the embedded engine's bundles, page after page."""
+    from tests.api.fhir.test_fhir_lookup import synthetic_queries
+    from tests.es.test_es_lookup_parity import pages
+
+    embedded, es = engines
+    assert es.lookup_ready()
+    for name, items in synthetic_queries(offers).items():
+        for profile in (0, 1):
+            got = list(pages(es, items, profile))
+            assert got == list(pages(embedded, items, profile)), (name, profile)
+
+
 def test_searches_are_kept_for_replay(engines: tuple[EmbeddedEngine, ElasticsearchEngine]) -> None:
     es = engines[1]
     result = search(Criteria(place="Toulouse", offer_type=("21",)), es, now=NOW)

@@ -25,6 +25,7 @@ from ror.nomenclature.named_codes import AVAILABLE, CURRENT, INSTALLED
 from ror.ranking.beds import available_beds, installed_beds
 from ror.ranking.hours import local
 from ror.ranking.prices import family_monthly_eur
+from ror.search.elasticsearch.lookups import lookup_fields
 from ror.search.prefilter import OfferColumns
 
 # Wanted genders a bed search may ask (R332), None = any gender.
@@ -169,6 +170,7 @@ def to_document(offer: Offer, now: datetime) -> dict[str, Any]:
     if cheapest is not None:
         doc[f.MIN_MONTHLY_PRICE_EUR] = cheapest
     doc[f.OPENING] = [opening_row(row) for row in offer.hours]
+    doc.update(lookup_fields(offer))
     return doc
 
 

@@ -57,6 +57,7 @@ from ror.search.elasticsearch.candidates import (
 )
 from ror.search.elasticsearch.documents import from_document
 from ror.search.elasticsearch.filters import establishments_query
+from ror.search.elasticsearch.lookups import EsLookups, mapping_ready
 from ror.search.elasticsearch.referral import NativeRanking, native_ranking
 from ror.search.elasticsearch.store import EngineUnavailable, OfferStore
 from ror.search.engine import (
@@ -71,6 +72,8 @@ from ror.search.engine import (
     LoadStats,
     LocationCounters,
     LocationInfo,
+    Lookup,
+    LookupRow,
     OrderKeys,
     Progress,
     SearchRecord,
@@ -126,6 +129,8 @@ class ElasticsearchEngine:
         self.version = f"elasticsearch-{server}/mapping-{MAPPING_VERSION}/ror-{ror.__version__}"
         self.store.ensure_alias()
         self.availability = EsAvailability(self)
+        self.lookups = EsLookups(self._search, self._light_ref, lambda ref: self._known(ref)[0])
+        self._lookup_ready = False
 
     def close(self) -> None:
         self.client.close()
@@ -333,6 +338,30 @@ class ElasticsearchEngine:
             self._light_ref(hit): tuple(hit["_source"].get(f.CHAMP) or ())
             for hit in self._pages(sensitive_body())
         }
+
+    # --- look-up keys (``Lookups``, lookups.py) ----------------------------------------------
+
+    def lookup_ready(self) -> bool:
+        """The index maps the keys (its mapping's ``_meta``; an index made before it had them
+        is not ready until a full load makes a new one)."""
+        if not self._lookup_ready:
+            found = self.store.call(self.client.indices.get_mapping, index=self.alias)
+            self._lookup_ready = mapping_ready(found.body)
+        return self._lookup_ready
+
+    def lookup_contains(self) -> bool:
+        return True
+
+    def lookup_refs(self, lookup: Lookup, limit: int, among: Sequence[int] = ()) -> set[int] | None:
+        return self.lookups.refs(lookup, limit, among)
+
+    def lookup_count(self, lookup: Lookup | None) -> int:
+        return self.lookups.count(lookup)
+
+    def lookup_page(
+        self, lookup: Lookup | None, order: str, after: tuple[int | None, str] | None, limit: int
+    ) -> list[LookupRow]:
+        return self.lookups.page(lookup, order, after, limit)
 
     def _known(self, ref: int) -> OrderKeys:
         found = self._keys.get(ref)

@@ -50,7 +50,8 @@ UPSERT_BATCH: Final = 2000
 CONFLICT_RETRIES: Final = 20
 LOCATION_PAGE: Final = 1000
 DROP_GRACE_SECONDS: Final = 10.0
-NO_SOURCE: Final = ["source", "contacts"]  # never needed to rewrite capacities
+#: Never needed to rewrite capacities.
+NO_SOURCE: Final = [f.SOURCE, f.CONTACTS, f.LOOKUP_TERMS, f.LOOKUP_DATES, f.LOOKUP_NAMES]
 
 
 class EngineUnavailable(RorError):
@@ -163,7 +164,9 @@ class OfferStore:
         return sorted(found.body if hasattr(found, "body") else found)
 
     def ensure_alias(self) -> None:
-        if self.indices_of(self.alias):
+        found = self.indices_of(self.alias)
+        if found:
+            self._add_lookup_fields(found)
             return
         if self.call(self.client.indices.exists, index=self.alias):
             raise InvalidInput(
@@ -177,6 +180,21 @@ class OfferStore:
             self.client.indices.update_aliases,
             actions=[{"add": {"index": name, "alias": self.alias}}],
         )
+
+    def _add_lookup_fields(self, names: Sequence[str]) -> None:
+        """Indices made before the look-up keys get their fields (their strict mapping would
+        refuse the new documents); the keys are found once a full load has written every
+        document again (``lookup_ready``: the new index's ``_meta`` says so)."""
+        mappings = self.call(self.client.indices.get_mapping, index=",".join(names)).body
+        old = [
+            name
+            for name, found in mappings.items()
+            if f.LOOKUP_TERMS not in (found.get("mappings") or {}).get("properties", {})
+        ]
+        if old:
+            shipped = index_body()["mappings"]["properties"]
+            added = {k: shipped[k] for k in (f.LOOKUP_TERMS, f.LOOKUP_DATES, f.LOOKUP_NAMES)}
+            self.call(self.client.indices.put_mapping, index=",".join(old), properties=added)
 
     def pages(self, index: str, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Every hit of a sorted search, page after page (``search_after``)."""

@@ -104,6 +104,7 @@ class Recorder:
         self.answer_errors: list[str] = []
         self.indices: dict[str, dict[str, Doc]] = {}
         self.aliases: dict[str, set[str]] = {}
+        self.mappings: dict[str, dict[str, Any]] = {}  # index -> its mappings as created
         self.pits: dict[str, list[str]] = {}
         self.scrolls: dict[str, list[dict[str, Any]]] = {}
         self.conflict_once: set[str] = set()  # ids whose next guarded update loses a race
@@ -119,6 +120,8 @@ class Recorder:
             "GET /_alias/{name}": self._get_alias,
             "POST /_aliases": self._update_aliases,
             "PUT /{index}/_settings": lambda c, p: {"acknowledged": True},
+            "GET /{index}/_mapping": self._get_mapping,
+            "PUT /{index}/_mapping": self._put_mapping,
             "POST /{index}/_refresh": lambda c, p: {"_shards": dict(WRITE_SHARDS)},
             "PUT /_bulk": self._bulk,
             "POST /_bulk": self._bulk,
@@ -284,6 +287,7 @@ class Recorder:
                 error_body(400, "resource_already_exists_exception", f"index [{name}] exists"),
             )
         self.indices[name] = {}
+        self.mappings[name] = dict((c.body or {}).get("mappings") or {})
         for alias in (c.body or {}).get("aliases") or {}:
             self.aliases.setdefault(alias, set()).add(name)
         return {"acknowledged": True, "shards_acknowledged": True, "index": name}
@@ -294,9 +298,21 @@ class Recorder:
             self._target(p["index"])
         for name in names:
             del self.indices[name]
+            self.mappings.pop(name, None)
             for members in self.aliases.values():
                 members.discard(name)
         self.aliases = {a: m for a, m in self.aliases.items() if m}
+        return {"acknowledged": True}
+
+    def _get_mapping(self, c: Captured, p: dict[str, str]) -> Any:
+        return {
+            name: {"mappings": self.mappings.get(name, {})} for name in self._target(p["index"])
+        }
+
+    def _put_mapping(self, c: Captured, p: dict[str, str]) -> Any:
+        for name in self._target(p["index"]):
+            mapping = self.mappings.setdefault(name, {})
+            mapping["properties"] = {**mapping.get("properties", {}), **c.body["properties"]}
         return {"acknowledged": True}
 
     def _get_alias(self, c: Captured, p: dict[str, str]) -> Any:

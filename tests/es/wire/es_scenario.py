@@ -22,7 +22,9 @@ from ror.config import Settings
 from ror.criteria import Audience, BedNeed, Criteria, EquipmentNeed, Profile
 from ror.errors import Implausible
 from ror.indexer.synthetic import generate
+from ror.mappings import fields as f
 from ror.mappings.fields import CODE_FIELDS
+from ror.mappings.template import index_body
 from ror.model import Capacity, Offer
 from ror.ranking.weights import PROFILE_WEIGHTS
 from ror.search import pipeline
@@ -183,10 +185,8 @@ FHIR_SEARCHES: dict[str, list[dict[str, Any]]] = {
         {"range": {"free.02_01_01_all": {"gte": 1}}},
     ],
     "/fhir/HealthcareService?location.capacity-status=02&location.nb-capacity=gt0": [],
-    "/fhir/HealthcareService?_sort=-_lastUpdated&_count=7": [],
     "/fhir/HealthcareService?_summary=count&service-type=04": [{"terms": {"champ": ["04"]}}],
     "/fhir/HealthcareService?service-type=04&_count=5&_offset=10": [{"terms": {"champ": ["04"]}}],
-    "/fhir/Location?address-postalcode=31&_count=10": [],
     "/fhir/Location?capacity-status=02&_count=10": [],
 }
 #: Listings in id order: read by key, a page at a time (``Listings``).
@@ -195,7 +195,52 @@ FHIR_LISTINGS = (
     "/fhir/HealthcareService?_id=syn-hs-0000003,syn-hs-0000001,no-such-offer",
     "/fhir/Location?_count=4",
 )
-FHIR_QUERIES = (*FHIR_SEARCHES, *FHIR_LISTINGS)
+#: Searches without a position the look-up keys answer (``Lookups``), with the key clause
+#: each sends; ``True``: one exact look-up, counted and paged by the engine.
+FHIR_LOOKUPS: dict[str, tuple[dict[str, Any], bool]] = {
+    "/fhir/HealthcareService?_sort=-_lastUpdated&_count=7": ({"match_all": {}}, True),
+    "/fhir/HealthcareService?identifier=27/0000004": (
+        {"terms": {"lookup_terms": ["offer.identifiers\x1fany\x1f27/0000004"]}},
+        True,
+    ),
+    "/fhir/HealthcareService?_lastUpdated=ge2026-01-01&_sort=_lastUpdated&_count=4": (
+        {"range": {"lookup_dates.offer_updated": {"gte": 1767225600000000}}},
+        True,
+    ),
+    "/fhir/HealthcareService?_tag=27,76&_count=3": (
+        {
+            "terms": {
+                "lookup_terms": [
+                    "offer.region_tag\x1fk:R30\x1f27",
+                    "offer.region_tag\x1fk:R30\x1f76",
+                ]
+            }
+        },
+        True,
+    ),
+    "/fhir/HealthcareService?name=julie&_count=3": (
+        {"prefix": {"lookup_terms": {"value": "offer.name\x1ff\x1fjulie"}}},
+        True,
+    ),
+    "/fhir/HealthcareService?name:contains=fontaine": (
+        {"wildcard": {"lookup_names.offer": {"value": "*fontaine*"}}},
+        True,
+    ),
+    "/fhir/HealthcareService?location.address-postalcode=39&_count=3": (
+        {"terms": {"lookup_terms": ["location.postal_code\x1fp\x1f39"]}},
+        True,
+    ),
+    "/fhir/HealthcareService?organization.identifier:above=nope"
+    "&organization.price-amount-value=gt0": (
+        {"terms": {"lookup_terms": ["organization.identifiers:above\x1fany\x1fnope"]}},
+        False,
+    ),
+    "/fhir/Location?address-postalcode=31&_count=10": (
+        {"terms": {"lookup_terms": ["location.postal_code\x1fp\x1f31"]}},
+        False,
+    ),
+}
+FHIR_QUERIES = (*FHIR_SEARCHES, *FHIR_LISTINGS, *FHIR_LOOKUPS)
 
 
 def _bundle(answer: httpx.Response) -> tuple[int, list[str]]:
@@ -339,8 +384,37 @@ def run(recorder: Recorder, engine: ElasticsearchEngine, tmp: Any) -> Scenario:
         ],
     )
     _over_http(s, tmp, loc, area)
+    s.step("index made before the look-up keys", lambda: _old_index(s, offers[:3]))
     s.step("replay retention", lambda: _retention(engine))
     return s
+
+
+def _old_index(s: Scenario, offers: list[Offer]) -> dict[str, Any]:
+    """An index whose mapping predates the look-up keys, behind an alias of its own: an
+    engine opened on it adds their fields (its upserts fit the strict mapping) and says the
+    keys are not ready until a full load has written every document again."""
+    engine = s.engine
+    alias = f"{engine.alias}-old"
+    name = f"{alias}-1"
+    body = index_body([])
+    mappings = body["mappings"]
+    del mappings["_meta"]
+    for key in (f.LOOKUP_TERMS, f.LOOKUP_DATES, f.LOOKUP_NAMES):
+        del mappings["properties"][key]
+    engine.client.indices.create(index=name, settings=body["settings"], mappings=mappings)
+    engine.client.indices.update_aliases(actions=[{"add": {"index": name, "alias": alias}}])
+    old = ElasticsearchEngine(engine.client, alias, refresh=True)
+    old.store.drop_grace_seconds = 0.0
+    ready = [old.lookup_ready()]
+    old.upsert(offers)
+    ready.append(old.lookup_ready())
+    after_put = {
+        "mapping": dict(s.recorder.mappings[name]),
+        "docs": [d.source for d in s.recorder.indices[name].values()],
+    }
+    old.load(offers, replace_all=True)
+    ready.append(old.lookup_ready())
+    return {"name": name, "ready": ready, **after_put}
 
 
 def _retention(engine: ElasticsearchEngine) -> tuple[int, bool, bool]:

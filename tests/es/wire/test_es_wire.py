@@ -26,10 +26,12 @@ from ror.criteria import Audience
 from ror.geo.territory import territory_departements
 from ror.model import Offer
 from ror.search.elasticsearch import ElasticsearchEngine
+from tests.es.test_es_documents import check_fits
 from tests.es.wire import es_openapi as spec
 from tests.es.wire.es_recorder import Recorder
 from tests.es.wire.es_scenario import (
     FHIR_LISTINGS,
+    FHIR_LOOKUPS,
     FHIR_QUERIES,
     FHIR_SEARCHES,
     SIZE,
@@ -58,6 +60,8 @@ CLIENT_OPERATIONS: dict[str, tuple[str, ...]] = {
     "indices.get_alias": ("GET /_alias/{name}",),
     "indices.update_aliases": ("POST /_aliases",),
     "indices.put_settings": ("PUT /{index}/_settings",),
+    "indices.get_mapping": ("GET /{index}/_mapping",),
+    "indices.put_mapping": ("PUT /{index}/_mapping",),
     "indices.refresh": ("POST /{index}/_refresh",),
     "helpers.streaming_bulk": ("PUT /_bulk",),
     "helpers.scan": ("POST /{index}/_search", "POST /_search/scroll", "DELETE /_search/scroll"),
@@ -348,6 +352,54 @@ def test_a_listing_reads_its_page_in_key_order(scenario: Scenario, query: str) -
         assert page == sorted({loc for d in docs for loc in d["location_ids"]})[:4]
     else:
         assert page == sorted(d["id"] for d in docs)[:5]
+
+
+@pytest.mark.parametrize("query", FHIR_LOOKUPS)
+def test_a_search_the_keys_answer_sends_its_key_clause(scenario: Scenario, query: str) -> None:
+    """A search without a position that the look-up keys answer asks the cluster for the
+    offers having the key (light hits in key order, no candidate stream); one exact look-up
+    is counted with an exact total and only its page's documents are read."""
+    clause, paged = FHIR_LOOKUPS[query]
+    status, page = scenario.results[query]
+    sent = scenario.sent[query]
+    assert status == 200 and all(c.errors == [] for c in sent)
+    searches = [c.body for c in sent if c.key in ("POST /_search", "POST /{index}/_search")]
+    keyed = [
+        b
+        for b in searches
+        if clause == b["query"] or clause in b["query"].get("bool", {}).get("filter", ())
+    ]
+    assert keyed, searches
+    assert not any("geo_distance" in str(b) or b.get("_source") == LIGHT_SOURCE for b in searches)
+    for body in keyed:
+        assert body.get("_source") == ["id", "last_updated"] or body["size"] == 0
+    if paged:
+        assert [b for b in keyed if b.get("track_total_hits") is True and b["size"] == 0]
+        read = [
+            i
+            for c in sent
+            if c.key == "POST /{index}/_mget" and "_source_includes" not in c.query
+            for i in c.body["ids"]
+        ]
+        assert sorted(read) == sorted(page)
+        sorted_by = [list(s) for b in keyed if b["size"] for s in b["sort"]]
+        assert sorted_by[-1] == ["id"]
+
+
+def test_an_index_made_before_the_look_up_keys_gets_their_fields_and_waits_for_a_load(
+    scenario: Scenario,
+) -> None:
+    """Its strict mapping gets the keys' fields (an upsert's documents fit it), and the keys
+    are used only once a full load has made a new index."""
+    old = scenario.results["index made before the look-up keys"]
+    assert old["ready"] == [False, False, True]
+    sent = scenario.sent["index made before the look-up keys"]
+    put = [c for c in sent if c.key == "PUT /{index}/_mapping"]
+    assert [c.path for c in put] == [f"/{old['name']}/_mapping"]
+    assert set(put[0].body["properties"]) == {"lookup_terms", "lookup_dates", "lookup_names"}
+    assert len(old["docs"]) == 3 and all(doc["lookup_terms"] for doc in old["docs"])
+    for doc in old["docs"]:
+        check_fits(doc, {"type": "object", "properties": old["mapping"]["properties"]}, "")
 
 
 # --- the validation catches mistakes ----------------------------------------------------------
