@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
@@ -59,6 +58,7 @@ from ror.search.elasticsearch.documents import from_document
 from ror.search.elasticsearch.filters import establishments_query
 from ror.search.elasticsearch.lookups import EsLookups, mapping_ready
 from ror.search.elasticsearch.referral import NativeRanking, native_ranking
+from ror.search.elasticsearch.refs import RefTable
 from ror.search.elasticsearch.store import EngineUnavailable, OfferStore
 from ror.search.engine import (
     AREA_OFFERS_MAX,
@@ -117,12 +117,7 @@ class ElasticsearchEngine:
         self.searches = f"{alias}-searches"
         self.replay_keep = timedelta(days=replay_days)
         self._saved = itertools.count()
-        self._keys: dict[int, OrderKeys] = {}  # ref -> its offer's id and last update
-        self._ref_of: dict[str, int] = {}  # offer id -> its ref
-        self._ref_ids = itertools.count(1)
-        self._docs: OrderedDict[int, Offer] = OrderedDict()  # ref -> its document, if read
-        self._cache_size = cache_size
-        self._lock = threading.Lock()
+        self.refs = RefTable(cache_size)
         self._local = threading.local()
         info = self.store.call(client.info).body
         server = info.get("version", {}).get("number", "?")
@@ -146,21 +141,47 @@ class ElasticsearchEngine:
     def load(
         self, offers: Iterable[Offer], *, replace_all: bool, progress: Progress | None = None
     ) -> LoadStats:
-        return self.store.load(offers, replace_all=replace_all, progress=progress)
+        if replace_all:
+            try:
+                return self.store.load(offers, replace_all=True, progress=progress)
+            finally:
+                self.refs.clear_documents()
+        met: dict[str, datetime | None] = {}
+        try:
+            return self.store.load(self._noted(offers, met), replace_all=False, progress=progress)
+        finally:
+            self.refs.changed(met, met)
 
     def upsert(self, offers: Iterable[Offer]) -> int:
-        return self.store.upsert(offers)
+        met: dict[str, datetime | None] = {}
+        try:
+            return self.store.upsert(self._noted(offers, met))
+        finally:
+            self.refs.changed(met, met)
+
+    def _noted(self, offers: Iterable[Offer], met: dict[str, datetime | None]) -> Iterator[Offer]:
+        """``offers`` passed on, the last update of those the refs hold noted in ``met``."""
+        for offer in offers:
+            if self.refs.met(offer.id):
+                met[offer.id] = offer.last_updated
+            yield offer
 
     def delete(self, ids: Iterable[str]) -> int:
-        return self.store.delete(ids)
+        listed = list(ids)
+        try:
+            return self.store.delete(listed)
+        finally:
+            self.refs.changed(listed)
 
     def update_capacities(self, location_id: str, counters: Sequence[Capacity]) -> UpdateResult:
-        return self.availability.push([(location_id, counters)])[0]
+        return self.update_capacities_many([(location_id, counters)])[0]
 
     # --- availability: availability.py -------------------------------------------------------
 
     def update_capacities_many(self, updates: Sequence[LocationCounters]) -> list[UpdateResult]:
-        return self.availability.push(updates)
+        results = self.availability.push(updates)
+        self.refs.changed(offer_id for result in results for offer_id in result.offers)
+        return results
 
     def locations_info(self, location_ids: Sequence[str]) -> dict[str, LocationInfo]:
         return self.availability.locations_info(location_ids)
@@ -269,29 +290,11 @@ class ElasticsearchEngine:
                 return frozenset(found)
 
     def _remember(self, offer: Offer | OrderKeys, *, keep: bool = False) -> int:
-        """The ref of an offer, the same for the same id for the life of the engine (listings
-        compare refs); what it holds is replaced by ``offer`` unless ``keep`` (light keys drop
-        a cached document: the page reads it live)."""
-        keys = (offer.id, offer.last_updated) if isinstance(offer, Offer) else offer
-        with self._lock:
-            ref = self._ref_of.get(keys[0])
-            if ref is None:
-                ref = self._ref_of[keys[0]] = next(self._ref_ids)
-            elif keep:
-                return ref
-            self._keys[ref] = keys
-            if isinstance(offer, Offer):
-                self._cache(ref, offer)
-            else:
-                self._docs.pop(ref, None)
-        return ref
-
-    def _cache(self, ref: int, offer: Offer) -> None:
-        """Keep ``offer`` read (the lock held), the least recently used dropped past the size."""
-        self._docs[ref] = offer
-        self._docs.move_to_end(ref)
-        while len(self._docs) > self._cache_size:
-            self._docs.popitem(last=False)
+        """The ref of an offer (``refs.RefTable``); a whole offer is kept read, light keys
+        drop a cached document (the page reads it live)."""
+        if isinstance(offer, Offer):
+            return self.refs.remember((offer.id, offer.last_updated), offer, keep=keep)
+        return self.refs.remember(offer, keep=keep)
 
     def _light_ref(self, hit: Mapping[str, Any]) -> int:
         updated = hit["_source"].get(f.LAST_UPDATED)
@@ -364,7 +367,7 @@ class ElasticsearchEngine:
         return self.lookups.page(lookup, order, after, limit)
 
     def _known(self, ref: int) -> OrderKeys:
-        found = self._keys.get(ref)
+        found = self.refs.known(ref)
         if found is None:
             raise NotFound(f"offre inconnue (ref {ref})")
         return found
@@ -376,7 +379,7 @@ class ElasticsearchEngine:
         unread: dict[int, str] = {}
         for ref in refs:
             offer_id = self._known(ref)[0]
-            cached = self._docs.get(ref)
+            cached = self.refs.document(ref)
             if cached is None:
                 unread[ref] = offer_id
             else:
@@ -389,9 +392,7 @@ class ElasticsearchEngine:
                 if unread[ref] not in read:
                     raise NotFound(f"offre {unread[ref]} supprimée pendant la recherche")
                 offers[ref] = from_document(read[unread[ref]])
-            with self._lock:
-                for ref in batch:
-                    self._cache(ref, offers[ref])
+            self.refs.cache({ref: offers[ref] for ref in batch})
         return [offers[ref] for ref in refs]
 
     def order_keys(self, refs: Sequence[int]) -> list[OrderKeys]:
