@@ -21,6 +21,7 @@ from ror.api.fhir.bundle import Links, searchset
 from ror.api.fhir.catalog import ResourceType
 from ror.api.fhir.lookup import lookup
 from ror.api.fhir.params import parse_search
+from ror.api.fhir.search import run
 from ror.indexer.facts import identifier_values, organizations_above, view
 from ror.indexer.load import load_paths
 from ror.indexer.synthetic import generate
@@ -33,6 +34,16 @@ from tests.api.fhir.fhir_scenario import write
 from tests.api.fhir.test_fhir_lookup import Items, synthetic_queries
 from tests.es.es_builders import NOW
 from tests.es.es_semantics import satisfies, values
+
+#: Counter parameters: Elasticsearch keeps no counter keys (``lookup_counters``), the
+#: candidates answer them.
+COUNTER_PARAMS = (
+    "location.capacity",
+    "location.nb-capacity",
+    "location.gender-capacity",
+    "location.temporality-capacity",
+    "location.temporary-assignement",
+)
 
 
 def evaluate(docs: Sequence[dict[str, Any]], body: Mapping[str, Any]) -> dict[str, Any]:
@@ -86,6 +97,9 @@ class BuilderLookups:
     def lookup_contains(self) -> bool:
         return True
 
+    def lookup_counters(self) -> bool:
+        return False
+
     def lookup_refs(self, found: Lookup, limit: int, among: Sequence[int] = ()) -> set[int] | None:
         return self.lookups.refs(found, limit, among)
 
@@ -99,15 +113,17 @@ class BuilderLookups:
 
 
 def pages(engine: Engine, items: Items, profile: int) -> Iterator[dict[str, Any]]:
-    """Every bundle of a search, page after page through its cursors (all through the keys)."""
+    """Every bundle of a search, page after page through its cursors (through the keys where
+    the engine looks the search up, else through the candidates)."""
     resource: ResourceType = "Location" if ("type", "Location") in items else "HealthcareService"
     query = [(k, v) for k, v in items if k != "type"]
     cursor = None
     while True:
         asked = [*query, *([("_cursor", cursor)] if cursor else [])]
         request = parse_search(resource, asked)
-        result = lookup(request, engine, audience(profile))
-        assert result is not None, f"{items}: not looked up"
+        result = lookup(request, engine, audience(profile)) or run(
+            request, engine, audience(profile)
+        )
         links = Links("http://ror.test/fhir", resource, tuple(asked))
         bundle = searchset(request, result, links, profile=profile, fetch=engine.get)
         del bundle["id"], bundle["meta"]
@@ -137,11 +153,12 @@ def _same(embedded: EmbeddedEngine, builders: BuilderLookups, items: Items) -> i
     """Both engines give the same bundles (for both profiles); the total for profile 1."""
     asked = len(builders.bodies)
     total = 0
-    for profile in (0, 1):
+    counted = any(k.startswith(COUNTER_PARAMS) for k, _ in items)
+    for profile in (1,) if counted else (0, 1):  # counters: refused to profile 0 over HTTP
         expected = list(pages(embedded, items, profile))
         assert list(pages(cast(Engine, builders), items, profile)) == expected, (items, profile)
         total = expected[0]["total"]
-    assert len(builders.bodies) > asked  # the Elasticsearch bodies were read
+    assert counted or len(builders.bodies) > asked  # the Elasticsearch bodies were read
     return total
 
 

@@ -71,7 +71,7 @@ def lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result
     conditions = flat(request.condition)
     service = request.resource == "HealthcareService"
     grams = engine.lookup_contains()
-    group = counter_group(conditions) if service else None
+    group = counter_group(conditions) if service and engine.lookup_counters() else None
     if group is not None and not audience.capacities:
         return Result(0, [])  # the caller sees no counter: none passes (``facts.view``)
     found = [(c, as_lookup(c, conditions, service, grams)) for c in conditions]

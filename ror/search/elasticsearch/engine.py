@@ -355,6 +355,10 @@ class ElasticsearchEngine:
     def lookup_contains(self) -> bool:
         return True
 
+    def lookup_counters(self) -> bool:
+        """Not kept here: a counter condition is tested on the offers (as before the key)."""
+        return False
+
     def lookup_refs(self, lookup: Lookup, limit: int, among: Sequence[int] = ()) -> set[int] | None:
         return self.lookups.refs(lookup, limit, among)
 

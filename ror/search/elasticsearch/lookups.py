@@ -74,6 +74,8 @@ def lookup_clause(lookup: Lookup | None) -> Clause:
     """The query finding the offers ``lookup`` finds (None: every offer)."""
     if lookup is None:
         return {"match_all": {}}
+    if lookup.counters:  # ``lookup_counters`` says so: the facade never asks
+        raise ValueError("no counter look-up in Elasticsearch")
     parts: list[Clause] = []
     if lookup.text is not None:
         field = NAME_FIELDS[lookup.text]
