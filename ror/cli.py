@@ -15,6 +15,7 @@ from pathlib import Path
 from ror import __version__
 from ror.config import Settings
 from ror.errors import RorError
+from ror.heap import bulk_work
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -47,15 +48,16 @@ def cmd_index(args: argparse.Namespace) -> int:
     store = None if engine is None else ResourceStore(settings.resources_path)
     try:
         sink = None if engine is None else index_sink(engine, replace_all=args.replace)
-        return run_index(
-            args.paths,
-            rejects=args.rejects,
-            out=args.out,
-            engine=sink,
-            store=store,
-            remove=None if engine is None else engine.delete,
-            rebuild_all=args.replace,
-        )
+        with bulk_work():
+            return run_index(
+                args.paths,
+                rejects=args.rejects,
+                out=args.out,
+                engine=sink,
+                store=store,
+                remove=None if engine is None else engine.delete,
+                rebuild_all=args.replace,
+            )
     finally:
         if engine is not None:
             engine.close()
@@ -95,7 +97,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     engine = open_engine(settings, create=True)
     store = ResourceStore(settings.resources_path)
     try:
-        return sync_command(request, store, engine)
+        with bulk_work():
+            return sync_command(request, store, engine)
     finally:
         store.close()
         engine.close()

@@ -1,0 +1,32 @@
+"""The garbage collector during bulk work (``ror index``, ``ror sync``).
+
+A load parses millions of short-lived FHIR objects and makes almost no reference cycles (a
+5,000-offer load frees some 700 objects by cycle collection), yet the collector's default
+thresholds run a pass every 700 allocations and a full pass over the whole heap (code tables,
+caches, the offers of the batch) whenever it grew by a quarter: a third of the load's CPU.
+:func:`bulk_work` freezes what is already allocated out of the passes and runs them far less
+often; cycles are still collected.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Final
+
+#: Allocations between young passes; young passes between middle ones; middle between full.
+BULK_THRESHOLDS: Final = (100_000, 50, 100)
+
+
+@contextmanager
+def bulk_work() -> Iterator[None]:
+    """Collect rarely while the block runs; the collector is as it was afterwards."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*BULK_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
