@@ -71,13 +71,29 @@ class Extensions:
 
 
 def extensions(element: Json, *names: str) -> list[tuple[int, Json]]:
-    """Extensions of an element whose URL ends with one of ``names``, with their index."""
-    return Extensions(element).all(*names)
+    """Extensions of an element whose URL ends with one of ``names``, with their index (one
+    pass over them: :class:`Extensions` is for asking one element many names)."""
+    found = element.get("extension")
+    if found is None:
+        return []
+    wanted = {name.lower() for name in names}
+    return [
+        (i, ext)
+        for i, ext in enumerate(found if isinstance(found, list) else [found])
+        if isinstance(ext, dict) and url_name(str(ext.get("url", ""))) in wanted
+    ]
 
 
 def extension(element: Json, *names: str) -> tuple[int, Json] | None:
     """The first extension matching ``names``, or None."""
-    return Extensions(element).first(*names)
+    found = element.get("extension")
+    if found is None:
+        return None
+    wanted = {name.lower() for name in names}
+    for i, ext in enumerate(found if isinstance(found, list) else [found]):
+        if isinstance(ext, dict) and url_name(str(ext.get("url", ""))) in wanted:
+            return i, ext
+    return None
 
 
 def value(ext: Json) -> Any:
@@ -90,7 +106,8 @@ def value(ext: Json) -> Any:
 
 def sub_value(ext: Json, *names: str) -> Any:
     """The value of the first sub-extension named ``names`` (by URL suffix)."""
-    return Extensions(ext).value(*names)
+    found = extension(ext, *names)
+    return value(found[1]) if found else None
 
 
 def codings(concept: Any) -> list[Json]:

@@ -91,6 +91,10 @@ def slot_code(concept: Any, path: str, key: str) -> str:
     translations and skipped.
     """
     found = codings(concept)
+    if len(found) == 1:
+        known = _single_code(key, found[0].get("code"), found[0].get("system"))
+        if known is not None:
+            return known
     chosen: tuple[int, str, str | None] | None = None
     for j, coding in enumerate(found):
         code = text(coding.get("code"))
@@ -109,6 +113,26 @@ def slot_code(concept: Any, path: str, key: str) -> str:
     if not found:
         raise InvalidInput("missing code", path)
     raise InvalidInput(f"no code from {table_name(None, key)}", path)
+
+
+def _single_code(key: str, code: object, system: object) -> str | None:
+    """:func:`slot_code` of a concept with one coding, when that coding is read as ``key``
+    and its code is known (None: the general path decides, and names the problem)."""
+    if type(code) is not str or (system is not None and type(system) is not str):
+        return None
+    found = _SINGLE_CODES.get((key, code, system))
+    if found is None and len(_SINGLE_CODES) < 65536:
+        stripped = text(code)
+        written = text(system)
+        coding_system = nomenclature.system_key(written) if written else None
+        if stripped is not None and coding_system in (key, None):
+            found = _known_code(key, stripped)
+            if found is not None:
+                _SINGLE_CODES[(key, code, system)] = found
+    return found
+
+
+_SINGLE_CODES: dict[tuple[str, str, str | None], str] = {}
 
 
 def optional_slot_code(concept: Any, path: str, key: str) -> str | None:
