@@ -212,6 +212,12 @@ def is_in_france(lat: float, lon: float) -> bool:
         check_point(lat, lon)
     except InvalidInput:
         return False
+    return _in_france(lat, lon)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _in_france(lat: float, lon: float) -> bool:
+    """A load asks it twice per Location (the offer's place, then its search keys)."""
     return shape_index().departement_at(lat, lon) is not None
 
 

@@ -89,9 +89,16 @@ def extension(element: Json, *names: str) -> tuple[int, Json] | None:
     found = element.get("extension")
     if found is None:
         return None
-    wanted = {name.lower() for name in names}
-    for i, ext in enumerate(found if isinstance(found, list) else [found]):
-        if isinstance(ext, dict) and url_name(str(ext.get("url", ""))) in wanted:
+    items = found if isinstance(found, list) else [found]
+    if len(names) == 1:
+        wanted = names[0].lower()
+        for i, ext in enumerate(items):
+            if isinstance(ext, dict) and url_name(str(ext.get("url", ""))) == wanted:
+                return i, ext
+        return None
+    among = {name.lower() for name in names}
+    for i, ext in enumerate(items):
+        if isinstance(ext, dict) and url_name(str(ext.get("url", ""))) in among:
             return i, ext
     return None
 
