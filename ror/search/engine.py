@@ -319,11 +319,17 @@ class Lookups(Protocol):
         ...
 
     def lookup_page(
-        self, lookup: Lookup | None, order: str, after: tuple[int | None, str] | None, limit: int
+        self,
+        lookup: Lookup | None,
+        order: str,
+        after: tuple[int | None, str] | None,
+        limit: int,
+        among: Sequence[int] = (),
     ) -> list[LookupRow]:
-        """The offers the look-up finds (None: every offer) in ``order`` (``_id``, or the date
-        sort keys ``sort:_lastUpdated`` / ``sort:-_lastUpdated`` then id), strictly after
-        ``after`` ((key, id); key None in ``_id`` order), at most ``limit``."""
+        """The offers the look-up finds (None: every offer; ``among`` given: those offers, the
+        look-up not asked) in ``order`` (``_id``, or the date sort keys ``sort:_lastUpdated``
+        / ``sort:-_lastUpdated`` then id), strictly after ``after`` ((key, id); key None in
+        ``_id`` order), at most ``limit``."""
         ...
 
 

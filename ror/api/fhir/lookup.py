@@ -87,12 +87,19 @@ def lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result
     if not looked:
         return None
     refs: set[int] | None = None
+    wide = []
     for one in sorted(looked, key=lambda x: (x.text is not None, x.field is not None)):
         got = engine.lookup_refs(one, NARROW_MAX)
-        if got is not None:
+        if got is None:
+            wide.append(one)
+        else:
             refs = got if refs is None else refs & got
     if refs is None:
         return None  # nothing selective: the engine's own candidates
+    if service and exact and order is not None:  # every look-up exact: their intersection
+        for one in wide:
+            refs &= engine.lookup_refs(one, len(refs), among=sorted(refs)) or set()
+        return _page(request, engine, None, order, hidden, among=refs - hidden)
     return run(request, engine, audience, refs=refs - hidden)
 
 
@@ -266,23 +273,30 @@ def date_ranges(d: DateRange) -> list[tuple[int | None, int | None]]:
 
 
 def _page(
-    request: SearchRequest, engine: Engine, looked: Lookup | None, order: str, hidden: set[int]
+    request: SearchRequest,
+    engine: Engine,
+    looked: Lookup | None,
+    order: str,
+    hidden: set[int],
+    among: set[int] | None = None,
 ) -> Result:
+    """A page of the offers ``looked`` finds (``among`` given: of those offers, none hidden)."""
     assert isinstance(engine, Lookups)
     size = 0 if request.summary == "count" else request.count
     skip = request.skip if size else 0
+    members = sorted(among) if among is not None else ()
     with engine.snapshot():
-        total = engine.lookup_count(looked)
-        if hidden:
+        total = engine.lookup_count(looked) if among is None else len(among)
+        if hidden and among is None:
             if looked is None:
                 total -= len(hidden)
             else:
                 total -= len(engine.lookup_refs(looked, len(hidden), among=sorted(hidden)) or ())
         rows: list[LookupRow] = []
         after = _after(request, order)
-        while size and len(rows) <= skip + size:
+        while size and len(rows) <= skip + size and (among is None or among):
             want = skip + size + 1 - len(rows) + READ_AHEAD
-            batch = engine.lookup_page(looked, order, after, want)
+            batch = engine.lookup_page(looked, order, after, want, members)
             rows += [r for r in batch if r[0] not in hidden]
             if len(batch) < want:
                 break

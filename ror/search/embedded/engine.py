@@ -605,10 +605,15 @@ class EmbeddedEngine:
             return lookups.count(conn, self._names, lookup)
 
     def lookup_page(
-        self, lookup: Lookup | None, order: str, after: tuple[int | None, str] | None, limit: int
+        self,
+        lookup: Lookup | None,
+        order: str,
+        after: tuple[int | None, str] | None,
+        limit: int,
+        among: Sequence[int] = (),
     ) -> list[LookupRow]:
         with self.db.snapshot() as conn:
-            return lookups.page(conn, self._names, lookup, order, after, limit)
+            return lookups.page(conn, self._names, lookup, order, after, limit, among)
 
     # --- Location dates (``ror.search.engine.LocationDates``) ----------------------------------
 

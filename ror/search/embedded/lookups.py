@@ -353,9 +353,12 @@ def page(
     order: str,
     after: tuple[int | None, str] | None,
     limit: int,
+    among: Sequence[int] = (),
 ) -> list[LookupRow]:
     if order not in ("_id", SORT_UP, SORT_DOWN):
         raise ValueError(f"unknown look-up order {order!r}")
+    if among:
+        return _among(conn, np.asarray(sorted(among), dtype=np.int64), order, after, limit)
     if lookup is None:
         return _walk(conn, None, order, after, limit)
     if lookup.text is not None:

@@ -143,6 +143,11 @@ def synthetic_queries(offers: list[Offer]) -> dict[str, Items]:
             ("_sort", "_lastUpdated"),
         ],
         "price type with _tag": [("organization.price-type", "02,03"), ("_tag", str(o.region_tag))],
+        "closed beds in a region, by date": [
+            ("location.capacity-status", "05"),
+            ("_tag", str(o.region_tag)),
+            ("_sort", "-_lastUpdated"),
+        ],
         "price type and amount": [
             ("organization.price-type", "02"),
             ("organization.price-amount-value", "lt75"),
@@ -210,6 +215,13 @@ def test_organisation_identifiers_systems_and_dates_above(
         engine.close()
 
 
+def test_exact_look_ups_finding_nothing_together(synthetic: EmbeddedEngine) -> None:
+    items = [("location.capacity-status", "05"), ("location.nb-capacity", "lt-5"), ("_tag", "11")]
+    for profile in (0, 1):
+        fast = pages(synthetic, items, profile, fast=True)
+        assert fast == pages(synthetic, items, profile, fast=False) == [(0, [], [])]
+
+
 @pytest.mark.parametrize(
     ("name", "budget"),
     [
@@ -225,6 +237,8 @@ def test_organisation_identifiers_systems_and_dates_above(
         ("closed beds", 20),
         ("free bed group", 20),
         ("price type", 20),
+        ("price type with _tag", 20),
+        ("capacity with _tag", 20),
         ("capacity status alone", 20),
     ],
 )
