@@ -309,6 +309,10 @@ class Lookups(Protocol):
         """Look-ups with ``counters`` are answered (the engine keeps the counters' keys)."""
         ...
 
+    def lookup_among(self) -> bool:
+        """:meth:`lookup_page` pages a set of refs (``among``)."""
+        ...
+
     def lookup_refs(self, lookup: Lookup, limit: int, among: Sequence[int] = ()) -> set[int] | None:
         """Refs of the offers the look-up finds (only those of ``among`` when given); None when
         there are more than ``limit``."""

@@ -71,6 +71,7 @@ def lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result
     conditions = flat(request.condition)
     service = request.resource == "HealthcareService"
     grams = engine.lookup_contains()
+    paged_among = engine.lookup_among()
     group = counter_group(conditions) if service and engine.lookup_counters() else None
     if group is not None and not audience.capacities:
         return Result(0, [])  # the caller sees no counter: none passes (``facts.view``)
@@ -96,7 +97,7 @@ def lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result
             refs = got if refs is None else refs & got
     if refs is None:
         return None  # nothing selective: the engine's own candidates
-    if service and exact and order is not None:  # every look-up exact: their intersection
+    if service and exact and order is not None and paged_among:  # all exact
         for one in wide:
             refs &= engine.lookup_refs(one, len(refs), among=sorted(refs)) or set()
         return _page(request, engine, None, order, hidden, among=refs - hidden)
@@ -296,7 +297,10 @@ def _page(
         after = _after(request, order)
         while size and len(rows) <= skip + size and (among is None or among):
             want = skip + size + 1 - len(rows) + READ_AHEAD
-            batch = engine.lookup_page(looked, order, after, want, members)
+            if among is None:
+                batch = engine.lookup_page(looked, order, after, want)
+            else:
+                batch = engine.lookup_page(None, order, after, want, members)
             rows += [r for r in batch if r[0] not in hidden]
             if len(batch) < want:
                 break

@@ -359,16 +359,27 @@ class ElasticsearchEngine:
         """Not kept here: a counter condition is tested on the offers (as before the key)."""
         return False
 
+    def lookup_among(self) -> bool:
+        """Not here: the offers several look-ups find together are tested one by one."""
+        return False
+
+    def lookup_page(
+        self,
+        lookup: Lookup | None,
+        order: str,
+        after: tuple[int | None, str] | None,
+        limit: int,
+        among: Sequence[int] = (),
+    ) -> list[LookupRow]:
+        if among:
+            raise ValueError("no page of a set of refs here (lookup_among)")
+        return self.lookups.page(lookup, order, after, limit)
+
     def lookup_refs(self, lookup: Lookup, limit: int, among: Sequence[int] = ()) -> set[int] | None:
         return self.lookups.refs(lookup, limit, among)
 
     def lookup_count(self, lookup: Lookup | None) -> int:
         return self.lookups.count(lookup)
-
-    def lookup_page(
-        self, lookup: Lookup | None, order: str, after: tuple[int | None, str] | None, limit: int
-    ) -> list[LookupRow]:
-        return self.lookups.page(lookup, order, after, limit)
 
     def _known(self, ref: int) -> OrderKeys:
         found = self.refs.known(ref)

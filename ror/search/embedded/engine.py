@@ -594,6 +594,9 @@ class EmbeddedEngine:
     def lookup_counters(self) -> bool:
         return True
 
+    def lookup_among(self) -> bool:
+        return True
+
     def lookup_refs(self, lookup: Lookup, limit: int, among: Sequence[int] = ()) -> set[int] | None:
         with self.db.snapshot() as conn:
             return lookups.refs(conn, self._names, lookup, limit, among)
