@@ -512,6 +512,7 @@ class EmbeddedEngine:
 
     def offers(self, refs: Sequence[int]) -> list[Offer]:
         """Offers with their Locations' current counters (cached until either changes)."""
+        self._refresh()
         conn = self.db.conn()
         # the cache is read and filled only when its caps_version is
         # the one this connection sees, so a search in an older snapshot never leaves older
