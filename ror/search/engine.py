@@ -276,7 +276,8 @@ class Lookup:
     ``[low, high)`` in microseconds since 1970, None for an open end; or (``text`` set, one of
     ``terms.NAME_FIELDS``) whose folded ``text`` holds one of ``contains`` (folded; for a
     Location-scope name, some Location's); or (``counters`` set) one of whose Locations has a
-    current counter passing every one of ``counters``."""
+    current counter passing every one of ``counters``; or (``either`` set) that one of the
+    look-ups ``either`` finds (their union, each offer once)."""
 
     terms: tuple[str, ...] = ()
     prefixes: tuple[str, ...] = ()
@@ -285,6 +286,7 @@ class Lookup:
     text: str | None = None
     contains: tuple[str, ...] = ()
     counters: tuple[CounterTest, ...] = ()
+    either: tuple[Lookup, ...] = ()
 
 
 #: A page row of :meth:`Lookups.lookup_page`: (ref, offer id, sort key: a date key or None).

@@ -9,7 +9,9 @@ Each top-level condition the keys can find becomes a :class:`~ror.search.engine.
 - strings (``name``, ``address-postalcode``, ``address-city``…): a prefix (``:exact`` narrows by
   its folded value); names (``terms.NAME_FIELDS``) also by substring (``:contains``, ``co``, an
   ``or`` of them) when the engine keeps their trigrams (exact for Locations' names as below);
-- ``_lastUpdated`` of the offer and of its organisation (``:above`` too): date ranges.
+- ``_lastUpdated`` of the offer and of its organisation (``:above`` too): date ranges;
+- an ``or`` of those (``_filter=(_lastUpdated ge X or organization._lastUpdated:above ge X)``,
+  a sync's query): the union of their look-ups.
 
 A look-up is **exact** when the keys decide the condition as the search does: every one of an
 offer or its organisation; one of a Location when it is the only condition needing a Location
@@ -117,8 +119,9 @@ def as_lookup(
 ) -> tuple[Lookup, bool] | None:
     """The look-up finding the offers ``node`` may match, and whether it finds exactly those."""
     one_location = service and sum(1 for c in conditions if c.needs & {"location"}) == 1
-    if isinstance(node, AnyOf) and grams:
-        return _contains(node.children, one_location)
+    if isinstance(node, AnyOf):
+        contains = _contains(node.children, one_location) if grams else None
+        return contains or _either(node, conditions, service, grams)
     if not isinstance(node, Atom):
         return None
     if grams and any(isinstance(v, Text) and v.mode == "contains" for v in node.values):
@@ -153,6 +156,18 @@ def as_lookup(
         ranges = tuple(r for d in dates for r in date_ranges(d))
         return Lookup(field=where, ranges=ranges), alone
     return None
+
+
+def _either(
+    node: AnyOf, conditions: Sequence[Node], service: bool, grams: bool
+) -> tuple[Lookup, bool] | None:
+    """An ``or`` of conditions the keys can find: the union of their look-ups, exact when each
+    one is (a condition on a Location is then the only one: some Location holds one of them)."""
+    parts = [as_lookup(child, conditions, service, grams) for child in node.children]
+    if not parts or any(p is None for p in parts):
+        return None
+    found = [p for p in parts if p is not None]
+    return Lookup(either=tuple(p[0] for p in found)), all(p[1] for p in found)
 
 
 def _price(node: Atom, conditions: Sequence[Node]) -> tuple[Lookup, bool] | None:

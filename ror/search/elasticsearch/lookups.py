@@ -76,7 +76,7 @@ def lookup_clause(lookup: Lookup | None) -> Clause:
         return {"match_all": {}}
     if lookup.counters:  # ``lookup_counters`` says so: the facade never asks
         raise ValueError("no counter look-up in Elasticsearch")
-    parts: list[Clause] = []
+    parts: list[Clause] = [lookup_clause(part) for part in lookup.either]
     if lookup.text is not None:
         field = NAME_FIELDS[lookup.text]
         parts = [{"wildcard": {field: {"value": _wildcard(t)}}} for t in lookup.contains]

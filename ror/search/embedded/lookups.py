@@ -24,12 +24,15 @@ many walks the order and keeps the offers that have the key (at most
 ``limit × offers / SMALL`` rows examined). A substring look-up finds its offers in one pass
 (``substrings.py``: the trigrams, or the names held in memory for terms under 3 characters) and
 they give its count; its page walks the order keeping them when they are many (:func:`_among`).
+A union (``Lookup.either``) is counted by its parts' refs, each offer once; its page sorts them
+when they are few, else walks the order keeping the offers one part finds.
 """
 
 from __future__ import annotations
 
 import heapq
 import sqlite3
+import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
@@ -302,6 +305,16 @@ def _table(lookup: Lookup) -> str:
 def refs(
     conn: sqlite3.Connection, names: Names, lookup: Lookup, limit: int, among: Sequence[int] = ()
 ) -> set[int] | None:
+    if lookup.either:
+        union: set[int] = set()
+        for one in lookup.either:
+            got = refs(conn, names, one, limit, among)
+            if got is None:
+                return None
+            union |= got
+            if len(union) > limit and not among:
+                return None
+        return union
     if lookup.text is not None:
         held = names.found(conn, lookup)
         if among:
@@ -333,6 +346,8 @@ def refs(
 
 
 def count(conn: sqlite3.Connection, names: Names, lookup: Lookup) -> int:
+    if lookup.either:
+        return len(refs(conn, names, lookup, sys.maxsize) or ())
     if lookup.counters:
         return len(counter_lookup.refs(conn, lookup))
     if lookup.text is not None:
@@ -363,6 +378,14 @@ def page(
         return _walk(conn, None, order, after, limit)
     if lookup.text is not None:
         return _among(conn, names.found(conn, lookup), order, after, limit)
+    if lookup.either:
+        few = refs(conn, names, lookup, SMALL)
+        if few is not None:
+            return _sorted(conn, sorted(few), order, after, limit)
+        if any(part.text is not None or part.counters for part in _parts(lookup)):
+            found = sorted(refs(conn, names, lookup, sys.maxsize) or ())
+            return _among(conn, np.asarray(found, dtype=np.int64), order, after, limit)
+        return _walk(conn, lookup, order, after, limit)
     if lookup.counters:
         counted = sorted(counter_lookup.refs(conn, lookup))
         return _among(conn, np.asarray(counted, dtype=np.int64), order, after, limit)
@@ -413,11 +436,22 @@ def _walk(
             params.append(span[1])
         tail = " ORDER BY o.ts, o.id LIMIT ?"
     if lookup is not None:
-        where, more = _where(lookup, "k")
-        sql += f" AND EXISTS (SELECT 1 FROM {_table(lookup)} k WHERE k.rid = o.rid AND {where})"
-        params.extend(more)
+        tests = []
+        for part in _parts(lookup):
+            where, more = _where(part, "k")
+            tests.append(f"EXISTS (SELECT 1 FROM {_table(part)} k WHERE k.rid = o.rid AND {where})")
+            params.extend(more)
+        sql += f" AND ({' OR '.join(tests)})"
     rows = conn.execute(sql + tail, [*params, limit])
     return [(int(rid), str(oid), None if ts is None else int(ts)) for rid, oid, ts in rows]
+
+
+def _parts(lookup: Lookup) -> Iterator[Lookup]:
+    """The look-ups whose union ``lookup`` is (itself when it is not a union)."""
+    if not lookup.either:
+        yield lookup
+    for part in lookup.either:
+        yield from _parts(part)
 
 
 def _merged(
