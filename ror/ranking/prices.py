@@ -19,16 +19,25 @@ APA pays the difference for GIR 1-4), per day and per month (× 30.4). Its month
 one the budget filter, the price factor of the ranking and the explanations use. A day-care
 unit (R213 ``47`` Accueil de jour, without ``46`` Hébergement) has no monthly figure: its price
 is the daily R246 ``05`` Accueil de jour tariff (:func:`day_care_price`).
+
+**Once per offer per search** (:func:`priced_once`): the check, the score, the explanation and
+the answer's price summary each ask for the same offer's prices; inside ``with priced_once():``
+the selected and dependency prices are computed once per establishment object (whose prices
+they read) and per the parts of the request they read, then reused. The memo lives only for
+that block: an establishment that changes later is priced afresh; outside it nothing is kept.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
 from ror.criteria import RECEPTION_CODES, Criteria
-from ror.model import Offer, Price
+from ror.model import Establishment, Offer, Price
 from ror.nomenclature.named_codes import BASE_PRICE
 
 DEPENDENCY: Final = "03"  # R246 Dépendance
@@ -63,8 +72,48 @@ def _rank(price: Price, criteria: Criteria) -> tuple[int, int, int] | None:
     return reception, condition, age
 
 
+_Key = tuple[int, str, date, str | None, bool, bool]
+_Memo = dict[_Key, tuple[Establishment, Price | None]]
+_memo: ContextVar[_Memo | None] = ContextVar("ror_prices_memo", default=None)
+
+
+@contextmanager
+def priced_once() -> Iterator[None]:
+    """Within the block (one search), each offer's selected and dependency prices are computed
+    once; nested blocks share the outer memo."""
+    if _memo.get() is not None:
+        yield
+        return
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _memo_key(kind: str, est: Establishment, today: date, criteria: Criteria | None) -> _Key:
+    if criteria is None:
+        return (id(est), kind, today, None, False, False)
+    young = criteria.age is not None and criteria.age < 60
+    return (id(est), kind, today, criteria.reception, bool(criteria.social_aid), young)
+
+
 def select_price(offer: Offer, criteria: Criteria, today: date) -> Price | None:
     """The base accommodation price this request would pay, or None when none is given."""
+    memo = _memo.get()
+    if memo is None:
+        return _select_price(offer, criteria, today)
+    est = offer.establishment
+    key = _memo_key("base", est, today, criteria)
+    hit = memo.get(key)
+    if hit is not None and hit[0] is est:
+        return hit[1]
+    price = _select_price(offer, criteria, today)
+    memo[key] = (est, price)
+    return price
+
+
+def _select_price(offer: Offer, criteria: Criteria, today: date) -> Price | None:
     best: tuple[int, int, int] | None = None
     group: list[tuple[Price, float]] = []
     for price in offer.establishment.prices:
@@ -131,6 +180,20 @@ def _latest(prices: list[Price], today: date) -> Price | None:
 
 def dependency_price(offer: Offer, today: date) -> Price | None:
     """The GIR 5-6 dependency tariff in force (the latest started)."""
+    memo = _memo.get()
+    if memo is None:
+        return _dependency_price(offer, today)
+    est = offer.establishment
+    key = _memo_key("dependency", est, today, None)
+    hit = memo.get(key)
+    if hit is not None and hit[0] is est:
+        return hit[1]
+    price = _dependency_price(offer, today)
+    memo[key] = (est, price)
+    return price
+
+
+def _dependency_price(offer: Offer, today: date) -> Price | None:
     return _latest(
         [
             p

@@ -63,7 +63,7 @@ from ror.ranking import Weights, check, explain, french, near_miss_reason, score
 from ror.ranking import weights_for as ranking_weights
 from ror.ranking.explain import grouped
 from ror.ranking.hours import local
-from ror.ranking.prices import price_summary
+from ror.ranking.prices import price_summary, priced_once
 from ror.search import ranker_rings
 from ror.search.engine import Candidate, CandidateQuery, Engine, GroupKeys, SearchRecord
 from ror.search.grouping import Member, group_key, keys_of, members
@@ -107,7 +107,7 @@ def search(criteria: Criteria, engine: Engine, *, now: datetime | None = None) -
     zone_keys = patient_zones(criteria)
     query = plan(criteria, now, zone_keys)
     weights = ranking_weights(criteria.profile)
-    with engine.snapshot():
+    with engine.snapshot(), priced_once():
         ranked = rank(engine, query, criteria, weights, now, zone_keys)
         near = near_misses(engine, ranked, criteria, now, zone_keys)
         nothing, beyond = nothing_found(engine, query, ranked, criteria, now, zone_keys)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
 from ror.criteria import Criteria
 from ror.model import Price
+from ror.ranking import prices
 from ror.ranking.prices import select_price
 from tests.ranking.ranking_builders import (
     base_price,
@@ -58,3 +60,56 @@ def test_monthly_estimate_is_daily_times_30_4() -> None:
     assert base_price(82.5).monthly_eur == 2508.0
     assert MONTHLY.monthly_eur == 2100.0
     assert select_price(make_ehpad("e"), Criteria(), TODAY) == base_price(70.0, reception="02")
+
+
+GIR_5_6 = Price(type="03", unit="2", amount_eur=5.0, dependency_level="03")
+ALL_PRICES = (PUBLIC_PERM, AID_PERM, PUBLIC_TEMP, UNDER_60, DOUBLE_ROOM, FUTURE, GIR_5_6)
+
+
+def test_priced_once_gives_each_request_its_own_price() -> None:
+    offer = make_ehpad("e", establishment=make_establishment(prices=ALL_PRICES))
+    asks: list[dict[str, Any]] = [dict(c[2]) for c in CASES]  # type: ignore[call-overload]
+    asks.append({"age": 55, "social_aid": True})
+    alone = [select_price(offer, toulouse_criteria(**a), TODAY) for a in asks]
+    with prices.priced_once():
+        twice = [select_price(offer, toulouse_criteria(**a), TODAY) for a in asks * 2]
+        dependency = prices.dependency_price(offer, TODAY)
+    assert twice == alone * 2
+    assert dependency == prices.dependency_price(offer, TODAY)
+
+
+def test_priced_once_computes_an_offer_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    select, dependency = prices._select_price, prices._dependency_price
+
+    def counted_select(*args: Any) -> Price | None:
+        calls.append("base")
+        return select(*args)
+
+    def counted_dependency(*args: Any) -> Price | None:
+        calls.append("dependency")
+        return dependency(*args)
+
+    monkeypatch.setattr(prices, "_select_price", counted_select)
+    monkeypatch.setattr(prices, "_dependency_price", counted_dependency)
+    offer = make_ehpad("e", establishment=make_establishment(prices=ALL_PRICES))
+    asks = toulouse_criteria(social_aid=True, max_monthly_price_eur=3000.0)
+    with prices.priced_once():
+        for _ in range(4):
+            summary = prices.price_summary(offer, asks, TODAY)
+            prices.family_monthly_eur(offer, asks, TODAY)
+    assert summary is not None and summary["monthly_eur"] == round((72.0 + 5.0) * 30.4, 2)
+    assert calls == ["base", "dependency"]
+    prices.family_monthly_eur(offer, asks, TODAY)
+    assert calls == ["base", "dependency", "base", "dependency"]  # nothing kept after the block
+
+
+def test_a_changed_offer_is_priced_afresh() -> None:
+    asks = toulouse_criteria()
+    offer = make_ehpad("e", establishment=make_establishment(prices=(PUBLIC_PERM,)))
+    changed = make_ehpad("e", establishment=make_establishment(prices=(NEW,)))
+    with prices.priced_once():
+        assert select_price(offer, asks, TODAY) == PUBLIC_PERM
+        assert select_price(changed, asks, TODAY) == NEW
+    with prices.priced_once():
+        assert select_price(changed, asks, TODAY) == NEW
