@@ -51,6 +51,9 @@ EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 MISSING: Final = 2**62  # a missing date in a sort key: after every date, either way
 SORT_UP: Final = "sort:_lastUpdated"
 SORT_DOWN: Final = "sort:-_lastUpdated"
+#: The offers' name orders (the ``offer.name`` text keys, then the offers without a name).
+NAME_UP: Final = "sort:name"
+NAME_DOWN: Final = "sort:-name"
 
 #: Token fields looked up, per scope.
 TOKEN_FIELDS: Final = {

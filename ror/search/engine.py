@@ -290,7 +290,8 @@ class Lookup:
 
 
 #: A page row of :meth:`Lookups.lookup_page`: (ref, offer id, sort key: a date key or None).
-LookupRow = tuple[int, str, int | None]
+SortValue = int | str | None
+LookupRow = tuple[int, str, SortValue]
 
 
 @runtime_checkable
@@ -311,6 +312,11 @@ class Lookups(Protocol):
         """Look-ups with ``counters`` are answered (the engine keeps the counters' keys)."""
         ...
 
+    def lookup_names_order(self) -> bool:
+        """Pages are given in the name orders ``sort:name`` / ``sort:-name`` (the engine keeps
+        the offers' folded names in key order)."""
+        ...
+
     def lookup_among(self) -> bool:
         """:meth:`lookup_page` pages a set of refs (``among``)."""
         ...
@@ -328,14 +334,14 @@ class Lookups(Protocol):
         self,
         lookup: Lookup | None,
         order: str,
-        after: tuple[int | None, str] | None,
+        after: tuple[SortValue, str] | None,
         limit: int,
         among: Sequence[int] = (),
     ) -> list[LookupRow]:
         """The offers the look-up finds (None: every offer; ``among`` given: those offers, the
-        look-up not asked) in ``order`` (``_id``, or the date sort keys ``sort:_lastUpdated``
-        / ``sort:-_lastUpdated`` then id), strictly after ``after`` ((key, id); key None in
-        ``_id`` order), at most ``limit``."""
+        look-up not asked) in ``order`` (``_id``, the date sort keys ``sort:_lastUpdated`` /
+        ``sort:-_lastUpdated``, or the folded names ``sort:name`` / ``sort:-name``; then id),
+        strictly after ``after`` ((key, id); key None in ``_id`` order), at most ``limit``."""
         ...
 
 

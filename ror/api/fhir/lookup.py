@@ -38,7 +38,9 @@ from ror.criteria import Audience
 from ror.indexer.facts import view
 from ror.indexer.terms import (
     MISSING,
+    NAME_DOWN,
     NAME_FIELDS,
+    NAME_UP,
     PREFIXED,
     PRICE_FIELDS,
     SORT_DOWN,
@@ -51,7 +53,16 @@ from ror.indexer.terms import (
     text_term,
     token_term,
 )
-from ror.search.engine import Bound, CounterTest, Engine, Listings, Lookup, LookupRow, Lookups
+from ror.search.engine import (
+    Bound,
+    CounterTest,
+    Engine,
+    Listings,
+    Lookup,
+    LookupRow,
+    Lookups,
+    SortValue,
+)
 
 NARROW_MAX: Final = 20_000  # offers a narrowing look-up may find and still be read
 READ_AHEAD: Final = 16  # rows asked beyond a page, for the hidden ones met on the way
@@ -59,6 +70,8 @@ ORDERS: Final = {
     (("_id", False),): "_id",
     (("_lastUpdated", False), ("_id", False)): SORT_UP,
     (("_lastUpdated", True), ("_id", False)): SORT_DOWN,
+    (("name", False), ("_id", False)): NAME_UP,
+    (("name", True), ("_id", False)): NAME_DOWN,
 }
 
 
@@ -81,6 +94,8 @@ def lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result
     if group is not None:
         found = [(c, f) for c, f in found if c not in group[1]] + [(group[1][0], (group[0], True))]
     order = ORDERS.get(tuple((k.key, k.descending) for k in request.sort))
+    if order in (NAME_UP, NAME_DOWN) and not engine.lookup_names_order():
+        order = None
     exact = all(f is not None and f[1] for _, f in found)
     looked = [f[0] for _, f in found if f is not None]
     hidden = _hidden(engine, audience)
@@ -326,7 +341,10 @@ def _page(
     page = []
     for (ref, _, _), offer in zip(rows, offers, strict=True):
         hit = Hit(ref, None, offer.id, view=view(offer))
-        hit.keys = {"_lastUpdated": offer.last_updated}
+        hit.keys = {
+            "_lastUpdated": offer.last_updated,
+            "name": folded(offer.name) if offer.name else None,
+        }
         page.append(hit)
     cursor = None
     if more and page:
@@ -336,13 +354,15 @@ def _page(
     return Result(total, page, cursor)
 
 
-def _after(request: SearchRequest, order: str) -> tuple[int | None, str] | None:
-    """The cursor's sort values as a look-up key: (date key or None, id)."""
+def _after(request: SearchRequest, order: str) -> tuple[SortValue, str] | None:
+    """The cursor's sort values as a look-up key: (date key, folded name or None, id)."""
     cursor = request.cursor
     if cursor is None:
         return None
     if order == "_id":
         return None, str(cursor[0])
+    if order in (NAME_UP, NAME_DOWN):
+        return (None if cursor[0] is None else str(cursor[0])), str(cursor[1])
     moment, last_id = cursor[0], str(cursor[1])
     if not isinstance(moment, datetime):
         return MISSING, last_id

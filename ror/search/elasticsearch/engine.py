@@ -359,6 +359,10 @@ class ElasticsearchEngine:
         """Not kept here: a counter condition is tested on the offers (as before the key)."""
         return False
 
+    def lookup_names_order(self) -> bool:
+        """Not kept here: ``_sort=name`` is ordered on the offers (as before the key)."""
+        return False
+
     def lookup_among(self) -> bool:
         """Not here: the offers several look-ups find together are tested one by one."""
         return False

@@ -78,6 +78,7 @@ from ror.search.engine import (
     Progress,
     RingMark,
     SearchRecord,
+    SortValue,
     Streamed,
     UpdateResult,
 )
@@ -595,6 +596,9 @@ class EmbeddedEngine:
     def lookup_counters(self) -> bool:
         return True
 
+    def lookup_names_order(self) -> bool:
+        return True
+
     def lookup_among(self) -> bool:
         return True
 
@@ -612,7 +616,7 @@ class EmbeddedEngine:
         self,
         lookup: Lookup | None,
         order: str,
-        after: tuple[int | None, str] | None,
+        after: tuple[SortValue, str] | None,
         limit: int,
         among: Sequence[int] = (),
     ) -> list[LookupRow]:

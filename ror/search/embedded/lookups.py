@@ -41,18 +41,21 @@ import numpy as np
 
 from ror.indexer.terms import (
     MISSING,
+    NAME_DOWN,
     NAME_FIELDS,
+    NAME_UP,
     SORT_DOWN,
     SORT_UP,
     offer_dates,
     offer_names,
     offer_terms,
+    text_term,
 )
 from ror.model import Offer
 from ror.search.embedded import counter_lookup, key_days, location_dates
 from ror.search.embedded.rows import decode_doc
 from ror.search.embedded.substrings import Names, Refs
-from ror.search.engine import Lookup, LookupRow
+from ror.search.engine import Lookup, LookupRow, SortValue
 
 #: The kind of keys kept (2: the prices' codes; 3: each Location's first offer's dates): keys
 #: of another kind are computed again when the engine opens.
@@ -366,10 +369,12 @@ def page(
     names: Names,
     lookup: Lookup | None,
     order: str,
-    after: tuple[int | None, str] | None,
+    after: tuple[SortValue, str] | None,
     limit: int,
     among: Sequence[int] = (),
 ) -> list[LookupRow]:
+    if order in (NAME_UP, NAME_DOWN):
+        return _by_name(conn, names, lookup, order == NAME_DOWN, after, limit, among)
     if order not in ("_id", SORT_UP, SORT_DOWN):
         raise ValueError(f"unknown look-up order {order!r}")
     if among:
@@ -412,7 +417,7 @@ def _walk(
     conn: sqlite3.Connection,
     lookup: Lookup | None,
     order: str,
-    after: tuple[int | None, str] | None,
+    after: tuple[SortValue, str] | None,
     limit: int,
     span: tuple[int | None, int | None] = (None, None),
 ) -> list[LookupRow]:
@@ -489,7 +494,7 @@ def _among(
     conn: sqlite3.Connection,
     found: Refs,
     order: str,
-    after: tuple[int | None, str] | None,
+    after: tuple[SortValue, str] | None,
     limit: int,
 ) -> list[LookupRow]:
     """A page of the offers ``found`` (sorted refs): sorted whole when they are few; else the
@@ -517,7 +522,7 @@ def _sorted(
     conn: sqlite3.Connection,
     found: Sequence[int],
     order: str,
-    after: tuple[int | None, str] | None,
+    after: tuple[SortValue, str] | None,
     limit: int,
     before: Sequence[LookupRow] = (),
 ) -> list[LookupRow]:
@@ -538,3 +543,180 @@ def _sorted(
     if after is not None:
         keyed = [k for k in keyed if (k[0] or 0, k[1]) > (after[0] or 0, after[1])]
     return [*before, *((rid, oid, ts) for ts, oid, rid in keyed[:limit])]
+
+
+# --- the name orders ---------------------------------------------------------------------
+
+
+_NAMED: Final = text_term("offer.name", "")  # the folded names' key range follows it
+
+
+def _by_name(
+    conn: sqlite3.Connection,
+    names: Names,
+    lookup: Lookup | None,
+    descending: bool,
+    after: tuple[SortValue, str] | None,
+    limit: int,
+    among: Sequence[int] = (),
+) -> list[LookupRow]:
+    """A page in (folded name, id) order (descending names, ids ascending within one), then the
+    offers without a name in id order: the name keys' range walked, keeping the offers the
+    look-up finds (those found sorted whole when they are few)."""
+    found: Refs | None = None
+    if among:
+        if len(among) <= SMALL:
+            return _names_sorted(conn, sorted(among), descending, after, limit)
+        found = np.asarray(sorted(among), dtype=np.int64)
+    elif lookup is not None:
+        few = refs(conn, names, lookup, SMALL)
+        if few is not None:
+            return _names_sorted(conn, sorted(few), descending, after, limit)
+        if lookup.text is not None:
+            found = names.found(conn, lookup)
+        elif lookup.counters or lookup.either:
+            every = refs(conn, names, lookup, 2**62) or set()
+            found = np.asarray(sorted(every), dtype=np.int64)
+    test = lookup if lookup is not None and found is None and not among else None
+    out: list[LookupRow] = []
+    if after is None or after[0] is not None:
+        out = _named(conn, test, found, descending, after, limit)
+        if len(out) == limit:
+            return out
+        after = None
+    return out + _nameless(conn, test, found, after[1] if after else "", limit - len(out))
+
+
+def _names_sorted(
+    conn: sqlite3.Connection,
+    found: Sequence[int],
+    descending: bool,
+    after: tuple[SortValue, str] | None,
+    limit: int,
+) -> list[LookupRow]:
+    """The first ``limit`` of a few offers after ``after``, in the name order, sorted whole."""
+    keyed: dict[int, tuple[str, str | None]] = {}
+    for i in range(0, len(found), _CHUNK):
+        part = list(found[i : i + _CHUNK])
+        marks = ", ".join("?" * len(part))
+        for rid, oid in conn.execute(f"SELECT rid, id FROM offers WHERE rid IN ({marks})", part):
+            keyed[int(rid)] = (str(oid), None)
+        sql = (
+            "SELECT rid, substr(term, ?) FROM offer_terms WHERE term >= ? AND term < ? "
+            f"AND rid IN ({marks})"
+        )
+        for rid, key in conn.execute(sql, [len(_NAMED) + 1, _NAMED, _NAMED + _TOP, *part]):
+            keyed[int(rid)] = (keyed[int(rid)][0], str(key))
+    named = sorted(
+        ((key, oid, rid) for rid, (oid, key) in keyed.items() if key is not None),
+        key=lambda k: k[1],
+    )
+    named.sort(key=lambda k: k[0], reverse=descending)
+    nameless = sorted((oid, rid) for rid, (oid, key) in keyed.items() if key is None)
+    rows: list[LookupRow] = [(rid, oid, key) for key, oid, rid in named]
+    rows += [(rid, oid, None) for oid, rid in nameless]
+    if after is not None:
+        at = next((i for i, r in enumerate(rows) if (r[2], r[1]) == after), None)
+        if at is None:
+            at = next((i for i, r in enumerate(rows) if _beyond(r, after, descending)), len(rows))
+        else:
+            at += 1
+        rows = rows[at:]
+    return rows[:limit]
+
+
+def _beyond(row: LookupRow, after: tuple[SortValue, str], descending: bool) -> bool:
+    """Whether ``row`` comes strictly after ``after`` in the name order."""
+    key, last = row[2], after[0]
+    if key is None or last is None:
+        return (key, row[1]) > (last, after[1]) if key is None and last is None else key is None
+    if key != last:
+        return (str(key) < str(last)) if descending else (str(key) > str(last))
+    return row[1] > after[1]
+
+
+def _named(
+    conn: sqlite3.Connection,
+    test: Lookup | None,
+    found: Refs | None,
+    descending: bool,
+    after: tuple[SortValue, str] | None,
+    limit: int,
+) -> list[LookupRow]:
+    """The offers with a name after ``after``: in descending order the ties with the cursor's
+    name first (ids after its), then the names below it, each a key range."""
+    select = "SELECT o.rid, o.id, substr(o.term, ?) FROM offer_terms o WHERE "
+    top = _NAMED + _TOP
+    up, down = " ORDER BY o.term, o.id", " ORDER BY o.term DESC, o.id"
+    segments: list[tuple[str, list[Any], str]]
+    if after is None:
+        segments = [("o.term >= ? AND o.term < ?", [_NAMED, top], down if descending else up)]
+    elif descending:
+        term = _NAMED + str(after[0])
+        segments = [
+            ("o.term = ? AND o.id > ?", [term, after[1]], " ORDER BY o.id"),
+            ("o.term >= ? AND o.term < ?", [_NAMED, term], down),
+        ]
+    else:
+        term = _NAMED + str(after[0])
+        segments = [("(o.term, o.id) > (?, ?) AND o.term < ?", [term, after[1], top], up)]
+    out: list[LookupRow] = []
+    for where, params, order in segments:
+        sql = select + where
+        out += _kept(conn, sql, [len(_NAMED) + 1, *params], order, test, found, limit - len(out))
+        if len(out) == limit:
+            break
+    return out
+
+
+def _nameless(
+    conn: sqlite3.Connection, test: Lookup | None, found: Refs | None, after: str, limit: int
+) -> list[LookupRow]:
+    if not limit:
+        return []
+    (named,) = conn.execute(
+        "SELECT count(*) FROM offer_terms WHERE term >= ? AND term < ?", (_NAMED, _NAMED + _TOP)
+    ).fetchone()
+    (offers,) = conn.execute("SELECT count(*) FROM offers").fetchone()
+    if named == offers:
+        return []
+    sql = (
+        "SELECT o.rid, o.id, NULL FROM offers o WHERE o.id > ? AND NOT EXISTS (SELECT 1 FROM "
+        "offer_terms t WHERE t.rid = o.rid AND t.term >= ? AND t.term < ?)"
+    )
+    params: list[Any] = [after, _NAMED, _NAMED + _TOP]
+    return _kept(conn, sql, params, " ORDER BY o.id", test, found, limit)
+
+
+def _kept(
+    conn: sqlite3.Connection,
+    sql: str,
+    params: list[Any],
+    order: str,
+    test: Lookup | None,
+    found: Refs | None,
+    limit: int,
+) -> list[LookupRow]:
+    """The first ``limit`` rows of ``sql`` (an ``o`` row: rid, id, key) in ``order`` whose offer
+    the look-up ``test`` finds (an existence test each) or that are in ``found``; every row when
+    neither is given. Rows are read in growing batches when ``found`` filters them."""
+    if test is not None:
+        where, more = _where(test, "k")
+        sql += f" AND EXISTS (SELECT 1 FROM {_table(test)} k WHERE k.rid = o.rid AND {where})"
+        params = [*params, *more]
+    if found is None:
+        rows = conn.execute(sql + order + " LIMIT ?", [*params, limit])
+        return [(int(rid), str(oid), key) for rid, oid, key in rows]
+    out: list[LookupRow] = []
+    if not len(found):
+        return out
+    offset, batch = 0, limit + 64
+    while True:
+        got = conn.execute(sql + order + " LIMIT ? OFFSET ?", [*params, batch, offset]).fetchall()
+        refs_ = np.fromiter((r[0] for r in got), dtype=np.int64, count=len(got))
+        kept = _held(found, refs_).tolist()
+        out += [(int(r), str(i), k) for (r, i, k), keep in zip(got, kept, strict=True) if keep]
+        if len(out) >= limit or len(got) < batch:
+            return out[:limit]
+        offset += len(got)
+        batch *= 2

@@ -99,6 +99,19 @@ def synthetic_queries(offers: list[Offer]) -> dict[str, Items]:
         "_sort -_lastUpdated": [("_sort", "-_lastUpdated"), ("_count", "400")],
         "_sort _lastUpdated": [("_sort", "_lastUpdated"), ("_count", "400")],
         "_offset _lastUpdated": [("_sort", "_lastUpdated"), ("_count", "400"), ("_offset", "999")],
+        "_sort name": [("_sort", "name"), ("_count", "400")],
+        "_sort -name": [("_sort", "-name"), ("_count", "400")],
+        "_sort name _tag": [("_tag", str(o.region_tag)), ("_sort", "name"), ("_count", "40")],
+        "_sort -name _lastUpdated": [
+            ("_lastUpdated", f"ge{middle}"),
+            ("_sort", "-name"),
+            ("_count", "300"),
+        ],
+        "_sort name capacity": [
+            ("location.capacity-status", "05"),
+            ("_sort", "name"),
+            ("_count", "300"),
+        ],
         "_offset _tag": [("_tag", str(o.region_tag)), ("_count", "40"), ("_offset", "17")],
         "name": [("name", (o.name or "x").split()[0][:5])],
         "_tag": [("_tag", str(o.region_tag)), ("_count", "40")],
@@ -230,6 +243,8 @@ def test_exact_look_ups_finding_nothing_together(synthetic: EmbeddedEngine) -> N
         ("location.identifier", 20),
         ("_lastUpdated ge", 20),
         ("_sort -_lastUpdated", 20),
+        ("_sort name", 20),
+        ("_sort -name", 20),
         ("_tag", 20),
         ("commune", 20),
         ("postcode", 20),
@@ -298,5 +313,31 @@ def test_keys_follow_upserts_deletes_and_full_loads(tmp_path: Path, offers: list
         assert {"offer_terms_rid", "offer_dates_rid"} <= indexes  # made again after the fill
         assert found([("identifier", str(offers[350].ror_id))]) == [offers[350].id]
         assert found([("identifier", str(offers[20].ror_id))]) == []
+    finally:
+        engine.close()
+
+
+def test_name_order_ties_and_missing_names_as_the_scan(tmp_path: Path, offers: list[Offer]) -> None:
+    """``_sort=name`` through the name keys: names equal once folded (accents, case), names
+    folding to nothing, across pages, both audiences."""
+    engine = EmbeddedEngine(tmp_path / "names.sqlite")
+    try:
+        engine.load(offers[:300], replace_all=True)
+        odd = ["Équipe MOBILE", "equipe mobile", "EQUIPE Mobile", "...", "- -", "Zèbre", "zebre"]
+        engine.upsert(
+            [dataclasses.replace(o, name=n) for o, n in zip(offers[40:47], odd, strict=True)]
+        )
+        assert engine.lookup_ready()
+        region = str(offers[40].region_tag)
+        for sort in ("name", "-name"):
+            for items in (
+                [("_sort", sort), ("_count", "7")],
+                [("_sort", sort), ("_count", "50")],
+                [("_tag", region), ("_sort", sort), ("_count", "3")],
+            ):
+                for profile in (0, 1):
+                    fast = pages(engine, items, profile, fast=True)
+                    assert fast == pages(engine, items, profile, fast=False), (items, profile)
+                    assert len(fast) > 1
     finally:
         engine.close()

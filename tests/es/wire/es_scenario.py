@@ -218,6 +218,17 @@ FHIR_LOOKUPS: dict[str, tuple[dict[str, Any], bool]] = {
         },
         True,
     ),
+    "/fhir/HealthcareService?_tag=27,76&_sort=name&_count=3": (
+        {
+            "terms": {
+                "lookup_terms": [
+                    "offer.region_tag\x1fk:R30\x1f27",
+                    "offer.region_tag\x1fk:R30\x1f76",
+                ]
+            }
+        },
+        False,
+    ),
     "/fhir/HealthcareService?name=julie&_count=3": (
         {"prefix": {"lookup_terms": {"value": "offer.name\x1ff\x1fjulie"}}},
         True,
