@@ -51,10 +51,10 @@ HERE = Path(__file__).resolve().parents[1]
 Json = dict[str, Any]
 
 
-def fhir_world(size: int, seed: int) -> Iterator[Json]:
+def fhir_world(size: int, seed: int, now: datetime | None = None) -> Iterator[Json]:
     """The FHIR resources of ``size`` synthetic offers (each Organization and Location once)."""
     seen: set[tuple[str, str]] = set()
-    for offer in generate(size, seed):
+    for offer in generate(size, seed, now=now):
         v = view(offer)
         resources = [synthesize.establishment(offer)]
         resources += [synthesize.location(offer, loc) for loc in v.locations]

@@ -15,17 +15,15 @@ import gzip
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ror.api.fhir import synthesize
-from ror.indexer.facts import view
+from bench.sync import fhir_world
 from ror.indexer.load import LoadResult, load_paths
-from ror.indexer.synthetic import generate
 from ror.indexer.validate import Issue
 from ror.resources.load import load_into_store
 from ror.resources.store import ResourceStore
@@ -39,25 +37,11 @@ SYNTHETIC_NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 Json = dict[str, Any]
 
 
-def _synthetic_world(size: int) -> Iterator[Json]:
-    seen: set[tuple[str, str]] = set()
-    for offer in generate(size, 7, now=SYNTHETIC_NOW):
-        v = view(offer)
-        resources = [synthesize.establishment(offer)]
-        resources += [synthesize.location(offer, loc) for loc in v.locations]
-        resources.append(synthesize.healthcare_service(offer))
-        for resource in resources:
-            key = (resource["resourceType"], resource["id"])
-            if key not in seen:
-                seen.add(key)
-                yield resource
-
-
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     world = tmp_path_factory.mktemp("world") / "synthetic.ndjson"
     with world.open("w", encoding="utf-8") as handle:
-        for resource in _synthetic_world(SYNTHETIC_SIZE):
+        for resource in fhir_world(SYNTHETIC_SIZE, 7, now=SYNTHETIC_NOW):
             handle.write(json.dumps(resource, ensure_ascii=False) + "\n")
     return [
         FIXTURES / "ig-fsh",
