@@ -155,6 +155,22 @@ def push_targets(db: Path, limit: int, seed: int) -> list[tuple[str, list[dict[s
     return [(loc, by_loc[loc]) for loc in locs[:limit]]
 
 
+def picture(keys: list[dict[str, Any]], rng: random.Random) -> list[tuple[dict[str, Any], int]]:
+    """A plausible count for each of a Location's counters: 0-9 each, and installed beds (01)
+    of a nature enough for every available (02) counter of that nature at its highest, so
+    that no push is refused as implausible (``ror.availability.indicators.implausible``)."""
+    available: dict[str, int] = {}
+    for key in keys:
+        if key["status"] == "02":
+            available[key["nature"]] = available.get(key["nature"], 0) + 1
+    return [
+        (key, 9 * available.get(key["nature"], 0) + rng.randint(0, 5))
+        if key["status"] == "01"
+        else (key, rng.randint(0, 9))
+        for key in keys
+    ]
+
+
 # --- processes -------------------------------------------------------------------------------
 
 
@@ -200,6 +216,7 @@ def writer(
     clock = datetime.fromtimestamp(start_at, UTC) - timedelta(minutes=5)
     step = 0
     applied = stale = requests = errors = sent = 0
+    first_error = ""
     latencies: list[float] = []
     time.sleep(max(0.0, start_at - time.time()))
     began = time.time()
@@ -213,7 +230,7 @@ def writer(
                 loc, keys = targets[rng.randrange(len(targets))]
                 step += 1
                 at = (clock + timedelta(milliseconds=step)).isoformat()
-                counters = [{**k, "count": rng.randint(0, 9), "updated_at": at} for k in keys]
+                counters = [{**k, "count": c, "updated_at": at} for k, c in picture(keys, rng)]
                 locations.append({"location_id": loc, "counters": counters})
                 size += len(counters)
             body = orjson.dumps({"locations": locations})
@@ -224,6 +241,7 @@ def writer(
             sent += size
             if answer.status_code != 200:
                 errors += 1
+                first_error = first_error or f"{answer.status_code} {answer.text[:300]}"
                 continue
             data = answer.json()
             applied += data["applied"]
@@ -236,6 +254,7 @@ def writer(
                 "stale": stale,
                 "requests": requests,
                 "errors": errors,
+                "first_error": first_error,
                 "seconds": elapsed,
                 "ms": latencies,
             }
@@ -337,6 +356,9 @@ def http_phase(db: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]
                     "batch_counters": args.batch,
                     "requests": sum(w["requests"] for w in written),
                     "errors": sum(w["errors"] for w in written),
+                    "first_error": next(
+                        (w["first_error"] for w in written if w["first_error"]), ""
+                    ),
                     "accepted_counters": applied,
                     "ignored_stale": sum(w["stale"] for w in written),
                     "seconds": round(seconds, 1),
