@@ -29,7 +29,9 @@ Semantics worth knowing:
   Distances shown stay the distances from the point.
 - **Near-misses**: up to :data:`NEAR_MISSES` units within the radius used that carry the
   requested codes (of every code field) and fail exactly one other hard criterion, nearest
-  first (ties by id). A unit of another kind is not a near-miss.
+  first (ties by id), among the nearest :data:`NEAR_MISS_CHECKS` units failing one prefiltered
+  criterion (each is a near-miss unless ``open_at`` or ``colocated``, which the engines do not
+  prefilter, fails too). A unit of another kind is not a near-miss.
 - **total**: eligible units within the radius used, plus zone matches.
 - **Groups** (``Criteria.grouping``, ``grouping.py``): grouped by bed zone or establishment,
   a match is a group ranked as its best unit, listing the group's other eligible units within
@@ -91,6 +93,7 @@ from ror.search.rings import IdOrder
 
 NEAR_MISSES: Final = 5
 BEYOND_CHECKS: Final = 2_000  # units read to find the nearest fitting beyond a fixed radius
+NEAR_MISS_CHECKS: Final = 2_000  # units checked for near-misses (open_at, colocated unprefiltered)
 FACET_FIELDS: Final = ("activity", "offer_type", "champ", "care_mode", "public")
 PRECISION_ORDER: Final = {"exact": 0, "street": 1, "city": 2}
 _ID_CHUNK: Final = 512  # offers looked up per step when ties are read in id order
@@ -453,9 +456,14 @@ def near_misses(
     held: dict[str, tuple[float, str, NearMiss]] = {}  # group -> its entry in ``found``
     group_of: dict[str, str] = {}  # offer id -> group, of the entries in ``found``
     tells_keys = bool(ranked.groups) and isinstance(engine, GroupKeys)  # asked once: slow
+    checked = 0
 
-    def add(batch: Sequence[Candidate]) -> None:
+    def add(batch: Sequence[Candidate]) -> bool:
+        """Check ``batch`` (within :data:`NEAR_MISS_CHECKS`); False once that many were."""
+        nonlocal checked
         deadline.check()
+        batch = batch[: NEAR_MISS_CHECKS - checked]
+        checked += len(batch)
         missing = [c.ref for c in batch if c.ref not in ranked.known]
         if missing and tells_keys:
             # a unit of a group having a match is no near-miss: not read
@@ -492,8 +500,9 @@ def near_misses(
             for dropped in found[NEAR_MISSES:]:
                 held.pop(group_of.pop(dropped[1], ""), None)
             del found[NEAR_MISSES:]
+        return checked < NEAR_MISS_CHECKS
 
-    while True:  # read as many as still wanted (each is a near-miss when the prefilter is exact)
+    while checked < NEAR_MISS_CHECKS:  # as many as still wanted (each a near-miss if exact)
         batch = list(itertools.islice(pool, max(NEAR_MISSES - len(found), 1)))
         if not batch:
             break
@@ -515,7 +524,7 @@ def _tied_by_id(
     in_id_order: IdOrder,
     tied: Merged,
     found: list[tuple[float, str, NearMiss]],
-    add: Callable[[Sequence[Candidate]], None],
+    add: Callable[[Sequence[Candidate]], bool],
 ) -> None:
     """Near-miss the units of a run tied at the last one's distance in id order, up to the
     last one's id: the engine's offers walked in id order while that has read fewer offers
@@ -529,7 +538,8 @@ def _tied_by_id(
             return
         walked += len(chunk)
         after = chunk[-1][1]
-        add([tied[rid] for rid in tied.having([rid for rid, _ in chunk])])
+        if not add([tied[rid] for rid in tied.having([rid for rid, _ in chunk])]):
+            return
         if len(chunk) < _ID_CHUNK:
             return
     ids = [oid for oid, _ in engine.order_keys(refs.tolist())]
@@ -540,9 +550,8 @@ def _tied_by_id(
         part = [
             (oid, rid) for oid, rid in rest[i : i + _ID_CHUNK] if oid < found[NEAR_MISSES - 1][1]
         ]
-        if not part:
+        if not part or not add([tied[rid] for _, rid in part]):
             return
-        add([tied[rid] for _, rid in part])
 
 
 def nothing_found(

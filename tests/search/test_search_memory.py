@@ -7,6 +7,7 @@ import dataclasses
 import random
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -28,6 +29,7 @@ from ror.search.embedded.memory import store as memory_store
 from ror.search.engine import Candidate, CandidateQuery
 from ror.search.grouping import group_key
 from ror.search.pipeline import FACET_FIELDS, search
+from ror.search.result import SearchResult
 from ror.search.rings import union
 from tests.search.builders import (
     ALBI,
@@ -535,6 +537,52 @@ def test_grouped_near_misses_read_no_unit_of_a_group_that_has_a_match(
         reference.search(criteria, NOW).near_misses
     )
     assert read and not {o.establishment.id for o in read} & matched
+
+
+@pytest.mark.parametrize(
+    "failing", [{"max_monthly_price_eur": 1.0}, {"beds": BedNeed(min_available=1000)}]
+)
+def test_near_misses_read_a_bounded_number_of_units_when_colocated_is_asked(
+    synthetic_engine: EmbeddedEngine,
+    synthetic_offers: list[Offer],
+    monkeypatch: pytest.MonkeyPatch,
+    failing: dict[str, Any],
+) -> None:
+    """Issue 22: co-location (like ``open_at``) is not prefiltered, so a unit failing one
+    prefiltered criterion may fail it too and be no near-miss: the near-misses read at most
+    ``NEAR_MISS_CHECKS`` units, not every unit within the radius."""
+    held = Counter(a for o in synthetic_offers for a in o.activity)
+    rare = min(  # an activity one unit has, the southernmost such: far from Paris
+        (o.place.lat, a) for o in synthetic_offers for a in o.activity if held[a] == 1
+    )[1]
+    criteria = Criteria(place="Paris", colocated=(("activity", (rare,)),), limit=1, **failing)
+    near_misses = pipeline.near_misses
+
+    def units_read(cap: int) -> tuple[int, SearchResult]:
+        read: list[Offer] = []
+
+        def counting(engine: Any, ranked: Any, *args: Any) -> Any:
+            offers = engine.offers
+
+            def recording(refs: Any) -> list[Offer]:
+                found: list[Offer] = offers(refs)
+                read.extend(found)
+                return found
+
+            with monkeypatch.context() as m:
+                m.setattr(engine, "offers", recording)
+                return near_misses(engine, ranked, *args)
+
+        with monkeypatch.context() as m:
+            m.setattr(pipeline, "near_misses", counting)
+            m.setattr(pipeline, "NEAR_MISS_CHECKS", cap)
+            got = search(criteria, synthetic_engine, now=NOW)
+        return len(read), got
+
+    unbounded, everything = units_read(10**9)  # the units of the far establishment, at last
+    assert unbounded > 1000 and everything.near_misses
+    read, got = units_read(100)
+    assert 0 < read <= 100 and got.total == 0 and got.near_misses == ()
 
 
 def test_union_gives_each_ref_once_in_order_and_costs_a_sort() -> None:
