@@ -27,6 +27,7 @@ class Options:
     push_rate: float = 50.0  # steady pushes per second during HTTP load
     out: Path = Path("bench/results.json")
     quiet: bool = False
+    clock: str = "wall"  # the in-process timings: "wall" (perf_counter) or "cpu" (thread_time)
 
 
 def _positive(text: str) -> int:
@@ -93,6 +94,12 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     )
     p.add_argument("--out", type=Path, default=d.out, help="results JSON")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default=d.clock,
+        help="in-process timings by wall clock or by the thread's CPU time (a shared machine)",
+    )
     a = p.parse_args(argv)
     return Options(
         size=a.size,
@@ -110,4 +117,5 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         push_rate=a.push_rate,
         out=a.out,
         quiet=a.quiet,
+        clock=a.clock,
     )

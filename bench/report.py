@@ -78,6 +78,8 @@ def render(results: dict[str, Any]) -> str:
             + (f" with uncommitted changes in {', '.join(dirty)}" if dirty else "")
         )
     lines.append("")
+    if results["options"].get("clock") == "cpu":
+        lines.append("in-process times: CPU time of the searching thread (--clock cpu)")
     head = (
         f"{'scenario':<22}{'queries':>8}{'p50 ms':>9}{'p95 ms':>9}"
         f"{'base p50':>10}{'speed-up':>10}{'exact':>8}"

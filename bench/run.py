@@ -19,6 +19,7 @@ from typing import Any
 from bench.dataset import Dataset, ensure_dataset, remove_scratch, scratch_copy
 from bench.http_phase import run_http
 from bench.inprocess import (
+    CLOCKS,
     ScenarioRun,
     check_exactness,
     mix_figures,
@@ -103,6 +104,7 @@ def run(options: Options) -> dict[str, Any]:
             "http_seconds": options.http_seconds,
             "http_connections": options.http_connections,
             "http_workers": options.http_workers,
+            "clock": options.clock,
         },
         "machine": {
             "cpus": at_start["cpus"],
@@ -140,13 +142,14 @@ def in_process(
 ) -> dict[str, ScenarioRun]:
     """The engine on every query, the brute-force scan on a subset, the truth on a sample."""
     say(f"in-process: {sum(map(len, queries.values()))} queries over {len(queries)} scenarios")
-    runs = run_engine(engine, queries, dataset.now, options.seed, say)
+    clock = CLOCKS[options.clock]
+    runs = run_engine(engine, queries, dataset.now, options.seed, say, clock)
     phases.mark("engine")
     reference = Reference(dataset.offers)
     say(f"  brute-force reference over {reference.size:,} offers ready")
     phases.mark("reference build")
     now, seed = dataset.now, options.seed
-    run_baseline(reference, runs, queries, now, options.baseline_queries, seed, say)
+    run_baseline(reference, runs, queries, now, options.baseline_queries, seed, say, clock)
     phases.mark("baseline")
     check_exactness(reference, runs, queries, now, options.exact_sample, say)
     phases.mark("exactness")
