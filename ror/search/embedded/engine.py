@@ -147,7 +147,11 @@ class EmbeddedEngine:
     # --- connections and cached state ------------------------------------------------------
 
     def _refresh(self) -> None:
-        """Reload the code table and drop cached documents when offers changed anywhere."""
+        """Reload the code table and drop cached documents when offers changed anywhere (in a
+        :meth:`snapshot`, once: its read transaction sees the same versions throughout)."""
+        held = self._held
+        if getattr(held, "open", False) and held.caps is not None:
+            return
         conn = self.db.conn()
         versions = dict(
             conn.execute(
@@ -158,6 +162,8 @@ class EmbeddedEngine:
         self._schema = int(versions.get("schema_version", SCHEMA_VERSION))
         version = int(versions.get("docs_version", 0))
         caps = int(versions.get("caps_version", 0))
+        if getattr(held, "open", False):
+            held.caps = caps
         if caps != self._caps_version or version != self._docs_version:
             # counters changed somewhere: offers must be read again
             self._assembled = (caps, BoundedCache(OFFER_CACHE_SIZE))
@@ -206,11 +212,11 @@ class EmbeddedEngine:
             yield
             return
         with self.db.snapshot():
-            self._held.open, self._held.memory = True, None
+            self._held.open, self._held.memory, self._held.caps = True, None, None
             try:
                 yield
             finally:
-                self._held.open, self._held.memory = False, None
+                self._held.open, self._held.memory, self._held.caps = False, None, None
 
     def close(self) -> None:
         self.db.close()
@@ -519,7 +525,8 @@ class EmbeddedEngine:
         # the one this connection sees, so a search in an older snapshot never leaves older
         # counters for the readers that come after an acknowledged push.
         version, assembled = self._assembled
-        current = _visible_caps(conn) == version
+        held_caps = self._held.caps if getattr(self._held, "open", False) else None
+        current = (_visible_caps(conn) if held_caps is None else held_caps) == version
         if current:
             ready, missing_ready = assembled.take(refs)
             if not missing_ready:
