@@ -77,21 +77,19 @@ class Member:
 
 
 def members(
-    engine: Engine,
     best: Offer,
-    refs: Sequence[int],
+    offers: Sequence[Offer],
     criteria: Criteria,
     *,
     now: datetime,
     weights: Weights,
     zone_keys: frozenset[str],
 ) -> tuple[Member, ...]:
-    """The units behind ``refs`` (a group's eligible units within the radius used, as the
-    ranker counted them) other than ``best``, best first as the page orders (score,
-    distance, id)."""
+    """``offers`` (a group's eligible units within the radius used, as the ranker counted
+    them) other than ``best``, best first as the page orders (score, distance, id)."""
     point = unit_point(criteria.lat, criteria.lon) if criteria.has_point else None  # type: ignore[arg-type]
     found: list[tuple[tuple[float, float, str], Member]] = []
-    for offer in engine.offers(refs):
+    for offer in offers:
         if offer.id == best.id:
             continue
         distance = None

@@ -671,14 +671,17 @@ def explain_matches(
     """The page's matches, explained; grouped, each with the other eligible units of its
     group (``groups``: the refs of each group's eligible units, ``grouping.members``)."""
     weights = ranking_weights(criteria.profile)
+    refs = {r.group: sorted(groups.get(r.group, ())) for r in page if r.group}
+    wanted = [ref for group in refs.values() for ref in group]
+    read = iter(engine.offers(wanted) if wanted else ())
+    offers = {group: list(itertools.islice(read, len(part))) for group, part in refs.items()}
     out = []
     for r in page:
         others: tuple[Member, ...] = ()
         if r.group:
             others = members(
-                engine,
                 r.offer,
-                sorted(groups.get(r.group, ())),
+                offers[r.group],
                 criteria,
                 now=now,
                 weights=weights,
