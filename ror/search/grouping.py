@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from ror.availability.keys import location_keys
 from ror.criteria import Criteria, Group
@@ -51,11 +51,23 @@ def location_group(offer_id: str, keys: Iterable[str]) -> str:
     return f"L:{','.join(locs)}" if locs else f"O:{offer_id}"
 
 
+_TELLS_KEYS: dict[type, bool] = {}  # by engine class: a protocol check costs a search
+
+
+def key_teller(engine: Engine) -> GroupKeys | None:
+    """``engine`` when it can tell a unit's group without reading it (``GroupKeys``)."""
+    tells = _TELLS_KEYS.get(type(engine))
+    if tells is None:
+        tells = _TELLS_KEYS[type(engine)] = isinstance(engine, GroupKeys)
+    return cast(GroupKeys, engine) if tells else None
+
+
 def keys_of(engine: Engine, refs: Sequence[int], by: Group) -> list[str]:
     """:func:`group_key` of the units behind ``refs``, without reading them where the engine
     can tell (``GroupKeys``)."""
     out: list[str] = []
-    keys = engine.group_keys if isinstance(engine, GroupKeys) else None  # asked once: slow
+    teller = key_teller(engine)
+    keys = None if teller is None else teller.group_keys
     for i in range(0, len(refs), _KEYS_CHUNK):
         part = refs[i : i + _KEYS_CHUNK]
         if keys is not None:

@@ -61,14 +61,14 @@ from ror.errors import InvalidInput, NotFound, OutsideFrance, UnknownCode, Unkno
 from ror.geo import area_zone_keys, gazetteer, near_france, patient_zone_keys, reverse
 from ror.geo.territory import territory_departements, territory_name, territory_phrase
 from ror.model import Offer
-from ror.ranking import Weights, check, explain, french, near_miss_reason, score
+from ror.ranking import Weights, check, explain, french, near_miss_reason
 from ror.ranking import weights_for as ranking_weights
 from ror.ranking.explain import grouped
 from ror.ranking.hours import local
 from ror.ranking.prices import price_summary, priced_once
 from ror.search import ranker_rings
-from ror.search.engine import Candidate, CandidateQuery, Engine, GroupKeys, SearchRecord
-from ror.search.grouping import Member, group_key, keys_of, members
+from ror.search.engine import Candidate, CandidateQuery, Engine, SearchRecord
+from ror.search.grouping import Member, group_key, key_teller, keys_of, members
 from ror.search.prefilter import Prefilter
 from ror.search.ranker import (
     LOOKAHEAD,
@@ -455,7 +455,7 @@ def near_misses(
     grouping = criteria.grouping
     held: dict[str, tuple[float, str, NearMiss]] = {}  # group -> its entry in ``found``
     group_of: dict[str, str] = {}  # offer id -> group, of the entries in ``found``
-    tells_keys = bool(ranked.groups) and isinstance(engine, GroupKeys)  # asked once: slow
+    tells_keys = bool(ranked.groups) and key_teller(engine) is not None
     checked = 0
 
     def add(batch: Sequence[Candidate]) -> bool:
@@ -689,8 +689,7 @@ def explain_matches(
             )
         sentences: tuple[str, ...] = ()
         if criteria.explain:
-            scored = score(r.offer, criteria, distance_km=r.distance_km, now=now, weights=weights)
-            sentences = explain(r.offer, criteria, scored, distance_km=r.distance_km, now=now)
+            sentences = explain(r.offer, criteria, r.scored, distance_km=r.distance_km, now=now)
             sentences += grouped(criteria.grouping, [m.offer for m in others])
         price = price_summary(r.offer, criteria, local(r.offer, now).date())
         out.append(
@@ -698,9 +697,9 @@ def explain_matches(
                 r.offer,
                 r.distance_km,
                 r.score,
-                r.parts,
+                r.scored.parts,
                 sentences,
-                r.stale,
+                r.scored.stale,
                 r.by_zone,
                 price,
                 r.group,

@@ -22,6 +22,7 @@ from ror import deadline
 from ror.criteria import Criteria
 from ror.model import Offer
 from ror.ranking import Weights, check, score, score_upper_bound
+from ror.ranking.scoring import Scored
 from ror.search.engine import Candidate, Engine, RingMark, Streamed
 from ror.search.grouping import group_key, keys_of
 from ror.search.rings import IdOrder, union
@@ -38,11 +39,13 @@ class Ranked:
     key: tuple[float, float, str]
     offer: Offer = field(compare=False)
     distance_km: float | None = field(compare=False)
-    score: float = field(compare=False)
-    parts: dict[str, float] = field(compare=False)
-    stale: bool = field(compare=False)
+    scored: Scored = field(compare=False)  # its score, factors and freshness, explained as is
     by_zone: bool = field(compare=False)
     group: str = field(default="", compare=False)  # ``grouping.group_key`` ("" ungrouped)
+
+    @property
+    def score(self) -> float:
+        return self.scored.score
 
 
 @dataclass(slots=True)
@@ -373,9 +376,7 @@ class Ranker:
         at = bisect.bisect_right(self._keys, key)
         if at >= self.wanted:
             return True
-        entry = Ranked(
-            key, offer, c.distance_km, scored.score, scored.parts, scored.stale, by_zone, group
-        )
+        entry = Ranked(key, offer, c.distance_km, scored, by_zone, group)
         self._keys.insert(at, key)
         self.top.insert(at, entry)
         if group:
