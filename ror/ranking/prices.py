@@ -29,12 +29,12 @@ that block: an establishment that changes later is priced afresh; outside it not
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from ror.criteria import RECEPTION_CODES, Criteria
 from ror.model import Establishment, Offer, Price
@@ -73,8 +73,9 @@ def _rank(price: Price, criteria: Criteria) -> tuple[int, int, int] | None:
 
 
 _Key = tuple[int, str, date, str | None, bool, bool]
-_Memo = dict[_Key, tuple[Establishment, Price | None]]
+_Memo = dict[_Key, tuple[Establishment, Any]]
 _memo: ContextVar[_Memo | None] = ContextVar("ror_prices_memo", default=None)
+_T = TypeVar("_T")
 
 
 @contextmanager
@@ -98,19 +99,33 @@ def _memo_key(kind: str, est: Establishment, today: date, criteria: Criteria | N
     return (id(est), kind, today, criteria.reception, bool(criteria.social_aid), young)
 
 
-def select_price(offer: Offer, criteria: Criteria, today: date) -> Price | None:
-    """The base accommodation price this request would pay, or None when none is given."""
+def _once(
+    kind: str,
+    offer: Offer,
+    today: date,
+    criteria: Criteria | None,
+    compute: Callable[[Offer, Criteria, date], _T],
+    request: Criteria,
+) -> _T:
+    """``compute(offer, request, today)``, kept in the search's memo (when one is open) under
+    the offer's establishment, ``kind`` and the parts of the request it reads (``criteria``;
+    None: it reads none)."""
     memo = _memo.get()
     if memo is None:
-        return _select_price(offer, criteria, today)
+        return compute(offer, request, today)
     est = offer.establishment
-    key = _memo_key("base", est, today, criteria)
+    key = _memo_key(kind, est, today, criteria)
     hit = memo.get(key)
     if hit is not None and hit[0] is est:
-        return hit[1]
-    price = _select_price(offer, criteria, today)
-    memo[key] = (est, price)
-    return price
+        return hit[1]  # type: ignore[no-any-return]
+    value = compute(offer, request, today)
+    memo[key] = (est, value)
+    return value
+
+
+def select_price(offer: Offer, criteria: Criteria, today: date) -> Price | None:
+    """The base accommodation price this request would pay, or None when none is given."""
+    return _once("base", offer, today, criteria, _select_price, criteria)
 
 
 def _select_price(offer: Offer, criteria: Criteria, today: date) -> Price | None:
@@ -180,20 +195,13 @@ def _latest(prices: list[Price], today: date) -> Price | None:
 
 def dependency_price(offer: Offer, today: date) -> Price | None:
     """The GIR 5-6 dependency tariff in force (the latest started)."""
-    memo = _memo.get()
-    if memo is None:
-        return _dependency_price(offer, today)
-    est = offer.establishment
-    key = _memo_key("dependency", est, today, None)
-    hit = memo.get(key)
-    if hit is not None and hit[0] is est:
-        return hit[1]
-    price = _dependency_price(offer, today)
-    memo[key] = (est, price)
-    return price
+    return _once("dependency", offer, today, None, _dependency_price, _NO_REQUEST)
 
 
-def _dependency_price(offer: Offer, today: date) -> Price | None:
+_NO_REQUEST: Final = Criteria()
+
+
+def _dependency_price(offer: Offer, _: Criteria, today: date) -> Price | None:
     return _latest(
         [
             p
@@ -219,6 +227,10 @@ def family_price(offer: Offer, criteria: Criteria, today: date) -> FamilyPrice |
     establishment gives no accommodation price."""
     if is_day_care(offer):
         return None
+    return _once("family", offer, today, criteria, _family_price, criteria)
+
+
+def _family_price(offer: Offer, criteria: Criteria, today: date) -> FamilyPrice | None:
     base = select_price(offer, criteria, today)
     if base is None:
         return None
@@ -227,6 +239,12 @@ def family_price(offer: Offer, criteria: Criteria, today: date) -> FamilyPrice |
 
 def family_monthly_eur(offer: Offer, criteria: Criteria, today: date) -> float | None:
     """The monthly figure of :func:`family_price`, or None."""
+    if is_day_care(offer):
+        return None
+    return _once("family_monthly", offer, today, criteria, _family_monthly_eur, criteria)
+
+
+def _family_monthly_eur(offer: Offer, criteria: Criteria, today: date) -> float | None:
     price = family_price(offer, criteria, today)
     return None if price is None else price.monthly_eur
 
@@ -236,11 +254,15 @@ def room_prices(offer: Offer, criteria: Criteria, today: date) -> list[tuple[str
     first: the rooms of the selected accommodation price's group."""
     if is_day_care(offer):
         return []
+    return list(_once("rooms", offer, today, criteria, _room_prices, criteria))
+
+
+def _room_prices(offer: Offer, criteria: Criteria, today: date) -> tuple[tuple[str, float], ...]:
     dependency = dependency_price(offer, today)
     best: dict[str, float] = {}
     chosen = select_price(offer, criteria, today)
     if chosen is None:
-        return []
+        return ()
     rank = _rank(chosen, criteria)
     latest: dict[str, Price] = {}
     for price in offer.establishment.prices:
@@ -257,7 +279,7 @@ def room_prices(offer: Offer, criteria: Criteria, today: date) -> list[tuple[str
         monthly = FamilyPrice(price, dependency).monthly_eur
         if monthly is not None:
             best[room] = monthly
-    return sorted(best.items(), key=lambda kv: (kv[1], kv[0]))
+    return tuple(sorted(best.items(), key=lambda kv: (kv[1], kv[0])))
 
 
 def price_summary(offer: Offer, criteria: Criteria, today: date) -> dict[str, Any] | None:
