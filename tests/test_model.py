@@ -1,5 +1,6 @@
 """The Offer JSON form round-trips without loss."""
 
+import dataclasses
 from datetime import UTC, date, datetime, time
 
 from ror.model import (
@@ -18,7 +19,28 @@ from ror.model import (
 
 
 def test_offer_round_trips_through_json_form() -> None:
-    offer = Offer(
+    offer = _offer()
+    again = Offer.from_dict(offer.to_dict())
+    assert again == offer
+    assert again.establishment.social_aid
+    assert again.establishment.prices[0].monthly_eur == 2143.2
+    assert again.home_based
+
+
+def test_with_capacities_is_replace_of_the_counters_only() -> None:
+    offer = _offer()
+    counters = (dataclasses.replace(offer.capacities[0], count=7, location_id="loc-2"),)
+    changed = offer.with_capacities(counters)
+    assert changed == dataclasses.replace(offer, capacities=counters)
+    assert changed.capacities == counters and changed is not offer
+    assert offer.capacities[0].count == 3  # the offer read stays as it was
+    assert [
+        getattr(changed, f.name) for f in dataclasses.fields(Offer) if f.name != "capacities"
+    ] == [getattr(offer, f.name) for f in dataclasses.fields(Offer) if f.name != "capacities"]
+
+
+def _offer() -> Offer:
+    return Offer(
         id="hs-1",
         name="EHPAD Les Tilleuls",
         establishment=Establishment(
@@ -48,12 +70,8 @@ def test_offer_round_trips_through_json_form() -> None:
         hours=(OpeningHours(days=(1, 2), start=time(8), end=time(18), kind="01"),),
         contacts=(Contact(value="05 00 00 00 00", channel="2", confidentiality="2"),),
         last_updated=datetime(2026, 11, 1, tzinfo=UTC),
+        source={"resourceType": "HealthcareService"},
     )
-    again = Offer.from_dict(offer.to_dict())
-    assert again == offer
-    assert again.establishment.social_aid
-    assert again.establishment.prices[0].monthly_eur == 2143.2
-    assert again.home_based
 
 
 def test_capacity_key_follows_its_field_list() -> None:

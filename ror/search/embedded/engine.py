@@ -544,7 +544,7 @@ class EmbeddedEngine:
         for r in refs:
             offer, offer_locs = stored[r]
             caps = tuple(c for loc in offer_locs for c in by_loc.get(loc, ()))
-            out.append(dataclasses.replace(offer, capacities=caps) if caps else offer)
+            out.append(offer.with_capacities(caps) if caps else offer)
         if current:
             assembled.store(dict(zip(refs, out, strict=True)))
         return out
