@@ -225,7 +225,7 @@ def day_care_price(offer: Offer, today: date) -> Price | None:
 def family_price(offer: Offer, criteria: Criteria, today: date) -> FamilyPrice | None:
     """Accommodation (:func:`select_price`) plus GIR 5-6; None for a day-care unit or when the
     establishment gives no accommodation price."""
-    if is_day_care(offer):
+    if is_day_care(offer) or not offer.establishment.prices:
         return None
     return _once("family", offer, today, criteria, _family_price, criteria)
 
@@ -239,7 +239,7 @@ def _family_price(offer: Offer, criteria: Criteria, today: date) -> FamilyPrice 
 
 def family_monthly_eur(offer: Offer, criteria: Criteria, today: date) -> float | None:
     """The monthly figure of :func:`family_price`, or None."""
-    if is_day_care(offer):
+    if is_day_care(offer) or not offer.establishment.prices:
         return None
     return _once("family_monthly", offer, today, criteria, _family_monthly_eur, criteria)
 
@@ -252,7 +252,7 @@ def _family_monthly_eur(offer: Offer, criteria: Criteria, today: date) -> float 
 def room_prices(offer: Offer, criteria: Criteria, today: date) -> list[tuple[str, float]]:
     """Per residential type (R242) the request could pay, the family's monthly price, cheapest
     first: the rooms of the selected accommodation price's group."""
-    if is_day_care(offer):
+    if is_day_care(offer) or not offer.establishment.prices:
         return []
     return list(_once("rooms", offer, today, criteria, _room_prices, criteria))
 
@@ -289,6 +289,8 @@ def price_summary(offer: Offer, criteria: Criteria, today: date) -> dict[str, An
     "monthly_eur", "daily_eur", "accommodation_daily_eur", "dependency_gir56_daily_eur",
     "rooms": [{"residential_type", "monthly_eur"}]}`` (rooms cheapest first).
     """
+    if not offer.establishment.prices:
+        return None
     if is_day_care(offer):
         daily = day_care_price(offer, today)
         return None if daily is None else {"kind": "day_care", "daily_eur": daily.amount_eur}
