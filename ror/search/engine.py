@@ -123,6 +123,9 @@ class CandidateQuery:
     sensitive are left out of candidates and facets unless they carry one of these champ codes.
     ``strict``: only units failing no prefilter criterion are wanted (no near-misses), so the
     engine may leave out every unit that fails one (the FHIR facade's query).
+    ``colocated_egs`` (``Criteria.colocated_egs``): the establishments having each co-located
+    requirement; an engine that decides them counts one failure per requirement a unit's
+    establishment is not among (``Candidates.decides_colocated``), else ``check`` does.
     """
 
     point: tuple[float, float] | None
@@ -133,6 +136,7 @@ class CandidateQuery:
     sensitive_champs: tuple[str, ...] | None = None
     strict: bool = False
     departements: tuple[str, ...] = ()
+    colocated_egs: tuple[frozenset[str], ...] = ()
 
     def codes_of(self, name: str) -> tuple[str, ...]:
         return dict(self.codes).get(name, ())
@@ -179,6 +183,9 @@ class Candidates:
     # The stream gives refs and distances without reading a document: its units can be
     # counted for less than reading them (False: every unit read costs a document).
     counts_without_reading: bool = False
+    # ``fails`` (and ``sure``) count the co-located requirements (``CandidateQuery.colocated_egs``)
+    # too: a sure unit needs no check for them.
+    decides_colocated: bool = False
 
 
 @dataclass(frozen=True, slots=True)

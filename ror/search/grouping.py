@@ -37,11 +37,21 @@ def group_key(offer: Offer, by: Group | str) -> str:
     """The group of ``offer``: its establishment's id (``E:``), the Locations its counts come
     from (``L:``), or the offer itself (``O:``, also when it has no establishment id or no
     Location)."""
-    if by == "establishment" and offer.establishment.id:
-        return f"E:{offer.establishment.id}"
+    keys = location_keys(offer) if by == "location" else ()
+    return key_of(by, offer.id, offer.establishment.id, keys)
+
+
+def key_of(
+    by: Group | str, offer_id: str, establishment_id: str | None, keys: Iterable[str]
+) -> str:
+    """:func:`group_key` from an offer's id, establishment id and Location keys
+    (``availability.keys.location_keys``) alone: what an engine reads to tell a unit's group
+    without reading the unit."""
+    if by == "establishment" and establishment_id:
+        return f"E:{establishment_id}"
     if by == "location":
-        return location_group(offer.id, location_keys(offer))
-    return f"O:{offer.id}"
+        return location_group(offer_id, keys)
+    return f"O:{offer_id}"
 
 
 def location_group(offer_id: str, keys: Iterable[str]) -> str:

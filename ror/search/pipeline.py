@@ -389,6 +389,7 @@ def plan(criteria: Criteria, now: datetime, zone_keys: frozenset[str]) -> Candid
         max_radius_km=criteria.radius_km,
         sensitive_champs=criteria.audience.sensitive_champs,
         departements=territory_departements(criteria.area) if criteria.area else (),
+        colocated_egs=criteria.colocated_egs or (),
     )
 
 
@@ -401,8 +402,10 @@ def rank(
     zone_keys: frozenset[str],
 ) -> Ranking:
     """The best ``offset + limit`` eligible units, exactly, widening the radius as needed."""
-    ranker = Ranker(engine, criteria, weights, now, zone_keys, query.prefilter.exact)
     candidates = engine.candidates(query)
+    p = query.prefilter
+    exact = p.exact or (candidates.decides_colocated and p.exact_but_colocated)
+    ranker = Ranker(engine, criteria, weights, now, zone_keys, exact)
     stream, rings = candidates.stream, candidates.rings
     if rings is None:
         consume_by_zone(ranker, candidates.by_zone)
@@ -568,7 +571,7 @@ def nothing_found(
     if ranked.total or (not query.codes and criteria.radius_km is None and not criteria.area):
         return (), ()
     wide = dataclasses.replace(query, max_radius_km=None)
-    france = dataclasses.replace(wide, prefilter=Prefilter(), departements=())
+    france = dataclasses.replace(wide, prefilter=Prefilter(), departements=(), colocated_egs=())
     if query.codes and not _any_listed(engine, france):
         asked = " ; ".join(
             ", ".join(_code_label(name, code) for code in codes) for name, codes in query.codes

@@ -138,3 +138,18 @@ def satisfies(doc: dict[str, Any], clause: dict[str, Any], base: str = "") -> bo
             for v in have
         )
     raise AssertionError(f"clause not read by this oracle: {op}")
+
+
+def named_clauses(query: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(``_name``, clause) of every named clause of a query, wherever it sits (a hit's
+    ``matched_queries`` are the names of those its document satisfies)."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(query, list):
+        for item in query:
+            found += named_clauses(item)
+    elif isinstance(query, dict):
+        for op, body in query.items():
+            if isinstance(body, dict) and "_name" in body:
+                found.append((str(body["_name"]), {op: body}))
+            found += named_clauses(body)
+    return found

@@ -125,18 +125,30 @@ def test_stream_page_of_a_ring() -> None:
                 "should": [
                     {
                         "bool": {
-                            "should": [
-                                {"term": {"age_range": 8}},
-                                {"bool": {"must_not": [{"exists": {"field": "age_range"}}]}},
+                            "filter": [
+                                {
+                                    "bool": {
+                                        "should": [
+                                            {"term": {"age_range": 8}},
+                                            {
+                                                "bool": {
+                                                    "must_not": [{"exists": {"field": "age_range"}}]
+                                                }
+                                            },
+                                        ],
+                                        "minimum_should_match": 1,
+                                    }
+                                }
                             ],
-                            "minimum_should_match": 1,
+                            "_name": "age",
                         }
                     },
-                    NOT_CLOSED,
+                    {"bool": {"filter": [NOT_CLOSED], "_name": "closed"}},
                 ],
                 "minimum_should_match": 1,
             }
         },
+        "_source": ["id", "last_updated", "location", "establishment.id", "location_keys"],
         "sort": [
             {
                 "_geo_distance": {
@@ -176,7 +188,12 @@ def test_known_patient_zones_make_home_based_offers_fail_one_criterion_in_the_st
         point=POINT, prefilter=prefilter(age=80), zone_keys=frozenset({"C:31555"})
     )
     should = stream_body(query, (0.0, 2.0))["query"]["bool"]["should"]
-    assert should[-1] == {"bool": {"must_not": [{"exists": {"field": "zone_keys"}}]}}
+    assert should[-1] == {
+        "bool": {
+            "filter": [{"bool": {"must_not": [{"exists": {"field": "zone_keys"}}]}}],
+            "_name": "by_distance",
+        }
+    }
     assert stream_body(query, (0.0, 2.0))["query"]["bool"]["minimum_should_match"] == 2
 
 
@@ -198,6 +215,7 @@ def test_zone_matches_at_any_distance() -> None:
         },
         "sort": [{"id": "asc"}],
         "track_total_hits": False,
+        "_source": ["id", "last_updated", "location", "establishment.id", "location_keys"],
     }
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 
-from ror.criteria import BedNeed, Criteria
+from ror.criteria import BedNeed, Criteria, Group
 from ror.indexer.synthetic import generate
 from ror.model import Capacity, Offer
 from ror.search.elasticsearch.engine import ElasticsearchEngine
@@ -29,7 +29,7 @@ from ror.search.pipeline import replay, search
 from ror.search.result import SearchResult
 from tests.es.es_cluster import drop, new_engine
 from tests.search import test_search_pipeline as embedded_suite
-from tests.search.builders import NOW, random_criteria
+from tests.search.builders import NOW, colocated_cases, random_criteria
 
 SYNTHETIC_SIZE = 3000  # as the embedded suite (tests/search/conftest.py)
 _SCENARIO_MARK = next(
@@ -69,6 +69,8 @@ def summary(result: SearchResult) -> dict[str, object]:
         "radius_km": result.radius_km,
         "total": result.total,
         "near_misses": [(n.offer.id, n.criterion, n.reason) for n in result.near_misses],
+        "group": (result.group, result.counted),
+        "members": [tuple(o.offer.id for o in m.members) for m in result.matches],
         "facets": {f.field: [(v.code, v.count) for v in f.values] for f in result.facets},
         "warnings": result.warnings,
     }
@@ -131,6 +133,28 @@ def test_home_care_by_zone_ranks_identically(
 ) -> None:
     for offer in [o for o in offers if o.zones][:5]:
         assert_parity(engines, Criteria(place=offer.zones[-1].code, offer_type=offer.offer_type))
+
+
+@pytest.mark.parametrize("group", ["establishment", "location"])
+def test_grouped_searches_rank_identically(
+    engines: tuple[EmbeddedEngine, ElasticsearchEngine], offers: list[Offer], group: Group
+) -> None:
+    """One match per establishment or bed zone: the groups counted unread (their keys from
+    the hits' narrow sources), members and near-misses as the embedded engine gives them."""
+    rng = random.Random(20261208)  # the embedded suite's grouped searches
+    for _ in range(40):
+        assert_parity(engines, random_criteria(rng, offers).with_(group=group))
+    for criteria in colocated_cases(offers):  # small pages: most groups counted unread
+        assert_parity(engines, criteria.with_(group=group, limit=2))
+
+
+def test_colocated_searches_rank_identically(
+    engines: tuple[EmbeddedEngine, ElasticsearchEngine], offers: list[Offer]
+) -> None:
+    """The co-located requirements decided by named clauses: matches, totals and the
+    near-misses whose establishment lacks one, as the embedded engine checks them."""
+    for criteria in colocated_cases(offers):
+        assert_parity(engines, criteria)
 
 
 def test_beds_by_gender_and_more_than_one(

@@ -109,3 +109,39 @@ def random_criteria(rng: random.Random, offers: list[Offer]) -> Criteria:
     if rng.random() < 0.05:
         kw["equipment"] = (EquipmentNeed("088", "001", 200.0),)
     return Criteria(**kw)  # type: ignore[arg-type]
+
+
+def colocated_cases(offers: list[Offer]) -> list[Criteria]:
+    """Searches with co-located requirements near establishments that have offers of two
+    activities: the first activity asked with the second co-located (met there, missed by
+    most establishments around: near-misses), then with a co-located offer type too, within a
+    radius; and an emergency search for ICU establishments."""
+    by_eg: dict[str, list[Offer]] = {}
+    for offer in offers:
+        if offer.activity and offer.offer_type and not offer.home_based:
+            by_eg.setdefault(offer.establishment.id, []).append(offer)
+    pairs: list[tuple[Offer, Offer]] = []
+    for eg in sorted(by_eg):
+        units = by_eg[eg]
+        for a in units:
+            b = next((u for u in units if u.activity[0] != a.activity[0]), None)
+            if b is not None:
+                pairs.append((a, b))
+                break
+    cases: list[Criteria] = []
+    for a, b in pairs[:: max(1, len(pairs) // 4)][:4]:
+        near = Criteria(lat=a.place.lat, lon=a.place.lon, activity=(a.activity[0],))
+        with_b = ("activity", (b.activity[0],))
+        cases.append(near.with_(colocated=(with_b,)))
+        both = (with_b, ("offer_type", b.offer_type[:1]))
+        cases.append(near.with_(radius_km=60.0, colocated=both))
+    first = pairs[0][0] if pairs else offers[0]
+    cases.append(
+        Criteria(
+            lat=first.place.lat,
+            lon=first.place.lon,
+            profile="emergency",
+            colocated=(("activity", ("126", "127")),),
+        )
+    )
+    return cases

@@ -8,6 +8,11 @@ near-misses), the distance stream read ring after ring with growing ``geo_distan
 query of their own. The engine recounts each hit's failures with ``prefilter.fails`` itself, so
 the ``should`` clauses only prune.
 
+Each criterion clause of a referral stream is named (``_name``, :func:`named_criteria`): a
+hit's ``matched_queries`` say which ones it meets, so the engine counts its failures without
+reading it, and its narrow ``_source`` (:data:`GROUP_SOURCE`) carries what orders it and tells
+its groups (``grouping.key_of``). The page's documents are read afterwards, by ``_mget``.
+
 A strict query (``CandidateQuery.strict``, the FHIR facade's) puts every prefilter criterion in
 ``bool.filter``: the cluster decides them all. When each of their clauses is exact
 (:func:`decided_in_cluster`), hits carry only the id, the point and the last update
@@ -17,7 +22,7 @@ A strict query (``CandidateQuery.strict``, the FHIR facade's) puts every prefilt
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
 from ror.mappings import fields as f
@@ -32,6 +37,7 @@ from ror.search.elasticsearch.filters import (
     zone_filter,
 )
 from ror.search.engine import ANNULI_KM, ESTABLISHMENT_OFFERS_MAX, CandidateQuery
+from ror.search.prefilter import asked
 
 PAGE: Final = 500
 FACET_TERMS: Final = 5000  # more than any code system has codes (R210 acts: ~1 300)
@@ -39,6 +45,11 @@ FACET_TERMS: Final = 5000  # more than any code system has codes (R210 acts: ~1 
 Ring = tuple[float, float | None]  # (inner km, outer km or None = no bound)
 #: What a hit of a query decided in the cluster carries: enough to order and count it.
 LIGHT_SOURCE: Final = [f.ID, f.LAST_UPDATED, f.LOCATION]
+#: What a hit of a referral stream carries: the light fields and those of its group keys.
+GROUP_SOURCE: Final = [*LIGHT_SOURCE, f.EST_ID, f.LOCATION_KEYS]
+#: The name of the stream's clause failed by home-based units when the patient's zones are
+#: known (they are matched by zone instead).
+BY_DISTANCE: Final = "by_distance"
 
 
 def decided_in_cluster(query: CandidateQuery) -> bool:
@@ -59,20 +70,57 @@ def _pruned(filters: list[Clause], criteria: list[Clause], allowed_fails: int) -
     if allowed_fails == 0:
         return {"bool": {"filter": [*filters, *criteria]}}
     body: dict[str, Any] = {"filter": filters}
-    must_hold = len(criteria) - allowed_fails
-    if must_hold > 0:
+    if criteria:  # sent even when any may fail: their names tell which ones a hit meets
         body["should"] = criteria
-        body["minimum_should_match"] = must_hold
+        body["minimum_should_match"] = max(len(criteria) - allowed_fails, 0)
     return {"bool": body}
 
 
 def stream_criteria(query: CandidateQuery) -> list[Clause]:
     """Prefilter criteria of the distance stream: home-based offers fail one when the
     patient's zones are known (they are matched by zone instead)."""
-    criteria = prefilter_clauses(query.prefilter)
-    if query.zone_keys:
-        criteria.append(not_home_based())
-    return criteria
+    return [clause for _, clause in named_criteria(query, zone_term=bool(query.zone_keys))]
+
+
+def named_criteria(query: CandidateQuery, *, zone_term: bool) -> list[tuple[str, Clause]]:
+    """(name, clause) of each criterion a unit of the stream may fail, holding when it passes:
+    the prefilter criteria (named as ``ranking.check`` names them), each co-located
+    requirement (``colocated.<i>``: one failure each, as ``check`` counts them) and, with
+    ``zone_term``, :data:`BY_DISTANCE`."""
+    named = [(c.name, c.clause(query.prefilter)) for c in asked(query.prefilter)]
+    named += [
+        (f"colocated.{i}", {"terms": {f.EST_ID: sorted(egs)}})
+        for i, egs in enumerate(query.colocated_egs)
+    ]
+    if zone_term:
+        named.append((BY_DISTANCE, not_home_based()))
+    return named
+
+
+def named(name: str, clause: Clause) -> Clause:
+    """``clause`` under a name its hits report in ``matched_queries``."""
+    return {"bool": {"filter": [clause], "_name": name}}
+
+
+def counted_exactly(query: CandidateQuery) -> bool:
+    """The named clauses give the failures ``prefilter.fails`` counts (and one per co-located
+    requirement not met): every clause but the price one with a selected price is exact."""
+    return query.prefilter.max_monthly_price_eur is None or query.prefilter.price_column is None
+
+
+def failures(hit: Mapping[str, Any], names: Sequence[str]) -> int:
+    """How many of the named criteria ``names`` a hit does not meet (``matched_queries``)."""
+    matched = hit.get("matched_queries") or ()
+    return sum(name not in matched for name in names)
+
+
+def _criteria(query: CandidateQuery, *, zone_term: bool) -> list[Clause]:
+    """The stream's criteria clauses: named for a referral stream, plain for a strict one
+    (decided in ``bool.filter``)."""
+    pairs = named_criteria(query, zone_term=zone_term)
+    if query.strict:
+        return [clause for _, clause in pairs]
+    return [named(name, clause) for name, clause in pairs]
 
 
 def rings(max_radius_km: float | None) -> Iterator[Ring]:
@@ -125,7 +173,9 @@ def stream_body(
         sort = distance_sort(query.point)
     body: dict[str, Any] = {
         "size": size,
-        "query": _pruned(filters, stream_criteria(query), _allowed_fails(query)),
+        "query": _pruned(
+            filters, _criteria(query, zone_term=bool(query.zone_keys)), _allowed_fails(query)
+        ),
         "sort": sort,
         "track_total_hits": False,
     }
@@ -139,6 +189,8 @@ def _allowed_fails(query: CandidateQuery) -> int:
 def _light(body: dict[str, Any], query: CandidateQuery, after: list[Any] | None) -> dict[str, Any]:
     if decided_in_cluster(query):
         body["_source"] = LIGHT_SOURCE
+    elif not query.strict:
+        body["_source"] = GROUP_SOURCE
     if after is not None:
         body["search_after"] = after
     return body
@@ -159,7 +211,7 @@ def zone_body(
     filters = [*query_clauses(query), zone_filter(query.zone_keys)]
     body: dict[str, Any] = {
         "size": size,
-        "query": _pruned(filters, prefilter_clauses(query.prefilter), _allowed_fails(query)),
+        "query": _pruned(filters, _criteria(query, zone_term=False), _allowed_fails(query)),
         "sort": [{f.ID: "asc"}],
         "track_total_hits": False,
     }

@@ -6,9 +6,13 @@ Reads live here, writes in ``es_store.py`` (index behind an alias, bulk, capacit
   the embedded engine's read transaction: a capacity push or a reindex during a search does not
   mix two states into one answer.
 - **Candidates** mirror the embedded planner (``candidates.py``): code filters, prefilter
-  criteria of which at most one may fail, rings of growing ``geo_distance`` sorted by distance,
-  zone matches apart. Each hit's failures are recounted with ``prefilter.fails`` and its
-  distance measured as the embedded engine does, so the pipeline ranks the same units alike.
+  criteria and co-located requirements of which at most one may fail, rings of growing
+  ``geo_distance`` sorted by distance, zone matches apart. Each criterion clause is named: a
+  hit's failures are the names missing from its ``matched_queries`` (``prefilter.fails`` and
+  one per co-located requirement not met), its distance is measured as the embedded engine
+  does from its point, and its narrow ``_source`` (``GROUP_SOURCE``) tells its groups
+  (``GroupKeys``), so the pipeline ranks the same units alike and reads, by ``_mget``, only
+  the documents of the units it checks.
 - **Strict queries** (the FHIR facade's) are decided in the cluster: every prefilter criterion
   in ``bool.filter``, hits carrying the id, point and last update only; the documents of the
   units read (a page) come afterwards by ``_mget``, and ``count_candidates`` is a ``_count``.
@@ -42,13 +46,17 @@ from ror.mappings.template import searches_body
 from ror.model import Capacity, Offer
 from ror.search.elasticsearch.availability import EsAvailability, area_offers_body
 from ror.search.elasticsearch.candidates import (
+    GROUP_SOURCE,
     LIGHT_SOURCE,
     LOCATIONS_AGG,
     count_body,
+    counted_exactly,
     decided_in_cluster,
     facets_body,
+    failures,
     id_order_body,
     locations_body,
+    named_criteria,
     rings,
     sensitive_body,
     stream_body,
@@ -58,7 +66,7 @@ from ror.search.elasticsearch.documents import from_document
 from ror.search.elasticsearch.filters import establishments_query
 from ror.search.elasticsearch.lookups import EsLookups, mapping_ready
 from ror.search.elasticsearch.referral import NativeRanking, native_ranking
-from ror.search.elasticsearch.refs import RefTable
+from ror.search.elasticsearch.refs import GroupFacts, RefTable
 from ror.search.elasticsearch.store import EngineUnavailable, OfferStore
 from ror.search.engine import (
     AREA_OFFERS_MAX,
@@ -79,6 +87,7 @@ from ror.search.engine import (
     SearchRecord,
     UpdateResult,
 )
+from ror.search.grouping import key_of
 from ror.search.prefilter import OfferColumns, fails
 
 MAPPING_VERSION: Final = 1  # bump when offers.json changes in a way old indices lack
@@ -417,6 +426,33 @@ class ElasticsearchEngine:
     def order_keys(self, refs: Sequence[int]) -> list[OrderKeys]:
         return [self._known(ref) for ref in refs]
 
+    def group_keys(self, refs: Sequence[int], by: str) -> list[str]:
+        """``grouping.group_key`` of the offers behind ``refs`` (``GroupKeys``) without reading
+        them: from the group facts their hits carried (``GROUP_SOURCE``) or their documents
+        read, else from an ``_mget`` of those fields alone."""
+        if by not in ("establishment", "location"):
+            return [f"O:{self._known(ref)[0]}" for ref in refs]
+        facts: dict[int, GroupFacts] = {}
+        unread: dict[int, str] = {}
+        for ref in refs:
+            found = self.refs.facts(ref)
+            if found is None:
+                unread[ref] = self._known(ref)[0]
+            else:
+                facts[ref] = found
+        for batch in _batches(sorted(unread), READ_BATCH):
+            ids = [unread[ref] for ref in batch]
+            answer = self.store.call(
+                self.client.mget, index=self.alias, ids=ids, source_includes=GROUP_SOURCE
+            )
+            read = {d["_id"]: group_facts(d["_source"]) for d in answer["docs"] if d.get("found")}
+            for ref in batch:
+                if unread[ref] not in read:
+                    raise NotFound(f"offre {unread[ref]} supprimée pendant la recherche")
+                facts[ref] = read[unread[ref]]
+            self.refs.keep_facts({ref: facts[ref] for ref in batch})
+        return [key_of(by, self._known(ref)[0], *facts[ref]) for ref in refs]
+
     def count_candidates(self, query: CandidateQuery) -> int | None:
         """A ``_count`` of the strict query (see ``Counts``)."""
         if not decided_in_cluster(query) or query.zone_keys:
@@ -427,10 +463,12 @@ class ElasticsearchEngine:
         return int(found["count"])
 
     def _candidate(
-        self, hit: Mapping[str, Any], query: CandidateQuery, zone_term: bool
+        self, hit: Mapping[str, Any], query: CandidateQuery, zone_term: bool, names: list[str]
     ) -> Candidate | None:
         if decided_in_cluster(query):
             return self._decided(hit, query)
+        if not query.strict:
+            return self._named(hit, query, names)
         offer = from_document(hit["_source"])
         n = fails(OfferColumns.of(offer), query.prefilter)
         if zone_term and offer.home_based:
@@ -441,6 +479,25 @@ class ElasticsearchEngine:
         if query.point is not None:
             distance = distance_km(query.point, offer.place.lat, offer.place.lon)
         return Candidate(self._remember(offer), distance, n)
+
+    def _named(
+        self, hit: Mapping[str, Any], query: CandidateQuery, names: list[str]
+    ) -> Candidate | None:
+        """A hit of a referral stream: its failures are the named criteria (``names``) it
+        does not meet (``matched_queries``); its narrow ``_source`` orders it and tells its
+        groups."""
+        n = failures(hit, names)
+        if n > 1:
+            return None
+        source = hit["_source"]
+        updated = source.get(f.LAST_UPDATED)
+        keys: OrderKeys = (hit["_id"], datetime.fromisoformat(updated) if updated else None)
+        distance = None
+        if query.point is not None:
+            point = source[f.LOCATION]
+            distance = distance_km(query.point, point["lat"], point["lon"])
+        ref = self.refs.remember(keys, facts=group_facts(source))
+        return Candidate(ref, distance, n, counted_exactly(query))
 
     def _decided(self, hit: Mapping[str, Any], query: CandidateQuery) -> Candidate:
         """A hit of a query decided in the cluster: it fails nothing; its id, point and last
@@ -460,8 +517,9 @@ class ElasticsearchEngine:
         by_zone: list[Candidate] = []
         seen: set[str] = set()
         if query.zone_keys:
+            names = [name for name, _ in named_criteria(query, zone_term=False)]
             for hit in self._pages(zone_body(query)):
-                candidate = self._candidate(hit, query, zone_term=False)
+                candidate = self._candidate(hit, query, False, names)
                 if candidate is not None:
                     by_zone.append(candidate)
                     seen.add(hit["_id"])
@@ -471,11 +529,13 @@ class ElasticsearchEngine:
             by_zone,
             self._stream(query, seen),
             strategy,
-            counts_without_reading=decided_in_cluster(query),
+            counts_without_reading=decided_in_cluster(query) or not query.strict,
+            decides_colocated=not query.strict,
         )
 
     def _stream(self, query: CandidateQuery, seen: set[str]) -> Iterator[Candidate]:
         zone_term = bool(query.zone_keys)
+        names = [name for name, _ in named_criteria(query, zone_term=zone_term)]
         if query.point is None:
             bodies: Iterable[dict[str, Any]] = [stream_body(query, None)]
         else:
@@ -485,7 +545,7 @@ class ElasticsearchEngine:
                 if hit["_id"] in seen:
                     continue
                 seen.add(hit["_id"])
-                candidate = self._candidate(hit, query, zone_term)
+                candidate = self._candidate(hit, query, zone_term, names)
                 if candidate is not None:
                     yield candidate
 
@@ -589,6 +649,13 @@ class ElasticsearchEngine:
 def _batches(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def group_facts(source: Mapping[str, Any]) -> GroupFacts:
+    """The group facts of a document's ``GROUP_SOURCE`` fields."""
+    parent, leaf = f.EST_ID.split(".")
+    establishment = source.get(parent) or {}
+    return str(establishment.get(leaf) or ""), tuple(source.get(f.LOCATION_KEYS) or ())
 
 
 def distance_km(point: tuple[float, float], lat: float, lon: float) -> float:

@@ -11,7 +11,9 @@ ref (nobody holds the old one any more).
 
 Documents are a least-recently-used cache of ``cache_size``; writes through the engine
 (upserts, deletes, capacity pushes, full loads) drop the documents they change, so a later
-read fetches them again.
+read fetches them again. The group facts of a ref (its establishment id and Location keys,
+``grouping.key_of``), when a narrow hit carried them, are kept with its keys and dropped
+alike.
 """
 
 from __future__ import annotations
@@ -24,10 +26,17 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Final
 
+from ror.availability.keys import location_keys
 from ror.model import Offer
 from ror.search.engine import OrderKeys
 
 REF_KEEP_SECONDS: Final = 600.0  # far beyond a search (10 s deadline, 2 min point in time)
+#: What tells an offer's groups without reading it: (establishment id, Location keys).
+GroupFacts = tuple[str, tuple[str, ...]]
+
+
+def facts_of(offer: Offer) -> GroupFacts:
+    return offer.establishment.id, tuple(location_keys(offer))
 
 
 class RefTable:
@@ -51,6 +60,7 @@ class RefTable:
         self._old_keys: dict[int, OrderKeys] = {}
         self._turned = clock()
         self._docs: OrderedDict[int, Offer] = OrderedDict()  # ref -> its document, if read
+        self._facts: dict[int, GroupFacts] = {}  # ref -> its group facts, if a hit carried them
 
     def __len__(self) -> int:
         return len(self._keys) + len(self._old_keys)
@@ -66,6 +76,7 @@ class RefTable:
             self._refs, self._keys = {}, {}
         for ref in dropped:
             self._docs.pop(ref, None)
+            self._facts.pop(ref, None)
         self._old_refs, self._old_keys = self._refs, self._keys
         self._refs, self._keys = {}, {}
         self._turned = self.clock()
@@ -80,10 +91,17 @@ class RefTable:
                 self._keys[ref] = self._old_keys.pop(ref)
         return ref
 
-    def remember(self, keys: OrderKeys, offer: Offer | None = None, *, keep: bool = False) -> int:
+    def remember(
+        self,
+        keys: OrderKeys,
+        offer: Offer | None = None,
+        *,
+        keep: bool = False,
+        facts: GroupFacts | None = None,
+    ) -> int:
         """The ref of an offer, the same for the same id while it is held; its keys are
         replaced by ``keys`` (and its document by ``offer``, or dropped: a light hit's page
-        reads it live) unless ``keep``."""
+        reads it live; its group facts by ``facts``, or dropped) unless ``keep``."""
         with self._lock:
             self._turn()
             ref = self._ref(keys[0])
@@ -96,6 +114,12 @@ class RefTable:
                 self._cache(ref, offer)
             else:
                 self._docs.pop(ref, None)
+            if facts is not None:
+                self._facts[ref] = facts
+            elif offer is not None:
+                self._facts[ref] = facts_of(offer)
+            else:
+                self._facts.pop(ref, None)
         return ref
 
     def known(self, ref: int) -> OrderKeys | None:
@@ -110,11 +134,22 @@ class RefTable:
         with self._lock:
             return self._docs.get(ref)
 
+    def facts(self, ref: int) -> GroupFacts | None:
+        with self._lock:
+            return self._facts.get(ref)
+
+    def keep_facts(self, facts: Mapping[int, GroupFacts]) -> None:
+        with self._lock:
+            for ref, found in facts.items():
+                if ref in self._keys or ref in self._old_keys:
+                    self._facts[ref] = found
+
     def cache(self, offers: Mapping[int, Offer]) -> None:
         with self._lock:
             for ref, offer in offers.items():
                 if ref in self._keys or ref in self._old_keys:
                     self._cache(ref, offer)
+                    self._facts[ref] = facts_of(offer)
 
     def _cache(self, ref: int, offer: Offer) -> None:
         """Keep ``offer`` read (the lock held), the least recently used dropped past the size."""
@@ -135,6 +170,7 @@ class RefTable:
                 if ref is None:
                     continue
                 self._docs.pop(ref, None)
+                self._facts.pop(ref, None)
                 if offer_id in updated:
                     keys = (offer_id, updated[offer_id])
                     if ref in self._keys:
@@ -149,3 +185,4 @@ class RefTable:
     def clear_documents(self) -> None:
         with self._lock:
             self._docs.clear()
+            self._facts.clear()

@@ -44,12 +44,13 @@ class Prefilter:
     now: float | None = None  # epoch seconds of the search (price validity)
     equipment: tuple[tuple[str, str | None], ...] = ()  # (R212 type, R340 feature) asked
     exact: bool = True  # every criterion of the request is decided exactly by the columns
+    # every one but the co-located requirements (an engine may decide those: ``Candidates``)
+    exact_but_colocated: bool = True
 
     @classmethod
     def from_criteria(cls, criteria: Criteria, now: datetime) -> Prefilter:
         exact = not (
             criteria.open_at is not None
-            or criteria.colocated
             or any(need.min_value is not None for need in criteria.equipment)
         )
         bed_nature: str | None = None
@@ -84,7 +85,8 @@ class Prefilter:
             price_column=price_column,
             now=now.timestamp(),
             equipment=tuple(dict.fromkeys((n.code, n.feature) for n in criteria.equipment)),
-            exact=exact and (bed_nature in (None, "01", "02")),
+            exact=exact and bed_nature in (None, "01", "02") and not criteria.colocated,
+            exact_but_colocated=exact and bed_nature in (None, "01", "02"),
         )
 
 

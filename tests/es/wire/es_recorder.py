@@ -3,9 +3,11 @@ shape only, and checks every request and answer against Elastic's OpenAPI docume
 
 It is no Elasticsearch: queries are not evaluated (a search returns the documents of its
 indices in the requested sort order, paged with ``search_after``; aggregations group those
-documents by the requested fields). What it keeps is what the engine itself wrote (bulk lines,
-indexed and updated documents, aliases, points in time), so that the engine's paging, alias
-swap and guarded updates run through their real code on realistic documents.
+documents by the requested fields). Only the named clauses (``_name``) of a query are read, by
+the test-side clause reader (``tests/es/es_semantics.py``), for each hit's
+``matched_queries``. What it keeps is what the engine itself wrote (bulk lines, indexed and
+updated documents, aliases, points in time), so that the engine's paging, alias swap and
+guarded updates run through their real code on realistic documents.
 
 Every request is captured with its operation (method and path template of the document), and
 validated: path and query parameters declared by the operation, the JSON body against the
@@ -16,6 +18,7 @@ errors) before it is sent, so the server cannot drift from Elasticsearch.
 
 from __future__ import annotations
 
+import fnmatch
 import itertools
 import json
 import re
@@ -28,6 +31,7 @@ from urllib.parse import unquote
 
 from werkzeug import Request, Response
 
+from tests.es.es_semantics import named_clauses, satisfies
 from tests.es.wire import es_openapi as spec
 
 VERSION = "9.1.0"
@@ -411,8 +415,6 @@ class Recorder:
     def _found(
         self, index: str, doc_id: str, doc: Doc, excludes: Iterable[str], includes: Any = None
     ) -> dict[str, Any]:
-        dropped = set(excludes)
-        wanted = set(includes) if includes else None
         return {
             "_index": index,
             "_id": doc_id,
@@ -420,11 +422,7 @@ class Recorder:
             "_seq_no": doc.seq_no,
             "_primary_term": 1,
             "found": True,
-            "_source": {
-                k: v
-                for k, v in doc.source.items()
-                if k not in dropped and (wanted is None or k in wanted)
-            },
+            "_source": filtered(doc.source, list(includes or ()), list(excludes)),
         }
 
     def _lookup(self, name: str, doc_id: str) -> tuple[str, Doc] | None:
@@ -598,6 +596,7 @@ class Recorder:
     ) -> tuple[list[dict[str, Any]], Callable[[Sequence[Any]], list[Any]]]:
         """Every document of ``indices`` as a hit, in the body's sort order (and that order)."""
         sort = body.get("sort") or [{"_doc": "asc"}]
+        named = named_clauses(body.get("query") or {})
         hits = []
         for index in indices:
             for doc_id, doc in self.indices[index].items():
@@ -608,6 +607,9 @@ class Recorder:
                     "_source": _source_filter(doc.source, body.get("_source", True)),
                     "sort": [_sort_value(doc_id, doc, s) for s in sort],
                 }
+                matched = [n for n, clause in named if satisfies(doc.source, clause)]
+                if matched:
+                    hit["matched_queries"] = matched
                 if body.get("seq_no_primary_term"):
                     hit["_seq_no"], hit["_primary_term"] = doc.seq_no, 1
                 if hit["_source"] is None:
@@ -688,13 +690,37 @@ def _source_filter(source: Mapping[str, Any], wanted: Any) -> dict[str, Any] | N
         return None
     if wanted is True or wanted is None:
         return dict(source)
+    if isinstance(wanted, str):
+        return filtered(source, [wanted], [])
     if isinstance(wanted, list):
-        return {k: v for k, v in source.items() if k in wanted}
-    excludes = set(wanted.get("excludes", ()))
-    includes = wanted.get("includes")
-    return {
-        k: v for k, v in source.items() if k not in excludes and (includes is None or k in includes)
-    }
+        return filtered(source, wanted, [])
+    return filtered(source, list(wanted.get("includes", ())), list(wanted.get("excludes", ())))
+
+
+def filtered(
+    source: Mapping[str, Any], includes: Sequence[str], excludes: Sequence[str], prefix: str = ""
+) -> dict[str, Any]:
+    """Source filtering as the reference describes it: the fields whose full path (objects
+    joined by dots, ``*`` a wildcard) matches an include pattern (none: every field) and no
+    exclude pattern; a matched object is kept whole, and an object on the way to a matched
+    field keeps only what matches below it (an array of objects, item by item)."""
+    out: dict[str, Any] = {}
+    for key, value in source.items():
+        path = f"{prefix}{key}"
+        if any(fnmatch.fnmatchcase(path, pattern) for pattern in excludes):
+            continue
+        if not includes or any(fnmatch.fnmatchcase(path, pattern) for pattern in includes):
+            out[key] = value
+        elif any(pattern.startswith(f"{path}.") or "*" in pattern for pattern in includes):
+            if isinstance(value, Mapping):
+                inner = filtered(value, includes, excludes, f"{path}.")
+                if inner:
+                    out[key] = inner
+            elif isinstance(value, list) and all(isinstance(v, Mapping) for v in value):
+                items = [filtered(v, includes, excludes, f"{path}.") for v in value]
+                if any(items):
+                    out[key] = [item for item in items if item]
+    return out
 
 
 # --- aggregations: shapes, with counts of the documents given (queries are not evaluated) ---
