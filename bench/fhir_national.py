@@ -187,8 +187,12 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 results["consumer"][f"{name} / {where}"] = figures
                 print(f"{name:28} {where:12} {figures}", flush=True)
-        first = timed(client, "/fhir/Location", [("_count", "1")])[1]
-        identifier = first["entry"][0]["resource"]["identifier"][0]["value"]
+        first = timed(client, "/fhir/Location", [("_count", "100")])[1]
+        identifier = next(  # private practices' Locations carry none (no FINESS)
+            e["resource"]["identifier"][0]["value"]
+            for e in first["entry"]
+            if e["resource"].get("identifier")
+        )
         sync_queries = {**SYNC, "capacity sync (identifier)": [("identifier", identifier)]}
         for name, params in sync_queries.items():
             if args.only is not None and not any(part in name for part in args.only):
