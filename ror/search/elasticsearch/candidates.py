@@ -11,7 +11,9 @@ the ``should`` clauses only prune.
 Each criterion clause of a referral stream is named (``_name``, :func:`named_criteria`): a
 hit's ``matched_queries`` say which ones it meets, so the engine counts its failures without
 reading it, and its narrow ``_source`` (:data:`GROUP_SOURCE`) carries what orders it and tells
-its groups (``grouping.key_of``). The page's documents are read afterwards, by ``_mget``.
+its groups (``grouping.key_of``). The page's documents are read afterwards, by ``_mget``. A
+stream whose units are all checked in Python anyway (a criterion no clause decides exactly:
+:func:`narrow_hits`) asks whole documents with its hits instead.
 
 A strict query (``CandidateQuery.strict``, the FHIR facade's) puts every prefilter criterion in
 ``bool.filter``: the cluster decides them all. When each of their clauses is exact
@@ -108,6 +110,14 @@ def counted_exactly(query: CandidateQuery) -> bool:
     return query.prefilter.max_monthly_price_eur is None or query.prefilter.price_column is None
 
 
+def narrow_hits(query: CandidateQuery) -> bool:
+    """A referral stream whose units the pipeline may count without reading them (the named
+    clauses decide every criterion it checks): its hits carry :data:`GROUP_SOURCE` and are
+    counted by their ``matched_queries``. Any other referral stream's units are each checked in
+    Python: its hits carry their whole documents (no ``_mget`` per batch afterwards)."""
+    return not query.strict and counted_exactly(query) and query.prefilter.exact_but_colocated
+
+
 def failures(hit: Mapping[str, Any], names: Sequence[str]) -> int:
     """How many of the named criteria ``names`` a hit does not meet (``matched_queries``)."""
     matched = hit.get("matched_queries") or ()
@@ -189,7 +199,7 @@ def _allowed_fails(query: CandidateQuery) -> int:
 def _light(body: dict[str, Any], query: CandidateQuery, after: list[Any] | None) -> dict[str, Any]:
     if decided_in_cluster(query):
         body["_source"] = LIGHT_SOURCE
-    elif not query.strict:
+    elif narrow_hits(query):
         body["_source"] = GROUP_SOURCE
     if after is not None:
         body["search_after"] = after

@@ -12,7 +12,10 @@ Reads live here, writes in ``es_store.py`` (index behind an alias, bulk, capacit
   one per co-located requirement not met), its distance is measured as the embedded engine
   does from its point, and its narrow ``_source`` (``GROUP_SOURCE``) tells its groups
   (``GroupKeys``), so the pipeline ranks the same units alike and reads, by ``_mget``, only
-  the documents of the units it checks.
+  the documents of the units it checks. A stream whose every unit is checked in Python (a
+  criterion no clause decides exactly: ``open_at``, a selected price…) asks whole documents
+  with its hits and recounts them with ``prefilter.fails``, as the FHIR facade's non-exact
+  strict queries do.
 - **Strict queries** (the FHIR facade's) are decided in the cluster: every prefilter criterion
   in ``bool.filter``, hits carrying the id, point and last update only; the documents of the
   units read (a page) come afterwards by ``_mget``, and ``count_candidates`` is a ``_count``.
@@ -57,6 +60,7 @@ from ror.search.elasticsearch.candidates import (
     id_order_body,
     locations_body,
     named_criteria,
+    narrow_hits,
     rings,
     sensitive_body,
     stream_body,
@@ -467,10 +471,11 @@ class ElasticsearchEngine:
     ) -> Candidate | None:
         if decided_in_cluster(query):
             return self._decided(hit, query)
-        if not query.strict:
+        if narrow_hits(query):
             return self._named(hit, query, names)
         offer = from_document(hit["_source"])
         n = fails(OfferColumns.of(offer), query.prefilter)
+        n += sum(offer.establishment.id not in egs for egs in query.colocated_egs)
         if zone_term and offer.home_based:
             n += 1
         if n > 1:
@@ -529,7 +534,7 @@ class ElasticsearchEngine:
             by_zone,
             self._stream(query, seen),
             strategy,
-            counts_without_reading=decided_in_cluster(query) or not query.strict,
+            counts_without_reading=decided_in_cluster(query) or narrow_hits(query),
             decides_colocated=not query.strict,
         )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -118,6 +119,28 @@ def test_a_grouped_search_counts_its_groups_without_reading_their_units(
     assert shown <= read
     # the units checked only (the page, its members, near-misses): 3 or 4 of 149 counted
     assert len(read) * 10 < sum(n for n, _ in asked)
+
+
+@pytest.mark.parametrize(
+    "need",
+    [
+        {"open_at": NOW + timedelta(hours=30)},  # no clause decides it: Python does
+        {"max_monthly_price_eur": 2500.0, "age": 85},  # the clause tests the cheapest price
+    ],
+    ids=["open-at", "selected-price"],
+)
+def test_a_search_checking_every_unit_reads_each_with_its_hit(
+    grouped: Wire, need: dict[str, Any]
+) -> None:
+    """Every unit it streams is checked in Python: the documents come with the hits (one
+    request a page), not by one ``_mget`` per batch afterwards."""
+    rec, engine, offers = grouped
+    criteria = near(offers[5], group="establishment", **need)
+    result, requests = sent(rec, lambda: pipeline.search(criteria, engine, now=NOW))
+    bodies = hit_searches(requests)
+    assert bodies and all("_source" not in body for body in bodies)
+    assert all(clause["bool"]["_name"] for b in bodies for clause in b["query"]["bool"]["should"])
+    assert whole_reads(requests) == [] and result.matches
 
 
 def test_group_keys_of_units_met_without_their_group_fields_read_those_fields_alone(
