@@ -402,6 +402,22 @@ class LocationDates(Protocol):
 
 
 @runtime_checkable
+class LocationNames(Protocol):
+    """What an engine that keeps each Location's folded name as a key offers (a capability:
+    ``Location?name:contains=…`` reads only its page; without it, it scans)."""
+
+    def location_names_ready(self) -> bool: ...
+
+    def location_names_found(
+        self, contains: Sequence[Sequence[str]], hidden: set[int]
+    ) -> list[tuple[str, int]]:
+        """The Locations whose name (``terms.folded``), as their first offer (the lowest ref)
+        not in ``hidden`` shows it, holds one of the substrings of each of ``contains``, in
+        Location id order, each with the ref of that offer."""
+        ...
+
+
+@runtime_checkable
 class Counts(Protocol):
     """What an engine that counts a query's matches without listing them offers (a capability:
     the FHIR facade answers ``_summary=count`` through it when the engine decides everything)."""

@@ -54,7 +54,7 @@ def location_lookup(request: SearchRequest, engine: Engine, audience: Audience) 
     hidden = {
         r for r, champ in engine.sensitive_units().items() if not audience.shows_sensitive(champ)
     }
-    walk = _Walk(engine, audience.capacities, hidden)
+    walk = Walk(engine, audience.capacities, hidden)
     size = 0 if request.summary == "count" else request.count
     skip = request.skip if size else 0
     with engine.snapshot():
@@ -79,7 +79,7 @@ def location_lookup(request: SearchRequest, engine: Engine, audience: Audience) 
     return Result(total, page, cursor)
 
 
-def _total(walk: _Walk, keys: tuple[int | None, int | None]) -> int:
+def _total(walk: Walk, keys: tuple[int | None, int | None]) -> int:
     """The Locations whose date, as their first visible offer shows it, has its ascending key
     in ``keys``: counted on the first offers' rows, then those of the Locations whose first
     offer is hidden replaced by their first visible offer's row."""
@@ -148,7 +148,7 @@ def _after_date(request: SearchRequest, down: bool) -> LocationDateRow | None:
 
 
 def _page_by_id(
-    walk: _Walk, span: tuple[int | None, int | None], request: SearchRequest, wanted: int
+    walk: Walk, span: tuple[int | None, int | None], request: SearchRequest, wanted: int
 ) -> list[LocationDateRow]:
     after = str(request.cursor[0]) if request.cursor else ""
     few = walk.engine.location_dates_by_date(walk.counters, False, None, _keys(span, False), SMALL)
@@ -163,7 +163,7 @@ def _page_by_id(
     return rows
 
 
-class _Walk:
+class Walk:
     """Key rows in order, keeping those of each Location's first offer the caller may see."""
 
     def __init__(self, engine: LocationDates, counters: bool, hidden: set[int]) -> None:

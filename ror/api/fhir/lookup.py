@@ -98,7 +98,7 @@ def lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result
         order = None
     exact = all(f is not None and f[1] for _, f in found)
     looked = [f[0] for _, f in found if f is not None]
-    hidden = _hidden(engine, audience)
+    hidden = hidden_units(engine, audience)
     paged = service and exact and order is not None and len(looked) <= 1
     if paged and order is not None and (looked or order != "_id"):
         return _page(request, engine, looked[0] if looked else None, order, hidden)
@@ -121,7 +121,7 @@ def lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result
     return run(request, engine, audience, refs=refs - hidden)
 
 
-def _hidden(engine: Listings, audience: Audience) -> set[int]:
+def hidden_units(engine: Listings, audience: Audience) -> set[int]:
     """Refs of the sensitive units the audience may not see."""
     if audience.sensitive_champs is None:
         return set()

@@ -29,7 +29,7 @@ from ror.errors import IndexOutdated, InvalidInput, NotFound
 from ror.geo.distance import dot_to_km
 from ror.model import Capacity, Offer
 from ror.search.embedded import capacities as embedded_capacities
-from ror.search.embedded import cells, groups, location_dates, lookups, planner
+from ror.search.embedded import cells, groups, location_dates, location_names, lookups, planner
 from ror.search.embedded.cache import BoundedCache
 from ror.search.embedded.db import Database
 from ror.search.embedded.load import Loadable, bulk_load, stats
@@ -133,6 +133,7 @@ class EmbeddedEngine:
         self._key_tables: dict[str, groups.KeyTable] = {}  # by grouping (``group_keys``)
         self._replays = ReplayStore(replay_path(self.path), replay_days)
         self._names = Names()
+        self._location_names = location_names.Held()
         with self.db.writing() as conn:
             ensure_schema(conn)
             embedded_capacities.ensure_tables(conn)
@@ -143,6 +144,8 @@ class EmbeddedEngine:
             lookups.fill(self.db.conn(), self.db.write_lock)
         else:  # a fill before the trigram index was merged after it (once: then nothing to do)
             lookups.merge_grams(self.db.conn(), self.db.write_lock)
+            if not location_names.ready(self.db.conn()):  # made before the Locations' names
+                location_names.fill(self.db.conn(), self.db.write_lock)
 
     # --- connections and cached state ------------------------------------------------------
 
@@ -666,6 +669,19 @@ class EmbeddedEngine:
 
     def location_users(self, location_ids: Sequence[str]) -> dict[str, list[int]]:
         return location_dates.users(self.db.conn(), location_ids)
+
+    # --- Location names (``ror.search.engine.LocationNames``) ----------------------------------
+
+    def location_names_ready(self) -> bool:
+        self._refresh()
+        conn = self.db.conn()
+        return lookups.ready(conn) and location_names.ready(conn)
+
+    def location_names_found(
+        self, contains: Sequence[Sequence[str]], hidden: set[int]
+    ) -> list[tuple[str, int]]:
+        with self.db.snapshot() as conn:
+            return self._location_names.found(conn, contains, hidden)
 
     def sensitive_units(self) -> dict[int, tuple[str, ...]]:
         self._refresh()

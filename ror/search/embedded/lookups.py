@@ -52,7 +52,7 @@ from ror.indexer.terms import (
     text_term,
 )
 from ror.model import Offer
-from ror.search.embedded import counter_lookup, key_days, location_dates
+from ror.search.embedded import counter_lookup, key_days, location_dates, location_names
 from ror.search.embedded.rows import decode_doc
 from ror.search.embedded.substrings import Names, Refs
 from ror.search.engine import Lookup, LookupRow, SortValue
@@ -110,6 +110,7 @@ def ensure_tables(conn: sqlite3.Connection) -> None:
     for ddl in DDL:
         conn.execute(ddl)
     location_dates.ensure_tables(conn)
+    location_names.ensure_tables(conn)
     counter_lookup.ensure_tables(conn)
     counted = key_days.ensure_tables(conn)
     known = conn.execute("SELECT value FROM meta WHERE key = 'terms_format'").fetchone()
@@ -138,6 +139,7 @@ def index_offer(conn: sqlite3.Connection, rid: int, offer: Offer) -> None:
         [(field, ts, offer.id, rid) for field, ts in offer_dates(offer)],
     )
     location_dates.index_offer(conn, rid, offer)
+    location_names.index_offer(conn, rid, offer)
     if TRIGRAM:
         conn.execute(_INSERT_GRAMS, (rid, *offer_names(offer)))
 
@@ -146,6 +148,7 @@ def remove(conn: sqlite3.Connection, rid: int) -> None:
     conn.execute("DELETE FROM offer_terms WHERE rid = ?", (rid,))
     conn.execute("DELETE FROM offer_dates WHERE rid = ?", (rid,))
     location_dates.remove(conn, rid)
+    location_names.remove(conn, rid)
     if TRIGRAM:
         conn.execute("DELETE FROM offer_grams WHERE rowid = ?", (rid,))
 
@@ -189,6 +192,7 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
         conn.execute("DELETE FROM offer_terms")
         conn.execute("DELETE FROM offer_dates")
         conn.execute("DELETE FROM location_dates")
+        location_names.clear(conn)
         if TRIGRAM:
             conn.execute("DELETE FROM offer_grams")
         for index in _BY_RID:  # made again at the end, in one pass
@@ -218,6 +222,7 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
                     )
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('location_dates', '1')")
+                    location_names.mark_ready(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -257,14 +262,16 @@ def merge_grams(conn: sqlite3.Connection, lock: Any) -> None:
 
 def _insert_sorted(conn: sqlite3.Connection, rows: Sequence[tuple[int, bytes]]) -> None:
     """The keys of these stored offers, written in key order (their earlier ones replaced)."""
-    terms, dates, locs, names = [], [], [], []
+    terms, dates, locs, names, decoded = [], [], [], [], []
     for rid, doc in rows:
         offer = decode_doc(doc)
+        decoded.append((rid, offer))
         terms += [(term, offer.id, rid) for term in offer_terms(offer)]
         dates += [(field, ts, offer.id, rid) for field, ts in offer_dates(offer)]
         locs += location_dates.index_offer(conn, rid, offer)
         names.append((rid, *offer_names(offer)))
     location_dates.refresh(conn, locs)
+    location_names.insert(conn, decoded)
     terms.sort()
     dates.sort()
     conn.executemany("INSERT OR REPLACE INTO offer_terms VALUES (?, ?, ?)", terms)

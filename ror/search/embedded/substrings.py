@@ -92,12 +92,10 @@ class Names:
 
     def _scan(self, conn: sqlite3.Connection, lookup: Lookup, at: Positions) -> Refs:
         assert lookup.text is not None
-        alternation = b"|".join(re.escape(term.encode("ascii")) for term in lookup.contains)
-        pattern = re.compile(b"(?:" + alternation + b")[^\n]*")
         column = self._column(conn, lookup.text, at)
         if column is None:
             return _like(conn, lookup)
-        return column.search(pattern)
+        return column.search(pattern(lookup.contains))
 
     def _column(self, conn: sqlite3.Connection, where: str, at: Positions) -> _Column | None:
         """The column as of ``at`` (None: ``at`` is older than the one held)."""
@@ -115,17 +113,32 @@ class Names:
             return column
 
 
-def _read(conn: sqlite3.Connection, where: str, at: Positions) -> _Column:
-    rows = conn.execute(f"SELECT rowid, {COLUMNS[where]} FROM offer_grams ORDER BY rowid")
-    refs, lines = [], []
-    for ref, name in rows:
-        refs.append(ref)
-        lines.append(str(name or "").encode("ascii") + b"\n")
+def pattern(contains: Sequence[str]) -> re.Pattern[bytes]:
+    """One regular expression finding a line holding one of ``contains`` (folded, ASCII), then
+    skipping to the line's end: each line is matched once at most."""
+    alternation = b"|".join(re.escape(term.encode("ascii")) for term in contains)
+    return re.compile(b"(?:" + alternation + b")[^\n]*")
+
+
+def column(at: Positions, refs: Sequence[int], names: Sequence[str]) -> _Column:
+    """Folded names held as one text, a line each, for :meth:`_Column.search` (``refs``
+    ascending, one per name)."""
+    lines = [name.encode("ascii") + b"\n" for name in names]
     sizes = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
     ends = np.cumsum(sizes)
     starts = (ends - sizes).astype(_small(int(ends[-1]) if lines else 0))
     small = np.asarray(refs, dtype=_small(max(refs, default=0)))
     return _Column(at, b"".join(lines), starts, small, np.empty(0, dtype=np.int64), ())
+
+
+def _read(conn: sqlite3.Connection, where: str, at: Positions) -> _Column:
+    rows = conn.execute(f"SELECT rowid, {COLUMNS[where]} FROM offer_grams ORDER BY rowid")
+    refs: list[int] = []
+    names: list[str] = []
+    for ref, name in rows:
+        refs.append(ref)
+        names.append(str(name or ""))
+    return column(at, refs, names)
 
 
 def _small(largest: int) -> type[np.integer[Any]]:

@@ -1,0 +1,223 @@
+"""Each Location's folded name as a key of the embedded engine
+(``ror.search.engine.LocationNames``), so ``Location?name:contains=…`` reads only its page.
+
+``location_names``: ``(location_id, rid, name)``, one row for each Location (with an id) of each
+offer (``rid``) using it, ``name`` the Location's name as that offer shows it
+(``indexer.facts.view``), folded as the keys fold text (``terms.folded``; "" without a name).
+Written with the offer (:func:`index_offer`, :func:`remove`, called by ``lookups``); filled with
+the other look-up keys after a full load (``lookups.fill``), and on its own when an index made
+before it opens (:func:`fill`): ``meta.location_names`` says the rows are complete.
+
+A search shows a Location through its first offer the caller may see (the lowest ``rid``), as the
+scan does. :class:`Held` keeps, per process, the name of each Location through its first offer as
+one text, a line per Location in id order (``substrings.column``), and finds the lines holding a
+substring with the regular expression the offers' names use (``substrings.pattern``); it is read
+again when the offers change. Locations whose first offer the caller may not see are tested on
+their first visible offer's row instead.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+
+from ror.indexer.facts import view
+from ror.indexer.terms import folded
+from ror.model import Offer
+from ror.search.embedded.memory.store import positions
+from ror.search.embedded.rows import decode_doc
+from ror.search.embedded.substrings import Positions, column, pattern
+
+READY: Final = "location_names"  # the ``meta`` key saying the rows are complete
+BATCH: Final = 5000  # offers per write transaction while the rows are filled
+
+DDL: Final = [
+    "CREATE TABLE IF NOT EXISTS location_names (location_id TEXT NOT NULL, "
+    "rid INTEGER NOT NULL, name TEXT NOT NULL, PRIMARY KEY (location_id, rid)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS location_names_rid ON location_names (rid)",
+]
+
+#: (Location id, ref of the offer it is shown through)
+Found = list[tuple[str, int]]
+
+
+def ensure_tables(conn: sqlite3.Connection) -> None:
+    for ddl in DDL:
+        conn.execute(ddl)
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def rows(rid: int, offer: Offer) -> list[tuple[str, int, str]]:
+    return [
+        (loc.id, rid, folded(loc.name) if loc.name else "")
+        for loc in view(offer, counters=False).locations
+        if loc.id is not None
+    ]
+
+
+def index_offer(conn: sqlite3.Connection, rid: int, offer: Offer) -> None:
+    remove(conn, rid)
+    conn.executemany("INSERT OR IGNORE INTO location_names VALUES (?, ?, ?)", rows(rid, offer))
+
+
+def remove(conn: sqlite3.Connection, rid: int) -> None:
+    conn.execute("DELETE FROM location_names WHERE rid = ?", (rid,))
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    """Every row and the ready mark removed (a full load: ``lookups.fill`` writes them again)."""
+    conn.execute("DELETE FROM location_names")
+    conn.execute("DELETE FROM meta WHERE key = ?", (READY,))
+
+
+def mark_ready(conn: sqlite3.Connection) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", (READY,))
+
+
+def ready(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM meta WHERE key = ?", (READY,)).fetchone() is not None
+
+
+def fill(conn: sqlite3.Connection, lock: Any) -> int:
+    """The rows of every stored offer, ``BATCH`` offers per write transaction under ``lock``
+    (the engine's write lock), for an index written before this table existed; the other keys
+    are left alone. Marked ready at the end unless a full load came meanwhile (it fills them).
+    Returns the offers done."""
+
+    def generation() -> str:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return str(row[0]) if row else ""
+
+    with lock:
+        started = generation()
+    after, done = 0, 0
+    while True:
+        with lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if generation() != started:
+                    conn.execute("COMMIT")
+                    return done
+                batch = conn.execute(
+                    "SELECT rid, doc FROM offers WHERE rid > ? ORDER BY rid LIMIT ?", (after, BATCH)
+                ).fetchall()
+                insert(conn, [(int(rid), decode_doc(doc)) for rid, doc in batch])
+                if not batch:
+                    mark_ready(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        if not batch:
+            return done
+        done += len(batch)
+        after = int(batch[-1][0])
+
+
+def insert(conn: sqlite3.Connection, offers: Sequence[tuple[int, Offer]]) -> None:
+    """The rows of these offers (their earlier ones replaced)."""
+    made: list[tuple[str, int, str]] = []
+    for rid, offer in offers:
+        remove(conn, rid)
+        made += rows(rid, offer)
+    made.sort()
+    conn.executemany("INSERT OR IGNORE INTO location_names VALUES (?, ?, ?)", made)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Firsts:
+    """Each Location's name through its first offer, a line per Location in id order."""
+
+    at: Positions
+    ids: list[str]
+    rids: np.ndarray[Any, np.dtype[np.int64]]
+    names: Any  # ``substrings._Column`` whose refs are the line numbers
+
+
+class Held:
+    """The Locations' names one process holds (read on first use, again when offers change)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._firsts: _Firsts | None = None
+
+    def found(
+        self, conn: sqlite3.Connection, contains: Sequence[Sequence[str]], hidden: set[int]
+    ) -> Found:
+        """The Locations whose name, through their first offer not in ``hidden``, holds one of
+        each of ``contains`` (folded substrings), in Location id order, each with that offer
+        (``conn`` in a read transaction)."""
+        firsts = self._read(conn)
+        patterns = [pattern(terms) for terms in contains]
+        lines: np.ndarray[Any, np.dtype[np.int64]] | None = None
+        for p in patterns:
+            got = firsts.names.search(p)
+            lines = got if lines is None else np.intersect1d(lines, got, assume_unique=True)
+        assert lines is not None
+        if not hidden:
+            return [(firsts.ids[i], int(firsts.rids[i])) for i in lines.tolist()]
+        hid = np.isin(firsts.rids, np.fromiter(hidden, dtype=np.int64, count=len(hidden)))
+        kept = [(firsts.ids[i], int(firsts.rids[i])) for i in lines[~hid[lines]].tolist()]
+        shown = _first_visible(conn, [firsts.ids[i] for i in np.flatnonzero(hid)], hidden)
+        kept += [
+            (loc, rid)
+            for loc, rid, name in shown
+            if all(p.search(name.encode("ascii")) for p in patterns)
+        ]
+        kept.sort()
+        return kept
+
+    def _read(self, conn: sqlite3.Connection) -> _Firsts:
+        generation, docs, _ = positions(conn)
+        at = (generation, docs)
+        with self._lock:
+            held = self._firsts
+            if held is not None and held.at == at:
+                return held
+            firsts = _read(conn, at)
+            if held is None or held.at[0] != at[0] or held.at[1] < at[1]:
+                self._firsts = firsts
+            return firsts
+
+
+def _read(conn: sqlite3.Connection, at: Positions) -> _Firsts:
+    ids: list[str] = []
+    rids: list[int] = []
+    names: list[str] = []
+    last = None
+    for loc, rid, name in conn.execute(
+        "SELECT location_id, rid, name FROM location_names ORDER BY location_id, rid"
+    ):
+        if loc == last:
+            continue
+        last = loc
+        ids.append(loc)
+        rids.append(rid)
+        names.append(name)
+    lines = column(at, range(len(ids)), names)
+    return _Firsts(at, ids, np.asarray(rids, dtype=np.int64), lines)
+
+
+def _first_visible(
+    conn: sqlite3.Connection, locations: Sequence[str], hidden: set[int]
+) -> list[tuple[str, int, str]]:
+    """Each Location's row through its first offer not in ``hidden`` (none when all are)."""
+    out = []
+    for loc in locations:
+        for rid, name in conn.execute(
+            "SELECT rid, name FROM location_names WHERE location_id = ? ORDER BY rid", (loc,)
+        ):
+            if rid not in hidden:
+                out.append((loc, int(rid), str(name)))
+                break
+    return out

@@ -1,0 +1,147 @@
+"""``Location?name:contains=…`` reads the engine's Location name keys: it answers exactly as the
+scan does (pages, totals, cursors, ``_offset``, for callers who may and may not see sensitive
+units) after full loads, upserts and deletes, reads only its page, and an index made before the
+keys fills them alone when it opens (the other look-up keys untouched)."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ror.access.profiles import audience
+from ror.api.fhir.location_names import location_names
+from ror.api.fhir.params import parse_search
+from ror.api.fhir.search import Result, run
+from ror.model import Offer
+from ror.search.embedded.engine import EmbeddedEngine
+from tests.api.fhir.test_fhir_lookup import Counting
+
+Items = list[tuple[str, str]]
+
+
+def pages(engine: EmbeddedEngine, items: Items, profile: int, fast: bool) -> list[object]:
+    """Every page following the cursors: (total, Location ids, their offers, their names)."""
+    out: list[object] = []
+    cursor = None
+    while True:
+        request = parse_search("Location", [*items, *([("_cursor", cursor)] if cursor else [])])
+        seen_by = audience(profile)
+        result: Result | None
+        if fast:
+            result = location_names(request, engine, seen_by)
+            assert result is not None, f"{items}: not looked up"
+        else:
+            result = run(request, engine, seen_by, shortcut=False)
+        out.append(
+            (
+                result.total,
+                [h.id for h in result.page],
+                [h.via for h in result.page],
+                [h.location.name if h.location else None for h in result.page],
+            )
+        )
+        cursor = result.next_cursor
+        if cursor is None:
+            return out
+
+
+QUERIES: list[Items] = [
+    [("name:contains", "e"), ("_count", "200")],
+    [("name:contains", ",".join(f"e{chr(97 + i)}" for i in range(20))), ("_count", "150")],
+    [("name:contains", "Kinési,HAD"), ("_count", "30")],
+    [("name:contains", "lieu syn loc 00000"), ("_count", "40"), ("_offset", "25")],
+    [("name:contains", "ab,cabinet"), ("name:contains", "ie"), ("_count", "25")],
+    [("name:contains", "zz,qx")],
+    [("name:contains", "de"), ("_summary", "count")],
+    [("_filter", 'name co "ass" or name co "oc"'), ("_count", "100")],
+]
+
+
+def assert_parity(engine: EmbeddedEngine) -> None:
+    for items in QUERIES:
+        for profile in (0, 1):
+            fast = pages(engine, items, profile, fast=True)
+            assert fast == pages(engine, items, profile, fast=False), (items, profile)
+
+
+@pytest.fixture()
+def engine(tmp_path: Path, offers: list[Offer]) -> EmbeddedEngine:
+    made = EmbeddedEngine(tmp_path / "locnames.sqlite")
+    made.load(offers[:500], replace_all=True)
+    return made
+
+
+def test_answers_as_the_scan_after_loads_upserts_and_deletes(
+    engine: EmbeddedEngine, offers: list[Offer]
+) -> None:
+    subset = offers[:500]
+    assert engine.sensitive_units()  # units some callers may not see
+    assert_parity(engine)
+    renamed = dataclasses.replace(subset[70], name="Équipe Mobile ZZQX")
+    engine.upsert([renamed])
+    engine.delete([subset[80].id, subset[81].id])
+    assert_parity(engine)
+    engine.load(subset[100:400], replace_all=True)  # renumbered: the keys are filled again
+    assert_parity(engine)
+
+
+def test_a_location_whose_first_offer_is_hidden_shows_through_the_next(
+    engine: EmbeddedEngine, offers: list[Offer]
+) -> None:
+    hidden = set(engine.sensitive_units())
+    first = next(o for o in engine.offers(sorted(hidden)) if o.location_ids)
+    shared = first.location_ids[0]
+    shown = next(o for o in offers[:500] if o.id != first.id and not o.sensitive and o.location_ids)
+    later = dataclasses.replace(
+        shown, id="shares-a-hidden-location", location_ids=(shared, *shown.location_ids)
+    )
+    engine.upsert([later])
+    assert engine.location_users([shared])[shared][0] in hidden
+    assert_parity(engine)
+    every = pages(engine, [("name:contains", "e,a,i,o,u"), ("_count", "1000")], 0, fast=True)
+    assert shared in {loc for page in every for loc in page[1]}  # type: ignore[index]
+
+
+def test_reads_only_the_page(db_path: Path) -> None:
+    """No candidate stream; the offers read are the page's Locations' users (a scan reads
+    every one of the 2,000 offers)."""
+    engine = Counting(db_path)
+    try:
+        for terms in ("e", "ea,eb,ec,ed,ee,ef", "lieu syn"):
+            engine.read = 0
+            items = [("name:contains", terms), ("_count", "20")]
+            result = location_names(parse_search("Location", items), engine, audience(1))
+            assert result is not None and len(result.page) == 20 and result.total > 100
+            assert engine.streams == 0
+            assert engine.read == sum(len(h.users) for h in result.page), engine.read
+    finally:
+        engine.close()
+
+
+def test_an_index_made_before_the_keys_fills_them_alone_on_open(
+    engine: EmbeddedEngine, tmp_path: Path
+) -> None:
+    path = engine.path
+    engine.close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE location_names")
+    conn.execute("DELETE FROM meta WHERE key = 'location_names'")
+    conn.commit()
+    before = dict(conn.execute("SELECT key, value FROM meta"))
+    terms = conn.execute("SELECT count(*) FROM offer_terms").fetchone()
+    conn.close()
+    reopened = EmbeddedEngine(path)
+    try:
+        assert reopened.location_names_ready()
+        conn = sqlite3.connect(path)
+        after = dict(conn.execute("SELECT key, value FROM meta"))
+        assert after["terms_version"] == before["terms_version"]  # not filled again
+        assert after.get("terms_fill") == before.get("terms_fill")
+        assert conn.execute("SELECT count(*) FROM offer_terms").fetchone() == terms
+        conn.close()
+        assert_parity(reopened)
+    finally:
+        reopened.close()
