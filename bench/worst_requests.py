@@ -42,6 +42,7 @@ TEXT = (
 )
 ACTIVITIES = list(codes("R211"))[:50]  # 50 codes: the per-field limit
 EQUIPMENT = list(codes("R212"))[:10]  # 10 items: the limit
+NO_BEDS = {"nature": "01", "min_available": 1000}  # every unit fails it: near-misses only
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +153,18 @@ REQUESTS: tuple[Probe, ...] = (
         "POST",
         "/v1/referrals/search",
         body={**DEEP, "profile": "emergency", "beds": {"nature": "01", "min_available": 1}},
+    ),
+    Probe(
+        "rest near-misses, colocated with a rare code, no unit fits",
+        "POST",
+        "/v1/referrals/search",
+        body={"where": PARIS, "limit": 20, "colocated": [{"activity": ["453"]}], "beds": NO_BEDS},
+    ),
+    Probe(
+        "rest near-misses, open at night, no unit fits",
+        "POST",
+        "/v1/referrals/search",
+        body={"where": PARIS, "limit": 20, "open_at": "2026-11-29T03:00:00+01:00", "beds": NO_BEDS},
     ),
     Probe(
         "rest facets within 200 km of Paris",

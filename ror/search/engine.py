@@ -402,6 +402,20 @@ class LocationDates(Protocol):
 
 
 @runtime_checkable
+class RankingOffers(Protocol):
+    """What an engine that reads units for ranking alone offers (a capability: the units ranked
+    above a deep page, which the prefilter is sure of, are read cheaply; the page is read
+    whole)."""
+
+    def ranking_offers(self, refs: Sequence[int], counters: bool) -> list[Offer]:
+        """The offers behind ``refs`` holding at least what ``ranking.score`` and
+        ``grouping.group_key`` read (id, establishment, place, champ, care_mode, location_ids,
+        zones, and the capacities when ``counters``: a bed need is scored or units are grouped
+        by Location); other fields may be empty. Never checked nor shown."""
+        ...
+
+
+@runtime_checkable
 class LocationNames(Protocol):
     """What an engine that keeps each Location's folded name as a key offers (a capability:
     ``Location?name:contains=…`` reads only its page; without it, it scans)."""

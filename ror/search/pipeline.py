@@ -114,7 +114,7 @@ def search(criteria: Criteria, engine: Engine, *, now: datetime | None = None) -
         ranked = rank(engine, query, criteria, weights, now, zone_keys)
         near = near_misses(engine, ranked, criteria, now, zone_keys)
         nothing, beyond = nothing_found(engine, query, ranked, criteria, now, zone_keys)
-        page = cut(ranked.top, criteria)
+        page = ranked.page(engine, criteria.offset, criteria.offset + criteria.limit)
         matches = explain_matches(engine, page, criteria, now, zone_keys, ranked.groups)
         facets, facet_warnings = count_facets(engine, query, ranked.radius_km, criteria)
     result = SearchResult(
@@ -438,6 +438,7 @@ def rank(
         more_pool,
         ranker.in_id_order,
         ranker.groups,
+        ranker.partial,
     )
 
 
@@ -657,10 +658,6 @@ def _nearest_fitting(
         close = getattr(stream, "close", None)
         if close is not None:
             close()
-
-
-def cut(top: list[Ranked], criteria: Criteria) -> list[Ranked]:
-    return top[criteria.offset : criteria.offset + criteria.limit]
 
 
 def explain_matches(

@@ -8,6 +8,7 @@ many at once by ``ranker_rings``.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -22,8 +23,8 @@ from ror import deadline
 from ror.criteria import Criteria
 from ror.model import Offer
 from ror.ranking import Weights, check, score, score_upper_bound
-from ror.ranking.scoring import Scored
-from ror.search.engine import Candidate, Engine, RingMark, Streamed
+from ror.ranking.scoring import Scored, bed_need
+from ror.search.engine import Candidate, Engine, RankingOffers, RingMark, Streamed
 from ror.search.grouping import group_key, keys_of
 from ror.search.rings import IdOrder, union
 
@@ -42,6 +43,7 @@ class Ranked:
     scored: Scored = field(compare=False)  # its score, factors and freshness, explained as is
     by_zone: bool = field(compare=False)
     group: str = field(default="", compare=False)  # ``grouping.group_key`` ("" ungrouped)
+    ref: int = field(default=-1, compare=False)  # the engine's ref of the unit
 
     @property
     def score(self) -> float:
@@ -61,6 +63,19 @@ class Ranking:
     in_id_order: IdOrder | None = None  # the engine's offers by id: ties are read by id
     # the groups counted in ``total``, each with the refs of its eligible units (grouped only)
     groups: dict[str, set[int]] = field(default_factory=dict)
+    # offers read for ranking alone (``RankingOffers``), kept for the search: never shown
+    partial: dict[int, Offer] = field(default_factory=dict)
+
+    def page(self, engine: Engine, start: int, stop: int) -> list[Ranked]:
+        """``top[start:stop]`` with whole offers (those ranked on partial ones read now)."""
+        page = self.top[start:stop]
+        wanted = [r.ref for r in page if r.ref in self.partial and r.ref not in self.known]
+        if wanted:
+            self.known.update(zip(wanted, engine.offers(wanted), strict=True))
+        return [
+            dataclasses.replace(r, offer=self.known[r.ref]) if r.ref in self.partial else r
+            for r in page
+        ]
 
     def nearest_pool(self) -> NearMissPool:
         """Near-miss material within the radius used (zone matches: any distance), nearest
@@ -265,6 +280,10 @@ class Ranker:
         self.total = 0
         self.pool: list[Candidate] = []
         self.known: dict[int, Offer] = {}
+        self.partial: dict[int, Offer] = {}  # read for ranking alone (sure units)
+        # the engine reads units for ranking alone (asked once: a runtime Protocol check is slow)
+        self._partly = engine if isinstance(engine, RankingOffers) else None
+        self._counters = bed_need(criteria, weights) is not None or criteria.grouping == "location"
         self._closed_beyond = float("inf")  # no stream unit this far can enter the top
         self.in_id_order: IdOrder | None = None  # the engine's offers by id (``ranker_rings``)
         self._bound_at_zero: float | None = None
@@ -376,7 +395,7 @@ class Ranker:
         at = bisect.bisect_right(self._keys, key)
         if at >= self.wanted:
             return True
-        entry = Ranked(key, offer, c.distance_km, scored, by_zone, group)
+        entry = Ranked(key, offer, c.distance_km, scored, by_zone, group, c.ref)
         self._keys.insert(at, key)
         self.top.insert(at, entry)
         if group:
@@ -392,6 +411,24 @@ class Ranker:
         missing = [r for r in dict.fromkeys(refs) if r not in self.known]
         if missing:
             self.known.update(zip(missing, self.engine.offers(missing), strict=True))
+
+    def read_sure(self, refs: Sequence[int]) -> None:
+        """Read, in one go, units the prefilter is sure of, for ranking alone: partly where the
+        engine can (``RankingOffers``), else whole."""
+        partly = self._partly
+        if partly is None:
+            self.read(refs)
+            return
+        deadline.check()
+        missing = [r for r in dict.fromkeys(refs) if r not in self.known and r not in self.partial]
+        if missing:
+            read = partly.ranking_offers(missing, self._counters)
+            self.partial.update(zip(missing, read, strict=True))
+
+    def offer(self, ref: int) -> Offer:
+        """A unit read (whole, else for ranking)."""
+        found = self.known.get(ref)
+        return found if found is not None else self.partial[ref]
 
 
 def consume_by_zone(ranker: Ranker, by_zone: list[Candidate]) -> None:

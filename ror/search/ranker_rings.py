@@ -196,8 +196,9 @@ def _rank(
         # read in one go what may enter: while the page fills, that many and a few more
         room = max(ranker.wanted - len(ranker.top), 0) + _READ_AHEAD
         ahead = order[i : i + room].tolist()
-        ranker.read(
-            [refs(j) for j in ahead if not sure(j) or ranker.may_enter_bound(best_of(j), near(j))]
+        ranker.read([refs(j) for j in ahead if not sure(j)])
+        ranker.read_sure(
+            [refs(j) for j in ahead if sure(j) and ranker.may_enter_bound(best_of(j), near(j))]
         )
         for j in ahead:
             if sure(j) and not ranker.may_enter_bound(best_of(j), near(j)):
@@ -209,9 +210,11 @@ def _rank(
                     if ranker.consider(_candidate(ring, k), offer, by_zone, best=best_of(k)):
                         ranker.total += 1
                 return
-            if refs(j) not in ranker.known:
+            if sure(j):
+                ranker.read_sure([refs(j)])
+            else:
                 ranker.read([refs(j)])
-            offer = ranker.known[refs(j)]
+            offer = ranker.offer(refs(j))
             if ranker.consider(_candidate(ring, j), offer, by_zone, best_of(j), eligible=sure(j)):
                 ranker.total += 1
             i += 1
@@ -287,12 +290,12 @@ def _rank_tie(
 
 
 def _consider_all(ranker: Ranker, ring: Ring, units: list[int], by_zone: bool, best: float) -> None:
-    """Read and consider sure units (already counted)."""
+    """Read (for ranking) and consider sure units (already counted)."""
     for i in range(0, len(units), _ID_CHUNK):
         part = units[i : i + _ID_CHUNK]
-        ranker.read([int(ring.refs[k]) for k in part])
+        ranker.read_sure([int(ring.refs[k]) for k in part])
         for k in part:
-            offer = ranker.known[int(ring.refs[k])]
+            offer = ranker.offer(int(ring.refs[k]))
             ranker.consider(_candidate(ring, k), offer, by_zone, best, eligible=True)
 
 

@@ -11,7 +11,7 @@ import dataclasses
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +42,7 @@ from ror.search.embedded.rows import (
     StoredCounter,
     cover_values,
     decode_doc,
+    decode_for_ranking,
     decode_order_keys,
     encode_doc,
     field_range,
@@ -124,6 +125,8 @@ class EmbeddedEngine:
         # Offers with counters, and the caps_version they were read at (one tuple, replaced
         # whole, so a thread never pairs a version with another version's offers).
         self._assembled: tuple[int, BoundedCache[int, Offer]] = (-1, BoundedCache(0))
+        # offers read for ranking alone (``ranking_offers``), by (ref, with counters)
+        self._for_ranking: BoundedCache[tuple[int, bool], Offer] = BoundedCache(0)
         self._order_cache: BoundedCache[int, OrderKeys] = BoundedCache(ORDER_CACHE_SIZE)
         self._caps_version = -1
         self._schema = int(SCHEMA_VERSION)
@@ -170,6 +173,7 @@ class EmbeddedEngine:
         if caps != self._caps_version or version != self._docs_version:
             # counters changed somewhere: offers must be read again
             self._assembled = (caps, BoundedCache(OFFER_CACHE_SIZE))
+            self._for_ranking = BoundedCache(OFFER_CACHE_SIZE)
             self._caps_version = caps
         if version == self._docs_version:
             return
@@ -539,7 +543,52 @@ class EmbeddedEngine:
             read = self._read_stored(conn, missing)
             self._offer_cache.store(read)
             stored.update(read)
-        wanted = {loc for offer_locs in stored.values() for loc in offer_locs[1]}
+        out = self._with_counters(conn, refs, stored)
+        if current:
+            assembled.store(dict(zip(refs, out, strict=True)))
+        return out
+
+    def ranking_offers(self, refs: Sequence[int], counters: bool) -> list[Offer]:
+        """Offers holding what ranking reads of a unit the prefilter is sure of (the whole
+        offer when it is at hand; else ``rows.decode_for_ranking``, with the counters when
+        ``counters``): never checked, never shown, cached apart from the whole offers."""
+        self._refresh()
+        conn = self.db.conn()
+        version, assembled = self._assembled
+        partial = self._for_ranking
+        held_caps = self._held.caps if getattr(self._held, "open", False) else None
+        # the caches hold this snapshot's counters
+        current = (_visible_caps(conn) if held_caps is None else held_caps) == version
+        ready: dict[int, Offer] = {}
+        missing = list(dict.fromkeys(refs))
+        if current:
+            ready, missing = assembled.take(missing)
+            held, _ = partial.take((r, counters) for r in missing)
+            ready.update((r, offer) for (r, _), offer in held.items())
+            missing = [r for r in missing if r not in ready]
+        if missing:
+            stored, unread = self._offer_cache.take(missing)
+            if unread:
+                stored.update(self._read_stored(conn, unread, decode_for_ranking))
+            if counters:
+                made = self._with_counters(conn, missing, stored, fresh=set(unread))
+            else:
+                made = [stored[r][0] for r in missing]
+            ready.update(zip(missing, made, strict=True))
+            if current:
+                partial.store({(r, counters): o for r, o in zip(missing, made, strict=True)})
+        return [ready[r] for r in refs]
+
+    def _with_counters(
+        self,
+        conn: sqlite3.Connection,
+        refs: Sequence[int],
+        stored: dict[int, tuple[Offer, tuple[str, ...]]],
+        fresh: set[int] | frozenset[int] = frozenset(),
+    ) -> list[Offer]:
+        """The stored offers of ``refs`` with their Locations' current counters (given to the
+        offers of ``fresh``, decoded for this call alone; the others, shared, are copied)."""
+        wanted = {loc for r in refs for loc in stored[r][1]}
         by_loc: dict[str, list[Capacity]] = {}
         for loc, c in self.db.counters(conn, sorted(wanted)):
             by_loc.setdefault(loc, []).append(c)
@@ -547,9 +596,11 @@ class EmbeddedEngine:
         for r in refs:
             offer, offer_locs = stored[r]
             caps = tuple(c for loc in offer_locs for c in by_loc.get(loc, ()))
-            out.append(offer.with_capacities(caps) if caps else offer)
-        if current:
-            assembled.store(dict(zip(refs, out, strict=True)))
+            if caps and r in fresh:
+                offer.capacities = caps
+            elif caps:
+                offer = offer.with_capacities(caps)
+            out.append(offer)
         return out
 
     # --- listings (``ror.search.engine.Listings``) ---------------------------------------------
@@ -746,7 +797,10 @@ class EmbeddedEngine:
         return [(int(rid), str(offer_id)) for rid, offer_id in rows]
 
     def _read_stored(
-        self, conn: sqlite3.Connection, refs: Sequence[int]
+        self,
+        conn: sqlite3.Connection,
+        refs: Sequence[int],
+        decode: Callable[[bytes], Offer] = decode_doc,
     ) -> dict[int, tuple[Offer, tuple[str, ...]]]:
         marks = ", ".join("?" * len(refs))
         docs = dict(conn.execute(f"SELECT rid, doc FROM offers WHERE rid IN ({marks})", refs))
@@ -757,7 +811,7 @@ class EmbeddedEngine:
         for rid in refs:
             if rid not in docs:
                 raise NotFound(f"offre inconnue (ref {rid})")
-            read[rid] = (decode_doc(docs[rid]), tuple(orjson.loads(locs.get(rid, "[]"))))
+            read[rid] = (decode(docs[rid]), tuple(orjson.loads(locs.get(rid, "[]"))))
         return read
 
     def _territorial(self, query: CandidateQuery) -> CandidateQuery:

@@ -22,7 +22,7 @@ from ror.criteria import CODE_FIELDS
 from ror.errors import RorError
 from ror.geo import zone_key
 from ror.geo.distance import unit_point
-from ror.model import Capacity, Offer
+from ror.model import Capacity, Establishment, Offer, Place, Zone
 from ror.search.embedded import cells
 from ror.search.prefilter import EQUIPMENT_FIELD, OfferColumns, available_counts, equipment_keys
 
@@ -79,6 +79,39 @@ def decode_doc(doc: bytes) -> Offer:
 
 
 _DOC_DECODER: Final = msgspec.json.Decoder(Offer)
+
+
+class _Ranked(msgspec.Struct):
+    """The fields of a stored document that ranking reads of a unit the prefilter is sure of
+    (``ranking.score``, ``grouping.group_key``); the others are skipped, not built."""
+
+    id: str
+    establishment: Establishment
+    place: Place
+    champ: tuple[str, ...] = ()
+    care_mode: tuple[str, ...] = ()
+    location_ids: tuple[str, ...] = ()
+    zones: tuple[Zone, ...] = ()
+
+
+_RANKED_DECODER: Final = msgspec.json.Decoder(_Ranked)
+
+
+def decode_for_ranking(doc: bytes) -> Offer:
+    """An Offer holding only what ranking reads of it (the fields of ``_Ranked``; no counters:
+    the caller adds the live ones): about a third of :func:`decode_doc`'s cost, for the units
+    ranked above a deep page, which are never checked nor shown."""
+    v = _RANKED_DECODER.decode(doc)
+    return Offer(
+        id=v.id,
+        name="",
+        establishment=v.establishment,
+        place=v.place,
+        champ=v.champ,
+        care_mode=v.care_mode,
+        location_ids=v.location_ids,
+        zones=v.zones,
+    )
 
 
 class _OrderKeys(msgspec.Struct):
