@@ -11,17 +11,20 @@ before it opens (:func:`fill`): ``meta.location_names`` says the rows are comple
 A search shows a Location through its first offer the caller may see (the lowest ``rid``), as the
 scan does. :class:`Held` keeps, per process, the name of each Location through its first offer as
 one text, a line per Location in id order (``substrings.column``), and finds the lines holding a
-substring with the regular expression the offers' names use (``substrings.pattern``); it is read
-again when the offers change. Locations whose first offer the caller may not see are tested on
-their first visible offer's row instead.
+substring with the regular expression the offers' names use (``substrings.pattern``); the
+Locations of offers written since (``offer_changes``) are read again on their own and tested
+apart, their lines left out, up to :data:`OVERLAY_MAX`, past which all are read again.
+Locations whose first offer the caller may not see are tested on their first visible offer's
+row instead.
 """
 
 from __future__ import annotations
 
+import bisect
 import sqlite3
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
@@ -35,6 +38,8 @@ from ror.search.embedded.substrings import Positions, column, pattern
 
 READY: Final = "location_names"  # the ``meta`` key saying the rows are complete
 BATCH: Final = 5000  # offers per write transaction while the rows are filled
+OVERLAY_MAX: Final = 5_000  # offers written (Locations touched) before the names are read again
+_CHUNK: Final = 500
 
 DDL: Final = [
     "CREATE TABLE IF NOT EXISTS location_names (location_id TEXT NOT NULL, "
@@ -136,16 +141,24 @@ def insert(conn: sqlite3.Connection, offers: Sequence[tuple[int, Offer]]) -> Non
 
 @dataclass(frozen=True, slots=True, eq=False)
 class _Firsts:
-    """Each Location's name through its first offer, a line per Location in id order."""
+    """Each Location's name through its first offer, a line per Location in id order, as of
+    ``at``; ``stale`` (sorted line numbers) are Locations whose offers were written since the
+    lines were read, left out of them, and ``fresh`` those Locations' rows now (location id,
+    first offer, name; none for a Location no offer uses any more)."""
 
     at: Positions
     ids: list[str]
     rids: np.ndarray[Any, np.dtype[np.int64]]
     names: Any  # ``substrings._Column`` whose refs are the line numbers
+    stale: np.ndarray[Any, np.dtype[np.int64]] = field(
+        default_factory=lambda: np.empty(0, dtype=np.int64)
+    )
+    fresh: tuple[tuple[str, int, str], ...] = ()
 
 
 class Held:
-    """The Locations' names one process holds (read on first use, again when offers change)."""
+    """The Locations' names one process holds (read on first use; the Locations of the offers
+    written since are read again on their own, up to :data:`OVERLAY_MAX`, then all)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -164,17 +177,24 @@ class Held:
             got = firsts.names.search(p)
             lines = got if lines is None else np.intersect1d(lines, got, assume_unique=True)
         assert lines is not None
-        if not hidden:
-            return [(firsts.ids[i], int(firsts.rids[i])) for i in lines.tolist()]
-        hid = np.isin(firsts.rids, np.fromiter(hidden, dtype=np.int64, count=len(hidden)))
-        kept = [(firsts.ids[i], int(firsts.rids[i])) for i in lines[~hid[lines]].tolist()]
-        shown = _first_visible(conn, [firsts.ids[i] for i in np.flatnonzero(hid)], hidden)
-        kept += [
-            (loc, rid)
-            for loc, rid, name in shown
-            if all(p.search(name.encode("ascii")) for p in patterns)
-        ]
-        kept.sort()
+        if len(firsts.stale):
+            lines = lines[~np.isin(lines, firsts.stale)]
+        rows = [(loc, rid, name) for loc, rid, name in firsts.fresh if rid not in hidden]
+        hiding = [loc for loc, rid, _ in firsts.fresh if rid in hidden]
+        if hidden:
+            hid = np.isin(firsts.rids, np.fromiter(hidden, dtype=np.int64, count=len(hidden)))
+            hid[firsts.stale] = False
+            hiding += [firsts.ids[i] for i in np.flatnonzero(hid)]
+            lines = lines[~hid[lines]]
+            rows += _first_visible(conn, hiding, hidden)
+        kept = [(firsts.ids[i], int(firsts.rids[i])) for i in lines.tolist()]
+        if rows:
+            kept += [
+                (loc, rid)
+                for loc, rid, name in rows
+                if all(p.search(name.encode("ascii")) for p in patterns)
+            ]
+            kept.sort()
         return kept
 
     def _read(self, conn: sqlite3.Connection) -> _Firsts:
@@ -184,9 +204,13 @@ class Held:
             held = self._firsts
             if held is not None and held.at == at:
                 return held
-            firsts = _read(conn, at)
-            if held is None or held.at[0] != at[0] or held.at[1] < at[1]:
-                self._firsts = firsts
+            if held is None or held.at[0] != at[0]:
+                firsts = _read(conn, at)
+            elif held.at[1] > at[1]:  # a snapshot older than the names held
+                return _read(conn, at)
+            else:
+                firsts = _advance(conn, held, at) or _read(conn, at)
+            self._firsts = firsts
             return firsts
 
 
@@ -206,6 +230,43 @@ def _read(conn: sqlite3.Connection, at: Positions) -> _Firsts:
         names.append(name)
     lines = column(at, range(len(ids)), names)
     return _Firsts(at, ids, np.asarray(rids, dtype=np.int64), lines)
+
+
+def _advance(conn: sqlite3.Connection, held: _Firsts, at: Positions) -> _Firsts | None:
+    """``held`` brought to ``at``: the Locations the offers written since use or used, read
+    again (None: too many)."""
+    written = [
+        int(r)
+        for (r,) in conn.execute(
+            "SELECT DISTINCT rid FROM offer_changes WHERE seq > ? AND seq <= ?",
+            (held.at[1], at[1]),
+        )
+    ]
+    if len(written) > OVERLAY_MAX:
+        return None
+    touched = {loc for loc, _, _ in held.fresh}
+    touched.update(held.ids[i] for i in np.flatnonzero(np.isin(held.rids, written)).tolist())
+    for i in range(0, len(written), _CHUNK):
+        part = written[i : i + _CHUNK]
+        touched.update(
+            str(loc)
+            for (loc,) in conn.execute(
+                "SELECT DISTINCT location_id FROM location_names "
+                f"WHERE rid IN ({', '.join('?' * len(part))})",
+                part,
+            )
+        )
+    if len(touched) > OVERLAY_MAX:
+        return None
+    ordered = sorted(touched)
+    fresh = _first_visible(conn, ordered, set())
+    ids, lines = held.ids, []
+    for loc in ordered:  # the lines of the touched Locations held
+        i = bisect.bisect_left(ids, loc)
+        if i < len(ids) and ids[i] == loc:
+            lines.append(i)
+    stale = np.asarray(lines, dtype=np.int64)
+    return _Firsts(at, held.ids, held.rids, held.names, stale, tuple(fresh))
 
 
 def _first_visible(

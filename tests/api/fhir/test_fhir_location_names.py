@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from ror.api.fhir.location_names import location_names
 from ror.api.fhir.params import parse_search
 from ror.api.fhir.search import Result, run
 from ror.model import Offer
+from ror.search.embedded import location_names as held_names
 from ror.search.embedded.engine import EmbeddedEngine
 from tests.api.fhir.test_fhir_lookup import Counting
 
@@ -75,15 +77,25 @@ def engine(tmp_path: Path, offers: list[Offer]) -> EmbeddedEngine:
 
 
 def test_answers_as_the_scan_after_loads_upserts_and_deletes(
-    engine: EmbeddedEngine, offers: list[Offer]
+    engine: EmbeddedEngine, offers: list[Offer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     subset = offers[:500]
     assert engine.sensitive_units()  # units some callers may not see
     assert_parity(engine)
+    reads: list[object] = []
+    whole = held_names._read
+
+    def reading(*args: Any) -> Any:
+        reads.append(args)
+        return whole(*args)
+
+    monkeypatch.setattr(held_names, "_read", reading)
     renamed = dataclasses.replace(subset[70], name="Équipe Mobile ZZQX")
-    engine.upsert([renamed])
-    engine.delete([subset[80].id, subset[81].id])
+    moved = dataclasses.replace(subset[90], location_ids=subset[3].location_ids)
+    engine.upsert([renamed, moved])
+    engine.delete([subset[80].id, subset[81].id, subset[3].id])
     assert_parity(engine)
+    assert not reads  # the Locations written since were read on their own
     engine.load(subset[100:400], replace_all=True)  # renumbered: the keys are filled again
     assert_parity(engine)
 
