@@ -26,7 +26,7 @@ Counters are not read: nothing here changes when capacities are pushed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from typing import Final
 
@@ -54,6 +54,13 @@ SORT_DOWN: Final = "sort:-_lastUpdated"
 #: The offers' name orders (the ``offer.name`` text keys, then the offers without a name).
 NAME_UP: Final = "sort:name"
 NAME_DOWN: Final = "sort:-name"
+#: The price orders: the newest validity start (a missing one last either way), the lowest
+#: amount, of the establishment's prices a price look-up finds (``engine.PriceTest``).
+PRICE_START_UP: Final = "sort:price-start"
+PRICE_START_DOWN: Final = "sort:-price-start"
+PRICE_AMOUNT_UP: Final = "sort:price-amount"
+PRICE_AMOUNT_DOWN: Final = "sort:-price-amount"
+PRICE_ORDERS: Final = (PRICE_START_UP, PRICE_START_DOWN, PRICE_AMOUNT_UP, PRICE_AMOUNT_DOWN)
 
 #: Token fields looked up, per scope.
 TOKEN_FIELDS: Final = {
@@ -174,6 +181,19 @@ def offer_names(offer: Offer) -> tuple[str, ...]:
         values = (text_of(v, loc, scope, field) for loc in places)
         out.append(JOIN.join(folded(value) for value in values if value is not None))
     return tuple(out)
+
+
+def offer_prices(offer: Offer) -> set[tuple[str, int | None, float]]:
+    """(type, validity start at midnight UTC in microseconds or None, amount) of each of the
+    establishment's prices."""
+    return {
+        (
+            p.type,
+            None if p.start_date is None else micros(datetime.combine(p.start_date, time.min, UTC)),
+            float(p.amount_eur),
+        )
+        for p in offer.establishment.prices
+    }
 
 
 def offer_dates(offer: Offer) -> set[tuple[str, int]]:

@@ -277,6 +277,18 @@ class CounterTest:
 
 
 @dataclass(frozen=True, slots=True)
+class PriceTest:
+    """One price of the establishment (:class:`~ror.model.Price`) passing every test: its
+    ``type`` is one of ``types``, its ``amount_eur`` lies in one of ``amounts`` (every amount
+    when empty), its ``start_date`` (midnight UTC, microseconds since 1970) in one of
+    ``starts`` (any, even none, when empty)."""
+
+    types: tuple[str, ...]
+    amounts: tuple[tuple[Bound, Bound], ...] = ()
+    starts: tuple[tuple[int | None, int | None], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Lookup:
     """Offers by key (``ror.indexer.terms``): having one of ``terms``, or a term starting with
     one of ``prefixes``; or (``field`` set) a date of ``field`` in one of ``ranges``, each
@@ -284,7 +296,8 @@ class Lookup:
     ``terms.NAME_FIELDS``) whose folded ``text`` holds one of ``contains`` (folded; for a
     Location-scope name, some Location's); or (``counters`` set) one of whose Locations has a
     current counter passing every one of ``counters``; or (``either`` set) that one of the
-    look-ups ``either`` finds (their union, each offer once)."""
+    look-ups ``either`` finds (their union, each offer once); or (``price`` set) whose
+    establishment has a price passing it."""
 
     terms: tuple[str, ...] = ()
     prefixes: tuple[str, ...] = ()
@@ -294,10 +307,12 @@ class Lookup:
     contains: tuple[str, ...] = ()
     counters: tuple[CounterTest, ...] = ()
     either: tuple[Lookup, ...] = ()
+    price: PriceTest | None = None
 
 
-#: A page row of :meth:`Lookups.lookup_page`: (ref, offer id, sort key: a date key or None).
-SortValue = int | str | None
+#: A page row of :meth:`Lookups.lookup_page`: (ref, offer id, sort key: a date key, a price
+#: amount, or None).
+SortValue = int | float | str | None
 LookupRow = tuple[int, str, SortValue]
 
 
@@ -328,6 +343,13 @@ class Lookups(Protocol):
         """:meth:`lookup_page` pages a set of refs (``among``)."""
         ...
 
+    def lookup_prices(self) -> bool:
+        """Look-ups with ``price`` are answered, and paged in the price orders
+        (``sort:price-start``… :data:`ror.indexer.terms.PRICE_ORDERS`: the newest start date
+        or the lowest amount of the prices passing it) with it; False while the price keys
+        are being filled."""
+        ...
+
     def lookup_refs(self, lookup: Lookup, limit: int, among: Sequence[int] = ()) -> set[int] | None:
         """Refs of the offers the look-up finds (only those of ``among`` when given); None when
         there are more than ``limit``."""
@@ -348,7 +370,9 @@ class Lookups(Protocol):
         """The offers the look-up finds (None: every offer; ``among`` given: those offers, the
         look-up not asked) in ``order`` (``_id``, the date sort keys ``sort:_lastUpdated`` /
         ``sort:-_lastUpdated``, or the folded names ``sort:name`` / ``sort:-name``; then id),
-        strictly after ``after`` ((key, id); key None in ``_id`` order), at most ``limit``."""
+        strictly after ``after`` ((key, id); key None in ``_id`` order), at most ``limit``.
+        In a price order (:meth:`lookup_prices`) the look-up has a ``price`` and gives the
+        key, even with ``among``."""
         ...
 
 

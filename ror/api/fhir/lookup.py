@@ -27,7 +27,7 @@ HealthcareServices; ``:exact`` never.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 
 from ror.api.fhir import paging
@@ -37,12 +37,18 @@ from ror.api.fhir.values import DateRange, Number, Text, Token
 from ror.criteria import Audience
 from ror.indexer.facts import view
 from ror.indexer.terms import (
+    EPOCH,
     MISSING,
     NAME_DOWN,
     NAME_FIELDS,
     NAME_UP,
     PREFIXED,
+    PRICE_AMOUNT_DOWN,
+    PRICE_AMOUNT_UP,
     PRICE_FIELDS,
+    PRICE_ORDERS,
+    PRICE_START_DOWN,
+    PRICE_START_UP,
     SORT_DOWN,
     SORT_UP,
     TEXT_FIELDS,
@@ -61,6 +67,7 @@ from ror.search.engine import (
     Lookup,
     LookupRow,
     Lookups,
+    PriceTest,
     SortValue,
 )
 
@@ -72,6 +79,16 @@ ORDERS: Final = {
     (("_lastUpdated", True), ("_id", False)): SORT_DOWN,
     (("name", False), ("_id", False)): NAME_UP,
     (("name", True), ("_id", False)): NAME_DOWN,
+    (("organization.price-validity-start-date", False), ("_id", False)): PRICE_START_UP,
+    (("organization.price-validity-start-date", True), ("_id", False)): PRICE_START_DOWN,
+    (("organization.price-amount-value", False), ("_id", False)): PRICE_AMOUNT_UP,
+    (("organization.price-amount-value", True), ("_id", False)): PRICE_AMOUNT_DOWN,
+}
+PRICE_KEYS: Final = {
+    PRICE_START_UP: "organization.price-validity-start-date",
+    PRICE_START_DOWN: "organization.price-validity-start-date",
+    PRICE_AMOUNT_UP: "organization.price-amount-value",
+    PRICE_AMOUNT_DOWN: "organization.price-amount-value",
 }
 
 
@@ -90,11 +107,18 @@ def lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result
     group = counter_group(conditions) if service and engine.lookup_counters() else None
     if group is not None and not audience.capacities:
         return Result(0, [])  # the caller sees no counter: none passes (``facts.view``)
-    found = [(c, as_lookup(c, conditions, service, grams)) for c in conditions]
-    if group is not None:
-        found = [(c, f) for c, f in found if c not in group[1]] + [(group[1][0], (group[0], True))]
     order = ORDERS.get(tuple((k.key, k.descending) for k in request.sort))
+    priced = price_group(request) if service and engine.lookup_prices() else None
+    test = priced[0].price if priced is not None else None
+    if test is not None and order not in PRICE_ORDERS and not (test.amounts or test.starts):
+        priced = None  # price types alone: their code keys count and page them
+    found = [(c, as_lookup(c, conditions, service, grams)) for c in conditions]
+    for kept in (group, priced):
+        if kept is not None:
+            found = [(c, f) for c, f in found if c not in kept[1]] + [(kept[1][0], (kept[0], True))]
     if order in (NAME_UP, NAME_DOWN) and not engine.lookup_names_order():
+        order = None
+    if order in PRICE_ORDERS and priced is None:
         order = None
     exact = all(f is not None and f[1] for _, f in found)
     looked = [f[0] for _, f in found if f is not None]
@@ -117,7 +141,8 @@ def lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result
     if service and exact and order is not None and paged_among:  # all exact
         for one in wide:
             refs &= engine.lookup_refs(one, len(refs), among=sorted(refs)) or set()
-        return _page(request, engine, None, order, hidden, among=refs - hidden)
+        keyed = priced[0] if priced is not None and order in PRICE_ORDERS else None
+        return _page(request, engine, keyed, order, hidden, among=refs - hidden)
     return run(request, engine, audience, refs=refs - hidden)
 
 
@@ -205,6 +230,83 @@ def _price(node: Atom, conditions: Sequence[Node]) -> tuple[Lookup, bool] | None
     prefixes = (token_term(where, None, None, ""),) if any(t.code is None for t in named) else ()
     alone = sum(1 for c in conditions if "price" in c.needs) == 1
     return Lookup(terms=terms, prefixes=prefixes), alone
+
+
+def price_group(request: SearchRequest) -> tuple[Lookup, list[Node]] | None:
+    """The price look-up deciding the conditions that need a price, when they are all plain
+    ``price-type`` (with codes), ``price-amount-value`` and ``price-validity-start-date``
+    parameters at the top of the search (held by one price, as ``evaluate`` binds them, and
+    selecting the prices of the price sort keys as ``search._selected_prices`` does), at least
+    one a type; None otherwise."""
+    children = list(request.condition.children)
+    group = [c for c in flat(request.condition) if "price" in c.needs]
+    if not group or any(c not in children or not isinstance(c, Atom) for c in group):
+        return None
+    types: set[str] | None = None
+    amounts: list[tuple[Bound, Bound]] | None = None
+    starts: list[tuple[int | None, int | None]] | None = None
+    for node in group:
+        assert isinstance(node, Atom)
+        param = node.param
+        if node.modifier is not None:
+            return None
+        if param.field == "type" and param.type == "token" and param.system is not None:
+            tokens = [v for v in node.values if isinstance(v, Token)]
+            if len(tokens) != len(node.values) or any(t.code is None for t in tokens):
+                return None
+            # ``evaluate.token_matches`` over a price's one value ``(param.system, None, code)``
+            codes = {
+                str(t.code)
+                for t in tokens
+                if (t.key == param.system if t.key is not None else not t.system)
+            }
+            types = codes if types is None else types & codes
+        elif param.field == "amount_eur" and param.type == "number":
+            numbers = [v for v in node.values if isinstance(v, Number)]
+            if len(numbers) != len(node.values):
+                return None
+            spans = [s for n in numbers for s in number_spans(n)]
+            amounts = spans if amounts is None else _both(amounts, spans)
+            if amounts is None:
+                return None
+        elif param.field == "start_date" and param.type == "date":
+            dates = [v for v in node.values if isinstance(v, DateRange)]
+            if len(dates) != len(node.values):
+                return None
+            ranges = [r for d in dates for r in date_ranges(d)]
+            starts = ranges if starts is None else _both_dates(starts, ranges)
+            if starts is None:
+                return None
+        else:
+            return None
+    if types is None:
+        return None
+    test = PriceTest(tuple(sorted(types)), tuple(amounts or ()), tuple(starts or ()))
+    return Lookup(price=test), group
+
+
+def _both(
+    a: list[tuple[Bound, Bound]], b: list[tuple[Bound, Bound]]
+) -> list[tuple[Bound, Bound]] | None:
+    """Numbers in one span of ``a`` and one of ``b`` (None: not a single span each)."""
+    if len(a) != 1 or len(b) != 1:
+        return None
+    (la, ha), (lb, hb) = a[0], b[0]
+    low = la if lb is None or (la is not None and (la[0], not la[1]) > (lb[0], not lb[1])) else lb
+    high = ha if hb is None or (ha is not None and (ha[0], ha[1]) < (hb[0], hb[1])) else hb
+    return [(low, high)]
+
+
+def _both_dates(
+    a: list[tuple[int | None, int | None]], b: list[tuple[int | None, int | None]]
+) -> list[tuple[int | None, int | None]] | None:
+    """Instants in one range of ``a`` and one of ``b`` (None: not a single range each)."""
+    if len(a) != 1 or len(b) != 1:
+        return None
+    (la, ha), (lb, hb) = a[0], b[0]
+    low = la if lb is None else lb if la is None else max(la, lb)
+    high = ha if hb is None else hb if ha is None else min(ha, hb)
+    return [(low, high)]
 
 
 def counter_group(conditions: Sequence[Node]) -> tuple[Lookup, list[Node]] | None:
@@ -311,7 +413,8 @@ def _page(
     hidden: set[int],
     among: set[int] | None = None,
 ) -> Result:
-    """A page of the offers ``looked`` finds (``among`` given: of those offers, none hidden)."""
+    """A page of the offers ``looked`` finds (``among`` given: of those offers, none hidden;
+    ``looked`` then gives the key of a price order only)."""
     assert isinstance(engine, Lookups)
     size = 0 if request.summary == "count" else request.count
     skip = request.skip if size else 0
@@ -330,7 +433,8 @@ def _page(
             if among is None:
                 batch = engine.lookup_page(looked, order, after, want)
             else:
-                batch = engine.lookup_page(None, order, after, want, members)
+                keyed = looked if order in PRICE_ORDERS else None
+                batch = engine.lookup_page(keyed, order, after, want, members)
             rows += [r for r in batch if r[0] not in hidden]
             if len(batch) < want:
                 break
@@ -339,12 +443,14 @@ def _page(
         rows = rows[skip : skip + size]
         offers = engine.offers([r[0] for r in rows])
     page = []
-    for (ref, _, _), offer in zip(rows, offers, strict=True):
+    for (ref, _, key), offer in zip(rows, offers, strict=True):
         hit = Hit(ref, None, offer.id, view=view(offer))
         hit.keys = {
             "_lastUpdated": offer.last_updated,
             "name": folded(offer.name) if offer.name else None,
         }
+        if order in PRICE_KEYS:
+            hit.keys[PRICE_KEYS[order]] = _price_key(order, key)
         page.append(hit)
     cursor = None
     if more and page:
@@ -354,6 +460,15 @@ def _page(
     return Result(total, page, cursor)
 
 
+def _price_key(order: str, key: SortValue) -> date | float | None:
+    """A price order's row key as the search's sort value (a start day, an amount)."""
+    if key is None:
+        return None
+    if order in (PRICE_START_UP, PRICE_START_DOWN):
+        return (EPOCH + timedelta(microseconds=int(key))).date()
+    return float(key)
+
+
 def _after(request: SearchRequest, order: str) -> tuple[SortValue, str] | None:
     """The cursor's sort values as a look-up key: (date key, folded name or None, id)."""
     cursor = request.cursor
@@ -361,6 +476,14 @@ def _after(request: SearchRequest, order: str) -> tuple[SortValue, str] | None:
         return None
     if order == "_id":
         return None, str(cursor[0])
+    if order in (PRICE_START_UP, PRICE_START_DOWN):
+        day = cursor[0]
+        if not isinstance(day, date):
+            return None, str(cursor[1])
+        return micros(datetime.combine(day, time.min, UTC)), str(cursor[1])
+    if order in (PRICE_AMOUNT_UP, PRICE_AMOUNT_DOWN):
+        amount = cursor[0]
+        return (float(amount) if isinstance(amount, int | float) else None), str(cursor[1])
     if order in (NAME_UP, NAME_DOWN):
         return (None if cursor[0] is None else str(cursor[0])), str(cursor[1])
     moment, last_id = cursor[0], str(cursor[1])

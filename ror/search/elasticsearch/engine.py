@@ -380,6 +380,10 @@ class ElasticsearchEngine:
         """Not here: the offers several look-ups find together are tested one by one."""
         return False
 
+    def lookup_prices(self) -> bool:
+        """Not kept here: a price amount and a price order are tested on the offers."""
+        return False
+
     def lookup_page(
         self,
         lookup: Lookup | None,

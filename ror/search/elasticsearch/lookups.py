@@ -76,6 +76,8 @@ def lookup_clause(lookup: Lookup | None) -> Clause:
         return {"match_all": {}}
     if lookup.counters:  # ``lookup_counters`` says so: the facade never asks
         raise ValueError("no counter look-up in Elasticsearch")
+    if lookup.price is not None:  # ``lookup_prices`` says so: the facade never asks
+        raise ValueError("no price look-up in Elasticsearch")
     parts: list[Clause] = [lookup_clause(part) for part in lookup.either]
     if lookup.text is not None:
         field = NAME_FIELDS[lookup.text]

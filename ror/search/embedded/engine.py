@@ -29,7 +29,15 @@ from ror.errors import IndexOutdated, InvalidInput, NotFound
 from ror.geo.distance import dot_to_km
 from ror.model import Capacity, Offer
 from ror.search.embedded import capacities as embedded_capacities
-from ror.search.embedded import cells, groups, location_dates, location_names, lookups, planner
+from ror.search.embedded import (
+    cells,
+    groups,
+    location_dates,
+    location_names,
+    lookups,
+    planner,
+    price_keys,
+)
 from ror.search.embedded.cache import BoundedCache
 from ror.search.embedded.db import Database
 from ror.search.embedded.load import Loadable, bulk_load, stats
@@ -149,6 +157,8 @@ class EmbeddedEngine:
             lookups.merge_grams(self.db.conn(), self.db.write_lock)
             if not location_names.ready(self.db.conn()):  # made before the Locations' names
                 location_names.fill(self.db.conn(), self.db.write_lock)
+            if not price_keys.ready(self.db.conn()):  # written before the price keys existed
+                price_keys.fill(self.db.conn(), self.db.write_lock)
 
     # --- connections and cached state ------------------------------------------------------
 
@@ -662,6 +672,9 @@ class EmbeddedEngine:
 
     def lookup_among(self) -> bool:
         return True
+
+    def lookup_prices(self) -> bool:
+        return price_keys.ready(self.db.conn())
 
     def lookup_refs(self, lookup: Lookup, limit: int, among: Sequence[int] = ()) -> set[int] | None:
         with self.db.snapshot() as conn:

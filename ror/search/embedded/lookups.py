@@ -44,6 +44,7 @@ from ror.indexer.terms import (
     NAME_DOWN,
     NAME_FIELDS,
     NAME_UP,
+    PRICE_ORDERS,
     SORT_DOWN,
     SORT_UP,
     offer_dates,
@@ -52,7 +53,13 @@ from ror.indexer.terms import (
     text_term,
 )
 from ror.model import Offer
-from ror.search.embedded import counter_lookup, key_days, location_dates, location_names
+from ror.search.embedded import (
+    counter_lookup,
+    key_days,
+    location_dates,
+    location_names,
+    price_keys,
+)
 from ror.search.embedded.rows import decode_doc
 from ror.search.embedded.substrings import Names, Refs
 from ror.search.engine import Lookup, LookupRow, SortValue
@@ -112,6 +119,7 @@ def ensure_tables(conn: sqlite3.Connection) -> None:
     location_dates.ensure_tables(conn)
     location_names.ensure_tables(conn)
     counter_lookup.ensure_tables(conn)
+    price_keys.ensure_tables(conn)
     counted = key_days.ensure_tables(conn)
     known = conn.execute("SELECT value FROM meta WHERE key = 'terms_format'").fetchone()
     if counted or known is None or known[0] != TERMS_FORMAT:  # keys of an older kind: again
@@ -140,6 +148,7 @@ def index_offer(conn: sqlite3.Connection, rid: int, offer: Offer) -> None:
     )
     location_dates.index_offer(conn, rid, offer)
     location_names.index_offer(conn, rid, offer)
+    price_keys.index_offer(conn, rid, offer)
     if TRIGRAM:
         conn.execute(_INSERT_GRAMS, (rid, *offer_names(offer)))
 
@@ -149,6 +158,7 @@ def remove(conn: sqlite3.Connection, rid: int) -> None:
     conn.execute("DELETE FROM offer_dates WHERE rid = ?", (rid,))
     location_dates.remove(conn, rid)
     location_names.remove(conn, rid)
+    price_keys.remove(conn, rid)
     if TRIGRAM:
         conn.execute("DELETE FROM offer_grams WHERE rowid = ?", (rid,))
 
@@ -193,6 +203,7 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
         conn.execute("DELETE FROM offer_dates")
         conn.execute("DELETE FROM location_dates")
         location_names.clear(conn)
+        price_keys.clear(conn)
         if TRIGRAM:
             conn.execute("DELETE FROM offer_grams")
         for index in _BY_RID:  # made again at the end, in one pass
@@ -223,6 +234,7 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
                     )
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('location_dates', '1')")
                     location_names.mark_ready(conn)
+                    price_keys.mark_complete(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -262,11 +274,12 @@ def merge_grams(conn: sqlite3.Connection, lock: Any) -> None:
 
 def _insert_sorted(conn: sqlite3.Connection, rows: Sequence[tuple[int, bytes]]) -> None:
     """The keys of these stored offers, written in key order (their earlier ones replaced)."""
-    terms, dates, locs, names, decoded = [], [], [], [], []
+    terms, dates, locs, names, decoded, prices = [], [], [], [], [], []
     for rid, doc in rows:
         offer = decode_doc(doc)
         decoded.append((rid, offer))
         terms += [(term, offer.id, rid) for term in offer_terms(offer)]
+        prices += price_keys.rows_of(rid, offer)
         dates += [(field, ts, offer.id, rid) for field, ts in offer_dates(offer)]
         locs += location_dates.index_offer(conn, rid, offer)
         names.append((rid, *offer_names(offer)))
@@ -276,6 +289,7 @@ def _insert_sorted(conn: sqlite3.Connection, rows: Sequence[tuple[int, bytes]]) 
     dates.sort()
     conn.executemany("INSERT OR REPLACE INTO offer_terms VALUES (?, ?, ?)", terms)
     conn.executemany("INSERT OR IGNORE INTO offer_dates VALUES (?, ?, ?, ?)", dates)
+    price_keys.insert(conn, prices)
     if TRIGRAM:
         conn.executemany(_INSERT_GRAMS, names)
 
@@ -336,6 +350,8 @@ def refs(
         if among:
             return set(counted & set(among))
         return None if len(counted) > limit else set(counted)
+    if lookup.price is not None:
+        return price_keys.refs(conn, lookup.price, limit, among)
     where, params = _where(lookup, "k")
     if among:
         found: set[int] = set()
@@ -360,6 +376,8 @@ def count(conn: sqlite3.Connection, names: Names, lookup: Lookup) -> int:
         return len(refs(conn, names, lookup, sys.maxsize) or ())
     if lookup.counters:
         return len(counter_lookup.refs(conn, lookup))
+    if lookup.price is not None:
+        return price_keys.count(conn, lookup.price)
     if lookup.text is not None:
         return len(names.found(conn, lookup))
     if lookup.field in SINGLE and len(lookup.ranges) == 1:
@@ -380,6 +398,10 @@ def page(
     limit: int,
     among: Sequence[int] = (),
 ) -> list[LookupRow]:
+    if order in PRICE_ORDERS:
+        if lookup is None or lookup.price is None:
+            raise ValueError(f"the order {order!r} needs a price look-up")
+        return price_keys.page(conn, lookup.price, order, after, limit, among)
     if order in (NAME_UP, NAME_DOWN):
         return _by_name(conn, names, lookup, order == NAME_DOWN, after, limit, among)
     if order not in ("_id", SORT_UP, SORT_DOWN):
@@ -394,12 +416,15 @@ def page(
         few = refs(conn, names, lookup, SMALL)
         if few is not None:
             return _sorted(conn, sorted(few), order, after, limit)
-        if any(part.text is not None or part.counters for part in _parts(lookup)):
+        if any(
+            part.text is not None or part.counters or part.price is not None
+            for part in _parts(lookup)
+        ):
             found = sorted(refs(conn, names, lookup, sys.maxsize) or ())
             return _among(conn, np.asarray(found, dtype=np.int64), order, after, limit)
         return _walk(conn, lookup, order, after, limit)
-    if lookup.counters:
-        counted = sorted(counter_lookup.refs(conn, lookup))
+    if lookup.counters or lookup.price is not None:
+        counted = sorted(refs(conn, names, lookup, sys.maxsize) or ())
         return _among(conn, np.asarray(counted, dtype=np.int64), order, after, limit)
     if order != "_id" and lookup.field == "offer.last_updated" and len(lookup.ranges) == 1:
         return _walk(conn, None, order, after, limit, _bounds(lookup.ranges[0], order))
@@ -581,7 +606,7 @@ def _by_name(
             return _names_sorted(conn, sorted(few), descending, after, limit)
         if lookup.text is not None:
             found = names.found(conn, lookup)
-        elif lookup.counters or lookup.either:
+        elif lookup.counters or lookup.either or lookup.price is not None:
             every = refs(conn, names, lookup, 2**62) or set()
             found = np.asarray(sorted(every), dtype=np.int64)
     test = lookup if lookup is not None and found is None and not among else None

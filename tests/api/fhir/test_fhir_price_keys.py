@@ -1,0 +1,171 @@
+"""Price searches through the price keys (``search/embedded/price_keys.py``): a price amount,
+a validity start and the price orders (``_sort=[-]organization.price-validity-start-date``,
+``[-]organization.price-amount-value``, ROR-MODEL §9's EHPAD query) answer exactly as the
+scan over every offer, both audiences, both directions, across cursor pages, reading only
+their page; an index written before the table existed fills it alone when opened."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ror.access.profiles import audience
+from ror.api.fhir.lookup import lookup
+from ror.api.fhir.params import parse_search
+from ror.model import Offer
+from ror.search.embedded.engine import EmbeddedEngine
+from tests.api.fhir.test_fhir_lookup import Counting, Items, pages
+
+R246 = "https://mos.esante.gouv.fr/NOS/TRE_R246-TypeTarif/FHIR/TRE-R246-TypeTarif"
+STARTS = (None, date(2024, 1, 1), date(2025, 6, 1), date(2026, 1, 1), date(2025, 6, 1))
+SORTS = (
+    "-organization.price-validity-start-date",
+    "organization.price-validity-start-date",
+    "organization.price-amount-value",
+    "-organization.price-amount-value",
+)
+
+
+def varied(offers: list[Offer]) -> list[Offer]:
+    """The first 400 offers, their prices given varied starts (some none, many tied) and
+    amounts around 75 €, one priced unit made sensitive."""
+    out = []
+    for i, offer in enumerate(offers[:400]):
+        prices = tuple(
+            dataclasses.replace(
+                p,
+                start_date=STARTS[(i + j) % len(STARTS)],
+                amount_eur=round(p.amount_eur % 60 + 40 + (i % 3) * 5, 2),
+            )
+            for j, p in enumerate(offer.establishment.prices)
+        )
+        if prices and i % 7 == 0:  # a price of the same type and start, another amount
+            prices += (dataclasses.replace(prices[0], amount_eur=prices[0].amount_eur + 1),)
+        est = dataclasses.replace(offer.establishment, prices=prices)
+        out.append(dataclasses.replace(offer, establishment=est, sensitive=offer.sensitive))
+    priced = [i for i, o in enumerate(out) if o.establishment.prices and not o.sensitive]
+    out[priced[3]] = dataclasses.replace(out[priced[3]], sensitive=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def priced(tmp_path_factory: pytest.TempPathFactory, offers: list[Offer]) -> EmbeddedEngine:
+    engine = EmbeddedEngine(tmp_path_factory.mktemp("prices") / "prices.sqlite")
+    engine.load(varied(offers), replace_all=True)
+    assert engine.lookup_prices()
+    return engine
+
+
+QUERIES: list[Items] = [
+    [("organization.price-type", f"{R246}|02"), ("organization.price-amount-value", "lt75")],
+    [("organization.price-type", "02"), ("organization.price-amount-value", "ge70")],
+    [
+        ("organization.price-type", "02,03"),
+        ("organization.price-amount-value", "ge60"),
+        ("organization.price-amount-value", "le90"),
+    ],
+    [
+        ("organization.price-type", "02"),
+        ("organization.price-validity-start-date", "ge2025-01-01"),
+    ],
+    [("organization.price-type", "02"), ("organization.price-amount-value", "ne60")],
+]
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_price_orders_answer_as_the_scan(
+    priced: EmbeddedEngine, offers: list[Offer], sort: str
+) -> None:
+    tag = str(next(o for o in varied(offers) if o.establishment.prices).region_tag)
+    for query in QUERIES:
+        for extra in ([], [("_tag", tag)]):
+            items = [*query, *extra, ("_sort", sort), ("_count", "7")]
+            for profile in (0, 1):
+                fast = pages(priced, items, profile, fast=True)
+                assert fast == pages(priced, items, profile, fast=False), (items, profile)
+                assert fast[0][0] > 0, items  # type: ignore[index]
+
+
+def test_a_price_amount_in_id_order_answers_as_the_scan(priced: EmbeddedEngine) -> None:
+    for query in QUERIES:
+        for profile in (0, 1):
+            items = [*query, ("_count", "9")]
+            fast = pages(priced, items, profile, fast=True)
+            assert fast == pages(priced, items, profile, fast=False), (items, profile)
+
+
+def test_the_ehpad_query_reads_its_page_only(
+    tmp_path: Path, priced: EmbeddedEngine, offers: list[Offer]
+) -> None:
+    engine = Counting(priced.path)
+    try:
+        request = parse_search(
+            "HealthcareService",
+            [
+                ("organization.price-type", f"{R246}|02"),
+                ("organization.price-amount-value", "lt75"),
+                ("_sort", "-organization.price-validity-start-date"),
+                ("_count", "5"),
+            ],
+        )
+        result = lookup(request, engine, audience(1))
+        assert result is not None and len(result.page) == 5 and result.total > 20
+        assert engine.streams == 0 and engine.read <= 5
+        starts = [h.keys["organization.price-validity-start-date"] for h in result.page]
+        days = [d if isinstance(d, date) else date.min for d in starts]
+        assert days == sorted(days, reverse=True)
+    finally:
+        engine.close()
+
+
+def test_an_older_index_fills_only_the_price_keys(tmp_path: Path, offers: list[Offer]) -> None:
+    path = tmp_path / "old.sqlite"
+    engine = EmbeddedEngine(path)
+    engine.load(varied(offers)[:200], replace_all=True)
+    engine.close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE offer_prices")
+    conn.execute("DELETE FROM meta WHERE key = 'price_keys'")
+    conn.commit()
+    before = conn.execute("SELECT value FROM meta WHERE key = 'terms_version'").fetchone()
+    terms = conn.execute("SELECT count(*) FROM offer_terms").fetchone()
+    conn.close()
+    engine = EmbeddedEngine(path)
+    try:
+        assert engine.lookup_ready() and engine.lookup_prices()
+        conn = engine.db.conn()
+        assert (
+            conn.execute("SELECT value FROM meta WHERE key = 'terms_version'").fetchone() == before
+        )
+        assert conn.execute("SELECT count(*) FROM offer_terms").fetchone() == terms
+        items = [
+            ("organization.price-type", "02"),
+            ("organization.price-amount-value", "lt75"),
+            ("_sort", "-organization.price-validity-start-date"),
+            ("_count", "4"),
+        ]
+        fast = pages(engine, items, 1, fast=True)
+        assert fast == pages(engine, items, 1, fast=False) and fast[0][0] > 0  # type: ignore[index]
+        changed = next(
+            o for o in varied(offers)[:200] if any(p.type == "02" for p in o.establishment.prices)
+        )
+        cheap = tuple(dataclasses.replace(p, amount_eur=1.0) for p in changed.establishment.prices)
+        engine.upsert(
+            [
+                dataclasses.replace(
+                    changed, establishment=dataclasses.replace(changed.establishment, prices=cheap)
+                )
+            ]
+        )
+        low = [("organization.price-type", "02"), ("organization.price-amount-value", "lt2")]
+        result = lookup(parse_search("HealthcareService", low), engine, audience(1))
+        assert result is not None and [h.id for h in result.page] == [changed.id]
+        engine.delete([changed.id])
+        result = lookup(parse_search("HealthcareService", low), engine, audience(1))
+        assert result is not None and result.total == 0
+    finally:
+        engine.close()
