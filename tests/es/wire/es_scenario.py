@@ -246,6 +246,35 @@ FHIR_LOOKUPS: dict[str, tuple[dict[str, Any], bool]] = {
         {"terms": {"lookup_terms": ["organization.identifiers:above\x1fany\x1fnope"]}},
         False,
     ),
+    "/fhir/HealthcareService?_filter=(_lastUpdated%20ge%202026-01-01%20or%20"
+    "organization._lastUpdated:above%20ge%202026-01-01)&_count=3": (
+        {
+            "bool": {
+                "should": [
+                    {"range": {"lookup_dates.offer_updated": {"gte": 1767225600000000}}},
+                    {
+                        "range": {
+                            "lookup_dates.organization_updated_above": {"gte": 1767225600000000}
+                        }
+                    },
+                ],
+                "minimum_should_match": 1,
+            }
+        },
+        True,
+    ),
+    "/fhir/HealthcareService?_filter=identifier%20eq%2027/0000004%20or%20_tag%20eq%2076&_count=3": (
+        {
+            "bool": {
+                "should": [
+                    {"terms": {"lookup_terms": ["offer.identifiers\x1fany\x1f27/0000004"]}},
+                    {"terms": {"lookup_terms": ["offer.region_tag\x1fk:R30\x1f76"]}},
+                ],
+                "minimum_should_match": 1,
+            }
+        },
+        True,
+    ),
     "/fhir/Location?address-postalcode=31&_count=10": (
         {"terms": {"lookup_terms": ["location.postal_code\x1fp\x1f31"]}},
         False,
