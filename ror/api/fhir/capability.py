@@ -10,7 +10,7 @@ from ror import __version__
 from ror.api.fhir import catalog
 from ror.api.fhir.catalog import ResourceType, SearchParam
 from ror.api.fhir.params import DEFAULT_COUNT, MAX_COUNT, MAX_OFFSET
-from ror.api.fhir.read import STORED
+from ror.api.fhir.role_search import with_store_search
 from ror.api.fhir.store_search import with_organization_search
 
 Json = dict[str, Any]
@@ -81,12 +81,9 @@ def capability_statement(base: str) -> Json:
                 "resource": [
                     _resource("HealthcareService"),
                     _resource("Location"),
-                    *(
-                        with_organization_search(_read_only(t))
-                        if t == "Organization"
-                        else _read_only(t)
-                        for t in STORED
-                    ),
+                    with_organization_search(_read_only("Organization")),
+                    with_store_search("PractitionerRole", _read_only("PractitionerRole")),
+                    with_store_search("Practitioner", _read_only("Practitioner")),
                 ],
             }
         ],

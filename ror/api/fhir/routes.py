@@ -1,5 +1,6 @@
 """The FHIR facade's routes: searches ``GET /fhir/{type}`` and ``POST /fhir/{type}/_search``
-(form-encoded parameters, with those of the URL) of HealthcareService and Location, reads
+(form-encoded parameters, with those of the URL) of HealthcareService and Location, and of
+PractitionerRole and Practitioner from the resource store (``role_search``), reads
 ``GET /fhir/{type}/{id}``, ``GET /fhir/metadata``; any other ``/fhir/{type}`` is a 404
 OperationOutcome.
 
@@ -34,6 +35,7 @@ from ror.api.fhir.outcome import FhirError, Issue, error_response, fhir_response
 from ror.api.fhir.params import lenient, parse_search
 from ror.api.fhir.query import Atom, SearchRequest
 from ror.api.fhir.read import INDEXED, STORED, read
+from ror.api.fhir.role_search import StoredType, store_search
 from ror.api.fhir.search import run
 from ror.api.fhir.store_search import organization_search, with_withdrawn
 from ror.api.fhir.values import Token
@@ -188,20 +190,50 @@ async def organization_search_get(request: Request) -> Response:
     return fhir_response(await run_in_threadpool(organization_search, store, items, base, profile))
 
 
+async def _store_search(
+    request: Request, rtype: StoredType, body: tuple[tuple[str, str], ...] = ()
+) -> Response:
+    items = (*request.query_params.multi_items(), *body)
+    profile = request_caller(request).profile
+    store = resource_store(request)
+    engine: Engine = request.app.state.engine
+    handling = lenient(request.headers.get("prefer"))
+
+    def answer() -> dict[str, object]:
+        return store_search(
+            rtype, store, engine, items, fhir_base(request), profile, lenient=handling
+        )
+
+    return fhir_response(await run_in_threadpool(answer))
+
+
+async def practitioner_role_search(request: Request) -> Response:
+    return await _store_search(request, "PractitionerRole")
+
+
+async def practitioner_search(request: Request) -> Response:
+    return await _store_search(request, "Practitioner")
+
+
+async def practitioner_role_post(request: Request) -> Response:
+    return await _store_search(request, "PractitionerRole", await _form(request))
+
+
+async def practitioner_post(request: Request) -> Response:
+    return await _store_search(request, "Practitioner", await _form(request))
+
+
 async def metadata(request: Request) -> Response:
     return fhir_response(capability_statement(fhir_base(request)))
 
 
 async def unsupported_type(request: Request) -> Response:
     name = str(request.path_params["resource"])
-    if name in STORED:
-        message = f"recherche de {name} non prise en charge : lecture par id seulement"
-    else:
-        message = f"type de ressource non pris en charge : {name}"
     raise FhirError.of(
         404,
         "not-supported",
-        f"{message} (recherche : {', '.join(INDEXED)} ; lecture par id : "
+        f"type de ressource non pris en charge : {name} (recherche : "
+        f"{', '.join((*INDEXED, *STORED))} ; lecture par id : "
         f"{', '.join(READABLE)} ; voir /fhir/metadata)",
         name,
     )
@@ -215,6 +247,15 @@ _SEARCH_DOC = (
     "parameters hold on the same counter and need an access profile that may read "
     "capacities (403 OperationOutcome otherwise). Unsupported parameters are a 400 "
     "OperationOutcome unless `Prefer: handling=lenient`."
+)
+
+_STORE_DOC = (
+    "From the resource store, each parameter one of its indexes: PractitionerRole by `_id`, "
+    "`identifier`, `service`, `practitioner`, `organization`, `active`, `_lastUpdated` "
+    "(`_include=PractitionerRole:practitioner`, `PractitionerRole:service`); Practitioner by "
+    "`_id`, `identifier`, `active`, `_lastUpdated`. `_id` order, `_count` up to 1000, `next` "
+    "links with a keyset `_cursor`, exact `total`; visible as a read by id (a role serving an "
+    "offer the caller may see; no Practitioner for a profile without personal data)."
 )
 
 ENDPOINTS = (
@@ -278,6 +319,48 @@ ENDPOINTS = (
         description=_SEARCH_DOC,
         content_type="application/fhir+json",
         errors=(400, 403, 415),
+    ),
+    Endpoint(
+        "GET",
+        "/fhir/PractitionerRole",
+        _guarded(practitioner_role_search),
+        "FHIR search of the PractitionerRoles as loaded (resource store)",
+        "fhir",
+        description=_STORE_DOC,
+        content_type="application/fhir+json",
+        example="/fhir/PractitionerRole?service=HealthcareService/x"
+        "&_include=PractitionerRole:practitioner",
+        errors=(400,),
+    ),
+    Endpoint(
+        "GET",
+        "/fhir/Practitioner",
+        _guarded(practitioner_search),
+        "FHIR search of the Practitioners as loaded (resource store)",
+        "fhir",
+        description=_STORE_DOC,
+        content_type="application/fhir+json",
+        errors=(400,),
+    ),
+    Endpoint(
+        "POST",
+        "/fhir/PractitionerRole/_search",
+        _guarded(practitioner_role_post),
+        "FHIR search of PractitionerRoles, parameters in a form-encoded body",
+        "fhir",
+        description=_STORE_DOC,
+        content_type="application/fhir+json",
+        errors=(400, 415),
+    ),
+    Endpoint(
+        "POST",
+        "/fhir/Practitioner/_search",
+        _guarded(practitioner_post),
+        "FHIR search of Practitioners, parameters in a form-encoded body",
+        "fhir",
+        description=_STORE_DOC,
+        content_type="application/fhir+json",
+        errors=(400, 415),
     ),
     Endpoint(
         "GET",

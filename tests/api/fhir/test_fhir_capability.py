@@ -32,13 +32,13 @@ def test_capability_statement_lists_exactly_the_supported_parameters(fhir: httpx
     CapabilityStatement.model_validate(body)
     assert body["fhirVersion"] == "4.0.1" and body["kind"] == "instance"
     every = {r["type"]: r for r in body["rest"][0]["resource"]}
-    read_only = {"PractitionerRole", "Practitioner"}
-    for rtype in read_only:
-        assert every[rtype]["interaction"] == [{"code": "read"}]
+    stored = {"PractitionerRole", "Practitioner"}  # tests/api/fhir/test_fhir_practitioner_roles
+    for rtype in stored:
+        assert every[rtype]["interaction"] == [{"code": "read"}, {"code": "search-type"}]
     organization = every["Organization"]  # read by id, searched by the sync (tests/sync)
     assert organization["interaction"] == [{"code": "read"}, {"code": "search-type"}]
     assert [p["name"] for p in organization["searchParam"]] == ["_lastUpdated", "_id", "identifier"]
-    resources = {t: r for t, r in every.items() if t not in {*read_only, "Organization"}}
+    resources = {t: r for t, r in every.items() if t not in {*stored, "Organization"}}
     assert set(resources) == {"HealthcareService", "Location"}
     for rtype, resource in resources.items():
         listed = {p["name"]: p["type"] for p in resource["searchParam"]}

@@ -220,4 +220,5 @@ def test_reads_of_stored_resources(linked: Callable[[int], httpx.Client]) -> Non
         assert outcome_of(fhir.get(missing), 404)[0]["code"] == "not-found"
     searched = fhir.get("/Organization?_id=4501").json()  # the sync's search (tests/sync)
     assert [e["resource"]["id"] for e in searched["entry"]] == ["4501"]
-    assert outcome_of(fhir.get("/PractitionerRole?_id=x"), 404)[0]["code"] == "not-supported"
+    assert fhir.get("/PractitionerRole?_id=role-infirmiere").json()["total"] == 1
+    assert outcome_of(fhir.get("/Task?_id=x"), 404)[0]["code"] == "not-supported"
