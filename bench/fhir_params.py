@@ -77,6 +77,10 @@ def queries(engine: EmbeddedEngine) -> list[tuple[str, Query]]:
         ("location.identifier", (hs, [("location.identifier", _loc_identifier(offer, loc))])),
         ("capacity alone", (hs, [("location.capacity-status", "02"), ("_tag", "11")])),
         ("price alone", (hs, [("organization.price-type", "02"), ("_tag", "11")])),
+        (
+            "price type + _lastUpdated=lt (two wide keys)",
+            (hs, [("organization.price-type", "02"), ("_lastUpdated", f"lt{middle}")]),
+        ),
         ("_filter age range + specialty", (hs, [("specialty", "025"), ("_filter", AGE)])),
         (
             "_filter age range + specialty + near",

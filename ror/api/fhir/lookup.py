@@ -72,6 +72,8 @@ from ror.search.engine import (
 )
 
 NARROW_MAX: Final = 20_000  # offers a narrowing look-up may find and still be read
+WIDE_MAX: Final = 200_000  # offers a look-up may find and still be intersected, then paged
+FIRST_LIMIT: Final = 2_000  # the first limit look-ups are asked with (``_rounds``)
 READ_AHEAD: Final = 16  # rows asked beyond a page, for the hidden ones met on the way
 ORDERS: Final = {
     (("_id", False),): "_id",
@@ -128,22 +130,50 @@ def lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result
         return _page(request, engine, looked[0] if looked else None, order, hidden)
     if not looked:
         return None
-    refs: set[int] | None = None
-    wide = []
-    for one in sorted(looked, key=lambda x: (x.text is not None, x.field is not None)):
-        got = engine.lookup_refs(one, NARROW_MAX)
-        if got is None:
-            wide.append(one)
-        else:
-            refs = got if refs is None else refs & got
-    if refs is None:
-        return None  # nothing selective: the engine's own candidates
-    if service and exact and order is not None and paged_among:  # all exact
+    pageable = service and exact and order is not None and paged_among
+    if not paged_among:
+        refs, wide = _narrowest(engine, looked, (NARROW_MAX,))
+    else:  # the narrowest found first, the others asked among its offers
+        refs, wide = _narrowest(engine, looked, _rounds(WIDE_MAX if pageable else NARROW_MAX))
         for one in wide:
-            refs &= engine.lookup_refs(one, len(refs), among=sorted(refs)) or set()
+            if refs is not None:
+                refs &= engine.lookup_refs(one, len(refs), among=sorted(refs)) or set()
+        wide = []
+    if refs is None or (not pageable and len(refs) > NARROW_MAX):
+        return None  # nothing selective: the engine's own candidates
+    if pageable and order is not None and not wide:
         keyed = priced[0] if priced is not None and order in PRICE_ORDERS else None
         return _page(request, engine, keyed, order, hidden, among=refs - hidden)
     return run(request, engine, audience, refs=refs - hidden)
+
+
+def _rounds(widest: int) -> tuple[int, ...]:
+    """The limits look-ups are asked with, growing: the narrowest answers first."""
+    out, limit = [], FIRST_LIMIT
+    while limit < widest:
+        out.append(limit)
+        limit *= 4
+    return (*out, widest)
+
+
+def _narrowest(
+    engine: Lookups, looked: Sequence[Lookup], rounds: Sequence[int]
+) -> tuple[set[int] | None, list[Lookup]]:
+    """The offers of the look-ups finding at most a round's limit (intersected; the first
+    round where one does), and the look-ups left unasked or finding more."""
+    pending = sorted(looked, key=lambda x: (x.text is not None, x.field is not None))
+    refs: set[int] | None = None
+    for limit in rounds:
+        wide = []
+        for one in pending:
+            got = engine.lookup_refs(one, limit)
+            if got is None:
+                wide.append(one)
+            else:
+                refs = got if refs is None else refs & got
+        if refs is not None:
+            return refs, wide
+    return None, list(pending)
 
 
 def hidden_units(engine: Listings, audience: Audience) -> set[int]:

@@ -363,8 +363,12 @@ def refs(
             )
             found.update(int(r) for (r,) in conn.execute(sql, [*params, *part]))
         return found
+    sql = f"SELECT k.rid FROM {_table(lookup)} k WHERE {where}"
+    if lookup.field is None and len(lookup.terms) == 1 and not lookup.prefixes:
+        rows = conn.execute(sql + " LIMIT ?", [*params, min(limit, 1 << 62) + 1]).fetchall()
+        return None if len(rows) > limit else {int(r) for (r,) in rows}
     found = set()  # no DISTINCT: SQLite would walk the whole rid index for it
-    for (rid,) in conn.execute(f"SELECT k.rid FROM {_table(lookup)} k WHERE {where}", params):
+    for (rid,) in conn.execute(sql, params):
         found.add(int(rid))
         if len(found) > limit:
             return None

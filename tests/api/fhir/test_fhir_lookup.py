@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ror.access.profiles import audience
+from ror.api.fhir import lookup as fhir_lookup
 from ror.api.fhir.catalog import ResourceType
 from ror.api.fhir.lookup import lookup
 from ror.api.fhir.params import parse_search
@@ -341,3 +342,26 @@ def test_name_order_ties_and_missing_names_as_the_scan(tmp_path: Path, offers: l
                     assert len(fast) > 1
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("narrow", [7, 60])
+def test_several_wide_keys_are_intersected_narrowest_first(
+    synthetic: EmbeddedEngine, offers: list[Offer], monkeypatch: pytest.MonkeyPatch, narrow: int
+) -> None:
+    """Look-ups each finding more than a narrowing may read (``NARROW_MAX``) are asked with
+    growing limits, the narrowest intersected with the others: paged by the engine, as the
+    scan answers, both audiences."""
+    monkeypatch.setattr(fhir_lookup, "FIRST_LIMIT", 2)
+    monkeypatch.setattr(fhir_lookup, "NARROW_MAX", narrow)
+    o = next(x for x in offers if x.establishment.prices and x.region_tag)
+    middle = sorted(x.last_updated for x in offers if x.last_updated)[len(offers) // 2]
+    for items in (
+        [("organization.price-type", "02"), ("_tag", str(o.region_tag))],
+        [("organization.price-type", "02"), ("_lastUpdated", f"lt{middle.date().isoformat()}")],
+        [("_tag", str(o.region_tag)), ("_lastUpdated", f"ge{middle.date().isoformat()}")],
+    ):
+        for profile in (0, 1):
+            paged = [*items, ("_count", "9")]
+            fast = pages(synthetic, paged, profile, fast=True)
+            assert fast == pages(synthetic, paged, profile, fast=False), (items, profile)
+            assert fast[0][0] > 0, items  # type: ignore[index]
