@@ -93,7 +93,7 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[int],
     extra = root / "roles.ndjson"
     extra.write_bytes(b"\n".join(orjson.dumps(r) for r in generated()) + b"\n")
     path = root / "roles.sqlite"
-    settings = Settings.from_env({"ROR_DB": str(path)})
+    settings = Settings.from_env({"ROR_DB": str(path), "ROR_RATE_LIMIT": "0"})  # many calls
     engine = EmbeddedEngine(path)
     store = ResourceStore(settings.resources_path)
     status = run_index(
