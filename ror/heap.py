@@ -5,7 +5,8 @@ A load parses millions of short-lived FHIR objects and makes almost no reference
 thresholds run a pass every 700 allocations and a full pass over the whole heap (code tables,
 caches, the offers of the batch) whenever it grew by a quarter: a third of the load's CPU.
 :func:`bulk_work` freezes what is already allocated out of the passes and runs them far less
-often; cycles are still collected.
+often; cycles are still collected. :func:`collector_paused` turns the collector off for a block
+that keeps many objects and makes no cycles (a full load's batches).
 """
 
 from __future__ import annotations
@@ -30,3 +31,16 @@ def bulk_work() -> Iterator[None]:
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic collector off while the block runs (what it makes is freed by reference
+    counting); as it was afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

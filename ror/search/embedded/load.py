@@ -5,23 +5,22 @@ Offers stream in, as :class:`~ror.model.Offer` or already encoded into their row
 ``ror.commands.synthetic_stream``). What is keyed by the offer is written as they come; code ids,
 ``offer_meta``, the covering table and the zones (in key order, so SQLite appends rather than
 rewrites pages all over the table at each commit) at the end (:class:`BulkBuilder`). The offer
-facts of the availability side are written with them. The garbage collector is paused meanwhile.
-The new tables carry a suffix; one write transaction then keeps the counters pushed meanwhile
-when newer, drops the old tables and renames the new ones: readers see the old index or the new
-one, never a mix. The in-memory index of the new tables (``memory_index``) is stored with them,
-under a new ``generation``, so that every process reads it instead of building it.
+facts of the availability side are written with them. The garbage collector is paused meanwhile
+(``ror.heap.collector_paused``). The new tables carry a suffix; one write transaction then keeps
+the counters pushed meanwhile when newer, drops the old tables and renames the new ones: readers
+see the old index or the new one, never a mix. The in-memory index of the new tables
+(``memory_index``) is stored with them, under a new ``generation``, so that every process reads
+it instead of building it.
 """
 
 from __future__ import annotations
 
-import gc
 import itertools
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple
 
@@ -29,6 +28,7 @@ import numpy as np
 import orjson
 from numpy.typing import NDArray
 
+from ror.heap import collector_paused
 from ror.model import Offer
 from ror.search.embedded import counter_lookup
 from ror.search.embedded.memory import availability as memory_availability
@@ -487,22 +487,8 @@ def bulk_load(
 ) -> tuple[int, list[tuple[str, str]], float]:
     """Build and swap in; returns (offers loaded, rejected, seconds). ``offers`` may come
     encoded already (``embedded_rows.encode_offer``, e.g. by another process)."""
-    with _collector_paused():
+    with collector_paused():
         return _bulk_load(conn, offers, progress)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while a full load runs: the load keeps millions of
-    small objects (and makes none in cycles), which every full collection would walk again
-    (a third of the loader's time at 100,000 offers)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _bulk_load(

@@ -16,7 +16,8 @@ Written with the offers by upserts and deletes (:func:`index_offer`, :func:`remo
 ``meta.terms_version`` records the ``docs_version`` they are in step with (carried along by
 :func:`follow_docs`, like the facts of ``capacities``). A full load renumbers the offers: its keys
 are computed again from the stored documents afterwards (:func:`fill`, in batches, so pushes
-wait for a batch at most), and the engine says it cannot look up meanwhile (:func:`ready`).
+wait for a batch at most; the garbage collector is paused during a batch), and the engine says
+it cannot look up meanwhile (:func:`ready`).
 
 A page (:func:`page`) reads only what it returns: a lone term in id order is its key range; a
 date order is its key range; otherwise a look-up finding few offers is sorted whole, one finding
@@ -39,6 +40,7 @@ from typing import Any, Final
 
 import numpy as np
 
+from ror.heap import collector_paused
 from ror.indexer.terms import (
     MISSING,
     NAME_DOWN,
@@ -221,7 +223,8 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
                 rows = conn.execute(
                     "SELECT rid, doc FROM offers WHERE rid > ? ORDER BY rid LIMIT ?", (after, BATCH)
                 ).fetchall()
-                _insert_sorted(conn, rows)
+                with collector_paused():  # a batch's keys: many objects, no cycles
+                    _insert_sorted(conn, rows)
                 if not rows:
                     for ddl in DDL:
                         conn.execute(ddl)
