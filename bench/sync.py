@@ -13,6 +13,14 @@ so that a figure taken on a shared machine still says where the time went.
 - ``python -m bench.sync delta --sizes 100000 1000000``: for each size, that load (kept in
   ``--work`` and reused), then ``--changed`` HealthcareServices with a new name and a newer
   ``meta.lastUpdated`` loaded by ``ror index``, twice (the second load changes nothing).
+- ``python -m bench.sync delta --sizes 100000 1000000 --bulk-base``: the same delta, on a base
+  built in bulk straight from the synthetic FHIR world (no JSON written: ``base``), then the
+  delta through ``ror index`` as above; only the delta is the figure, the base's build time is
+  reported beside it.
+- ``python -m bench.sync base --size 100000``: that base alone (kept in ``--work``): the
+  world's resources go into the resource store and their offers into the index through the
+  paths ``ror index`` takes (``ror.resources.load``, the engine's full load, which a first
+  ``ror index`` into an empty index also takes), in large transactions, in one process.
 - ``python -m bench.sync http --size 100000``: the loaded index of that size is served (the
   leader, A); ``ror sync`` fills an empty follower B from A's ``/fhir`` (offers/s, follower and
   leader CPU); then ``--changed`` offers change on A (``ror index`` of a delta while A serves)
@@ -43,12 +51,20 @@ from typing import Any
 import httpx
 
 from ror.api.fhir import synthesize
+from ror.commands.search import index_sink
+from ror.config import Settings
+from ror.heap import bulk_work
 from ror.indexer.facts import view
+from ror.indexer.sources import Sourced
 from ror.indexer.synthetic import generate
+from ror.resources.load import load_resources
+from ror.resources.store import ResourceStore
+from ror.search.open import open_engine
 
 RESULTS = Path(__file__).resolve().parent / "sync_results.json"
 HERE = Path(__file__).resolve().parents[1]
 Json = dict[str, Any]
+BASE_BATCH = 50_000  # resources per store transaction while a base is built
 
 
 def fhir_world(size: int, seed: int, now: datetime | None = None) -> Iterator[Json]:
@@ -99,10 +115,14 @@ class Timed:
 
 def ror(*args: str, env: dict[str, str], code: Path = HERE) -> Timed:
     """Run ``ror ARGS`` with the package of checkout ``code``; wall and CPU seconds."""
+    return _timed(["-m", "ror.cli", *args], env, code)
+
+
+def _timed(argv: list[str], env: dict[str, str], code: Path = HERE) -> Timed:
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "ror.cli", *args],
+            [sys.executable, *argv],
             env={**env, "PYTHONPATH": str(code)},
             cwd=code,
             stdout=out,
@@ -190,32 +210,98 @@ def loaded(size: int, seed: int, work: Path) -> tuple[Path, Json]:
 
 def write_delta(size: int, seed: int, work: Path, changed: int, path: Path) -> str:
     """``changed`` HealthcareServices of the world renamed, with ``meta.lastUpdated`` now."""
+    with world(size, seed, work).open(encoding="utf-8") as handle:
+        lines = (line for line in handle if '"HealthcareService"' in line)
+        return _write_changed((json.loads(line) for line in lines), changed, path)
+
+
+def _write_changed(resources: Iterator[Json], changed: int, path: Path) -> str:
+    """The first ``changed`` HealthcareServices of ``resources``, renamed and stamped now."""
     stamp = datetime.now(UTC).isoformat(timespec="microseconds")
     services = []
-    with world(size, seed, work).open(encoding="utf-8") as handle:
-        for line in handle:
-            if '"HealthcareService"' in line:
-                hs = json.loads(line)
-                if hs["resourceType"] == "HealthcareService":
-                    hs["name"] += f" (modifié {stamp})"
-                    hs["meta"] = {**hs.get("meta", {}), "lastUpdated": stamp}
-                    services.append(hs)
-                    if len(services) >= changed:
-                        break
+    for hs in resources:
+        if hs["resourceType"] == "HealthcareService":
+            hs["name"] += f" (modifié {stamp})"
+            hs["meta"] = {**hs.get("meta", {}), "lastUpdated": stamp}
+            services.append(hs)
+            if len(services) >= changed:
+                break
     _write(path, iter(services))
     return stamp
 
 
-def delta(sizes: list[int], changed: int, seed: int, work: Path) -> list[Json]:
+def build_base(size: int, seed: int, now: datetime, home: Path) -> Json:
+    """The store and index of ``ror index`` of the world (``fhir_world(size, seed, now)``) into
+    an empty ``home``, built in this process without writing the world as JSON: its resources
+    into the store (``load_resources``, :data:`BASE_BATCH` per transaction), the offers they
+    make into the engine by its full load, as a first ``ror index`` does."""
+    settings = Settings.from_env(_env(home))
+    engine = open_engine(settings, create=True)
+    store = ResourceStore(settings.resources_path)
+    started, cpu = time.perf_counter(), time.process_time()
+    try:
+        with bulk_work():
+            items = (Sourced(r, "world", n) for n, r in enumerate(fhir_world(size, seed, now), 1))
+            result = load_resources(items, store, batch=BASE_BATCH)
+            stored = time.process_time() - cpu
+            loaded = index_sink(engine, replace_all=True)(result.offers)
+            result.done()
+    finally:
+        engine.close()
+        store.close()
+    report = result.report
+    if report.rejects:
+        raise SystemExit(f"the world's base: {report.rejected} rejected, e.g. {report.rejects[0]}")
+    return {
+        "now": now.isoformat(),
+        "base_offers": loaded,
+        "base_resources": sum(report.read.values()),
+        "base_build_wall_s": round(time.perf_counter() - started, 1),
+        "base_build_cpu_s": round(time.process_time() - cpu, 1),
+        "base_world_into_store_cpu_s": round(stored, 1),
+    }
+
+
+def bulk_loaded(size: int, seed: int, work: Path) -> tuple[Path, Json]:
+    """A base of ``size`` offers built by :func:`build_base` in a child process (its CPU
+    seconds counted whole), kept and reused."""
+    home = work / f"bulk-{size}-{seed}"
+    done = home / "base.json"
+    if not done.exists():
+        _fresh(home)
+        now = datetime.now(UTC).replace(microsecond=0)
+        argv = ["-m", "bench.sync", "base", "--size", str(size), "--seed", str(seed)]
+        argv += ["--home", str(home), "--now", now.isoformat()]
+        run = _timed(argv, _env(home))
+        if run.status != 0:
+            raise SystemExit(f"base of {size}: exit {run.status}\n{run.output[-3000:]}")
+        row = json.loads(run.output.strip().splitlines()[-1])
+        row["base_process_wall_s"] = round(run.wall_s, 1)
+        row["base_process_cpu_s"] = round(run.cpu_s, 1)
+        done.write_text(json.dumps(row))
+    return home, json.loads(done.read_text())
+
+
+def write_world_delta(size: int, seed: int, now: datetime, changed: int, path: Path) -> str:
+    """:func:`write_delta` from the world generated again (a base built in bulk has no file)."""
+    return _write_changed(fhir_world(size, seed, now), changed, path)
+
+
+def delta(sizes: list[int], changed: int, seed: int, work: Path, bulk: bool = False) -> list[Json]:
     rows = []
     for size in sizes:
-        home, load = loaded(size, seed, work)
-        path = home / "delta.ndjson"
-        write_delta(size, seed, work, changed, path)
+        if bulk:
+            home, load = bulk_loaded(size, seed, work)
+            path = home / "delta.ndjson"
+            write_world_delta(size, seed, datetime.fromisoformat(load["now"]), changed, path)
+        else:
+            home, load = loaded(size, seed, work)
+            path = home / "delta.ndjson"
+            write_delta(size, seed, work, changed, path)
         first = _load(home, path)
         again = _load(home, path)
         row = {
-            "measure": "delta",
+            "measure": "delta_bulk_base" if bulk else "delta",
             "size": size,
             **load,
             "changed": changed,
@@ -357,7 +443,7 @@ def _save(rows: list[Json], conditions: str, results: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.sync")
-    parser.add_argument("measure", choices=("index", "delta", "http"))
+    parser.add_argument("measure", choices=("index", "delta", "http", "base"))
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--changed", type=int, default=1000)
@@ -368,14 +454,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conditions", default="2-core machine shared with other developers")
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--quiet-machine", action="store_true", help="allow sizes above 100 k")
+    parser.add_argument("--bulk-base", action="store_true", help="delta: the base built in bulk")
+    parser.add_argument("--home", type=Path, help="base: build it there (default: in --work)")
+    parser.add_argument("--now", type=datetime.fromisoformat, help="base: the world's now")
     args = parser.parse_args(argv)
+    if args.measure == "base" and args.home is not None:  # the child of bulk_loaded
+        now = args.now or datetime.now(UTC).replace(microsecond=0)
+        print(json.dumps(build_base(args.size, args.seed, now, args.home)), flush=True)
+        return 0
     sizes = args.sizes if args.measure == "delta" else [args.size]
     if max(sizes) > 100_000 and not args.quiet_machine:
         parser.error("above 100 k offers only on a quiet machine (--quiet-machine)")
     if args.measure == "index":
         rows = index(args.size, args.seed, args.work, args.against)
     elif args.measure == "delta":
-        rows = delta(args.sizes, args.changed, args.seed, args.work)
+        rows = delta(args.sizes, args.changed, args.seed, args.work, args.bulk_base)
+    elif args.measure == "base":
+        home, base = bulk_loaded(args.size, args.seed, args.work)
+        rows = [{"measure": "base", "size": args.size, "home": str(home), **base}]
+        print(json.dumps(rows[-1]), flush=True)
     else:
         rows = http(args.size, args.changed, args.page_size, args.seed, args.work)
     _save(rows, args.conditions, args.results)

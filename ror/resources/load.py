@@ -11,7 +11,7 @@ replacement of the index). The report has the same shape as the store-less load
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
 from itertools import islice
 from pathlib import Path
@@ -41,12 +41,31 @@ def load_into_store(
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise InvalidInput(f"no such file or directory: {missing[0]}", "paths")
+    return load_resources(
+        read_resources(paths),
+        store,
+        source=source,
+        rebuild_all=rebuild_all,
+        keep_source=keep_source,
+    )
+
+
+def load_resources(
+    items: Iterable[Sourced | SourceError],
+    store: ResourceStore,
+    *,
+    source: str = "local",
+    rebuild_all: bool = False,
+    keep_source: bool = True,
+    batch: int = BATCH,
+) -> LoadResult:
+    """:func:`load_into_store` of resources already read (``batch`` per transaction)."""
     started = time.perf_counter()
     report = LoadReport()
     delta = Delta(store, source, keep_source=keep_source)
     in_files: set[str] = set()
-    items = read_resources(paths)
-    while chunk := list(islice(items, BATCH)):
+    stream = iter(items)
+    while chunk := list(islice(stream, batch)):
         with store.batch():
             for item in chunk:
                 _receive(item, delta, report, in_files)
