@@ -47,7 +47,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     engine = None if args.out and args.engine == "none" else open_engine(settings, create=True)
     store = None if engine is None else ResourceStore(settings.resources_path)
     try:
-        sink = None if engine is None else index_sink(engine, replace_all=args.replace)
+        # into an empty index, a full load: the keys are filled once at the end, not per offer
+        bulk = engine is not None and (args.replace or engine.count() == 0)
+        sink = None if engine is None else index_sink(engine, replace_all=bulk)
         with bulk_work():
             return run_index(
                 args.paths,
@@ -242,7 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="embedded",
         help="where to load (none: only --out); elasticsearch needs --es-url",
     )
-    index.add_argument("--replace", action="store_true", help="replace the whole index")
+    index.add_argument(
+        "--replace", action="store_true", help="replace the whole index (a first load does)"
+    )
     _engine_options(index)
     index.set_defaults(run=cmd_index)
 

@@ -86,6 +86,35 @@ def test_index_loads_good_records_and_reports_rejects(
         engine.close()
 
 
+def test_a_first_index_is_a_full_load_and_the_next_ones_update(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Into an empty index, ``ror index`` takes the engine's full load (the look-up keys filled
+    once at the end); into a filled one it updates, and the same files again change nothing."""
+    from ror.search.engine import Lookups
+    from ror.search.open import open_engine
+
+    db = tmp_path / "first.sqlite"
+    args = ["index", str(FIXTURES), "--db", str(db), "--rejects", str(tmp_path / "r.jsonl")]
+    assert main(args) == 0
+    first = capsys.readouterr()
+    assert "index remplacé" in first.err and "mises à jour" not in first.err
+    engine = open_engine(db)
+    try:
+        loaded = engine.count()
+        assert loaded >= 1 and isinstance(engine, Lookups) and engine.lookup_ready()
+    finally:
+        engine.close()
+    main(args)
+    again = capsys.readouterr()
+    assert "mises à jour" in again.err and "changes: 0 " in again.out
+    engine = open_engine(db)
+    try:
+        assert engine.count() == loaded
+    finally:
+        engine.close()
+
+
 def test_index_only_unlinked_records_fails(tmp_path: Path) -> None:
     """The real examples alone reference organisations that are not supplied: all rejected."""
     rejects = tmp_path / "rejects.jsonl"
