@@ -245,6 +245,14 @@ def at_distance(distance: float, c: Candidate) -> bool:
     return distance_of(c) == distance
 
 
+def deep(criteria: Criteria) -> bool:
+    """The page lies deep enough that the units ranked above it are read for ranking alone
+    (``RankingOffers``) and the page read whole again: they outnumber the page twice over. A
+    nearer page reads its units whole once (a second read of each would cost more than the
+    partial reads save)."""
+    return criteria.offset > 0 and criteria.offset >= 2 * criteria.limit
+
+
 class Ranker:
     """The best ``offset + limit`` eligible units seen so far, and what is known of the rest.
 
@@ -282,7 +290,7 @@ class Ranker:
         self.known: dict[int, Offer] = {}
         self.partial: dict[int, Offer] = {}  # read for ranking alone (sure units)
         # the engine reads units for ranking alone (asked once: a runtime Protocol check is slow)
-        self._partly = engine if isinstance(engine, RankingOffers) else None
+        self._partly = engine if deep(criteria) and isinstance(engine, RankingOffers) else None
         self._counters = bed_need(criteria, weights) is not None or criteria.grouping == "location"
         self._closed_beyond = float("inf")  # no stream unit this far can enter the top
         self.in_id_order: IdOrder | None = None  # the engine's offers by id (``ranker_rings``)

@@ -85,3 +85,30 @@ def test_a_deep_page_reads_whole_only_its_page(synthetic_engine: EmbeddedEngine)
     finally:
         partly.close()
         whole.close()
+
+
+class CountingPartly(Counting):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.partly = 0
+
+    def ranking_offers(self, refs: Any, counters: bool) -> list[Offer]:
+        self.partly += len(refs)
+        return super().ranking_offers(refs, counters)
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [Criteria(lat=45.76, lon=4.84, limit=20), Criteria(lat=45.76, lon=4.84, offset=20, limit=20)],
+    ids=["first page", "second page"],
+)
+def test_a_near_page_reads_its_units_whole_once(
+    synthetic_engine: EmbeddedEngine, criteria: Criteria
+) -> None:
+    engine = CountingPartly(synthetic_engine.path)
+    try:
+        got = search(criteria, engine, now=NOW)
+        assert len(got.matches) == 20
+        assert engine.partly == 0  # no unit read for ranking, then again whole
+    finally:
+        engine.close()
