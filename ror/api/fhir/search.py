@@ -203,17 +203,25 @@ def run(
         else:
             units = [Candidate(ref, None, 0) for ref in sorted(refs)]
             found = Candidates([], iter(units), "lookup")
-        hits: list[Hit] | _Counted
-        if request.resource == "Location":
-            hits = _location_hits(request, engine, p, found)
-        elif shortcut and p.exact and found.counts_without_reading and _by_distance(request):
-            hits = _counted_hits(found, p)
-        else:
-            hits = _service_hits(request, engine, p, found)
-        total = len(hits)
-        page, more = _order_and_cut(hits, request, engine)
-        if request.resource == "HealthcareService":
-            _read_page(page, engine)
+        return answer(request, engine, p, found, shortcut=shortcut)
+
+
+def answer(
+    request: SearchRequest, engine: Engine, p: Plan, found: Candidates, *, shortcut: bool = True
+) -> Result:
+    """The matches of ``p`` among ``found`` (its candidates) counted, one page read (inside
+    the engine's snapshot)."""
+    hits: list[Hit] | _Counted
+    if request.resource == "Location":
+        hits = _location_hits(request, engine, p, found)
+    elif shortcut and p.exact and found.counts_without_reading and _by_distance(request):
+        hits = _counted_hits(found, p)
+    else:
+        hits = _service_hits(request, engine, p, found)
+    total = len(hits)
+    page, more = _order_and_cut(hits, request, engine)
+    if request.resource == "HealthcareService":
+        _read_page(page, engine)
     cursor = paging.encode(request.sort, _values(page[-1], request.sort)) if more else None
     return Result(total, page, cursor)
 
