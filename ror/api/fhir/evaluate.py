@@ -103,7 +103,7 @@ def _all(children: Sequence[Node], b: Binding) -> bool:
         return all(holds(child, b) for child in children)
     together = [c for c in children if level in levels(c)]
     rest = [c for c in children if level not in levels(c)]
-    if not all(holds(child, b) for child in rest):
+    if not _all(rest, b):  # the others still bind their own levels together
         return False
     return any(_all(together, b.bind(level, v)) for v in b.options(level))
 

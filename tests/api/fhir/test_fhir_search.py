@@ -108,6 +108,10 @@ def test_equipment_and_prices_hold_on_one_element() -> None:
         ("organization.price-type", "02"),
     ]
     assert holds(dated, offer(establishment=est))
+    # with a Location condition beside them, the price parameters still hold on one price
+    near = ("location.near", f"{ORLEANS.lat}|{ORLEANS.lon}|5|km")
+    assert not holds([near, *cheap_base], offer(establishment=est))
+    assert holds([near, ("organization.price-type", "02")], offer(establishment=est))
 
 
 def test_ages_and_open_bounds() -> None:
