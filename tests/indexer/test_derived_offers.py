@@ -90,7 +90,7 @@ def _compare(rows: list[Json]) -> None:
     rows = json.loads(json.dumps(rows))  # the JSON form the record holds
     if os.environ.get("ROR_WRITE_GOLDEN"):
         _write_golden(rows)
-        pytest.skip(f"wrote {GOLDEN}")
+        pytest.skip(f"ROR_WRITE_GOLDEN set by the developer: the record {GOLDEN} was rewritten")
     golden = _golden()
     for got, want in zip(rows, golden, strict=False):
         assert got == want, f"{got.get('kind')} {got.get('id') or got.get('resource')} differs"
@@ -108,7 +108,7 @@ def test_the_store_load_derives_the_recorded_offers(sources: list[Path], tmp_pat
 def test_the_storeless_load_derives_the_recorded_offers(sources: list[Path]) -> None:
     rows = _record(load_paths(sources))
     if os.environ.get("ROR_WRITE_GOLDEN"):
-        pytest.skip("the record is written from the store load")
+        pytest.skip("ROR_WRITE_GOLDEN set by the developer: the record is being rewritten")
     golden = {json.dumps(r, sort_keys=True) for r in _golden() if r["kind"] == "offer"}
     offers = [r for r in json.loads(json.dumps(rows)) if r["kind"] == "offer"]
     assert offers and {json.dumps(r, sort_keys=True) for r in offers} == golden
