@@ -333,6 +333,11 @@ def refs(
     conn: sqlite3.Connection, names: Names, lookup: Lookup, limit: int, among: Sequence[int] = ()
 ) -> set[int] | None:
     if lookup.either:
+        wide = _complement(conn, lookup)
+        if wide is not None and not among and wide[0] > limit:
+            return None
+        if wide is not None and among:
+            return _wide_among(conn, names, wide, among)
         union: set[int] = set()
         for one in lookup.either:
             got = refs(conn, names, one, limit, among)
@@ -380,7 +385,7 @@ def refs(
 
 def count(conn: sqlite3.Connection, names: Names, lookup: Lookup) -> int:
     if lookup.either:
-        return len(refs(conn, names, lookup, sys.maxsize) or ())
+        return _union_count(conn, names, lookup)
     if lookup.counters:
         return len(counter_lookup.refs(conn, lookup))
     if lookup.price is not None:
@@ -394,6 +399,63 @@ def count(conn: sqlite3.Connection, names: Names, lookup: Lookup) -> int:
     what = "count(*)" if single_term else "count(DISTINCT k.rid)"
     row = conn.execute(f"SELECT {what} FROM {_table(lookup)} k WHERE {where}", params).fetchone()
     return int(row[0])
+
+
+def _union_count(conn: sqlite3.Connection, names: Names, lookup: Lookup) -> int:
+    """The offers one part of ``lookup`` finds: each offer once, or (:func:`_complement`) the
+    wide part's count plus those of the offers it leaves out that another part finds."""
+    wide = _complement(conn, lookup)
+    if wide is None:
+        return len(refs(conn, names, lookup, sys.maxsize) or ())
+    inside, span, others = wide
+    left = _left_out(conn, span)
+    return inside + len(refs(conn, names, others, len(left), left) or ()) if left else inside
+
+
+def _complement(
+    conn: sqlite3.Connection, lookup: Lookup
+) -> tuple[int, tuple[int | None, int | None], Lookup] | None:
+    """For a union one part of which is a single range of the offers' own date finding more
+    offers than it leaves out: that part's count (its per-span counts), its range as a range
+    of the ascending sort key (one row per offer: those outside it are the few it leaves out,
+    :func:`_left_out`) and the union of the other parts; None otherwise."""
+    parts = list(_parts(lookup))
+    own = next((p for p in parts if p.field == "offer.last_updated" and len(p.ranges) == 1), None)
+    if own is None:
+        return None
+    low, high = own.ranges[0]
+    inside = key_days.count(conn, "offer_dates", "offer.last_updated", low, high)
+    offers = key_days.count(conn, "offer_dates", SORT_UP, None, None)
+    if offers - inside >= inside:
+        return None
+    others = Lookup(either=tuple(p for p in parts if p is not own))
+    return inside, _bounds((low, high), SORT_UP), others
+
+
+def _wide_among(
+    conn: sqlite3.Connection,
+    names: Names,
+    wide: tuple[int, tuple[int | None, int | None], Lookup],
+    among: Sequence[int],
+) -> set[int]:
+    """The offers of ``among`` a union finds (:func:`_complement`): all but those its wide part
+    leaves out that none of the others finds."""
+    left = sorted(set(_left_out(conn, wide[1])).intersection(among))
+    kept = refs(conn, names, wide[2], len(left), left) if left else set()
+    return set(among).difference(left).union(kept or ())
+
+
+def _left_out(conn: sqlite3.Connection, span: tuple[int | None, int | None]) -> list[int]:
+    """The offers whose ascending ``_lastUpdated`` sort key is outside ``[low, high)``."""
+    low, high = span
+    out: list[int] = []
+    if low is not None:
+        sql = "SELECT rid FROM offer_dates WHERE field = ? AND ts < ?"
+        out += [int(r) for (r,) in conn.execute(sql, (SORT_UP, low))]
+    if high is not None:
+        sql = "SELECT rid FROM offer_dates WHERE field = ? AND ts >= ?"
+        out += [int(r) for (r,) in conn.execute(sql, (SORT_UP, high))]
+    return sorted(out)
 
 
 def page(

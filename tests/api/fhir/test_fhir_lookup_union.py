@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from ror.access.profiles import audience
-from ror.api.fhir.lookup import lookup
+from ror.api.fhir.lookup import as_lookup, lookup
 from ror.api.fhir.params import parse_search
+from ror.api.fhir.search import flat
 from ror.model import Offer
 from ror.search.embedded import lookups
 from ror.search.embedded.engine import EmbeddedEngine
@@ -126,5 +127,47 @@ def test_the_leader_reads_only_the_page_of_the_sync_query(changed_db: Path) -> N
             assert result is not None and len(result.page) == 20 and result.total > 200
             assert engine.streams == 0
             assert engine.read == 20, (profile, engine.read)
+    finally:
+        engine.close()
+
+
+MOST = EARLY + timedelta(minutes=100)  # the offers' own date passes for about 5 in 6
+
+
+def test_an_or_whose_own_date_finds_most_offers_counts_those_it_leaves_out(
+    changed_db: Path, offers: list[Offer]
+) -> None:
+    """The own date's part finds most offers: counted by its per-span counts, the other parts
+    asked only of the few it leaves out (``lookups._complement``), alone, beside a tag (asked
+    among the tag's offers) and for callers who may and may not see the sensitive unit."""
+    engine = EmbeddedEngine(changed_db)
+    try:
+        above = "organization._lastUpdated:above ge 2030-06-01"
+        own = f"(_lastUpdated ge {MOST.isoformat()} or {above})"
+        tag = str(offers[1].region_tag)
+        cases: dict[str, Items] = {
+            "sync query": [("_filter", _filter(MOST)), ("_count", "40")],
+            "sync query by date": [
+                ("_filter", _filter(MOST)),
+                ("_sort", "-_lastUpdated"),
+                ("_count", "60"),
+            ],
+            "own or EJ": [("_filter", own), ("_count", "90")],
+            "beside a tag": [("_filter", _filter(MOST)), ("_tag", tag), ("_count", "11")],
+            "count": [("_filter", _filter(MOST)), ("_summary", "count")],
+        }
+        request = parse_search("HealthcareService", cases["sync query"][:1])
+        found = [as_lookup(c, flat(request.condition), True) for c in flat(request.condition)]
+        (union,) = [f[0] for f in found if f is not None]
+        with engine.snapshot():
+            wide = lookups._complement(engine.db.conn(), union)
+        assert wide is not None and wide[0] > 400  # this path, not the parts' refs
+        for name, items in cases.items():
+            for profile in (0, 1):
+                fast = pages(engine, items, profile, fast=True)
+                assert fast == pages(engine, items, profile, fast=False), (name, profile)
+        total = pages(engine, cases["count"], 1, fast=True)[0][0]  # type: ignore[index]
+        own_only = pages(engine, [("_lastUpdated", f"ge{MOST.isoformat()}")], 1, fast=True)
+        assert wide[0] == own_only[0][0] < total < 601  # type: ignore[index]
     finally:
         engine.close()

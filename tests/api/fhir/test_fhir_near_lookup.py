@@ -62,8 +62,11 @@ def queries(offers: list[Offer]) -> dict[str, Items]:
     other = next(x for x in offers if x.place.commune != o.place.commune)
     finess = str(o.establishment.finess)
     since = f"(_lastUpdated ge {middle} or organization._lastUpdated:above ge {middle})"
+    early = dates[len(dates) // 5].isoformat()  # the own date's part finds most offers
+    most = f"(_lastUpdated ge {early} or organization._lastUpdated:above ge {early})"
     return {
         "everything since": [near, ("_filter", since), ("_count", "9")],
+        "everything since, most": [wide, ("_filter", most), ("_count", "40")],
         "everything since, wide": [wide, ("_filter", since), ("_count", "40")],
         "closed re-openable beds": [
             near,
