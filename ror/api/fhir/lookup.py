@@ -110,24 +110,18 @@ def lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result
     if group is not None and not audience.capacities:
         return Result(0, [])  # the caller sees no counter: none passes (``facts.view``)
     order = ORDERS.get(tuple((k.key, k.descending) for k in request.sort))
-    priced = price_group(request) if service and engine.lookup_prices() else None
-    test = priced[0].price if priced is not None else None
-    if test is not None and order not in PRICE_ORDERS and not (test.amounts or test.starts):
-        priced = None  # price types alone: their code keys count and page them
+    priced = priced_group(request, engine, order) if service else None
     found = [(c, as_lookup(c, conditions, service, grams)) for c in conditions]
     for kept in (group, priced):
         if kept is not None:
             found = [(c, f) for c, f in found if c not in kept[1]] + [(kept[1][0], (kept[0], True))]
-    if order in (NAME_UP, NAME_DOWN) and not engine.lookup_names_order():
-        order = None
-    if order in PRICE_ORDERS and priced is None:
-        order = None
+    order = keyed_order(engine, order, priced)
     exact = all(f is not None and f[1] for _, f in found)
     looked = [f[0] for _, f in found if f is not None]
     hidden = hidden_units(engine, audience)
     paged = service and exact and order is not None and len(looked) <= 1
     if paged and order is not None and (looked or order != "_id"):
-        return _page(request, engine, looked[0] if looked else None, order, hidden)
+        return keyed_page(request, engine, looked[0] if looked else None, order, hidden)
     if not looked:
         return None
     pageable = service and exact and order is not None and paged_among
@@ -143,8 +137,33 @@ def lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result
         return None  # nothing selective: the engine's own candidates
     if pageable and order is not None and not wide:
         keyed = priced[0] if priced is not None and order in PRICE_ORDERS else None
-        return _page(request, engine, keyed, order, hidden, among=refs - hidden)
+        return keyed_page(request, engine, keyed, order, hidden, among=refs - hidden)
     return run(request, engine, audience, refs=refs - hidden)
+
+
+def priced_group(
+    request: SearchRequest, engine: Lookups, order: str | None
+) -> tuple[Lookup, list[Node]] | None:
+    """:func:`price_group` where the engine keeps the price keys and it is needed: with an
+    amount or a start, or for a price order (price types alone: their code keys count and
+    page them)."""
+    priced = price_group(request) if engine.lookup_prices() else None
+    test = priced[0].price if priced is not None else None
+    if test is not None and order not in PRICE_ORDERS and not (test.amounts or test.starts):
+        return None
+    return priced
+
+
+def keyed_order(
+    engine: Lookups, order: str | None, priced: tuple[Lookup, list[Node]] | None
+) -> str | None:
+    """The search's order (:data:`ORDERS`) when the engine pages its keys in it: a name order
+    when it keeps the names in key order, a price order with the price look-up."""
+    if order in (NAME_UP, NAME_DOWN) and not engine.lookup_names_order():
+        return None
+    if order in PRICE_ORDERS and priced is None:
+        return None
+    return order
 
 
 def _rounds(widest: int) -> tuple[int, ...]:
@@ -435,7 +454,7 @@ def date_ranges(d: DateRange) -> list[tuple[int | None, int | None]]:
 # --- one exact look-up, read a page at a time ------------------------------------------------
 
 
-def _page(
+def keyed_page(
     request: SearchRequest,
     engine: Engine,
     looked: Lookup | None,

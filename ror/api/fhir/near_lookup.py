@@ -8,6 +8,10 @@ look-up is asked only of the candidates, ``among``):
 - when the look-ups decide every remaining condition exactly, the intersection is the matches:
   counted and ordered by distance without reading an offer, only the page is read
   (``search.answer`` over arrays);
+- in an order the keys keep (``_sort`` of ``_id``, ``_lastUpdated``, ``name``, a price:
+  :data:`lookup.ORDERS`, not distance first), when they decide every remaining condition, the
+  intersection is paged in that order by the engine's keys (``lookup.keyed_page`` among it) and
+  only the page read, each entry at its candidate's distance;
 - otherwise only the intersection is read and the remaining conditions tested on it.
 
 Engines without ring arrays (Elasticsearch) keep the plain path over their candidates.
@@ -21,10 +25,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ror import deadline
-from ror.api.fhir.lookup import as_lookup, counter_group
+from ror.api.fhir.lookup import (
+    ORDERS,
+    as_lookup,
+    counter_group,
+    keyed_order,
+    keyed_page,
+    priced_group,
+)
 from ror.api.fhir.query import Node, SearchRequest
 from ror.api.fhir.search import Result, answer, flat, plan
 from ror.criteria import Audience
+from ror.geo.distance import dot_to_km
+from ror.indexer.terms import PRICE_ORDERS
 from ror.search.engine import Candidates, Engine, Lookup, Lookups
 from ror.search.rings import Ring, RingStream
 
@@ -38,7 +51,12 @@ def near_lookup(request: SearchRequest, engine: Engine, audience: Audience) -> R
     p = plan(request, audience)
     if p.residual is None or p.query.zone_keys or p.query.point is None:
         return None  # the engine decides it whole, or zones widen it: ``search.run``
-    looked, exact, counters = _lookups(flat(p.residual), engine)
+    order = ORDERS.get(tuple((k.key, k.descending) for k in request.sort))
+    priced = priced_group(request, engine, order)
+    if priced is not None and any(c not in flat(p.residual) for c in priced[1]):
+        priced = None  # not every price condition left to the keys
+    order = keyed_order(engine, order, priced) if engine.lookup_among() else None
+    looked, exact, counters = _lookups(flat(p.residual), engine, priced)
     if not looked or not engine.lookup_ready():
         return None
     if counters and not audience.capacities:
@@ -51,6 +69,11 @@ def near_lookup(request: SearchRequest, engine: Engine, audience: Audience) -> R
         rings = [ring.take(ring.fails == 0) for ring in stream.rings()]
         refs = np.concatenate([r.refs for r in rings]) if rings else np.empty(0, np.int64)
         kept = _found(engine, looked, refs)
+        if exact and order is not None:
+            keyed = priced[0] if priced is not None and order in PRICE_ORDERS else None
+            found_page = keyed_page(request, engine, keyed, order, set(), among=set(kept.tolist()))
+            _place(found_page, rings)
+            return found_page
         narrowed = RingStream(iter([_keep(ring, kept) for ring in rings]))
         narrowed.in_id_order = stream.in_id_order
         mine = Candidates([], narrowed, found.strategy, rings=narrowed, counts_without_reading=True)
@@ -58,14 +81,18 @@ def near_lookup(request: SearchRequest, engine: Engine, audience: Audience) -> R
         return answer(request, engine, decided, mine)
 
 
-def _lookups(conditions: list[Node], engine: Lookups) -> tuple[list[Lookup], bool, bool]:
+def _lookups(
+    conditions: list[Node], engine: Lookups, priced: tuple[Lookup, list[Node]] | None
+) -> tuple[list[Lookup], bool, bool]:
     """The look-ups of the conditions the engine left, whether they decide them all, and
-    whether the counter conditions are among them (``lookup.counter_group``)."""
+    whether the counter conditions are among them (``lookup.counter_group``; the price
+    conditions are ``priced``'s look-up when given: ``lookup.priced_group``)."""
     group = counter_group(conditions) if engine.lookup_counters() else None
     grams = engine.lookup_contains()
     found = [(c, as_lookup(c, conditions, True, grams)) for c in conditions]
-    if group is not None:
-        found = [(c, f) for c, f in found if c not in group[1]] + [(group[1][0], (group[0], True))]
+    for kept in (group, priced):
+        if kept is not None:
+            found = [(c, f) for c, f in found if c not in kept[1]] + [(kept[1][0], (kept[0], True))]
     exact = all(f is not None and f[1] for _, f in found)
     return [f[0] for _, f in found if f is not None], exact, group is not None
 
@@ -82,6 +109,20 @@ def _found(engine: Lookups, looked: list[Lookup], refs: NDArray[np.int64]) -> ND
             got = engine.lookup_refs(one, len(refs), among=refs.tolist()) or set()
         refs = refs[np.isin(refs, np.fromiter(got, np.int64, len(got)))]
     return refs
+
+
+def _place(found: Result, rings: list[Ring]) -> None:
+    """The page's entries at their candidates' distances (``dot_to_km`` of the ring's dot, as
+    the candidate stream gives it)."""
+    wanted = np.fromiter((h.ref for h in found.page), np.int64, len(found.page))
+    for ring in rings:
+        if ring.dots is None:
+            continue
+        at = np.flatnonzero(np.isin(ring.refs, wanted))
+        dots = dict(zip(ring.refs[at].tolist(), ring.dots[at].tolist(), strict=True))
+        for hit in found.page:
+            if hit.ref in dots:
+                hit.distance = dot_to_km(dots[hit.ref])
 
 
 def _keep(ring: Ring, refs: NDArray[np.int64]) -> Ring:

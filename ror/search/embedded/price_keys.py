@@ -208,9 +208,9 @@ def refs(
         found: set[int] = set()
         for i in range(0, len(among), _CHUNK):
             part = list(among[i : i + _CHUNK])
-            sql = (
-                f"SELECT DISTINCT p.rid FROM offer_prices p WHERE {where} "
-                f"AND p.rid IN ({', '.join('?' * len(part))})"
+            sql = (  # by offer: SQLite would otherwise walk the type's amounts for each chunk
+                f"SELECT DISTINCT p.rid FROM offer_prices p INDEXED BY offer_prices_rid "
+                f"WHERE {where} AND p.rid IN ({', '.join('?' * len(part))})"
             )
             found.update(int(r) for (r,) in conn.execute(sql, [*params, *part]))
         return found
@@ -380,7 +380,8 @@ def _keyed(
     for i in range(0, len(listed), _CHUNK):
         part = listed[i : i + _CHUNK]
         sql = (
-            f"SELECT p.rid, p.id, {key} FROM offer_prices p WHERE {where} "
+            f"SELECT p.rid, p.id, {key} FROM offer_prices p INDEXED BY offer_prices_rid "
+            f"WHERE {where} "
             f"AND p.rid IN ({', '.join('?' * len(part))}) GROUP BY p.rid"
         )
         keyed += [(k, str(i), int(r)) for r, i, k in conn.execute(sql, [*params, *part])]

@@ -112,6 +112,49 @@ def queries(offers: list[Offer]) -> dict[str, Items]:
             ("organization.price-type", "02"),
             ("organization.price-amount-value", "lt75"),
         ],
+        "price, newest start first": [
+            wide,
+            ("organization.price-type", "02"),
+            ("organization.price-amount-value", "lt75"),
+            ("_sort", "-organization.price-validity-start-date"),
+            ("_count", "40"),
+        ],
+        "price, oldest start first": [
+            near,
+            ("organization.price-type", "02"),
+            ("organization.price-amount-value", "lt75"),
+            ("_sort", "organization.price-validity-start-date"),
+            ("_count", "6"),
+        ],
+        "price type by amount, offset": [
+            wide,
+            ("organization.price-type", "02,03"),
+            ("_sort", "-organization.price-amount-value"),
+            ("_offset", "7"),
+            ("_count", "30"),
+        ],
+        "price and tag by id": [
+            wide,
+            ("_tag", str(o.region_tag)),
+            ("organization.price-type", "02"),
+            ("organization.price-amount-value", "ge60"),
+            ("_sort", "_id"),
+            ("_count", "25"),
+        ],
+        "price, count only": [
+            wide,
+            ("organization.price-type", "02"),
+            ("organization.price-amount-value", "lt75"),
+            ("_sort", "-organization.price-validity-start-date"),
+            ("_summary", "count"),
+        ],
+        "price and age by start (tested)": [
+            wide,
+            ("organization.price-type", "02"),
+            ("organization.price-amount-value", "lt75"),
+            ("_filter", "(age-range-low le 70 and age-range-high ge 70)"),
+            ("_sort", "-organization.price-validity-start-date"),
+        ],
         "tag and age (tested)": [
             wide,
             ("_tag", str(o.region_tag)),
@@ -150,7 +193,15 @@ def test_the_sensitive_unit_is_counted_only_for_callers_who_see_it(
 
 
 @pytest.mark.parametrize(
-    "name", ["everything since, wide", "region tag", "postcode prefix", "capacity status"]
+    "name",
+    [
+        "everything since, wide",
+        "region tag",
+        "postcode prefix",
+        "capacity status",
+        "price, newest start first",
+        "region tag by date",
+    ],
 )
 def test_decided_by_the_keys_reads_only_the_page(
     db_path: Path, offers: list[Offer], name: str
