@@ -31,6 +31,7 @@ from functools import lru_cache
 from typing import Final
 
 from ror.indexer.facts import (
+    LocationView,
     OfferView,
     TokenValue,
     above_tokens,
@@ -138,7 +139,7 @@ def offer_terms(offer: Offer) -> set[str]:
         terms.update(_tokens(name("organization", field, True), values))
     for loc in v.locations:
         for field in TOKEN_FIELDS["location"]:
-            terms.update(_tokens(name("location", field), location_tokens(v, loc, field)))
+            terms.update(location_terms(v, loc, field))
     for scope, fields in TEXT_FIELDS.items():
         for field in fields:
             terms.update(_texts(v, scope, field))
@@ -148,6 +149,12 @@ def offer_terms(offer: Offer) -> set[str]:
             if code is not None:
                 terms.add(token_term(name("price", field), None, None, code))
     return terms
+
+
+def location_terms(v: OfferView, loc: LocationView, field: str) -> set[str]:
+    """The terms of one Location of an offer for a token field of :data:`TOKEN_FIELDS`, as that
+    offer shows it."""
+    return set(_tokens(name("location", field), location_tokens(v, loc, field)))
 
 
 def _tokens(where: str, values: Iterable[TokenValue]) -> Iterator[str]:

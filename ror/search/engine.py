@@ -456,6 +456,23 @@ class LocationNames(Protocol):
 
 
 @runtime_checkable
+class LocationTags(Protocol):
+    """What an engine that keeps each Location's tags (``meta.tag``, the source region) as keys
+    offers (a capability: ``Location?_tag=…`` reads only its page; without it, the look-up keys
+    narrow or it scans)."""
+
+    def location_tags_ready(self) -> bool: ...
+
+    def location_tags_found(
+        self, conditions: Sequence[Sequence[str]], hidden: set[int]
+    ) -> list[tuple[str, int]]:
+        """The Locations that have, as their first offer (the lowest ref) not in ``hidden``
+        shows them, one of the terms (``ror.indexer.terms.location_terms`` of ``region_tag``)
+        of each of ``conditions``, in Location id order, each with the ref of that offer."""
+        ...
+
+
+@runtime_checkable
 class Counts(Protocol):
     """What an engine that counts a query's matches without listing them offers (a capability:
     the FHIR facade answers ``_summary=count`` through it when the engine decides everything)."""

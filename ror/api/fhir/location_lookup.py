@@ -14,13 +14,13 @@ caller may not see (:func:`_total`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Final
 
 from ror.api.fhir import paging
 from ror.api.fhir.lookup import date_ranges
-from ror.api.fhir.query import Atom, SearchRequest
+from ror.api.fhir.query import Atom, Node, SearchRequest
 from ror.api.fhir.search import Hit, Result, flat
 from ror.api.fhir.values import DateRange
 from ror.criteria import Audience
@@ -106,27 +106,49 @@ def _inside(key: int, keys: tuple[int | None, int | None]) -> bool:
 def _span(request: SearchRequest) -> tuple[int | None, int | None] | None:
     """The ``[low, high)`` instants every condition allows (each a ``_lastUpdated`` range of
     the Location), or None when a condition is anything else."""
+    return joint_span(flat(request.condition))
+
+
+def joint_span(conditions: Sequence[Node]) -> tuple[int | None, int | None] | None:
+    """The ``[low, high)`` instants all of ``conditions`` allow (each a ``_lastUpdated`` range
+    of the Location), or None when one is anything else or there is none."""
     low: int | None = None
     high: int | None = None
-    conditions = flat(request.condition)
     if not conditions:
         return None
     for node in conditions:
-        if not isinstance(node, Atom) or node.modifier is not None:
+        found = date_span(node)
+        if found is None:
             return None
-        if node.param.scope != "location" or node.param.field != "last_updated":
-            return None
-        if len(node.values) != 1 or not isinstance(node.values[0], DateRange):
-            return None
-        ranges = date_ranges(node.values[0])
-        if len(ranges) != 1:
-            return None
-        lo, hi = ranges[0]
+        lo, hi = found
         if lo is not None:
             low = lo if low is None else max(low, lo)
         if hi is not None:
             high = hi if high is None else min(high, hi)
     return low, high
+
+
+def date_span(node: Node) -> tuple[int | None, int | None] | None:
+    """The ``[low, high)`` instants of a ``_lastUpdated`` range of the Location, or None when
+    ``node`` is anything else."""
+    if not isinstance(node, Atom) or node.modifier is not None:
+        return None
+    if node.param.scope != "location" or node.param.field != "last_updated":
+        return None
+    if len(node.values) != 1 or not isinstance(node.values[0], DateRange):
+        return None
+    ranges = date_ranges(node.values[0])
+    return ranges[0] if len(ranges) == 1 else None
+
+
+def inside_span(key: int, span: tuple[int | None, int | None]) -> bool:
+    """An ascending date key (``MISSING``: no date) inside ``[low, high)`` instants."""
+    return _inside(key, location_keys(span))
+
+
+def location_keys(span: tuple[int | None, int | None]) -> tuple[int | None, int | None]:
+    """``[low, high)`` instants as a span of ascending date keys."""
+    return _keys(span, False)
 
 
 def _keys(span: tuple[int | None, int | None], down: bool) -> tuple[int | None, int | None]:

@@ -30,6 +30,7 @@ from ror.api.fhir.catalog import ResourceType
 from ror.api.fhir.listing import listing
 from ror.api.fhir.location_lookup import location_lookup
 from ror.api.fhir.location_names import location_names
+from ror.api.fhir.location_tags import location_tags
 from ror.api.fhir.lookup import lookup
 from ror.api.fhir.near_lookup import near_lookup
 from ror.api.fhir.outcome import FhirError, Issue, error_response, fhir_response
@@ -96,6 +97,7 @@ async def _search(
             listing(search, engine, seen_by)
             or location_lookup(search, engine, seen_by)
             or location_names(search, engine, seen_by)
+            or location_tags(search, engine, seen_by)
             or near_lookup(search, engine, seen_by)
             or lookup(search, engine, seen_by)
             or run(search, engine, seen_by)

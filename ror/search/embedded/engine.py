@@ -34,6 +34,7 @@ from ror.search.embedded import (
     groups,
     location_dates,
     location_names,
+    location_tags,
     lookups,
     planner,
     price_keys,
@@ -157,6 +158,8 @@ class EmbeddedEngine:
             lookups.merge_grams(self.db.conn(), self.db.write_lock)
             if not location_names.ready(self.db.conn()):  # made before the Locations' names
                 location_names.fill(self.db.conn(), self.db.write_lock)
+            if not location_tags.ready(self.db.conn()):  # made before the Locations' tags
+                location_tags.fill(self.db.conn(), self.db.write_lock)
             if not price_keys.ready(self.db.conn()):  # written before the price keys existed
                 price_keys.fill(self.db.conn(), self.db.write_lock)
 
@@ -297,6 +300,7 @@ class EmbeddedEngine:
                 n += 1
             self.db.recount_locations(conn, touched)
             location_dates.refresh(conn, touched)
+            location_tags.refresh(conn, touched)
             self._bump(conn)
         self._refresh()
         return n
@@ -324,6 +328,7 @@ class EmbeddedEngine:
                 conn.execute("DELETE FROM capacities WHERE loc = ?", (loc,))
             self.db.recount_locations(conn, touched)
             location_dates.refresh(conn, touched)
+            location_tags.refresh(conn, touched)
             self._bump(conn)
         self._refresh()
         return n
@@ -746,6 +751,19 @@ class EmbeddedEngine:
     ) -> list[tuple[str, int]]:
         with self.db.snapshot() as conn:
             return self._location_names.found(conn, contains, hidden)
+
+    # --- Location tags (``ror.search.engine.LocationTags``) ------------------------------------
+
+    def location_tags_ready(self) -> bool:
+        self._refresh()
+        conn = self.db.conn()
+        return lookups.ready(conn) and location_tags.ready(conn)
+
+    def location_tags_found(
+        self, conditions: Sequence[Sequence[str]], hidden: set[int]
+    ) -> list[tuple[str, int]]:
+        with self.db.snapshot() as conn:
+            return location_tags.found(conn, conditions, hidden)
 
     def sensitive_units(self) -> dict[int, tuple[str, ...]]:
         self._refresh()

@@ -60,6 +60,7 @@ from ror.search.embedded import (
     key_days,
     location_dates,
     location_names,
+    location_tags,
     price_keys,
 )
 from ror.search.embedded.rows import decode_doc
@@ -120,6 +121,7 @@ def ensure_tables(conn: sqlite3.Connection) -> None:
         conn.execute(ddl)
     location_dates.ensure_tables(conn)
     location_names.ensure_tables(conn)
+    location_tags.ensure_tables(conn)
     counter_lookup.ensure_tables(conn)
     price_keys.ensure_tables(conn)
     counted = key_days.ensure_tables(conn)
@@ -205,6 +207,7 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
         conn.execute("DELETE FROM offer_dates")
         conn.execute("DELETE FROM location_dates")
         location_names.clear(conn)
+        location_tags.clear(conn)
         price_keys.clear(conn)
         if TRIGRAM:
             conn.execute("DELETE FROM offer_grams")
@@ -237,6 +240,7 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
                     )
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('location_dates', '1')")
                     location_names.mark_ready(conn)
+                    location_tags.mark_ready(conn)
                     price_keys.mark_complete(conn)
                 conn.execute("COMMIT")
             except BaseException:
@@ -288,6 +292,7 @@ def _insert_sorted(conn: sqlite3.Connection, rows: Sequence[tuple[int, bytes]]) 
         names.append((rid, *offer_names(offer)))
     location_dates.refresh(conn, locs)
     location_names.insert(conn, decoded)
+    location_tags.insert(conn, decoded)
     terms.sort()
     dates.sort()
     conn.executemany("INSERT OR REPLACE INTO offer_terms VALUES (?, ?, ?)", terms)

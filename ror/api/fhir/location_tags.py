@@ -1,0 +1,190 @@
+"""``Location?_tag=…`` (the region capacity synchronisation, ``_revinclude=HealthcareService:
+location``) answered through the engine's Location tag keys (:class:`~ror.search.engine.
+LocationTags`), never by a scan.
+
+As the scan does, a Location is shown through its first offer the caller may see (the lowest
+ref; sensitive units the caller may not see are no candidates) and matches when the whole
+condition holds on it as that offer shows it. The ``_tag`` conditions (tokens with a code, an
+``or`` of them) are decided by the keys; ``name:contains`` conditions by the Location name keys
+(:class:`~ror.search.engine.LocationNames`, the same rule); then:
+
+- nothing else: the Locations are counted on the keys and only the page is read;
+- ``_lastUpdated`` ranges: by the Location date keys (``location_lookup``, the same rule);
+- other conditions: the Locations found are tested on their offer, read: only those whose
+  offer the look-up keys find for the other conditions when one finds at most
+  ``lookup.NARROW_MAX`` offers (an offer shows a Location's value only if its keys hold it);
+  more than ``NARROW_MAX`` to read: the search is left to the look-ups and the scan.
+
+In ``_id`` order, paged by ``_offset`` or cursor; the page's Locations are read with their users
+as ``location_lookup`` reads them.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+
+from ror import deadline
+from ror.api.fhir import paging
+from ror.api.fhir.evaluate import matches
+from ror.api.fhir.location_lookup import Walk, date_span, inside_span, joint_span, location_keys
+from ror.api.fhir.lookup import NARROW_MAX, as_lookup, hidden_units
+from ror.api.fhir.query import Node, SearchRequest
+from ror.api.fhir.search import BATCH, Result, flat
+from ror.criteria import Audience
+from ror.indexer.facts import view
+from ror.indexer.terms import SEP, name
+from ror.search.engine import (
+    Engine,
+    Listings,
+    LocationDates,
+    LocationNames,
+    LocationTags,
+    Lookup,
+    Lookups,
+)
+
+TAGS = name("location", "region_tag") + SEP  # how the Location tag terms begin
+
+
+def location_tags(request: SearchRequest, engine: Engine, audience: Audience) -> Result | None:
+    """The search answered through the Location tag keys, or None when it is not one."""
+    if request.resource != "Location" or request.near is not None:
+        return None
+    if not isinstance(engine, LocationTags) or not isinstance(engine, Listings):
+        return None
+    if not isinstance(engine, LocationDates):  # the page's users are read through its keys
+        return None
+    if [(k.key, k.descending) for k in request.sort] not in ([("_id", False)], []):
+        return None
+    conditions = flat(request.condition)
+    tags: list[tuple[str, ...]] = []
+    names: list[tuple[str, ...]] = []
+    dates: list[Node] = []
+    rest: list[Node] = []
+    for node in conditions:
+        terms = _tag_terms(node, conditions)
+        contains = _name_contains(node, conditions, engine)
+        if terms is not None:
+            tags.append(terms)
+        elif contains is not None:
+            names.append(contains)
+        elif date_span(node) is not None:
+            dates.append(node)
+        else:
+            rest.append(node)
+    if not tags or not engine.location_tags_ready():
+        return None
+    if names and not (isinstance(engine, LocationNames) and engine.location_names_ready()):
+        return None
+    hidden = hidden_units(engine, audience)
+    size = 0 if request.summary == "count" else request.count
+    with engine.snapshot():
+        found = engine.location_tags_found(tags, hidden)
+        if names:
+            assert isinstance(engine, LocationNames)
+            named = set(engine.location_names_found(names, hidden))
+            found = [row for row in found if row in named]
+        span = joint_span(dates)
+        if span is not None:
+            found = _dated(Walk(engine, audience.capacities, hidden), found, span)
+        if rest:
+            tested = _tested(request, engine, audience, found, rest, conditions)
+            if tested is None:
+                return None
+            found = tested
+        start = 0
+        if request.cursor is not None:
+            start = bisect.bisect_right(found, (str(request.cursor[0]), 2**62))
+        start += request.skip if size else 0
+        rows = found[start : start + size]
+        page = Walk(engine, audience.capacities, hidden).hits([(0, loc, r) for loc, r in rows])
+    cursor = None
+    if start + size < len(found) and page:
+        cursor = paging.encode(request.sort, (page[-1].id,))
+    return Result(len(found), page, cursor)
+
+
+def _tag_terms(node: Node, conditions: Sequence[Node]) -> tuple[str, ...] | None:
+    """The terms of a ``_tag`` condition of the Location (one of them holds), or None when
+    ``node`` is anything else."""
+    found = as_lookup(node, conditions, False)
+    if found is None:
+        return None
+    parts = found[0].either or (found[0],)
+    if any(not _only_terms(p) for p in parts):
+        return None
+    terms = tuple(dict.fromkeys(t for p in parts for t in p.terms))
+    return terms if all(t.startswith(TAGS) for t in terms) else None
+
+
+def _only_terms(found: Lookup) -> bool:
+    return bool(found.terms) and found == Lookup(terms=found.terms)
+
+
+def _name_contains(
+    node: Node, conditions: Sequence[Node], engine: Engine
+) -> tuple[str, ...] | None:
+    """The substrings of a ``name:contains`` condition of the Location, or None."""
+    if not isinstance(engine, LocationNames):
+        return None
+    found = as_lookup(node, conditions, False, True)
+    if found is None or found[0].text != "location.name" or not found[0].contains:
+        return None
+    return found[0].contains
+
+
+def _dated(
+    walk: Walk, found: list[tuple[str, int]], span: tuple[int | None, int | None]
+) -> list[tuple[str, int]]:
+    """The Locations of ``found`` whose date (``_lastUpdated``, with the counters' dates when
+    the caller may see them), as their offer shows it, lies in ``span``: the key rows of the
+    Locations' first offers, then of the later offer of those whose first is hidden."""
+    engine = walk.engine
+    rows = engine.location_dates_first(walk.counters, sorted({r for _, r in found}))
+    firsts = {(loc, ref): ts for ts, loc, ref in rows}
+    kept = []
+    for loc, ref in found:
+        ts = firsts.get((loc, ref))
+        if ts is None:  # shown through a later offer: its own row
+            keys = location_keys(span)
+            row = engine.location_dates_by_id(walk.counters, (loc, ref - 1), keys, 1)
+            if row and row[0][1:] == (loc, ref):
+                kept.append((loc, ref))
+        elif inside_span(ts, span):
+            kept.append((loc, ref))
+    return kept
+
+
+def _tested(
+    request: SearchRequest,
+    engine: Engine,
+    audience: Audience,
+    found: list[tuple[str, int]],
+    rest: Sequence[Node],
+    conditions: Sequence[Node],
+) -> list[tuple[str, int]] | None:
+    """The Locations of ``found`` on which the whole condition holds through their offer, read
+    (only those whose offer the look-up keys of ``rest`` find when one finds at most
+    ``NARROW_MAX``), or None when there are more than ``NARROW_MAX`` to read."""
+    if isinstance(engine, Lookups) and engine.lookup_ready():
+        refs: set[int] | None = None
+        for node in rest:
+            looked = as_lookup(node, conditions, False)
+            got = engine.lookup_refs(looked[0], NARROW_MAX) if looked is not None else None
+            if got is not None:
+                refs = got if refs is None else refs & got
+        if refs is not None:
+            found = [row for row in found if row[1] in refs]
+    if len(found) > NARROW_MAX:
+        return None
+    kept = []
+    for i in range(0, len(found), BATCH):
+        deadline.check()
+        part = found[i : i + BATCH]
+        for (loc, ref), offer in zip(part, engine.offers([r for _, r in part]), strict=True):
+            v = view(offer, counters=audience.capacities)
+            place = v.location(loc)
+            if place is not None and matches(request.condition, v, place):
+                kept.append((loc, ref))
+    return kept

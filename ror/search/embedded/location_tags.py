@@ -1,0 +1,240 @@
+"""Each Location's tags (``meta.tag``, the source region: ``Location?_tag=…``) as a key of the
+embedded engine (``ror.search.engine.LocationTags``), so that a Location search by tag reads
+only its page.
+
+``location_tags``: ``(location_id, term, rid)``, the terms (``terms.location_terms`` of each
+field of :data:`FIELDS`, the terms the offers' look-up keys hold) of each Location as its
+first offer (the lowest ``rid`` using it, ``rid``) shows it, and a row of term :data:`FIRST`
+(``""``) for every Location, so that the Locations whose first offer a caller may not see are
+found. The Locations of an offer are those of ``location_dates`` (``described`` rows: the
+Locations with an id, ``indexer.facts.view``); their rows are computed again in the write
+transaction of every upsert and delete touching them (:func:`refresh`), and with the other
+look-up keys after a full load (``lookups.fill``); ``meta.location_tags`` says they are
+complete, and an index made before them fills them alone when it opens (:func:`fill`).
+
+A search shows a Location through its first offer the caller may see, as the scan does: the
+Locations whose first offer is hidden are tested on their first visible offer, read
+(:func:`found`; sensitive units are few).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from ror.indexer.facts import view
+from ror.indexer.terms import location_terms
+from ror.model import Offer
+from ror.search.embedded import location_dates
+from ror.search.embedded.rows import decode_doc
+
+READY: Final = "location_tags"  # the ``meta`` key saying the rows are complete
+FIELDS: Final = ("region_tag",)  # the Location token fields kept (``terms.TOKEN_FIELDS``)
+FIRST: Final = ""  # the term every Location has, through its first offer
+BATCH: Final = 5000  # offers per write transaction while the rows are filled
+_CHUNK: Final = 500
+
+DDL: Final = [
+    "CREATE TABLE IF NOT EXISTS location_tags (location_id TEXT NOT NULL, term TEXT NOT NULL, "
+    "rid INTEGER NOT NULL, PRIMARY KEY (location_id, term)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS location_tags_term ON location_tags (term, location_id, rid)",
+    "CREATE INDEX IF NOT EXISTS location_tags_rid ON location_tags (rid)",
+]
+
+#: (Location id, ref of the offer it is shown through)
+Found = list[tuple[str, int]]
+
+
+def ensure_tables(conn: sqlite3.Connection) -> None:
+    for ddl in DDL:
+        conn.execute(ddl)
+
+
+def terms_of(offer: Offer, location_id: str) -> set[str]:
+    """The kept terms of one Location as ``offer`` shows it (none when it does not use it)."""
+    v = view(offer, counters=False)
+    place = v.location(location_id)
+    if place is None:
+        return set()
+    return {term for field in FIELDS for term in location_terms(v, place, field)}
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def refresh(
+    conn: sqlite3.Connection, locations: Iterable[str], known: Mapping[int, Offer] | None = None
+) -> None:
+    """The rows of these Locations, from their first offer now (``known``: offers already
+    decoded, by rid; the others are read)."""
+    locs = sorted(set(locations))
+    for i in range(0, len(locs), _CHUNK):
+        part = locs[i : i + _CHUNK]
+        marks = ", ".join("?" * len(part))
+        conn.execute(f"DELETE FROM location_tags WHERE location_id IN ({marks})", part)
+        firsts = conn.execute(
+            "SELECT location_id, min(rid) FROM location_dates "
+            f"WHERE field = ? AND location_id IN ({marks}) GROUP BY location_id",
+            [location_dates.DESCRIBED, *part],
+        ).fetchall()
+        offers = _offers(conn, [int(rid) for _, rid in firsts], known or {})
+        rows = []
+        for loc, rid in firsts:
+            rows.append((str(loc), FIRST, int(rid)))
+            rows += [(str(loc), term, int(rid)) for term in terms_of(offers[int(rid)], str(loc))]
+        conn.executemany("INSERT OR REPLACE INTO location_tags VALUES (?, ?, ?)", rows)
+
+
+def _offers(
+    conn: sqlite3.Connection, rids: Sequence[int], known: Mapping[int, Offer]
+) -> dict[int, Offer]:
+    out: dict[int, Offer] = {r: known[r] for r in rids if r in known}
+    missing = sorted({r for r in rids if r not in known})
+    for i in range(0, len(missing), _CHUNK):
+        part = missing[i : i + _CHUNK]
+        rows = conn.execute(
+            f"SELECT rid, doc FROM offers WHERE rid IN ({', '.join('?' * len(part))})", part
+        )
+        out.update((int(rid), decode_doc(doc)) for rid, doc in rows)
+    return out
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    """Every row and the ready mark removed (a full load: ``lookups.fill`` writes them again)."""
+    conn.execute("DELETE FROM location_tags")
+    conn.execute("DELETE FROM meta WHERE key = ?", (READY,))
+
+
+def mark_ready(conn: sqlite3.Connection) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", (READY,))
+
+
+def ready(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM meta WHERE key = ?", (READY,)).fetchone() is not None
+
+
+def fill(conn: sqlite3.Connection, lock: Any) -> int:
+    """The rows of every Location, from the stored offers ``BATCH`` at a time in ``rid`` order
+    (one write transaction each under ``lock``, the engine's write lock), for an index written
+    before this table existed (its ``location_dates`` complete); the other keys are left alone.
+    Marked ready at the end unless a full load came meanwhile (it fills them). Returns the
+    offers done."""
+
+    def generation() -> str:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return str(row[0]) if row else ""
+
+    with lock:
+        started = generation()
+    after, done = 0, 0
+    while True:
+        with lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if generation() != started:
+                    conn.execute("COMMIT")
+                    return done
+                batch = conn.execute(
+                    "SELECT rid, doc FROM offers WHERE rid > ? ORDER BY rid LIMIT ?", (after, BATCH)
+                ).fetchall()
+                insert(conn, [(int(rid), decode_doc(doc)) for rid, doc in batch])
+                if not batch:
+                    mark_ready(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        if not batch:
+            return done
+        done += len(batch)
+        after = int(batch[-1][0])
+
+
+def insert(conn: sqlite3.Connection, offers: Sequence[tuple[int, Offer]]) -> None:
+    """The rows of the Locations of these offers where one of them is the first offer met (a
+    fill goes in ``rid`` order: a Location keeps the rows of a lower ``rid`` written before)."""
+    made: dict[str, tuple[int, set[str]]] = {}
+    for rid, offer in offers:
+        v = view(offer, counters=False)
+        for place in v.locations:
+            if place.id is None or (place.id in made and made[place.id][0] <= rid):
+                continue
+            terms = {t for field in FIELDS for t in location_terms(v, place, field)}
+            made[place.id] = (rid, terms)
+    before = _firsts(conn, list(made))
+    replaced = [loc for loc, (rid, _) in made.items() if before.get(loc, rid + 1) > rid]
+    for i in range(0, len(replaced), _CHUNK):
+        part = replaced[i : i + _CHUNK]
+        marks = ", ".join("?" * len(part))
+        conn.execute(f"DELETE FROM location_tags WHERE location_id IN ({marks})", part)
+    rows = []
+    for loc in replaced:
+        rid, terms = made[loc]
+        rows += [(loc, term, rid) for term in (FIRST, *terms)]
+    rows.sort()
+    conn.executemany("INSERT OR REPLACE INTO location_tags VALUES (?, ?, ?)", rows)
+
+
+def _firsts(conn: sqlite3.Connection, locations: Sequence[str]) -> dict[str, int]:
+    """The first offer held for each of these Locations that has rows."""
+    out: dict[str, int] = {}
+    for i in range(0, len(locations), _CHUNK):
+        part = locations[i : i + _CHUNK]
+        rows = conn.execute(
+            "SELECT location_id, rid FROM location_tags WHERE term = ? "
+            f"AND location_id IN ({', '.join('?' * len(part))})",
+            [FIRST, *part],
+        )
+        out.update((str(loc), int(rid)) for loc, rid in rows)
+    return out
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def found(conn: sqlite3.Connection, conditions: Sequence[Sequence[str]], hidden: set[int]) -> Found:
+    """The Locations that have, as their first offer not in ``hidden`` shows them, one of the
+    terms of each of ``conditions``, in Location id order, each with that offer (``conn`` in a
+    read transaction)."""
+    kept: dict[str, int] | None = None
+    for terms in conditions:
+        marks = ", ".join("?" * len(terms))
+        rows = conn.execute(
+            f"SELECT location_id, rid FROM location_tags WHERE term IN ({marks})", list(terms)
+        )
+        got = {str(loc): int(rid) for loc, rid in rows}
+        kept = got if kept is None else {k: r for k, r in kept.items() if k in got}
+    assert kept is not None
+    if hidden:
+        for loc, rid in _hidden_firsts(conn, hidden):
+            kept.pop(loc, None)
+            if rid is None:
+                continue
+            shown = terms_of(rid[1], loc)
+            if all(shown.intersection(terms) for terms in conditions):
+                kept[loc] = rid[0]
+    return sorted(kept.items())
+
+
+def _hidden_firsts(
+    conn: sqlite3.Connection, hidden: set[int]
+) -> list[tuple[str, tuple[int, Offer] | None]]:
+    """The Locations whose first offer is in ``hidden``, each with its first offer not in
+    ``hidden`` (ref and offer; None when every one is)."""
+    refs = sorted(hidden)
+    locs: list[str] = []
+    for i in range(0, len(refs), _CHUNK):
+        part = refs[i : i + _CHUNK]
+        locs += [
+            str(loc)
+            for (loc,) in conn.execute(
+                "SELECT location_id FROM location_tags "
+                f"WHERE rid IN ({', '.join('?' * len(part))}) AND term = ?",
+                [*part, FIRST],
+            )
+        ]
+    users = location_dates.users(conn, locs)
+    shown = {loc: next((r for r in refs if r not in hidden), None) for loc, refs in users.items()}
+    offers = _offers(conn, [r for r in shown.values() if r is not None], {})
+    return [(loc, None if r is None else (r, offers[r])) for loc, r in shown.items()]

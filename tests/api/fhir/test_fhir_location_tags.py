@@ -1,0 +1,224 @@
+"""``Location?_tag=…`` reads the engine's Location tag keys: it answers exactly as the scan does
+(pages, totals, cursors, ``_offset``, alone and with names, dates and other Location
+parameters, for callers who may and may not see sensitive units or capacities) after full
+loads, upserts and deletes; a sensitive unit's Location never shows through it to a caller who
+may not see it; it reads only its page; and an index made before the keys fills them alone when
+it opens (the other look-up keys untouched)."""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ror.access.profiles import audience
+from ror.api.fhir.location_tags import location_tags
+from ror.api.fhir.params import parse_search
+from ror.api.fhir.search import Result, run
+from ror.indexer.facts import location_tags as tags_of
+from ror.indexer.facts import view
+from ror.model import Offer
+from ror.nomenclature.registry import codes
+from ror.search.embedded.engine import EmbeddedEngine
+from tests.api.fhir.test_fhir_lookup import Counting
+
+Items = list[tuple[str, str]]
+R30 = "https://mos.esante.gouv.fr/NOS/TRE_R30-RegionOM/FHIR/TRE-R30-RegionOM"
+PROFILES = (0, 1, 3)  # anonymous (sensitive units hidden), every unit and capacities, ESMS
+
+
+def pages(engine: EmbeddedEngine, items: Items, profile: int, fast: bool) -> list[object]:
+    """Every page following the cursors: (total, Location ids, their offers, their tags)."""
+    out: list[object] = []
+    cursor = None
+    while True:
+        request = parse_search("Location", [*items, *([("_cursor", cursor)] if cursor else [])])
+        seen_by = audience(profile)
+        result: Result | None
+        if fast:
+            result = location_tags(request, engine, seen_by)
+            assert result is not None, f"{items}: not looked up"
+        else:
+            result = run(request, engine, seen_by, shortcut=False)
+        out.append(
+            (
+                result.total,
+                [h.id for h in result.page],
+                [h.via for h in result.page],
+                [tags_of(h.view, h.location) if h.view and h.location else [] for h in result.page],
+            )
+        )
+        cursor = result.next_cursor
+        if cursor is None:
+            return out
+
+
+def regions(offers: list[Offer]) -> list[str]:
+    """The Locations' region tags, the most used first."""
+    counted: collections.Counter[str] = collections.Counter()
+    for offer in offers:
+        v = view(offer)
+        counted.update(code for loc in v.locations for _, _, code in tags_of(v, loc))
+    return [code for code, _ in counted.most_common()]
+
+
+def unused(offers: list[Offer]) -> list[str]:
+    """Region codes no Location of these offers has."""
+    return sorted(set(codes("R30")) - set(regions(offers)))
+
+
+def queries(offers: list[Offer]) -> list[Items]:
+    top, second, third = regions(offers)[:3]
+    return [
+        [("_tag", top), ("_count", "40")],
+        [("_tag", f"{top},{second}"), ("_count", "150")],
+        [("_tag", f"{R30}|{second}"), ("_count", "30"), ("_offset", "7")],
+        [("_tag", f"http://other.example|{second}")],
+        [("_tag", third), ("_tag", f"{third},{top}"), ("_count", "25")],
+        [("_filter", f"_tag eq {third} or _tag eq {second}"), ("_count", "100")],
+        [("_tag", top), ("_summary", "count")],
+        [("_tag", unused(offers)[0])],
+        [("_tag", top), ("name:contains", "e,a"), ("_count", "30")],
+        [("_tag", second), ("_lastUpdated", "ge2026-03-01"), ("_count", "30")],
+        [("_tag", second), ("_lastUpdated", "lt2026-03-01"), ("_lastUpdated", "ge2025-01-01")],
+        [("_tag", top), ("address-postalcode", "3"), ("_count", "20")],
+        [("_tag", top), ("address-city", "a"), ("_count", "20")],
+        [("_tag", top), ("equipment-type", "003")],
+        [("_tag", top), ("capacity-type", "01"), ("_count", "10")],
+    ]
+
+
+def assert_parity(engine: EmbeddedEngine, offers: list[Offer]) -> None:
+    for items in queries(offers):
+        for profile in PROFILES:
+            fast = pages(engine, items, profile, fast=True)
+            assert fast == pages(engine, items, profile, fast=False), (items, profile)
+
+
+@pytest.fixture()
+def engine(tmp_path: Path, offers: list[Offer]) -> EmbeddedEngine:
+    made = EmbeddedEngine(tmp_path / "loctags.sqlite")
+    made.load(offers[:500], replace_all=True)
+    return made
+
+
+def test_answers_as_the_scan_after_loads_upserts_and_deletes(
+    engine: EmbeddedEngine, offers: list[Offer]
+) -> None:
+    subset = offers[:500]
+    assert engine.sensitive_units()  # units some callers may not see
+    firsts = [pages(engine, q, 0, fast=True)[0] for q in queries(subset)]
+    totals = [first[0] for first in firsts if isinstance(first, tuple)]
+    assert sum(1 for t in totals if t) >= 8, totals
+    assert_parity(engine, subset)
+    top = regions(subset)[0]
+    retagged = dataclasses.replace(subset[70], region_tag=top)
+    moved = dataclasses.replace(subset[90], location_ids=subset[3].location_ids)
+    engine.upsert([retagged, moved])
+    engine.delete([subset[80].id, subset[81].id, subset[3].id])
+    assert_parity(engine, subset)
+    engine.load(subset[100:400], replace_all=True)  # renumbered: the keys are filled again
+    assert_parity(engine, subset[100:400])
+
+
+def test_a_sensitive_unit_shows_its_location_only_to_who_may_see_it(
+    engine: EmbeddedEngine, offers: list[Offer]
+) -> None:
+    """A Location whose first offer is a sensitive unit shows through the next offer to an
+    anonymous caller (that offer's tags decide); one only a sensitive unit uses never shows."""
+    hidden = set(engine.sensitive_units())
+    mine, theirs = unused(offers[:500])[:2]
+    unit = next(o for o in engine.offers(sorted(hidden)) if o.location_ids)
+    shared, alone = unit.location_ids[0], "loctag-only-sensitive"
+    unit = dataclasses.replace(unit, location_ids=(shared, alone), region_tag=mine)
+    engine.upsert([unit])
+    later = dataclasses.replace(
+        next(o for o in offers[:500] if not o.sensitive and o.location_ids and o.id != unit.id),
+        id="shares-a-hidden-location",
+        location_ids=(shared,),
+        region_tag=theirs,
+    )
+    engine.upsert([later])
+    assert engine.location_users([shared])[shared][0] in hidden
+    for items in (
+        [("_tag", mine)],
+        [("_tag", theirs)],
+        [("_tag", f"{mine},{theirs}"), ("_count", "1")],
+    ):
+        for profile in PROFILES:
+            fast = pages(engine, items, profile, fast=True)
+            assert fast == pages(engine, items, profile, fast=False), (items, profile)
+
+    def shown(code: str, profile: int) -> set[str]:
+        every = pages(engine, [("_tag", code), ("_count", "1000")], profile, fast=True)
+        return {loc for page in every for loc in page[1]}  # type: ignore[index]
+
+    for offer, code in ((unit, mine), (later, theirs)):
+        place = view(offer).location(shared)
+        assert place is not None and tags_of(view(offer), place) == [("R30", None, code)]
+    assert alone not in shown(mine, 0) and alone in shown(mine, 1)
+    assert shared not in shown(mine, 0) and shared in shown(theirs, 0)
+    assert shared in shown(mine, 1) and shared not in shown(theirs, 1)
+
+
+def test_reads_only_the_page(db_path: Path, offers: list[Offer]) -> None:
+    """No candidate stream; the offers read are the page's Locations' users (the look-ups
+    read every offer of the region, the scan every offer)."""
+    engine = Counting(db_path)
+    try:
+        top, second = regions(offers)[:2]
+        for items in (
+            [("_tag", top)],
+            [("_tag", f"{top},{second}")],
+            [("_tag", second), ("_lastUpdated", "ge2020-01-01")],
+        ):
+            engine.read = 0
+            request = parse_search("Location", [*items, ("_count", "20")])
+            result = location_tags(request, engine, audience(0))
+            assert result is not None and len(result.page) == 20 and result.total > 100
+            assert engine.streams == 0
+            assert engine.read == sum(len(h.users) for h in result.page), engine.read
+    finally:
+        engine.close()
+
+
+def test_an_index_made_before_the_keys_fills_them_alone_on_open(
+    engine: EmbeddedEngine, offers: list[Offer]
+) -> None:
+    path = engine.path
+    engine.close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE location_tags")
+    conn.execute("DELETE FROM meta WHERE key = 'location_tags'")
+    conn.commit()
+    before = dict(conn.execute("SELECT key, value FROM meta"))
+    terms = conn.execute("SELECT count(*) FROM offer_terms").fetchone()
+    conn.close()
+    reopened = EmbeddedEngine(path)
+    try:
+        assert reopened.location_tags_ready()
+        conn = sqlite3.connect(path)
+        after = dict(conn.execute("SELECT key, value FROM meta"))
+        assert after["terms_version"] == before["terms_version"]  # not filled again
+        assert after.get("terms_fill") == before.get("terms_fill")
+        assert conn.execute("SELECT count(*) FROM offer_terms").fetchone() == terms
+        conn.close()
+        assert_parity(reopened, offers[:500])
+    finally:
+        reopened.close()
+
+
+def test_not_ready_or_not_a_tag_search_is_left_to_the_others(engine: EmbeddedEngine) -> None:
+    conn = sqlite3.connect(engine.path)
+    conn.execute("DELETE FROM meta WHERE key = 'location_tags'")
+    conn.commit()
+    conn.close()
+    seen_by = audience(1)
+    tag = [("_tag", "11")]
+    assert location_tags(parse_search("Location", tag), engine, seen_by) is None
+    for items in ([("name:contains", "e")], [*tag, ("_sort", "name")], [*tag, ("near", "45|2|9")]):
+        assert location_tags(parse_search("Location", items), engine, seen_by) is None
+    assert location_tags(parse_search("HealthcareService", tag), engine, seen_by) is None
