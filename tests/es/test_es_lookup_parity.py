@@ -10,6 +10,8 @@ caller who may see the sensitive units and one who may not.
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -19,6 +21,7 @@ import pytest
 from ror.access.profiles import audience
 from ror.api.fhir.bundle import Links, searchset
 from ror.api.fhir.catalog import ResourceType
+from ror.api.fhir.location_tags import location_tags
 from ror.api.fhir.lookup import lookup
 from ror.api.fhir.params import parse_search
 from ror.api.fhir.search import run
@@ -29,7 +32,7 @@ from ror.model import Offer
 from ror.search.elasticsearch.documents import to_document
 from ror.search.elasticsearch.lookups import EsLookups
 from ror.search.embedded.engine import EmbeddedEngine
-from ror.search.engine import Engine, Lookup, LookupRow
+from ror.search.engine import Engine, LocationDates, LocationTags, Lookup, LookupRow
 from tests.api.fhir.fhir_scenario import write
 from tests.api.fhir.test_fhir_lookup import Items, synthetic_queries
 from tests.es.es_builders import NOW
@@ -119,6 +122,16 @@ class BuilderLookups:
         self, found: Lookup | None, order: str, after: tuple[int | None, str] | None, limit: int
     ) -> list[LookupRow]:
         return self.lookups.page(found, order, after, limit)
+
+
+class EsCapabilities(BuilderLookups):
+    """:class:`BuilderLookups` without the embedded engine's Location keys (dates, names, tags,
+    users), as the Elasticsearch engine has none."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith(("location_dates", "location_names", "location_tags", "location_users")):
+            raise AttributeError(name)
+        return getattr(self.inner, name)
 
 
 def pages(engine: Engine, items: Items, profile: int) -> Iterator[dict[str, Any]]:
@@ -221,5 +234,109 @@ def test_real_identifiers_systems_and_organisations_above_give_the_same_bundles(
         ]
         totals = [_same(embedded, builders, items) for items in queries]
         assert len(queries) > 8 and sum(totals) > 0
+    finally:
+        embedded.close()
+
+
+def test_location_tags_give_the_same_bundles_as_elasticsearch_lookups(
+    synthetic: tuple[EmbeddedEngine, BuilderLookups, list[Offer]],
+) -> None:
+    """``Location?_tag=…``: the embedded engine answers from its Location tag keys
+    (``location_tags``), Elasticsearch (no such keys) by its look-up keys then the candidates;
+    both show a Location through its first offer the caller may see: the same bundles."""
+    embedded, _, offers = synthetic
+    es = EsCapabilities(embedded, offers)
+    assert not isinstance(es, LocationDates) and not isinstance(es, LocationTags)
+    counted = collections.Counter(o.region_tag for o in offers if o.region_tag)
+    top, second = [code for code, _ in counted.most_common(2)]
+    queries: list[Items] = [
+        [("_tag", top), ("_revinclude", "HealthcareService:location"), ("_count", "60")],
+        [("_tag", f"{top},{second}"), ("_count", "200")],
+        [("_tag", second), ("_lastUpdated", "ge2026-03-01"), ("_count", "40")],
+        [("_tag", top), ("address-postalcode", "3"), ("_count", "30")],
+        [("_tag", second), ("_summary", "count")],
+    ]
+    for items in queries:
+        for profile in (0, 1):
+            asked = len(es.bodies)
+            keyed = list(location_pages(embedded, items, profile, keys=True))
+            assert keyed == list(location_pages(cast(Engine, es), items, profile)), items
+            assert len(es.bodies) > asked  # the Elasticsearch bodies were read
+    assert keyed[0]["total"] > 0
+
+
+def location_pages(
+    engine: Engine, items: Items, profile: int, keys: bool = False
+) -> Iterator[dict[str, Any]]:
+    """Every Location bundle through the cursors: by the Location tag keys (``keys``, which
+    must answer), else by the look-up keys or the candidates."""
+    cursor = None
+    while True:
+        asked = [*items, *([("_cursor", cursor)] if cursor else [])]
+        request = parse_search("Location", asked)
+        seen_by = audience(profile)
+        if keys:
+            found = location_tags(request, engine, seen_by)
+            assert found is not None, items
+            result = found
+        else:
+            result = lookup(request, engine, seen_by) or run(request, engine, seen_by)
+        links = Links("http://ror.test/fhir", "Location", tuple(asked))
+        bundle = searchset(request, result, links, profile=profile, fetch=engine.get)
+        del bundle["id"], bundle["meta"]
+        yield bundle
+        cursor = result.next_cursor
+        if cursor is None:
+            return
+
+
+def test_a_location_its_offers_tag_differently_is_decided_by_its_first_offer(
+    tmp_path: Path,
+) -> None:
+    """A Location used by offers of two regions (no source Location: each offer's region
+    tags it) is tested on its first offer the caller may see, with the keys, with the look-up
+    keys of either engine and by the scan: the same bundles."""
+    offers = list(generate(300, seed=11, now=NOW))
+    first = next(o for o in offers if o.location_ids and not o.sensitive and o.region_tag)
+    other = next(
+        o
+        for o in reversed(offers)
+        if o.location_ids and not o.sensitive and o.region_tag not in (None, first.region_tag)
+    )
+    shared = first.location_ids[0]
+    offers[offers.index(other)] = dataclasses.replace(
+        other, location_ids=(shared, *other.location_ids)
+    )
+    embedded, _ = _engines(offers, tmp_path / "shared.sqlite")
+    es = EsCapabilities(embedded, offers)
+    try:
+        assert (
+            embedded.location_users([shared])[shared][0]
+            == embedded.offer_refs([first.id])[first.id]
+        )
+        for code in (first.region_tag, other.region_tag):
+            items: Items = [("_tag", str(code)), ("_revinclude", "HealthcareService:location")]
+            for profile in (0, 1):
+                scan = []
+                cursor = None
+                while True:
+                    asked = [*items, *([("_cursor", cursor)] if cursor else [])]
+                    request = parse_search("Location", asked)
+                    result = run(request, embedded, audience(profile), shortcut=False)
+                    bundle = searchset(
+                        request,
+                        result,
+                        Links("http://ror.test/fhir", "Location", tuple(asked)),
+                        profile=profile,
+                        fetch=embedded.get,
+                    )
+                    del bundle["id"], bundle["meta"]
+                    scan.append(bundle)
+                    cursor = result.next_cursor
+                    if cursor is None:
+                        break
+                assert list(location_pages(embedded, items, profile, keys=True)) == scan
+                assert list(location_pages(embedded, items, profile)) == scan, (code, profile)
+                assert list(location_pages(cast(Engine, es), items, profile)) == scan
     finally:
         embedded.close()

@@ -64,6 +64,7 @@ from ror.search.engine import (
     CounterTest,
     Engine,
     Listings,
+    LocationDates,
     Lookup,
     LookupRow,
     Lookups,
@@ -138,7 +139,23 @@ def lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result
     if pageable and order is not None and not wide:
         keyed = priced[0] if priced is not None and order in PRICE_ORDERS else None
         return keyed_page(request, engine, keyed, order, hidden, among=refs - hidden)
+    if not service:
+        refs = _with_users(engine, refs)
     return run(request, engine, audience, refs=refs - hidden)
+
+
+def _with_users(engine: Engine, refs: set[int]) -> set[int]:
+    """``refs`` and every other offer using one of their Locations: a Location search tests
+    each Location on its first offer the caller may see and lists every one, as the scan
+    does, whichever of them the keys found."""
+    locations = sorted({loc for o in engine.offers(sorted(refs)) for loc in o.location_ids})
+    if isinstance(engine, LocationDates):
+        users = engine.location_users(locations)
+        return refs | {r for found in users.values() for r in found}
+    if not isinstance(engine, Listings):
+        return refs
+    ids = {o for info in engine.locations_info(locations).values() for o in info.offers}
+    return refs | set(engine.offer_refs(sorted(ids)).values())
 
 
 def priced_group(
