@@ -146,6 +146,7 @@ class EmbeddedEngine:
         self._replays = ReplayStore(replay_path(self.path), replay_days)
         self._names = Names()
         self._location_names = location_names.Held()
+        self._location_tags = location_tags.Held()
         with self.db.writing() as conn:
             ensure_schema(conn)
             embedded_capacities.ensure_tables(conn)
@@ -763,7 +764,7 @@ class EmbeddedEngine:
         self, conditions: Sequence[Sequence[str]], hidden: set[int]
     ) -> list[tuple[str, int]]:
         with self.db.snapshot() as conn:
-            return location_tags.found(conn, conditions, hidden)
+            return self._location_tags.found(conn, conditions, hidden)
 
     def sensitive_units(self) -> dict[int, tuple[str, ...]]:
         self._refresh()

@@ -14,12 +14,14 @@ complete, and an index made before them fills them alone when it opens (:func:`f
 
 A search shows a Location through its first offer the caller may see, as the scan does: the
 Locations whose first offer is hidden are tested on their first visible offer, read
-(:func:`found`; sensitive units are few).
+(sensitive units are few) and kept per process and hidden set until offers are written
+(:class:`Held`).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
@@ -27,7 +29,9 @@ from ror.indexer.facts import view
 from ror.indexer.terms import location_terms
 from ror.model import Offer
 from ror.search.embedded import location_dates
+from ror.search.embedded.memory.store import positions
 from ror.search.embedded.rows import decode_doc
+from ror.search.embedded.substrings import Positions
 
 READY: Final = "location_tags"  # the ``meta`` key saying the rows are complete
 FIELDS: Final = ("region_tag",)  # the Location token fields kept (``terms.TOKEN_FIELDS``)
@@ -193,35 +197,62 @@ def _firsts(conn: sqlite3.Connection, locations: Sequence[str]) -> dict[str, int
 # --- reading ------------------------------------------------------------------------------
 
 
-def found(conn: sqlite3.Connection, conditions: Sequence[Sequence[str]], hidden: set[int]) -> Found:
-    """The Locations that have, as their first offer not in ``hidden`` shows them, one of the
-    terms of each of ``conditions``, in Location id order, each with that offer (``conn`` in a
-    read transaction)."""
-    kept: dict[str, int] | None = None
-    for terms in conditions:
-        marks = ", ".join("?" * len(terms))
-        rows = conn.execute(
-            f"SELECT location_id, rid FROM location_tags WHERE term IN ({marks})", list(terms)
-        )
-        got = {str(loc): int(rid) for loc, rid in rows}
-        kept = got if kept is None else {k: r for k, r in kept.items() if k in got}
-    assert kept is not None
-    if hidden:
-        for loc, rid in _hidden_firsts(conn, hidden):
-            kept.pop(loc, None)
-            if rid is None:
-                continue
-            shown = terms_of(rid[1], loc)
-            if all(shown.intersection(terms) for terms in conditions):
-                kept[loc] = rid[0]
-    return sorted(kept.items())
+class Held:
+    """The Locations whose first offer is hidden, with their first visible offer's terms, one
+    process keeps per hidden set (a few audiences) as of the offers written (``positions``):
+    read again after any write."""
+
+    KEPT: Final = 4
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[tuple[Positions, frozenset[int]], list[_Shown]] = {}
+
+    def found(
+        self, conn: sqlite3.Connection, conditions: Sequence[Sequence[str]], hidden: set[int]
+    ) -> Found:
+        """The Locations that have, as their first offer not in ``hidden`` shows them, one of
+        the terms of each of ``conditions``, in Location id order, each with that offer
+        (``conn`` in a read transaction)."""
+        kept: dict[str, int] | None = None
+        for terms in conditions:
+            marks = ", ".join("?" * len(terms))
+            rows = conn.execute(
+                f"SELECT location_id, rid FROM location_tags WHERE term IN ({marks})", list(terms)
+            )
+            got = {str(loc): int(rid) for loc, rid in rows}
+            kept = got if kept is None else {k: r for k, r in kept.items() if k in got}
+        assert kept is not None
+        if hidden:
+            for loc, ref, shown in self._hidden_firsts(conn, hidden):
+                kept.pop(loc, None)
+                if ref is not None and all(shown.intersection(t) for t in conditions):
+                    kept[loc] = ref
+        return sorted(kept.items())
+
+    def _hidden_firsts(self, conn: sqlite3.Connection, hidden: set[int]) -> list[_Shown]:
+        generation, docs, _ = positions(conn)
+        key = ((generation, docs), frozenset(hidden))
+        with self._lock:
+            held = self._held.get(key)
+        if held is None:
+            held = _hidden_firsts(conn, hidden)
+            with self._lock:
+                self._held = {k: v for k, v in self._held.items() if k[0] == key[0]}
+                if len(self._held) >= self.KEPT:
+                    self._held.clear()
+                self._held[key] = held
+        return held
 
 
-def _hidden_firsts(
-    conn: sqlite3.Connection, hidden: set[int]
-) -> list[tuple[str, tuple[int, Offer] | None]]:
+#: (Location id, its first offer not hidden or None, that offer's terms of it)
+_Shown = tuple[str, int | None, frozenset[str]]
+
+
+def _hidden_firsts(conn: sqlite3.Connection, hidden: set[int]) -> list[_Shown]:
     """The Locations whose first offer is in ``hidden``, each with its first offer not in
-    ``hidden`` (ref and offer; None when every one is)."""
+    ``hidden`` and the kept terms it shows the Location with (None and none when every one
+    is hidden)."""
     refs = sorted(hidden)
     locs: list[str] = []
     for i in range(0, len(refs), _CHUNK):
@@ -237,4 +268,7 @@ def _hidden_firsts(
     users = location_dates.users(conn, locs)
     shown = {loc: next((r for r in refs if r not in hidden), None) for loc, refs in users.items()}
     offers = _offers(conn, [r for r in shown.values() if r is not None], {})
-    return [(loc, None if r is None else (r, offers[r])) for loc, r in shown.items()]
+    return [
+        (loc, r, frozenset(terms_of(offers[r], loc)) if r is not None else frozenset())
+        for loc, r in shown.items()
+    ]
