@@ -15,6 +15,12 @@ look-up is asked only of the candidates, ``among``):
 - otherwise only the intersection is read and the remaining conditions tested on it.
 
 Engines without ring arrays (Elasticsearch) keep the plain path over their candidates.
+
+A search without a position whose codes or prefilter the engine decides (:func:`coded_lookup`:
+``specialty=…&_filter=(age-range-low le 35 and age-range-high ge 35)``, a specialty with counter
+parameters…) goes the same way through the engine's candidates (ring arrays without
+distances), paged in the order of the keys; on an engine without ring arrays it is left to the
+plain look-ups (``lookup``) and ``search.run``.
 """
 
 from __future__ import annotations
@@ -34,11 +40,12 @@ from ror.api.fhir.lookup import (
     priced_group,
 )
 from ror.api.fhir.query import Node, SearchRequest
-from ror.api.fhir.search import Result, answer, flat, plan
+from ror.api.fhir.search import Plan, Result, answer, flat, plan
 from ror.criteria import Audience
 from ror.geo.distance import dot_to_km
 from ror.indexer.terms import PRICE_ORDERS
 from ror.search.engine import Candidates, Engine, Lookup, Lookups
+from ror.search.prefilter import Prefilter
 from ror.search.rings import Ring, RingStream
 
 
@@ -51,21 +58,54 @@ def near_lookup(request: SearchRequest, engine: Engine, audience: Audience) -> R
     p = plan(request, audience)
     if p.residual is None or p.query.zone_keys or p.query.point is None:
         return None  # the engine decides it whole, or zones widen it: ``search.run``
+    return _through(request, engine, audience, p, plain=True)
+
+
+def coded_lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result | None:
+    """A search without a position whose codes or prefilter the engine decides, answered the
+    same way over the engine's candidates (in no distance order: they are paged in the order
+    of the keys, only the page read, when nothing else is left or the keys decide the rest),
+    or None when the engine narrows nothing or the search has nothing for the keys."""
+    if request.near is not None or request.resource != "HealthcareService":
+        return None
+    if not isinstance(engine, Lookups):
+        return None
+    p = plan(request, audience)
+    if p.query.point is not None or p.query.zone_keys:
+        return None  # a postcode bound (``lookup`` finds it), zones: ``search.run``
+    if not p.query.codes and p.query.prefilter == Prefilter():
+        return None  # every offer a candidate: ``lookup``
+    if p.residual is None and request.summary == "count":
+        return None  # the engine's own count: ``search.run``
+    return _through(request, engine, audience, p, plain=False)
+
+
+def _through(
+    request: SearchRequest, engine: Lookups, audience: Audience, p: Plan, *, plain: bool
+) -> Result | None:
+    """The engine's candidates of ``p`` as ring arrays, intersected with the offers the
+    look-ups of its residual find, counted and paged (None: no look-up to use). An engine
+    without ring arrays (Elasticsearch): its candidates answered as ``search.run`` does when
+    ``plain``, else None (the other paths: ``lookup``, ``search.run``)."""
+    assert isinstance(engine, Engine)
+    residual = flat(p.residual) if p.residual is not None else []
     order = ORDERS.get(tuple((k.key, k.descending) for k in request.sort))
     priced = priced_group(request, engine, order)
-    if priced is not None and any(c not in flat(p.residual) for c in priced[1]):
+    if priced is not None and any(c not in residual for c in priced[1]):
         priced = None  # not every price condition left to the keys
     order = keyed_order(engine, order, priced) if engine.lookup_among() else None
-    looked, exact, counters = _lookups(flat(p.residual), engine, priced)
-    if not looked or not engine.lookup_ready():
+    looked, exact, counters = _lookups(residual, engine, priced)
+    if (not looked and p.residual is not None) or not engine.lookup_ready():
         return None
+    if p.residual is None and order is None:
+        return None  # the engine decides it whole, in an order the keys do not keep: ``run``
     if counters and not audience.capacities:
         return Result(0, [])  # the caller sees no counter: none passes (``facts.view``)
     with engine.snapshot():
         found = engine.candidates(p.query)
         stream = found.rings
         if stream is None or stream.by_zone is not None:
-            return answer(request, engine, p, found)
+            return answer(request, engine, p, found) if plain else None
         rings = [ring.take(ring.fails == 0) for ring in stream.rings()]
         refs = np.concatenate([r.refs for r in rings]) if rings else np.empty(0, np.int64)
         kept = _found(engine, looked, refs)

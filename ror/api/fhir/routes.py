@@ -32,7 +32,7 @@ from ror.api.fhir.location_lookup import location_lookup
 from ror.api.fhir.location_names import location_names
 from ror.api.fhir.location_tags import location_tags
 from ror.api.fhir.lookup import lookup
-from ror.api.fhir.near_lookup import near_lookup
+from ror.api.fhir.near_lookup import coded_lookup, near_lookup
 from ror.api.fhir.outcome import FhirError, Issue, error_response, fhir_response
 from ror.api.fhir.params import lenient, parse_search
 from ror.api.fhir.query import Atom, SearchRequest
@@ -99,6 +99,7 @@ async def _search(
             or location_names(search, engine, seen_by)
             or location_tags(search, engine, seen_by)
             or near_lookup(search, engine, seen_by)
+            or coded_lookup(search, engine, seen_by)
             or lookup(search, engine, seen_by)
             or run(search, engine, seen_by)
         )
