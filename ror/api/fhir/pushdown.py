@@ -10,7 +10,13 @@ Only top-level conditions whose FHIR meaning is the prefilter's own test are tak
   counter has at least one" is "their sum has at least one". It is taken only when nothing
   else needs a Location, since an all-of tests its Location conditions on one Location.
 
-Everything else stays in the residual, tested in Python (``evaluate``).
+Everything else stays in the residual, tested in Python (``evaluate``). One prefilter
+criterion only narrows, its conditions staying in the residual:
+
+- ``equipment-type`` with one code (and ``equipment-feature`` with one code), top-level, is
+  ``Prefilter.equipment`` of that type (with that feature): an equipment of a Location
+  holding them both is an item of the offer with that key; the limit, and the one Location
+  and equipment holding every condition, are tested in Python.
 """
 
 from __future__ import annotations
@@ -45,7 +51,18 @@ def consume_prefilter(conditions: Sequence[Node]) -> tuple[Prefilter, list[Node]
     if beds is not None:
         prefilter = replace(prefilter, bed_nature=beds[0], bed_min=1)
         rest = [c for c in rest if c not in beds[1]]
-    return prefilter, rest
+    return replace(prefilter, equipment=_equipment(rest)), rest
+
+
+def _equipment(conditions: Sequence[Node]) -> tuple[tuple[str, str | None], ...]:
+    """The (type, feature or None) key every match has, when the conditions ask one equipment
+    of one type; nothing otherwise."""
+    asked = [c for c in conditions if isinstance(c, Atom) and c.param.scope == "equipment"]
+    types = {code for c in asked if (code := _token(c, "code")) is not None}
+    features = {code for c in asked if (code := _token(c, "feature")) is not None}
+    if len(types) != 1:
+        return ()
+    return ((types.pop(), features.pop() if len(features) == 1 else None),)
 
 
 def _plain(node: Node) -> Atom | None:
