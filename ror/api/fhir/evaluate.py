@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Final
 
@@ -73,7 +73,9 @@ class Binding:
         return self.location.capacities if level == "counter" else self.location.equipment
 
     def bind(self, level: str, value: object) -> Binding:
-        return replace(self, **{level: value})  # type: ignore[arg-type]
+        bound = Binding(self.view, self.location, self.counter, self.equipment, self.price)
+        object.__setattr__(bound, level, value)  # a new binding: no ``replace`` per element
+        return bound
 
 
 def matches(node: Node, view: OfferView, location: LocationView | None = None) -> bool:
@@ -95,22 +97,22 @@ def holds(node: Node, b: Binding) -> bool:
 
 
 def _all(children: Sequence[Node], b: Binding) -> bool:
-    needed: frozenset[str] = frozenset()
-    for child in children:
-        needed |= levels(child)
-    level = _unbound(needed, b)
+    needs = [levels(child) for child in children]
+    level = _unbound(frozenset().union(*needs), b)
     if level is None:
         return all(holds(child, b) for child in children)
-    together = [c for c in children if level in levels(c)]
-    rest = [c for c in children if level not in levels(c)]
-    if not _all(rest, b):  # the others still bind their own levels together
+    together = [c for c, n in zip(children, needs, strict=True) if level in n]
+    rest = [c for c, n in zip(children, needs, strict=True) if level not in n]
+    if rest and not _all(rest, b):  # the others still bind their own levels together
         return False
     return any(_all(together, b.bind(level, v)) for v in b.options(level))
 
 
-def _unbound(needed: Iterable[str], b: Binding) -> str | None:
-    wanted = set(needed)
-    return next((lv for lv in LEVEL_ORDER if lv in wanted and not b.bound(lv)), None)
+def _unbound(needed: frozenset[str], b: Binding) -> str | None:
+    for lv in LEVEL_ORDER:
+        if lv in needed and getattr(b, lv) is None:
+            return lv
+    return None
 
 
 # --- one value against what is bound ------------------------------------------------------
