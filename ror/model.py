@@ -137,6 +137,20 @@ class Establishment:
         return "02" in self.financial_help
 
 
+#: UCUM mass units with their factor to kilograms.
+MASS_UNITS: Final = {"kg": 1.0, "g": 0.001, "t": 1000.0, "[lb_av]": 0.45359237}
+
+
+def measure_unit(unit: str | None) -> tuple[str | None, float]:
+    """The unit a measure is compared in, and the factor to it (masses in kg)."""
+    if unit is None or not unit.strip():
+        return None, 1.0
+    factor = MASS_UNITS.get(unit.strip())
+    if factor is not None:
+        return "kg", factor
+    return unit.strip(), 1.0
+
+
 @dataclass(frozen=True, slots=True)
 class Equipment:
     """Equipment of a Location (R212) with its optional limit (R340, e.g. 001 Poids maximum)."""

@@ -289,6 +289,19 @@ class PriceTest:
 
 
 @dataclass(frozen=True, slots=True)
+class EquipmentTest:
+    """One equipment item of one of the offer's Locations passing every test: of type ``code``,
+    of ``feature`` when given; when ``spans`` is given, its limit in its kind's unit
+    (``model.measure_unit``: masses in kg) lies in one of them, its unit being ``unit`` or none
+    when ``unit`` is given."""
+
+    code: str
+    feature: str | None = None
+    spans: tuple[tuple[Bound, Bound], ...] | None = None
+    unit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Lookup:
     """Offers by key (``ror.indexer.terms``): having one of ``terms``, or a term starting with
     one of ``prefixes``; or (``field`` set) a date of ``field`` in one of ``ranges``, each
@@ -297,7 +310,8 @@ class Lookup:
     Location-scope name, some Location's); or (``counters`` set) one of whose Locations has a
     current counter passing every one of ``counters``; or (``either`` set) that one of the
     look-ups ``either`` finds (their union, each offer once); or (``price`` set) whose
-    establishment has a price passing it."""
+    establishment has a price passing it; or (``equipment`` set) having an equipment item
+    passing it."""
 
     terms: tuple[str, ...] = ()
     prefixes: tuple[str, ...] = ()
@@ -308,6 +322,7 @@ class Lookup:
     counters: tuple[CounterTest, ...] = ()
     either: tuple[Lookup, ...] = ()
     price: PriceTest | None = None
+    equipment: EquipmentTest | None = None
 
 
 #: A page row of :meth:`Lookups.lookup_page`: (ref, offer id, sort key: a date key, a price
@@ -348,6 +363,10 @@ class Lookups(Protocol):
         (``sort:price-start``… :data:`ror.indexer.terms.PRICE_ORDERS`: the newest start date
         or the lowest amount of the prices passing it) with it; False while the price keys
         are being filled."""
+        ...
+
+    def lookup_equipment(self) -> bool:
+        """Look-ups with ``equipment`` are answered (False while their keys are being filled)."""
         ...
 
     def lookup_refs(self, lookup: Lookup, limit: int, among: Sequence[int] = ()) -> set[int] | None:

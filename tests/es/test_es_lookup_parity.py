@@ -112,6 +112,9 @@ class BuilderLookups:
     def lookup_prices(self) -> bool:
         return False
 
+    def lookup_equipment(self) -> bool:
+        return False
+
     def lookup_refs(self, found: Lookup, limit: int, among: Sequence[int] = ()) -> set[int] | None:
         return self.lookups.refs(found, limit, among)
 

@@ -31,7 +31,6 @@ from ror.api.fhir.values import (
     Token,
     Value,
     ZoneKeys,
-    measure_unit,
 )
 from ror.geo.distance import great_circle_km
 from ror.indexer.facts import (
@@ -47,7 +46,7 @@ from ror.indexer.facts import (
     organizations_above,
     text_of,
 )
-from ror.model import Capacity, Equipment, Price
+from ror.model import Capacity, Equipment, Price, measure_unit
 from ror.ranking.eligibility import zone_matched
 
 LEVEL_ORDER: Final = ("location", "counter", "equipment", "price")

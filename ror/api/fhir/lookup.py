@@ -33,7 +33,7 @@ from typing import Final
 from ror.api.fhir import paging
 from ror.api.fhir.query import AnyOf, Atom, Node, SearchRequest
 from ror.api.fhir.search import Hit, Result, flat, run
-from ror.api.fhir.values import DateRange, Number, Text, Token
+from ror.api.fhir.values import DateRange, Number, Quantity, Text, Token
 from ror.criteria import Audience
 from ror.indexer.facts import view
 from ror.indexer.terms import (
@@ -63,6 +63,7 @@ from ror.search.engine import (
     Bound,
     CounterTest,
     Engine,
+    EquipmentTest,
     Listings,
     LocationDates,
     Lookup,
@@ -110,10 +111,11 @@ def lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result
     group = counter_group(conditions) if service and engine.lookup_counters() else None
     if group is not None and not audience.capacities:
         return Result(0, [])  # the caller sees no counter: none passes (``facts.view``)
+    equipped = equipment_group(conditions) if service and engine.lookup_equipment() else None
     order = ORDERS.get(tuple((k.key, k.descending) for k in request.sort))
     priced = priced_group(request, engine, order) if service else None
     found = [(c, as_lookup(c, conditions, service, grams)) for c in conditions]
-    for kept in (group, priced):
+    for kept in (group, priced, equipped):
         if kept is not None:
             found = [(c, f) for c, f in found if c not in kept[1]] + [(kept[1][0], (kept[0], True))]
     order = keyed_order(engine, order, priced)
@@ -385,6 +387,50 @@ def counter_group(conditions: Sequence[Node]) -> tuple[Lookup, list[Node]] | Non
     if not group or any(t is None for t in tests):
         return None
     return Lookup(counters=tuple(t for t in tests if t is not None)), group
+
+
+def equipment_group(conditions: Sequence[Node]) -> tuple[Lookup, list[Node]] | None:
+    """The equipment look-up deciding the conditions that need a Location (all of them plain
+    ``equipment-type`` with one code, at most one ``equipment-feature`` with one code and at
+    most one ``limit-value`` with one value, held by one equipment of one Location, as
+    ``evaluate`` binds them), and those conditions; None otherwise."""
+    group = [c for c in conditions if c.needs & {"location", "counter", "equipment"}]
+    if not group or any(
+        not isinstance(c, Atom) or c.modifier is not None or c.param.scope != "equipment"
+        for c in group
+    ):
+        return None
+    by_field: dict[str, list[Atom]] = {}
+    for node in group:
+        assert isinstance(node, Atom)
+        by_field.setdefault(node.param.field, []).append(node)
+    if len(by_field.get("code", ())) != 1 or any(len(v) != 1 for v in by_field.values()):
+        return None
+    code = _one_code(by_field["code"][0])
+    feature = _one_code(by_field["feature"][0]) if "feature" in by_field else None
+    if code is None or ("feature" in by_field and feature is None):
+        return None
+    spans: tuple[tuple[Bound, Bound], ...] | None = None
+    unit = None
+    if "limit" in by_field:
+        values = by_field["limit"][0].values
+        if len(values) != 1 or not isinstance(values[0], Quantity):
+            return None
+        spans, unit = tuple(number_spans(values[0].number)), values[0].unit
+    if set(by_field) - {"code", "feature", "limit"}:
+        return None
+    return Lookup(equipment=EquipmentTest(code, feature, spans, unit)), group
+
+
+def _one_code(node: Atom) -> str | None:
+    """The one code of a token atom in its parameter's system (``evaluate.token_matches``
+    over an element's one value ``(param.system, None, code)``)."""
+    tokens = [v for v in node.values if isinstance(v, Token)]
+    if len(tokens) != 1 or len(node.values) != 1 or tokens[0].code is None:
+        return None
+    t = tokens[0]
+    named = t.key == node.param.system if t.key is not None else not t.system
+    return str(t.code) if named else None
 
 
 def _counter_test(node: Node) -> CounterTest | None:

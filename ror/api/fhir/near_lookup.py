@@ -35,6 +35,7 @@ from ror.api.fhir.lookup import (
     ORDERS,
     as_lookup,
     counter_group,
+    equipment_group,
     keyed_order,
     keyed_page,
     priced_group,
@@ -128,9 +129,10 @@ def _lookups(
     whether the counter conditions are among them (``lookup.counter_group``; the price
     conditions are ``priced``'s look-up when given: ``lookup.priced_group``)."""
     group = counter_group(conditions) if engine.lookup_counters() else None
+    equipped = equipment_group(conditions) if engine.lookup_equipment() else None
     grams = engine.lookup_contains()
     found = [(c, as_lookup(c, conditions, True, grams)) for c in conditions]
-    for kept in (group, priced):
+    for kept in (group, priced, equipped):
         if kept is not None:
             found = [(c, f) for c, f in found if c not in kept[1]] + [(kept[1][0], (kept[0], True))]
     exact = all(f is not None and f[1] for _, f in found)

@@ -27,13 +27,13 @@ from ror import nomenclature
 from ror.dates import FIRST_YEAR, LAST_YEAR
 from ror.errors import InvalidInput
 from ror.indexer import terms
+from ror.model import measure_unit
 
 Prefix = Literal["eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap"]
 PREFIXES: Final = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap")
 
 #: UCUM units accepted per quantity kind, with their factor to the canonical unit.
 AGE_UNITS: Final = {"a": 1.0, "mo": 1 / 12, "wk": 7 / 365.25, "d": 1 / 365.25}
-MASS_UNITS: Final = {"kg": 1.0, "g": 0.001, "t": 1000.0, "[lb_av]": 0.45359237}
 UCUM_SYSTEMS: Final = frozenset({"http://unitsofmeasure.org", "https://unitsofmeasure.org"})
 
 _NUMBER: Final = re.compile(r"^[-+]?(\d+)(?:\.(\d+))?(?:[eE][-+]?\d+)?$")
@@ -242,16 +242,6 @@ def parse_quantity(text: str, kind: Literal["age", "measure"], where: str) -> Qu
         return Quantity(scale(number, factor), "a")
     canonical, factor = measure_unit(unit)
     return Quantity(scale(number, factor), canonical)
-
-
-def measure_unit(unit: str | None) -> tuple[str | None, float]:
-    """The unit a measure is compared in, and the factor to it (masses in kg)."""
-    if unit is None or not unit.strip():
-        return None, 1.0
-    factor = MASS_UNITS.get(unit.strip())
-    if factor is not None:
-        return "kg", factor
-    return unit.strip(), 1.0
 
 
 def scale(number: Number, factor: float) -> Number:

@@ -384,6 +384,10 @@ class ElasticsearchEngine:
         """Not kept here: a price amount and a price order are tested on the offers."""
         return False
 
+    def lookup_equipment(self) -> bool:
+        """Not kept here: the equipment parameters are tested on the offers."""
+        return False
+
     def lookup_page(
         self,
         lookup: Lookup | None,

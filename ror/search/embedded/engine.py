@@ -31,6 +31,7 @@ from ror.model import Capacity, Offer
 from ror.search.embedded import capacities as embedded_capacities
 from ror.search.embedded import (
     cells,
+    equipment_keys,
     groups,
     location_dates,
     location_names,
@@ -163,6 +164,8 @@ class EmbeddedEngine:
                 location_tags.fill(self.db.conn(), self.db.write_lock)
             if not price_keys.ready(self.db.conn()):  # written before the price keys existed
                 price_keys.fill(self.db.conn(), self.db.write_lock)
+            if not equipment_keys.ready(self.db.conn()):  # made before the equipment keys
+                equipment_keys.fill(self.db.conn(), self.db.write_lock)
 
     # --- connections and cached state ------------------------------------------------------
 
@@ -681,6 +684,9 @@ class EmbeddedEngine:
 
     def lookup_prices(self) -> bool:
         return price_keys.ready(self.db.conn())
+
+    def lookup_equipment(self) -> bool:
+        return equipment_keys.ready(self.db.conn())
 
     def lookup_refs(self, lookup: Lookup, limit: int, among: Sequence[int] = ()) -> set[int] | None:
         with self.db.snapshot() as conn:

@@ -57,6 +57,7 @@ from ror.indexer.terms import (
 from ror.model import Offer
 from ror.search.embedded import (
     counter_lookup,
+    equipment_keys,
     key_days,
     location_dates,
     location_names,
@@ -124,6 +125,7 @@ def ensure_tables(conn: sqlite3.Connection) -> None:
     location_tags.ensure_tables(conn)
     counter_lookup.ensure_tables(conn)
     price_keys.ensure_tables(conn)
+    equipment_keys.ensure_tables(conn)
     counted = key_days.ensure_tables(conn)
     known = conn.execute("SELECT value FROM meta WHERE key = 'terms_format'").fetchone()
     if counted or known is None or known[0] != TERMS_FORMAT:  # keys of an older kind: again
@@ -153,6 +155,7 @@ def index_offer(conn: sqlite3.Connection, rid: int, offer: Offer) -> None:
     location_dates.index_offer(conn, rid, offer)
     location_names.index_offer(conn, rid, offer)
     price_keys.index_offer(conn, rid, offer)
+    equipment_keys.index_offer(conn, rid, offer)
     if TRIGRAM:
         conn.execute(_INSERT_GRAMS, (rid, *offer_names(offer)))
 
@@ -163,6 +166,7 @@ def remove(conn: sqlite3.Connection, rid: int) -> None:
     location_dates.remove(conn, rid)
     location_names.remove(conn, rid)
     price_keys.remove(conn, rid)
+    equipment_keys.remove(conn, rid)
     if TRIGRAM:
         conn.execute("DELETE FROM offer_grams WHERE rowid = ?", (rid,))
 
@@ -209,6 +213,7 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
         location_names.clear(conn)
         location_tags.clear(conn)
         price_keys.clear(conn)
+        equipment_keys.clear(conn)
         if TRIGRAM:
             conn.execute("DELETE FROM offer_grams")
         for index in _BY_RID:  # made again at the end, in one pass
@@ -242,6 +247,7 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
                     location_names.mark_ready(conn)
                     location_tags.mark_ready(conn)
                     price_keys.mark_complete(conn)
+                    equipment_keys.mark_complete(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -281,12 +287,13 @@ def merge_grams(conn: sqlite3.Connection, lock: Any) -> None:
 
 def _insert_sorted(conn: sqlite3.Connection, rows: Sequence[tuple[int, bytes]]) -> None:
     """The keys of these stored offers, written in key order (their earlier ones replaced)."""
-    terms, dates, locs, names, decoded, prices = [], [], [], [], [], []
+    terms, dates, locs, names, decoded, prices, items = [], [], [], [], [], [], []
     for rid, doc in rows:
         offer = decode_doc(doc)
         decoded.append((rid, offer))
         terms += [(term, offer.id, rid) for term in offer_terms(offer)]
         prices += price_keys.rows_of(rid, offer)
+        items += equipment_keys.rows_of(rid, offer)
         dates += [(field, ts, offer.id, rid) for field, ts in offer_dates(offer)]
         locs += location_dates.index_offer(conn, rid, offer)
         names.append((rid, *offer_names(offer)))
@@ -298,6 +305,7 @@ def _insert_sorted(conn: sqlite3.Connection, rows: Sequence[tuple[int, bytes]]) 
     conn.executemany("INSERT OR REPLACE INTO offer_terms VALUES (?, ?, ?)", terms)
     conn.executemany("INSERT OR IGNORE INTO offer_dates VALUES (?, ?, ?, ?)", dates)
     price_keys.insert(conn, prices)
+    equipment_keys.insert(conn, items)
     if TRIGRAM:
         conn.executemany(_INSERT_GRAMS, names)
 
@@ -365,6 +373,8 @@ def refs(
         return None if len(counted) > limit else set(counted)
     if lookup.price is not None:
         return price_keys.refs(conn, lookup.price, limit, among)
+    if lookup.equipment is not None:
+        return equipment_keys.refs(conn, lookup.equipment, limit, among)
     where, params = _where(lookup, "k")
     if among:
         found: set[int] = set()
@@ -395,6 +405,8 @@ def count(conn: sqlite3.Connection, names: Names, lookup: Lookup) -> int:
         return len(counter_lookup.refs(conn, lookup))
     if lookup.price is not None:
         return price_keys.count(conn, lookup.price)
+    if lookup.equipment is not None:
+        return equipment_keys.count(conn, lookup.equipment)
     if lookup.text is not None:
         return len(names.found(conn, lookup))
     if lookup.field in SINGLE and len(lookup.ranges) == 1:
@@ -491,13 +503,12 @@ def page(
         if few is not None:
             return _sorted(conn, sorted(few), order, after, limit)
         if any(
-            part.text is not None or part.counters or part.price is not None
-            for part in _parts(lookup)
+            part.text is not None or part.counters or _keyed_apart(part) for part in _parts(lookup)
         ):
             found = sorted(refs(conn, names, lookup, sys.maxsize) or ())
             return _among(conn, np.asarray(found, dtype=np.int64), order, after, limit)
         return _walk(conn, lookup, order, after, limit)
-    if lookup.counters or lookup.price is not None:
+    if lookup.counters or _keyed_apart(lookup):
         counted = sorted(refs(conn, names, lookup, sys.maxsize) or ())
         return _among(conn, np.asarray(counted, dtype=np.int64), order, after, limit)
     if order != "_id" and lookup.field == "offer.last_updated" and len(lookup.ranges) == 1:
@@ -508,6 +519,11 @@ def page(
     if few is not None:
         return _sorted(conn, sorted(few), order, after, limit)
     return _walk(conn, lookup, order, after, limit)
+
+
+def _keyed_apart(lookup: Lookup) -> bool:
+    """A look-up of a table of its own (prices, equipment), found whole and then paged."""
+    return lookup.price is not None or lookup.equipment is not None
 
 
 def _bounds(span: tuple[int | None, int | None], order: str) -> tuple[int | None, int | None]:
@@ -680,7 +696,7 @@ def _by_name(
             return _names_sorted(conn, sorted(few), descending, after, limit)
         if lookup.text is not None:
             found = names.found(conn, lookup)
-        elif lookup.counters or lookup.either or lookup.price is not None:
+        elif lookup.counters or lookup.either or _keyed_apart(lookup):
             every = refs(conn, names, lookup, 2**62) or set()
             found = np.asarray(sorted(every), dtype=np.int64)
     test = lookup if lookup is not None and found is None and not among else None

@@ -1,0 +1,200 @@
+"""The equipment items of the offers' Locations as keys (``Lookup.equipment``).
+
+``offer_equipment``: one row per equipment item of a Location of the offer (those
+``facts.view`` shows: of one of the offer's Locations, or without one when the offer has none):
+its ``type`` (R212), ``feature`` (R340, '' for none), its limit's ``unit`` as it is compared
+('' for none) and ``value`` in that unit (``model.measure_unit``: masses in kg; NULL for
+none), and the offer's ``rid``; indexed by type, feature and value, and by rid.
+
+A look-up finds the offers having one item passing every test (``evaluate`` binds one equipment
+of one Location for the equipment parameters of an all-of); counted by distinct rid.
+
+Written with the other keys (``lookups.index_offer``, ``remove``, ``fill``);
+``meta.equipment_keys`` says they are complete. An index made before this table existed fills
+it alone when opened (:func:`fill`), the other keys untouched.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
+
+from ror.model import Offer, measure_unit
+from ror.search.embedded.rows import decode_doc
+from ror.search.engine import Bound, EquipmentTest
+
+BATCH: Final = 5000  # offers per write transaction while the table is filled
+_CHUNK: Final = 500
+
+DDL: Final = [
+    "CREATE TABLE IF NOT EXISTS offer_equipment (type TEXT NOT NULL, feature TEXT NOT NULL, "
+    "unit TEXT NOT NULL, value REAL, rid INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS offer_equipment_key ON offer_equipment "
+    "(type, feature, value, unit, rid)",
+    "CREATE INDEX IF NOT EXISTS offer_equipment_rid ON offer_equipment (rid, type)",
+]
+_INSERT: Final = "INSERT INTO offer_equipment VALUES (?, ?, ?, ?, ?)"
+
+Row = tuple[str, str, str, float | None, int]
+
+
+def ensure_tables(conn: sqlite3.Connection) -> None:
+    for ddl in DDL:
+        conn.execute(ddl)
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def rows_of(rid: int, offer: Offer) -> list[Row]:
+    """The offer's rows: its items on one of its Locations (``facts.view``)."""
+    shown = set(offer.location_ids) if offer.location_ids else {""}
+    out: set[Row] = set()
+    for e in offer.equipment:
+        if e.location_id not in shown:
+            continue
+        unit, factor = measure_unit(e.limit_unit)
+        value = None if e.limit_value is None else e.limit_value * factor
+        out.add((e.code, e.feature or "", unit or "", value, rid))
+    return sorted(out, key=_in_key_order)
+
+
+def index_offer(conn: sqlite3.Connection, rid: int, offer: Offer) -> None:
+    """The equipment keys of one offer being written (after :func:`remove`)."""
+    conn.executemany(_INSERT, rows_of(rid, offer))
+
+
+def remove(conn: sqlite3.Connection, rid: int) -> None:
+    conn.execute("DELETE FROM offer_equipment WHERE rid = ?", (rid,))
+
+
+def insert(conn: sqlite3.Connection, rows: Iterable[Row]) -> None:
+    listed: list[Row] = list(rows)
+    listed.sort(key=_in_key_order)
+    conn.executemany(_INSERT, listed)
+
+
+def _in_key_order(row: Row) -> tuple[str, str, bool, float, str, int]:
+    return row[0], row[1], row[3] is not None, row[3] or 0.0, row[2], row[4]
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    """Before every key is filled again (``lookups.fill``): empty, not complete."""
+    conn.execute("DELETE FROM offer_equipment")
+    conn.execute("DELETE FROM meta WHERE key IN ('equipment_keys', 'equipment_fill')")
+
+
+def mark_complete(conn: sqlite3.Connection) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('equipment_keys', '1')")
+
+
+def ready(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM meta WHERE key = 'equipment_keys'").fetchone() is not None
+
+
+def fill(conn: sqlite3.Connection, lock: Any) -> int:
+    """Fill the table alone from the stored documents, ``BATCH`` offers per write transaction
+    under ``lock`` (each batch replaces its offers' rows: writes meanwhile keep theirs); complete
+    unless a full load came meanwhile (a new ``generation``: its own fill does it) or another
+    process started filling it (it goes on alone). Returns the offers done here."""
+
+    def meta(key: str) -> str:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else ""
+
+    mine = uuid.uuid4().hex
+    with lock:
+        conn.execute("BEGIN IMMEDIATE")
+        started = meta("generation")
+        conn.execute("DELETE FROM offer_equipment")
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('equipment_fill', ?)", (mine,))
+        conn.execute("COMMIT")
+    after, done = 0, 0
+    while True:
+        with lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if meta("equipment_fill") != mine:
+                    conn.execute("COMMIT")
+                    return done
+                rows = conn.execute(
+                    "SELECT rid, doc FROM offers WHERE rid > ? ORDER BY rid LIMIT ?", (after, BATCH)
+                ).fetchall()
+                if rows:
+                    marks = ", ".join("?" * len(rows))
+                    conn.execute(
+                        f"DELETE FROM offer_equipment WHERE rid IN ({marks})", [r[0] for r in rows]
+                    )
+                    insert(conn, (e for rid, doc in rows for e in rows_of(rid, decode_doc(doc))))
+                elif meta("generation") == started:
+                    mark_complete(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        if not rows:
+            return done
+        done += len(rows)
+        after = int(rows[-1][0])
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _passes(test: EquipmentTest) -> tuple[str, list[Any]]:
+    """The condition on an ``offer_equipment`` row ``e`` passing ``test`` (``evaluate``: a
+    limit asked in a unit fails an item whose limit has another one)."""
+    parts = ["e.type = ?"]
+    params: list[Any] = [test.code]
+    if test.feature is not None:
+        parts.append("e.feature = ?")
+        params.append(test.feature)
+    if test.spans is not None:
+        parts.append("e.value IS NOT NULL")
+        if test.unit is not None:
+            parts.append("e.unit IN ('', ?)")
+            params.append(test.unit)
+        spans = [_span(low, high, params) for low, high in test.spans]
+        parts.append("(" + (" OR ".join(spans) or "0") + ")")
+    return " AND ".join(parts), params
+
+
+def _span(low: Bound, high: Bound, params: list[Any]) -> str:
+    bounds = []
+    if low is not None:
+        bounds.append("e.value >= ?" if low[1] else "e.value > ?")
+        params.append(low[0])
+    if high is not None:
+        bounds.append("e.value <= ?" if high[1] else "e.value < ?")
+        params.append(high[0])
+    return "(" + (" AND ".join(bounds) or "1") + ")"
+
+
+def refs(
+    conn: sqlite3.Connection, test: EquipmentTest, limit: int, among: Sequence[int] = ()
+) -> set[int] | None:
+    where, params = _passes(test)
+    if among:
+        found: set[int] = set()
+        for i in range(0, len(among), _CHUNK):
+            part = list(among[i : i + _CHUNK])
+            sql = (
+                "SELECT DISTINCT e.rid FROM offer_equipment e INDEXED BY offer_equipment_rid "
+                f"WHERE {where} AND e.rid IN ({', '.join('?' * len(part))})"
+            )
+            found.update(int(r) for (r,) in conn.execute(sql, [*params, *part]))
+        return found
+    found = set()
+    for (rid,) in conn.execute(f"SELECT e.rid FROM offer_equipment e WHERE {where}", params):
+        found.add(int(rid))
+        if len(found) > limit:
+            return None
+    return found
+
+
+def count(conn: sqlite3.Connection, test: EquipmentTest) -> int:
+    where, params = _passes(test)
+    sql = f"SELECT count(DISTINCT e.rid) FROM offer_equipment e WHERE {where}"
+    return int(conn.execute(sql, params).fetchone()[0])
