@@ -64,6 +64,7 @@ from ror.search.embedded import (
     location_tags,
     price_keys,
 )
+from ror.search.embedded.chunked import rows_in
 from ror.search.embedded.rows import decode_doc
 from ror.search.embedded.substrings import Names, Refs
 from ror.search.engine import Lookup, LookupRow, SortValue
@@ -74,7 +75,6 @@ TERMS_FORMAT: Final = "3"
 SMALL: Final = 4000  # a look-up finding at most this many offers is sorted whole
 BATCH: Final = 5000  # offers per write transaction while the keys are filled
 MERGE_PAGES: Final = 2000  # trigram index pages merged per write transaction after a fill
-_CHUNK: Final = 500
 _TOP: Final = "\U0010ffff"
 #: Date fields with one date per offer (count without DISTINCT).
 _BY_RID: Final = ("offer_terms_rid", "offer_dates_rid")
@@ -377,15 +377,10 @@ def refs(
         return equipment_keys.refs(conn, lookup.equipment, limit, among)
     where, params = _where(lookup, "k")
     if among:
-        found: set[int] = set()
-        for i in range(0, len(among), _CHUNK):
-            part = list(among[i : i + _CHUNK])
-            sql = (
-                f"SELECT DISTINCT k.rid FROM {_table(lookup)} k WHERE {where} "
-                f"AND k.rid IN ({', '.join('?' * len(part))})"
-            )
-            found.update(int(r) for (r,) in conn.execute(sql, [*params, *part]))
-        return found
+        sql = (
+            f"SELECT DISTINCT k.rid FROM {_table(lookup)} k WHERE {where} AND k.rid IN ({{marks}})"
+        )
+        return {int(r) for (r,) in rows_in(conn, sql, params, among)}
     sql = f"SELECT k.rid FROM {_table(lookup)} k WHERE {where}"
     if lookup.field is None and len(lookup.terms) == 1 and not lookup.prefixes:
         rows = conn.execute(sql + " LIMIT ?", [*params, min(limit, 1 << 62) + 1]).fetchall()
@@ -650,17 +645,12 @@ def _sorted(
 ) -> list[LookupRow]:
     """The first ``limit`` of ``found`` after ``after``, following the rows ``before``."""
     keyed: list[tuple[int | None, str, int]] = []
-    listed = sorted(found)
-    for i in range(0, len(listed), _CHUNK):
-        part = listed[i : i + _CHUNK]
-        marks = ", ".join("?" * len(part))
-        if order == "_id":
-            sql = f"SELECT NULL, id, rid FROM offers WHERE rid IN ({marks})"
-            rows = conn.execute(sql, part)
-        else:
-            sql = f"SELECT ts, id, rid FROM offer_dates WHERE field = ? AND rid IN ({marks})"
-            rows = conn.execute(sql, [order, *part])
-        keyed.extend((ts, str(oid), int(rid)) for ts, oid, rid in rows)
+    if order == "_id":
+        rows = rows_in(conn, "SELECT NULL, id, rid FROM offers WHERE rid IN ({marks})", (), found)
+    else:
+        sql = "SELECT ts, id, rid FROM offer_dates WHERE field = ? AND rid IN ({marks})"
+        rows = rows_in(conn, sql, (order,), found)
+    keyed.extend((ts, str(oid), int(rid)) for ts, oid, rid in rows)
     keyed.sort(key=lambda k: (k[0] or 0, k[1]))
     if after is not None:
         keyed = [k for k in keyed if (k[0] or 0, k[1]) > (after[0] or 0, after[1])]
@@ -717,18 +707,16 @@ def _names_sorted(
     limit: int,
 ) -> list[LookupRow]:
     """The first ``limit`` of a few offers after ``after``, in the name order, sorted whole."""
-    keyed: dict[int, tuple[str, str | None]] = {}
-    for i in range(0, len(found), _CHUNK):
-        part = list(found[i : i + _CHUNK])
-        marks = ", ".join("?" * len(part))
-        for rid, oid in conn.execute(f"SELECT rid, id FROM offers WHERE rid IN ({marks})", part):
-            keyed[int(rid)] = (str(oid), None)
-        sql = (
-            "SELECT rid, substr(term, ?) FROM offer_terms WHERE term >= ? AND term < ? "
-            f"AND rid IN ({marks})"
-        )
-        for rid, key in conn.execute(sql, [len(_NAMED) + 1, _NAMED, _NAMED + _TOP, *part]):
-            keyed[int(rid)] = (keyed[int(rid)][0], str(key))
+    sql = "SELECT rid, id FROM offers WHERE rid IN ({marks})"
+    keyed: dict[int, tuple[str, str | None]] = {
+        int(rid): (str(oid), None) for rid, oid in rows_in(conn, sql, (), found)
+    }
+    sql = (
+        "SELECT rid, substr(term, ?) FROM offer_terms WHERE term >= ? AND term < ? "
+        "AND rid IN ({marks})"
+    )
+    for rid, key in rows_in(conn, sql, (len(_NAMED) + 1, _NAMED, _NAMED + _TOP), found):
+        keyed[int(rid)] = (keyed[int(rid)][0], str(key))
     named = sorted(
         ((key, oid, rid) for rid, (oid, key) in keyed.items() if key is not None),
         key=lambda k: k[1],

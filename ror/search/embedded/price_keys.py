@@ -35,12 +35,12 @@ from ror.indexer.terms import (
     offer_prices,
 )
 from ror.model import Offer
+from ror.search.embedded.chunked import rows_in
 from ror.search.embedded.rows import decode_doc
 from ror.search.engine import Bound, LookupRow, PriceTest, SortValue
 
 BATCH: Final = 5000  # offers per write transaction while the table is filled
 SMALL: Final = 4000  # a set of offers this small is keyed and sorted whole
-_CHUNK: Final = 500
 
 DDL: Final = [
     "CREATE TABLE IF NOT EXISTS offer_prices (type TEXT NOT NULL, start INTEGER, "
@@ -205,16 +205,12 @@ def refs(
 ) -> set[int] | None:
     where, params = _passes(test, "p")
     if among:
-        found: set[int] = set()
-        for i in range(0, len(among), _CHUNK):
-            part = list(among[i : i + _CHUNK])
-            sql = (  # by offer: SQLite would otherwise walk the type's amounts for each chunk
-                f"SELECT DISTINCT p.rid FROM offer_prices p INDEXED BY offer_prices_rid "
-                f"WHERE {where} AND p.rid IN ({', '.join('?' * len(part))})"
-            )
-            found.update(int(r) for (r,) in conn.execute(sql, [*params, *part]))
-        return found
-    found = set()
+        sql = (  # by offer: SQLite would otherwise walk the type's amounts for each chunk
+            "SELECT DISTINCT p.rid FROM offer_prices p INDEXED BY offer_prices_rid "
+            f"WHERE {where} AND p.rid IN ({{marks}})"
+        )
+        return {int(r) for (r,) in rows_in(conn, sql, params, among)}
+    found: set[int] = set()
     for (rid,) in conn.execute(f"SELECT p.rid FROM offer_prices p WHERE {where}", params):
         found.add(int(rid))
         if len(found) > limit:
@@ -376,15 +372,11 @@ def _keyed(
     key = "max(p.start)" if start else "min(p.amount)"
     where, params = _passes(test, "p")
     keyed: list[tuple[int | float | None, str, int]] = []
-    listed = sorted(among)
-    for i in range(0, len(listed), _CHUNK):
-        part = listed[i : i + _CHUNK]
-        sql = (
-            f"SELECT p.rid, p.id, {key} FROM offer_prices p INDEXED BY offer_prices_rid "
-            f"WHERE {where} "
-            f"AND p.rid IN ({', '.join('?' * len(part))}) GROUP BY p.rid"
-        )
-        keyed += [(k, str(i), int(r)) for r, i, k in conn.execute(sql, [*params, *part])]
+    sql = (
+        f"SELECT p.rid, p.id, {key} FROM offer_prices p INDEXED BY offer_prices_rid "
+        f"WHERE {where} AND p.rid IN ({{marks}}) GROUP BY p.rid"
+    )
+    keyed += [(k, str(i), int(r)) for r, i, k in rows_in(conn, sql, params, sorted(among))]
 
     def rank(k: tuple[int | float | None, str, int] | tuple[SortValue, str]) -> tuple[Any, ...]:
         value = k[0]
