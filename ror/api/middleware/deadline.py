@@ -88,7 +88,8 @@ class _Reader:
             left = self.body_due - time.monotonic()
             if left <= 0:
                 raise TimeoutError
-            message = await asyncio.wait_for(self.receive(), left)
+            async with asyncio.timeout(left):
+                message = await self.receive()
         except TimeoutError:
             raise BodyTimeout(
                 f"corps de requête trop lent : pas reçu en entier en {self.timeout:g} s"
