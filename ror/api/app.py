@@ -97,7 +97,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = engine is None
         app.state.engine = engine if engine is not None else open_engine(settings)
-        app.state.search_limiter = offload.limiter(settings.search_threads)
+        app.state.search_pool = offload.search_pool(settings.search_threads)
         offload.prefer_the_loop()
         await run_in_threadpool(_warm_up, app.state.engine)
         threading.Thread(target=_warm_shapes, name="ror-warm-shapes", daemon=True).start()
@@ -105,6 +105,7 @@ def create_app(
         try:
             yield
         finally:
+            app.state.search_pool.shutdown(wait=False, cancel_futures=True)
             if owned:
                 app.state.engine.close()
 
