@@ -276,6 +276,17 @@ REQUESTS: tuple[Probe, ...] = (
         params={"_count": "1000", "_sort": "name"},
     ),
     Probe(
+        "fhir Location _tag of 13 regions, _lastUpdated, _count 1000 with _revinclude",
+        "GET",
+        "/fhir/Location",
+        params={
+            "_tag": "11,24,27,28,32,44,52,53,75,76,84,93,94",
+            "_lastUpdated": "ge2023-08-02",
+            "_count": "1000",
+            "_revinclude": "HealthcareService:location",
+        },
+    ),
+    Probe(
         "fhir Location _count 1000 with _revinclude",
         "GET",
         "/fhir/Location",
