@@ -439,6 +439,13 @@ class LocationDates(Protocol):
         """The ascending key rows of the Locations whose first offer is one of ``refs``."""
         ...
 
+    def location_dates_first_in(
+        self, counters: bool, span: tuple[int | None, int | None]
+    ) -> list[LocationDateRow]:
+        """The ascending key rows in ``span`` of every Location's first offer (one pass over
+        the key, for a search that tests most Locations)."""
+        ...
+
     def location_users(self, location_ids: Sequence[str]) -> dict[str, list[int]]:
         """Refs of the offers using each Location, ascending."""
         ...

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
+from typing import Final
 
 from ror import deadline
 from ror.api.fhir import paging
@@ -45,6 +46,7 @@ from ror.search.engine import (
 )
 
 TAGS = name("location", "region_tag") + SEP  # how the Location tag terms begin
+FEW: Final = 20_000  # Locations whose first offers' date rows are read by offer
 
 
 def location_tags(request: SearchRequest, engine: Engine, audience: Audience) -> Result | None:
@@ -139,21 +141,43 @@ def _dated(
 ) -> list[tuple[str, int]]:
     """The Locations of ``found`` whose date (``_lastUpdated``, with the counters' dates when
     the caller may see them), as their offer shows it, lies in ``span``: the key rows of the
-    Locations' first offers, then of the later offer of those whose first is hidden."""
+    Locations' first offers (those of ``found``'s offers when they are few; else the key's rows
+    in the span, or out of it when most Locations are in it, each read in one pass), then of
+    the later offer of those whose first is hidden."""
     engine = walk.engine
-    rows = engine.location_dates_first(walk.counters, sorted({r for _, r in found}))
-    firsts = {(loc, ref): ts for ts, loc, ref in rows}
+    keys = location_keys(span)
+    later = {loc for _, loc, _ in engine.location_dates_first(walk.counters, sorted(walk.hidden))}
+    if len(found) <= FEW:
+        rows = engine.location_dates_first(walk.counters, sorted({r for _, r in found}))
+        chosen = {(loc, ref) for ts, loc, ref in rows if inside_span(ts, span)}
+        inside = True
+    else:
+        everywhere = engine.location_dates_count(walk.counters, (None, None))
+        inside = 2 * engine.location_dates_count(walk.counters, keys) <= everywhere
+        spans = [keys] if inside else _outside(keys)
+        chosen = {
+            (loc, ref)
+            for part in spans
+            for _, loc, ref in engine.location_dates_first_in(walk.counters, part)
+        }
     kept = []
     for loc, ref in found:
-        ts = firsts.get((loc, ref))
-        if ts is None:  # shown through a later offer: its own row
-            keys = location_keys(span)
+        if loc in later:  # shown through a later offer: its own row
             row = engine.location_dates_by_id(walk.counters, (loc, ref - 1), keys, 1)
             if row and row[0][1:] == (loc, ref):
                 kept.append((loc, ref))
-        elif inside_span(ts, span):
+        elif ((loc, ref) in chosen) == inside:
             kept.append((loc, ref))
     return kept
+
+
+def _outside(keys: tuple[int | None, int | None]) -> list[tuple[int | None, int | None]]:
+    """The spans of keys out of ``keys``."""
+    low, high = keys
+    return [
+        *([(None, low)] if low is not None else []),
+        *([(high, None)] if high is not None else []),
+    ]
 
 
 def _tested(

@@ -743,6 +743,11 @@ class EmbeddedEngine:
     def location_dates_first(self, counters: bool, refs: Sequence[int]) -> list[LocationDateRow]:
         return location_dates.first_of(self.db.conn(), location_dates.first_field(counters), refs)
 
+    def location_dates_first_in(
+        self, counters: bool, span: tuple[int | None, int | None]
+    ) -> list[LocationDateRow]:
+        return location_dates.first_in(self.db.conn(), location_dates.first_field(counters), span)
+
     def location_users(self, location_ids: Sequence[str]) -> dict[str, list[int]]:
         return location_dates.users(self.db.conn(), location_ids)
 

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Final
 
+from ror import deadline
 from ror.indexer.facts import view
 from ror.indexer.terms import MISSING, micros
 from ror.model import Offer
@@ -37,6 +38,7 @@ UPDATED: Final = "updated"
 FIELDS: Final = (DESCRIBED, "-" + DESCRIBED, UPDATED, "-" + UPDATED)
 FIRST: Final = "first:"
 _CHUNK: Final = 500
+_BATCH: Final = 50_000  # rows fetched between two deadline checks
 
 #: (ts, location id, rid)
 Row = tuple[int, str, int]
@@ -182,10 +184,26 @@ def count_first(conn: sqlite3.Connection, name: str, span: tuple[int | None, int
     return key_days.count(conn, "location_dates", name, *span)
 
 
+def first_in(conn: sqlite3.Connection, name: str, span: tuple[int | None, int | None]) -> list[Row]:
+    """The rows of field ``name`` (``first:…``) with ``ts`` in ``span``."""
+    sql, params = _span(
+        "SELECT ts, location_id, rid FROM location_dates WHERE field = ?", [name], span
+    )
+    cursor = conn.execute(sql, params)
+    out: list[Row] = []
+    while True:
+        deadline.check()
+        rows = cursor.fetchmany(_BATCH)
+        if not rows:
+            return out
+        out += rows
+
+
 def first_of(conn: sqlite3.Connection, name: str, rids: Sequence[int]) -> list[Row]:
     """The rows of field ``name`` (``first:…``) of these offers."""
     out: list[Row] = []
     for i in range(0, len(rids), _CHUNK):
+        deadline.check()
         part = list(rids[i : i + _CHUNK])
         rows = conn.execute(
             "SELECT ts, location_id, rid FROM location_dates "

@@ -220,7 +220,7 @@ class Held:
             rows = conn.execute(
                 f"SELECT location_id, rid FROM location_tags WHERE term IN ({marks})", list(terms)
             )
-            got = {str(loc): int(rid) for loc, rid in rows}
+            got: dict[str, int] = dict(rows)
             kept = got if kept is None else {k: r for k, r in kept.items() if k in got}
         assert kept is not None
         if hidden:

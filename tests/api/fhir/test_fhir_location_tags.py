@@ -14,10 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from ror import deadline
 from ror.access.profiles import audience
+from ror.api.fhir import location_tags as location_tags_module
 from ror.api.fhir.location_tags import location_tags
 from ror.api.fhir.params import parse_search
 from ror.api.fhir.search import Result, run
+from ror.errors import TooLong
 from ror.indexer.facts import location_tags as tags_of
 from ror.indexer.facts import view
 from ror.model import Offer
@@ -185,6 +188,40 @@ def test_reads_only_the_page(db_path: Path, offers: list[Offer]) -> None:
             assert engine.read == sum(len(h.users) for h in result.page), engine.read
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize(
+    "since", ["ge2000-01-01", "lt2000-01-01", "ge2026-03-01", "lt2026-03-01", "ge2025-06-01"]
+)
+def test_many_locations_are_dated_in_one_pass_over_the_key(
+    engine: EmbeddedEngine, offers: list[Offer], monkeypatch: pytest.MonkeyPatch, since: str
+) -> None:
+    """Past ``FEW`` Locations found, their dates are the key's rows in the span (or out of it
+    when most Locations are in it), read in one pass: the same pages as the scan."""
+    monkeypatch.setattr(location_tags_module, "FEW", 0)
+    spans: list[tuple[int | None, int | None]] = []
+    read = engine.location_dates_first_in
+
+    def first_in(counters: bool, span: tuple[int | None, int | None]) -> list[tuple[int, str, int]]:
+        spans.append(span)
+        return read(counters, span)
+
+    monkeypatch.setattr(engine, "location_dates_first_in", first_in)
+    top, second = regions(offers[:500])[:2]
+    for profile in PROFILES:
+        items = [("_tag", f"{top},{second}"), ("_lastUpdated", since), ("_count", "25")]
+        assert pages(engine, items, profile, True) == pages(engine, items, profile, False)
+    assert spans, "the one-pass path was not taken"
+
+
+def test_dating_many_locations_stops_at_the_deadline(
+    engine: EmbeddedEngine, offers: list[Offer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(location_tags_module, "FEW", 0)
+    top = regions(offers[:500])[0]
+    request = parse_search("Location", [("_tag", top), ("_lastUpdated", "ge2000-01-01")])
+    with deadline.within(-1.0), pytest.raises(TooLong):
+        location_tags(request, engine, audience(1))
 
 
 def test_an_index_made_before_the_keys_fills_them_alone_on_open(
