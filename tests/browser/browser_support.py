@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize
+from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect
 
 from tests.live_server import LiveServer
+
+TIMEOUT_MS = 10_000  # actions and assertions: the pages wait on a live server, on a shared machine
+expect.set_options(timeout=TIMEOUT_MS)
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -61,7 +64,7 @@ class PageWatch:
             viewport=viewport or DESKTOP,  # type: ignore[arg-type]
             **options,
         )
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(TIMEOUT_MS)
         if token is not None:
             context.add_init_script(f"sessionStorage.setItem('ror.token', {json.dumps(token)})")
         page = context.new_page()
