@@ -158,14 +158,9 @@ class EmbeddedEngine:
             lookups.fill(self.db.conn(), self.db.write_lock)
         else:  # a fill before the trigram index was merged after it (once: then nothing to do)
             lookups.merge_grams(self.db.conn(), self.db.write_lock)
-            if not location_names.ready(self.db.conn()):  # made before the Locations' names
-                location_names.fill(self.db.conn(), self.db.write_lock)
-            if not location_tags.ready(self.db.conn()):  # made before the Locations' tags
-                location_tags.fill(self.db.conn(), self.db.write_lock)
-            if not price_keys.ready(self.db.conn()):  # written before the price keys existed
-                price_keys.fill(self.db.conn(), self.db.write_lock)
-            if not equipment_keys.ready(self.db.conn()):  # made before the equipment keys
-                equipment_keys.fill(self.db.conn(), self.db.write_lock)
+            for keys in lookups.KEY_TABLES:  # written before one of these tables existed
+                if not keys.ready(self.db.conn()):
+                    keys.fill(self.db.conn(), self.db.write_lock)
 
     # --- connections and cached state ------------------------------------------------------
 
@@ -683,10 +678,10 @@ class EmbeddedEngine:
         return True
 
     def lookup_prices(self) -> bool:
-        return price_keys.ready(self.db.conn())
+        return price_keys.KEYS.ready(self.db.conn())
 
     def lookup_equipment(self) -> bool:
-        return equipment_keys.ready(self.db.conn())
+        return equipment_keys.KEYS.ready(self.db.conn())
 
     def lookup_refs(self, lookup: Lookup, limit: int, among: Sequence[int] = ()) -> set[int] | None:
         with self.db.snapshot() as conn:
@@ -756,7 +751,7 @@ class EmbeddedEngine:
     def location_names_ready(self) -> bool:
         self._refresh()
         conn = self.db.conn()
-        return lookups.ready(conn) and location_names.ready(conn)
+        return lookups.ready(conn) and location_names.KEYS.ready(conn)
 
     def location_names_found(
         self, contains: Sequence[Sequence[str]], hidden: set[int]
@@ -769,7 +764,7 @@ class EmbeddedEngine:
     def location_tags_ready(self) -> bool:
         self._refresh()
         conn = self.db.conn()
-        return lookups.ready(conn) and location_tags.ready(conn)
+        return lookups.ready(conn) and location_tags.KEYS.ready(conn)
 
     def location_tags_found(
         self, conditions: Sequence[Sequence[str]], hidden: set[int]

@@ -9,23 +9,21 @@ none), and the offer's ``rid``; indexed by type, feature and value, and by rid.
 A look-up finds the offers having one item passing every test (``evaluate`` binds one equipment
 of one Location for the equipment parameters of an all-of); counted by distinct rid.
 
-Written with the other keys (``lookups.index_offer``, ``remove``, ``fill``);
-``meta.equipment_keys`` says they are complete. An index made before this table existed fills
-it alone when opened (:func:`fill`), the other keys untouched.
+Written with the other keys (``lookups.index_offer``, ``remove``, ``lookups.fill``);
+``meta.equipment_keys`` says they are complete, and an index made before this table existed
+fills it alone when opened (:data:`KEYS`, ``key_fill``).
 """
 
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 from ror.model import Offer, measure_unit
-from ror.search.embedded.rows import decode_doc
+from ror.search.embedded.key_fill import KeyTable
 from ror.search.engine import Bound, EquipmentTest
 
-BATCH: Final = 5000  # offers per write transaction while the table is filled
 _CHUNK: Final = 500
 
 DDL: Final = [
@@ -80,64 +78,14 @@ def _in_key_order(row: Row) -> tuple[str, str, bool, float, str, int]:
     return row[0], row[1], row[3] is not None, row[3] or 0.0, row[2], row[4]
 
 
-def clear(conn: sqlite3.Connection) -> None:
-    """Before every key is filled again (``lookups.fill``): empty, not complete."""
-    conn.execute("DELETE FROM offer_equipment")
-    conn.execute("DELETE FROM meta WHERE key IN ('equipment_keys', 'equipment_fill')")
+def _write(conn: sqlite3.Connection, offers: Sequence[tuple[int, Offer]]) -> None:
+    """The rows of these offers, their earlier rows replaced (a fill's batch)."""
+    rids = [rid for rid, _ in offers]
+    conn.execute(f"DELETE FROM offer_equipment WHERE rid IN ({', '.join('?' * len(rids))})", rids)
+    insert(conn, (e for rid, offer in offers for e in rows_of(rid, offer)))
 
 
-def mark_complete(conn: sqlite3.Connection) -> None:
-    conn.execute("INSERT OR REPLACE INTO meta VALUES ('equipment_keys', '1')")
-
-
-def ready(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT 1 FROM meta WHERE key = 'equipment_keys'").fetchone() is not None
-
-
-def fill(conn: sqlite3.Connection, lock: Any) -> int:
-    """Fill the table alone from the stored documents, ``BATCH`` offers per write transaction
-    under ``lock`` (each batch replaces its offers' rows: writes meanwhile keep theirs); complete
-    unless a full load came meanwhile (a new ``generation``: its own fill does it) or another
-    process started filling it (it goes on alone). Returns the offers done here."""
-
-    def meta(key: str) -> str:
-        row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return str(row[0]) if row else ""
-
-    mine = uuid.uuid4().hex
-    with lock:
-        conn.execute("BEGIN IMMEDIATE")
-        started = meta("generation")
-        conn.execute("DELETE FROM offer_equipment")
-        conn.execute("INSERT OR REPLACE INTO meta VALUES ('equipment_fill', ?)", (mine,))
-        conn.execute("COMMIT")
-    after, done = 0, 0
-    while True:
-        with lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if meta("equipment_fill") != mine:
-                    conn.execute("COMMIT")
-                    return done
-                rows = conn.execute(
-                    "SELECT rid, doc FROM offers WHERE rid > ? ORDER BY rid LIMIT ?", (after, BATCH)
-                ).fetchall()
-                if rows:
-                    marks = ", ".join("?" * len(rows))
-                    conn.execute(
-                        f"DELETE FROM offer_equipment WHERE rid IN ({marks})", [r[0] for r in rows]
-                    )
-                    insert(conn, (e for rid, doc in rows for e in rows_of(rid, decode_doc(doc))))
-                elif meta("generation") == started:
-                    mark_complete(conn)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        if not rows:
-            return done
-        done += len(rows)
-        after = int(rows[-1][0])
+KEYS: Final = KeyTable("equipment_keys", "offer_equipment", _write)
 
 
 # --- reading ------------------------------------------------------------------------------

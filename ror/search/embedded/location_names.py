@@ -6,7 +6,7 @@ offer (``rid``) using it, ``name`` the Location's name as that offer shows it
 (``indexer.facts.view``), folded as the keys fold text (``terms.folded``; "" without a name).
 Written with the offer (:func:`index_offer`, :func:`remove`, called by ``lookups``); filled with
 the other look-up keys after a full load (``lookups.fill``), and on its own when an index made
-before it opens (:func:`fill`): ``meta.location_names`` says the rows are complete.
+before it opens (:data:`KEYS`, ``key_fill``): ``meta.location_names`` says the rows are complete.
 
 A search shows a Location through its first offer the caller may see (the lowest ``rid``), as the
 scan does. :class:`Held` keeps, per process, the name of each Location through its first offer as
@@ -32,12 +32,10 @@ import numpy as np
 from ror.indexer.facts import view
 from ror.indexer.terms import folded
 from ror.model import Offer
+from ror.search.embedded.key_fill import KeyTable
 from ror.search.embedded.memory.store import positions
-from ror.search.embedded.rows import decode_doc
 from ror.search.embedded.substrings import Positions, column, pattern
 
-READY: Final = "location_names"  # the ``meta`` key saying the rows are complete
-BATCH: Final = 5000  # offers per write transaction while the rows are filled
 OVERLAY_MAX: Final = 5_000  # offers written (Locations touched) before the names are read again
 _CHUNK: Final = 500
 
@@ -76,56 +74,6 @@ def remove(conn: sqlite3.Connection, rid: int) -> None:
     conn.execute("DELETE FROM location_names WHERE rid = ?", (rid,))
 
 
-def clear(conn: sqlite3.Connection) -> None:
-    """Every row and the ready mark removed (a full load: ``lookups.fill`` writes them again)."""
-    conn.execute("DELETE FROM location_names")
-    conn.execute("DELETE FROM meta WHERE key = ?", (READY,))
-
-
-def mark_ready(conn: sqlite3.Connection) -> None:
-    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", (READY,))
-
-
-def ready(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT 1 FROM meta WHERE key = ?", (READY,)).fetchone() is not None
-
-
-def fill(conn: sqlite3.Connection, lock: Any) -> int:
-    """The rows of every stored offer, ``BATCH`` offers per write transaction under ``lock``
-    (the engine's write lock), for an index written before this table existed; the other keys
-    are left alone. Marked ready at the end unless a full load came meanwhile (it fills them).
-    Returns the offers done."""
-
-    def generation() -> str:
-        row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-        return str(row[0]) if row else ""
-
-    with lock:
-        started = generation()
-    after, done = 0, 0
-    while True:
-        with lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if generation() != started:
-                    conn.execute("COMMIT")
-                    return done
-                batch = conn.execute(
-                    "SELECT rid, doc FROM offers WHERE rid > ? ORDER BY rid LIMIT ?", (after, BATCH)
-                ).fetchall()
-                insert(conn, [(int(rid), decode_doc(doc)) for rid, doc in batch])
-                if not batch:
-                    mark_ready(conn)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        if not batch:
-            return done
-        done += len(batch)
-        after = int(batch[-1][0])
-
-
 def insert(conn: sqlite3.Connection, offers: Sequence[tuple[int, Offer]]) -> None:
     """The rows of these offers (their earlier ones replaced)."""
     made: list[tuple[str, int, str]] = []
@@ -134,6 +82,9 @@ def insert(conn: sqlite3.Connection, offers: Sequence[tuple[int, Offer]]) -> Non
         made += rows(rid, offer)
     made.sort()
     conn.executemany("INSERT OR IGNORE INTO location_names VALUES (?, ?, ?)", made)
+
+
+KEYS: Final = KeyTable("location_names", "location_names", insert)
 
 
 # --- reading ------------------------------------------------------------------------------

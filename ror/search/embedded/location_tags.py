@@ -10,7 +10,8 @@ found. The Locations of an offer are those of ``location_dates`` (``described`` 
 Locations with an id, ``indexer.facts.view``); their rows are computed again in the write
 transaction of every upsert and delete touching them (:func:`refresh`), and with the other
 look-up keys after a full load (``lookups.fill``); ``meta.location_tags`` says they are
-complete, and an index made before them fills them alone when it opens (:func:`fill`).
+complete, and an index made before them fills them alone when it opens (:data:`KEYS`,
+``key_fill``).
 
 A search shows a Location through its first offer the caller may see, as the scan does: the
 Locations whose first offer is hidden are tested on their first visible offer, read
@@ -23,20 +24,19 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final
+from typing import Final
 
 from ror.indexer.facts import view
 from ror.indexer.terms import location_terms
 from ror.model import Offer
 from ror.search.embedded import location_dates
+from ror.search.embedded.key_fill import KeyTable
 from ror.search.embedded.memory.store import positions
 from ror.search.embedded.rows import decode_doc
 from ror.search.embedded.substrings import Positions
 
-READY: Final = "location_tags"  # the ``meta`` key saying the rows are complete
 FIELDS: Final = ("region_tag",)  # the Location token fields kept (``terms.TOKEN_FIELDS``)
 FIRST: Final = ""  # the term every Location has, through its first offer
-BATCH: Final = 5000  # offers per write transaction while the rows are filled
 _CHUNK: Final = 500
 
 DDL: Final = [
@@ -104,57 +104,6 @@ def _offers(
     return out
 
 
-def clear(conn: sqlite3.Connection) -> None:
-    """Every row and the ready mark removed (a full load: ``lookups.fill`` writes them again)."""
-    conn.execute("DELETE FROM location_tags")
-    conn.execute("DELETE FROM meta WHERE key = ?", (READY,))
-
-
-def mark_ready(conn: sqlite3.Connection) -> None:
-    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", (READY,))
-
-
-def ready(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT 1 FROM meta WHERE key = ?", (READY,)).fetchone() is not None
-
-
-def fill(conn: sqlite3.Connection, lock: Any) -> int:
-    """The rows of every Location, from the stored offers ``BATCH`` at a time in ``rid`` order
-    (one write transaction each under ``lock``, the engine's write lock), for an index written
-    before this table existed (its ``location_dates`` complete); the other keys are left alone.
-    Marked ready at the end unless a full load came meanwhile (it fills them). Returns the
-    offers done."""
-
-    def generation() -> str:
-        row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-        return str(row[0]) if row else ""
-
-    with lock:
-        started = generation()
-    after, done = 0, 0
-    while True:
-        with lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if generation() != started:
-                    conn.execute("COMMIT")
-                    return done
-                batch = conn.execute(
-                    "SELECT rid, doc FROM offers WHERE rid > ? ORDER BY rid LIMIT ?", (after, BATCH)
-                ).fetchall()
-                insert(conn, [(int(rid), decode_doc(doc)) for rid, doc in batch])
-                if not batch:
-                    mark_ready(conn)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        if not batch:
-            return done
-        done += len(batch)
-        after = int(batch[-1][0])
-
-
 def insert(conn: sqlite3.Connection, offers: Sequence[tuple[int, Offer]]) -> None:
     """The rows of the Locations of these offers where one of them is the first offer met (a
     fill goes in ``rid`` order: a Location keeps the rows of a lower ``rid`` written before)."""
@@ -178,6 +127,9 @@ def insert(conn: sqlite3.Connection, offers: Sequence[tuple[int, Offer]]) -> Non
         rows += [(loc, term, rid) for term in (FIRST, *terms)]
     rows.sort()
     conn.executemany("INSERT OR REPLACE INTO location_tags VALUES (?, ?, ?)", rows)
+
+
+KEYS: Final = KeyTable("location_tags", "location_tags", insert)
 
 
 def _firsts(conn: sqlite3.Connection, locations: Sequence[str]) -> dict[str, int]:

@@ -79,6 +79,8 @@ _TOP: Final = "\U0010ffff"
 #: Date fields with one date per offer (count without DISTINCT).
 _BY_RID: Final = ("offer_terms_rid", "offer_dates_rid")
 SINGLE: Final = frozenset({"offer.last_updated", "organization.last_updated", SORT_UP, SORT_DOWN})
+#: The key tables with a mark of their own: filled with the others, or alone (``key_fill``).
+KEY_TABLES: Final = (location_names.KEYS, location_tags.KEYS, price_keys.KEYS, equipment_keys.KEYS)
 
 DDL: Final = [
     "CREATE TABLE IF NOT EXISTS offer_terms (term TEXT NOT NULL, id TEXT NOT NULL, "
@@ -210,10 +212,8 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
         conn.execute("DELETE FROM offer_terms")
         conn.execute("DELETE FROM offer_dates")
         conn.execute("DELETE FROM location_dates")
-        location_names.clear(conn)
-        location_tags.clear(conn)
-        price_keys.clear(conn)
-        equipment_keys.clear(conn)
+        for keys in KEY_TABLES:
+            keys.clear(conn)
         if TRIGRAM:
             conn.execute("DELETE FROM offer_grams")
         for index in _BY_RID:  # made again at the end, in one pass
@@ -244,10 +244,8 @@ def fill(conn: sqlite3.Connection, lock: Any) -> int:
                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
                     )
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('location_dates', '1')")
-                    location_names.mark_ready(conn)
-                    location_tags.mark_ready(conn)
-                    price_keys.mark_complete(conn)
-                    equipment_keys.mark_complete(conn)
+                    for keys in KEY_TABLES:
+                        keys.mark_ready(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

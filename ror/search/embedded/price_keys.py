@@ -14,16 +14,15 @@ price of the offer has a newer start, or a lower amount): each offer comes once,
 and the walk reads about the page (rows of one offer at one key are adjacent, and a batch
 resumes strictly after the last (key, id) read). The types' walks are merged.
 
-Written with the other keys (``lookups.index_offer``, ``remove``, ``fill``);
-``meta.price_keys`` says they are complete. An index made before this table existed fills it
-alone when opened (:func:`fill`), the other keys untouched.
+Written with the other keys (``lookups.index_offer``, ``remove``, ``lookups.fill``);
+``meta.price_keys`` says they are complete, and an index made before this table existed fills
+it alone when opened (:data:`KEYS`, ``key_fill``).
 """
 
 from __future__ import annotations
 
 import heapq
 import sqlite3
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final
 
@@ -36,10 +35,9 @@ from ror.indexer.terms import (
 )
 from ror.model import Offer
 from ror.search.embedded.chunked import rows_in
-from ror.search.embedded.rows import decode_doc
+from ror.search.embedded.key_fill import KeyTable
 from ror.search.engine import Bound, LookupRow, PriceTest, SortValue
 
-BATCH: Final = 5000  # offers per write transaction while the table is filled
 SMALL: Final = 4000  # a set of offers this small is keyed and sorted whole
 
 DDL: Final = [
@@ -99,64 +97,14 @@ def insert(conn: sqlite3.Connection, rows: Iterable[Row]) -> None:
     conn.executemany(_INSERT, listed)
 
 
-def clear(conn: sqlite3.Connection) -> None:
-    """Before every key is filled again (``lookups.fill``): empty, not complete."""
-    conn.execute("DELETE FROM offer_prices")
-    conn.execute("DELETE FROM meta WHERE key IN ('price_keys', 'price_fill')")
+def _write(conn: sqlite3.Connection, offers: Sequence[tuple[int, Offer]]) -> None:
+    """The rows of these offers, their earlier rows replaced (a fill's batch)."""
+    rids = [rid for rid, _ in offers]
+    conn.execute(f"DELETE FROM offer_prices WHERE rid IN ({', '.join('?' * len(rids))})", rids)
+    insert(conn, (p for rid, offer in offers for p in rows_of(rid, offer)))
 
 
-def mark_complete(conn: sqlite3.Connection) -> None:
-    conn.execute("INSERT OR REPLACE INTO meta VALUES ('price_keys', '1')")
-
-
-def ready(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT 1 FROM meta WHERE key = 'price_keys'").fetchone() is not None
-
-
-def fill(conn: sqlite3.Connection, lock: Any) -> int:
-    """Fill the table alone from the stored documents, ``BATCH`` offers per write transaction
-    under ``lock`` (each batch replaces its offers' rows: writes meanwhile keep theirs); complete
-    unless a full load came meanwhile (a new ``generation``: its own fill does it) or another
-    process started filling it (it goes on alone). Returns the offers done here."""
-
-    def meta(key: str) -> str:
-        row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return str(row[0]) if row else ""
-
-    mine = uuid.uuid4().hex
-    with lock:
-        conn.execute("BEGIN IMMEDIATE")
-        started = meta("generation")
-        conn.execute("DELETE FROM offer_prices")
-        conn.execute("INSERT OR REPLACE INTO meta VALUES ('price_fill', ?)", (mine,))
-        conn.execute("COMMIT")
-    after, done = 0, 0
-    while True:
-        with lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if meta("price_fill") != mine:
-                    conn.execute("COMMIT")
-                    return done
-                rows = conn.execute(
-                    "SELECT rid, doc FROM offers WHERE rid > ? ORDER BY rid LIMIT ?", (after, BATCH)
-                ).fetchall()
-                if rows:
-                    marks = ", ".join("?" * len(rows))
-                    conn.execute(
-                        f"DELETE FROM offer_prices WHERE rid IN ({marks})", [r[0] for r in rows]
-                    )
-                    insert(conn, (p for rid, doc in rows for p in rows_of(rid, decode_doc(doc))))
-                elif meta("generation") == started:
-                    mark_complete(conn)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        if not rows:
-            return done
-        done += len(rows)
-        after = int(rows[-1][0])
+KEYS: Final = KeyTable("price_keys", "offer_prices", _write)
 
 
 # --- reading ------------------------------------------------------------------------------

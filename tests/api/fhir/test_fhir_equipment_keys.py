@@ -19,7 +19,6 @@ from ror.api.fhir.near_lookup import coded_lookup, near_lookup
 from ror.api.fhir.params import parse_search
 from ror.api.fhir.search import Result, run
 from ror.model import Offer
-from ror.search.embedded import equipment_keys
 from ror.search.embedded.engine import EmbeddedEngine
 from tests.api.fhir.test_fhir_equipment_narrowing import equipped
 from tests.api.fhir.test_fhir_lookup import Counting
@@ -144,7 +143,6 @@ def test_an_index_made_before_the_equipment_keys_fills_them_when_opened(
         assert pages(engine, items, 1, True) == pages(engine, items, 1, False)
     finally:
         engine.close()
-    assert equipment_keys.BATCH > 0
 
 
 def test_the_equipment_keys_follow_upserts_and_deletes(
