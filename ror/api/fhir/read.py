@@ -3,8 +3,9 @@
 A HealthcareService is its offer; a Location is read from the offers that use it (its counters
 shown when the caller may see those of one of them). Organization, PractitionerRole and
 Practitioner come from the resource store (``ror.resources``) as loaded: an organisation is
-directory data, a PractitionerRole shows when one of the offers it serves does, a Practitioner
-when one of its roles does (never to a profile without personal data). Each is shaped for the
+directory data, a PractitionerRole (inactive ones too) when one of the offers it serves does
+(:func:`role_contact_levels`, the rule of the searches), a Practitioner when one of its live
+roles does (never to a profile without personal data). Each is shaped for the
 caller's profile. What the caller may not see answers exactly like an unknown id.
 """
 
@@ -25,7 +26,6 @@ from ror.api.fhir.resources import (
 )
 from ror.indexer.facts import reference_id, view
 from ror.indexer.fhir import as_list
-from ror.model import Offer
 from ror.resources.store import ResourceStore
 from ror.search.engine import Engine
 
@@ -74,31 +74,43 @@ def _location(engine: Engine, rid: str, profile: int) -> Json | None:
 def _stored(
     engine: Engine, store: ResourceStore, rtype: str, rid: str, profile: int
 ) -> Json | None:
-    resource = store.resource(rtype, rid)
-    if resource is None:
-        return None
     if rtype == "Organization":
-        return shape_organization(r4(resource), directory_contact_levels(profile), profile)
-    if rtype == "PractitionerRole":
-        offer = _visible_offer(engine, resource, profile)
-        if offer is None:
+        organization = store.resource(rtype, rid)
+        if organization is None:
             return None
-        return role_resource(resource, contact_levels(offer, profile), profile)
-    if profile in NO_PERSONAL_DATA:
+        return shape_organization(r4(organization), directory_contact_levels(profile), profile)
+    if rtype == "PractitionerRole":
+        kept = store.get(rtype, rid)  # an inactive role is read as it is (``active: false``)
+        if kept is None or kept.deleted:
+            return None
+        levels = role_contact_levels(engine, store, kept.resource, profile)
+        return None if levels is None else role_resource(kept.resource, levels, profile)
+    person = store.resource(rtype, rid)
+    if person is None or profile in NO_PERSONAL_DATA:
         return None
     for role_id in store.linked_from("Practitioner", rid, "practitioner"):
         role = store.resource("PractitionerRole", role_id)
-        offer = _visible_offer(engine, role, profile) if role is not None else None
-        if offer is not None:
-            return shape_person(r4(resource), contact_levels(offer, profile))
+        levels = role_contact_levels(engine, store, role, profile) if role is not None else None
+        if levels is not None:
+            return shape_person(r4(person), levels)
     return None
 
 
-def _visible_offer(engine: Engine, role: Json, profile: int) -> Offer | None:
-    """An offer the role serves that the caller may see."""
+def role_contact_levels(
+    engine: Engine, store: ResourceStore, role: Json, profile: int
+) -> str | None:
+    """The contact levels a role shows with, or None when the caller may not see it: it shows
+    when it serves a HealthcareService live in the store that is not a sensitive unit hidden
+    from the caller; with the levels of the first such offer the index holds, else (the offers
+    not indexed) the directory's."""
+    shown = None
     for ref in as_list(role.get("healthcareService")):
         sid = reference_id(ref, "HealthcareService")
-        offer = engine.get(sid) if sid else None
-        if offer is not None and may_see_offer(offer, profile):
-            return offer
-    return None
+        if not sid or not store.has("HealthcareService", sid):
+            continue
+        offer = engine.get(sid)
+        if offer is None:
+            shown = shown or directory_contact_levels(profile)
+        elif may_see_offer(offer, profile):
+            return contact_levels(offer, profile)
+    return shown

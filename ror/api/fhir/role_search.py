@@ -38,14 +38,13 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal
 from urllib.parse import urlencode
 
-from ror.access.profiles import audience, directory_contact_levels, may_see_offer
+from ror.access.profiles import audience, may_see_offer
 from ror.api.fhir import paging
-from ror.api.fhir.includes import NO_PERSONAL_DATA, role_resource
-from ror.api.fhir.normalise import r4
+from ror.api.fhir.includes import NO_PERSONAL_DATA
 from ror.api.fhir.outcome import FhirError, Issue, operation_outcome
 from ror.api.fhir.query import SortKey
 from ror.api.fhir.read import read
-from ror.api.fhir.resources import service_resource, shape_person
+from ror.api.fhir.resources import service_resource
 from ror.api.fhir.store_search import last_updated_range
 from ror.errors import InvalidInput
 from ror.indexer.facts import reference_id, view
@@ -345,18 +344,11 @@ def _visible(rtype: StoredType, hidden: list[str]) -> tuple[str, list[Any]]:
 def _shaped(
     engine: Engine, store: ResourceStore, rtype: StoredType, rid: str, profile: int
 ) -> Json | None:
-    """The resource as its read by id shows it; one the read would not show (an inactive one,
-    or one whose offers the index lacks) with the directory's contact levels."""
+    """The resource as its read by id shows it (the same rule as :func:`_visible`)."""
     try:
         return read(engine, store, rtype, rid, profile)
     except FhirError:
-        pass
-    kept = store.get(rtype, rid)
-    if kept is None or kept.deleted:
         return None
-    if rtype == "PractitionerRole":
-        return role_resource(kept.resource, directory_contact_levels(profile), profile)
-    return shape_person(r4(kept.resource), directory_contact_levels(profile))
 
 
 def _included(

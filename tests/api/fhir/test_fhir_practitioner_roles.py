@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -87,9 +88,8 @@ def visible_roles() -> dict[str, Json]:
     }
 
 
-@pytest.fixture(scope="module")
-def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[int], httpx.Client]]:
-    root = tmp_path_factory.mktemp("roles")
+def loaded(root: Path) -> Settings:
+    """The example set and the generated roles indexed by ``ror index`` under ``root``."""
     extra = root / "roles.ndjson"
     extra.write_bytes(b"\n".join(orjson.dumps(r) for r in generated()) + b"\n")
     path = root / "roles.sqlite"
@@ -108,6 +108,12 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[int],
     assert status == 0
     store.close()
     engine.close()
+    return settings
+
+
+@contextmanager
+def served(settings: Settings) -> Iterator[Callable[[int], httpx.Client]]:
+    """A client of the service for each anonymous profile asked for."""
     servers: dict[int, LiveServer] = {}
     clients: list[httpx.Client] = []
 
@@ -120,11 +126,19 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[int],
         clients.append(made)
         return made
 
-    yield client
-    for made in clients:
-        made.close()
-    for live in servers.values():
-        live.__exit__(None, None, None)
+    try:
+        yield client
+    finally:
+        for made in clients:
+            made.close()
+        for live in servers.values():
+            live.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[int], httpx.Client]]:
+    with served(loaded(tmp_path_factory.mktemp("roles"))) as client:
+        yield client
 
 
 def every_page(
@@ -225,13 +239,36 @@ def test_includes_and_access(stored: Callable[[int], httpx.Client]) -> None:
     assert {r["id"] for r in included if r["resourceType"] == "Practitioner"} == people & known
     services = {r["id"] for r in included if r["resourceType"] == "HealthcareService"}
     assert services == {"ror-healthcareservice-exemple-ville"}
-    for role in found:
-        assert role == stored(1).get(f"/PractitionerRole/{role['id']}").json() or not _kept(role)
+    assert [r for r in found if not _kept(r)]
+    for role in found:  # inactive ones too
+        assert role == stored(1).get(f"/PractitionerRole/{role['id']}").json()
     hidden, included = every_page(stored(4), "/PractitionerRole", params)
     assert _ids(hidden) == _ids(found)
     assert not [r for r in included if r["resourceType"] == "Practitioner"]
     assert all("display" not in r.get("practitioner", {}) for r in hidden)
     assert every_page(stored(4), "/Practitioner", [])[0] == []
+
+
+def test_a_role_is_read_as_searches_list_it_when_the_index_lacks_its_offer(
+    tmp_path: Path,
+) -> None:
+    """A role serving an offer kept in the store but not in the index (as after a rejected
+    load) is listed and read alike, with the directory's contact levels; so is its
+    Practitioner; a role whose only service is gone from both is neither."""
+    settings = loaded(tmp_path)
+    engine = EmbeddedEngine(settings.db_path)
+    engine.delete(SERVICES[1])
+    engine.close()
+    with served(settings) as client:
+        for profile in (1, 4):
+            fhir = client(profile)
+            roles, _ = every_page(fhir, "/PractitionerRole", [("_count", "7")])
+            assert _ids(roles) == sorted(visible_roles())
+            for role in roles:
+                assert role == fhir.get(f"/PractitionerRole/{role['id']}").json()
+            for person in every_page(fhir, "/Practitioner", [])[0]:
+                assert person == fhir.get(f"/Practitioner/{person['id']}").json()
+            assert fhir.get("/PractitionerRole/role-07").status_code == 404  # hs-absent only
 
 
 def test_practitioners(stored: Callable[[int], httpx.Client]) -> None:
