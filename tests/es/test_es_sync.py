@@ -15,7 +15,7 @@ from ror.search.elasticsearch import ElasticsearchEngine
 from ror.search.embedded import EmbeddedEngine
 from ror.search.engine import Engine
 from ror.sync.run import SyncReport, apply_delta
-from tests.sync.world import location, organization, service, stamped, world
+from tests.sync.world import SERVICES, location, organization, service, stamped, world
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -44,8 +44,7 @@ def test_a_sync_lands_in_elasticsearch_like_in_the_embedded_engine(
         _receive(store, world(), engine)
         _receive(store, later, engine)
         store.close()
-    ids = [f"hs-{n}" for n in range(1, 13)]
     assert es_engine.get("hs-8") is None and embedded.get("hs-8") is None
-    assert {i: es_engine.get(i) for i in ids} == {i: embedded.get(i) for i in ids}
+    assert {i: es_engine.get(i) for i in SERVICES} == {i: embedded.get(i) for i in SERVICES}
     assert es_engine.count() == embedded.count() == 11
     embedded.close()

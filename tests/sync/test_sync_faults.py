@@ -16,9 +16,8 @@ import pytest
 
 from ror.model import Offer
 from ror.resources.store import ResourceStore
-from ror.search.embedded import EmbeddedEngine
 from tests.sync.proxy import FaultProxy
-from tests.sync.world import ROR, Served, env_for, ror, world, write_ndjson
+from tests.sync.world import ROR, Served, env_for, offers_in, ror, world, write_ndjson
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +35,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 def reference(source: Served, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Offer]:
     home = tmp_path_factory.mktemp("ref")
     _sync_clean(source, home)
-    return _offers(home)
+    return offers_in(home)
 
 
 def _sync(source: Served, url: str) -> list[str]:
@@ -48,14 +47,6 @@ def _sync_clean(source: Served, home: Path) -> None:
     """The same sync through a proxy that injects nothing."""
     with FaultProxy(source.url, lambda n, p: None) as clean:
         ror(home, *_sync(source, clean.url))
-
-
-def _offers(home: Path) -> dict[str, Offer]:
-    engine = EmbeddedEngine(home / "ror.sqlite")
-    try:
-        return {oid: o for n in range(1, 13) if (o := engine.get(oid := f"hs-{n}"))}
-    finally:
-        engine.close()
 
 
 def _without_source(offers: dict[str, Offer]) -> dict[str, tuple[object, ...]]:
@@ -84,7 +75,7 @@ def test_killed_mid_way_then_rerun_converges(
         time.sleep(0.5)
         run.send_signal(signal.SIGKILL)
         run.wait(timeout=30)
-        partial = _offers(tmp_path)
+        partial = offers_in(tmp_path)
         assert 0 < len(partial) < len(reference)
         listed = ror(tmp_path, "sources").stdout
         assert "interrupted" in listed
@@ -92,7 +83,7 @@ def test_killed_mid_way_then_rerun_converges(
         proxy.release.set()
         rerun = ror(tmp_path, *_sync(source, proxy.url))
     assert "resuming" in rerun.stderr
-    assert _without_source(_offers(tmp_path)) == _without_source(reference)
+    assert _without_source(offers_in(tmp_path)) == _without_source(reference)
 
 
 def test_429_and_503_are_retried_and_the_sync_converges(
@@ -112,14 +103,14 @@ def test_429_and_503_are_retried_and_the_sync_converges(
     retries = int(done.stdout.split(" retries")[0].rsplit(" ", 1)[1])
     assert retries >= 4, done.stdout
     assert waited >= 1.0  # Retry-After honoured
-    assert _without_source(_offers(tmp_path)) == _without_source(reference)
+    assert _without_source(offers_in(tmp_path)) == _without_source(reference)
 
 
 def test_garbage_is_a_clear_error_and_changes_nothing(
     source: Served, reference: dict[str, Offer], tmp_path: Path
 ) -> None:
     _sync_clean(source, tmp_path)
-    before = _offers(tmp_path)
+    before = offers_in(tmp_path)
     store = ResourceStore(tmp_path / "ror.resources.sqlite")
     stored = store.count()
 
@@ -141,7 +132,7 @@ def test_garbage_is_a_clear_error_and_changes_nothing(
         )
     assert failed.returncode == 1
     assert "not FHIR JSON" in failed.stderr and "text/html" in failed.stderr
-    assert _offers(tmp_path) == before
+    assert offers_in(tmp_path) == before
     assert store.count() == stored
     store.close()
     listed = ror(tmp_path, "sources").stdout

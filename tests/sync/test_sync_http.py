@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -19,8 +18,10 @@ from ror.model import Offer
 from ror.search.embedded import EmbeddedEngine
 from tests.sync.world import (
     Served,
+    counter,
     location,
     move_address,
+    offers_in,
     organization,
     ror,
     service,
@@ -32,32 +33,11 @@ from tests.sync.world import (
 pytestmark = pytest.mark.slow
 
 
-def _offers(home: Path) -> dict[str, Offer]:
-    engine = EmbeddedEngine(home / "ror.sqlite")
-    try:
-        return {oid: o for oid in (f"hs-{n}" for n in range(1, 13)) if (o := engine.get(oid))}
-    finally:
-        engine.close()
-
-
-def _counter(count: int, when: datetime) -> dict[str, Any]:
-    return {
-        "nature": "02",
-        "status": "02",
-        "temporality": "01",
-        "gender": "03",
-        "assignment": "01",
-        "count": count,
-        "source": "02",
-        "updated_at": when.isoformat(),
-    }
-
-
 def _push(server: Served, token: str, loc: str, count: int, when: datetime) -> None:
     answer = httpx.put(
         f"{server.url}/v1/locations/{loc}/capacities",
         headers={"Authorization": f"Bearer {token}"},
-        json={"counters": [_counter(count, when)]},
+        json={"counters": [counter(count, when)]},
         timeout=30,
     )
     assert answer.status_code == 200, answer.text
@@ -83,9 +63,9 @@ def test_b_follows_a_exactly(tmp_path: Path) -> None:
         first = ror(b, *sync)
         assert "offers: 12 built, 0 removed" in first.stdout, first.stdout
         assert ", 0 changed," in first.stdout  # the Organizations searched and included agree
-        before = _offers(b)
-        assert before.keys() == _offers(a).keys() and len(before) == 12
-        assert all(before[k].place == o.place for k, o in _offers(a).items())
+        before = offers_in(b)
+        assert before.keys() == offers_in(a).keys() and len(before) == 12
+        assert all(before[k].place == o.place for k, o in offers_in(a).items())
 
         time.sleep(2.5)  # past the checkpoint (the start of the first sync, minus 2 s)
         now = datetime.now(UTC).replace(microsecond=0)
@@ -105,7 +85,7 @@ def test_b_follows_a_exactly(tmp_path: Path) -> None:
         _push(server_b, writer_b, "loc-6", 4, now + timedelta(seconds=1))  # newer than A's
 
         second = ror(b, *sync)
-        after = _offers(b)
+        after = offers_in(b)
         assert "hs-8" not in after
         assert after["hs-1"].name == "Hébergement renommé"
         at_loc2 = [k for k in before if before[k].location_ids == ("loc-2",)]

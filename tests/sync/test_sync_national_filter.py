@@ -16,12 +16,12 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from ror.search.embedded import EmbeddedEngine
 from ror.sync.queries import plan
 from tests.sync.proxy import Fault, FaultProxy
 from tests.sync.world import (
     Served,
     move_address,
+    offers_in,
     organization,
     ror,
     service,
@@ -108,11 +108,7 @@ def test_an_organisation_change_reaches_the_follower_through_the_service_search(
     asked = [parse_qs(urlsplit(p).query) for p in paths if p.startswith("/fhir/HealthcareService")]
     assert asked and all("organization._lastUpdated:above ge" in q["_filter"][0] for q in asked)
     assert "_lastUpdated" not in asked[0]
-    engine = EmbeddedEngine(b / "ror.sqlite")
-    try:
-        offers = {oid: o for n in range(1, 13) if (o := engine.get(oid := f"hs-{n}"))}
-    finally:
-        engine.close()
+    offers = offers_in(b)
     assert "hs-8" not in offers
     placed_by_eg3 = [
         o for o in offers.values() if o.establishment.id == "eg-3" and not o.location_ids

@@ -11,10 +11,14 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from ror.model import Offer
+from ror.search.embedded import EmbeddedEngine
 
 LINKED = Path(__file__).resolve().parents[1] / "fixtures" / "fhir" / "linked"
 ROR = [sys.executable, "-m", "ror.cli"]
@@ -90,6 +94,32 @@ def world() -> list[Json]:
         + [location(n) for n in range(1, 7)]
         + [service(n) for n in range(1, 13)]
     )
+
+
+SERVICES = [f"hs-{n}" for n in range(1, 13)]  # the offers of ``world``
+
+
+def offers_in(home: Path) -> dict[str, Offer]:
+    """The offers of the world that the embedded index of ``home`` holds, by id."""
+    engine = EmbeddedEngine(home / "ror.sqlite")
+    try:
+        return {oid: o for oid in SERVICES if (o := engine.get(oid))}
+    finally:
+        engine.close()
+
+
+def counter(count: int, when: datetime) -> Json:
+    """One counter of available installed beds (all genders, permanent), as pushed."""
+    return {
+        "nature": "02",
+        "status": "02",
+        "temporality": "01",
+        "gender": "03",
+        "assignment": "01",
+        "count": count,
+        "source": "02",
+        "updated_at": when.isoformat(),
+    }
 
 
 def write_ndjson(path: Path, resources: list[Json]) -> Path:

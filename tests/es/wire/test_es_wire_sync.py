@@ -14,7 +14,6 @@ import subprocess
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,14 +21,16 @@ import pytest
 
 from ror.model import Offer
 from ror.search.elasticsearch.documents import from_document
-from ror.search.embedded import EmbeddedEngine
 from tests.es.wire.es_recorder import Captured, Recorder
 from tests.sync.world import (
     ROR,
+    SERVICES,
     Served,
+    counter,
     env_for,
     location,
     move_address,
+    offers_in,
     organization,
     ror,
     service,
@@ -39,17 +40,8 @@ from tests.sync.world import (
 )
 
 pytestmark = pytest.mark.slow
-IDS = [f"hs-{n}" for n in range(1, 13)]
 ALIAS = "ror-offers"  # what ``ror sync`` uses
 WRITES = ("PUT /_bulk", "POST /_bulk", "POST /{index}/_update/{id}", "PUT /{index}/_doc/{id}")
-
-
-def _offers(home: Path) -> dict[str, Offer]:
-    engine = EmbeddedEngine(home / "ror.sqlite")
-    try:
-        return {oid: o for oid in IDS if (o := engine.get(oid))}
-    finally:
-        engine.close()
 
 
 def _whole(offers: dict[str, Offer]) -> dict[str, tuple[Offer, object]]:
@@ -80,19 +72,6 @@ def _bulk(sent: list[Captured]) -> tuple[list[str], list[str]]:
     return indexed, deleted
 
 
-def _counter(count: int, when: datetime) -> dict[str, Any]:
-    return {
-        "nature": "02",
-        "status": "02",
-        "temporality": "01",
-        "gender": "03",
-        "assignment": "01",
-        "count": count,
-        "source": "02",
-        "updated_at": when.isoformat(),
-    }
-
-
 @pytest.fixture(scope="module")
 def synced(
     recorder: tuple[Recorder, str], tmp_path_factory: pytest.TempPathFactory
@@ -113,7 +92,7 @@ def synced(
             assert done.returncode == 0, done.stdout + done.stderr
             out[step] = (done.stdout, rec.captured[start:], _indexed(rec))
             subprocess.run(sync, env=env_for(c), capture_output=True, timeout=300, check=True)
-            out[f"embedded {step}"] = _offers(c)
+            out[f"embedded {step}"] = offers_in(c)
 
         run("first")
         time.sleep(2.5)  # past the checkpoint (the start of the first sync, minus 2 s)
@@ -130,7 +109,7 @@ def synced(
         pushed = httpx.put(
             f"{server.url}/v1/locations/loc-5/capacities",
             headers={"Authorization": f"Bearer {writer}"},
-            json={"counters": [_counter(7, now)]},
+            json={"counters": [counter(7, now)]},
             timeout=30,
         )
         assert pushed.status_code == 200, pushed.text
@@ -153,7 +132,7 @@ def test_the_first_sync_indexes_every_offer_of_a(synced: dict[str, Any]) -> None
     stdout, sent, indexed = synced["first"]
     assert "offers: 12 built, 0 removed" in stdout, stdout
     written, deleted = _bulk(sent)
-    assert sorted(written) == sorted(IDS) and deleted == []
+    assert sorted(written) == sorted(SERVICES) and deleted == []
     assert _whole(indexed) == _whole(synced["embedded first"])  # an embedded follower's
 
 
@@ -166,7 +145,7 @@ def test_the_next_sync_writes_exactly_the_offers_that_changed(synced: dict[str, 
     before, after = _whole(synced["embedded first"]), _whole(synced["embedded second"])
     changed = {k for k in after if after[k] != before[k]}
     removed = before.keys() - after.keys()
-    assert removed == {"hs-8"} and {"hs-1"} < changed < set(IDS)  # a delta, not everything
+    assert removed == {"hs-8"} and {"hs-1"} < changed < set(SERVICES)  # a delta, not everything
     stdout, sent, indexed = synced["second"]
     written, deleted = _bulk(sent)
     assert set(written) - removed == changed, (stdout, sorted(written), sorted(changed))
