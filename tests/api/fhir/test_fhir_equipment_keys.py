@@ -2,13 +2,12 @@
 ``limit-value``, held by one equipment of one Location) are looked up in the equipment keys
 (``embedded/equipment_keys.py``): the same totals and pages as the evaluator with and without a
 position, for several audiences, limits in other units and without one; the page alone read;
-an index made before the keys fills them when opened."""
+an index made before the keys fills them when opened (``tests/search/test_key_fill.py``)."""
 
 from __future__ import annotations
 
 import dataclasses
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -119,28 +118,6 @@ def test_decided_by_the_equipment_keys_reads_only_the_page(
         result = near_lookup(request, engine, audience(1)) or lookup(request, engine, audience(1))
         assert result is not None and len(result.page) == 5 and result.total > 5
         assert engine.read <= 12, (name, engine.read)
-    finally:
-        engine.close()
-
-
-def test_an_index_made_before_the_equipment_keys_fills_them_when_opened(
-    db_path: Path, offers: list[Offer], tmp_path: Path
-) -> None:
-    older = tmp_path / "older.sqlite"
-    shutil.copy(db_path, older)
-    conn = sqlite3.connect(older)
-    conn.execute("DROP TABLE offer_equipment")
-    conn.execute("DELETE FROM meta WHERE key = 'equipment_keys'")
-    conn.commit()
-    conn.close()
-    engine = EmbeddedEngine(older)
-    try:
-        assert engine.lookup_equipment()
-        with engine.snapshot():
-            count = engine.db.conn().execute("SELECT count(*) FROM offer_equipment").fetchone()
-        assert count[0] > 0
-        items = queries(offers)["type, feature, limit"]
-        assert pages(engine, items, 1, True) == pages(engine, items, 1, False)
     finally:
         engine.close()
 

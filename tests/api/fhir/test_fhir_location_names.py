@@ -1,12 +1,11 @@
 """``Location?name:contains=…`` reads the engine's Location name keys: it answers exactly as the
 scan does (pages, totals, cursors, ``_offset``, for callers who may and may not see sensitive
-units) after full loads, upserts and deletes, reads only its page, and an index made before the
-keys fills them alone when it opens (the other look-up keys untouched)."""
+units) after full loads, upserts and deletes, and reads only its page (an index made before the
+keys fills them alone when it opens: ``tests/search/test_key_fill.py``)."""
 
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -131,29 +130,3 @@ def test_reads_only_the_page(db_path: Path) -> None:
             assert engine.read == sum(len(h.users) for h in result.page), engine.read
     finally:
         engine.close()
-
-
-def test_an_index_made_before_the_keys_fills_them_alone_on_open(
-    engine: EmbeddedEngine, tmp_path: Path
-) -> None:
-    path = engine.path
-    engine.close()
-    conn = sqlite3.connect(path)
-    conn.execute("DROP TABLE location_names")
-    conn.execute("DELETE FROM meta WHERE key = 'location_names'")
-    conn.commit()
-    before = dict(conn.execute("SELECT key, value FROM meta"))
-    terms = conn.execute("SELECT count(*) FROM offer_terms").fetchone()
-    conn.close()
-    reopened = EmbeddedEngine(path)
-    try:
-        assert reopened.location_names_ready()
-        conn = sqlite3.connect(path)
-        after = dict(conn.execute("SELECT key, value FROM meta"))
-        assert after["terms_version"] == before["terms_version"]  # not filled again
-        assert after.get("terms_fill") == before.get("terms_fill")
-        assert conn.execute("SELECT count(*) FROM offer_terms").fetchone() == terms
-        conn.close()
-        assert_parity(reopened)
-    finally:
-        reopened.close()

@@ -2,12 +2,12 @@
 a validity start and the price orders (``_sort=[-]organization.price-validity-start-date``,
 ``[-]organization.price-amount-value``, ROR-MODEL §9's EHPAD query) answer exactly as the
 scan over every offer, both audiences, both directions, across cursor pages, reading only
-their page; an index written before the table existed fills it alone when opened."""
+their page (an index written before the table existed fills it alone when opened:
+``tests/search/test_key_fill.py``)."""
 
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -118,54 +118,5 @@ def test_the_ehpad_query_reads_its_page_only(
         starts = [h.keys["organization.price-validity-start-date"] for h in result.page]
         days = [d if isinstance(d, date) else date.min for d in starts]
         assert days == sorted(days, reverse=True)
-    finally:
-        engine.close()
-
-
-def test_an_older_index_fills_only_the_price_keys(tmp_path: Path, offers: list[Offer]) -> None:
-    path = tmp_path / "old.sqlite"
-    engine = EmbeddedEngine(path)
-    engine.load(varied(offers)[:200], replace_all=True)
-    engine.close()
-    conn = sqlite3.connect(path)
-    conn.execute("DROP TABLE offer_prices")
-    conn.execute("DELETE FROM meta WHERE key = 'price_keys'")
-    conn.commit()
-    before = conn.execute("SELECT value FROM meta WHERE key = 'terms_version'").fetchone()
-    terms = conn.execute("SELECT count(*) FROM offer_terms").fetchone()
-    conn.close()
-    engine = EmbeddedEngine(path)
-    try:
-        assert engine.lookup_ready() and engine.lookup_prices()
-        conn = engine.db.conn()
-        assert (
-            conn.execute("SELECT value FROM meta WHERE key = 'terms_version'").fetchone() == before
-        )
-        assert conn.execute("SELECT count(*) FROM offer_terms").fetchone() == terms
-        items = [
-            ("organization.price-type", "02"),
-            ("organization.price-amount-value", "lt75"),
-            ("_sort", "-organization.price-validity-start-date"),
-            ("_count", "4"),
-        ]
-        fast = pages(engine, items, 1, fast=True)
-        assert fast == pages(engine, items, 1, fast=False) and fast[0][0] > 0  # type: ignore[index]
-        changed = next(
-            o for o in varied(offers)[:200] if any(p.type == "02" for p in o.establishment.prices)
-        )
-        cheap = tuple(dataclasses.replace(p, amount_eur=1.0) for p in changed.establishment.prices)
-        engine.upsert(
-            [
-                dataclasses.replace(
-                    changed, establishment=dataclasses.replace(changed.establishment, prices=cheap)
-                )
-            ]
-        )
-        low = [("organization.price-type", "02"), ("organization.price-amount-value", "lt2")]
-        result = lookup(parse_search("HealthcareService", low), engine, audience(1))
-        assert result is not None and [h.id for h in result.page] == [changed.id]
-        engine.delete([changed.id])
-        result = lookup(parse_search("HealthcareService", low), engine, audience(1))
-        assert result is not None and result.total == 0
     finally:
         engine.close()
