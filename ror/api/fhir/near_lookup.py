@@ -112,10 +112,11 @@ def _through(
         kept = _found(engine, looked, refs)
         if exact and order is not None:
             keyed = priced[0] if priced is not None and order in PRICE_ORDERS else None
-            found_page = keyed_page(request, engine, keyed, order, set(), among=set(kept.tolist()))
+            among = set(refs[kept].tolist())
+            found_page = keyed_page(request, engine, keyed, order, set(), among=among)
             _place(found_page, rings)
             return found_page
-        narrowed = RingStream(iter([_keep(ring, kept) for ring in rings]))
+        narrowed = RingStream(iter(_keep(rings, kept)))
         narrowed.in_id_order = stream.in_id_order
         mine = Candidates([], narrowed, found.strategy, rings=narrowed, counts_without_reading=True)
         decided = dataclasses.replace(p, residual=None) if exact else p
@@ -139,18 +140,17 @@ def _lookups(
     return [f[0] for _, f in found if f is not None], exact, group is not None
 
 
-def _found(engine: Lookups, looked: list[Lookup], refs: NDArray[np.int64]) -> NDArray[np.int64]:
-    """The refs of ``refs`` every look-up finds: a look-up finding few offers is asked whole,
-    a wide one only of the refs still in."""
+def _found(engine: Lookups, looked: list[Lookup], refs: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Which of ``refs`` every look-up finds, each asked only of the refs still in (the
+    engine reads a look-up's keys whole or by ref, whichever costs less)."""
+    kept = np.ones(len(refs), dtype=bool)
     for one in sorted(looked, key=lambda x: (x.text is not None, x.field is not None)):
-        if not len(refs):
+        if not kept.any():
             break
         deadline.check()
-        got = engine.lookup_refs(one, len(refs))
-        if got is None:
-            got = engine.lookup_refs(one, len(refs), among=refs.tolist()) or set()
-        refs = refs[np.isin(refs, np.fromiter(got, np.int64, len(got)))]
-    return refs
+        got = engine.lookup_refs(one, len(refs), among=refs[kept].tolist()) or set()
+        kept &= np.isin(refs, np.fromiter(got, np.int64, len(got)))
+    return kept
 
 
 def _place(found: Result, rings: list[Ring]) -> None:
@@ -167,5 +167,9 @@ def _place(found: Result, rings: list[Ring]) -> None:
                 hit.distance = dot_to_km(dots[hit.ref])
 
 
-def _keep(ring: Ring, refs: NDArray[np.int64]) -> Ring:
-    return ring.take(np.isin(ring.refs, refs))
+def _keep(rings: list[Ring], kept: NDArray[np.bool_]) -> list[Ring]:
+    """Each ring's units kept (``kept``: over the rings' refs one after the other)."""
+    bounds = np.cumsum([0, *(len(ring) for ring in rings)])
+    return [
+        ring.take(kept[lo:hi]) for ring, lo, hi in zip(rings, bounds[:-1], bounds[1:], strict=True)
+    ]

@@ -6,8 +6,15 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
+import numpy as np
+from numpy.typing import NDArray
+
 CHUNK: Final = 500  # SQLite variables per IN (…) list
 MARKS: Final = "{marks}"
+#: Key rows read whole for the cost of one probe by ref (about 0.11 µs a row as one
+#: ``group_concat``, 2 µs a probe, at 100 k offers, warm, shared machine): a key with more rows
+#: per ref is probed instead.
+RANGE_PER_PROBE: Final = 8
 
 
 def rows_in(
@@ -18,3 +25,30 @@ def rows_in(
     for i in range(0, len(refs), CHUNK):
         part = list(refs[i : i + CHUNK])
         yield from conn.execute(sql.replace(MARKS, ", ".join("?" * len(part))), [*params, *part])
+
+
+def refs_among(
+    conn: sqlite3.Connection,
+    whole: str,
+    probe: str,
+    params: Sequence[Any],
+    among: Sequence[int],
+) -> set[int]:
+    """The refs of ``among`` a key finds: ``whole`` (its refs, one column) read whole when it
+    has at most :data:`RANGE_PER_PROBE` rows per ref of ``among``, else ``probe`` (``whole``
+    with ``rid IN ({marks})``) asked by chunks of ``among``."""
+    bound = RANGE_PER_PROBE * len(among)
+    sql = f"SELECT count(*), group_concat(rid) FROM ({whole} LIMIT ?)"
+    count, text = conn.execute(sql, [*params, bound + 1]).fetchone()
+    if count > bound:
+        return {int(r) for (r,) in rows_in(conn, probe, params, among)}
+    found = np.sort(ints(text or ""))
+    wanted = np.asarray(among, dtype=np.int64)
+    at = np.minimum(np.searchsorted(found, wanted), max(len(found) - 1, 0))
+    held = found[at] == wanted if len(found) else np.zeros(len(wanted), dtype=bool)
+    return set(wanted[held].tolist())
+
+
+def ints(text: str) -> NDArray[np.int64]:
+    """``group_concat`` of integers back to an array."""
+    return np.fromstring(text, dtype=np.int64, sep=",")

@@ -64,7 +64,7 @@ from ror.search.embedded import (
     location_tags,
     price_keys,
 )
-from ror.search.embedded.chunked import rows_in
+from ror.search.embedded.chunked import refs_among, rows_in
 from ror.search.embedded.rows import decode_doc
 from ror.search.embedded.substrings import Names, Refs
 from ror.search.engine import Lookup, LookupRow, SortValue
@@ -374,12 +374,9 @@ def refs(
     if lookup.equipment is not None:
         return equipment_keys.refs(conn, lookup.equipment, limit, among)
     where, params = _where(lookup, "k")
-    if among:
-        sql = (
-            f"SELECT DISTINCT k.rid FROM {_table(lookup)} k WHERE {where} AND k.rid IN ({{marks}})"
-        )
-        return {int(r) for (r,) in rows_in(conn, sql, params, among)}
     sql = f"SELECT k.rid FROM {_table(lookup)} k WHERE {where}"
+    if among:
+        return refs_among(conn, sql, sql + " AND k.rid IN ({marks})", params, among)
     if lookup.field is None and len(lookup.terms) == 1 and not lookup.prefixes:
         rows = conn.execute(sql + " LIMIT ?", [*params, min(limit, 1 << 62) + 1]).fetchall()
         return None if len(rows) > limit else {int(r) for (r,) in rows}

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from ror.access.profiles import audience
+from ror.api.fhir.lookup import as_lookup
 from ror.api.fhir.near_lookup import near_lookup
 from ror.api.fhir.params import parse_search
-from ror.api.fhir.search import Result, run
+from ror.api.fhir.search import Result, flat, run
 from ror.model import Offer
+from ror.search.embedded.chunked import RANGE_PER_PROBE
 from ror.search.embedded.engine import EmbeddedEngine
 from tests.api.fhir.test_fhir_lookup import Counting
 
@@ -217,3 +219,31 @@ def test_decided_by_the_keys_reads_only_the_page(
         assert engine.read <= 45, (name, engine.read)
     finally:
         engine.close()
+
+
+def test_a_key_asked_among_offers_finds_the_same_read_whole_or_probed(
+    synthetic: EmbeddedEngine, offers: list[Offer]
+) -> None:
+    """A look-up asked of some offers (``among``) finds those of them it finds alone, whether
+    the engine reads the key whole (many offers asked) or probes it offer by offer (few)."""
+    o = centre(offers)
+    dates = sorted(x.last_updated for x in offers if x.last_updated)
+    middle = dates[len(dates) // 2].isoformat()
+    everyone = sorted(synthetic.offer_refs([x.id for x in offers]).values())
+    for name, value in [
+        ("_tag", str(o.region_tag)),
+        ("location.address-postalcode", o.place.postal_code[:2]),
+        ("location.commune-cog", o.place.commune),
+        ("_lastUpdated", f"ge{middle}"),
+    ]:
+        (node,) = flat(parse_search("HealthcareService", [(name, value)]).condition)
+        found = as_lookup(node, [node], True)
+        assert found is not None, name
+        whole = synthetic.lookup_refs(found[0], len(everyone))
+        assert whole, name
+        few = [*sorted(whole)[:2], *everyone[7::801]]  # some it finds, some not
+        many = everyone[::2]
+        assert len(whole) > RANGE_PER_PROBE * len(few) or name == "location.commune-cog"
+        assert len(whole) <= RANGE_PER_PROBE * len(many)
+        for among in (few, many, everyone):
+            assert synthetic.lookup_refs(found[0], 1, among=among) == whole & set(among), name

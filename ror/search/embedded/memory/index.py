@@ -24,6 +24,7 @@ import numpy as np
 import orjson
 from numpy.typing import NDArray
 
+from ror.search.embedded.chunked import ints
 from ror.search.embedded.schema import COVER_COLUMNS, STAR_CODE_ID, table_exists
 from ror.search.rings import union
 
@@ -229,11 +230,11 @@ def build(conn: sqlite3.Connection, suffix: str = "") -> MemoryIndex:
             f"SELECT group_concat(rid) FROM cover{s} WHERE code_id = ?", (code_id,)
         ).fetchone()
         if text:
-            rids = _ints(text)
+            rids = ints(text)
             pair_rids.append(rids)
             pair_codes.append(np.full(len(rids), code_id, dtype=np.int64))
     zones = [
-        (key, _ints(text))
+        (key, ints(text))
         for key, text in conn.execute(f"SELECT key, group_concat(rid) FROM zones{s} GROUP BY key")
     ]
     sensitive: list[tuple[int, str]] = []
@@ -295,11 +296,6 @@ def rows_of(
     at = np.searchsorted(ordered, rids)
     found = (at < len(ordered)) & (ordered[np.minimum(at, len(ordered) - 1)] == rids)
     return by_rid[at[found]], found
-
-
-def _ints(text: str) -> NDArray[np.int64]:
-    """``group_concat`` of integers back to an array."""
-    return np.fromstring(text, dtype=np.int64, sep=",")
 
 
 def _cat(parts: list[NDArray[np.int64]]) -> NDArray[np.int64]:
