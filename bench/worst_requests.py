@@ -292,6 +292,38 @@ REQUESTS: tuple[Probe, ...] = (
         "/fhir/Location",
         params={"_count": "1000", "_revinclude": "HealthcareService:location"},
     ),
+    Probe(
+        "fhir Location _sort -_lastUpdated, _count 1000 with _revinclude",
+        "GET",
+        "/fhir/Location",
+        params={
+            "_sort": "-_lastUpdated",
+            "_count": "1000",
+            "_revinclude": "HealthcareService:location",
+        },
+    ),
+    Probe(
+        "fhir Location _sort name, _count 1000",
+        "GET",
+        "/fhir/Location",
+        params={"_sort": "name", "_count": "1000"},
+    ),
+    Probe(
+        "fhir Location _tag of 13 regions, _sort -_lastUpdated, _count 1000",
+        "GET",
+        "/fhir/Location",
+        params={
+            "_tag": "11,24,27,28,32,44,52,53,75,76,84,93,94",
+            "_sort": "-_lastUpdated",
+            "_count": "1000",
+        },
+    ),
+    Probe(
+        "fhir Location name:contains of two letters, _sort -_lastUpdated, _count 1000",
+        "GET",
+        "/fhir/Location",
+        params={"name:contains": "ea", "_sort": "-_lastUpdated", "_count": "1000"},
+    ),
 )
 
 

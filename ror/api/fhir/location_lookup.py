@@ -7,7 +7,8 @@ dates only for callers entitled to capacities (``indexer.facts.view``). The keys
 Location's date as each offer using it shows it, with and without counters: a key row counts
 when its offer is the Location's first visible one, and its date is the one the caller is
 entitled to see. Searches whose only conditions are ``_lastUpdated`` ranges, in ``_id`` or
-``_lastUpdated`` order (either way), paged by cursor, are answered here; the total is counted on
+``_lastUpdated`` order (either way), and those without a condition in ``_lastUpdated`` order,
+paged by cursor, are answered here; the total is counted on
 the key rows of each Location's first offer, corrected for the Locations whose first offer the
 caller may not see (:func:`_total`).
 """
@@ -105,8 +106,12 @@ def _inside(key: int, keys: tuple[int | None, int | None]) -> bool:
 
 def _span(request: SearchRequest) -> tuple[int | None, int | None] | None:
     """The ``[low, high)`` instants every condition allows (each a ``_lastUpdated`` range of
-    the Location), or None when a condition is anything else."""
-    return joint_span(flat(request.condition))
+    the Location; every instant when there is none, in date order: ``listing`` pages the rest),
+    or None when a condition is anything else."""
+    conditions = flat(request.condition)
+    if not conditions and request.sort and request.sort[0].key == "_lastUpdated":
+        return None, None
+    return joint_span(conditions)
 
 
 def joint_span(conditions: Sequence[Node]) -> tuple[int | None, int | None] | None:

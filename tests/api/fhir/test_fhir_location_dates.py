@@ -68,6 +68,8 @@ def queries(offers: list[Offer]) -> list[Items]:
             [("_lastUpdated", "ge2030-01-01"), *sort],
             [("_lastUpdated", f"lt{middle}"), ("_count", "60"), ("_offset", "45"), *sort],
         ]
+    for sort in ([("_sort", "_lastUpdated")], [("_sort", "-_lastUpdated")]):  # no condition
+        out += [[("_count", "90"), *sort], [("_count", "20"), ("_offset", "30"), *sort]]
     return out
 
 
@@ -148,6 +150,16 @@ def test_reads_only_the_page(db_path: Path, offers: list[Offer]) -> None:
                 assert engine.read == sum(len(h.users) for h in result.page), engine.read
             finally:
                 engine.close()
+    for sort in ([("_sort", "-_lastUpdated")], [("_sort", "_lastUpdated")]):  # no condition
+        engine = Counting(db_path)
+        try:
+            request = parse_search("Location", [("_count", "20"), *sort])
+            result = location_lookup(request, engine, audience(1))
+            assert result is not None and len(result.page) == 20
+            assert engine.streams == 0
+            assert engine.read == sum(len(h.users) for h in result.page), engine.read
+        finally:
+            engine.close()
 
 
 def test_totals_when_a_locations_first_offer_is_hidden(
