@@ -149,7 +149,7 @@ def _found(engine: Lookups, looked: list[Lookup], refs: NDArray[np.int64]) -> ND
             break
         deadline.check()
         got = engine.lookup_refs(one, len(refs), among=refs[kept].tolist()) or set()
-        kept &= np.isin(refs, np.fromiter(got, np.int64, len(got)))
+        kept &= np.isin(refs, np.fromiter(got, np.int64, len(got)), kind="table")
     return kept
 
 
