@@ -497,6 +497,21 @@ class LocationTags(Protocol):
         of each of ``conditions``, in Location id order, each with the ref of that offer."""
         ...
 
+    def location_tags_search(
+        self,
+        terms: Sequence[str],
+        hidden: set[int],
+        after: str,
+        limit: int,
+        dated: tuple[bool, tuple[int | None, int | None]] | None,
+    ) -> tuple[int, list[tuple[str, int]]]:
+        """How many Locations have, as their first offer not in ``hidden`` shows them, one of
+        ``terms`` (and, with ``dated`` (``counters``, ``span``), a date key in ``span`` as that
+        offer shows it, as :class:`LocationDates` keeps it), and the first ``limit`` of them
+        (none: 0) whose id is after ``after``, in Location id order, each with the ref of that
+        offer; without listing them all."""
+        ...
+
 
 @runtime_checkable
 class Counts(Protocol):

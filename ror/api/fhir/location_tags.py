@@ -82,6 +82,8 @@ def location_tags(request: SearchRequest, engine: Engine, audience: Audience) ->
     hidden = hidden_units(engine, audience)
     size = 0 if request.summary == "count" else request.count
     with engine.snapshot():
+        if len(tags) == 1 and not names and not rest:
+            return _keyed(request, engine, audience, tags[0], hidden, joint_span(dates), size)
         found = engine.location_tags_found(tags, hidden)
         if names:
             assert isinstance(engine, LocationNames)
@@ -105,6 +107,30 @@ def location_tags(request: SearchRequest, engine: Engine, audience: Audience) ->
     if start + size < len(found) and page:
         cursor = paging.encode(request.sort, (page[-1].id,))
     return Result(len(found), page, cursor)
+
+
+def _keyed(
+    request: SearchRequest,
+    engine: LocationTags,
+    audience: Audience,
+    terms: tuple[str, ...],
+    hidden: set[int],
+    span: tuple[int | None, int | None] | None,
+    size: int,
+) -> Result:
+    """One ``_tag`` condition, with ``_lastUpdated`` ranges or not: counted and paged on the
+    keys, only the page listed."""
+    assert isinstance(engine, LocationDates)
+    dated = (audience.capacities, location_keys(span)) if span is not None else None
+    after = str(request.cursor[0]) if request.cursor is not None else ""
+    skip = request.skip if size else 0
+    wanted = skip + size + 1 if size else 0
+    total, rows = engine.location_tags_search(terms, hidden, after, wanted, dated)
+    found = [(0, loc, ref) for loc, ref in rows[skip : skip + size]]
+    page = Walk(engine, audience.capacities, hidden).hits(found)
+    more = len(rows) > skip + size
+    cursor = paging.encode(request.sort, (page[-1].id,)) if more and page else None
+    return Result(total, page, cursor)
 
 
 def _tag_terms(node: Node, conditions: Sequence[Node]) -> tuple[str, ...] | None:

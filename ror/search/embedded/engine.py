@@ -35,6 +35,7 @@ from ror.search.embedded import (
     groups,
     location_dates,
     location_names,
+    location_tag_pages,
     location_tags,
     lookups,
     planner,
@@ -771,6 +772,18 @@ class EmbeddedEngine:
     ) -> list[tuple[str, int]]:
         with self.db.snapshot() as conn:
             return self._location_tags.found(conn, conditions, hidden)
+
+    def location_tags_search(
+        self,
+        terms: Sequence[str],
+        hidden: set[int],
+        after: str,
+        limit: int,
+        dated: tuple[bool, tuple[int | None, int | None]] | None,
+    ) -> tuple[int, list[tuple[str, int]]]:
+        span = location_tag_pages.Dated.of(*dated) if dated is not None else None
+        with self.db.snapshot() as conn:
+            return self._location_tags.search(conn, terms, hidden, after, limit, span)
 
     def sensitive_units(self) -> dict[int, tuple[str, ...]]:
         self._refresh()

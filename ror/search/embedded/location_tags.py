@@ -21,15 +21,18 @@ Locations whose first offer is hidden are tested on their first visible offer, r
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import sqlite3
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
 from ror.indexer.facts import view
-from ror.indexer.terms import location_terms
+from ror.indexer.terms import SEP, location_terms, name
 from ror.model import Offer
 from ror.search.embedded import location_dates
+from ror.search.embedded import location_tag_pages as pages
 from ror.search.embedded.key_fill import KeyTable
 from ror.search.embedded.memory.store import positions
 from ror.search.embedded.rows import decode_doc
@@ -37,6 +40,7 @@ from ror.search.embedded.substrings import Positions
 
 FIELDS: Final = ("region_tag",)  # the Location token fields kept (``terms.TOKEN_FIELDS``)
 FIRST: Final = ""  # the term every Location has, through its first offer
+TAGS: Final = name("location", FIELDS[0]) + SEP  # how the tag terms begin
 _CHUNK: Final = 500
 
 DDL: Final = [
@@ -159,6 +163,7 @@ class Held:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._held: dict[tuple[Positions, frozenset[int]], list[_Shown]] = {}
+        self._several: tuple[Positions, frozenset[str]] | None = None
 
     def found(
         self, conn: sqlite3.Connection, conditions: Sequence[Sequence[str]], hidden: set[int]
@@ -176,11 +181,57 @@ class Held:
             kept = got if kept is None else {k: r for k, r in kept.items() if k in got}
         assert kept is not None
         if hidden:
-            for loc, ref, shown in self._hidden_firsts(conn, hidden):
+            for loc, ref, shown, _ in self._hidden_firsts(conn, hidden):
                 kept.pop(loc, None)
                 if ref is not None and all(shown.intersection(t) for t in conditions):
                     kept[loc] = ref
         return sorted(kept.items())
+
+    def search(
+        self,
+        conn: sqlite3.Connection,
+        terms: Sequence[str],
+        hidden: set[int],
+        after: str,
+        limit: int,
+        dated: pages.Dated | None,
+    ) -> tuple[int, Found]:
+        """How many Locations have, as their first offer not in ``hidden`` shows them, one of
+        ``terms`` (and a date key in ``dated``'s span), and the first ``limit`` of them after
+        the id ``after``, in Location id order, each with that offer (``conn`` in a read
+        transaction): counted and paged on the keys (``location_tag_pages``), the Locations
+        whose first offer is hidden set apart and tested on the offer shown."""
+        groups = pages.code_groups(terms)
+        several = self._several_codes(conn) if len(groups) > 1 else frozenset()
+        known = pages.sizes(conn, groups, dated)
+        total = pages.count(conn, groups, several, dated, known)
+        held = self._hidden_firsts(conn, hidden) if hidden else []
+        keyed = [loc for loc, _, _, keys in held if keys.intersection(terms)]
+        shown = sorted(
+            (loc, r) for loc, r, own, _ in held if r is not None and own.intersection(terms)
+        )
+        if dated is not None:
+            firsts = pages.first_keys(conn, dated.first, keyed)
+            keyed = [loc for loc in keyed if loc in firsts and dated.holds(firsts[loc])]
+            shown = [row for row in shown if dated.holds(pages.own_key(conn, dated.own, row))]
+        total += len(shown) - len(keyed)
+        if not limit:
+            return total, []
+        apart = {loc for loc, _, _, _ in held}
+        walked = pages.walk(conn, groups, after, dated, known, limit + len(apart))
+        kept = (row for row in walked if row[0] not in apart)
+        merged = heapq.merge(kept, (row for row in shown if row[0] > after))
+        return total, list(itertools.islice(merged, limit))
+
+    def _several_codes(self, conn: sqlite3.Connection) -> frozenset[str]:
+        generation, docs, _ = positions(conn)
+        with self._lock:
+            if self._several is not None and self._several[0] == (generation, docs):
+                return self._several[1]
+        found = pages.several_codes(conn, TAGS)
+        with self._lock:
+            self._several = ((generation, docs), found)
+        return found
 
     def _hidden_firsts(self, conn: sqlite3.Connection, hidden: set[int]) -> list[_Shown]:
         generation, docs, _ = positions(conn)
@@ -197,30 +248,34 @@ class Held:
         return held
 
 
-#: (Location id, its first offer not hidden or None, that offer's terms of it)
-_Shown = tuple[str, int | None, frozenset[str]]
+#: (Location id, its first offer not hidden or None, that offer's terms of it, the terms of
+#: its key rows)
+_Shown = tuple[str, int | None, frozenset[str], frozenset[str]]
 
 
 def _hidden_firsts(conn: sqlite3.Connection, hidden: set[int]) -> list[_Shown]:
     """The Locations whose first offer is in ``hidden``, each with its first offer not in
     ``hidden`` and the kept terms it shows the Location with (None and none when every one
-    is hidden)."""
+    is hidden), and the terms of its key rows (its first offer's)."""
     refs = sorted(hidden)
-    locs: list[str] = []
+    keys: dict[str, set[str]] = {}
     for i in range(0, len(refs), _CHUNK):
         part = refs[i : i + _CHUNK]
-        locs += [
-            str(loc)
-            for (loc,) in conn.execute(
-                "SELECT location_id FROM location_tags "
-                f"WHERE rid IN ({', '.join('?' * len(part))}) AND term = ?",
-                [*part, FIRST],
-            )
-        ]
-    users = location_dates.users(conn, locs)
+        marks = ", ".join("?" * len(part))
+        rows = conn.execute(
+            f"SELECT location_id, term FROM location_tags WHERE rid IN ({marks})", part
+        )
+        for loc, term in rows:
+            keys.setdefault(str(loc), set()).add(str(term))
+    users = location_dates.users(conn, list(keys))
     shown = {loc: next((r for r in refs if r not in hidden), None) for loc, refs in users.items()}
     offers = _offers(conn, [r for r in shown.values() if r is not None], {})
     return [
-        (loc, r, frozenset(terms_of(offers[r], loc)) if r is not None else frozenset())
+        (
+            loc,
+            r,
+            frozenset(terms_of(offers[r], loc)) if r is not None else frozenset(),
+            frozenset(keys[loc] - {FIRST}),
+        )
         for loc, r in shown.items()
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from ror.indexer.facts import location_tags as tags_of
 from ror.indexer.facts import view
 from ror.model import Offer
 from ror.nomenclature.registry import codes
+from ror.search.embedded import location_tag_pages as pages_module
 from ror.search.embedded.engine import EmbeddedEngine
 from tests.api.fhir.test_fhir_lookup import Counting
 
@@ -156,6 +158,9 @@ def test_a_sensitive_unit_shows_its_location_only_to_who_may_see_it(
         [("_tag", mine)],
         [("_tag", theirs)],
         [("_tag", f"{mine},{theirs}"), ("_count", "1")],
+        [("_tag", f"{mine},{theirs}"), ("_lastUpdated", "ge2000-01-01"), ("_count", "1")],
+        [("_tag", theirs), ("_lastUpdated", "lt2000-01-01")],
+        [("_tag", f"{mine},{theirs}"), ("_summary", "count")],
     ):
         for profile in PROFILES:
             fast = pages(engine, items, profile, fast=True)
@@ -209,7 +214,8 @@ def test_many_locations_are_dated_in_one_pass_over_the_key(
     monkeypatch.setattr(engine, "location_dates_first_in", first_in)
     top, second = regions(offers[:500])[:2]
     for profile in PROFILES:
-        items = [("_tag", f"{top},{second}"), ("_lastUpdated", since), ("_count", "25")]
+        items = [("_tag", f"{top},{second}"), ("_tag", f"{second},{top}"), ("_lastUpdated", since)]
+        items.append(("_count", "25"))  # two _tag conditions: the Locations found are listed
         assert pages(engine, items, profile, True) == pages(engine, items, profile, False)
     assert spans, "the one-pass path was not taken"
 
@@ -219,9 +225,12 @@ def test_dating_many_locations_stops_at_the_deadline(
 ) -> None:
     monkeypatch.setattr(location_tags_module, "FEW", 0)
     top = regions(offers[:500])[0]
-    request = parse_search("Location", [("_tag", top), ("_lastUpdated", "ge2000-01-01")])
-    with deadline.within(-1.0), pytest.raises(TooLong):
-        location_tags(request, engine, audience(1))
+    for items in (
+        [("_tag", top), ("_tag", top), ("_lastUpdated", "ge2000-01-01")],
+        [("_tag", top), ("_lastUpdated", "ge2000-01-01")],
+    ):
+        with deadline.within(-1.0), pytest.raises(TooLong):
+            location_tags(parse_search("Location", items), engine, audience(1))
 
 
 def test_an_index_made_before_the_keys_fills_them_alone_on_open(
@@ -261,3 +270,87 @@ def test_not_ready_or_not_a_tag_search_is_left_to_the_others(engine: EmbeddedEng
     for items in ([("name:contains", "e")], [*tag, ("_sort", "name")], [*tag, ("near", "45|2|9")]):
         assert location_tags(parse_search("Location", items), engine, seen_by) is None
     assert location_tags(parse_search("HealthcareService", tag), engine, seen_by) is None
+
+
+#: Searches by one ``_tag`` condition, with dates or not (counted and paged on the keys).
+def keyed_queries(offers: list[Offer]) -> list[Items]:
+    top, second, third = regions(offers)[:3]
+    every = ",".join(regions(offers))
+    return [
+        [("_tag", top), ("_count", "30")],
+        [("_tag", f"{top},{second}"), ("_count", "70"), ("_offset", "5")],
+        [("_tag", f"{R30}|{second},{second},{third}"), ("_count", "40")],
+        [("_tag", every), ("_count", "90")],
+        [("_tag", every), ("_summary", "count")],
+        [("_tag", every), ("_lastUpdated", "ge2026-03-01"), ("_count", "60")],
+        [("_tag", f"{top},{third}"), ("_lastUpdated", "lt2026-03-01"), ("_count", "50")],
+        [("_tag", second), ("_lastUpdated", "ge2025-01-01"), ("_lastUpdated", "lt2026-03-01")],
+        [("_tag", every), ("_lastUpdated", "ge2000-01-01"), ("_summary", "count")],
+        [("_tag", every), ("_lastUpdated", "lt2000-01-01")],
+        [("_tag", unused(offers)[0]), ("_lastUpdated", "ge2000-01-01")],
+    ]
+
+
+WAYS = ("along", "merged", "listed", "tags", "inside", "outside", "by date", "by id")
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_one_tag_condition_is_counted_and_paged_on_the_keys_each_way(
+    engine: EmbeddedEngine, offers: list[Offer], monkeypatch: pytest.MonkeyPatch, way: str
+) -> None:
+    """Each way of counting (on the tag rows, on the date rows in or out of the span, in date
+    or id order) and of paging (along the tag key, each term's rows merged, the date rows in the
+    span listed) gives the scan's pages, totals and cursors, to each audience."""
+    taken: list[str] = []
+    chosen = pages_module.cheapest
+
+    def forced(costs: Mapping[str, float]) -> str:
+        found = way if way in costs else chosen(costs)
+        taken.append(found)
+        return found
+
+    monkeypatch.setattr(pages_module, "cheapest", forced)
+    for items in keyed_queries(offers[:500]):
+        for profile in (*PROFILES, 5):
+            fast = pages(engine, items, profile, fast=True)
+            assert fast == pages(engine, items, profile, fast=False), (items, profile)
+    assert way in taken
+
+
+def test_a_location_tagged_with_two_codes_is_counted_once(
+    engine: EmbeddedEngine, offers: list[Offer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Location whose resource carries two region codes is found once by a ``_tag`` naming
+    both, each way of counting, to each audience."""
+    top, second = regions(offers[:500])[:2]
+    users = [o for o in offers[:500] if o.location_ids and not o.sensitive][:3]
+    tagged = []
+    for i, offer in enumerate(users):
+        loc = f"loctag-two-codes-{i}"
+        resource = {
+            "resourceType": "Location",
+            "id": loc,
+            "meta": {"tag": [{"system": R30, "code": top}, {"system": R30, "code": second}]},
+        }
+        tagged.append(
+            dataclasses.replace(
+                offer,
+                location_ids=(loc, *offer.location_ids),
+                source={"resourceType": "Bundle", "entry": [{"resource": resource}]},
+            )
+        )
+    engine.upsert(tagged)
+    chosen = pages_module.cheapest
+    for way in WAYS:
+        monkeypatch.setattr(pages_module, "cheapest", lambda c, w=way: w if w in c else chosen(c))
+        for items in (
+            [("_tag", f"{top},{second}"), ("_count", "100")],
+            [("_tag", f"{top},{second}"), ("_lastUpdated", "ge2000-01-01"), ("_summary", "count")],
+            [("_tag", f"{second},{R30}|{top}"), ("_lastUpdated", "lt2030-01-01")],
+        ):
+            for profile in (0, 1):
+                fast = pages(engine, items, profile, fast=True)
+                assert fast == pages(engine, items, profile, fast=False), (way, items, profile)
+    every = pages(engine, [("_tag", f"{top},{second}"), ("_count", "1000")], 1, fast=True)
+    shown = [loc for page in every for loc in page[1]]  # type: ignore[index]
+    assert shown.count("loctag-two-codes-0") == 1
