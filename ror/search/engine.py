@@ -480,6 +480,20 @@ class LocationNames(Protocol):
         Location id order, each with the ref of that offer."""
         ...
 
+    def location_names_in_order(
+        self, descending: bool, after: tuple[str, str, int] | None, limit: int
+    ) -> list[tuple[str, str, int]]:
+        """Up to ``limit`` rows (the Location's folded name as one offer using it shows it, ""
+        without one; the Location id; that offer's ref), one per Location and offer, in (name,
+        Location id, ref) order, names descending when asked, after the row ``after``; the
+        rows without a name last."""
+        ...
+
+    def location_names_of(self, rows: Sequence[tuple[str, int]]) -> list[str]:
+        """The folded name ("" without one) of each Location as the offer of its row (Location
+        id, ref) shows it."""
+        ...
+
 
 @runtime_checkable
 class LocationTags(Protocol):

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Final
 
+from ror import deadline
 from ror.api.fhir import paging
 from ror.api.fhir.lookup import date_ranges
 from ror.api.fhir.query import Atom, Node, SearchRequest
@@ -27,17 +28,19 @@ from ror.api.fhir.values import DateRange
 from ror.criteria import Audience
 from ror.indexer.facts import view
 from ror.indexer.terms import MISSING, micros
-from ror.search.engine import Engine, Listings, LocationDateRow, LocationDates
+from ror.search.engine import Engine, Listings, LocationDateRow, LocationDates, LocationNames
 from ror.text import fold
 
 BATCH: Final = 256  # key rows read at a time
 SMALL: Final = 4000  # a range holding at most this many rows is sorted whole in _id order
 _LAST: Final = 2**62  # a ref after every ref
+FEW: Final = 20_000  # Locations in a date span whose names are read and sorted whole
 ORDERS: Final = (
     [("_id", False)],
     [("_lastUpdated", False), ("_id", False)],
     [("_lastUpdated", True), ("_id", False)],
 )
+BY_NAME: Final = ([("name", False), ("_id", False)], [("name", True), ("_id", False)])
 
 
 def location_lookup(request: SearchRequest, engine: Engine, audience: Audience) -> Result | None:
@@ -47,10 +50,13 @@ def location_lookup(request: SearchRequest, engine: Engine, audience: Audience) 
     if request.near is not None or not isinstance(engine, Listings):
         return None
     keys = [(k.key, k.descending) for k in request.sort]
-    if keys not in ORDERS:
+    by_name = keys in BY_NAME
+    if keys not in ORDERS and not by_name:
         return None
     span = _span(request)
     if span is None or not engine.location_dates_ready():
+        return None
+    if by_name and not (isinstance(engine, LocationNames) and engine.location_names_ready()):
         return None
     hidden = {
         r for r, champ in engine.sensitive_units().items() if not audience.shows_sensitive(champ)
@@ -62,6 +68,8 @@ def location_lookup(request: SearchRequest, engine: Engine, audience: Audience) 
         total = _total(walk, _keys(span, False))
         if keys[0][0] == "_id":
             rows = _page_by_id(walk, span, request, skip + size + 1)
+        elif by_name:
+            rows = _page_by_name(walk, span, request, total, skip + size + 1)
         else:
             down = keys[0][1]
             after = _after_date(request, down)
@@ -106,10 +114,10 @@ def _inside(key: int, keys: tuple[int | None, int | None]) -> bool:
 
 def _span(request: SearchRequest) -> tuple[int | None, int | None] | None:
     """The ``[low, high)`` instants every condition allows (each a ``_lastUpdated`` range of
-    the Location; every instant when there is none, in date order: ``listing`` pages the rest),
-    or None when a condition is anything else."""
+    the Location; every instant when there is none, in date or name order: ``listing`` pages
+    the rest), or None when a condition is anything else."""
     conditions = flat(request.condition)
-    if not conditions and request.sort and request.sort[0].key == "_lastUpdated":
+    if not conditions and request.sort and request.sort[0].key in ("_lastUpdated", "name"):
         return None, None
     return joint_span(conditions)
 
@@ -190,6 +198,77 @@ def _page_by_id(
     return rows
 
 
+def _page_by_name(
+    walk: Walk,
+    span: tuple[int | None, int | None],
+    request: SearchRequest,
+    total: int,
+    wanted: int,
+) -> list[LocationDateRow]:
+    """The Locations in (name, id) order, missing names last: the names' key walked, keeping
+    each Location's first visible offer's row (dated in ``span``); a span holding at most
+    ``FEW`` Locations is read whole and sorted by name."""
+    engine = walk.engine
+    assert isinstance(engine, LocationNames)
+    down = request.sort[0].descending
+    after = _after_name(request)
+    if span != (None, None) and total <= FEW:
+        return _sorted_by_name(walk, span, after, down)[:wanted]
+    rows: list[LocationDateRow] = []
+    while len(rows) < wanted:
+        deadline.check()
+        batch = engine.location_names_in_order(down, after, BATCH)
+        shown = list(walk.first_visible([(0, loc, rid) for _, loc, rid in batch]))
+        rows += shown if span == (None, None) else walk.dated(shown, span)
+        if len(batch) < BATCH:
+            break
+        after = batch[-1]
+    return rows[:wanted]
+
+
+def _sorted_by_name(
+    walk: Walk,
+    span: tuple[int | None, int | None],
+    after: tuple[str, str, int] | None,
+    down: bool,
+) -> list[LocationDateRow]:
+    """Every Location dated in ``span`` after ``after``, in (name, id) order."""
+    engine = walk.engine
+    assert isinstance(engine, LocationNames)
+    rows = list(walk.by_id("", span))
+    names = engine.location_names_of([(loc, ref) for _, loc, ref in rows])
+    named = [(n, row) for n, row in zip(names, rows, strict=True) if n]
+    named.sort(key=lambda x: x[1][1])
+    named.sort(key=lambda x: x[0], reverse=down)
+    unnamed = sorted((row for n, row in zip(names, rows, strict=True) if not n), key=_by_id)
+    ordered = [(n, row) for n, row in named] + [("", row) for row in unnamed]
+    start = 0 if after is None else sum(1 for n, row in ordered if _before(n, row[1], after, down))
+    return [row for _, row in ordered[start:]]
+
+
+def _by_id(row: LocationDateRow) -> str:
+    return row[1]
+
+
+def _before(name: str, loc: str, after: tuple[str, str, int], down: bool) -> bool:
+    """A Location named ``name`` comes no later than ``after`` in the order."""
+    if not after[0]:
+        return bool(name) or loc <= after[1]
+    if not name:
+        return False
+    if name == after[0]:
+        return loc <= after[1]
+    return name > after[0] if down else name < after[0]
+
+
+def _after_name(request: SearchRequest) -> tuple[str, str, int] | None:
+    """The row after which a page in name order resumes: the cursor's Location, whole."""
+    cursor = request.cursor
+    if cursor is None:
+        return None
+    return str(cursor[0] or ""), str(cursor[1]), _LAST
+
+
 class Walk:
     """Key rows in order, keeping those of each Location's first offer the caller may see."""
 
@@ -223,6 +302,32 @@ class Walk:
             if len(rows) < BATCH:
                 return
             at = (rows[-1][1], rows[-1][2])
+
+    def dated(
+        self, rows: list[LocationDateRow], span: tuple[int | None, int | None]
+    ) -> list[LocationDateRow]:
+        """The rows (each a Location's first visible offer) whose Location's date, as that
+        offer shows it, lies in ``span``."""
+        keys = _keys(span, False)
+        firsts = {
+            (loc, ref): ts
+            for ts, loc, ref in self.engine.location_dates_first(
+                self.counters, sorted({r[2] for r in rows})
+            )
+        }
+        kept = []
+        for row in rows:
+            ts = firsts.get(row[1:])
+            if ts is not None:  # shown through its first offer: that row's key
+                inside = _inside(ts, keys)
+            else:  # its first offer hidden: the shown offer's own row
+                found = self.engine.location_dates_by_id(
+                    self.counters, (row[1], row[2] - 1), keys, 1
+                )
+                inside = bool(found) and found[0][1:] == row[1:]
+            if inside:
+                kept.append((firsts.get(row[1:], 0), row[1], row[2]))
+        return kept
 
     def hits(self, rows: list[LocationDateRow]) -> list[Hit]:
         """The page: each Location seen through its first visible offer, with every visible

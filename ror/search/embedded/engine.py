@@ -760,6 +760,16 @@ class EmbeddedEngine:
         with self.db.snapshot() as conn:
             return self._location_names.found(conn, contains, hidden)
 
+    def location_names_in_order(
+        self, descending: bool, after: tuple[str, str, int] | None, limit: int
+    ) -> list[tuple[str, str, int]]:
+        with self.db.snapshot() as conn:
+            return location_names.in_name_order(conn, descending, after, limit)
+
+    def location_names_of(self, rows: Sequence[tuple[str, int]]) -> list[str]:
+        with self.db.snapshot() as conn:
+            return location_names.names_of(conn, rows)
+
     # --- Location tags (``ror.search.engine.LocationTags``) ------------------------------------
 
     def location_tags_ready(self) -> bool:

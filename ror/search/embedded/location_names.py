@@ -16,6 +16,9 @@ Locations of offers written since (``offer_changes``) are read again on their ow
 apart, their lines left out, up to :data:`OVERLAY_MAX`, past which all are read again.
 Locations whose first offer the caller may not see are tested on their first visible offer's
 row instead.
+
+``Location?_sort=[-]name`` walks the rows in name order (:func:`in_name_order`, index
+``location_names_order``), the Locations without a name last.
 """
 
 from __future__ import annotations
@@ -43,7 +46,11 @@ DDL: Final = [
     "CREATE TABLE IF NOT EXISTS location_names (location_id TEXT NOT NULL, "
     "rid INTEGER NOT NULL, name TEXT NOT NULL, PRIMARY KEY (location_id, rid)) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS location_names_rid ON location_names (rid)",
+    "CREATE INDEX IF NOT EXISTS location_names_order ON location_names (name, location_id, rid)",
 ]
+
+#: (folded name, "" without one; Location id; rid)
+NameRow = tuple[str, str, int]
 
 #: (Location id, ref of the offer it is shown through)
 Found = list[tuple[str, int]]
@@ -85,6 +92,53 @@ def insert(conn: sqlite3.Connection, offers: Sequence[tuple[int, Offer]]) -> Non
 
 
 KEYS: Final = KeyTable("location_names", "location_names", insert)
+
+
+def in_name_order(
+    conn: sqlite3.Connection, descending: bool, after: NameRow | None, limit: int
+) -> list[NameRow]:
+    """Up to ``limit`` rows in (name, Location id, rid) order, names descending when asked
+    (Location ids and rids ascending either way), after the row ``after``; the rows without a
+    name ("") last."""
+    rows: list[NameRow] = []
+    if after is None or after[0]:  # the rest of the name of ``after``, then the other names
+        if after is not None:
+            rows += _named(conn, "name = ? AND (location_id, rid) > (?, ?)", [*after], limit)
+        if after is None:
+            beyond, params = "name > ''", []
+        elif descending:
+            beyond, params = "name < ? AND name > ''", [after[0]]
+        else:
+            beyond, params = "name > ?", [after[0]]
+        order = "name DESC, location_id, rid" if descending else "name, location_id, rid"
+        if len(rows) < limit:
+            rows += _named(conn, f"{beyond} ORDER BY {order}", params, limit - len(rows), True)
+    if len(rows) < limit:  # the Locations without a name, by id
+        at = after[1:] if after is not None and not after[0] else ("", -1)
+        rows += _named(conn, "name = '' AND (location_id, rid) > (?, ?)", [*at], limit - len(rows))
+    return rows
+
+
+def names_of(conn: sqlite3.Connection, rows: Sequence[tuple[str, int]]) -> list[str]:
+    """The name of each (Location id, rid) row ("" when there is none)."""
+    sql = "SELECT name FROM location_names WHERE location_id = ? AND rid = ?"
+    out = []
+    for loc, rid in rows:
+        found = conn.execute(sql, (loc, rid)).fetchone()
+        out.append(str(found[0]) if found else "")
+    return out
+
+
+def _named(
+    conn: sqlite3.Connection,
+    where: str,
+    params: Sequence[object],
+    limit: int,
+    ordered: bool = False,
+) -> list[NameRow]:
+    order = "" if ordered else " ORDER BY location_id, rid"
+    sql = f"SELECT name, location_id, rid FROM location_names WHERE {where}{order} LIMIT ?"
+    return [(str(n), str(loc), int(rid)) for n, loc, rid in conn.execute(sql, [*params, limit])]
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ capacity pushes, never shows a caller a counter's date it may not see, and reads
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,11 +14,13 @@ from pathlib import Path
 import pytest
 
 from ror.access.profiles import audience
+from ror.api.fhir import location_lookup as location_lookup_module
 from ror.api.fhir.location_lookup import location_lookup
 from ror.api.fhir.params import parse_search
 from ror.api.fhir.search import Result, run
 from ror.model import Capacity, Offer
 from ror.search.embedded import key_days
+from ror.search.embedded import location_names as store_names
 from ror.search.embedded.engine import EmbeddedEngine
 from tests.api.fhir.test_fhir_lookup import Counting
 
@@ -70,6 +73,13 @@ def queries(offers: list[Offer]) -> list[Items]:
         ]
     for sort in ([("_sort", "_lastUpdated")], [("_sort", "-_lastUpdated")]):  # no condition
         out += [[("_count", "90"), *sort], [("_count", "20"), ("_offset", "30"), *sort]]
+    for sort in ([("_sort", "name")], [("_sort", "-name")]):
+        out += [
+            [("_count", "90"), *sort],
+            [("_count", "20"), ("_offset", "30"), *sort],
+            [("_lastUpdated", f"gt{middle}"), ("_count", "40"), *sort],
+            [("_lastUpdated", f"ge{late}"), ("_count", "7"), *sort],
+        ]
     return out
 
 
@@ -135,6 +145,45 @@ def test_sensitive_units_stay_hidden(engine: EmbeddedEngine, offers: list[Offer]
     assert {i for p in allowed for v in p[2] for i in v} & hidden_ids  # type: ignore[index]
 
 
+def test_name_order_in_a_wide_date_span_walks_the_names(
+    engine: EmbeddedEngine, offers: list[Offer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ``FEW`` Locations in the span, the name key is walked and each page's Locations
+    tested on their date; the same pages as the scan."""
+    monkeypatch.setattr(location_lookup_module, "FEW", 0)
+    monkeypatch.setattr(location_lookup_module, "BATCH", 16)
+    dates = sorted(x.last_updated for x in offers[:500] if x.last_updated)
+    middle = dates[len(dates) // 2].isoformat()
+    for sort in ("name", "-name"):
+        for profile in (0, 1):
+            items = [("_lastUpdated", f"gt{middle}"), ("_count", "30"), ("_sort", sort)]
+            fast = pages(engine, items, profile, fast=True)
+            assert fast == pages(engine, items, profile, fast=False), (items, profile)
+
+
+def test_the_name_key_in_order_across_batches(tmp_path: Path) -> None:
+    """Names ascending or descending, Location ids and refs ascending within a name, the
+    Locations without a name last, resumed after any row."""
+    conn = sqlite3.connect(tmp_path / "names.sqlite")
+    store_names.ensure_tables(conn)
+    rows = [("b", "l1", 1), ("a", "l3", 2), ("b", "l2", 3), ("", "l0", 4), ("c", "l4", 5)]
+    rows += [("b", "l1", 6), ("", "l5", 7), ("a", "l3", 8)]
+    conn.executemany(
+        "INSERT INTO location_names VALUES (?, ?, ?)", [(loc, r, n) for n, loc, r in rows]
+    )
+    for down in (False, True):
+        named = sorted((r for r in rows if r[0]), key=lambda r: r[1:])
+        named.sort(key=lambda r: r[0], reverse=down)
+        wanted = named + sorted((r for r in rows if not r[0]), key=lambda r: r[1:])
+        for size in (1, 2, 3, 100):
+            got: list[tuple[str, str, int]] = []
+            after = None
+            while batch := store_names.in_name_order(conn, down, after, size):
+                got += batch
+                after = batch[-1]
+            assert got == wanted, (down, size)
+
+
 def test_reads_only_the_page(db_path: Path, offers: list[Offer]) -> None:
     """No candidate stream; the offers read are the page's Locations' users. A scan reads
     every one of the 2,000 offers."""
@@ -150,7 +199,7 @@ def test_reads_only_the_page(db_path: Path, offers: list[Offer]) -> None:
                 assert engine.read == sum(len(h.users) for h in result.page), engine.read
             finally:
                 engine.close()
-    for sort in ([("_sort", "-_lastUpdated")], [("_sort", "_lastUpdated")]):  # no condition
+    for sort in ([("_sort", "-_lastUpdated")], [("_sort", "_lastUpdated")], [("_sort", "name")]):
         engine = Counting(db_path)
         try:
             request = parse_search("Location", [("_count", "20"), *sort])
