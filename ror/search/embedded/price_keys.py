@@ -12,7 +12,9 @@ none has one: last either way), the lowest amount. A page walks, for each type, 
 the order's direction, keeping the rows that pass and hold their offer's key (no other passing
 price of the offer has a newer start, or a lower amount): each offer comes once, at its key,
 and the walk reads about the page (rows of one offer at one key are adjacent, and a batch
-resumes strictly after the last (key, id) read). The types' walks are merged.
+resumes strictly after the last (key, id) read). The types' walks are merged. A page of some
+offers (``among``) walks the same way keeping them, or has them keyed and sorted whole when
+they are few or the walk reads more rows than them (they lie far in the order).
 
 Written with the other keys (``lookups.index_offer``, ``remove``, ``lookups.fill``);
 ``meta.price_keys`` says they are complete, and an index made before this table existed fills
@@ -38,7 +40,11 @@ from ror.search.embedded.chunked import rows_in
 from ror.search.embedded.key_fill import KeyTable
 from ror.search.engine import Bound, LookupRow, PriceTest, SortValue
 
-SMALL: Final = 4000  # a set of offers this small is keyed and sorted whole
+FEW: Final = 16  # offers asked (``among``) keyed and sorted whole at once
+#: Key rows a page may walk per offer asked before these are keyed and sorted whole instead
+#: (a walked row costs about half a keyed offer: the walk is kept when the offers asked lie
+#: early in the order or are many among the offers found).
+WALK_PER_OFFER: Final = 1
 
 DDL: Final = [
     "CREATE TABLE IF NOT EXISTS offer_prices (type TEXT NOT NULL, start INTEGER, "
@@ -195,12 +201,15 @@ def page(
     key is the start (microseconds) or the amount."""
     if order not in (PRICE_START_UP, PRICE_START_DOWN, PRICE_AMOUNT_UP, PRICE_AMOUNT_DOWN):
         raise ValueError(f"unknown price order {order!r}")
-    if among and len(among) <= SMALL:
+    if among and len(among) <= FEW:
         return _keyed(conn, test, order, after, limit, among)
     wanted = set(among) if among else None
+    budget = WALK_PER_OFFER * len(among) if among else None
     out: list[LookupRow] = []
     last: str | None = None
-    for row in _walk(conn, test, order, after, limit):
+    for walked, row in enumerate(_walk(conn, test, order, after, limit), 1):
+        if budget is not None and walked > budget:
+            return _keyed(conn, test, order, after, limit, among)
         if row[1] == last or (wanted is not None and row[0] not in wanted):
             continue
         last = row[1]

@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 
 from ror.access.profiles import audience
-from ror.api.fhir.lookup import lookup
+from ror.api.fhir.lookup import ORDERS, lookup, price_group
 from ror.api.fhir.params import parse_search
 from ror.model import Offer
 from ror.search.embedded.engine import EmbeddedEngine
+from ror.search.embedded.price_keys import FEW
+from ror.search.engine import LookupRow
 from tests.api.fhir.test_fhir_lookup import Counting, Items, pages
 
 R246 = "https://mos.esante.gouv.fr/NOS/TRE_R246-TypeTarif/FHIR/TRE-R246-TypeTarif"
@@ -120,3 +122,32 @@ def test_the_ehpad_query_reads_its_page_only(
         assert days == sorted(days, reverse=True)
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_a_page_of_some_offers_answers_as_the_order_kept_to_them(
+    priced: EmbeddedEngine, sort: str
+) -> None:
+    """A price page of some offers (``among``) lists the offers of the whole order that are
+    among them, page after page, whether they are keyed whole (few), walked (early in the
+    order) or keyed whole after a walk reading more rows than them (late in the order)."""
+    request = parse_search("HealthcareService", [*QUERIES[0], ("_sort", sort)])
+    group = price_group(request)
+    assert group is not None
+    order = ORDERS[tuple((k.key, k.descending) for k in request.sort)]
+    whole = priced.lookup_page(group[0], order, None, 10**6)
+    assert len(whole) > 3 * FEW
+    early = [r[0] for r in whole[: 2 * FEW]]
+    late = [r[0] for r in whole[-(FEW + 1) :]]
+    others = [r[0] for r in whole[1::3]]
+    for among in (early[:FEW], early, late, late + early[:3], others):
+        kept = [r for r in whole if r[0] in set(among)]
+        paged: list[LookupRow] = []
+        after = None
+        while True:
+            rows = priced.lookup_page(group[0], order, after, 7, sorted(among))
+            paged += rows
+            if len(rows) < 7:
+                break
+            after = (rows[-1][2], rows[-1][1])
+        assert paged == kept, (sort, len(among))
