@@ -66,15 +66,21 @@ CAPACITY_PARTS = frozenset({"capacity", "size"})
 
 def present_offer(offer: Offer, *, profile: int) -> dict[str, Any]:
     """The JSON form of an offer for a caller with ``profile`` (check :func:`may_see_offer`)."""
-    return {**_common_fields(offer), **_caller_fields(offer, profile, _capacities(offer))}
+    return {**_common_fields(offer), **_caller_fields(offer, profile)}
 
 
 def offer_json(offer: Offer, *, profile: int) -> orjson.Fragment:
-    """:func:`present_offer`, rendered: the parts every caller sees are rendered once per
-    offer object (search answers list the same offers again and again) and kept as bytes."""
-    common, capacities = _rendered(offer)
-    caller = orjson.dumps(_caller_fields(offer, profile, capacities))
-    return orjson.Fragment(common[:-1] + b"," + caller[1:])
+    """:func:`present_offer`, rendered: rendered once per offer object and caller profile
+    (search answers list the same offers again and again) and kept as bytes."""
+    key = (id(offer), profile)
+    hit = _rendered_cache.get(key)
+    if hit is not None and hit[0] is offer:
+        return hit[1]
+    rendered = orjson.Fragment(orjson.dumps(present_offer(offer, profile=profile)))
+    if len(_rendered_cache) >= _RENDERED_CACHE_SIZE:
+        _rendered_cache.clear()
+    _rendered_cache[key] = (offer, rendered)
+    return rendered
 
 
 def _common_fields(offer: Offer) -> dict[str, Any]:
@@ -91,18 +97,14 @@ def _common_fields(offer: Offer) -> dict[str, Any]:
     return out
 
 
-def _capacities(offer: Offer) -> list[dict[str, Any]]:
-    return [_capacity(c) for c in offer.capacities]
-
-
-def _caller_fields(offer: Offer, profile: int, capacities: object) -> dict[str, Any]:
+def _caller_fields(offer: Offer, profile: int) -> dict[str, Any]:
     """What depends on the caller (contacts by level, capacities if allowed), then the rest."""
     levels = contact_levels(offer, profile)
     out: dict[str, Any] = {
         "contacts": [_contact(c) for c in offer.contacts if c.confidentiality in levels]
     }
     if may_see_capacities(profile, offer):
-        out["capacities"] = capacities
+        out["capacities"] = [_capacity(c) for c in offer.capacities]
     out["sensitive"] = offer.sensitive
     out["closed_from"] = _iso(offer.closed_from)
     out["reopens_at"] = _iso(offer.reopens_at)
@@ -111,23 +113,12 @@ def _caller_fields(offer: Offer, profile: int, capacities: object) -> dict[str, 
 
 
 _RENDERED_CACHE_SIZE: Final = 20_000
-# id(offer) -> (offer, common fields, capacities), rendered. Engines hand out the same Offer
-# objects from their caches until an offer or its counters change (a changed offer is a new
-# object), and nothing mutates an Offer once built (the engines' caches rely on it too). Bytes
-# rather than dicts: a few KiB an entry and nothing for the garbage collector to walk.
-_rendered_cache: dict[int, tuple[Offer, bytes, orjson.Fragment]] = {}
-
-
-def _rendered(offer: Offer) -> tuple[bytes, orjson.Fragment]:
-    hit = _rendered_cache.get(id(offer))
-    if hit is not None and hit[0] is offer:
-        return hit[1], hit[2]
-    common = orjson.dumps(_common_fields(offer))
-    capacities = orjson.Fragment(orjson.dumps(_capacities(offer)))
-    if len(_rendered_cache) >= _RENDERED_CACHE_SIZE:
-        _rendered_cache.clear()
-    _rendered_cache[id(offer)] = (offer, common, capacities)
-    return common, capacities
+# (id(offer), profile) -> (offer, the offer as that profile sees it, rendered). Engines hand
+# out the same Offer objects from their caches until an offer or its counters change (a changed
+# offer is a new object), and nothing mutates an Offer once built (the engines' caches rely on
+# it too); what a profile sees of an offer depends on the two only. Bytes rather than dicts: a
+# few KiB an entry and nothing for the garbage collector to walk.
+_rendered_cache: dict[tuple[int, int], tuple[Offer, orjson.Fragment]] = {}
 
 
 def visible_sentences(

@@ -151,6 +151,17 @@ def test_rendered_offer_is_the_presented_offer(sample: list[Offer], profile: int
         assert orjson.dumps(offer_json(offer, profile=profile)) == rendered  # from the cache
 
 
+def test_one_offer_rendered_for_each_profile_in_turn(sample: list[Offer]) -> None:
+    """The rendered offers are kept per profile: a profile never gets another's rendering."""
+    offer = with_contacts(next(o for o in sample if o.capacities), "04")
+    for profile in [1, 0, 3, 5, 1, 2, 0, 4]:
+        assert orjson.dumps(offer_json(offer, profile=profile)) == orjson.dumps(
+            present_offer(offer, profile=profile)
+        )
+    assert b'"capacities"' not in orjson.dumps(offer_json(offer, profile=0))
+    assert b'"capacities"' in orjson.dumps(offer_json(offer, profile=1))
+
+
 def test_a_changed_offer_is_rendered_anew(sample: list[Offer]) -> None:
     offer = next(o for o in sample if o.capacities)
     before = orjson.loads(orjson.dumps(offer_json(offer, profile=1)))
