@@ -44,6 +44,7 @@ from ror.api.fhir.values import Token
 from ror.api.offload import in_search_thread
 from ror.config import Settings
 from ror.errors import RorError
+from ror.heap import collector_paused
 from ror.resources.store import ResourceStore
 from ror.search.engine import Engine
 
@@ -103,7 +104,8 @@ async def _search(
             or lookup(search, engine, seen_by)
             or run(search, engine, seen_by)
         )
-        bundle = searchset(search, result, links, profile=caller.profile, fetch=engine.get)
+        with collector_paused():  # a page's resources: many objects, no reference cycles
+            bundle = searchset(search, result, links, profile=caller.profile, fetch=engine.get)
         if resource == "HealthcareService":
             store = resource_store(request)
             return with_withdrawn(bundle, store, items, fhir_base(request), caller.profile)
