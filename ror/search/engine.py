@@ -511,6 +511,13 @@ class LocationTags(Protocol):
         of each of ``conditions``, in Location id order, each with the ref of that offer."""
         ...
 
+    def location_tags_hold(
+        self, conditions: Sequence[Sequence[str]], hidden: set[int], rows: Sequence[tuple[str, int]]
+    ) -> list[bool]:
+        """Whether each Location of ``rows`` (Location id, its first offer not in ``hidden``)
+        has, as that offer shows it, one of the terms of each of ``conditions``."""
+        ...
+
     def location_tags_search(
         self,
         terms: Sequence[str],

@@ -65,16 +65,16 @@ def location_lookup(request: SearchRequest, engine: Engine, audience: Audience) 
     size = 0 if request.summary == "count" else request.count
     skip = request.skip if size else 0
     with engine.snapshot():
-        total = _total(walk, _keys(span, False))
+        total = _total(walk, date_keys(span, False))
         if keys[0][0] == "_id":
             rows = _page_by_id(walk, span, request, skip + size + 1)
         elif by_name:
             rows = _page_by_name(walk, span, request, total, skip + size + 1)
         else:
             down = keys[0][1]
-            after = _after_date(request, down)
+            after = after_date(request, down)
             rows = []
-            for row in walk.by_date(down, after, _keys(span, down)):
+            for row in walk.by_date(down, after, date_keys(span, down)):
                 rows.append(row)
                 if len(rows) > skip + size:
                     break
@@ -161,18 +161,21 @@ def inside_span(key: int, span: tuple[int | None, int | None]) -> bool:
 
 def location_keys(span: tuple[int | None, int | None]) -> tuple[int | None, int | None]:
     """``[low, high)`` instants as a span of ascending date keys."""
-    return _keys(span, False)
+    return date_keys(span, False)
 
 
-def _keys(span: tuple[int | None, int | None], down: bool) -> tuple[int | None, int | None]:
-    """A range of instants as a range of keys (a missing date, ``MISSING``, out of it)."""
+def date_keys(span: tuple[int | None, int | None], down: bool) -> tuple[int | None, int | None]:
+    """A range of instants as a range of keys (a missing date, ``MISSING``, out of it; every
+    key, missing dates too, when the range is open at both ends: no condition)."""
+    if span == (None, None):
+        return span
     low, high = span
     if not down:
         return low, MISSING if high is None else high
     return (-high + 1 if high is not None else None), MISSING if low is None else -low + 1
 
 
-def _after_date(request: SearchRequest, down: bool) -> LocationDateRow | None:
+def after_date(request: SearchRequest, down: bool) -> LocationDateRow | None:
     cursor = request.cursor
     if cursor is None:
         return None
@@ -186,7 +189,9 @@ def _page_by_id(
     walk: Walk, span: tuple[int | None, int | None], request: SearchRequest, wanted: int
 ) -> list[LocationDateRow]:
     after = str(request.cursor[0]) if request.cursor else ""
-    few = walk.engine.location_dates_by_date(walk.counters, False, None, _keys(span, False), SMALL)
+    few = walk.engine.location_dates_by_date(
+        walk.counters, False, None, date_keys(span, False), SMALL
+    )
     if len(few) < SMALL:
         kept = sorted((r for r in walk.first_visible(few) if r[1] > after), key=lambda r: r[1])
         return kept[:wanted]
@@ -208,42 +213,49 @@ def _page_by_name(
     """The Locations in (name, id) order, missing names last: the names' key walked, keeping
     each Location's first visible offer's row (dated in ``span``); a span holding at most
     ``FEW`` Locations is read whole and sorted by name."""
-    engine = walk.engine
-    assert isinstance(engine, LocationNames)
     down = request.sort[0].descending
-    after = _after_name(request)
+    after = after_name(request)
     if span != (None, None) and total <= FEW:
-        return _sorted_by_name(walk, span, after, down)[:wanted]
+        return sorted_by_name(walk, list(walk.by_id("", span)), after, down)[:wanted]
     rows: list[LocationDateRow] = []
-    while len(rows) < wanted:
-        deadline.check()
-        batch = engine.location_names_in_order(down, after, BATCH)
-        shown = list(walk.first_visible([(0, loc, rid) for _, loc, rid in batch]))
-        rows += shown if span == (None, None) else walk.dated(shown, span)
-        if len(batch) < BATCH:
+    for batch in walk.by_name(down, after, span):
+        rows += batch
+        if len(rows) >= wanted:
             break
-        after = batch[-1]
     return rows[:wanted]
 
 
-def _sorted_by_name(
-    walk: Walk,
-    span: tuple[int | None, int | None],
-    after: tuple[str, str, int] | None,
-    down: bool,
+def sorted_by_name(
+    walk: Walk, rows: list[LocationDateRow], after: tuple[str, str, int] | None, down: bool
 ) -> list[LocationDateRow]:
-    """Every Location dated in ``span`` after ``after``, in (name, id) order."""
+    """``rows`` (each a Location's first visible offer) in (name, id) order, names missing
+    last, after the Location ``after``."""
     engine = walk.engine
     assert isinstance(engine, LocationNames)
-    rows = list(walk.by_id("", span))
     names = engine.location_names_of([(loc, ref) for _, loc, ref in rows])
     named = [(n, row) for n, row in zip(names, rows, strict=True) if n]
     named.sort(key=lambda x: x[1][1])
     named.sort(key=lambda x: x[0], reverse=down)
     unnamed = sorted((row for n, row in zip(names, rows, strict=True) if not n), key=_by_id)
-    ordered = [(n, row) for n, row in named] + [("", row) for row in unnamed]
+    ordered = [*named, *(("", row) for row in unnamed)]
     start = 0 if after is None else sum(1 for n, row in ordered if _before(n, row[1], after, down))
     return [row for _, row in ordered[start:]]
+
+
+def sorted_by_date(
+    walk: Walk, rows: list[LocationDateRow], after: LocationDateRow | None, down: bool
+) -> list[LocationDateRow]:
+    """``rows`` (each a Location's first visible offer) in (date, id) order, dates missing
+    last, after the row ``after`` (a key in that direction, an id)."""
+    keyed = [(date_key(ts, down), loc, ref) for ts, loc, ref in walk.keyed(rows)]
+    keyed.sort()
+    start = 0 if after is None else sum(1 for k, loc, _ in keyed if (k, loc) <= after[:2])
+    return keyed[start:]
+
+
+def date_key(ts: int, down: bool) -> int:
+    """An ascending date key as the key of that direction (a missing date last either way)."""
+    return ts if ts == MISSING or not down else -ts
 
 
 def _by_id(row: LocationDateRow) -> str:
@@ -261,7 +273,7 @@ def _before(name: str, loc: str, after: tuple[str, str, int], down: bool) -> boo
     return name > after[0] if down else name < after[0]
 
 
-def _after_name(request: SearchRequest) -> tuple[str, str, int] | None:
+def after_name(request: SearchRequest) -> tuple[str, str, int] | None:
     """The row after which a page in name order resumes: the cursor's Location, whole."""
     cursor = request.cursor
     if cursor is None:
@@ -295,7 +307,7 @@ class Walk:
 
     def by_id(self, after: str, span: tuple[int | None, int | None]) -> Iterator[LocationDateRow]:
         at = (after, _LAST)
-        keys = _keys(span, False)
+        keys = date_keys(span, False)
         while True:
             rows = self.engine.location_dates_by_id(self.counters, at, keys, BATCH)
             yield from self.first_visible(rows)
@@ -303,12 +315,33 @@ class Walk:
                 return
             at = (rows[-1][1], rows[-1][2])
 
+    def by_name(
+        self, down: bool, after: tuple[str, str, int] | None, span: tuple[int | None, int | None]
+    ) -> Iterator[list[LocationDateRow]]:
+        """Batches of the Locations in (name, id) order after the row ``after``, missing names
+        last, each a Location's first visible offer's row, dated in ``span``."""
+        engine = self.engine
+        assert isinstance(engine, LocationNames)
+        while True:
+            deadline.check()
+            batch = engine.location_names_in_order(down, after, BATCH)
+            shown = list(self.first_visible([(0, loc, rid) for _, loc, rid in batch]))
+            yield shown if span == (None, None) else self.dated(shown, span)
+            if len(batch) < BATCH:
+                return
+            after = batch[-1]
+
+    def keyed(self, rows: list[LocationDateRow]) -> list[LocationDateRow]:
+        """``rows`` (each a Location's first visible offer) with the ascending date key of the
+        Location as that offer shows it."""
+        return self.dated(rows, (None, None))
+
     def dated(
         self, rows: list[LocationDateRow], span: tuple[int | None, int | None]
     ) -> list[LocationDateRow]:
         """The rows (each a Location's first visible offer) whose Location's date, as that
         offer shows it, lies in ``span``."""
-        keys = _keys(span, False)
+        keys = date_keys(span, False)
         firsts = {
             (loc, ref): ts
             for ts, loc, ref in self.engine.location_dates_first(
@@ -325,8 +358,10 @@ class Walk:
                     self.counters, (row[1], row[2] - 1), keys, 1
                 )
                 inside = bool(found) and found[0][1:] == row[1:]
+                ts = found[0][0] if inside else None
             if inside:
-                kept.append((firsts.get(row[1:], 0), row[1], row[2]))
+                assert ts is not None
+                kept.append((ts, row[1], row[2]))
         return kept
 
     def hits(self, rows: list[LocationDateRow]) -> list[Hit]:
@@ -351,4 +386,5 @@ class Walk:
 
 
 def _name(name: str | None) -> str | None:
-    return fold(name) if name else None
+    """A Location's name as a sort key: folded, None without one (or with nothing to fold)."""
+    return (fold(name) if name else "") or None

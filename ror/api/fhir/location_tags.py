@@ -65,8 +65,8 @@ def location_tags(request: SearchRequest, engine: Engine, audience: Audience) ->
     dates: list[Node] = []
     rest: list[Node] = []
     for node in conditions:
-        terms = _tag_terms(node, conditions)
-        contains = _name_contains(node, conditions, engine)
+        terms = tag_terms(node, conditions)
+        contains = name_contains(node, conditions, engine)
         if terms is not None:
             tags.append(terms)
         elif contains is not None:
@@ -133,7 +133,7 @@ def _keyed(
     return Result(total, page, cursor)
 
 
-def _tag_terms(node: Node, conditions: Sequence[Node]) -> tuple[str, ...] | None:
+def tag_terms(node: Node, conditions: Sequence[Node]) -> tuple[str, ...] | None:
     """The terms of a ``_tag`` condition of the Location (one of them holds), or None when
     ``node`` is anything else."""
     found = as_lookup(node, conditions, False)
@@ -150,9 +150,7 @@ def _only_terms(found: Lookup) -> bool:
     return bool(found.terms) and found == Lookup(terms=found.terms)
 
 
-def _name_contains(
-    node: Node, conditions: Sequence[Node], engine: Engine
-) -> tuple[str, ...] | None:
+def name_contains(node: Node, conditions: Sequence[Node], engine: Engine) -> tuple[str, ...] | None:
     """The substrings of a ``name:contains`` condition of the Location, or None."""
     if not isinstance(engine, LocationNames):
         return None

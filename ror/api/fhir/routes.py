@@ -30,6 +30,7 @@ from ror.api.fhir.catalog import ResourceType
 from ror.api.fhir.listing import listing
 from ror.api.fhir.location_lookup import location_lookup
 from ror.api.fhir.location_names import location_names
+from ror.api.fhir.location_sorted import location_sorted
 from ror.api.fhir.location_tags import location_tags
 from ror.api.fhir.lookup import lookup
 from ror.api.fhir.near_lookup import coded_lookup, near_lookup
@@ -99,6 +100,7 @@ async def _search(
             or location_lookup(search, engine, seen_by)
             or location_names(search, engine, seen_by)
             or location_tags(search, engine, seen_by)
+            or location_sorted(search, engine, seen_by)
             or near_lookup(search, engine, seen_by)
             or coded_lookup(search, engine, seen_by)
             or lookup(search, engine, seen_by)

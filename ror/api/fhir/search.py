@@ -393,7 +393,7 @@ def _location_hits(request: SearchRequest, engine: Engine, p: Plan, found: Candi
                 near = request.near
                 distance = distance_km(near, loc) if near else None
                 hit = Hit(c.ref, distance, loc.id, view=v, location=loc)
-                hit.keys = {"_lastUpdated": loc.last_updated, "name": _name_key(loc.name)}
+                hit.keys = {"_lastUpdated": loc.last_updated, "name": _name_key(loc.name) or None}
                 by_id[loc.id] = hit
             hit.via.append(offer.id)
             hit.users.append(offer)

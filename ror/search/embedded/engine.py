@@ -783,6 +783,12 @@ class EmbeddedEngine:
         with self.db.snapshot() as conn:
             return self._location_tags.found(conn, conditions, hidden)
 
+    def location_tags_hold(
+        self, conditions: Sequence[Sequence[str]], hidden: set[int], rows: Sequence[tuple[str, int]]
+    ) -> list[bool]:
+        with self.db.snapshot() as conn:
+            return self._location_tags.hold(conn, conditions, hidden, rows)
+
     def location_tags_search(
         self,
         terms: Sequence[str],

@@ -187,6 +187,39 @@ class Held:
                     kept[loc] = ref
         return sorted(kept.items())
 
+    def hold(
+        self,
+        conn: sqlite3.Connection,
+        conditions: Sequence[Sequence[str]],
+        hidden: set[int],
+        rows: Sequence[tuple[str, int]],
+    ) -> list[bool]:
+        """Whether each Location of ``rows`` (Location id, its first offer not in ``hidden``)
+        has, as that offer shows it, one of the terms of each of ``conditions``."""
+        held = self._hidden_firsts(conn, hidden) if hidden else []
+        shown = {loc: (ref, own) for loc, ref, own, _ in held}
+        keyed: dict[tuple[str, int], set[str]] = {}
+        locs = sorted({loc for loc, _ in rows if loc not in shown})
+        for i in range(0, len(locs), _CHUNK):
+            part = locs[i : i + _CHUNK]
+            found = conn.execute(
+                "SELECT location_id, term, rid FROM location_tags "
+                f"WHERE location_id IN ({', '.join('?' * len(part))})",
+                part,
+            )
+            for loc, term, rid in found:
+                keyed.setdefault((str(loc), int(rid)), set()).add(str(term))
+        out = []
+        for loc, ref in rows:
+            if loc in shown:
+                terms: frozenset[str] | set[str] = (
+                    shown[loc][1] if shown[loc][0] == ref else frozenset()
+                )
+            else:
+                terms = keyed.get((loc, ref), set())
+            out.append(all(terms.intersection(t) for t in conditions))
+        return out
+
     def search(
         self,
         conn: sqlite3.Connection,
