@@ -324,6 +324,18 @@ REQUESTS: tuple[Probe, ...] = (
         "/fhir/Location",
         params={"name:contains": "ea", "_sort": "-_lastUpdated", "_count": "1000"},
     ),
+    Probe(
+        "fhir Location postcode prefix 3, _sort -_lastUpdated, _count 1000",
+        "GET",
+        "/fhir/Location",
+        params={"address-postalcode": "3", "_sort": "-_lastUpdated", "_count": "1000"},
+    ),
+    Probe(
+        "fhir Location address-city a, _sort name, _count 1000",
+        "GET",
+        "/fhir/Location",
+        params={"address-city": "a", "_sort": "name", "_count": "1000"},
+    ),
 )
 
 
