@@ -541,7 +541,7 @@ def keyed_page(
         rows: list[LookupRow] = []
         after = _after(request, order)
         while size and len(rows) <= skip + size and (among is None or among):
-            want = skip + size + 1 - len(rows) + READ_AHEAD
+            want = skip + size + 1 - len(rows) + (READ_AHEAD if hidden else 0)
             if among is None:
                 batch = engine.lookup_page(looked, order, after, want)
             else:
