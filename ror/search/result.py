@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Final
 
 from ror.criteria import Criteria, Group, Notice
 from ror.geo.territory import territory_summary
@@ -140,14 +140,29 @@ def _km(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
+_PLAIN: Final = frozenset({str, int, float, bool})
+
+
 def _json(value: Any) -> Any:
+    if value is None or type(value) in _PLAIN:  # most criteria fields: nothing to convert
+        return value
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, tuple | list):
         return [_json(v) for v in value]
     if hasattr(value, "__dataclass_fields__"):
-        return {f.name: _json(getattr(value, f.name)) for f in fields(value)}
+        return {name: _json(getattr(value, name)) for name in _field_names(type(value))}
     return value
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
 
 
 def criteria_to_dict(criteria: Criteria) -> dict[str, Any]:
