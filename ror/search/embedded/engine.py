@@ -43,6 +43,7 @@ from ror.search.embedded import (
 )
 from ror.search.embedded.cache import BoundedCache
 from ror.search.embedded.db import Database
+from ror.search.embedded.key_refs import KeyRefs
 from ror.search.embedded.load import Loadable, bulk_load, stats
 from ror.search.embedded.memory import query as memory_query
 from ror.search.embedded.memory.store import MemoryStore, Snapshot
@@ -147,6 +148,7 @@ class EmbeddedEngine:
         self._key_tables: dict[str, groups.KeyTable] = {}  # by grouping (``group_keys``)
         self._replays = ReplayStore(replay_path(self.path), replay_days)
         self._names = Names()
+        self._key_refs = KeyRefs()
         self._location_names = location_names.Held()
         self._location_tags = location_tags.Held()
         with self.db.writing() as conn:
@@ -686,7 +688,7 @@ class EmbeddedEngine:
 
     def lookup_refs(self, lookup: Lookup, limit: int, among: Sequence[int] = ()) -> set[int] | None:
         with self.db.snapshot() as conn:
-            return lookups.refs(conn, self._names, lookup, limit, among)
+            return lookups.refs(conn, self._names, lookup, limit, among, self._key_refs)
 
     def lookup_count(self, lookup: Lookup | None) -> int:
         if lookup is None:

@@ -64,7 +64,8 @@ from ror.search.embedded import (
     location_tags,
     price_keys,
 )
-from ror.search.embedded.chunked import refs_among, rows_in
+from ror.search.embedded.chunked import rows_in
+from ror.search.embedded.key_refs import KeyRefs, refs_among
 from ror.search.embedded.rows import decode_doc
 from ror.search.embedded.substrings import Names, Refs
 from ror.search.engine import Lookup, LookupRow, SortValue
@@ -341,8 +342,15 @@ def _table(lookup: Lookup) -> str:
 
 
 def refs(
-    conn: sqlite3.Connection, names: Names, lookup: Lookup, limit: int, among: Sequence[int] = ()
+    conn: sqlite3.Connection,
+    names: Names,
+    lookup: Lookup,
+    limit: int,
+    among: Sequence[int] = (),
+    kept: KeyRefs | None = None,
 ) -> set[int] | None:
+    """The offers ``lookup`` finds (None: more than ``limit``), only those of ``among`` when
+    given (a key read whole is then kept in ``kept``, when given: ``key_refs``)."""
     if lookup.either:
         wide = _complement(conn, lookup)
         if wide is not None and not among and wide[0] > limit:
@@ -351,7 +359,7 @@ def refs(
             return _wide_among(conn, names, wide, among)
         union: set[int] = set()
         for one in lookup.either:
-            got = refs(conn, names, one, limit, among)
+            got = refs(conn, names, one, limit, among, kept)
             if got is None:
                 return None
             union |= got
@@ -376,7 +384,7 @@ def refs(
     where, params = _where(lookup, "k")
     sql = f"SELECT k.rid FROM {_table(lookup)} k WHERE {where}"
     if among:
-        return refs_among(conn, sql, sql + " AND k.rid IN ({marks})", params, among)
+        return refs_among(conn, sql, sql + " AND k.rid IN ({marks})", params, among, kept)
     if lookup.field is None and len(lookup.terms) == 1 and not lookup.prefixes:
         rows = conn.execute(sql + " LIMIT ?", [*params, min(limit, 1 << 62) + 1]).fetchall()
         return None if len(rows) > limit else {int(r) for (r,) in rows}

@@ -5,6 +5,7 @@ a search the keys decide whole reads only its page."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,8 @@ from ror.api.fhir.near_lookup import near_lookup
 from ror.api.fhir.params import parse_search
 from ror.api.fhir.search import Result, flat, run
 from ror.model import Offer
-from ror.search.embedded.chunked import RANGE_PER_PROBE
 from ror.search.embedded.engine import EmbeddedEngine
+from ror.search.embedded.key_refs import RANGE_PER_PROBE
 from tests.api.fhir.test_fhir_lookup import Counting
 
 Items = list[tuple[str, str]]
@@ -247,3 +248,49 @@ def test_a_key_asked_among_offers_finds_the_same_read_whole_or_probed(
         assert len(whole) <= RANGE_PER_PROBE * len(many)
         for among in (few, many, everyone):
             assert synthetic.lookup_refs(found[0], 1, among=among) == whole & set(among), name
+
+
+def test_a_key_read_whole_is_read_again_after_offers_are_written(
+    tmp_path: Path, offers: list[Offer]
+) -> None:
+    """The refs of a key read whole are kept for the next searches until an offer is written:
+    then an offer given the tag, one losing it and one deleted are seen at once (by this
+    engine and by another one holding the same file)."""
+    engine = EmbeddedEngine(tmp_path / "keys.sqlite")
+    other = None
+    try:
+        engine.load(offers[:600], replace_all=True)
+        other = EmbeddedEngine(tmp_path / "keys.sqlite")
+        tag = str(offers[0].region_tag)
+        (node,) = flat(parse_search("HealthcareService", [("_tag", tag)]).condition)
+        found = as_lookup(node, [node], True)
+        assert found is not None
+        everyone = sorted(engine.offer_refs([o.id for o in offers[:600]]).values())
+
+        def among(e: EmbeddedEngine) -> set[int]:
+            got = e.lookup_refs(found[0], 1, among=everyone)
+            assert got is not None
+            return got
+
+        before = among(engine)
+        assert before == among(engine) == among(other) == engine.lookup_refs(found[0], 10**6)
+        losing = next(o for o in offers[:600] if str(o.region_tag) == tag)
+        gaining = next(o for o in offers[:600] if str(o.region_tag) != tag)
+        deleted = next(o for o in offers[:600] if str(o.region_tag) == tag and o is not losing)
+        other.upsert(
+            [
+                dataclasses.replace(losing, region_tag=str(gaining.region_tag)),
+                dataclasses.replace(gaining, region_tag=tag),
+            ]
+        )
+        other.delete([deleted.id])
+        everyone = sorted(engine.offer_refs([o.id for o in offers[:600]]).values())
+        after = among(engine)
+        assert after == engine.lookup_refs(found[0], 10**6) == among(other)
+        refs = engine.offer_refs([losing.id, gaining.id])
+        assert refs[gaining.id] in after and refs[losing.id] not in after
+        assert len(after) == len(before) - 1
+    finally:
+        engine.close()
+        if other is not None:
+            other.close()
