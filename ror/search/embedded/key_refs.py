@@ -1,13 +1,13 @@
 """The offers of many a look-up key finds: the key read whole or probed, and kept.
 
-A key (a term, prefix or date range of ``lookups.py``) asked of many offers (``among``: the near
-candidates of a positioned search, the offers a narrower look-up found) is read whole, its refs
-in one ``group_concat``, when it has at most :data:`RANGE_PER_PROBE` rows per offer asked;
-otherwise each offer asked is probed in its ref index (``chunked.rows_in``). The refs read whole
-are kept by key and data positions (generation and last ``offer_changes``, as the names of
-``substrings.py`` are: capacity pushes do not move them), :data:`KEPT` of them, so that the
-searches asking the same key before the next offer write test their offers against them without
-reading the key again.
+A key (a term, prefix or date range of ``lookups.py``, a price test of ``price_keys.py``) asked
+of many offers (``among``: the near candidates of a positioned search, the offers a narrower
+look-up found) is read whole, its refs in one ``group_concat``, when it has at most
+:data:`RANGE_PER_PROBE` rows per offer asked; otherwise each offer asked is probed in its ref
+index (``chunked.rows_in``). The refs read whole are kept by key and data positions (generation
+and last ``offer_changes``, as the names of ``substrings.py`` are: capacity pushes do not move
+them), :data:`KEPT` of them, so that the searches asking the same key before the next offer
+write test their offers against them without reading the key again.
 """
 
 from __future__ import annotations
@@ -23,11 +23,14 @@ from ror.search.embedded.cache import BoundedCache
 from ror.search.embedded.chunked import ints, rows_in
 from ror.search.embedded.memory.store import positions
 
-#: Key rows read whole for the cost of one probe by ref (warm, shared machine: about 0.1 µs a
-#: row as one ``group_concat``, 2 µs a probe at 100 k offers, 3.8 µs at 1 M): a key with more
-#: rows per offer asked is probed instead.
-RANGE_PER_PROBE: Final = 8
-KEPT: Final = 8  # keys whose refs are kept (up to 1.6 MB each for 25 k offers asked)
+#: Key rows read whole rather than probing one offer asked (warm, shared machine, 1 M offers: a
+#: row costs 0.1 to 0.3 µs in one ``group_concat``, a probe 3.8 µs in the terms, 0.6 µs in the
+#: prices), the read being kept for the next searches: a key with more rows per offer asked is
+#: probed. The prices of the EHPAD query (255 k rows) are read whole for 25 k offers asked: 80 ms
+#: once, then 0.5 ms a search, against 15 ms probed.
+RANGE_PER_PROBE: Final = 16
+KEPT: Final = 8  # keys whose refs are kept
+KEPT_MAX: Final = 500_000  # refs of a key kept at most (4 MB)
 
 Refs = NDArray[np.int64]
 Key = tuple[str, tuple[Any, ...], tuple[str, int]]
@@ -71,7 +74,7 @@ def refs_among(
         if count > bound:
             return {int(r) for (r,) in rows_in(conn, probe, params, among)}
         found = ints(text or "")
-        if kept is not None and key is not None:
+        if kept is not None and key is not None and len(found) <= KEPT_MAX:
             kept.put(key, found)
     wanted = np.asarray(among, dtype=np.int64)
     return set(wanted[held_in(wanted, found)].tolist())

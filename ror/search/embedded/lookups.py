@@ -378,7 +378,7 @@ def refs(
             return set(counted & set(among))
         return None if len(counted) > limit else set(counted)
     if lookup.price is not None:
-        return price_keys.refs(conn, lookup.price, limit, among)
+        return price_keys.refs(conn, lookup.price, limit, among, kept)
     if lookup.equipment is not None:
         return equipment_keys.refs(conn, lookup.equipment, limit, among)
     where, params = _where(lookup, "k")

@@ -38,6 +38,7 @@ from ror.indexer.terms import (
 from ror.model import Offer
 from ror.search.embedded.chunked import rows_in
 from ror.search.embedded.key_fill import KeyTable
+from ror.search.embedded.key_refs import KeyRefs, refs_among
 from ror.search.engine import Bound, LookupRow, PriceTest, SortValue
 
 FEW: Final = 16  # offers asked (``among``) keyed and sorted whole at once
@@ -155,15 +156,20 @@ def _span(column: str, low: Bound, high: Bound, params: list[Any]) -> str:
 
 
 def refs(
-    conn: sqlite3.Connection, test: PriceTest, limit: int, among: Sequence[int] = ()
+    conn: sqlite3.Connection,
+    test: PriceTest,
+    limit: int,
+    among: Sequence[int] = (),
+    kept: KeyRefs | None = None,
 ) -> set[int] | None:
     where, params = _passes(test, "p")
     if among:
-        sql = (  # by offer: SQLite would otherwise walk the type's amounts for each chunk
-            "SELECT DISTINCT p.rid FROM offer_prices p INDEXED BY offer_prices_rid "
+        probe = (  # by offer: SQLite would otherwise walk the type's amounts for each chunk
+            "SELECT p.rid FROM offer_prices p INDEXED BY offer_prices_rid "
             f"WHERE {where} AND p.rid IN ({{marks}})"
         )
-        return {int(r) for (r,) in rows_in(conn, sql, params, among)}
+        whole = f"SELECT p.rid FROM offer_prices p WHERE {where}"
+        return refs_among(conn, whole, probe, params, among, kept)
     found: set[int] = set()
     for (rid,) in conn.execute(f"SELECT p.rid FROM offer_prices p WHERE {where}", params):
         found.add(int(rid))

@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 
 from ror.access.profiles import audience
-from ror.api.fhir.lookup import as_lookup
+from ror.api.fhir.lookup import as_lookup, price_group
 from ror.api.fhir.near_lookup import near_lookup
 from ror.api.fhir.params import parse_search
 from ror.api.fhir.search import Result, flat, run
 from ror.model import Offer
 from ror.search.embedded.engine import EmbeddedEngine
 from ror.search.embedded.key_refs import RANGE_PER_PROBE
+from ror.search.engine import Lookup
 from tests.api.fhir.test_fhir_lookup import Counting
 
 Items = list[tuple[str, str]]
@@ -231,6 +232,7 @@ def test_a_key_asked_among_offers_finds_the_same_read_whole_or_probed(
     dates = sorted(x.last_updated for x in offers if x.last_updated)
     middle = dates[len(dates) // 2].isoformat()
     everyone = sorted(synthetic.offer_refs([x.id for x in offers]).values())
+    looked: dict[str, Lookup] = {}
     for name, value in [
         ("_tag", str(o.region_tag)),
         ("location.address-postalcode", o.place.postal_code[:2]),
@@ -240,14 +242,20 @@ def test_a_key_asked_among_offers_finds_the_same_read_whole_or_probed(
         (node,) = flat(parse_search("HealthcareService", [(name, value)]).condition)
         found = as_lookup(node, [node], True)
         assert found is not None, name
-        whole = synthetic.lookup_refs(found[0], len(everyone))
+        looked[name] = found[0]
+    price = [("organization.price-type", "02"), ("organization.price-amount-value", "lt75")]
+    priced = price_group(parse_search("HealthcareService", price))
+    assert priced is not None
+    looked["price"] = priced[0]
+    for name, one in looked.items():
+        whole = synthetic.lookup_refs(one, len(everyone))
         assert whole, name
-        few = [*sorted(whole)[:2], *everyone[7::801]]  # some it finds, some not
+        few = [*sorted(whole)[:1], *everyone[7::1500]]  # some it finds, some not
         many = everyone[::2]
         assert len(whole) > RANGE_PER_PROBE * len(few) or name == "location.commune-cog"
         assert len(whole) <= RANGE_PER_PROBE * len(many)
         for among in (few, many, everyone):
-            assert synthetic.lookup_refs(found[0], 1, among=among) == whole & set(among), name
+            assert synthetic.lookup_refs(one, 1, among=among) == whole & set(among), name
 
 
 def test_a_key_read_whole_is_read_again_after_offers_are_written(
