@@ -24,7 +24,8 @@ date order is its key range; otherwise a look-up finding few offers is sorted wh
 many walks the order and keeps the offers that have the key (at most
 ``limit × offers / SMALL`` rows examined). A substring look-up finds its offers in one pass
 (``substrings.py``: the trigrams, or the names held in memory for terms under 3 characters) and
-they give its count; its page walks the order keeping them when they are many (:func:`_among`).
+they give its count; its page walks the order keeping them unless reading their sort keys
+costs less (:func:`_among`, :data:`SORT_COST`).
 A union (``Lookup.either``) is counted by its parts' refs, each offer once; its page sorts them
 when they are few, else walks the order keeping the offers one part finds.
 """
@@ -74,6 +75,10 @@ from ror.search.engine import Lookup, LookupRow, SortValue
 #: of another kind are computed again when the engine opens.
 TERMS_FORMAT: Final = "3"
 SMALL: Final = 4000  # a look-up finding at most this many offers is sorted whole
+#: Rows walked in an order for the cost of one found offer's sort key read by its ref (an
+#: offer's id is in the offers' table, among their documents): a page of found offers walks
+#: the order unless that costs more than reading them all.
+SORT_COST: Final = 4
 BATCH: Final = 5000  # offers per write transaction while the keys are filled
 MERGE_PAGES: Final = 2000  # trigram index pages merged per write transaction after a fill
 _TOP: Final = "\U0010ffff"
@@ -617,12 +622,13 @@ def _among(
     after: tuple[SortValue, str] | None,
     limit: int,
 ) -> list[LookupRow]:
-    """A page of the offers ``found`` (sorted refs): sorted whole when they are few; else the
-    order walked, keeping those found, for about ``limit × offers / found`` rows (sorted whole
-    after all when the walk goes on past four times that: they lie further on)."""
+    """A page of the offers ``found`` (sorted refs): the order walked, keeping those found,
+    for about ``limit × offers / found`` rows, unless reading all their keys costs less
+    (:data:`SORT_COST`): then sorted whole (also when the walk goes on past four times that:
+    they lie further on)."""
     (offers,) = conn.execute("SELECT coalesce(max(rid), 0) FROM offers").fetchone()
     ahead = (limit + 1) * int(offers) / max(len(found), 1)  # rows walked for a page, on average
-    if len(found) <= SMALL or ahead >= len(found):
+    if ahead >= len(found) * SORT_COST:
         return _sorted(conn, found.tolist(), order, after, limit)
     out: list[LookupRow] = []
     walked, batch = 0, int(ahead * 1.2) + 64

@@ -92,12 +92,14 @@ QUERIES: dict[str, Items] = {
 }
 
 
-@pytest.mark.parametrize("small", [lookups.SMALL, 50])
+@pytest.mark.parametrize(("small", "sort_cost"), [(lookups.SMALL, 0), (50, 10**9)])
 def test_an_or_of_key_ranges_answers_as_the_evaluator(
-    changed_db: Path, small: int, monkeypatch: pytest.MonkeyPatch
+    changed_db: Path, small: int, sort_cost: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Sorted whole (few offers found) and found by walking the order (many: ``small``)."""
+    """Sorted whole (few offers found, ``SORT_COST`` 0) and found by walking the order (many:
+    ``small``; a ``SORT_COST`` past any walk)."""
     monkeypatch.setattr(lookups, "SMALL", small)
+    monkeypatch.setattr(lookups, "SORT_COST", sort_cost)
     engine = EmbeddedEngine(changed_db)
     try:
         for name, items in QUERIES.items():

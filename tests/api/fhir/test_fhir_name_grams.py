@@ -86,13 +86,15 @@ def engine(db_path: Path) -> EmbeddedEngine:
     return EmbeddedEngine(db_path)
 
 
-@pytest.mark.parametrize("small", [lookups.SMALL, 5])
+@pytest.mark.parametrize(("small", "sort_cost"), [(lookups.SMALL, 0), (5, 10**9)])
 @pytest.mark.parametrize("name", sorted(QUERIES))
 def test_contains_answers_as_the_scan(
-    engine: EmbeddedEngine, name: str, small: int, monkeypatch: pytest.MonkeyPatch
+    engine: EmbeddedEngine, name: str, small: int, sort_cost: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Also with pages walked in order (``SMALL`` 5: any look-up finding more walks)."""
+    """Pages sorted whole (``SORT_COST`` 0), and walked in order (``SMALL`` 5 and a
+    ``SORT_COST`` past any walk: any look-up finding more walks)."""
     monkeypatch.setattr(lookups, "SMALL", small)
+    monkeypatch.setattr(lookups, "SORT_COST", sort_cost)
     items = QUERIES[name]
     for profile in (0, 1):
         fast = pages(engine, items, profile, fast=True)
