@@ -7,14 +7,23 @@ An offer shows a Location's counters as ``indexer.facts.view`` does: for each of
 without Location ids shows the counters of its Location keys with an empty ``location_id``.
 A look-up finds the offers one of whose Locations has one counter passing every test, as
 ``evaluate`` binds one Location, then one counter, for the counter parameters of an all-of.
+
+Found whole (:func:`refs`: the counters passing, then their Locations' offers; given up past a
+limit), or among some offers (:func:`among`: their Locations' counters, the Location ids
+of each offer first). The counters of offers without Location ids have an index of their own
+(``capacities_unlocated``, partial: few or none), so that they never cost a walk of the
+counters.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import sys
 import threading
+from collections.abc import Sequence
 from typing import Any, Final
 
+from ror.search.embedded.chunked import rows_in
 from ror.search.embedded.schema import CAPACITY_KEY_COLUMNS
 from ror.search.engine import Bound, CounterTest, Lookup
 
@@ -22,6 +31,7 @@ CODE_COLUMNS: Final = frozenset(CAPACITY_KEY_COLUMNS)
 DDL: Final = [
     "CREATE INDEX IF NOT EXISTS capacities_status ON capacities "
     "(status, nature, count, location_id)",
+    "CREATE INDEX IF NOT EXISTS capacities_unlocated ON capacities (loc) WHERE location_id = ''",
 ]
 
 
@@ -30,64 +40,101 @@ def ensure_tables(conn: sqlite3.Connection) -> None:
         conn.execute(ddl)
 
 
-def _test(test: CounterTest, params: list[Any]) -> str:
+def _test(test: CounterTest, params: list[Any], c: str) -> str:
+    """The test on a counter row; its columns are ``c`` + name (``+c.``: no index for them)."""
     if test.field == "count":
-        parts = [_span(low, high, params) for low, high in test.spans]
+        parts = [_span(low, high, params, c) for low, high in test.spans]
         return "(" + (" OR ".join(parts) or "0") + ")"
     if test.field not in CODE_COLUMNS:
         raise ValueError(f"no counter column {test.field!r}")
-    column = f"c.{test.field}"
+    column = f"{c}{test.field}"
     if test.any_code:
         return f"{column} <> ''"
     params.extend(test.codes)
     return f"{column} IN ({', '.join('?' * len(test.codes))})" if test.codes else "0"
 
 
-def _span(low: Bound, high: Bound, params: list[Any]) -> str:
+def _span(low: Bound, high: Bound, params: list[Any], c: str) -> str:
     bounds = []
     if low is not None:
-        bounds.append("c.count >= ?" if low[1] else "c.count > ?")
+        bounds.append(f"{c}count >= ?" if low[1] else f"{c}count > ?")
         params.append(low[0])
     if high is not None:
-        bounds.append("c.count <= ?" if high[1] else "c.count < ?")
+        bounds.append(f"{c}count <= ?" if high[1] else f"{c}count < ?")
         params.append(high[0])
     return "(" + (" AND ".join(bounds) or "1") + ")"
 
 
-def refs(conn: sqlite3.Connection, lookup: Lookup) -> frozenset[int]:
-    """Refs of the offers the counter look-up finds (the last answer of each connection kept
-    while the database is unchanged: a page asks for the count, then the page)."""
-    version = (lookup, conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0])
+def refs(
+    conn: sqlite3.Connection, lookup: Lookup, limit: int = sys.maxsize
+) -> frozenset[int] | None:
+    """Refs of the offers the counter look-up finds, None past ``limit`` (the last whole answer
+    of each connection kept while the database is unchanged: a page asks for the count, then
+    the page)."""
+    version = _version(conn, lookup)
+    kept = _kept(conn, version)
+    if kept is not None:
+        return kept if len(kept) <= limit else None
+    where, params = _where(lookup)
+    found: set[int] = set()
+    for sql in (_LOCATED, _UNLOCATED):
+        for (rid,) in conn.execute(sql.format(where=where), params):
+            found.add(int(rid))
+            if len(found) > limit:
+                return None
+    whole = frozenset(found)
     with _LOCK:
-        kept = _LAST.get(id(conn))
-    if kept is not None and kept[0] is conn and kept[1] == version:
-        return kept[2]
-    found = _refs(conn, lookup)
-    with _LOCK:
-        _LAST[id(conn)] = (conn, version, found)
+        _LAST[id(conn)] = (conn, version, whole)
         while len(_LAST) > _KEPT:
             _LAST.pop(next(iter(_LAST)))
-    return found
+    return whole
+
+
+def among(conn: sqlite3.Connection, lookup: Lookup, refs: Sequence[int]) -> set[int]:
+    """The offers of ``refs`` the counter look-up finds: their Locations' counters (the whole
+    answer when this connection keeps it)."""
+    kept = _kept(conn, _version(conn, lookup))
+    if kept is not None:
+        return set(kept.intersection(refs))
+    where, params = _where(lookup, "+c.")  # each offer's Locations, then their counters
+    found = {int(r) for (r,) in rows_in(conn, _LOCATED_AMONG.format(where=where), params, refs)}
+    where, params = _where(lookup)
+    unlocated = conn.execute(_UNLOCATED.format(where=where), params)
+    return found | ({int(r) for (r,) in unlocated} & set(refs))
 
 
 _KEPT: Final = 8
 _LOCK: Final = threading.Lock()
 _LAST: dict[int, tuple[sqlite3.Connection, object, frozenset[int]]] = {}
+# An offer's counters, by its Location ids (``described``) or, without any, by its Location keys.
+_LOCATED: Final = (
+    "SELECT d.rid FROM capacities c CROSS JOIN location_dates d "
+    "ON d.field = 'described' AND d.location_id = c.location_id "
+    "WHERE c.location_id <> '' AND c.loc = c.location_id AND {where}"
+)
+_LOCATED_AMONG: Final = (
+    "SELECT DISTINCT d.rid FROM location_dates d INDEXED BY location_dates_rid "
+    "CROSS JOIN capacities c ON c.loc = d.location_id AND c.location_id = d.location_id "
+    "WHERE {where} AND d.field = 'described' AND d.location_id <> '' AND d.rid IN ({{marks}})"
+)
+_UNLOCATED: Final = (
+    "SELECT lo.rid FROM capacities c INDEXED BY capacities_unlocated "
+    "CROSS JOIN location_offers lo ON lo.loc = c.loc "
+    "WHERE c.location_id = '' AND {where} AND NOT EXISTS "
+    "(SELECT 1 FROM location_dates d WHERE d.rid = lo.rid AND d.field = 'described')"
+)
 
 
-def _refs(conn: sqlite3.Connection, lookup: Lookup) -> frozenset[int]:
+def _where(lookup: Lookup, c: str = "c.") -> tuple[str, list[Any]]:
     params: list[Any] = []
-    where = " AND ".join(_test(t, params) for t in lookup.counters) or "1"
-    located = (
-        "SELECT d.rid FROM capacities c CROSS JOIN location_dates d "
-        "ON d.field = 'described' AND d.location_id = c.location_id "
-        f"WHERE c.location_id <> '' AND c.loc = c.location_id AND {where}"
-    )
-    unlocated = (
-        "SELECT lo.rid FROM capacities c CROSS JOIN location_offers lo ON lo.loc = c.loc "
-        f"WHERE c.location_id = '' AND {where} AND NOT EXISTS "
-        "(SELECT 1 FROM location_dates d WHERE d.rid = lo.rid AND d.field = 'described')"
-    )
-    found = {int(r) for (r,) in conn.execute(located, params)}
-    found.update(int(r) for (r,) in conn.execute(unlocated, params))
-    return frozenset(found)
+    return " AND ".join(_test(t, params, c) for t in lookup.counters) or "1", params
+
+
+def _version(conn: sqlite3.Connection, lookup: Lookup) -> object:
+    return lookup, conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0]
+
+
+def _kept(conn: sqlite3.Connection, version: object) -> frozenset[int] | None:
+    with _LOCK:
+        kept = _LAST.get(id(conn))
+    return kept[2] if kept is not None and kept[0] is conn and kept[1] == version else None

@@ -378,10 +378,10 @@ def refs(
             return set(wanted[_held(held, wanted)].tolist())
         return None if len(held) > limit else set(held.tolist())
     if lookup.counters:
-        counted = counter_lookup.refs(conn, lookup)
         if among:
-            return set(counted & set(among))
-        return None if len(counted) > limit else set(counted)
+            return counter_lookup.among(conn, lookup, among)
+        counted = counter_lookup.refs(conn, lookup, limit)
+        return None if counted is None else set(counted)
     if lookup.price is not None:
         return price_keys.refs(conn, lookup.price, limit, among, kept)
     if lookup.equipment is not None:
@@ -405,7 +405,7 @@ def count(conn: sqlite3.Connection, names: Names, lookup: Lookup) -> int:
     if lookup.either:
         return _union_count(conn, names, lookup)
     if lookup.counters:
-        return len(counter_lookup.refs(conn, lookup))
+        return len(counter_lookup.refs(conn, lookup) or ())
     if lookup.price is not None:
         return price_keys.count(conn, lookup.price)
     if lookup.equipment is not None:
