@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from ror.search.embedded.chunked import rows_in
+from ror.search.embedded.memory.store import positions
 from ror.search.embedded.schema import CAPACITY_KEY_COLUMNS
 from ror.search.engine import Bound, CounterTest, Lookup
 
@@ -68,11 +69,11 @@ def _span(low: Bound, high: Bound, params: list[Any], c: str) -> str:
 def refs(
     conn: sqlite3.Connection, lookup: Lookup, limit: int = sys.maxsize
 ) -> frozenset[int] | None:
-    """Refs of the offers the counter look-up finds, None past ``limit`` (the last whole answer
-    of each connection kept while the database is unchanged: a page asks for the count, then
-    the page)."""
-    version = _version(conn, lookup)
-    kept = _kept(conn, version)
+    """Refs of the offers the counter look-up finds, None past ``limit`` (kept in this process
+    while the database is unchanged: a page asks for the count, then the page)."""
+    key = (_data(conn), lookup)
+    with _LOCK:
+        kept = _WHOLE.get(key)
     if kept is not None:
         return kept if len(kept) <= limit else None
     where, params = _where(lookup)
@@ -83,29 +84,34 @@ def refs(
             if len(found) > limit:
                 return None
     whole = frozenset(found)
-    with _LOCK:
-        _LAST[id(conn)] = (conn, version, whole)
-        while len(_LAST) > _KEPT:
-            _LAST.pop(next(iter(_LAST)))
+    _keep(_WHOLE, key, whole)
     return whole
 
 
-def among(conn: sqlite3.Connection, lookup: Lookup, refs: Sequence[int]) -> set[int]:
+def among(conn: sqlite3.Connection, lookup: Lookup, refs: Sequence[int]) -> frozenset[int]:
     """The offers of ``refs`` the counter look-up finds: their Locations' counters (the whole
-    answer when this connection keeps it)."""
-    kept = _kept(conn, _version(conn, lookup))
+    answer when this process keeps it; the same question kept as the whole answer is)."""
+    data = _data(conn)
+    key = (data, lookup, tuple(refs))
+    with _LOCK:
+        whole, kept = _WHOLE.get((data, lookup)), _AMONG.get(key)
+    if whole is not None:
+        return whole.intersection(refs)
     if kept is not None:
-        return set(kept.intersection(refs))
+        return kept
     where, params = _where(lookup, "+c.")  # each offer's Locations, then their counters
     found = {int(r) for (r,) in rows_in(conn, _LOCATED_AMONG.format(where=where), params, refs)}
     where, params = _where(lookup)
-    unlocated = conn.execute(_UNLOCATED.format(where=where), params)
-    return found | ({int(r) for (r,) in unlocated} & set(refs))
+    unlocated = {int(r) for (r,) in conn.execute(_UNLOCATED.format(where=where), params)}
+    answer = frozenset(found | (unlocated & set(refs)))
+    _keep(_AMONG, key, answer)
+    return answer
 
 
 _KEPT: Final = 8
 _LOCK: Final = threading.Lock()
-_LAST: dict[int, tuple[sqlite3.Connection, object, frozenset[int]]] = {}
+_WHOLE: dict[tuple[object, Lookup], frozenset[int]] = {}
+_AMONG: dict[tuple[object, Lookup, tuple[int, ...]], frozenset[int]] = {}
 # An offer's counters, by its Location ids (``described``) or, without any, by its Location keys.
 _LOCATED: Final = (
     "SELECT d.rid FROM capacities c CROSS JOIN location_dates d "
@@ -130,11 +136,15 @@ def _where(lookup: Lookup, c: str = "c.") -> tuple[str, list[Any]]:
     return " AND ".join(_test(t, params, c) for t in lookup.counters) or "1", params
 
 
-def _version(conn: sqlite3.Connection, lookup: Lookup) -> object:
-    return lookup, conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0]
+def _data(conn: sqlite3.Connection) -> tuple[str, tuple[str, int, int]]:
+    """The database and its state as ``conn``'s read transaction sees it: its file, and the
+    positions of its logs of written offers and counters (``memory.store.positions``)."""
+    path = str(conn.execute("PRAGMA database_list").fetchone()[2])
+    return path, positions(conn)
 
 
-def _kept(conn: sqlite3.Connection, version: object) -> frozenset[int] | None:
+def _keep(kept: dict[Any, frozenset[int]], key: Any, found: frozenset[int]) -> None:
     with _LOCK:
-        kept = _LAST.get(id(conn))
-    return kept[2] if kept is not None and kept[0] is conn and kept[1] == version else None
+        kept[key] = found
+        while len(kept) > _KEPT:
+            kept.pop(next(iter(kept)))

@@ -379,7 +379,7 @@ def refs(
         return None if len(held) > limit else set(held.tolist())
     if lookup.counters:
         if among:
-            return counter_lookup.among(conn, lookup, among)
+            return set(counter_lookup.among(conn, lookup, among))
         counted = counter_lookup.refs(conn, lookup, limit)
         return None if counted is None else set(counted)
     if lookup.price is not None:

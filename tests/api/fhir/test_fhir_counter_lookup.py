@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -88,6 +89,12 @@ def specialty(offers: list[Offer]) -> str:
     return next(o for o in offers if o.sensitive).activity[0]
 
 
+def forget() -> None:
+    """The answers this process keeps dropped: asked of the counters again."""
+    counter_lookup._WHOLE.clear()
+    counter_lookup._AMONG.clear()
+
+
 def counters(items: Items) -> Lookup:
     conditions = flat(parse_search("HealthcareService", items).condition)
     group = counter_group(conditions)
@@ -110,14 +117,14 @@ def test_among_finds_what_the_whole_answer_finds_among_the_same_offers(
     assert without_ids  # the offer without Location ids is there
     for items in (WOMAN, CLOSED, [("location.capacity-status", "02")]):  # status: wider
         looked = counters(items)
-        counter_lookup._LAST.clear()
+        forget()
         whole = counter_lookup.refs(conn, looked)
         assert whole is not None and len(whole) > 5
         assert whole & without_ids  # found through its Location keys
         for among in (list(range(1, last + 1, 3)), sorted(whole)[::2], sorted(without_ids)):
-            counter_lookup._LAST.clear()  # asked of the counters, not of a kept whole answer
+            forget()  # asked of the counters, not of a kept whole answer
             assert counter_lookup.among(conn, looked, among) == whole & set(among), items
-        counter_lookup._LAST.clear()
+        forget()
         assert counter_lookup.refs(conn, looked, len(whole) - 1) is None
         assert counter_lookup.refs(conn, looked, len(whole)) == whole
 
@@ -134,7 +141,7 @@ def test_searches_through_them_answer_as_the_plain_path_and_the_evaluator(
     }[name]
     items += [("_count", "4")] if name.startswith("free") else []
     for profile in (0, 1, 3):
-        counter_lookup._LAST.clear()
+        forget()
         if name.startswith("free"):
             keys = pages(engine, items, profile, "keys")
             assert keys == pages(engine, items, profile, "plain"), profile
@@ -160,3 +167,39 @@ def unlocated_id(engine: EmbeddedEngine) -> str:
         .fetchone()
     )
     return str(found)
+
+
+def test_the_kept_answers_follow_pushes_and_upserts(tmp_path: Path, offers: list[Offer]) -> None:
+    """Kept per database and state: a pushed counter and a written offer are seen at once,
+    whole and among, by another engine on another file too."""
+    engine = EmbeddedEngine(tmp_path / "kept.sqlite")
+    other = EmbeddedEngine(tmp_path / "other.sqlite")
+    try:
+        engine.load(offers[:300], replace_all=True)
+        other.load(offers[:300], replace_all=True)
+        looked = counters(CLOSED)
+        conn = engine.db.conn()
+        refs = list(range(1, 301))
+        before = counter_lookup.refs(conn, looked)
+        assert before is not None and counter_lookup.among(conn, looked, refs) == before
+        o = next(o for o in offers[:300] if o.location_ids and o.id not in ids(engine, before))
+        loc = o.location_ids[0]
+        at = datetime(2031, 1, 1, tzinfo=UTC)
+        engine.update_capacities(
+            loc, [Capacity("01", "05", "01", 2, at, closing_type="01", location_id=loc)]
+        )
+        pushed = counter_lookup.refs(conn, looked)
+        assert pushed is not None and ids(engine, pushed) == ids(engine, before) | {o.id}
+        assert counter_lookup.among(conn, looked, refs) == pushed
+        assert counter_lookup.refs(other.db.conn(), looked) == before  # its own file
+        engine.upsert([dataclasses.replace(o, location_ids=(), capacities=())])
+        written = counter_lookup.refs(conn, looked)
+        assert written is not None and o.id not in ids(engine, written)
+        assert counter_lookup.among(conn, looked, refs) == written
+    finally:
+        engine.close()
+        other.close()
+
+
+def ids(engine: EmbeddedEngine, refs: frozenset[int]) -> set[str]:
+    return {o.id for o in engine.offers(sorted(refs))}
