@@ -76,7 +76,7 @@ from ror.search.engine import (
 NARROW_MAX: Final = 20_000  # offers a narrowing look-up may find and still be read
 WIDE_MAX: Final = 200_000  # offers a look-up may find and still be intersected, then paged
 FIRST_LIMIT: Final = 2_000  # the first limit look-ups are asked with (``_rounds``)
-READ_AHEAD: Final = 16  # rows asked beyond a page, for the hidden ones met on the way
+READ_AHEAD: Final = 16  # rows asked beyond a page, for hidden ones met (given offers have none)
 ORDERS: Final = {
     (("_id", False),): "_id",
     (("_lastUpdated", False), ("_id", False)): SORT_UP,
@@ -530,7 +530,7 @@ def keyed_page(
     assert isinstance(engine, Lookups)
     size = 0 if request.summary == "count" else request.count
     skip = request.skip if size else 0
-    members = sorted(among) if among is not None else ()
+    members = list(among) if among is not None else ()
     with engine.snapshot():
         total = engine.lookup_count(looked) if among is None else len(among)
         if hidden and among is None:
@@ -541,7 +541,7 @@ def keyed_page(
         rows: list[LookupRow] = []
         after = _after(request, order)
         while size and len(rows) <= skip + size and (among is None or among):
-            want = skip + size + 1 - len(rows) + (READ_AHEAD if hidden else 0)
+            want = skip + size + 1 - len(rows) + (READ_AHEAD if hidden and among is None else 0)
             if among is None:
                 batch = engine.lookup_page(looked, order, after, want)
             else:

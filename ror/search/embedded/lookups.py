@@ -496,7 +496,7 @@ def page(
     if order not in ("_id", SORT_UP, SORT_DOWN):
         raise ValueError(f"unknown look-up order {order!r}")
     if among:
-        return _among(conn, np.asarray(sorted(among), dtype=np.int64), order, after, limit)
+        return _among(conn, np.sort(np.asarray(among, dtype=np.int64)), order, after, limit)
     if lookup is None:
         return _walk(conn, None, order, after, limit)
     if lookup.text is not None:
@@ -688,7 +688,7 @@ def _by_name(
     if among:
         if len(among) <= SMALL:
             return _names_sorted(conn, sorted(among), descending, after, limit)
-        found = np.asarray(sorted(among), dtype=np.int64)
+        found = np.sort(np.asarray(among, dtype=np.int64))
     elif lookup is not None:
         few = refs(conn, names, lookup, SMALL)
         if few is not None:
