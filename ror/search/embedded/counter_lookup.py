@@ -9,10 +9,8 @@ A look-up finds the offers one of whose Locations has one counter passing every 
 ``evaluate`` binds one Location, then one counter, for the counter parameters of an all-of.
 
 Found whole (:func:`refs`: the counters passing, then their Locations' offers; given up past a
-limit), or among some offers (:func:`among`: their Locations' counters, the Location ids
-of each offer first). The counters of offers without Location ids have an index of their own
-(``capacities_unlocated``, partial: few or none), so that they never cost a walk of the
-counters.
+limit), or among some offers (:func:`among`: each offer's Location ids, then their counters; the
+Location keys of the few without any, ``offer_meta.loc_keys``, then their counters).
 """
 
 from __future__ import annotations
@@ -23,6 +21,8 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Final
 
+import orjson
+
 from ror.search.embedded.chunked import rows_in
 from ror.search.embedded.memory.store import positions
 from ror.search.embedded.schema import CAPACITY_KEY_COLUMNS
@@ -32,7 +32,6 @@ CODE_COLUMNS: Final = frozenset(CAPACITY_KEY_COLUMNS)
 DDL: Final = [
     "CREATE INDEX IF NOT EXISTS capacities_status ON capacities "
     "(status, nature, count, location_id)",
-    "CREATE INDEX IF NOT EXISTS capacities_unlocated ON capacities (loc) WHERE location_id = ''",
 ]
 
 
@@ -99,11 +98,29 @@ def among(conn: sqlite3.Connection, lookup: Lookup, refs: Sequence[int]) -> froz
         return whole.intersection(refs)
     if kept is not None:
         return kept
-    where, params = _where(lookup, "+c.")  # each offer's Locations, then their counters
-    found = {int(r) for (r,) in rows_in(conn, _LOCATED_AMONG.format(where=where), params, refs)}
-    where, params = _where(lookup)
-    unlocated = {int(r) for (r,) in conn.execute(_UNLOCATED.format(where=where), params)}
-    answer = frozenset(found | (unlocated & set(refs)))
+    where, params = _where(lookup, "+c.")  # by Location key: no index of the tests' columns
+    found, described = set(), set()
+    for rid, passes in rows_in(conn, _DESCRIBED_AMONG.format(where=where), params, refs):
+        described.add(int(rid))
+        if passes:
+            found.add(int(rid))
+    without = [r for r in refs if r not in described]
+    if without:
+        keys = {
+            int(rid): orjson.loads(locs)
+            for rid, locs in rows_in(
+                conn, "SELECT rid, loc_keys FROM offer_meta WHERE rid IN ({marks})", (), without
+            )
+        }
+        sql = _UNLOCATED_AMONG.format(where=where)
+        held = {
+            str(loc)
+            for (loc,) in rows_in(
+                conn, sql, params, sorted({k for ks in keys.values() for k in ks})
+            )
+        }
+        found.update(rid for rid, locs in keys.items() if held.intersection(locs))
+    answer = frozenset(found)
     _keep(_AMONG, key, answer)
     return answer
 
@@ -118,14 +135,20 @@ _LOCATED: Final = (
     "ON d.field = 'described' AND d.location_id = c.location_id "
     "WHERE c.location_id <> '' AND c.loc = c.location_id AND {where}"
 )
-_LOCATED_AMONG: Final = (
-    "SELECT DISTINCT d.rid FROM location_dates d INDEXED BY location_dates_rid "
-    "CROSS JOIN capacities c ON c.loc = d.location_id AND c.location_id = d.location_id "
-    "WHERE {where} AND d.field = 'described' AND d.location_id <> '' AND d.rid IN ({{marks}})"
+# Each Location id of the offers (the offers with none not listed), and whether one passes.
+_DESCRIBED_AMONG: Final = (
+    "SELECT d.rid, d.location_id <> '' AND EXISTS (SELECT 1 FROM capacities c "
+    "WHERE c.loc = d.location_id AND c.location_id = d.location_id AND {where}) "
+    "FROM location_dates d INDEXED BY location_dates_rid "
+    "WHERE d.field = 'described' AND d.rid IN ({{marks}})"
+)
+# The Location keys holding a counter without Location id that passes.
+_UNLOCATED_AMONG: Final = (
+    "SELECT DISTINCT c.loc FROM capacities c WHERE {where} AND c.location_id = '' "
+    "AND c.loc IN ({{marks}})"
 )
 _UNLOCATED: Final = (
-    "SELECT lo.rid FROM capacities c INDEXED BY capacities_unlocated "
-    "CROSS JOIN location_offers lo ON lo.loc = c.loc "
+    "SELECT lo.rid FROM capacities c CROSS JOIN location_offers lo ON lo.loc = c.loc "
     "WHERE c.location_id = '' AND {where} AND NOT EXISTS "
     "(SELECT 1 FROM location_dates d WHERE d.rid = lo.rid AND d.field = 'described')"
 )
