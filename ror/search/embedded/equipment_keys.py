@@ -22,9 +22,8 @@ from typing import Any, Final
 
 from ror.model import Offer, measure_unit
 from ror.search.embedded.key_fill import KeyTable
+from ror.search.embedded.key_refs import KeyRefs, refs_among
 from ror.search.engine import Bound, EquipmentTest
-
-_CHUNK: Final = 500
 
 DDL: Final = [
     "CREATE TABLE IF NOT EXISTS offer_equipment (type TEXT NOT NULL, feature TEXT NOT NULL, "
@@ -121,20 +120,21 @@ def _span(low: Bound, high: Bound, params: list[Any]) -> str:
 
 
 def refs(
-    conn: sqlite3.Connection, test: EquipmentTest, limit: int, among: Sequence[int] = ()
+    conn: sqlite3.Connection,
+    test: EquipmentTest,
+    limit: int,
+    among: Sequence[int] = (),
+    kept: KeyRefs | None = None,
 ) -> set[int] | None:
     where, params = _passes(test)
-    if among:
-        found: set[int] = set()
-        for i in range(0, len(among), _CHUNK):
-            part = list(among[i : i + _CHUNK])
-            sql = (
-                "SELECT DISTINCT e.rid FROM offer_equipment e INDEXED BY offer_equipment_rid "
-                f"WHERE {where} AND e.rid IN ({', '.join('?' * len(part))})"
-            )
-            found.update(int(r) for (r,) in conn.execute(sql, [*params, *part]))
-        return found
-    found = set()
+    if among:  # the key's rows read whole (and kept) or probed by offer: ``key_refs``
+        probe = (
+            "SELECT e.rid FROM offer_equipment e INDEXED BY offer_equipment_rid "
+            f"WHERE {where} AND e.rid IN ({{marks}})"
+        )
+        whole = f"SELECT e.rid FROM offer_equipment e WHERE {where}"
+        return refs_among(conn, whole, probe, params, among, kept)
+    found: set[int] = set()
     for (rid,) in conn.execute(f"SELECT e.rid FROM offer_equipment e WHERE {where}", params):
         found.add(int(rid))
         if len(found) > limit:

@@ -385,7 +385,7 @@ def refs(
     if lookup.price is not None:
         return price_keys.refs(conn, lookup.price, limit, among, kept)
     if lookup.equipment is not None:
-        return equipment_keys.refs(conn, lookup.equipment, limit, among)
+        return equipment_keys.refs(conn, lookup.equipment, limit, among, kept)
     where, params = _where(lookup, "k")
     sql = f"SELECT k.rid FROM {_table(lookup)} k WHERE {where}"
     if among:

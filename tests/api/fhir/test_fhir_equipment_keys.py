@@ -18,6 +18,7 @@ from ror.api.fhir.near_lookup import coded_lookup, near_lookup
 from ror.api.fhir.params import parse_search
 from ror.api.fhir.search import Result, run
 from ror.model import Offer
+from ror.search.embedded import key_refs
 from ror.search.embedded.engine import EmbeddedEngine
 from tests.api.fhir.test_fhir_equipment_narrowing import equipped
 from tests.api.fhir.test_fhir_lookup import Counting
@@ -89,21 +90,24 @@ def pages(engine: EmbeddedEngine, items: Items, profile: int, keys: bool) -> lis
             return out
 
 
-@pytest.fixture(scope="module")
-def synthetic(db_path: Path) -> EmbeddedEngine:
-    return EmbeddedEngine(db_path)
-
-
+@pytest.mark.parametrize("per_probe", [key_refs.RANGE_PER_PROBE, 0])
 def test_the_equipment_keys_answer_as_the_evaluator(
-    synthetic: EmbeddedEngine, offers: list[Offer]
+    db_path: Path, offers: list[Offer], per_probe: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Asked among candidates: the key read whole (and kept), or probed offer by offer
+    (``RANGE_PER_PROBE`` 0)."""
+    monkeypatch.setattr(key_refs, "RANGE_PER_PROBE", per_probe)
+    engine = EmbeddedEngine(db_path)  # nothing kept from another test
     found_any = set()
-    for name, items in queries(offers).items():
-        for profile in (0, 1, 3):
-            keys = pages(synthetic, items, profile, True)
-            assert keys == pages(synthetic, items, profile, False), (name, profile)
-            if keys[0][0]:  # type: ignore[index]
-                found_any.add(name)
+    try:
+        for name, items in queries(offers).items():
+            for profile in (0, 1, 3):
+                keys = pages(engine, items, profile, True)
+                assert keys == pages(engine, items, profile, False), (name, profile)
+                if keys[0][0]:  # type: ignore[index]
+                    found_any.add(name)
+    finally:
+        engine.close()
     assert len(found_any) >= len(queries(offers)) - 1, found_any
 
 
