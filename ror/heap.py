@@ -6,12 +6,14 @@ thresholds run a pass every 700 allocations and a full pass over the whole heap 
 caches, the offers of the batch) whenever it grew by a quarter: a third of the load's CPU.
 :func:`bulk_work` freezes what is already allocated out of the passes and runs them far less
 often; cycles are still collected. :func:`collector_paused` turns the collector off for a block
-that keeps many objects and makes no cycles (a full load's batches).
+that keeps many objects and makes no cycles (a full load's batches, a FHIR page built and
+written).
 """
 
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Final
@@ -36,11 +38,23 @@ def bulk_work() -> Iterator[None]:
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """The cyclic collector off while the block runs (what it makes is freed by reference
-    counting); as it was afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
+    counting); back on when the last of the blocks running at once in this process ends, if it
+    was on when the first began (threads: FHIR pages are built in several)."""
+    global _paused, _was_enabled
+    with _pause_lock:
+        if _paused == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _paused += 1
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        with _pause_lock:
+            _paused -= 1
+            if _paused == 0 and _was_enabled:
+                gc.enable()
+
+
+_pause_lock = threading.Lock()
+_paused = 0  # blocks running with the collector paused
+_was_enabled = False

@@ -34,12 +34,12 @@ from ror.api.fhir.location_sorted import location_sorted
 from ror.api.fhir.location_tags import location_tags
 from ror.api.fhir.lookup import lookup
 from ror.api.fhir.near_lookup import coded_lookup, near_lookup
-from ror.api.fhir.outcome import FhirError, Issue, error_response, fhir_response
+from ror.api.fhir.outcome import FhirError, Issue, error_response, fhir_json, fhir_response
 from ror.api.fhir.params import lenient, parse_search
 from ror.api.fhir.query import Atom, SearchRequest
 from ror.api.fhir.read import INDEXED, STORED, read
 from ror.api.fhir.role_search import StoredType, store_search
-from ror.api.fhir.search import run
+from ror.api.fhir.search import Result, run
 from ror.api.fhir.store_search import organization_search, with_withdrawn
 from ror.api.fhir.values import Token
 from ror.api.offload import in_search_thread
@@ -92,7 +92,7 @@ async def _search(
     engine: Engine = request.app.state.engine
     links = Links(fhir_base(request), resource, items)
 
-    def answer() -> dict[str, object]:
+    def answer() -> bytes:
         seen_by = audience(caller.profile, champ)
         search = colocated.resolve(parsed, engine, seen_by)
         result = (
@@ -106,12 +106,15 @@ async def _search(
             or lookup(search, engine, seen_by)
             or run(search, engine, seen_by)
         )
-        with collector_paused():  # a page's resources: many objects, no reference cycles
-            bundle = searchset(search, result, links, profile=caller.profile, fetch=engine.get)
+        with collector_paused():  # a page's resources: many objects, no reference cycles,
+            return fhir_json(bundle(search, result))  # freed before the collector is back on
+
+    def bundle(search: SearchRequest, result: Result) -> dict[str, object]:
+        found = searchset(search, result, links, profile=caller.profile, fetch=engine.get)
         if resource == "HealthcareService":
             store = resource_store(request)
-            return with_withdrawn(bundle, store, items, fhir_base(request), caller.profile)
-        return bundle
+            return with_withdrawn(found, store, items, fhir_base(request), caller.profile)
+        return found
 
     return fhir_response(await in_search_thread(request, answer))
 
@@ -196,7 +199,10 @@ async def organization_search_get(request: Request) -> Response:
     profile = request_caller(request).profile
     store = resource_store(request)
     base = fhir_base(request)
-    return fhir_response(await run_in_threadpool(organization_search, store, items, base, profile))
+    found = await run_in_threadpool(
+        lambda: fhir_json(organization_search(store, items, base, profile))
+    )
+    return fhir_response(found)
 
 
 async def _store_search(
@@ -213,7 +219,7 @@ async def _store_search(
             rtype, store, engine, items, fhir_base(request), profile, lenient=handling
         )
 
-    return fhir_response(await run_in_threadpool(answer))
+    return fhir_response(await run_in_threadpool(lambda: fhir_json(answer())))
 
 
 async def practitioner_role_search(request: Request) -> Response:
