@@ -67,6 +67,12 @@ class _Reader:
             self.point = unit_point(*self.query.point)
         self.price_column = price_column_for(self.query.prefilter)
 
+    @property
+    def max_fails(self) -> int:
+        """Prefilter criteria a candidate may fail: none for a strict query (the FHIR facade
+        wants no near-miss), else one (the referral search ranks them)."""
+        return 0 if self.query.strict else 1
+
     def rows(
         self,
         part: MemoryIndex,
@@ -208,7 +214,12 @@ def _by_zone(reader: _Reader, plan: Plan) -> Ring | None:
         rows = reader.rows(part, dead, rows, (plan.anchor_ids, *plan.others))
         found.append(
             reader.ring(
-                part, rows, reader.dots(part, rows), zone_term=False, max_fails=1, covered=None
+                part,
+                rows,
+                reader.dots(part, rows),
+                zone_term=False,
+                max_fails=reader.max_fails,
+                covered=None,
             )
         )
     return _join(found, None, query.point is not None)
@@ -242,7 +253,14 @@ def _rings(reader: _Reader, plan: Plan, exclude: NDArray[np.int64]) -> Iterator[
                     keep &= dots < hi_dot
                 rows, dots = rows[keep], dots[keep]
             found.append(
-                reader.ring(part, rows, dots, zone_term=zone_term, max_fails=1, covered=covered)
+                reader.ring(
+                    part,
+                    rows,
+                    dots,
+                    zone_term=zone_term,
+                    max_fails=reader.max_fails,
+                    covered=covered,
+                )
             )
         return _join(found, covered, query.point is not None)
 
