@@ -25,12 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from ror.access.profiles import audience
+from ror.api.fhir.answer import answer as answer_of
+from ror.api.fhir.answer import resolved
 from ror.api.fhir.bundle import Links, searchset
-from ror.api.fhir.listing import listing
-from ror.api.fhir.location_lookup import location_lookup
-from ror.api.fhir.lookup import lookup
 from ror.api.fhir.params import parse_search
-from ror.api.fhir.search import run
 from ror.model import Offer
 from ror.search.embedded.engine import EmbeddedEngine
 
@@ -183,12 +181,7 @@ def answer(
         items.append(("_revinclude", "HealthcareService:location"))
     request = parse_search(resource, items)  # type: ignore[arg-type]
     seen_by = audience(1)
-    result = (
-        listing(request, engine, seen_by)
-        or location_lookup(request, engine, seen_by)
-        or lookup(request, engine, seen_by)
-        or run(request, engine, seen_by)
-    )
+    result = answer_of(resolved(request, engine, seen_by), engine, seen_by)
     if not bundle:
         return {"total": result.total}
     links = Links("http://bench/fhir", resource, tuple(items))

@@ -23,23 +23,17 @@ from starlette.responses import Response
 from ror.access.profiles import audience, capacity_refusal
 from ror.api.access import request_caller
 from ror.api.endpoints import Endpoint, Param
-from ror.api.fhir import colocated
+from ror.api.fhir.answer import answer as answer_of
+from ror.api.fhir.answer import resolved
 from ror.api.fhir.bundle import Links, searchset
 from ror.api.fhir.capability import capability_statement
 from ror.api.fhir.catalog import ResourceType
-from ror.api.fhir.listing import listing
-from ror.api.fhir.location_lookup import location_lookup
-from ror.api.fhir.location_names import location_names
-from ror.api.fhir.location_sorted import location_sorted
-from ror.api.fhir.location_tags import location_tags
-from ror.api.fhir.lookup import lookup
-from ror.api.fhir.near_lookup import coded_lookup, near_lookup
 from ror.api.fhir.outcome import FhirError, Issue, error_response, fhir_json, fhir_response
 from ror.api.fhir.params import lenient, parse_search
 from ror.api.fhir.query import Atom, SearchRequest
 from ror.api.fhir.read import INDEXED, STORED, read
 from ror.api.fhir.role_search import StoredType, store_search
-from ror.api.fhir.search import Result, run
+from ror.api.fhir.search import Result
 from ror.api.fhir.store_search import organization_search, with_withdrawn
 from ror.api.fhir.values import Token
 from ror.api.offload import in_search_thread
@@ -94,18 +88,8 @@ async def _search(
 
     def answer() -> bytes:
         seen_by = audience(caller.profile, champ)
-        search = colocated.resolve(parsed, engine, seen_by)
-        result = (
-            listing(search, engine, seen_by)
-            or location_lookup(search, engine, seen_by)
-            or location_names(search, engine, seen_by)
-            or location_tags(search, engine, seen_by)
-            or location_sorted(search, engine, seen_by)
-            or near_lookup(search, engine, seen_by)
-            or coded_lookup(search, engine, seen_by)
-            or lookup(search, engine, seen_by)
-            or run(search, engine, seen_by)
-        )
+        search = resolved(parsed, engine, seen_by)
+        result = answer_of(search, engine, seen_by)
         with collector_paused():  # a page's resources: many objects, no reference cycles,
             return fhir_json(bundle(search, result))  # freed before the collector is back on
 

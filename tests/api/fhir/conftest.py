@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from ror.api.app import create_app
-from ror.api.fhir import routes as fhir_routes
+from ror.api.fhir import answer as fhir_answer
 from ror.api.fhir import search as fhir_search
 from ror.config import Settings
 from ror.indexer.load import load_paths
@@ -104,7 +104,7 @@ def pushdown_parity(monkeypatch: pytest.MonkeyPatch) -> None:
         return pushed
 
     monkeypatch.setattr(fhir_search, "run", both_ways)
-    monkeypatch.setattr(fhir_routes, "run", both_ways)
+    monkeypatch.setattr(fhir_answer, "run", both_ways)
 
 
 def _summary(result: fhir_search.Result) -> tuple[object, ...]:
