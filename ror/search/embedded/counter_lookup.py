@@ -69,22 +69,18 @@ def refs(
     conn: sqlite3.Connection, lookup: Lookup, limit: int = sys.maxsize
 ) -> frozenset[int] | None:
     """Refs of the offers the counter look-up finds, None past ``limit`` (kept in this process
-    while the database is unchanged: a page asks for the count, then the page; and that it
-    found more than ``limit``, so that the next searches do not read them again to give up)."""
+    while the database is unchanged: a page asks for the count, then the page)."""
     key = (_data(conn), lookup)
     with _LOCK:
-        kept, over = _WHOLE.get(key), _OVER.get(key, -1)
+        kept = _WHOLE.get(key)
     if kept is not None:
         return kept if len(kept) <= limit else None
-    if limit <= over:  # found past a larger limit before
-        return None
     where, params = _where(lookup)
     found: set[int] = set()
     for sql in (_LOCATED, _UNLOCATED):
         for (rid,) in conn.execute(sql.format(where=where), params):
             found.add(int(rid))
             if len(found) > limit:
-                _keep(_OVER, key, max(limit, over))
                 return None
     whole = frozenset(found)
     _keep(_WHOLE, key, whole)
@@ -133,7 +129,6 @@ _KEPT: Final = 8
 _LOCK: Final = threading.Lock()
 _WHOLE: dict[tuple[object, Lookup], frozenset[int]] = {}
 _AMONG: dict[tuple[object, Lookup, tuple[int, ...]], frozenset[int]] = {}
-_OVER: dict[tuple[object, Lookup], int] = {}  # the largest limit a look-up was found past
 # An offer's counters, by its Location ids (``described``) or, without any, by its Location keys.
 _LOCATED: Final = (
     "SELECT d.rid FROM capacities c CROSS JOIN location_dates d "
@@ -171,7 +166,7 @@ def _data(conn: sqlite3.Connection) -> tuple[str, tuple[str, int, int]]:
     return path, positions(conn)
 
 
-def _keep(kept: dict[Any, Any], key: Any, found: object) -> None:
+def _keep(kept: dict[Any, frozenset[int]], key: Any, found: frozenset[int]) -> None:
     with _LOCK:
         kept[key] = found
         while len(kept) > _KEPT:

@@ -46,7 +46,7 @@ from ror.search.embedded.db import Database
 from ror.search.embedded.key_refs import KeyRefs
 from ror.search.embedded.load import Loadable, bulk_load, stats
 from ror.search.embedded.memory import query as memory_query
-from ror.search.embedded.memory.store import MemoryStore, Snapshot
+from ror.search.embedded.memory.store import MemoryStore, Snapshot, positions
 from ror.search.embedded.overview import OverviewIndex
 from ror.search.embedded.replay import ReplayStore, replay_path
 from ror.search.embedded.rows import (
@@ -106,6 +106,7 @@ _KEY_WHERE: Final = " AND ".join(f"{c} = ?" for c in ("loc", *CAPACITY_KEY_COLUM
 
 _SQL_CHUNK: Final = 900  # refs per IN (…) list
 ORDER_CACHE_SIZE: Final = 200_000  # (id, last_updated) pairs kept, a few hundred bytes each
+PAST_KEPT: Final = 64  # look-ups remembered as found past a limit
 
 
 class EmbeddedEngine:
@@ -149,6 +150,7 @@ class EmbeddedEngine:
         self._replays = ReplayStore(replay_path(self.path), replay_days)
         self._names = Names()
         self._key_refs = KeyRefs()
+        self._past: BoundedCache[tuple[object, Lookup], int] = BoundedCache(PAST_KEPT)
         self._location_names = location_names.Held()
         self._location_tags = location_tags.Held()
         with self.db.writing() as conn:
@@ -687,8 +689,20 @@ class EmbeddedEngine:
         return equipment_keys.KEYS.ready(self.db.conn())
 
     def lookup_refs(self, lookup: Lookup, limit: int, among: Sequence[int] = ()) -> set[int] | None:
+        """The look-up's refs (None past ``limit``); one found past a limit at this data state
+        answers None at once for that limit or a smaller one, not read again to give up."""
         with self.db.snapshot() as conn:
-            return lookups.refs(conn, self._names, lookup, limit, among, self._key_refs)
+            if among:
+                return lookups.refs(conn, self._names, lookup, limit, among, self._key_refs)
+            key = (positions(conn), lookup)
+            held, _ = self._past.take([key])
+            past = held.get(key, -1)
+            if limit <= past:
+                return None
+            found = lookups.refs(conn, self._names, lookup, limit, among, self._key_refs)
+            if found is None:
+                self._past.store({key: max(limit, past)})
+            return found
 
     def lookup_count(self, lookup: Lookup | None) -> int:
         if lookup is None:

@@ -93,7 +93,6 @@ def forget() -> None:
     """The answers this process keeps dropped: asked of the counters again."""
     counter_lookup._WHOLE.clear()
     counter_lookup._AMONG.clear()
-    counter_lookup._OVER.clear()
 
 
 def counters(items: Items) -> Lookup:

@@ -15,9 +15,9 @@ import pytest
 from ror.access.profiles import audience
 from ror.api.fhir import lookup as fhir_lookup
 from ror.api.fhir.catalog import ResourceType
-from ror.api.fhir.lookup import lookup
+from ror.api.fhir.lookup import as_lookup, lookup
 from ror.api.fhir.params import parse_search
-from ror.api.fhir.search import Result, run
+from ror.api.fhir.search import Result, flat, run
 from ror.indexer.facts import identifier_values, organizations_above, view
 from ror.model import Offer
 from ror.search.embedded.engine import EmbeddedEngine
@@ -365,3 +365,38 @@ def test_several_wide_keys_are_intersected_narrowest_first(
             fast = pages(synthetic, paged, profile, fast=True)
             assert fast == pages(synthetic, paged, profile, fast=False), (items, profile)
             assert fast[0][0] > 0, items  # type: ignore[index]
+
+
+def test_a_look_up_found_past_a_limit_is_not_read_again_to_give_up(
+    tmp_path: Path, offers: list[Offer]
+) -> None:
+    """Past a limit a look-up answers None without reading its key again, for that limit or a
+    smaller one; a larger limit reads it; an offer written (a new state) reads it again."""
+    engine = EmbeddedEngine(tmp_path / "past.sqlite")
+    try:
+        engine.load(offers[:300], replace_all=True)
+        (node,) = flat(parse_search("HealthcareService", [("_tag", "11")]).condition)
+        looked = as_lookup(node, [node], True)
+        assert looked is not None
+        wide = looked[0]
+        whole = engine.lookup_refs(wide, 10**6)
+        assert whole is not None and len(whole) > 4
+        reads: list[str] = []
+        conn = engine.db.conn()
+        conn.set_trace_callback(lambda sql: reads.append(sql) if "offer_terms" in sql else None)
+        limit = len(whole) // 2
+        assert engine.lookup_refs(wide, limit) is None
+        read = len(reads)
+        assert read > 0
+        assert engine.lookup_refs(wide, limit) is None
+        assert engine.lookup_refs(wide, limit // 2) is None
+        assert len(reads) == read  # not read again
+        assert engine.lookup_refs(wide, len(whole)) == whole
+        assert len(reads) > read
+        engine.upsert([dataclasses.replace(offers[0], name="Réécrit")])
+        read = len(reads)
+        assert engine.lookup_refs(wide, limit) is None
+        assert len(reads) > read  # a new state: read again
+    finally:
+        engine.db.conn().set_trace_callback(None)
+        engine.close()
