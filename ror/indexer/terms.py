@@ -166,16 +166,26 @@ def _tokens(where: str, values: Iterable[TokenValue]) -> Iterator[str]:
             yield token_term(where, None, system, code)
 
 
+def location_texts(v: OfferView, loc: LocationView, field: str) -> set[str]:
+    """The terms of one Location of an offer for a string field of :data:`TEXT_FIELDS`, as that
+    offer shows it."""
+    return set(_text_terms(v, loc, "location", field))
+
+
 def _texts(v: OfferView, scope: str, field: str) -> Iterator[str]:
-    where = name(scope, field)
     for loc in v.locations if scope == "location" else (None,):
-        value = text_of(v, loc, scope, field)
-        if value is None:
-            continue
-        key = folded(value)
-        yield text_term(where, key)
-        if where in PREFIXED:
-            yield from (text_term(where, key[:n], True) for n in range(1, len(key) + 1))
+        yield from _text_terms(v, loc, scope, field)
+
+
+def _text_terms(v: OfferView, loc: LocationView | None, scope: str, field: str) -> Iterator[str]:
+    where = name(scope, field)
+    value = text_of(v, loc, scope, field)
+    if value is None:
+        return
+    key = folded(value)
+    yield text_term(where, key)
+    if where in PREFIXED:
+        yield from (text_term(where, key[:n], True) for n in range(1, len(key) + 1))
 
 
 def offer_names(offer: Offer) -> tuple[str, ...]:

@@ -28,7 +28,7 @@ from ror.api.fhir.location_lookup import (
     sorted_by_date,
     sorted_by_name,
 )
-from ror.api.fhir.location_tags import name_contains, tag_terms
+from ror.api.fhir.location_tags import counted, name_contains, tag_terms
 from ror.api.fhir.lookup import hidden_units
 from ror.api.fhir.query import SearchRequest
 from ror.api.fhir.search import Result, flat
@@ -131,7 +131,7 @@ def _found(
         if tags:
             held = engine.location_tags_hold(tags, hidden, listed)
             listed = [row for row, ok in zip(listed, held, strict=True) if ok]
-    elif len(tags) == 1:
+    elif len(tags) == 1 and counted(tags[0]):
         dated = (walk.counters, date_keys(span, False)) if span != (None, None) else None
         total, _ = engine.location_tags_search(tags[0], hidden, "", 0, dated)
         if total > FEW:

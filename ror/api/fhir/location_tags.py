@@ -46,6 +46,8 @@ from ror.search.engine import (
 )
 
 TAGS = name("location", "region_tag") + SEP  # how the Location tag terms begin
+#: how the terms the Location keys hold begin: tags, communes, postal codes (exact or prefix)
+KEPT: Final = (TAGS, name("location", "commune") + SEP, name("location", "postal_code") + SEP)
 FEW: Final = 20_000  # Locations whose first offers' date rows are read by offer
 
 
@@ -82,7 +84,7 @@ def location_tags(request: SearchRequest, engine: Engine, audience: Audience) ->
     hidden = hidden_units(engine, audience)
     size = 0 if request.summary == "count" else request.count
     with engine.snapshot():
-        if len(tags) == 1 and not names and not rest:
+        if len(tags) == 1 and counted(tags[0]) and not names and not rest:
             return _keyed(request, engine, audience, tags[0], hidden, joint_span(dates), size)
         found = engine.location_tags_found(tags, hidden)
         if names:
@@ -134,8 +136,8 @@ def _keyed(
 
 
 def tag_terms(node: Node, conditions: Sequence[Node]) -> tuple[str, ...] | None:
-    """The terms of a ``_tag`` condition of the Location (one of them holds), or None when
-    ``node`` is anything else."""
+    """The terms of a ``_tag``, commune or postal code condition of the Location (one of them
+    holds), or None when ``node`` is anything else."""
     found = as_lookup(node, conditions, False)
     if found is None:
         return None
@@ -143,7 +145,13 @@ def tag_terms(node: Node, conditions: Sequence[Node]) -> tuple[str, ...] | None:
     if any(not _only_terms(p) for p in parts):
         return None
     terms = tuple(dict.fromkeys(t for p in parts for t in p.terms))
-    return terms if all(t.startswith(TAGS) for t in terms) else None
+    return terms if all(t.startswith(KEPT) for t in terms) else None
+
+
+def counted(terms: Sequence[str]) -> bool:
+    """Whether the Locations having one of ``terms`` are counted and paged on the keys (region
+    tags: each Location holds one code of a kind); else they are listed."""
+    return all(t.startswith(TAGS) for t in terms)
 
 
 def _only_terms(found: Lookup) -> bool:

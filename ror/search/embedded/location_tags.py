@@ -28,8 +28,8 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
-from ror.indexer.facts import view
-from ror.indexer.terms import SEP, location_terms, name
+from ror.indexer.facts import LocationView, OfferView, view
+from ror.indexer.terms import SEP, location_terms, location_texts, name
 from ror.model import Offer
 from ror.search.embedded import location_dates
 from ror.search.embedded import location_tag_pages as pages
@@ -38,7 +38,8 @@ from ror.search.embedded.memory.store import positions
 from ror.search.embedded.rows import decode_doc
 from ror.search.embedded.substrings import Positions
 
-FIELDS: Final = ("region_tag",)  # the Location token fields kept (``terms.TOKEN_FIELDS``)
+FIELDS: Final = ("region_tag", "commune")  # the Location token fields kept (``TOKEN_FIELDS``)
+TEXTS: Final = ("postal_code",)  # the Location string fields kept (``terms.TEXT_FIELDS``)
 FIRST: Final = ""  # the term every Location has, through its first offer
 TAGS: Final = name("location", FIELDS[0]) + SEP  # how the tag terms begin
 _CHUNK: Final = 500
@@ -65,7 +66,14 @@ def terms_of(offer: Offer, location_id: str) -> set[str]:
     place = v.location(location_id)
     if place is None:
         return set()
-    return {term for field in FIELDS for term in location_terms(v, place, field)}
+    return _kept(v, place)
+
+
+def _kept(v: OfferView, place: LocationView) -> set[str]:
+    return {
+        *(term for field in FIELDS for term in location_terms(v, place, field)),
+        *(term for field in TEXTS for term in location_texts(v, place, field)),
+    }
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -117,8 +125,7 @@ def insert(conn: sqlite3.Connection, offers: Sequence[tuple[int, Offer]]) -> Non
         for place in v.locations:
             if place.id is None or (place.id in made and made[place.id][0] <= rid):
                 continue
-            terms = {t for field in FIELDS for t in location_terms(v, place, field)}
-            made[place.id] = (rid, terms)
+            made[place.id] = (rid, _kept(v, place))
     before = _firsts(conn, list(made))
     replaced = [loc for loc, (rid, _) in made.items() if before.get(loc, rid + 1) > rid]
     for i in range(0, len(replaced), _CHUNK):
@@ -133,7 +140,7 @@ def insert(conn: sqlite3.Connection, offers: Sequence[tuple[int, Offer]]) -> Non
     conn.executemany("INSERT OR REPLACE INTO location_tags VALUES (?, ?, ?)", rows)
 
 
-KEYS: Final = KeyTable("location_tags", "location_tags", insert)
+KEYS: Final = KeyTable("location_tags_addresses", "location_tags", insert)
 
 
 def _firsts(conn: sqlite3.Connection, locations: Sequence[str]) -> dict[str, int]:

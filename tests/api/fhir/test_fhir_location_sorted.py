@@ -68,6 +68,10 @@ def queries(offers: list[Offer]) -> list[Items]:
             [("name:contains", "e,a"), ("_lastUpdated", "lt2026-03-01"), ("_count", "30"), by],
             [("_tag", top), ("name:contains", "e"), ("_count", "30"), by],
             [("_tag", top), ("_summary", "count"), by],
+            [("address-postalcode", "3"), ("_count", "40"), by],
+            [("address-postalcode", "31,75,6"), ("_count", "25"), ("_offset", "7"), by],
+            [("address-postalcode", "3"), ("_lastUpdated", "ge2026-03-01"), by],
+            [("address-postalcode", "3"), ("name:contains", "e"), ("_count", "30"), by],
         ]
     return out
 
@@ -112,7 +116,7 @@ def test_other_searches_are_left_to_the_others(engine: EmbeddedEngine) -> None:
     for items in (
         [("_tag", "11")],  # in _id order: location_tags
         [("_lastUpdated", "ge2020-01-01"), ("_sort", "name")],  # dates alone: location_lookup
-        [("_tag", "11"), ("address-postalcode", "3"), ("_sort", "name")],
+        [("_tag", "11"), ("address-city", "a"), ("_sort", "name")],
         [("_tag", "11"), ("_sort", "_id")],
     ):
         assert location_sorted(parse_search("Location", items), engine, seen_by) is None

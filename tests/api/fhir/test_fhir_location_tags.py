@@ -23,10 +23,11 @@ from ror.api.fhir.params import parse_search
 from ror.api.fhir.search import Result, run
 from ror.errors import TooLong
 from ror.indexer.facts import location_tags as tags_of
-from ror.indexer.facts import view
+from ror.indexer.facts import location_tokens, text_of, view
 from ror.model import Offer
 from ror.nomenclature.registry import codes
 from ror.search.embedded import location_tag_pages as pages_module
+from ror.search.embedded import location_tags as location_tag_keys
 from ror.search.embedded.engine import EmbeddedEngine
 from tests.api.fhir.test_fhir_lookup import Counting
 
@@ -93,7 +94,36 @@ def queries(offers: list[Offer]) -> list[Items]:
         [("_tag", top), ("address-city", "a"), ("_count", "20")],
         [("_tag", top), ("equipment-type", "003")],
         [("_tag", top), ("capacity-type", "01"), ("_count", "10")],
+        *address_queries(offers),
     ]
+
+
+def address_queries(offers: list[Offer]) -> list[Items]:
+    """Searches by postal code (a prefix, several, exact) and commune, alone and with others."""
+    code, commune = postcode_and_commune(offers)
+    return [
+        [("address-postalcode", "3"), ("_count", "40")],
+        [("address-postalcode", f"{code[:2]},3,31"), ("_count", "25"), ("_offset", "3")],
+        [("address-postalcode:exact", code)],
+        [("address-postalcode", code[:1]), ("_summary", "count")],
+        [("address-postalcode", "3"), ("_lastUpdated", "ge2026-03-01"), ("_count", "30")],
+        [("address-postalcode", "3"), ("name:contains", "e"), ("_count", "30")],
+        [("address-postalcode", "9"), ("address-city", "a"), ("_count", "20")],
+        [("commune-cog", commune), ("_count", "30")],
+        [("commune-cog", commune), ("address-postalcode", code[:1])],
+    ]
+
+
+def postcode_and_commune(offers: list[Offer]) -> tuple[str, str]:
+    """The most used postal code and commune code of the Locations."""
+    codes_: collections.Counter[str] = collections.Counter()
+    communes: collections.Counter[str] = collections.Counter()
+    for offer in offers:
+        v = view(offer)
+        for loc in v.locations:
+            codes_.update([t for t in [text_of(v, loc, "location", "postal_code")] if t])
+            communes.update(code for _, _, code in location_tokens(v, loc, "commune"))
+    return codes_.most_common(1)[0][0], communes.most_common(1)[0][0]
 
 
 def assert_parity(engine: EmbeddedEngine, offers: list[Offer]) -> None:
@@ -118,6 +148,8 @@ def test_answers_as_the_scan_after_loads_upserts_and_deletes(
     firsts = [pages(engine, q, 0, fast=True)[0] for q in queries(subset)]
     totals = [first[0] for first in firsts if isinstance(first, tuple)]
     assert sum(1 for t in totals if t) >= 8, totals
+    found = [pages(engine, q, 1, fast=True)[0] for q in address_queries(subset)]
+    assert sum(1 for first in found if isinstance(first, tuple) and first[0]) >= 7, found
     assert_parity(engine, subset)
     top = regions(subset)[0]
     retagged = dataclasses.replace(subset[70], region_tag=top)
@@ -240,7 +272,7 @@ def test_an_index_made_before_the_keys_fills_them_alone_on_open(
     engine.close()
     conn = sqlite3.connect(path)
     conn.execute("DROP TABLE location_tags")
-    conn.execute("DELETE FROM meta WHERE key = 'location_tags'")
+    conn.execute("DELETE FROM meta WHERE key = ?", (location_tag_keys.KEYS.name,))
     conn.commit()
     before = dict(conn.execute("SELECT key, value FROM meta"))
     terms = conn.execute("SELECT count(*) FROM offer_terms").fetchone()
@@ -261,7 +293,7 @@ def test_an_index_made_before_the_keys_fills_them_alone_on_open(
 
 def test_not_ready_or_not_a_tag_search_is_left_to_the_others(engine: EmbeddedEngine) -> None:
     conn = sqlite3.connect(engine.path)
-    conn.execute("DELETE FROM meta WHERE key = 'location_tags'")
+    conn.execute("DELETE FROM meta WHERE key = ?", (location_tag_keys.KEYS.name,))
     conn.commit()
     conn.close()
     seen_by = audience(1)
