@@ -23,12 +23,11 @@ from ror.api.fhir.location_lookup import (
     after_date,
     after_name,
     date_keys,
-    date_span,
     joint_span,
     sorted_by_date,
     sorted_by_name,
 )
-from ror.api.fhir.location_tags import counted, name_contains, tag_terms
+from ror.api.fhir.location_tags import counted, location_conditions
 from ror.api.fhir.lookup import hidden_units
 from ror.api.fhir.query import SearchRequest
 from ror.api.fhir.search import Result, flat
@@ -60,21 +59,8 @@ def location_sorted(request: SearchRequest, engine: Engine, audience: Audience) 
     keys = [(k.key, k.descending) for k in request.sort]
     if len(keys) != 2 or keys[0][0] not in ORDERS or keys[1] != ("_id", False):
         return None
-    conditions = flat(request.condition)
-    tags: list[tuple[str, ...]] = []
-    names: list[tuple[str, ...]] = []
-    spans = []
-    for node in conditions:
-        terms, contains = tag_terms(node, conditions), name_contains(node, conditions, engine)
-        if terms is not None:
-            tags.append(terms)
-        elif contains is not None:
-            names.append(contains)
-        elif date_span(node) is not None:
-            spans.append(node)
-        else:
-            return None
-    if not _ready(engine, tags, names):
+    tags, names, spans, rest = location_conditions(flat(request.condition), engine)
+    if rest or not _ready(engine, tags, names):
         return None
     assert isinstance(engine, Listings) and isinstance(engine, LocationDates)
     hidden = hidden_units(engine, audience)

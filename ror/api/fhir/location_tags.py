@@ -62,21 +62,7 @@ def location_tags(request: SearchRequest, engine: Engine, audience: Audience) ->
     if [(k.key, k.descending) for k in request.sort] not in ([("_id", False)], []):
         return None
     conditions = flat(request.condition)
-    tags: list[tuple[str, ...]] = []
-    names: list[tuple[str, ...]] = []
-    dates: list[Node] = []
-    rest: list[Node] = []
-    for node in conditions:
-        terms = tag_terms(node, conditions)
-        contains = name_contains(node, conditions, engine)
-        if terms is not None:
-            tags.append(terms)
-        elif contains is not None:
-            names.append(contains)
-        elif date_span(node) is not None:
-            dates.append(node)
-        else:
-            rest.append(node)
+    tags, names, dates, rest = location_conditions(conditions, engine)
     if not tags or not engine.location_tags_ready():
         return None
     if names and not (isinstance(engine, LocationNames) and engine.location_names_ready()):
@@ -109,6 +95,30 @@ def location_tags(request: SearchRequest, engine: Engine, audience: Audience) ->
     if start + size < len(found) and page:
         cursor = paging.encode(request.sort, (page[-1].id,))
     return Result(len(found), page, cursor)
+
+
+#: a Location search's conditions by what decides them: the terms of each condition on the tag
+#: keys, the substrings of each ``name:contains``, the ``_lastUpdated`` ranges, the rest
+Parts = tuple[list[tuple[str, ...]], list[tuple[str, ...]], list[Node], list[Node]]
+
+
+def location_conditions(conditions: Sequence[Node], engine: Engine) -> Parts:
+    """``conditions`` (a Location search's, :func:`~ror.api.fhir.search.flat`) by what decides
+    them."""
+    parts: Parts = ([], [], [], [])
+    tags, names, dates, rest = parts
+    for node in conditions:
+        terms = tag_terms(node, conditions)
+        contains = name_contains(node, conditions, engine)
+        if terms is not None:
+            tags.append(terms)
+        elif contains is not None:
+            names.append(contains)
+        elif date_span(node) is not None:
+            dates.append(node)
+        else:
+            rest.append(node)
+    return parts
 
 
 def _keyed(

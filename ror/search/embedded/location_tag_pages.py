@@ -171,17 +171,20 @@ def _by_id(locations: int, rows: int) -> float:
 
 def _group_count(conn: sqlite3.Connection, group: tuple[str, ...], dated: Dated | None) -> int:
     what = "count(*)" if len(group) == 1 else "count(DISTINCT t.location_id)"
-    sql = f"SELECT {what} FROM location_tags t"
-    params: list[object] = []
-    if dated is not None:
-        sql += " CROSS JOIN location_dates d ON d.field = ? AND d.location_id = t.location_id"
-        sql += " AND d.rid = t.rid"
-        params.append(dated.first)
+    sql, params = _tag_rows(what, dated)
     sql += f" WHERE t.term IN ({', '.join('?' * len(group))})"
-    params += group
-    if dated is not None:
-        sql, params = _ts(sql, params, dated.keys)
-    return int(conn.execute(sql, params).fetchone()[0])
+    return int(conn.execute(sql, [*params, *group]).fetchone()[0])
+
+
+def _tag_rows(select: str, dated: Dated | None) -> tuple[str, list[object]]:
+    """``SELECT select FROM location_tags t``, each tag row joined, with ``dated``, to its first
+    offer's date key row in the span (the rows out of it left out), and its parameters."""
+    sql = f"SELECT {select} FROM location_tags t"
+    if dated is None:
+        return sql, []
+    sql += " CROSS JOIN location_dates d ON d.field = ? AND d.location_id = t.location_id"
+    sql += " AND d.rid = t.rid"
+    return _ts(sql, [dated.first], dated.keys)
 
 
 def _dated_with_terms(
@@ -311,12 +314,7 @@ def _along(
     conn: sqlite3.Connection, terms: Sequence[str], after: str, dated: Dated | None, wanted: int
 ) -> Iterator[Row]:
     """The tag key in Location id order, keeping the rows of ``terms``."""
-    sql = "SELECT t.location_id, t.rid FROM location_tags t"
-    head: list[object] = []
-    if dated is not None:
-        sql += " CROSS JOIN location_dates d ON d.field = ? AND d.location_id = t.location_id"
-        sql += " AND d.rid = t.rid"
-        sql, head = _ts(sql, [dated.first], dated.keys)
+    sql, head = _tag_rows("t.location_id, t.rid", dated)
     sql += f" WHERE +t.term IN ({', '.join('?' * len(terms))}) AND t.location_id > ?"
     sql += " GROUP BY t.location_id ORDER BY t.location_id LIMIT ?"
     return _batches(lambda at, n: conn.execute(sql, [*head, *terms, at, n]), after, wanted)
@@ -326,12 +324,7 @@ def _merged(
     conn: sqlite3.Connection, terms: Sequence[str], after: str, dated: Dated | None, wanted: int
 ) -> Iterator[Row]:
     """Each term's rows in Location id order, merged (a Location once)."""
-    sql = "SELECT t.location_id, t.rid FROM location_tags t"
-    head: list[object] = []
-    if dated is not None:
-        sql += " CROSS JOIN location_dates d ON d.field = ? AND d.location_id = t.location_id"
-        sql += " AND d.rid = t.rid"
-        sql, head = _ts(sql, [dated.first], dated.keys)
+    sql, head = _tag_rows("t.location_id, t.rid", dated)
     sql += " WHERE t.term = ? AND t.location_id > ? ORDER BY t.location_id LIMIT ?"
 
     def one(term: str) -> Iterator[Row]:
