@@ -17,11 +17,12 @@ from ror.access.profiles import audience
 from ror.api.fhir import location_lookup as location_lookup_module
 from ror.api.fhir.location_lookup import location_lookup
 from ror.api.fhir.params import parse_search
-from ror.api.fhir.search import Result, run
+from ror.api.fhir.search import Hit
 from ror.model import Capacity, Offer
 from ror.search.embedded import key_days
 from ror.search.embedded import location_names as store_names
 from ror.search.embedded.engine import EmbeddedEngine
+from tests.api.fhir.location_pages import location_pages
 from tests.api.fhir.test_fhir_lookup import Counting
 
 Items = list[tuple[str, str]]
@@ -30,28 +31,11 @@ PUSHED = datetime(2031, 3, 4, 5, 6, 7, tzinfo=UTC)
 
 def pages(engine: EmbeddedEngine, items: Items, profile: int, fast: bool) -> list[object]:
     """Every page following the cursors: (total, Location ids, their offers, their dates)."""
-    out: list[object] = []
-    cursor = None
-    while True:
-        request = parse_search("Location", [*items, *([("_cursor", cursor)] if cursor else [])])
-        seen_by = audience(profile)
-        result: Result | None
-        if fast:
-            result = location_lookup(request, engine, seen_by)
-            assert result is not None, f"{items}: not looked up"
-        else:
-            result = run(request, engine, seen_by, shortcut=False)
-        out.append(
-            (
-                result.total,
-                [h.id for h in result.page],
-                [h.via for h in result.page],
-                [h.location.last_updated if h.location else None for h in result.page],
-            )
-        )
-        cursor = result.next_cursor
-        if cursor is None:
-            return out
+    return location_pages(engine, items, profile, location_lookup if fast else None, _shown)
+
+
+def _shown(h: Hit) -> object:
+    return h.location.last_updated if h.location else None
 
 
 def queries(offers: list[Offer]) -> list[Items]:

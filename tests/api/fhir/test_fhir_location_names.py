@@ -14,10 +14,11 @@ import pytest
 from ror.access.profiles import audience
 from ror.api.fhir.location_names import location_names
 from ror.api.fhir.params import parse_search
-from ror.api.fhir.search import Result, run
+from ror.api.fhir.search import Hit
 from ror.model import Offer
 from ror.search.embedded import location_names as held_names
 from ror.search.embedded.engine import EmbeddedEngine
+from tests.api.fhir.location_pages import location_pages
 from tests.api.fhir.test_fhir_lookup import Counting
 
 Items = list[tuple[str, str]]
@@ -25,28 +26,11 @@ Items = list[tuple[str, str]]
 
 def pages(engine: EmbeddedEngine, items: Items, profile: int, fast: bool) -> list[object]:
     """Every page following the cursors: (total, Location ids, their offers, their names)."""
-    out: list[object] = []
-    cursor = None
-    while True:
-        request = parse_search("Location", [*items, *([("_cursor", cursor)] if cursor else [])])
-        seen_by = audience(profile)
-        result: Result | None
-        if fast:
-            result = location_names(request, engine, seen_by)
-            assert result is not None, f"{items}: not looked up"
-        else:
-            result = run(request, engine, seen_by, shortcut=False)
-        out.append(
-            (
-                result.total,
-                [h.id for h in result.page],
-                [h.via for h in result.page],
-                [h.location.name if h.location else None for h in result.page],
-            )
-        )
-        cursor = result.next_cursor
-        if cursor is None:
-            return out
+    return location_pages(engine, items, profile, location_names if fast else None, _shown)
+
+
+def _shown(h: Hit) -> object:
+    return h.location.name if h.location else None
 
 
 QUERIES: list[Items] = [

@@ -17,9 +17,10 @@ from ror.api.fhir import location_lookup as location_lookup_module
 from ror.api.fhir import location_sorted as location_sorted_module
 from ror.api.fhir.location_sorted import location_sorted
 from ror.api.fhir.params import parse_search
-from ror.api.fhir.search import Result, run
+from ror.api.fhir.search import Hit
 from ror.model import Capacity, Offer
 from ror.search.embedded.engine import EmbeddedEngine
+from tests.api.fhir.location_pages import location_pages
 from tests.api.fhir.test_fhir_location_tags import PROFILES, regions
 
 Items = list[tuple[str, str]]
@@ -28,30 +29,12 @@ SORTS = ("_lastUpdated", "-_lastUpdated", "name", "-name")
 
 
 def pages(engine: EmbeddedEngine, items: Items, profile: int, fast: bool) -> list[object]:
-    """Every page following the cursors: (total, Location ids, their offers, dates, names)."""
-    out: list[object] = []
-    cursor = None
-    while True:
-        request = parse_search("Location", [*items, *([("_cursor", cursor)] if cursor else [])])
-        seen_by = audience(profile)
-        result: Result | None
-        if fast:
-            result = location_sorted(request, engine, seen_by)
-            assert result is not None, f"{items}: not looked up"
-        else:
-            result = run(request, engine, seen_by, shortcut=False)
-        out.append(
-            (
-                result.total,
-                [h.id for h in result.page],
-                [h.via for h in result.page],
-                [h.location.last_updated if h.location else None for h in result.page],
-                [h.location.name if h.location else None for h in result.page],
-            )
-        )
-        cursor = result.next_cursor
-        if cursor is None:
-            return out
+    """Every page following the cursors: (total, Location ids, their offers, dates and names)."""
+    return location_pages(engine, items, profile, location_sorted if fast else None, _shown)
+
+
+def _shown(h: Hit) -> object:
+    return (h.location.last_updated, h.location.name) if h.location else None
 
 
 def queries(offers: list[Offer]) -> list[Items]:

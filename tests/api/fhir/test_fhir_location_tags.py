@@ -20,7 +20,7 @@ from ror.access.profiles import audience
 from ror.api.fhir import location_tags as location_tags_module
 from ror.api.fhir.location_tags import location_tags
 from ror.api.fhir.params import parse_search
-from ror.api.fhir.search import Result, run
+from ror.api.fhir.search import Hit
 from ror.errors import TooLong
 from ror.indexer.facts import location_tags as tags_of
 from ror.indexer.facts import location_tokens, text_of, view
@@ -29,6 +29,7 @@ from ror.nomenclature.registry import codes
 from ror.search.embedded import location_tag_pages as pages_module
 from ror.search.embedded import location_tags as location_tag_keys
 from ror.search.embedded.engine import EmbeddedEngine
+from tests.api.fhir.location_pages import location_pages
 from tests.api.fhir.test_fhir_lookup import Counting
 
 Items = list[tuple[str, str]]
@@ -38,28 +39,11 @@ PROFILES = (0, 1, 3)  # anonymous (sensitive units hidden), every unit and capac
 
 def pages(engine: EmbeddedEngine, items: Items, profile: int, fast: bool) -> list[object]:
     """Every page following the cursors: (total, Location ids, their offers, their tags)."""
-    out: list[object] = []
-    cursor = None
-    while True:
-        request = parse_search("Location", [*items, *([("_cursor", cursor)] if cursor else [])])
-        seen_by = audience(profile)
-        result: Result | None
-        if fast:
-            result = location_tags(request, engine, seen_by)
-            assert result is not None, f"{items}: not looked up"
-        else:
-            result = run(request, engine, seen_by, shortcut=False)
-        out.append(
-            (
-                result.total,
-                [h.id for h in result.page],
-                [h.via for h in result.page],
-                [tags_of(h.view, h.location) if h.view and h.location else [] for h in result.page],
-            )
-        )
-        cursor = result.next_cursor
-        if cursor is None:
-            return out
+    return location_pages(engine, items, profile, location_tags if fast else None, _shown)
+
+
+def _shown(h: Hit) -> object:
+    return tags_of(h.view, h.location) if h.view and h.location else []
 
 
 def regions(offers: list[Offer]) -> list[str]:
