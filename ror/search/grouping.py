@@ -8,7 +8,7 @@ one criterion is a near-miss only when no unit of its group fits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, cast
@@ -59,6 +59,48 @@ def location_group(offer_id: str, keys: Iterable[str]) -> str:
     its Locations (counters kept with the offer alone, ``#``, make no bed zone)."""
     locs = sorted({k for k in keys if not k.startswith("#")})
     return f"L:{','.join(locs)}" if locs else f"O:{offer_id}"
+
+
+class Groups:
+    """The groups of a search's eligible units: how many, whether one is among them, and the
+    units of a few of them (a page's, :meth:`members`). The units counted without being read
+    (a nationwide search: most of a million) are kept as two flat lists, their refs and their
+    groups, not as a set of refs per group: counting them makes no object per group for the
+    cyclic collector to walk while the search runs."""
+
+    __slots__ = ("_keys", "_read", "_ref_keys", "_refs")
+
+    def __init__(self) -> None:
+        self._keys: set[str] = set()
+        self._read: dict[str, set[int]] = {}  # the units read, by group
+        self._refs: list[int] = []  # the units counted without being read…
+        self._ref_keys: list[str] = []  # …and their groups, in the same order
+
+    def add(self, key: str, ref: int) -> None:
+        self._keys.add(key)
+        self._read.setdefault(key, set()).add(ref)
+
+    def add_unread(self, refs: Sequence[int], keys: Sequence[str]) -> None:
+        for i in range(0, len(keys), _KEYS_CHUNK):  # the other threads run between two chunks
+            self._keys.update(keys[i : i + _KEYS_CHUNK])
+        self._refs.extend(refs)
+        self._ref_keys.extend(keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def members(self, keys: Collection[str]) -> dict[str, list[int]]:
+        """The refs of the eligible units of each group of ``keys``, ascending."""
+        found = {key: set(self._read.get(key, ())) for key in keys}
+        if found and self._refs:
+            for ref, key in zip(self._refs, self._ref_keys, strict=True):
+                refs = found.get(key)
+                if refs is not None:
+                    refs.add(ref)
+        return {key: sorted(refs) for key, refs in found.items()}
 
 
 _TELLS_KEYS: dict[type, bool] = {}  # by engine class: a protocol check costs a search

@@ -68,7 +68,7 @@ from ror.ranking.hours import local
 from ror.ranking.prices import price_summary, priced_once
 from ror.search import ranker_rings
 from ror.search.engine import Candidate, CandidateQuery, Engine, SearchRecord
-from ror.search.grouping import Member, group_key, key_teller, keys_of, members
+from ror.search.grouping import Groups, Member, group_key, key_teller, keys_of, members
 from ror.search.prefilter import Prefilter
 from ror.search.ranker import (
     LOOKAHEAD,
@@ -666,12 +666,12 @@ def explain_matches(
     criteria: Criteria,
     now: datetime,
     zone_keys: frozenset[str],
-    groups: dict[str, set[int]],
+    groups: Groups,
 ) -> tuple[Match, ...]:
     """The page's matches, explained; grouped, each with the other eligible units of its
     group (``groups``: the refs of each group's eligible units, ``grouping.members``)."""
     weights = ranking_weights(criteria.profile)
-    refs = {r.group: sorted(groups.get(r.group, ())) for r in page if r.group}
+    refs = groups.members({r.group for r in page if r.group})
     wanted = [ref for group in refs.values() for ref in group]
     read = iter(engine.offers(wanted) if wanted else ())
     offers = {group: list(itertools.islice(read, len(part))) for group, part in refs.items()}

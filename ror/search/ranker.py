@@ -25,7 +25,7 @@ from ror.model import Offer
 from ror.ranking import Weights, check, score, score_upper_bound
 from ror.ranking.scoring import Scored, bed_need
 from ror.search.engine import Candidate, Engine, RankingOffers, RingMark, Streamed
-from ror.search.grouping import group_key, keys_of
+from ror.search.grouping import Groups, group_key, keys_of
 from ror.search.rings import IdOrder, union
 
 RADIUS_STEPS_KM: Final = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
@@ -61,8 +61,8 @@ class Ranking:
     by_zone: set[int]  # refs of the home-based units matched by zone (any distance)
     more_pool: Iterator[Candidate] = field(default_factory=lambda: iter(()))  # nearest first
     in_id_order: IdOrder | None = None  # the engine's offers by id: ties are read by id
-    # the groups counted in ``total``, each with the refs of its eligible units (grouped only)
-    groups: dict[str, set[int]] = field(default_factory=dict)
+    # the groups counted in ``total``, with the refs of their eligible units (grouped only)
+    groups: Groups = field(default_factory=Groups)
     # offers read for ranking alone (``RankingOffers``), kept for the search: never shown
     partial: dict[int, Offer] = field(default_factory=dict)
 
@@ -297,7 +297,7 @@ class Ranker:
         self._bound_at_zero: float | None = None
         self.grouping = criteria.grouping
         self.grouped = self.grouping != "offer"
-        self.groups: dict[str, set[int]] = {}  # group -> refs of its eligible units (grouped)
+        self.groups = Groups()  # the groups of the eligible units (grouped)
         self._unread: list[np.ndarray] = []  # refs counted without being read (grouped only)
         self._top_of: dict[str, Ranked] = {}  # group -> its entry in the top
 
@@ -313,8 +313,7 @@ class Ranker:
             return self.total
         if self._unread:
             refs = union(self._unread).tolist()
-            for ref, key in zip(refs, keys_of(self.engine, refs, self.grouping), strict=True):
-                self.groups.setdefault(key, set()).add(ref)
+            self.groups.add_unread(refs, keys_of(self.engine, refs, self.grouping))
             self._unread.clear()
         return len(self.groups)
 
@@ -387,7 +386,7 @@ class Ranker:
                 return False
         group = group_key(offer, self.grouping) if self.grouped else ""
         if group:
-            self.groups.setdefault(group, set()).add(c.ref)
+            self.groups.add(group, c.ref)
         if best is not None and not self.may_enter_bound(best, c.distance_km):
             return True
         scored = score(
