@@ -336,6 +336,30 @@ REQUESTS: tuple[Probe, ...] = (
         "/fhir/Location",
         params={"address-city": "a", "_sort": "name", "_count": "1000"},
     ),
+    Probe(
+        "fhir Location address-city a, _count 20",
+        "GET",
+        "/fhir/Location",
+        params={"address-city": "a", "_count": "20"},
+    ),
+    Probe(
+        "fhir Location address-city toul, _count 20",
+        "GET",
+        "/fhir/Location",
+        params={"address-city": "toul", "_count": "20"},
+    ),
+    Probe(
+        "fhir Location address-city a, _sort -_lastUpdated, _count 1000",
+        "GET",
+        "/fhir/Location",
+        params={"address-city": "a", "_sort": "-_lastUpdated", "_count": "1000"},
+    ),
+    Probe(
+        "fhir Location address-city a, _summary count",
+        "GET",
+        "/fhir/Location",
+        params={"address-city": "a", "_summary": "count"},
+    ),
 )
 
 

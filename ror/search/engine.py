@@ -504,18 +504,20 @@ class LocationTags(Protocol):
     def location_tags_ready(self) -> bool: ...
 
     def location_tags_found(
-        self, conditions: Sequence[Sequence[str]], hidden: set[int]
+        self, conditions: Sequence[Lookup], hidden: set[int]
     ) -> list[tuple[str, int]]:
         """The Locations that have, as their first offer (the lowest ref) not in ``hidden``
-        shows them, one of the terms (``ror.indexer.terms.location_terms`` of ``region_tag``)
-        of each of ``conditions``, in Location id order, each with the ref of that offer."""
+        shows them, a term (``ror.indexer.terms.location_terms`` of ``region_tag`` and
+        ``commune``, ``location_texts`` of ``postal_code`` and ``city``) each of ``conditions``
+        names (one of its ``terms``, or one starting with one of its ``prefixes``), in Location
+        id order, each with the ref of that offer."""
         ...
 
     def location_tags_hold(
-        self, conditions: Sequence[Sequence[str]], hidden: set[int], rows: Sequence[tuple[str, int]]
+        self, conditions: Sequence[Lookup], hidden: set[int], rows: Sequence[tuple[str, int]]
     ) -> list[bool]:
         """Whether each Location of ``rows`` (Location id, its first offer not in ``hidden``)
-        has, as that offer shows it, one of the terms of each of ``conditions``."""
+        has, as that offer shows it, a term each of ``conditions`` names."""
         ...
 
     def location_tags_search(

@@ -39,6 +39,7 @@ from ror.search.engine import (
     LocationDates,
     LocationNames,
     LocationTags,
+    Lookup,
 )
 
 FEW: Final = 20_000  # Locations found that are listed and sorted whole
@@ -104,7 +105,7 @@ def _ready(engine: Engine, tags: Sequence[object], names: Sequence[object]) -> b
 def _found(
     engine: Engine,
     walk: Walk,
-    tags: Sequence[Sequence[str]],
+    tags: Sequence[Lookup],
     names: Sequence[Sequence[str]],
     span: Span,
 ) -> tuple[int, list[Row] | None]:
@@ -119,10 +120,11 @@ def _found(
             listed = [row for row, ok in zip(listed, held, strict=True) if ok]
     elif len(tags) == 1 and counted(tags[0]):
         dated = (walk.counters, date_keys(span, False)) if span != (None, None) else None
-        total, _ = engine.location_tags_search(tags[0], hidden, "", 0, dated)
+        terms = tags[0].terms
+        total, _ = engine.location_tags_search(terms, hidden, "", 0, dated)
         if total > FEW:
             return total, None
-        return total, engine.location_tags_search(tags[0], hidden, "", total + 1, dated)[1]
+        return total, engine.location_tags_search(terms, hidden, "", total + 1, dated)[1]
     else:
         listed = engine.location_tags_found(tags, hidden)
     if span != (None, None):
@@ -134,7 +136,7 @@ def _walked(
     request: SearchRequest,
     engine: Engine,
     walk: Walk,
-    tags: Sequence[Sequence[str]],
+    tags: Sequence[Lookup],
     among: set[Row] | None,
     span: Span,
     wanted: int,

@@ -1,14 +1,17 @@
 """``Location?_tag=…`` (the region capacity synchronisation, ``_revinclude=HealthcareService:
-location``) answered through the engine's Location tag keys (:class:`~ror.search.engine.
-LocationTags`), never by a scan.
+location``), ``commune-cog``, ``address-postalcode`` and ``address-city`` answered through the
+engine's Location tag keys (:class:`~ror.search.engine.LocationTags`), never by a scan.
 
 As the scan does, a Location is shown through its first offer the caller may see (the lowest
 ref; sensitive units the caller may not see are no candidates) and matches when the whole
-condition holds on it as that offer shows it. The ``_tag`` conditions (tokens with a code, an
-``or`` of them) are decided by the keys; ``name:contains`` conditions by the Location name keys
+condition holds on it as that offer shows it. The ``_tag`` and commune conditions (tokens with
+a code, an ``or`` of them) and the postal code and city ones (folded prefixes) are decided by
+the keys (an ``:exact`` one narrows by its folded value and is tested as the other conditions
+below); ``name:contains`` conditions by the Location name keys
 (:class:`~ror.search.engine.LocationNames`, the same rule); then:
 
-- nothing else: the Locations are counted on the keys and only the page is read;
+- one ``_tag`` condition and nothing else: the Locations are counted on the keys and only the
+  page is read (other conditions on the keys: the Locations found are listed);
 - ``_lastUpdated`` ranges: by the Location date keys (``location_lookup``, the same rule);
 - other conditions: the Locations found are tested on their offer, read: only those whose
   offer the look-up keys find for the other conditions when one finds at most
@@ -30,8 +33,9 @@ from ror.api.fhir import paging
 from ror.api.fhir.evaluate import matches
 from ror.api.fhir.location_lookup import Walk, date_span, inside_span, joint_span, location_keys
 from ror.api.fhir.lookup import NARROW_MAX, as_lookup, hidden_units
-from ror.api.fhir.query import Node, SearchRequest
+from ror.api.fhir.query import AnyOf, Atom, Node, SearchRequest
 from ror.api.fhir.search import BATCH, Result, flat
+from ror.api.fhir.values import Text
 from ror.criteria import Audience
 from ror.indexer.facts import view
 from ror.indexer.terms import SEP, name
@@ -46,8 +50,12 @@ from ror.search.engine import (
 )
 
 TAGS = name("location", "region_tag") + SEP  # how the Location tag terms begin
-#: how the terms the Location keys hold begin: tags, communes, postal codes (exact or prefix)
-KEPT: Final = (TAGS, name("location", "commune") + SEP, name("location", "postal_code") + SEP)
+#: how the terms the Location keys hold begin: tags, communes, postal codes (exact or prefix),
+#: cities (a prefix is a range of them)
+KEPT: Final = (
+    TAGS,
+    *(name("location", field) + SEP for field in ("commune", "postal_code", "city")),
+)
 FEW: Final = 20_000  # Locations whose first offers' date rows are read by offer
 
 
@@ -71,7 +79,8 @@ def location_tags(request: SearchRequest, engine: Engine, audience: Audience) ->
     size = 0 if request.summary == "count" else request.count
     with engine.snapshot():
         if len(tags) == 1 and counted(tags[0]) and not names and not rest:
-            return _keyed(request, engine, audience, tags[0], hidden, joint_span(dates), size)
+            terms = tags[0].terms
+            return _keyed(request, engine, audience, terms, hidden, joint_span(dates), size)
         found = engine.location_tags_found(tags, hidden)
         if names:
             assert isinstance(engine, LocationNames)
@@ -98,8 +107,9 @@ def location_tags(request: SearchRequest, engine: Engine, audience: Audience) ->
 
 
 #: a Location search's conditions by what decides them: the terms of each condition on the tag
-#: keys, the substrings of each ``name:contains``, the ``_lastUpdated`` ranges, the rest
-Parts = tuple[list[tuple[str, ...]], list[tuple[str, ...]], list[Node], list[Node]]
+#: keys, the substrings of each ``name:contains``, the ``_lastUpdated`` ranges, the rest (an
+#: ``:exact`` string condition is in the first, which narrows by its folded value, and the last)
+Parts = tuple[list[Lookup], list[tuple[str, ...]], list[Node], list[Node]]
 
 
 def location_conditions(conditions: Sequence[Node], engine: Engine) -> Parts:
@@ -108,10 +118,12 @@ def location_conditions(conditions: Sequence[Node], engine: Engine) -> Parts:
     parts: Parts = ([], [], [], [])
     tags, names, dates, rest = parts
     for node in conditions:
-        terms = tag_terms(node, conditions)
+        keys = tag_keys(node, conditions)
         contains = name_contains(node, conditions, engine)
-        if terms is not None:
-            tags.append(terms)
+        if keys is not None:
+            tags.append(keys)
+            if _exact(node):
+                rest.append(node)
         elif contains is not None:
             names.append(contains)
         elif date_span(node) is not None:
@@ -145,27 +157,41 @@ def _keyed(
     return Result(total, page, cursor)
 
 
-def tag_terms(node: Node, conditions: Sequence[Node]) -> tuple[str, ...] | None:
-    """The terms of a ``_tag``, commune or postal code condition of the Location (one of them
-    holds), or None when ``node`` is anything else."""
+def tag_keys(node: Node, conditions: Sequence[Node]) -> Lookup | None:
+    """The terms and prefixes of a ``_tag``, commune, postal code or city condition of the
+    Location (one of them holds), or None when ``node`` is anything else."""
     found = as_lookup(node, conditions, False)
     if found is None:
         return None
     parts = found[0].either or (found[0],)
-    if any(not _only_terms(p) for p in parts):
+    if any(not _only_keys(p) for p in parts):
         return None
     terms = tuple(dict.fromkeys(t for p in parts for t in p.terms))
-    return terms if all(t.startswith(KEPT) for t in terms) else None
+    prefixes = tuple(dict.fromkeys(t for p in parts for t in p.prefixes))
+    if not all(t.startswith(KEPT) for t in (*terms, *prefixes)):
+        return None
+    return Lookup(terms=terms, prefixes=prefixes)
 
 
-def counted(terms: Sequence[str]) -> bool:
-    """Whether the Locations having one of ``terms`` are counted and paged on the keys (region
-    tags: each Location holds one code of a kind); else they are listed."""
-    return all(t.startswith(TAGS) for t in terms)
+def counted(keys: Lookup) -> bool:
+    """Whether the Locations having one of ``keys``' terms are counted and paged on the keys
+    (region tags: each Location holds one code of a kind); else they are listed."""
+    return not keys.prefixes and all(t.startswith(TAGS) for t in keys.terms)
 
 
-def _only_terms(found: Lookup) -> bool:
-    return bool(found.terms) and found == Lookup(terms=found.terms)
+def _only_keys(found: Lookup) -> bool:
+    keys = Lookup(terms=found.terms, prefixes=found.prefixes)
+    return bool(found.terms or found.prefixes) and found == keys
+
+
+def _exact(node: Node) -> bool:
+    """Whether ``node`` holds an ``:exact`` string condition (decided on the value as written,
+    which the keys hold folded)."""
+    if isinstance(node, AnyOf):
+        return any(_exact(child) for child in node.children)
+    return isinstance(node, Atom) and any(
+        isinstance(v, Text) and v.mode == "exact" for v in node.values
+    )
 
 
 def name_contains(node: Node, conditions: Sequence[Node], engine: Engine) -> tuple[str, ...] | None:

@@ -794,13 +794,13 @@ class EmbeddedEngine:
         return lookups.ready(conn) and location_tags.KEYS.ready(conn)
 
     def location_tags_found(
-        self, conditions: Sequence[Sequence[str]], hidden: set[int]
+        self, conditions: Sequence[Lookup], hidden: set[int]
     ) -> list[tuple[str, int]]:
         with self.db.snapshot() as conn:
             return self._location_tags.found(conn, conditions, hidden)
 
     def location_tags_hold(
-        self, conditions: Sequence[Sequence[str]], hidden: set[int], rows: Sequence[tuple[str, int]]
+        self, conditions: Sequence[Lookup], hidden: set[int], rows: Sequence[tuple[str, int]]
     ) -> list[bool]:
         with self.db.snapshot() as conn:
             return self._location_tags.hold(conn, conditions, hidden, rows)

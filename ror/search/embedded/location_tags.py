@@ -1,10 +1,12 @@
-"""Each Location's tags (``meta.tag``, the source region: ``Location?_tag=…``) as a key of the
-embedded engine (``ror.search.engine.LocationTags``), so that a Location search by tag reads
-only its page.
+"""Each Location's tags (``meta.tag``, the source region: ``Location?_tag=…``), commune, postal
+code and city as keys of the embedded engine (``ror.search.engine.LocationTags``), so that a
+Location search by them reads only its keys and its page.
 
 ``location_tags``: ``(location_id, term, rid)``, the terms (``terms.location_terms`` of each
-field of :data:`FIELDS`, the terms the offers' look-up keys hold) of each Location as its
-first offer (the lowest ``rid`` using it, ``rid``) shows it, and a row of term :data:`FIRST`
+field of :data:`FIELDS`, ``terms.location_texts`` of each of :data:`TEXTS`: the terms the
+offers' look-up keys hold; a city's folded value once, a prefix of it being a range of the
+term index) of each Location as its first offer (the lowest ``rid`` using it, ``rid``) shows
+it, and a row of term :data:`FIRST`
 (``""``) for every Location, so that the Locations whose first offer a caller may not see are
 found. The Locations of an offer are those of ``location_dates`` (``described`` rows: the
 Locations with an id, ``indexer.facts.view``); their rows are computed again in the write
@@ -37,9 +39,11 @@ from ror.search.embedded.key_fill import KeyTable
 from ror.search.embedded.memory.store import positions
 from ror.search.embedded.rows import decode_doc
 from ror.search.embedded.substrings import Positions
+from ror.search.embedded.term_match import holds, term_where
+from ror.search.engine import Lookup
 
 FIELDS: Final = ("region_tag", "commune")  # the Location token fields kept (``TOKEN_FIELDS``)
-TEXTS: Final = ("postal_code",)  # the Location string fields kept (``terms.TEXT_FIELDS``)
+TEXTS: Final = ("postal_code", "city")  # the Location string fields kept (``TEXT_FIELDS``)
 FIRST: Final = ""  # the term every Location has, through its first offer
 TAGS: Final = name("location", FIELDS[0]) + SEP  # how the tag terms begin
 _CHUNK: Final = 500
@@ -140,7 +144,7 @@ def insert(conn: sqlite3.Connection, offers: Sequence[tuple[int, Offer]]) -> Non
     conn.executemany("INSERT OR REPLACE INTO location_tags VALUES (?, ?, ?)", rows)
 
 
-KEYS: Final = KeyTable("location_tags_addresses", "location_tags", insert)
+KEYS: Final = KeyTable("location_tags_cities", "location_tags", insert)
 
 
 def _firsts(conn: sqlite3.Connection, locations: Sequence[str]) -> dict[str, int]:
@@ -173,36 +177,34 @@ class Held:
         self._several: tuple[Positions, frozenset[str]] | None = None
 
     def found(
-        self, conn: sqlite3.Connection, conditions: Sequence[Sequence[str]], hidden: set[int]
+        self, conn: sqlite3.Connection, conditions: Sequence[Lookup], hidden: set[int]
     ) -> Found:
-        """The Locations that have, as their first offer not in ``hidden`` shows them, one of
-        the terms of each of ``conditions``, in Location id order, each with that offer
-        (``conn`` in a read transaction)."""
+        """The Locations that have, as their first offer not in ``hidden`` shows them, a term
+        each of ``conditions`` names (``term_match``), in Location id order, each with that
+        offer (``conn`` in a read transaction)."""
         kept: dict[str, int] | None = None
-        for terms in conditions:
-            marks = ", ".join("?" * len(terms))
-            rows = conn.execute(
-                f"SELECT location_id, rid FROM location_tags WHERE term IN ({marks})", list(terms)
-            )
+        for condition in conditions:
+            where, params = term_where(condition, "term")
+            rows = conn.execute(f"SELECT location_id, rid FROM location_tags WHERE {where}", params)
             got: dict[str, int] = dict(rows)
             kept = got if kept is None else {k: r for k, r in kept.items() if k in got}
         assert kept is not None
         if hidden:
             for loc, ref, shown, _ in self._hidden_firsts(conn, hidden):
                 kept.pop(loc, None)
-                if ref is not None and all(shown.intersection(t) for t in conditions):
+                if ref is not None and all(holds(shown, c) for c in conditions):
                     kept[loc] = ref
         return sorted(kept.items())
 
     def hold(
         self,
         conn: sqlite3.Connection,
-        conditions: Sequence[Sequence[str]],
+        conditions: Sequence[Lookup],
         hidden: set[int],
         rows: Sequence[tuple[str, int]],
     ) -> list[bool]:
         """Whether each Location of ``rows`` (Location id, its first offer not in ``hidden``)
-        has, as that offer shows it, one of the terms of each of ``conditions``."""
+        has, as that offer shows it, a term each of ``conditions`` names."""
         held = self._hidden_firsts(conn, hidden) if hidden else []
         shown = {loc: (ref, own) for loc, ref, own, _ in held}
         keyed: dict[tuple[str, int], set[str]] = {}
@@ -224,7 +226,7 @@ class Held:
                 )
             else:
                 terms = keyed.get((loc, ref), set())
-            out.append(all(terms.intersection(t) for t in conditions))
+            out.append(all(holds(terms, c) for c in conditions))
         return out
 
     def search(

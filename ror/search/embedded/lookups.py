@@ -69,6 +69,7 @@ from ror.search.embedded.chunked import rows_in
 from ror.search.embedded.key_refs import KeyRefs, refs_among
 from ror.search.embedded.rows import decode_doc
 from ror.search.embedded.substrings import Names, Refs
+from ror.search.embedded.term_match import TOP, term_where
 from ror.search.engine import Lookup, LookupRow, SortValue
 
 #: The kind of keys kept (2: the prices' codes; 3: each Location's first offer's dates): keys
@@ -81,7 +82,6 @@ SMALL: Final = 4000  # a look-up finding at most this many offers is sorted whol
 SORT_COST: Final = 4
 BATCH: Final = 5000  # offers per write transaction while the keys are filled
 MERGE_PAGES: Final = 2000  # trigram index pages merged per write transaction after a fill
-_TOP: Final = "\U0010ffff"
 #: Date fields with one date per offer (count without DISTINCT).
 _BY_RID: Final = ("offer_terms_rid", "offer_dates_rid")
 SINGLE: Final = frozenset({"offer.last_updated", "organization.last_updated", SORT_UP, SORT_DOWN})
@@ -332,14 +332,7 @@ def _where(lookup: Lookup, alias: str) -> tuple[str, list[Any]]:
                 params.append(high)
             parts.append("(" + (" AND ".join(bounds) or "1") + ")")
         return f"{alias}.field = ? AND ({' OR '.join(parts) or '0'})", [lookup.field, *params]
-    parts = []
-    if lookup.terms:
-        parts.append(f"{alias}.term IN ({', '.join('?' * len(lookup.terms))})")
-        params.extend(lookup.terms)
-    for prefix in lookup.prefixes:
-        parts.append(f"({alias}.term >= ? AND {alias}.term < ?)")
-        params.extend((prefix, prefix + _TOP))
-    return "(" + (" OR ".join(parts) or "0") + ")", params
+    return term_where(lookup, f"{alias}.term")
 
 
 def _table(lookup: Lookup) -> str:
@@ -724,7 +717,7 @@ def _names_sorted(
         "SELECT rid, substr(term, ?) FROM offer_terms WHERE term >= ? AND term < ? "
         "AND rid IN ({marks})"
     )
-    for rid, key in rows_in(conn, sql, (len(_NAMED) + 1, _NAMED, _NAMED + _TOP), found):
+    for rid, key in rows_in(conn, sql, (len(_NAMED) + 1, _NAMED, _NAMED + TOP), found):
         keyed[int(rid)] = (keyed[int(rid)][0], str(key))
     named = sorted(
         ((key, oid, rid) for rid, (oid, key) in keyed.items() if key is not None),
@@ -765,7 +758,7 @@ def _named(
     """The offers with a name after ``after``: in descending order the ties with the cursor's
     name first (ids after its), then the names below it, each a key range."""
     select = "SELECT o.rid, o.id, substr(o.term, ?) FROM offer_terms o WHERE "
-    top = _NAMED + _TOP
+    top = _NAMED + TOP
     up, down = " ORDER BY o.term, o.id", " ORDER BY o.term DESC, o.id"
     segments: list[tuple[str, list[Any], str]]
     if after is None:
@@ -794,7 +787,7 @@ def _nameless(
     if not limit:
         return []
     (named,) = conn.execute(
-        "SELECT count(*) FROM offer_terms WHERE term >= ? AND term < ?", (_NAMED, _NAMED + _TOP)
+        "SELECT count(*) FROM offer_terms WHERE term >= ? AND term < ?", (_NAMED, _NAMED + TOP)
     ).fetchone()
     (offers,) = conn.execute("SELECT count(*) FROM offers").fetchone()
     if named == offers:
@@ -803,7 +796,7 @@ def _nameless(
         "SELECT o.rid, o.id, NULL FROM offers o WHERE o.id > ? AND NOT EXISTS (SELECT 1 FROM "
         "offer_terms t WHERE t.rid = o.rid AND t.term >= ? AND t.term < ?)"
     )
-    params: list[Any] = [after, _NAMED, _NAMED + _TOP]
+    params: list[Any] = [after, _NAMED, _NAMED + TOP]
     return _kept(conn, sql, params, " ORDER BY o.id", test, found, limit)
 
 

@@ -55,6 +55,11 @@ def queries(offers: list[Offer]) -> list[Items]:
             [("address-postalcode", "31,75,6"), ("_count", "25"), ("_offset", "7"), by],
             [("address-postalcode", "3"), ("_lastUpdated", "ge2026-03-01"), by],
             [("address-postalcode", "3"), ("name:contains", "e"), ("_count", "30"), by],
+            [("address-city", "a"), ("_count", "40"), by],
+            [("address-city", "SAINT-É,p"), ("_count", "25"), ("_offset", "7"), by],
+            [("address-city", "s"), ("_lastUpdated", "ge2026-03-01"), ("_count", "30"), by],
+            [("address-city", "s"), ("_tag", top), ("name:contains", "e"), by],
+            [("address-city", "a"), ("_summary", "count"), by],
         ]
     return out
 
@@ -99,7 +104,8 @@ def test_other_searches_are_left_to_the_others(engine: EmbeddedEngine) -> None:
     for items in (
         [("_tag", "11")],  # in _id order: location_tags
         [("_lastUpdated", "ge2020-01-01"), ("_sort", "name")],  # dates alone: location_lookup
-        [("_tag", "11"), ("address-city", "a"), ("_sort", "name")],
+        [("_tag", "11"), ("address-city:exact", "Paris"), ("_sort", "name")],
+        [("address-city:contains", "a"), ("_sort", "name")],
         [("_tag", "11"), ("_sort", "_id")],
     ):
         assert location_sorted(parse_search("Location", items), engine, seen_by) is None

@@ -19,12 +19,14 @@ from ror import deadline
 from ror.access.profiles import audience
 from ror.api.fhir import location_tags as location_tags_module
 from ror.api.fhir.location_tags import location_tags
+from ror.api.fhir.lookup import hidden_units
 from ror.api.fhir.params import parse_search
 from ror.api.fhir.search import Hit
 from ror.errors import TooLong
 from ror.indexer.facts import location_tags as tags_of
 from ror.indexer.facts import location_tokens, text_of, view
-from ror.model import Offer
+from ror.indexer.terms import SEP, name
+from ror.model import Offer, Place
 from ror.nomenclature.registry import codes
 from ror.search.embedded import location_tag_pages as pages_module
 from ror.search.embedded import location_tags as location_tag_keys
@@ -79,6 +81,7 @@ def queries(offers: list[Offer]) -> list[Items]:
         [("_tag", top), ("equipment-type", "003")],
         [("_tag", top), ("capacity-type", "01"), ("_count", "10")],
         *address_queries(offers),
+        *city_queries(offers),
     ]
 
 
@@ -96,6 +99,39 @@ def address_queries(offers: list[Offer]) -> list[Items]:
         [("commune-cog", commune), ("_count", "30")],
         [("commune-cog", commune), ("address-postalcode", code[:1])],
     ]
+
+
+def city_queries(offers: list[Offer]) -> list[Items]:
+    """Searches by city (a prefix, accents and case ignored, several, exact, in a ``_filter``),
+    alone and with others."""
+    city = cities(offers)[0]
+    accented = next(c for c in cities(offers) if not c.isascii())
+    upper = accented[: next(i for i, c in enumerate(accented) if not c.isascii()) + 1].upper()
+    top = regions(offers)[0]
+    return [
+        [("address-city", "a"), ("_count", "40")],
+        [("address-city", upper), ("_count", "7")],
+        [("address-city", f"{city[:4]},évry,p"), ("_count", "25"), ("_offset", "3")],
+        [("address-city:exact", city)],
+        [("address-city:exact", f"{city.lower()},{city}"), ("address-city", city[0].lower())],
+        [("address-city", "a"), ("_summary", "count")],
+        [("address-city", "s"), ("_lastUpdated", "ge2026-03-01"), ("_count", "30")],
+        [("address-city", "s"), ("name:contains", "e"), ("_count", "30")],
+        [("address-city", "s"), ("name", "c")],
+        [("address-city", "s,m"), ("address-postalcode", "9"), ("_count", "20")],
+        [("address-city", "v"), ("_tag", top), ("_count", "20")],
+        [("_filter", f"address-city sw van or address-city eq {city}"), ("_count", "20")],
+        [("address-city", "qqqq")],
+    ]
+
+
+def cities(offers: list[Offer]) -> list[str]:
+    """The Locations' cities, the most used first."""
+    counted: collections.Counter[str] = collections.Counter()
+    for offer in offers:
+        v = view(offer)
+        counted.update(t for loc in v.locations for t in [text_of(v, loc, "location", "city")] if t)
+    return [city for city, _ in counted.most_common()]
 
 
 def postcode_and_commune(offers: list[Offer]) -> tuple[str, str]:
@@ -134,6 +170,8 @@ def test_answers_as_the_scan_after_loads_upserts_and_deletes(
     assert sum(1 for t in totals if t) >= 8, totals
     found = [pages(engine, q, 1, fast=True)[0] for q in address_queries(subset)]
     assert sum(1 for first in found if isinstance(first, tuple) and first[0]) >= 7, found
+    found = [pages(engine, q, 1, fast=True)[0] for q in city_queries(subset)]
+    assert sum(1 for first in found if isinstance(first, tuple) and first[0]) >= 11, found
     assert_parity(engine, subset)
     top = regions(subset)[0]
     retagged = dataclasses.replace(subset[70], region_tag=top)
@@ -283,7 +321,12 @@ def test_not_ready_or_not_a_tag_search_is_left_to_the_others(engine: EmbeddedEng
     seen_by = audience(1)
     tag = [("_tag", "11")]
     assert location_tags(parse_search("Location", tag), engine, seen_by) is None
-    for items in ([("name:contains", "e")], [*tag, ("_sort", "name")], [*tag, ("near", "45|2|9")]):
+    for items in (
+        [("name:contains", "e")],
+        [("address-city:contains", "a")],
+        [*tag, ("_sort", "name")],
+        [*tag, ("near", "45|2|9")],
+    ):
         assert location_tags(parse_search("Location", items), engine, seen_by) is None
     assert location_tags(parse_search("HealthcareService", tag), engine, seen_by) is None
 
@@ -370,3 +413,111 @@ def test_a_location_tagged_with_two_codes_is_counted_once(
     every = pages(engine, [("_tag", f"{top},{second}"), ("_count", "1000")], 1, fast=True)
     shown = [loc for page in every for loc in page[1]]  # type: ignore[index]
     assert shown.count("loctag-two-codes-0") == 1
+
+
+def test_city_searches_answer_as_the_scan_to_each_audience_after_upserts_and_deletes(
+    engine: EmbeddedEngine, offers: list[Offer]
+) -> None:
+    """Searches by city through the keys (a prefix a range of the folded cities) give the
+    scan's pages to the anonymous, entitled, ESMS and profile-5 callers, also once Locations
+    change city or lose their first offer."""
+    subset = offers[:500]
+
+    def parity() -> None:
+        for items in city_queries(subset):
+            for profile in (*PROFILES, 5):
+                fast = pages(engine, items, profile, fast=True)
+                assert fast == pages(engine, items, profile, fast=False), (items, profile)
+
+    parity()
+    city = cities(subset)[0]
+    used = [o for o in subset[60:200] if o.location_ids][:6]
+    moved = [dataclasses.replace(o, place=dataclasses.replace(o.place, city=city)) for o in used]
+    engine.upsert(moved)
+    firsts = [o.id for o in subset[:60] if o.location_ids][:4]
+    engine.delete(firsts)
+    parity()
+
+
+def test_a_sensitive_units_city_shows_only_to_who_may_see_it(
+    engine: EmbeddedEngine, offers: list[Offer]
+) -> None:
+    """A Location whose first offer is a sensitive unit is found by that unit's city only by
+    who may see the unit; others find it by the city the next offer shows."""
+    hidden = set(engine.sensitive_units())
+    unit = next(o for o in engine.offers(sorted(hidden)) if o.location_ids)
+    shared = unit.location_ids[0]
+    unit = dataclasses.replace(
+        unit, location_ids=(shared,), source=None, place=_city(unit, "Zyzzyva-Sensible")
+    )
+    later = next(o for o in offers[:500] if not o.sensitive and o.location_ids and o.id != unit.id)
+    later = dataclasses.replace(
+        later,
+        id="shares-a-hidden-city",
+        location_ids=(shared,),
+        source=None,
+        place=_city(later, "Zythum-Suivant"),
+    )
+    engine.upsert([unit, later])
+    assert engine.location_users([shared])[shared][0] in hidden
+
+    def shown(items: Items, profile: int) -> set[str]:
+        every = pages(engine, items, profile, fast=True)
+        assert every == pages(engine, items, profile, fast=False), (items, profile)
+        return {loc for page in every for loc in page[1]}  # type: ignore[index]
+
+    ref = engine.location_users([shared])[shared][0]
+    seeing = {p: ref not in hidden_units(engine, audience(p)) for p in (*PROFILES, 5)}
+    assert set(seeing.values()) == {False, True}, seeing
+    for profile, sees in seeing.items():
+        own, next_ = ("zyzz", "zyth") if sees else ("zyth", "zyzz")
+        assert shared in shown([("address-city", own)], profile)
+        assert shared not in shown([("address-city", next_)], profile)
+        assert shared in shown([("address-city", "ZYTH,zyzz"), ("_count", "1")], profile)
+        exact = [("address-city:exact", "Zythum-Suivant")]
+        assert (shared in shown(exact, profile)) != sees
+        shown([("address-city", "zy"), ("_summary", "count")], profile)  # the scan's count
+
+
+def _city(offer: Offer, city: str) -> Place:
+    return dataclasses.replace(offer.place, city=city)
+
+
+def test_an_index_with_the_earlier_keys_fills_the_cities_alone_on_open(
+    engine: EmbeddedEngine, offers: list[Offer]
+) -> None:
+    """An index whose Location keys were complete before they held the cities (its own mark,
+    no city rows) fills them again alone when it opens: the same rows, the other keys
+    untouched."""
+    path = engine.path
+    engine.close()
+    city = name("location", "city") + SEP
+    conn = sqlite3.connect(path)
+    full = sorted(conn.execute("SELECT * FROM location_tags"))
+    assert any(str(term).startswith(city) for _, term, _ in full)
+    conn.execute("DELETE FROM location_tags WHERE term >= ? AND term < ?", (city, city + "~"))
+    conn.execute("DELETE FROM meta WHERE key = ?", (location_tag_keys.KEYS.name,))
+    conn.execute("INSERT INTO meta VALUES ('location_tags_addresses', '1')")
+    conn.commit()
+    before = dict(conn.execute("SELECT key, value FROM meta"))
+    names_rows = sorted(conn.execute("SELECT * FROM location_names"))
+    terms = conn.execute("SELECT count(*) FROM offer_terms").fetchone()
+    conn.close()
+    reopened = EmbeddedEngine(path)
+    try:
+        assert reopened.location_tags_ready()
+        conn = sqlite3.connect(path)
+        after = dict(conn.execute("SELECT key, value FROM meta"))
+        assert after[location_tag_keys.KEYS.name] == "1"
+        assert after["terms_version"] == before["terms_version"]  # not filled again
+        assert after.get("terms_fill") == before.get("terms_fill")
+        assert conn.execute("SELECT count(*) FROM offer_terms").fetchone() == terms
+        assert sorted(conn.execute("SELECT * FROM location_names")) == names_rows
+        assert sorted(conn.execute("SELECT * FROM location_tags")) == full
+        conn.close()
+        for items in city_queries(offers[:500]):
+            for profile in PROFILES:
+                fast = pages(reopened, items, profile, fast=True)
+                assert fast == pages(reopened, items, profile, fast=False), (items, profile)
+    finally:
+        reopened.close()
