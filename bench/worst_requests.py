@@ -355,6 +355,18 @@ REQUESTS: tuple[Probe, ...] = (
         params={"address-city": "a", "_sort": "-_lastUpdated", "_count": "1000"},
     ),
     Probe(
+        "fhir Location address-city:contains toul, _count 20",
+        "GET",
+        "/fhir/Location",
+        params={"address-city:contains": "toul", "_count": "20"},
+    ),
+    Probe(
+        "fhir Location address-city:contains e, _sort name, _count 1000",
+        "GET",
+        "/fhir/Location",
+        params={"address-city:contains": "e", "_sort": "name", "_count": "1000"},
+    ),
+    Probe(
         "fhir Location address-city a, _summary count",
         "GET",
         "/fhir/Location",

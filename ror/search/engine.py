@@ -509,7 +509,8 @@ class LocationTags(Protocol):
         """The Locations that have, as their first offer (the lowest ref) not in ``hidden``
         shows them, a term (``ror.indexer.terms.location_terms`` of ``region_tag`` and
         ``commune``, ``location_texts`` of ``postal_code`` and ``city``) each of ``conditions``
-        names (one of its ``terms``, or one starting with one of its ``prefixes``), in Location
+        names (one of its ``terms``, one starting with one of its ``prefixes``, or one of the
+        string field ``text`` whose folded value holds one of its ``contains``), in Location
         id order, each with the ref of that offer."""
         ...
 

@@ -5,9 +5,10 @@ engine's Location tag keys (:class:`~ror.search.engine.LocationTags`), never by 
 As the scan does, a Location is shown through its first offer the caller may see (the lowest
 ref; sensitive units the caller may not see are no candidates) and matches when the whole
 condition holds on it as that offer shows it. The ``_tag`` and commune conditions (tokens with
-a code, an ``or`` of them) and the postal code and city ones (folded prefixes) are decided by
-the keys (an ``:exact`` one narrows by its folded value and is tested as the other conditions
-below); ``name:contains`` conditions by the Location name keys
+a code, an ``or`` of them) and the postal code and city ones (folded prefixes; a city's
+substrings, ``:contains``, read on the range of the city keys) are decided by the keys (an
+``:exact`` one narrows by its folded value and is tested as the other conditions below);
+``name:contains`` conditions by the Location name keys
 (:class:`~ror.search.engine.LocationNames`, the same rule); then:
 
 - one ``_tag`` condition and nothing else: the Locations are counted on the keys and only the
@@ -25,7 +26,7 @@ as ``location_lookup`` reads them.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Final
 
 from ror import deadline
@@ -50,6 +51,7 @@ from ror.search.engine import (
 )
 
 TAGS = name("location", "region_tag") + SEP  # how the Location tag terms begin
+CITY: Final = name("location", "city")
 #: how the terms the Location keys hold begin: tags, communes, postal codes (exact or prefix),
 #: cities (a prefix is a range of them)
 KEPT: Final = (
@@ -158,30 +160,50 @@ def _keyed(
 
 
 def tag_keys(node: Node, conditions: Sequence[Node]) -> Lookup | None:
-    """The terms and prefixes of a ``_tag``, commune, postal code or city condition of the
-    Location (one of them holds), or None when ``node`` is anything else."""
-    found = as_lookup(node, conditions, False)
-    if found is None:
+    """The terms, prefixes and city substrings of a ``_tag``, commune, postal code or city
+    condition of the Location (one of them holds), or None when ``node`` is anything else."""
+    if isinstance(node, AnyOf):
+        parts = [tag_keys(child, conditions) for child in node.children]
+        found = [p for p in parts if p is not None]
+        if not found or len(found) != len(parts):
+            return None
+        contains = _merged(p.contains for p in found)
+        return Lookup(
+            terms=_merged(p.terms for p in found),
+            prefixes=_merged(p.prefixes for p in found),
+            text=CITY if contains else None,
+            contains=contains,
+        )
+    substrings = _city_contains(node)
+    if substrings is not None:
+        return substrings
+    looked = as_lookup(node, conditions, False)
+    if looked is None:
         return None
-    parts = found[0].either or (found[0],)
-    if any(not _only_keys(p) for p in parts):
+    keys = Lookup(terms=looked[0].terms, prefixes=looked[0].prefixes)
+    if looked[0] != keys or not all(t.startswith(KEPT) for t in (*keys.terms, *keys.prefixes)):
         return None
-    terms = tuple(dict.fromkeys(t for p in parts for t in p.terms))
-    prefixes = tuple(dict.fromkeys(t for p in parts for t in p.prefixes))
-    if not all(t.startswith(KEPT) for t in (*terms, *prefixes)):
+    return keys if keys.terms or keys.prefixes else None
+
+
+def _merged(parts: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(t for p in parts for t in p))
+
+
+def _city_contains(node: Node) -> Lookup | None:
+    """The substrings of an ``address-city:contains`` condition (``co`` in a ``_filter``)."""
+    if not isinstance(node, Atom) or name(node.param.scope, node.param.field) != CITY:
         return None
-    return Lookup(terms=terms, prefixes=prefixes)
+    texts = [v for v in node.values if isinstance(v, Text) and v.mode == "contains"]
+    if not texts or len(texts) != len(node.values):
+        return None
+    return Lookup(text=CITY, contains=tuple(dict.fromkeys(t.folded for t in texts)))
 
 
 def counted(keys: Lookup) -> bool:
     """Whether the Locations having one of ``keys``' terms are counted and paged on the keys
     (region tags: each Location holds one code of a kind); else they are listed."""
-    return not keys.prefixes and all(t.startswith(TAGS) for t in keys.terms)
-
-
-def _only_keys(found: Lookup) -> bool:
-    keys = Lookup(terms=found.terms, prefixes=found.prefixes)
-    return bool(found.terms or found.prefixes) and found == keys
+    return keys == Lookup(terms=keys.terms) and all(t.startswith(TAGS) for t in keys.terms)
 
 
 def _exact(node: Node) -> bool:

@@ -332,7 +332,7 @@ def _where(lookup: Lookup, alias: str) -> tuple[str, list[Any]]:
                 params.append(high)
             parts.append("(" + (" AND ".join(bounds) or "1") + ")")
         return f"{alias}.field = ? AND ({' OR '.join(parts) or '0'})", [lookup.field, *params]
-    return term_where(lookup, f"{alias}.term")
+    return term_where(Lookup(terms=lookup.terms, prefixes=lookup.prefixes), f"{alias}.term")
 
 
 def _table(lookup: Lookup) -> str:

@@ -1,12 +1,15 @@
-"""Whether a key row's term is one a :class:`~ror.search.engine.Lookup` of terms and prefixes
-names (one of its ``terms``, or starting with one of its ``prefixes``): as an SQL condition on
-a ``term`` column (a prefix is a range of the column's index) and on a set of terms held."""
+"""Whether a key row's term is one a :class:`~ror.search.engine.Lookup` of terms, prefixes and
+substrings names (one of its ``terms``; starting with one of its ``prefixes``; a term of the
+string field ``text`` whose folded value holds one of its ``contains``): as an SQL condition on
+a ``term`` column (a prefix, and a field's terms, are a range of the column's index) and on a
+set of terms held."""
 
 from __future__ import annotations
 
 from collections.abc import Set
 from typing import Any, Final
 
+from ror.indexer.terms import text_term
 from ror.search.engine import Lookup
 
 TOP: Final = "\U0010ffff"  # after every character a term holds: ``prefix + TOP`` ends a prefix
@@ -22,6 +25,13 @@ def term_where(lookup: Lookup, column: str) -> tuple[str, list[Any]]:
     for prefix in lookup.prefixes:
         parts.append(f"({column} >= ? AND {column} < ?)")
         params.extend((prefix, prefix + TOP))
+    if lookup.text is not None and lookup.contains:
+        field = _field(lookup.text)
+        held = " OR ".join(f"instr(substr({column}, ?), ?) > 0" for _ in lookup.contains)
+        parts.append(f"({column} >= ? AND {column} < ? AND ({held}))")
+        params.extend((field, field + TOP))
+        for part in lookup.contains:
+            params.extend((len(field) + 1, part))
     return "(" + (" OR ".join(parts) or "0") + ")", params
 
 
@@ -29,4 +39,15 @@ def holds(terms: Set[str], lookup: Lookup) -> bool:
     """Whether one of ``terms`` is one ``lookup`` names."""
     if not terms.isdisjoint(lookup.terms):
         return True
-    return bool(lookup.prefixes) and any(t.startswith(lookup.prefixes) for t in terms)
+    if lookup.prefixes and any(t.startswith(lookup.prefixes) for t in terms):
+        return True
+    if lookup.text is None or not lookup.contains:
+        return False
+    field = _field(lookup.text)
+    values = [t[len(field) :] for t in terms if t.startswith(field)]
+    return any(part in value for value in values for part in lookup.contains)
+
+
+def _field(text: str) -> str:
+    """How the terms of the string field ``text`` begin (``terms.text_term``)."""
+    return text_term(text, "")
