@@ -30,6 +30,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
+from ror import deadline
 from ror.indexer.facts import LocationView, OfferView, view
 from ror.indexer.terms import SEP, location_terms, location_texts, name
 from ror.model import Offer
@@ -39,7 +40,7 @@ from ror.search.embedded.key_fill import KeyTable
 from ror.search.embedded.memory.store import positions
 from ror.search.embedded.rows import decode_doc
 from ror.search.embedded.substrings import Positions
-from ror.search.embedded.term_match import holds, term_where
+from ror.search.embedded.term_match import holds, term_parts
 from ror.search.engine import Lookup
 
 FIELDS: Final = ("region_tag", "commune")  # the Location token fields kept (``TOKEN_FIELDS``)
@@ -184,9 +185,11 @@ class Held:
         offer (``conn`` in a read transaction)."""
         kept: dict[str, int] | None = None
         for condition in conditions:
-            where, params = term_where(condition, "term")
-            rows = conn.execute(f"SELECT location_id, rid FROM location_tags WHERE {where}", params)
-            got: dict[str, int] = dict(rows)
+            got: dict[str, int] = {}
+            for where, params in term_parts(condition, "term"):
+                deadline.check()
+                sql = f"SELECT location_id, rid FROM location_tags WHERE {where}"
+                got.update(conn.execute(sql, params))
             kept = got if kept is None else {k: r for k, r in kept.items() if k in got}
         assert kept is not None
         if hidden:

@@ -17,22 +17,29 @@ TOP: Final = "\U0010ffff"  # after every character a term holds: ``prefix + TOP`
 
 def term_where(lookup: Lookup, column: str) -> tuple[str, list[Any]]:
     """The condition on ``column`` (a term) and its values."""
-    parts = []
-    params: list[Any] = []
+    parts = term_parts(lookup, column)
+    where = " OR ".join(part for part, _ in parts) or "0"
+    return f"({where})", [value for _, values in parts for value in values]
+
+
+def term_parts(lookup: Lookup, column: str) -> list[tuple[str, list[Any]]]:
+    """The conditions on ``column`` whose union :func:`term_where` is, each read on one range
+    (or list) of the column's index, with their values: read apart, they spare SQLite an
+    ``OR`` of ranges, which it answers by a set of the rows found."""
+    parts: list[tuple[str, list[Any]]] = []
     if lookup.terms:
-        parts.append(f"{column} IN ({', '.join('?' * len(lookup.terms))})")
-        params.extend(lookup.terms)
+        marks = ", ".join("?" * len(lookup.terms))
+        parts.append((f"{column} IN ({marks})", list(lookup.terms)))
     for prefix in lookup.prefixes:
-        parts.append(f"({column} >= ? AND {column} < ?)")
-        params.extend((prefix, prefix + TOP))
+        parts.append((f"({column} >= ? AND {column} < ?)", [prefix, prefix + TOP]))
     if lookup.text is not None and lookup.contains:
         field = _field(lookup.text)
         held = " OR ".join(f"instr(substr({column}, ?), ?) > 0" for _ in lookup.contains)
-        parts.append(f"({column} >= ? AND {column} < ? AND ({held}))")
-        params.extend((field, field + TOP))
+        values: list[Any] = [field, field + TOP]
         for part in lookup.contains:
-            params.extend((len(field) + 1, part))
-    return "(" + (" OR ".join(parts) or "0") + ")", params
+            values.extend((len(field) + 1, part))
+        parts.append((f"({column} >= ? AND {column} < ? AND ({held}))", values))
+    return parts
 
 
 def holds(terms: Set[str], lookup: Lookup) -> bool:

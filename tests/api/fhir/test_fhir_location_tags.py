@@ -288,6 +288,7 @@ def test_dating_many_locations_stops_at_the_deadline(
     for items in (
         [("_tag", top), ("_tag", top), ("_lastUpdated", "ge2000-01-01")],
         [("_tag", top), ("_lastUpdated", "ge2000-01-01")],
+        [("address-city", "a,b,c")],
     ):
         with deadline.within(-1.0), pytest.raises(TooLong):
             location_tags(parse_search("Location", items), engine, audience(1))
