@@ -302,6 +302,15 @@ class EquipmentTest:
 
 
 @dataclass(frozen=True, slots=True)
+class NameTest:
+    """A condition on a Location's folded name (``terms.folded``): it holds one of
+    ``contains`` or starts with one of ``starts`` (folded, none empty)."""
+
+    contains: tuple[str, ...] = ()
+    starts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Lookup:
     """Offers by key (``ror.indexer.terms``): having one of ``terms``, or a term starting with
     one of ``prefixes``; or (``field`` set) a date of ``field`` in one of ``ranges``, each
@@ -473,11 +482,11 @@ class LocationNames(Protocol):
     def location_names_ready(self) -> bool: ...
 
     def location_names_found(
-        self, contains: Sequence[Sequence[str]], hidden: set[int]
+        self, tests: Sequence[NameTest], hidden: set[int]
     ) -> list[tuple[str, int]]:
         """The Locations whose name (``terms.folded``), as their first offer (the lowest ref)
-        not in ``hidden`` shows it, holds one of the substrings of each of ``contains``, in
-        Location id order, each with the ref of that offer."""
+        not in ``hidden`` shows it, passes each of ``tests``, in Location id order, each with
+        the ref of that offer."""
         ...
 
     def location_names_in_order(

@@ -40,6 +40,7 @@ from ror.search.engine import (
     LocationNames,
     LocationTags,
     Lookup,
+    NameTest,
 )
 
 FEW: Final = 20_000  # Locations found that are listed and sorted whole
@@ -106,7 +107,7 @@ def _found(
     engine: Engine,
     walk: Walk,
     tags: Sequence[Lookup],
-    names: Sequence[Sequence[str]],
+    names: Sequence[NameTest],
     span: Span,
 ) -> tuple[int, list[Row] | None]:
     """How many Locations match, and them (each with the offer it is shown through, in id

@@ -9,7 +9,7 @@ a code, an ``or`` of them) and the postal code and city ones (folded prefixes; a
 substrings, ``:contains``, read on the range of the city keys) are decided by the keys (an
 ``:exact`` one narrows by its folded value and is tested as the other conditions below);
 ``name:contains`` conditions by the Location name keys
-(:class:`~ror.search.engine.LocationNames`, the same rule); then:
+(:class:`~ror.search.engine.LocationNames`, the same rule; ``name`` prefixes too); then:
 
 - one ``_tag`` condition and nothing else: the Locations are counted on the keys and only the
   page is read (other conditions on the keys: the Locations found are listed);
@@ -33,6 +33,7 @@ from ror import deadline
 from ror.api.fhir import paging
 from ror.api.fhir.evaluate import matches
 from ror.api.fhir.location_lookup import Walk, date_span, inside_span, joint_span, location_keys
+from ror.api.fhir.location_names import name_test
 from ror.api.fhir.lookup import NARROW_MAX, as_lookup, hidden_units
 from ror.api.fhir.query import AnyOf, Atom, Node, SearchRequest
 from ror.api.fhir.search import BATCH, Result, flat
@@ -48,6 +49,7 @@ from ror.search.engine import (
     LocationTags,
     Lookup,
     Lookups,
+    NameTest,
 )
 
 TAGS = name("location", "region_tag") + SEP  # how the Location tag terms begin
@@ -109,9 +111,10 @@ def location_tags(request: SearchRequest, engine: Engine, audience: Audience) ->
 
 
 #: a Location search's conditions by what decides them: the terms of each condition on the tag
-#: keys, the substrings of each ``name:contains``, the ``_lastUpdated`` ranges, the rest (an
-#: ``:exact`` string condition is in the first, which narrows by its folded value, and the last)
-Parts = tuple[list[Lookup], list[tuple[str, ...]], list[Node], list[Node]]
+#: keys, the substrings or prefixes of each ``name:contains`` or ``name``, the ``_lastUpdated``
+#: ranges, the rest (an ``:exact`` string condition is in the first, which narrows by its
+#: folded value, and the last)
+Parts = tuple[list[Lookup], list[NameTest], list[Node], list[Node]]
 
 
 def location_conditions(conditions: Sequence[Node], engine: Engine) -> Parts:
@@ -121,7 +124,7 @@ def location_conditions(conditions: Sequence[Node], engine: Engine) -> Parts:
     tags, names, dates, rest = parts
     for node in conditions:
         keys = tag_keys(node, conditions)
-        contains = name_contains(node, conditions, engine)
+        contains = name_tested(node, conditions, engine)
         if keys is not None:
             tags.append(keys)
             if _exact(node):
@@ -216,14 +219,10 @@ def _exact(node: Node) -> bool:
     )
 
 
-def name_contains(node: Node, conditions: Sequence[Node], engine: Engine) -> tuple[str, ...] | None:
-    """The substrings of a ``name:contains`` condition of the Location, or None."""
-    if not isinstance(engine, LocationNames):
-        return None
-    found = as_lookup(node, conditions, False, True)
-    if found is None or found[0].text != "location.name" or not found[0].contains:
-        return None
-    return found[0].contains
+def name_tested(node: Node, conditions: Sequence[Node], engine: Engine) -> NameTest | None:
+    """The test of a ``name:contains`` or ``name`` condition of the Location on the Location
+    name keys, or None."""
+    return name_test(node, conditions) if isinstance(engine, LocationNames) else None
 
 
 def _dated(

@@ -87,6 +87,7 @@ from ror.search.engine import (
     LocationInfo,
     Lookup,
     LookupRow,
+    NameTest,
     OrderKeys,
     Progress,
     RingMark,
@@ -771,10 +772,10 @@ class EmbeddedEngine:
         return lookups.ready(conn) and location_names.KEYS.ready(conn)
 
     def location_names_found(
-        self, contains: Sequence[Sequence[str]], hidden: set[int]
+        self, tests: Sequence[NameTest], hidden: set[int]
     ) -> list[tuple[str, int]]:
         with self.db.snapshot() as conn:
-            return self._location_names.found(conn, contains, hidden)
+            return self._location_names.found(conn, tests, hidden)
 
     def location_names_in_order(
         self, descending: bool, after: tuple[str, str, int] | None, limit: int

@@ -38,6 +38,7 @@ from ror.model import Offer
 from ror.search.embedded.key_fill import KeyTable
 from ror.search.embedded.memory.store import positions
 from ror.search.embedded.substrings import Positions, column, pattern
+from ror.search.engine import NameTest
 
 OVERLAY_MAX: Final = 5_000  # offers written (Locations touched) before the names are read again
 _CHUNK: Final = 500
@@ -169,14 +170,12 @@ class Held:
         self._lock = threading.Lock()
         self._firsts: _Firsts | None = None
 
-    def found(
-        self, conn: sqlite3.Connection, contains: Sequence[Sequence[str]], hidden: set[int]
-    ) -> Found:
-        """The Locations whose name, through their first offer not in ``hidden``, holds one of
-        each of ``contains`` (folded substrings), in Location id order, each with that offer
-        (``conn`` in a read transaction)."""
+    def found(self, conn: sqlite3.Connection, tests: Sequence[NameTest], hidden: set[int]) -> Found:
+        """The Locations whose name, through their first offer not in ``hidden``, passes each
+        of ``tests`` (folded substrings and prefixes), in Location id order, each with that
+        offer (``conn`` in a read transaction)."""
         firsts = self._read(conn)
-        patterns = [pattern(terms) for terms in contains]
+        patterns = [pattern(test.contains, test.starts) for test in tests]
         lines: np.ndarray[Any, np.dtype[np.int64]] | None = None
         for p in patterns:
             got = firsts.names.search(p)

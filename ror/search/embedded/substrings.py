@@ -113,11 +113,17 @@ class Names:
             return column
 
 
-def pattern(contains: Sequence[str]) -> re.Pattern[bytes]:
-    """One regular expression finding a line holding one of ``contains`` (folded, ASCII), then
-    skipping to the line's end: each line is matched once at most."""
-    alternation = b"|".join(re.escape(term.encode("ascii")) for term in contains)
-    return re.compile(b"(?:" + alternation + b")[^\n]*")
+def pattern(contains: Sequence[str], starts: Sequence[str] = ()) -> re.Pattern[bytes]:
+    """One regular expression finding a line holding one of ``contains`` or starting with one
+    of ``starts`` (folded, ASCII), then skipping to the line's end: each line is matched once
+    at most."""
+    alternation = b"|".join(
+        [
+            *(re.escape(term.encode("ascii")) for term in contains),
+            *(b"^" + re.escape(term.encode("ascii")) for term in starts),
+        ]
+    )
+    return re.compile(b"(?:" + alternation + b")[^\n]*", re.MULTILINE)
 
 
 def column(at: Positions, refs: Sequence[int], names: Sequence[str]) -> _Column:

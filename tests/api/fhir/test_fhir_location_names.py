@@ -42,12 +42,26 @@ QUERIES: list[Items] = [
     [("name:contains", "zz,qx")],
     [("name:contains", "de"), ("_summary", "count")],
     [("_filter", 'name co "ass" or name co "oc"'), ("_count", "100")],
+    *(
+        PREFIXES := [
+            [("name", "c"), ("_count", "40")],
+            [
+                ("name", "LIEU SYN,Cab,é"),
+                ("name:contains", "e"),
+                ("_count", "25"),
+                ("_offset", "3"),
+            ],
+            [("_filter", 'name sw "ca" or name co "oc"'), ("_count", "50")],
+            [("name", "l"), ("_summary", "count")],
+            [("name", "zzq")],
+        ]
+    ),
 ]
 
 
 def assert_parity(engine: EmbeddedEngine) -> None:
     for items in QUERIES:
-        for profile in (0, 1):
+        for profile in (0, 1, 5):
             fast = pages(engine, items, profile, fast=True)
             assert fast == pages(engine, items, profile, fast=False), (items, profile)
 
@@ -64,6 +78,8 @@ def test_answers_as_the_scan_after_loads_upserts_and_deletes(
 ) -> None:
     subset = offers[:500]
     assert engine.sensitive_units()  # units some callers may not see
+    firsts = [pages(engine, q, 1, fast=True)[0] for q in PREFIXES]
+    assert sum(1 for first in firsts if isinstance(first, tuple) and first[0]) >= 4, firsts
     assert_parity(engine)
     reads: list[object] = []
     whole = held_names._read
@@ -98,6 +114,14 @@ def test_a_location_whose_first_offer_is_hidden_shows_through_the_next(
     assert_parity(engine)
     every = pages(engine, [("name:contains", "e,a,i,o,u"), ("_count", "1000")], 0, fast=True)
     assert shared in {loc for page in every for loc in page[1]}  # type: ignore[index]
+    ref = next(r for r in engine.location_users([shared])[shared] if r not in hidden)
+    name = engine.location_names_of([(shared, ref)])[0]
+    assert name
+    items = [("name", name[:4].upper()), ("_count", "1000")]
+    for profile in (0, 1, 5):
+        assert pages(engine, items, profile, True) == pages(engine, items, profile, False)
+    every = pages(engine, items, 0, fast=True)
+    assert shared in {loc for page in every for loc in page[1]}  # type: ignore[index]
 
 
 def test_reads_only_the_page(db_path: Path) -> None:
@@ -114,3 +138,10 @@ def test_reads_only_the_page(db_path: Path) -> None:
             assert engine.read == sum(len(h.users) for h in result.page), engine.read
     finally:
         engine.close()
+
+
+def test_a_prefix_folding_to_nothing_is_left_to_the_scan(engine: EmbeddedEngine) -> None:
+    """A Location without a name has no prefix, one whose name folds to nothing has the empty
+    one: the keys hold both as "", so ``name=-`` is not answered on them."""
+    for items in ([("name", "-")], [("name", "-,c")], [("name", "c"), ("name:exact", "Cab")]):
+        assert location_names(parse_search("Location", items), engine, audience(1)) is None

@@ -61,6 +61,8 @@ def queries(offers: list[Offer]) -> list[Items]:
             [("address-city", "s"), ("_tag", top), ("name:contains", "e"), by],
             [("address-city", "a"), ("_summary", "count"), by],
             [("address-city:contains", "an,é"), ("_count", "30"), ("_offset", "3"), by],
+            [("name", "c,l"), ("_count", "30"), by],
+            [("address-city", "a,s"), ("name", "L"), ("_lastUpdated", "ge2026-03-01"), by],
         ]
     return out
 
