@@ -367,6 +367,24 @@ REQUESTS: tuple[Probe, ...] = (
         params={"address-city:contains": "e", "_sort": "name", "_count": "1000"},
     ),
     Probe(
+        "fhir Location address-city of 20 letters, _count 20",
+        "GET",
+        "/fhir/Location",
+        params={"address-city": ",".join("abcdefghijklmnopqrst"), "_count": "20"},
+    ),
+    Probe(
+        "fhir Location name prefix c, _sort name, _count 1000",
+        "GET",
+        "/fhir/Location",
+        params={"name": "c", "_sort": "name", "_count": "1000"},
+    ),
+    Probe(
+        "fhir Location address-city a, name prefix c, _count 20",
+        "GET",
+        "/fhir/Location",
+        params={"address-city": "a", "name": "c", "_count": "20"},
+    ),
+    Probe(
         "fhir Location address-city a, _summary count",
         "GET",
         "/fhir/Location",
