@@ -35,8 +35,12 @@ CAPACITY_GROUP: Final = {"status": AVAILABLE, "temporality": CURRENT, "assignmen
 BED_NATURES: Final = ("01", "02")  # R329 01 Lit, 02 Place
 
 
-def consume_prefilter(conditions: Sequence[Node]) -> tuple[Prefilter, list[Node]]:
-    """The prefilter the engine applies for ``conditions``, and the conditions it leaves."""
+def consume_prefilter(
+    conditions: Sequence[Node], capacities: bool = True
+) -> tuple[Prefilter, list[Node]]:
+    """The prefilter the engine applies for ``conditions``, and the conditions it leaves; a
+    capacity group is left to the evaluator for a caller who may not see ``capacities`` (no
+    counter passes for them: ``facts.view``), never decided on the figures."""
     rest = list(conditions)
     prefilter = Prefilter()
     age = _age_pair(rest)
@@ -47,7 +51,7 @@ def consume_prefilter(conditions: Sequence[Node]) -> tuple[Prefilter, list[Node]
     if reception is not None:
         prefilter = replace(prefilter, reception_bit=_reception_bit(reception))
         rest.remove(reception)
-    beds = _capacity_group(rest)
+    beds = _capacity_group(rest) if capacities else None
     if beds is not None:
         prefilter = replace(prefilter, bed_nature=beds[0], bed_min=1)
         rest = [c for c in rest if c not in beds[1]]

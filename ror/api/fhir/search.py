@@ -121,7 +121,7 @@ def plan(request: SearchRequest, audience: Audience, *, pushdown: bool = True) -
                 codes[pushed[0]] = pushed[1]
     prefilter = Prefilter()
     if service and pushdown:
-        prefilter, rest = consume_prefilter(rest)
+        prefilter, rest = consume_prefilter(rest, audience.capacities)
     if point is None:  # no near: a postcode prefix still bounds the candidates
         point = _postcode_bound(request.condition)
     query = CandidateQuery(
