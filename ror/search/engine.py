@@ -26,6 +26,9 @@ from ror.model import Capacity, Offer
 from ror.search.prefilter import Prefilter
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
     from ror.search.rings import RingStream
 
 Progress = Callable[[int], None]  # called with the number of offers loaded so far
@@ -393,7 +396,7 @@ class Lookups(Protocol):
         order: str,
         after: tuple[SortValue, str] | None,
         limit: int,
-        among: Sequence[int] = (),
+        among: Sequence[int] | NDArray[np.int64] = (),
     ) -> list[LookupRow]:
         """The offers the look-up finds (None: every offer; ``among`` given: those offers, the
         look-up not asked) in ``order`` (``_id``, the date sort keys ``sort:_lastUpdated`` /
@@ -401,6 +404,18 @@ class Lookups(Protocol):
         strictly after ``after`` ((key, id); key None in ``_id`` order), at most ``limit``.
         In a price order (:meth:`lookup_prices`) the look-up has a ``price`` and gives the
         key, even with ``among``."""
+        ...
+
+
+@runtime_checkable
+class KeptCandidates(Protocol):
+    """What an engine that keeps the answer of a query without a position offers (a
+    capability: the FHIR facade pages a search the engine decides whole, or narrows further by
+    its look-ups, without gathering the candidates again while the data stay the same)."""
+
+    def candidate_refs(self, query: CandidateQuery) -> NDArray[np.int64] | None:
+        """Sorted refs of the candidates failing no prefilter criterion of a ``strict`` query
+        without ``point`` or zones, as the current data state has them (None: not kept)."""
         ...
 
 

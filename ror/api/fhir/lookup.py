@@ -30,6 +30,9 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 
+import numpy as np
+from numpy.typing import NDArray
+
 from ror.api.fhir import paging
 from ror.api.fhir.query import AnyOf, Atom, Node, SearchRequest
 from ror.api.fhir.search import Hit, Result, flat, run
@@ -523,14 +526,16 @@ def keyed_page(
     looked: Lookup | None,
     order: str,
     hidden: set[int],
-    among: set[int] | None = None,
+    among: set[int] | NDArray[np.int64] | None = None,
 ) -> Result:
     """A page of the offers ``looked`` finds (``among`` given: of those offers, none hidden;
     ``looked`` then gives the key of a price order only)."""
     assert isinstance(engine, Lookups)
     size = 0 if request.summary == "count" else request.count
     skip = request.skip if size else 0
-    members = list(among) if among is not None else ()
+    members: Sequence[int] | NDArray[np.int64] = (
+        () if among is None else among if isinstance(among, np.ndarray) else sorted(among)
+    )
     with engine.snapshot():
         total = engine.lookup_count(looked) if among is None else len(among)
         if hidden and among is None:
@@ -540,7 +545,7 @@ def keyed_page(
                 total -= len(engine.lookup_refs(looked, len(hidden), among=sorted(hidden)) or ())
         rows: list[LookupRow] = []
         after = _after(request, order)
-        while size and len(rows) <= skip + size and (among is None or among):
+        while size and len(rows) <= skip + size and (among is None or len(members)):
             want = skip + size + 1 - len(rows) + (READ_AHEAD if hidden and among is None else 0)
             if among is None:
                 batch = engine.lookup_page(looked, order, after, want)

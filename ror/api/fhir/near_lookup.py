@@ -45,7 +45,7 @@ from ror.api.fhir.search import Plan, Result, answer, flat, plan
 from ror.criteria import Audience
 from ror.geo.distance import dot_to_km
 from ror.indexer.terms import PRICE_ORDERS
-from ror.search.engine import Candidates, Engine, Lookup, Lookups
+from ror.search.engine import Candidates, Engine, KeptCandidates, Lookup, Lookups
 from ror.search.prefilter import Prefilter
 from ror.search.rings import Ring, RingStream
 
@@ -103,6 +103,11 @@ def _through(
     if counters and not audience.capacities:
         return Result(0, [])  # the caller sees no counter: none passes (``facts.view``)
     with engine.snapshot():
+        kept_refs = engine.candidate_refs(p.query) if isinstance(engine, KeptCandidates) else None
+        if not plain and exact and order is not None and kept_refs is not None:
+            keyed = priced[0] if priced is not None and order in PRICE_ORDERS else None
+            among = kept_refs[_found(engine, looked, kept_refs)] if looked else kept_refs
+            return keyed_page(request, engine, keyed, order, set(), among=among)
         found = engine.candidates(p.query)
         stream = found.rings
         if stream is None or stream.by_zone is not None:
@@ -112,7 +117,7 @@ def _through(
         kept = _found(engine, looked, refs)
         if exact and order is not None:
             keyed = priced[0] if priced is not None and order in PRICE_ORDERS else None
-            among = set(refs[kept].tolist())
+            among = np.sort(refs[kept])
             found_page = keyed_page(request, engine, keyed, order, set(), among=among)
             _place(found_page, rings)
             return found_page

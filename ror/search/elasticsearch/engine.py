@@ -33,7 +33,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from elasticsearch import BadRequestError, Elasticsearch, NotFoundError
 
@@ -93,6 +93,10 @@ from ror.search.engine import (
 )
 from ror.search.grouping import key_of
 from ror.search.prefilter import OfferColumns, fails
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 MAPPING_VERSION: Final = 1  # bump when offers.json changes in a way old indices lack
 FACET_MAX_UNITS: Final = 20_000  # as the embedded engine: a larger facet is left out
@@ -394,9 +398,9 @@ class ElasticsearchEngine:
         order: str,
         after: tuple[int | None, str] | None,
         limit: int,
-        among: Sequence[int] = (),
+        among: Sequence[int] | NDArray[np.int64] = (),
     ) -> list[LookupRow]:
-        if among:
+        if len(among):
             raise ValueError("no page of a set of refs here (lookup_among)")
         return self.lookups.page(lookup, order, after, limit)
 

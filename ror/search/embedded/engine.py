@@ -19,6 +19,7 @@ from typing import Final
 
 import numpy as np
 import orjson
+from numpy.typing import NDArray
 
 import ror
 from ror import deadline
@@ -43,6 +44,7 @@ from ror.search.embedded import (
 )
 from ror.search.embedded.cache import BoundedCache
 from ror.search.embedded.db import Database
+from ror.search.embedded.id_ranks import IdRanks
 from ror.search.embedded.key_refs import KeyRefs
 from ror.search.embedded.load import Loadable, bulk_load, stats
 from ror.search.embedded.memory import query as memory_query
@@ -71,7 +73,7 @@ from ror.search.embedded.schema import (
     TERRITORY_SCHEMA,
     ensure_schema,
 )
-from ror.search.embedded.substrings import Names
+from ror.search.embedded.substrings import Names, Refs
 from ror.search.engine import (
     AREA_OFFERS_MAX,
     ESTABLISHMENT_OFFERS_MAX,
@@ -108,6 +110,7 @@ _KEY_WHERE: Final = " AND ".join(f"{c} = ?" for c in ("loc", *CAPACITY_KEY_COLUM
 _SQL_CHUNK: Final = 900  # refs per IN (…) list
 ORDER_CACHE_SIZE: Final = 200_000  # (id, last_updated) pairs kept, a few hundred bytes each
 PAST_KEPT: Final = 64  # look-ups remembered as found past a limit
+CANDIDATES_KEPT: Final = 8  # strict queries whose candidates' refs are kept (8 MB at most each)
 
 
 class EmbeddedEngine:
@@ -151,6 +154,11 @@ class EmbeddedEngine:
         self._replays = ReplayStore(replay_path(self.path), replay_days)
         self._names = Names()
         self._key_refs = KeyRefs()
+        self._id_ranks = IdRanks()
+        # strict candidates' refs by (memory snapshot positions, query): ``candidate_refs``
+        self._candidate_refs: BoundedCache[tuple[object, CandidateQuery], Refs] = BoundedCache(
+            CANDIDATES_KEPT
+        )
         self._past: BoundedCache[tuple[object, Lookup], int] = BoundedCache(PAST_KEPT)
         self._location_names = location_names.Held()
         self._location_tags = location_tags.Held()
@@ -717,10 +725,12 @@ class EmbeddedEngine:
         order: str,
         after: tuple[SortValue, str] | None,
         limit: int,
-        among: Sequence[int] = (),
+        among: Sequence[int] | NDArray[np.int64] = (),
     ) -> list[LookupRow]:
         with self.db.snapshot() as conn:
-            return lookups.page(conn, self._names, lookup, order, after, limit, among)
+            return lookups.page(
+                conn, self._names, lookup, order, after, limit, among, self._id_ranks
+            )
 
     # --- Location dates (``ror.search.engine.LocationDates``) ----------------------------------
 
@@ -919,6 +929,30 @@ class EmbeddedEngine:
                 "connaît pas les équipements de ses unités ; reconstruisez-le (ror index, ror demo)"
             )
         return self._territorial(query)
+
+    def candidate_refs(self, query: CandidateQuery) -> Refs | None:
+        """Sorted refs of the candidates of a ``strict`` query without a position or zones
+        (``KeptCandidates``), kept by data state (the memory snapshot's positions: offers and
+        capacities) and query; None without a memory index."""
+        if not query.strict or query.point is not None or query.zone_keys or query.colocated_egs:
+            return None
+        self._refresh()
+        query = self._indexed(query)
+        memory = self._memory_snapshot()
+        if memory is None:
+            return None
+        key = (memory.positions, query)
+        held, _ = self._candidate_refs.take([key])
+        if key in held:
+            return held[key]
+        plan = planner.choose_plan(query, self._code_id, self._postings, self._total)
+        stream = memory_query.candidates(memory, query, plan).rings
+        assert stream is not None
+        parts = [ring.refs[ring.fails == 0] for ring in stream.rings()]
+        refs = np.sort(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+        refs.flags.writeable = False
+        self._candidate_refs.store({key: refs})
+        return refs
 
     def candidates(self, query: CandidateQuery) -> Candidates:
         self._refresh()

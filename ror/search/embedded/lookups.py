@@ -40,6 +40,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ror.heap import collector_paused
 from ror.indexer.terms import (
@@ -66,6 +67,7 @@ from ror.search.embedded import (
     price_keys,
 )
 from ror.search.embedded.chunked import rows_in
+from ror.search.embedded.id_ranks import IdRanks, first_page
 from ror.search.embedded.key_refs import KeyRefs, refs_among
 from ror.search.embedded.rows import decode_doc
 from ror.search.embedded.substrings import Names, Refs
@@ -80,6 +82,7 @@ SMALL: Final = 4000  # a look-up finding at most this many offers is sorted whol
 #: offer's id is in the offers' table, among their documents): a page of found offers walks
 #: the order unless that costs more than reading them all.
 SORT_COST: Final = 4
+RANKED_WALK: Final = 256  # rows of id order walked for a page, past which ranks answer it
 BATCH: Final = 5000  # offers per write transaction while the keys are filled
 MERGE_PAGES: Final = 2000  # trigram index pages merged per write transaction after a fill
 #: Date fields with one date per offer (count without DISTINCT).
@@ -478,22 +481,29 @@ def page(
     order: str,
     after: tuple[SortValue, str] | None,
     limit: int,
-    among: Sequence[int] = (),
+    among: Sequence[int] | NDArray[np.int64] = (),
+    ranks: IdRanks | None = None,
 ) -> list[LookupRow]:
+    """A page of the offers ``lookup`` finds (``among`` given: of those offers), in ``order``
+    after ``after``; ``ranks``: pages of found offers in ``_id`` order taken by rank
+    (:func:`_among`)."""
     if order in PRICE_ORDERS:
         if lookup is None or lookup.price is None:
             raise ValueError(f"the order {order!r} needs a price look-up")
-        return price_keys.page(conn, lookup.price, order, after, limit, among)
+        return price_keys.page(conn, lookup.price, order, after, limit, _listed(among))
     if order in (NAME_UP, NAME_DOWN):
-        return _by_name(conn, names, lookup, order == NAME_DOWN, after, limit, among)
+        return _by_name(conn, names, lookup, order == NAME_DOWN, after, limit, _listed(among))
     if order not in ("_id", SORT_UP, SORT_DOWN):
         raise ValueError(f"unknown look-up order {order!r}")
-    if among:
-        return _among(conn, np.sort(np.asarray(among, dtype=np.int64)), order, after, limit)
+    if len(among):
+        members = np.asarray(among, dtype=np.int64)
+        if np.any(members[1:] < members[:-1]):
+            members = np.sort(members)
+        return _among(conn, members, order, after, limit, ranks)
     if lookup is None:
         return _walk(conn, None, order, after, limit)
     if lookup.text is not None:
-        return _among(conn, names.found(conn, lookup), order, after, limit)
+        return _among(conn, names.found(conn, lookup), order, after, limit, ranks)
     if lookup.either:
         few = refs(conn, names, lookup, SMALL)
         if few is not None:
@@ -502,11 +512,11 @@ def page(
             part.text is not None or part.counters or _keyed_apart(part) for part in _parts(lookup)
         ):
             found = sorted(refs(conn, names, lookup, sys.maxsize) or ())
-            return _among(conn, np.asarray(found, dtype=np.int64), order, after, limit)
+            return _among(conn, np.asarray(found, dtype=np.int64), order, after, limit, ranks)
         return _walk(conn, lookup, order, after, limit)
     if lookup.counters or _keyed_apart(lookup):
         counted = sorted(refs(conn, names, lookup, sys.maxsize) or ())
-        return _among(conn, np.asarray(counted, dtype=np.int64), order, after, limit)
+        return _among(conn, np.asarray(counted, dtype=np.int64), order, after, limit, ranks)
     if order != "_id" and lookup.field == "offer.last_updated" and len(lookup.ranges) == 1:
         return _walk(conn, None, order, after, limit, _bounds(lookup.ranges[0], order))
     if order == "_id" and lookup.field is None and not lookup.prefixes:
@@ -515,6 +525,11 @@ def page(
     if few is not None:
         return _sorted(conn, sorted(few), order, after, limit)
     return _walk(conn, lookup, order, after, limit)
+
+
+def _listed(refs: Sequence[int] | NDArray[np.int64]) -> Sequence[int]:
+    out: Sequence[int] = refs.tolist() if isinstance(refs, np.ndarray) else refs
+    return out
 
 
 def _keyed_apart(lookup: Lookup) -> bool:
@@ -614,15 +629,22 @@ def _among(
     order: str,
     after: tuple[SortValue, str] | None,
     limit: int,
+    ranks: IdRanks | None = None,
 ) -> list[LookupRow]:
     """A page of the offers ``found`` (sorted refs): the order walked, keeping those found,
     for about ``limit × offers / found`` rows, unless reading all their keys costs less
     (:data:`SORT_COST`): then sorted whole (also when the walk goes on past four times that:
-    they lie further on)."""
+    they lie further on). In ``_id`` order with ``ranks``, a walk past :data:`RANKED_WALK`
+    rows is the found offers' smallest ranks instead, only the page's ids read."""
     (offers,) = conn.execute("SELECT coalesce(max(rid), 0) FROM offers").fetchone()
     ahead = (limit + 1) * int(offers) / max(len(found), 1)  # rows walked for a page, on average
     if ahead >= len(found) * SORT_COST:
         return _sorted(conn, found.tolist(), order, after, limit)
+    if order == "_id" and ranks is not None and ahead >= RANKED_WALK:
+        first = first_page(conn, ranks.of(conn), found, after[1] if after else "", limit)
+        sql = "SELECT rid, id FROM offers WHERE rid IN ({marks})"
+        ids = {int(rid): str(oid) for rid, oid in rows_in(conn, sql, (), first)}
+        return [(rid, ids[rid], None) for rid in first]
     out: list[LookupRow] = []
     walked, batch = 0, int(ahead * 1.2) + 64
     while walked <= 4 * ahead:
