@@ -1,10 +1,12 @@
 """``/health`` latency while search traffic saturates the workers (issue 22).
 
 ``python -m bench.health_load --db var/demo.sqlite [--workers 2] [--connections 8]
-[--seconds 20]`` starts ``ror serve`` on loopback over a copy-free ``--db`` (read only: the
-searches keep replay records in their own file beside it), keeps ``--connections`` search
-requests in flight (``bench.load_client``, a closed loop over :data:`BODIES`: searches without
-a position, the costliest kind), and meanwhile asks ``/health`` every :data:`PROBE_EVERY_S` on
+[--seconds 20] [--bodies FILE]`` starts ``ror serve`` on loopback over a copy-free ``--db``
+(read only: the searches keep replay records in their own file beside it), keeps
+``--connections`` search requests of access profile 1 in flight (``bench.load_client``, a
+closed loop over :data:`BODIES`: searches without a position, the costliest kind, which run in
+a search thread; or over ``--bodies``, e.g. the ``make bench`` searches from a place, which
+begin on the event loop), and meanwhile asks ``/health`` every :data:`PROBE_EVERY_S` on
 a connection of its own. Prints one JSON line: the ``/health`` p50/p99/max, the search load's
 figures and the load averages. A liveness probe needs the p99 well under its timeout; the
 target is 100 ms.
@@ -59,13 +61,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--connections", type=int, default=8)
     p.add_argument("--seconds", type=float, default=20.0)
+    p.add_argument(
+        "--bodies",
+        type=Path,
+        help="search bodies, one JSON object a line (default: BODIES, without a position)",
+    )
     a = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="ror-health-") as tmp:
         work = Path(tmp)
-        bodies = work / "bodies.ndjson"
-        bodies.write_text("\n".join(json.dumps(b) for b in BODIES) + "\n")
+        bodies = a.bodies or work / "bodies.ndjson"
+        if a.bodies is None:
+            bodies.write_text("\n".join(json.dumps(b) for b in BODIES) + "\n")
         with running_server(a.db, a.workers, work) as server:
-            load = start_load("python", server.base_url, bodies, a.seconds, a.connections)
+            load = start_load(
+                "python", server.base_url, bodies, a.seconds, a.connections, server.token
+            )
             time.sleep(1.0)  # the load is under way
             stop = threading.Event()
             latencies: list[float] = []
@@ -80,6 +90,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "workers": a.workers,
         "connections": a.connections,
         "seconds": a.seconds,
+        "bodies": str(a.bodies or "BODIES"),
         "health": {
             "probes": len(latencies),
             "errors": errors,

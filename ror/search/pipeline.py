@@ -537,12 +537,12 @@ def _tied_by_id(
     refs = tied.all_refs()
     after, walked = "", 0
     while walked + _ID_CHUNK <= len(refs):
-        chunk = in_id_order(after, found[NEAR_MISSES - 1][1], _ID_CHUNK)
+        chunk, last = in_id_order(after, found[NEAR_MISSES - 1][1], _ID_CHUNK)
         if not chunk:
             return
         walked += len(chunk)
-        after = chunk[-1][1]
-        if not add([tied[rid] for rid in tied.having([rid for rid, _ in chunk])]):
+        after = last
+        if not add([tied[rid] for rid in tied.having(chunk)]):
             return
         if len(chunk) < _ID_CHUNK:
             return

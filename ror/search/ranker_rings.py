@@ -270,11 +270,10 @@ def _rank_tie(
                 break
             before, want = last.offer.id, size
             size = min(2 * size, _ID_CHUNK_MAX)
-        chunk = ranker.in_id_order(after, before, want)
+        chunk, after = ranker.in_id_order(after, before, want)
         if not chunk:
             break
-        after = chunk[-1][1]
-        found = np.asarray([rid for rid, _ in chunk], dtype=refs.dtype)
+        found = np.asarray(chunk, dtype=refs.dtype)
         at = np.minimum(np.searchsorted(refs, found), len(refs) - 1)
         hits = at[(refs[at] == found) & ~done[at]]
         done[hits] = True

@@ -111,9 +111,10 @@ class Ring:
         ]
 
 
-IdOrder = Callable[[str, str, int], list[tuple[int, str]]]
-"""``(after, before, limit)``: the (rid, id) of the offers whose id lies strictly between,
-in id order, at most ``limit`` of them."""
+IdOrder = Callable[[str, str, int], tuple[list[int], str]]
+"""``(after, before, limit)``: the rids of the offers whose id lies strictly between, in id
+order, at most ``limit`` of them, and the last one's id (``""`` when none): flat, a long run
+of ties makes no object per offer for the cyclic collector to walk."""
 
 
 class RingStream(Iterator[Streamed]):

@@ -883,12 +883,16 @@ class EmbeddedEngine:
         self._key_tables[by] = table
         return table
 
-    def _in_id_order(self, after: str, before: str, limit: int) -> list[tuple[int, str]]:
+    def _in_id_order(self, after: str, before: str, limit: int) -> tuple[list[int], str]:
         rows = self.db.conn().execute(
             "SELECT rid, id FROM offers WHERE id > ? AND id < ? ORDER BY id LIMIT ?",
             (after, before, limit),
         )
-        return [(int(rid), str(offer_id)) for rid, offer_id in rows]
+        rids, last = [], ""
+        for rid, offer_id in rows:
+            rids.append(int(rid))
+            last = str(offer_id)
+        return rids, last
 
     def _read_stored(
         self,
