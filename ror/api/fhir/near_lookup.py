@@ -103,10 +103,10 @@ def _through(
     if counters and not audience.capacities:
         return Result(0, [])  # the caller sees no counter: none passes (``facts.view``)
     with engine.snapshot():
-        kept_refs = engine.candidate_refs(p.query) if isinstance(engine, KeptCandidates) else None
-        if not plain and exact and order is not None and kept_refs is not None:
+        held = _kept(engine, p) if not plain and exact and order is not None else None
+        if held is not None and order is not None:
             keyed = priced[0] if priced is not None and order in PRICE_ORDERS else None
-            among = kept_refs[_found(engine, looked, kept_refs)] if looked else kept_refs
+            among = held[_found(engine, looked, held)] if looked else held
             return keyed_page(request, engine, keyed, order, set(), among=among)
         found = engine.candidates(p.query)
         stream = found.rings
@@ -126,6 +126,11 @@ def _through(
         mine = Candidates([], narrowed, found.strategy, rings=narrowed, counts_without_reading=True)
         decided = dataclasses.replace(p, residual=None) if exact else p
         return answer(request, engine, decided, mine)
+
+
+def _kept(engine: Engine, p: Plan) -> NDArray[np.int64] | None:
+    """The candidates' refs the engine keeps for ``p`` (``KeptCandidates``), or None."""
+    return engine.candidate_refs(p.query) if isinstance(engine, KeptCandidates) else None
 
 
 def _lookups(
