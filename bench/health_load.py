@@ -1,13 +1,13 @@
 """``/health`` latency while search traffic saturates the workers (issue 22).
 
 ``python -m bench.health_load --db var/demo.sqlite [--workers 2] [--connections 8]
-[--seconds 20] [--bodies FILE]`` starts ``ror serve`` on loopback over a copy-free ``--db``
-(read only: the searches keep replay records in their own file beside it), keeps
-``--connections`` search requests of access profile 1 in flight (``bench.load_client``, a
-closed loop over :data:`BODIES`: searches without a position, the costliest kind, which run in
-a search thread; or over ``--bodies``, e.g. the ``make bench`` searches from a place, which
-begin on the event loop), and meanwhile asks ``/health`` every :data:`PROBE_EVERY_S` on
-a connection of its own. Prints one JSON line: the ``/health`` p50/p99/max, the search load's
+[--seconds 20] [--bodies FILE] [--entitled]`` starts ``ror serve`` on loopback over a
+copy-free ``--db`` (read only: the searches keep replay records in their own file beside it),
+keeps ``--connections`` anonymous search requests (``--entitled``: of access profile 1) in
+flight (``bench.load_client``, a closed loop over :data:`BODIES`: searches without a position,
+the costliest kind; or over ``--bodies``, e.g. the ``make bench`` searches from a place), and
+meanwhile asks ``/health`` every :data:`PROBE_EVERY_S` on a connection of its own. Prints one
+JSON line: the ``/health`` p50/p99/max, the search load's
 figures and the load averages. A liveness probe needs the p99 well under its timeout; the
 target is 100 ms.
 """
@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         type=Path,
         help="search bodies, one JSON object a line (default: BODIES, without a position)",
     )
+    p.add_argument(
+        "--entitled", action="store_true", help="the load with a profile-1 token (else anonymous)"
+    )
     a = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="ror-health-") as tmp:
         work = Path(tmp)
@@ -74,7 +77,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             bodies.write_text("\n".join(json.dumps(b) for b in BODIES) + "\n")
         with running_server(a.db, a.workers, work) as server:
             load = start_load(
-                "python", server.base_url, bodies, a.seconds, a.connections, server.token
+                "python",
+                server.base_url,
+                bodies,
+                a.seconds,
+                a.connections,
+                server.token if a.entitled else "",
             )
             time.sleep(1.0)  # the load is under way
             stop = threading.Event()
@@ -91,6 +99,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "connections": a.connections,
         "seconds": a.seconds,
         "bodies": str(a.bodies or "BODIES"),
+        "entitled": a.entitled,
         "health": {
             "probes": len(latencies),
             "errors": errors,
