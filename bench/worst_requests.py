@@ -67,6 +67,11 @@ class Probe:
         return {**self.params, self.rotate: sep.join(values[times:] + values[:times])}
 
 
+def _location(name: str, params: dict[str, str]) -> Probe:
+    """A ``GET /fhir/Location`` probe."""
+    return Probe(name, "GET", "/fhir/Location", params=params)
+
+
 def _fhir_names(n: int) -> str:
     return ",".join(f"zz{i}" for i in range(n))
 
@@ -286,11 +291,9 @@ REQUESTS: tuple[Probe, ...] = (
             "_revinclude": "HealthcareService:location",
         },
     ),
-    Probe(
+    _location(
         "fhir Location _count 1000 with _revinclude",
-        "GET",
-        "/fhir/Location",
-        params={"_count": "1000", "_revinclude": "HealthcareService:location"},
+        {"_count": "1000", "_revinclude": "HealthcareService:location"},
     ),
     Probe(
         "fhir Location _sort -_lastUpdated, _count 1000 with _revinclude",
@@ -302,12 +305,7 @@ REQUESTS: tuple[Probe, ...] = (
             "_revinclude": "HealthcareService:location",
         },
     ),
-    Probe(
-        "fhir Location _sort name, _count 1000",
-        "GET",
-        "/fhir/Location",
-        params={"_sort": "name", "_count": "1000"},
-    ),
+    _location("fhir Location _sort name, _count 1000", {"_sort": "name", "_count": "1000"}),
     Probe(
         "fhir Location _tag of 13 regions, _sort -_lastUpdated, _count 1000",
         "GET",
@@ -318,77 +316,48 @@ REQUESTS: tuple[Probe, ...] = (
             "_count": "1000",
         },
     ),
-    Probe(
+    _location(
         "fhir Location name:contains of two letters, _sort -_lastUpdated, _count 1000",
-        "GET",
-        "/fhir/Location",
-        params={"name:contains": "ea", "_sort": "-_lastUpdated", "_count": "1000"},
+        {"name:contains": "ea", "_sort": "-_lastUpdated", "_count": "1000"},
     ),
-    Probe(
+    _location(
         "fhir Location postcode prefix 3, _sort -_lastUpdated, _count 1000",
-        "GET",
-        "/fhir/Location",
-        params={"address-postalcode": "3", "_sort": "-_lastUpdated", "_count": "1000"},
+        {"address-postalcode": "3", "_sort": "-_lastUpdated", "_count": "1000"},
     ),
-    Probe(
+    _location(
         "fhir Location address-city a, _sort name, _count 1000",
-        "GET",
-        "/fhir/Location",
-        params={"address-city": "a", "_sort": "name", "_count": "1000"},
+        {"address-city": "a", "_sort": "name", "_count": "1000"},
     ),
-    Probe(
-        "fhir Location address-city a, _count 20",
-        "GET",
-        "/fhir/Location",
-        params={"address-city": "a", "_count": "20"},
+    _location("fhir Location address-city a, _count 20", {"address-city": "a", "_count": "20"}),
+    _location(
+        "fhir Location address-city toul, _count 20", {"address-city": "toul", "_count": "20"}
     ),
-    Probe(
-        "fhir Location address-city toul, _count 20",
-        "GET",
-        "/fhir/Location",
-        params={"address-city": "toul", "_count": "20"},
-    ),
-    Probe(
+    _location(
         "fhir Location address-city a, _sort -_lastUpdated, _count 1000",
-        "GET",
-        "/fhir/Location",
-        params={"address-city": "a", "_sort": "-_lastUpdated", "_count": "1000"},
+        {"address-city": "a", "_sort": "-_lastUpdated", "_count": "1000"},
     ),
-    Probe(
+    _location(
         "fhir Location address-city:contains toul, _count 20",
-        "GET",
-        "/fhir/Location",
-        params={"address-city:contains": "toul", "_count": "20"},
+        {"address-city:contains": "toul", "_count": "20"},
     ),
-    Probe(
+    _location(
         "fhir Location address-city:contains e, _sort name, _count 1000",
-        "GET",
-        "/fhir/Location",
-        params={"address-city:contains": "e", "_sort": "name", "_count": "1000"},
+        {"address-city:contains": "e", "_sort": "name", "_count": "1000"},
     ),
-    Probe(
+    _location(
         "fhir Location address-city of 20 letters, _count 20",
-        "GET",
-        "/fhir/Location",
-        params={"address-city": ",".join("abcdefghijklmnopqrst"), "_count": "20"},
+        {"address-city": ",".join("abcdefghijklmnopqrst"), "_count": "20"},
     ),
-    Probe(
+    _location(
         "fhir Location name prefix c, _sort name, _count 1000",
-        "GET",
-        "/fhir/Location",
-        params={"name": "c", "_sort": "name", "_count": "1000"},
+        {"name": "c", "_sort": "name", "_count": "1000"},
     ),
-    Probe(
+    _location(
         "fhir Location address-city a, name prefix c, _count 20",
-        "GET",
-        "/fhir/Location",
-        params={"address-city": "a", "name": "c", "_count": "20"},
+        {"address-city": "a", "name": "c", "_count": "20"},
     ),
-    Probe(
-        "fhir Location address-city a, _summary count",
-        "GET",
-        "/fhir/Location",
-        params={"address-city": "a", "_summary": "count"},
+    _location(
+        "fhir Location address-city a, _summary count", {"address-city": "a", "_summary": "count"}
     ),
 )
 

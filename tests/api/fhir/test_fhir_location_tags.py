@@ -10,7 +10,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -297,27 +297,41 @@ def test_dating_many_locations_stops_at_the_deadline(
 def test_an_index_made_before_the_keys_fills_them_alone_on_open(
     engine: EmbeddedEngine, offers: list[Offer]
 ) -> None:
-    path = engine.path
-    engine.close()
-    conn = sqlite3.connect(path)
-    conn.execute("DROP TABLE location_tags")
-    conn.execute("DELETE FROM meta WHERE key = ?", (location_tag_keys.KEYS.name,))
-    conn.commit()
-    before = dict(conn.execute("SELECT key, value FROM meta"))
-    terms = conn.execute("SELECT count(*) FROM offer_terms").fetchone()
-    conn.close()
-    reopened = EmbeddedEngine(path)
+    reopened = reopened_after(engine, ["DROP TABLE location_tags"])
     try:
-        assert reopened.location_tags_ready()
-        conn = sqlite3.connect(path)
-        after = dict(conn.execute("SELECT key, value FROM meta"))
-        assert after["terms_version"] == before["terms_version"]  # not filled again
-        assert after.get("terms_fill") == before.get("terms_fill")
-        assert conn.execute("SELECT count(*) FROM offer_terms").fetchone() == terms
-        conn.close()
         assert_parity(reopened, offers[:500])
     finally:
         reopened.close()
+
+
+def reopened_after(engine: EmbeddedEngine, statements: Sequence[str]) -> EmbeddedEngine:
+    """``engine``'s index opened again after ``statements`` and without the Location keys'
+    mark: the keys filled again alone (marked, the same rows as before), the other keys
+    untouched."""
+    path = engine.path
+    engine.close()
+    conn = sqlite3.connect(path)
+    full = sorted(conn.execute("SELECT * FROM location_tags"))
+    for statement in statements:
+        conn.execute(statement)
+    conn.execute("DELETE FROM meta WHERE key = ?", (location_tag_keys.KEYS.name,))
+    conn.commit()
+    before = dict(conn.execute("SELECT key, value FROM meta"))
+    names_rows = sorted(conn.execute("SELECT * FROM location_names"))
+    terms = conn.execute("SELECT count(*) FROM offer_terms").fetchone()
+    conn.close()
+    reopened = EmbeddedEngine(path)
+    assert reopened.location_tags_ready()
+    conn = sqlite3.connect(path)
+    after = dict(conn.execute("SELECT key, value FROM meta"))
+    assert after[location_tag_keys.KEYS.name] == "1"
+    assert after["terms_version"] == before["terms_version"]  # not filled again
+    assert after.get("terms_fill") == before.get("terms_fill")
+    assert conn.execute("SELECT count(*) FROM offer_terms").fetchone() == terms
+    assert sorted(conn.execute("SELECT * FROM location_names")) == names_rows
+    assert sorted(conn.execute("SELECT * FROM location_tags")) == full
+    conn.close()
+    return reopened
 
 
 def test_not_ready_or_not_a_tag_search_is_left_to_the_others(engine: EmbeddedEngine) -> None:
@@ -497,32 +511,20 @@ def test_an_index_with_the_earlier_keys_fills_the_cities_alone_on_open(
     """An index whose Location keys were complete before they held the cities (its own mark,
     no city rows) fills them again alone when it opens: the same rows, the other keys
     untouched."""
-    path = engine.path
-    engine.close()
     city = name("location", "city") + SEP
-    conn = sqlite3.connect(path)
-    full = sorted(conn.execute("SELECT * FROM location_tags"))
-    assert any(str(term).startswith(city) for _, term, _ in full)
-    conn.execute("DELETE FROM location_tags WHERE term >= ? AND term < ?", (city, city + "~"))
-    conn.execute("DELETE FROM meta WHERE key = ?", (location_tag_keys.KEYS.name,))
-    conn.execute("INSERT INTO meta VALUES ('location_tags_addresses', '1')")
-    conn.commit()
-    before = dict(conn.execute("SELECT key, value FROM meta"))
-    names_rows = sorted(conn.execute("SELECT * FROM location_names"))
-    terms = conn.execute("SELECT count(*) FROM offer_terms").fetchone()
-    conn.close()
-    reopened = EmbeddedEngine(path)
+    with sqlite3.connect(engine.path) as conn:
+        (held,) = conn.execute(
+            "SELECT count(*) FROM location_tags WHERE term >= ? AND term < ?", (city, city + "~")
+        ).fetchone()
+    assert held > 0
+    reopened = reopened_after(
+        engine,
+        [
+            f"DELETE FROM location_tags WHERE term >= '{city}' AND term < '{city}~'",
+            "INSERT INTO meta VALUES ('location_tags_addresses', '1')",
+        ],
+    )
     try:
-        assert reopened.location_tags_ready()
-        conn = sqlite3.connect(path)
-        after = dict(conn.execute("SELECT key, value FROM meta"))
-        assert after[location_tag_keys.KEYS.name] == "1"
-        assert after["terms_version"] == before["terms_version"]  # not filled again
-        assert after.get("terms_fill") == before.get("terms_fill")
-        assert conn.execute("SELECT count(*) FROM offer_terms").fetchone() == terms
-        assert sorted(conn.execute("SELECT * FROM location_names")) == names_rows
-        assert sorted(conn.execute("SELECT * FROM location_tags")) == full
-        conn.close()
         for items in city_queries(offers[:500]):
             for profile in PROFILES:
                 fast = pages(reopened, items, profile, fast=True)
